@@ -1,0 +1,26 @@
+/** What a command may touch of the process: its streams, environment and working directory. */
+export interface CliIO {
+  readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream;
+  readonly env: NodeJS.ProcessEnv;
+  readonly cwd: string;
+}
+
+/** Exit codes shared by every command: 0 success, 1 invalid input (or a failed sync), 2 usage error. */
+export const EXIT_OK = 0;
+export const EXIT_INVALID = 1;
+export const EXIT_USAGE = 2;
+
+/** A command module: `commands/<name>.ts` exports one of these as `command`. */
+export interface Command {
+  /** One line for `afsync --help`. */
+  readonly summary: string;
+  /** The full `afsync <name> --help` text. */
+  readonly help: string;
+  run(argv: readonly string[], io: CliIO): Promise<number>;
+}
+
+export function processIO(): CliIO {
+  return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env, cwd: process.cwd() };
+}

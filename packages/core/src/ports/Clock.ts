@@ -1,0 +1,4 @@
+/** Time comes in through a port so the engine is deterministic under test. */
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,71 @@
+import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
+import type { AirflowValue } from "../model/AirflowValue.ts";
+import type { StateRecord } from "../model/StateRecord.ts";
+
+/**
+ * The precedence layers of a Deployment, highest first (Astro's "Configure a secrets backend"):
+ * a secrets backend, the Astro Environment Manager, environment variables, the metadata DB.
+ */
+export type PrecedenceLayer = "secrets-backend" | "environment-manager" | "environment-variables" | "metadata-db";
+
+export const LAYER_ORDER: readonly PrecedenceLayer[] = ["secrets-backend", "environment-manager", "environment-variables", "metadata-db"];
+
+export interface TargetCapabilities {
+  /** Whether `read` returns values (local files) or only presence (REST APIs redact secrets). */
+  readonly readsValues: boolean;
+  /** Whether one `apply` lands all changes or none (a single file rename, one Astro update). */
+  readonly atomicApply: boolean;
+  /** Whether the target keeps afsync's state (an ownership manifest) itself, written with the values. */
+  readonly holdsState: boolean;
+  /** Most writes one call carries (Airflow v2 bulk endpoints), or 1 for one-by-one APIs. */
+  readonly maxBatch: number;
+}
+
+/** One key as the target holds it now. */
+export interface TargetEntry {
+  readonly key: AirflowKey;
+  /** The value, when the target returns it unredacted (local files). Never written back. */
+  readonly value?: AirflowValue;
+}
+
+export interface TargetSnapshot {
+  readonly entries: ReadonlyMap<KeyString, TargetEntry>;
+  /** The ownership manifest stored in the target (targets with `holdsState`), null if none yet. */
+  readonly manifest?: readonly StateRecord[] | null;
+}
+
+export interface ApplyRequest {
+  readonly upserts: readonly { readonly key: AirflowKey; readonly value: AirflowValue }[];
+  readonly deletes: readonly AirflowKey[];
+  /**
+   * Every record afsync will own after this apply. Targets with `holdsState` write it together
+   * with the values (for example a non-secret `AFSYNC_MANIFEST` variable); others ignore it.
+   */
+  readonly manifest: readonly StateRecord[];
+}
+
+export interface ApplyItemResult {
+  readonly key: KeyString;
+  readonly ok: boolean;
+  /** What went wrong, with the server's message; never a secret value. */
+  readonly error?: string;
+}
+
+export interface ApplyOutcome {
+  readonly results: readonly ApplyItemResult[];
+  /** Calls made to the target's API (what the user pays for), for reports and benchmarks. */
+  readonly calls?: number;
+}
+
+/** One Deployment's layer that afsync writes into. */
+export interface DeploymentTarget {
+  /** Target type as in the config: `airflow-settings`, `env-file`, `airflow-api`, `astro-env-vars`, … */
+  readonly type: string;
+  /** Where it points, for reports (a path, a URL, an Astro Deployment id); never credentials. */
+  readonly describe: string;
+  readonly layer: PrecedenceLayer;
+  readonly capabilities: TargetCapabilities;
+  read(): Promise<TargetSnapshot>;
+  apply(request: ApplyRequest): Promise<ApplyOutcome>;
+  close?(): Promise<void>;
+}

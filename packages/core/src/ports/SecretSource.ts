@@ -1,0 +1,77 @@
+import type { AirflowKey } from "../model/AirflowKey.ts";
+import type { AirflowValue } from "../model/AirflowValue.ts";
+import type { SourceVersion } from "../model/SourceVersion.ts";
+
+/** What a source can do, declared up front so the engine plans around it instead of failing. */
+export interface SourceCapabilities {
+  /** Most keys one read call fetches (AWS BatchGetSecretValue: 20; SSM GetParameters: 10; files: unlimited). */
+  readonly batchSize: number;
+  /** Whether reads carry a version with an order (lets the engine refuse older values). */
+  readonly orderedVersions: boolean;
+  /** Whether the provider sends delete events (Azure Key Vault does not: only reconciliation finds deletions). */
+  readonly deleteEvents: boolean;
+}
+
+/** One key as a source holds it, after normalization. */
+export type SourceRead =
+  | {
+      readonly status: "found";
+      readonly key: AirflowKey;
+      readonly secretId: string;
+      readonly value: AirflowValue;
+      readonly version?: SourceVersion;
+    }
+  | {
+      /** The secret exists but its value is not a valid Airflow value: reported, never pushed. */
+      readonly status: "invalid";
+      readonly key: AirflowKey;
+      readonly secretId: string;
+      /** Why it is invalid; never contains the value. */
+      readonly reason: string;
+      readonly version?: SourceVersion;
+    }
+  | {
+      /** The secret does not exist (any more): a deletion signal, not an error. */
+      readonly status: "missing";
+      readonly key: AirflowKey;
+      readonly secretId: string;
+    }
+  | {
+      /** The source could not be read for this key (throttled past retries, permission denied…). */
+      readonly status: "error";
+      readonly key: AirflowKey;
+      readonly secretId: string;
+      readonly reason: string;
+    };
+
+/** How a provider secret id maps back onto Airflow keys under a source's naming rules. */
+export interface SecretIdMapping {
+  /** Candidate keys; more than one where the naming is lossy (Key Vault turns `_` into `-`). */
+  readonly keys: readonly AirflowKey[];
+  /** Set when the secret is outside every prefix this source reads: why it is ignored. */
+  readonly ignoredReason?: string;
+}
+
+/**
+ * A secrets manager (or local files) read the way an Airflow secrets backend reads it.
+ * Options are the backend's own `backend_kwargs`.
+ */
+export interface SecretSource {
+  readonly id: string;
+  /** Provider name as used in hints: `aws-secrets-manager`, `aws-ssm`, `local`, … */
+  readonly provider: string;
+  readonly capabilities: SourceCapabilities;
+  /** Every key the source holds under its prefixes, read in batches (full reconciliation). */
+  readAll(): Promise<SourceRead[]>;
+  /**
+   * The current value of each key. `versions` pins a key to the version an event named, when the
+   * provider can read that version exactly.
+   */
+  read(keys: readonly AirflowKey[], versions?: ReadonlyMap<string, string>): Promise<SourceRead[]>;
+  /** The provider secret id this source reads for a key, or null when it never looks the key up. */
+  secretIdFor(key: AirflowKey): string | null;
+  /** The keys a provider secret id maps to (reverse naming), or why it is ignored. */
+  keysFor(secretId: string): SecretIdMapping;
+  /** Release clients and watchers. */
+  close?(): Promise<void>;
+}
