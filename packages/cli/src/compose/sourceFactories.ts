@@ -1,0 +1,11 @@
+import type { SourceFactory } from "./AdapterFactory.ts";
+
+export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
+
+/**
+ * Every source type afsync.yaml may name, `type → factory`. Each adapter package adds one line
+ * here, importing its own factory, e.g.
+ *   import { localSourceFactory } from "@afsync/local/localSourceFactory";
+ *   local: localSourceFactory,
+ */
+export const sourceFactories: Record<string, SourceFactory> = {};

@@ -1,0 +1,11 @@
+import type { TargetFactory } from "./AdapterFactory.ts";
+
+export type { FactoryContext, TargetFactory } from "./AdapterFactory.ts";
+
+/**
+ * Every target type `deployments.<id>.target.type` may name, `type → factory`. Each adapter
+ * package adds one line here, importing its own factory, e.g.
+ *   import { envFileTargetFactory } from "@afsync/local/envFileTargetFactory";
+ *   "env-file": envFileTargetFactory,
+ */
+export const targetFactories: Record<string, TargetFactory> = {};
