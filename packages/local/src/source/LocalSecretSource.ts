@@ -1,0 +1,201 @@
+import { readFile, stat } from "node:fs/promises";
+import { extname } from "node:path";
+import {
+  AfsyncError,
+  type AirflowKey,
+  type AirflowKind,
+  type ChangeHint,
+  keyString,
+  type SecretIdMapping,
+  type SecretSource,
+  type SourceCapabilities,
+  type SourceRead,
+  type SourceVersion,
+} from "@afsync/core";
+import { parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
+import { describeFsError } from "../atomicWrite.ts";
+import { type FileWatch, watchFile } from "./watchFile.ts";
+
+/** One LocalFilesystemBackend file: the path to open and the path as the user wrote it (for messages and secret ids). */
+export interface LocalSourceFile {
+  readonly path: string;
+  readonly label: string;
+}
+
+export interface LocalSourceFiles {
+  readonly connections?: LocalSourceFile;
+  readonly variables?: LocalSourceFile;
+}
+
+type FileType = "json" | "yaml" | "env";
+
+/** Airflow picks the parser by extension (`local_filesystem.py`: `.env`, `.json`, `.yaml`, `.yml`). */
+export function fileTypeFor(path: string): FileType | null {
+  const ext = extname(path).toLowerCase();
+  if (ext === ".env") return "env";
+  if (ext === ".json") return "json";
+  if (ext === ".yaml" || ext === ".yml") return "yaml";
+  return null;
+}
+
+interface LoadedFile {
+  readonly reads: SourceRead[];
+  readonly keys: ReadonlySet<string>;
+}
+
+/**
+ * Airflow's LocalFilesystemBackend files as a source, read exactly as that backend reads them
+ * (keys match case-sensitively; each lookup re-reads the file). A secret id is `<file>#<key>`.
+ * A file that cannot be parsed at all fails the read instead of looking empty, so an editing
+ * mistake never turns into deletions.
+ */
+export class LocalSecretSource implements SecretSource {
+  readonly provider = "local";
+  readonly capabilities: SourceCapabilities = { batchSize: Number.MAX_SAFE_INTEGER, orderedVersions: false, deleteEvents: true };
+  /** Keys seen in each file at its last read: a change event names the union of before and after. */
+  private readonly knownKeys = new Map<AirflowKind, ReadonlySet<string>>();
+
+  constructor(
+    readonly id: string,
+    private readonly files: LocalSourceFiles,
+  ) {}
+
+  async readAll(): Promise<SourceRead[]> {
+    const out: SourceRead[] = [];
+    for (const kind of ["connection", "variable"] as const) {
+      const file = this.fileFor(kind);
+      if (file !== undefined) out.push(...(await this.load(kind, file)).reads);
+    }
+    return out;
+  }
+
+  async read(keys: readonly AirflowKey[]): Promise<SourceRead[]> {
+    const loaded = new Map<AirflowKind, Map<string, SourceRead>>();
+    const out: SourceRead[] = [];
+    for (const key of keys) {
+      const file = this.fileFor(key.kind);
+      if (file === undefined) {
+        out.push({ status: "missing", key, secretId: keyString(key) });
+        continue;
+      }
+      let byId = loaded.get(key.kind);
+      if (byId === undefined) {
+        byId = new Map((await this.load(key.kind, file)).reads.map((r) => [r.key.id, r]));
+        loaded.set(key.kind, byId);
+      }
+      out.push(byId.get(key.id) ?? { status: "missing", key, secretId: `${file.label}#${key.id}` });
+    }
+    return out;
+  }
+
+  secretIdFor(key: AirflowKey): string | null {
+    const file = this.fileFor(key.kind);
+    return file === undefined ? null : `${file.label}#${key.id}`;
+  }
+
+  keysFor(secretId: string): SecretIdMapping {
+    for (const kind of ["connection", "variable"] as const) {
+      const file = this.fileFor(kind);
+      if (file === undefined) continue;
+      if (secretId.startsWith(`${file.label}#`) && secretId.length > file.label.length + 1) {
+        return { keys: [{ kind, id: secretId.slice(file.label.length + 1) }] };
+      }
+      if (secretId === file.label || secretId === file.path) {
+        return { keys: [...(this.knownKeys.get(kind) ?? [])].map((id) => ({ kind, id })) };
+      }
+    }
+    return { keys: [], ignoredReason: `not one of the files of source ${this.id}` };
+  }
+
+  /**
+   * Calls `onChange` with upsert hints for the keys of a file whenever its content changes
+   * (serve mode). Keys present before or after the change are named, so removals are seen too.
+   */
+  watch(onChange: (hints: ChangeHint[]) => void, options?: { debounceMs?: number; onError?: (error: unknown) => void }): FileWatch {
+    const watches: FileWatch[] = [];
+    for (const kind of ["connection", "variable"] as const) {
+      const file = this.fileFor(kind);
+      if (file === undefined) continue;
+      watches.push(
+        watchFile(
+          file.path,
+          async () => {
+            const before = this.knownKeys.get(kind) ?? new Set<string>();
+            let after: ReadonlySet<string> = before;
+            try {
+              after = (await this.load(kind, file)).keys;
+            } catch (error) {
+              // A broken file still triggers a run: the engine reads it, fails the Deployment and reports why.
+              options?.onError?.(error);
+            }
+            const ids = new Set([...before, ...after]);
+            const hints: ChangeHint[] = [...ids].map((id) => ({
+              provider: this.provider,
+              sourceId: this.id,
+              secretId: `${file.label}#${id}`,
+              action: "upsert",
+              keys: [{ kind, id }],
+            }));
+            if (hints.length > 0) onChange(hints);
+          },
+          options?.debounceMs === undefined ? undefined : { debounceMs: options.debounceMs },
+        ),
+      );
+    }
+    return {
+      close: () => {
+        for (const w of watches) w.close();
+      },
+    };
+  }
+
+  private fileFor(kind: AirflowKind): LocalSourceFile | undefined {
+    return kind === "connection" ? this.files.connections : this.files.variables;
+  }
+
+  private async load(kind: AirflowKind, file: LocalSourceFile): Promise<LoadedFile> {
+    const type = fileTypeFor(file.path);
+    if (type === null) throw new AfsyncError("UNSUPPORTED_FILE", `${file.label}: unsupported file type; use .json, .yaml, .yml or .env`);
+    let text: string;
+    let version: SourceVersion;
+    try {
+      const [content, info] = await Promise.all([readFile(file.path, "utf8"), stat(file.path)]);
+      text = content;
+      version = { id: `mtime:${Math.trunc(info.mtimeMs)}` };
+    } catch (error) {
+      // Airflow raises "File … was not found" too; treating it as empty would delete every key.
+      throw new AfsyncError("SOURCE_FILE_UNREADABLE", `${file.label}: cannot read the ${kind}s file: ${describeFsError(error)}`, {
+        cause: error,
+      });
+    }
+    const parsed = parseLocalFilesystemFile(text, type, kind);
+    const fileProblem = parsed.problems.find((p) => p.key === undefined);
+    if (fileProblem !== undefined) {
+      const where = fileProblem.line === undefined ? "" : ` line ${fileProblem.line}:`;
+      throw new AfsyncError("INVALID_SOURCE_FILE", `${file.label}:${where} ${fileProblem.message}`);
+    }
+    const reads: SourceRead[] = [];
+    const keys = new Set<string>();
+    const invalid = new Set<string>();
+    for (const problem of parsed.problems) {
+      if (problem.key === undefined || invalid.has(problem.key)) continue;
+      invalid.add(problem.key);
+      keys.add(problem.key);
+      const where = problem.line === undefined ? "" : ` (line ${problem.line})`;
+      reads.push({
+        status: "invalid",
+        key: { kind, id: problem.key },
+        secretId: `${file.label}#${problem.key}`,
+        reason: `${file.label}${where}: ${problem.message}`,
+        version,
+      });
+    }
+    for (const entry of parsed.entries) {
+      if (invalid.has(entry.key) || keys.has(entry.key)) continue;
+      keys.add(entry.key);
+      reads.push({ status: "found", key: { kind, id: entry.key }, secretId: `${file.label}#${entry.key}`, value: entry.value, version });
+    }
+    this.knownKeys.set(kind, keys);
+    return { reads, keys };
+  }
+}

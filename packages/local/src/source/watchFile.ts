@@ -1,0 +1,91 @@
+import { createHash } from "node:crypto";
+import { type FSWatcher, readFileSync, watch } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+
+export interface FileWatch {
+  close(): void;
+}
+
+/**
+ * Calls `onChange` after the content of `path` changes. It watches the directory, not the file:
+ * editors save by writing a new file and renaming it over the old one, which a watch on the old
+ * inode never sees. Bursts of events (one save is often several) are debounced, and a run is
+ * only started when the bytes actually differ from the last ones seen (a digest kept in memory).
+ */
+export function watchFile(path: string, onChange: () => void | Promise<void>, options?: { debounceMs?: number }): FileWatch {
+  const debounceMs = options?.debounceMs ?? 75;
+  const name = basename(path);
+  let lastDigest = digestOf(readSync(path));
+  let timer: NodeJS.Timeout | undefined;
+  let running = false;
+  let again = false;
+  let closed = false;
+
+  const check = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      do {
+        again = false;
+        const digest = digestOf(await readAsync(path));
+        if (digest !== lastDigest && !closed) {
+          lastDigest = digest;
+          await onChange();
+        }
+      } while (again && !closed);
+    } finally {
+      running = false;
+    }
+  };
+
+  let watcher: FSWatcher | undefined;
+  try {
+    watcher = watch(dirname(path), { persistent: true }, (_event, filename) => {
+      if (closed || (filename !== null && filename !== name)) return;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = setTimeout(() => {
+        timer = undefined;
+        void check().catch(() => {
+          // onChange reports its own failures; a read race here is retried on the next event.
+        });
+      }, debounceMs);
+    });
+    watcher.on("error", () => {
+      // The directory went away; nothing more to watch until serve restarts.
+    });
+  } catch {
+    watcher = undefined;
+  }
+
+  return {
+    close() {
+      closed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      watcher?.close();
+    },
+  };
+}
+
+function readSync(path: string): string | null {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+async function readAsync(path: string): Promise<string | null> {
+  try {
+    return await readFile(path, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function digestOf(content: string | null): string {
+  return content === null ? "absent" : createHash("sha256").update(content).digest("hex");
+}
