@@ -61,7 +61,14 @@ export type OpenApiValidation =
       /** The parsed body (JSON value or form fields), undefined when there was none. */
       readonly body: unknown;
     }
-  | { readonly ok: false; readonly status: number; readonly body: unknown; readonly violations: readonly SpecViolation[] };
+  | {
+      readonly ok: false;
+      readonly status: number;
+      readonly body: unknown;
+      readonly violations: readonly SpecViolation[];
+      /** Set when the route matched and only the parameters or body were wrong. */
+      readonly operationId?: string;
+    };
 
 export interface OpenApiValidator {
   readonly openapi: "3.0" | "3.1";
@@ -131,8 +138,8 @@ export function createOpenApiValidator(specPath: string, options: OpenApiValidat
   };
   const resolve = (schema: JsonObject): JsonObject => resolveRef(doc, schema);
 
-  function fail(violations: SpecViolation[]): OpenApiValidation {
-    return { ok: false, ...validationErrorBody(errorStyle, violations), violations };
+  function fail(violations: SpecViolation[], operationId: string): OpenApiValidation {
+    return { ok: false, ...validationErrorBody(errorStyle, violations), violations, operationId };
   }
 
   return {
@@ -189,7 +196,7 @@ export function createOpenApiValidator(specPath: string, options: OpenApiValidat
         } else {
           const pointer = op.bodySchemas.get("application/json") ?? op.bodySchemas.get(contentType);
           if (pointer === undefined) {
-            return { ok: false, status: 415, body: { detail: "Unsupported Media Type" }, violations: [] };
+            return { ok: false, status: 415, body: { detail: "Unsupported Media Type" }, violations: [], operationId: op.operationId };
           }
           try {
             body = JSON.parse(text);
@@ -199,7 +206,7 @@ export function createOpenApiValidator(specPath: string, options: OpenApiValidat
           }
         }
       }
-      if (violations.length > 0) return fail(violations);
+      if (violations.length > 0) return fail(violations, op.operationId);
       return { ok: true, operationId: op.operationId, pathTemplate: op.template, pathParams, query, body };
     },
   };
