@@ -1,0 +1,90 @@
+import { type AirflowKey, type KeyString, keyString } from "../model/AirflowKey.ts";
+import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
+
+/**
+ * Everything one run reads from its sources, read once per source however many Deployments
+ * share it: `readAll` for a full reconciliation, batched `read` calls (at most the source's
+ * `batchSize` keys each) for hints. A call that throws does not abort the run: its keys become
+ * `error` reads (for `read`) or the whole source is marked failed (for `readAll`, since
+ * treating a failed listing as "no keys" would delete everything).
+ */
+export class SourceReadSet {
+  /** Source read calls made, for reports and benchmarks. */
+  calls = 0;
+  private readonly reads = new Map<string, Map<KeyString, SourceRead>>();
+  private readonly complete = new Set<string>();
+  private readonly failures = new Map<string, string>();
+
+  async readAll(source: SecretSource): Promise<void> {
+    if (this.complete.has(source.id) || this.failures.has(source.id)) return;
+    this.calls += 1;
+    try {
+      const all = await source.readAll();
+      const map = this.mapFor(source.id);
+      for (const read of all) map.set(keyString(read.key), read);
+      this.complete.add(source.id);
+    } catch (error) {
+      this.failures.set(source.id, errorMessage(error));
+    }
+  }
+
+  /** Reads the keys not yet known for this source, in batches. */
+  async read(source: SecretSource, keys: readonly AirflowKey[]): Promise<void> {
+    if (this.complete.has(source.id) || this.failures.has(source.id)) return;
+    const map = this.mapFor(source.id);
+    const pending = uniqueKeys(keys).filter((k) => !map.has(keyString(k)));
+    const size = Math.max(1, Number.isFinite(source.capabilities.batchSize) ? source.capabilities.batchSize : pending.length);
+    for (let i = 0; i < pending.length; i += size) {
+      const batch = pending.slice(i, i + size);
+      this.calls += 1;
+      try {
+        const got = await source.read(batch);
+        for (const read of got) map.set(keyString(read.key), read);
+        for (const key of batch) {
+          // A source that silently skips a key did not find it.
+          if (!map.has(keyString(key)))
+            map.set(keyString(key), { status: "missing", key, secretId: source.secretIdFor(key) ?? keyString(key) });
+        }
+      } catch (error) {
+        const reason = errorMessage(error);
+        for (const key of batch)
+          map.set(keyString(key), { status: "error", key, secretId: source.secretIdFor(key) ?? keyString(key), reason });
+      }
+    }
+  }
+
+  /** The source's answer for a key; undefined when it does not hold it (or was never asked). */
+  get(sourceId: string, key: KeyString): SourceRead | undefined {
+    return this.reads.get(sourceId)?.get(key);
+  }
+
+  /** Every key a fully listed source holds. */
+  keysOf(sourceId: string): readonly SourceRead[] {
+    return [...(this.reads.get(sourceId)?.values() ?? [])];
+  }
+
+  /** Why listing a source failed, if it did. */
+  failure(sourceId: string): string | undefined {
+    return this.failures.get(sourceId);
+  }
+
+  private mapFor(sourceId: string): Map<KeyString, SourceRead> {
+    let map = this.reads.get(sourceId);
+    if (map === undefined) {
+      map = new Map();
+      this.reads.set(sourceId, map);
+    }
+    return map;
+  }
+}
+
+function uniqueKeys(keys: readonly AirflowKey[]): AirflowKey[] {
+  const seen = new Map<KeyString, AirflowKey>();
+  for (const k of keys) seen.set(keyString(k), k);
+  return [...seen.values()];
+}
+
+/** Adapters' errors never carry values (ports contract), so their message is safe to report. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,252 @@
+import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
+import { keyString, parseKeyString } from "../model/AirflowKey.ts";
+import type { AirflowValue } from "../model/AirflowValue.ts";
+import type { StateRecord } from "../model/StateRecord.ts";
+import type { Clock } from "../ports/Clock.ts";
+import type { Hasher } from "../ports/Hasher.ts";
+import type { Logger } from "../ports/Logger.ts";
+import type { SecretSource } from "../ports/SecretSource.ts";
+import type { StateStore } from "../ports/StateStore.ts";
+import { applyPlan, countOps } from "./applyPlan.ts";
+import { canonicalValue } from "./canonicalValue.ts";
+import type { DeploymentBinding } from "./DeploymentBinding.ts";
+import type { ExplainReport } from "./ExplainReport.ts";
+import { explainKey } from "./explainKey.ts";
+import { isKeySelected } from "./keySelection.ts";
+import { keysForHints } from "./keysForHints.ts";
+import { type PlanItem, planDeployment } from "./planDeployment.ts";
+import type { DeploymentReport, RunReport } from "./RunReport.ts";
+import { type Candidate, resolvePrecedence } from "./resolvePrecedence.ts";
+import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
+import { summarize } from "./summarize.ts";
+import type { Trigger } from "./Trigger.ts";
+
+export interface EngineDeps {
+  readonly clock: Clock;
+  readonly hasher: Hasher;
+  readonly logger: Logger;
+  readonly state: StateStore;
+}
+
+export interface RunOptions {
+  /** Called after each target write with (changes written so far, changes to write) over the run. */
+  readonly onProgress?: (done: number, total: number) => void;
+  /** Show real values in diffs (`--show-secrets`); masked otherwise. */
+  readonly showSecrets?: boolean;
+}
+
+/** A Deployment planned, before (or instead of) applying. */
+type Planned =
+  | { readonly binding: DeploymentBinding; readonly items: PlanItem[]; readonly owned: ReadonlyMap<KeyString, StateRecord> }
+  | { readonly binding: DeploymentBinding; readonly error: string };
+
+/**
+ * The use cases: plan, sync and explain, over the ports only. One run reads each source once
+ * (batched), plans every Deployment, then applies Deployment by Deployment: a Deployment that
+ * fails is reported and the others carry on.
+ */
+export class SyncEngine {
+  private readonly deps: EngineDeps;
+  private readonly hashes = new WeakMap<AirflowValue, string>();
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+  }
+
+  plan(bindings: readonly DeploymentBinding[], trigger: Trigger, options: RunOptions = {}): Promise<RunReport> {
+    return this.run("plan", bindings, trigger, options);
+  }
+
+  sync(bindings: readonly DeploymentBinding[], trigger: Trigger, options: RunOptions = {}): Promise<RunReport> {
+    return this.run("sync", bindings, trigger, options);
+  }
+
+  explain(key: AirflowKey, bindings: readonly DeploymentBinding[], options: { showSecrets?: boolean } = {}): Promise<ExplainReport> {
+    return explainKey(key, bindings, {
+      state: this.deps.state,
+      hash: this.hash,
+      now: this.now(),
+      showSecrets: options.showSecrets ?? false,
+    });
+  }
+
+  /** Keyed hash of a value's canonical form, memoized per value object within the engine's life. */
+  readonly hash = (value: AirflowValue): string => {
+    let h = this.hashes.get(value);
+    if (h === undefined) {
+      h = this.deps.hasher.hmac(canonicalValue(value));
+      this.hashes.set(value, h);
+    }
+    return h;
+  };
+
+  private now(): string {
+    return this.deps.clock.now().toISOString();
+  }
+
+  private async run(
+    mode: "plan" | "sync",
+    bindings: readonly DeploymentBinding[],
+    trigger: Trigger,
+    options: RunOptions,
+  ): Promise<RunReport> {
+    const reads = new SourceReadSet();
+    const scopes = await this.readSources(bindings, trigger, reads);
+    const planned: Planned[] = [];
+    for (const binding of bindings) planned.push(await this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options));
+
+    const reports: DeploymentReport[] = [];
+    const total = mode === "sync" ? planned.reduce((n, p) => n + ("items" in p ? countOps(p.items) : 0), 0) : 0;
+    let done = 0;
+    for (const p of planned) {
+      const target = `${p.binding.target.type} ${p.binding.target.describe}`;
+      if ("error" in p) {
+        this.deps.logger.log("error", "deployment failed", { deployment: p.binding.id, error: p.error });
+        reports.push({ id: p.binding.id, target, status: "failed", error: p.error, changes: [], writes: 0 });
+        continue;
+      }
+      if (mode === "plan") {
+        reports.push({ id: p.binding.id, target, status: "ok", changes: p.items.map((i) => i.change), writes: 0 });
+        continue;
+      }
+      let result: Awaited<ReturnType<typeof applyPlan>>;
+      try {
+        result = await applyPlan(p.binding.id, p.binding.target, p.items, p.owned, this.deps.state, (n) => {
+          done += n;
+          options.onProgress?.(done, total);
+        });
+      } catch (error) {
+        // The state store failed after the target was written: report it, the next run re-plans.
+        result = { errors: new Map(), writes: 0, failure: `recording state failed: ${errorMessage(error)}` };
+      }
+      const changes = p.items.map((i) => {
+        const error = result.errors.get(i.change.key);
+        return error === undefined ? i.change : { ...i.change, error };
+      });
+      const failedKeys = changes.filter((c) => c.error !== undefined).length;
+      const error = result.failure ?? (failedKeys > 0 ? `${failedKeys} of ${countOps(p.items)} writes failed` : undefined);
+      reports.push({
+        id: p.binding.id,
+        target,
+        status: error === undefined ? "ok" : "failed",
+        ...(error === undefined ? {} : { error }),
+        changes,
+        writes: result.writes,
+      });
+      this.deps.logger.log(error === undefined ? "info" : "error", "deployment synced", {
+        deployment: p.binding.id,
+        writes: result.writes,
+        failedKeys,
+      });
+    }
+    return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
+  }
+
+  /** Reads what the trigger needs from every source involved, once each; returns each Deployment's keys. */
+  private async readSources(
+    bindings: readonly DeploymentBinding[],
+    trigger: Trigger,
+    reads: SourceReadSet,
+  ): Promise<Map<string, AirflowKey[]>> {
+    const scopes = new Map<string, AirflowKey[]>();
+    if (trigger.kind === "full") {
+      for (const source of distinctSources(bindings)) await reads.readAll(source);
+      return scopes;
+    }
+    const wanted = new Map<SecretSource, AirflowKey[]>();
+    for (const binding of bindings) {
+      const keys = keysForHints(trigger.hints, binding.sources).filter((k) =>
+        isKeySelected(keyString(k), binding.include, binding.exclude),
+      );
+      scopes.set(binding.id, keys);
+      for (const source of sourcesOf(binding)) wanted.set(source, [...(wanted.get(source) ?? []), ...keys]);
+    }
+    for (const [source, keys] of wanted) await reads.read(source, keys);
+    return scopes;
+  }
+
+  private async planOne(
+    binding: DeploymentBinding,
+    hinted: readonly AirflowKey[],
+    reads: SourceReadSet,
+    trigger: Trigger,
+    options: RunOptions,
+  ): Promise<Planned> {
+    try {
+      for (const source of binding.sources) {
+        const failure = reads.failure(source.id);
+        if (failure !== undefined) return { binding, error: `source ${source.id} could not be listed: ${failure}` };
+      }
+      const snapshot = await binding.target.read();
+      const owned = binding.target.capabilities.holdsState
+        ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
+        : await this.deps.state.load(binding.id);
+      const scope = new Map<KeyString, AirflowKey>();
+      if (trigger.kind === "full") {
+        for (const source of binding.sources) for (const read of reads.keysOf(source.id)) scope.set(keyString(read.key), read.key);
+        for (const record of owned.values()) {
+          const key = parseKeyString(record.key);
+          if (key !== null) scope.set(record.key, key);
+        }
+      } else {
+        for (const key of hinted) scope.set(keyString(key), key);
+      }
+      const resolutions = [...scope.entries()]
+        .filter(([ks]) => isKeySelected(ks, binding.include, binding.exclude))
+        .map(([ks, key]) =>
+          resolvePrecedence(
+            key,
+            binding.sources.map((s) => ({ sourceId: s.id, read: reads.get(s.id, ks) })),
+            this.hash,
+          ),
+        );
+      const items = planDeployment({
+        resolutions,
+        targetEntries: snapshot.entries,
+        targetReadsValues: binding.target.capabilities.readsValues,
+        owned,
+        deletion: binding.deletion,
+        adopt: binding.adopt,
+        ...this.aboveLayer(
+          binding,
+          resolutions.map((r) => r.keyString),
+          reads,
+        ),
+        hash: this.hash,
+        now: this.now(),
+        showSecrets: options.showSecrets ?? false,
+      });
+      return { binding, items, owned };
+    } catch (error) {
+      return { binding, error: errorMessage(error) };
+    }
+  }
+
+  private aboveLayer(binding: DeploymentBinding, keys: readonly KeyString[], reads: SourceReadSet) {
+    const backend = binding.observe?.secretsBackend;
+    if (backend === undefined) return {};
+    const failure = reads.failure(backend.id);
+    if (failure !== undefined)
+      this.deps.logger.log("warn", "secrets backend could not be listed; shadowing not reported", {
+        deployment: binding.id,
+        source: backend.id,
+        error: failure,
+      });
+    const holds = new Map<KeyString, Candidate>();
+    for (const ks of keys) {
+      const read = reads.get(backend.id, ks);
+      if (read?.status === "found")
+        holds.set(ks, { sourceId: backend.id, rank: 0, status: "found", value: read.value, hash: this.hash(read.value) });
+    }
+    return { above: { sourceId: backend.id, holds } };
+  }
+}
+
+function sourcesOf(binding: DeploymentBinding): SecretSource[] {
+  const backend = binding.observe?.secretsBackend;
+  return backend === undefined ? [...binding.sources] : [...binding.sources, backend];
+}
+
+function distinctSources(bindings: readonly DeploymentBinding[]): SecretSource[] {
+  return [...new Set(bindings.flatMap(sourcesOf))];
+}

@@ -1,0 +1,102 @@
+import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
+import { keyString } from "../model/AirflowKey.ts";
+import type { AirflowValue } from "../model/AirflowValue.ts";
+import type { StateRecord } from "../model/StateRecord.ts";
+import type { DeploymentTarget } from "../ports/DeploymentTarget.ts";
+import type { StateStore } from "../ports/StateStore.ts";
+import type { PlanItem } from "./planDeployment.ts";
+import { errorMessage } from "./SourceReadSet.ts";
+
+export interface ApplyResult {
+  /** Per-key errors the target reported (or the error of a call that threw). */
+  readonly errors: ReadonlyMap<KeyString, string>;
+  /** Target write calls made. */
+  readonly writes: number;
+  /** Set when a call threw: the rest of the plan was not attempted. */
+  readonly failure?: string;
+}
+
+type Op =
+  | { readonly kind: "upsert"; readonly key: AirflowKey; readonly value: AirflowValue; readonly record: StateRecord }
+  | { readonly kind: "delete"; readonly key: AirflowKey };
+
+/** How many target writes a plan needs: the unit of the progress bar. */
+export function countOps(items: readonly PlanItem[]): number {
+  return items.filter((i) => i.upsert !== undefined || i.delete !== undefined).length;
+}
+
+/**
+ * Writes one Deployment's plan: every change in one `apply` when the target takes them all
+ * (coalescing: one write per Deployment per run), else in chunks of `maxBatch`. The state is
+ * recorded only for what the target confirmed. Targets that hold their own state get, with each
+ * call, the full manifest afsync will own once that call lands.
+ */
+export async function applyPlan(
+  deploymentId: string,
+  target: DeploymentTarget,
+  items: readonly PlanItem[],
+  owned: ReadonlyMap<KeyString, StateRecord>,
+  state: StateStore,
+  onOps: (done: number) => void,
+): Promise<ApplyResult> {
+  const ops: Op[] = [];
+  const refreshed: StateRecord[] = [];
+  const forgotten: KeyString[] = [];
+  for (const item of items) {
+    if (item.upsert !== undefined) ops.push({ kind: "upsert", ...item.upsert });
+    if (item.delete !== undefined) ops.push({ kind: "delete", key: item.delete });
+    if (item.refresh !== undefined) refreshed.push(item.refresh);
+    if (item.forget !== undefined) forgotten.push(item.forget);
+  }
+  const holdsState = target.capabilities.holdsState;
+  const manifest = new Map(owned);
+  for (const r of refreshed) manifest.set(r.key, r);
+  for (const k of forgotten) manifest.delete(k);
+  const saved: StateRecord[] = [...refreshed];
+  const removed: KeyString[] = [...forgotten];
+  const errors = new Map<KeyString, string>();
+  let writes = 0;
+  let failure: string | undefined;
+
+  const max = target.capabilities.maxBatch;
+  const size = Number.isFinite(max) && max >= 1 ? Math.floor(max) : Math.max(ops.length, 1);
+  for (let i = 0; i < ops.length; i += size) {
+    const chunk = ops.slice(i, i + size);
+    const intended = new Map(manifest);
+    for (const op of chunk) {
+      if (op.kind === "upsert") intended.set(op.record.key, op.record);
+      else intended.delete(keyString(op.key));
+    }
+    try {
+      const outcome = await target.apply({
+        upserts: chunk.flatMap((op) => (op.kind === "upsert" ? [{ key: op.key, value: op.value }] : [])),
+        deletes: chunk.flatMap((op) => (op.kind === "delete" ? [op.key] : [])),
+        manifest: [...intended.values()],
+      });
+      writes += outcome.calls ?? 1;
+      const failed = new Map(outcome.results.filter((r) => !r.ok).map((r) => [r.key, r.error ?? "the target refused it"]));
+      for (const op of chunk) {
+        const k = keyString(op.key);
+        const error = failed.get(k);
+        if (error !== undefined) {
+          errors.set(k, error);
+        } else if (op.kind === "upsert") {
+          manifest.set(k, op.record);
+          saved.push(op.record);
+        } else {
+          manifest.delete(k);
+          removed.push(k);
+        }
+      }
+    } catch (error) {
+      writes += 1;
+      failure = errorMessage(error);
+      for (const op of ops.slice(i)) errors.set(keyString(op.key), `not applied: ${failure}`);
+      break;
+    } finally {
+      onOps(chunk.length);
+    }
+  }
+  if (!holdsState && (saved.length > 0 || removed.length > 0)) await state.save(deploymentId, saved, removed);
+  return failure === undefined ? { errors, writes } : { errors, writes, failure };
+}

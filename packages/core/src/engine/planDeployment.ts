@@ -1,0 +1,195 @@
+import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
+import type { AirflowValue } from "../model/AirflowValue.ts";
+import { isOlderVersion } from "../model/SourceVersion.ts";
+import type { StateRecord } from "../model/StateRecord.ts";
+import type { TargetEntry } from "../ports/DeploymentTarget.ts";
+import type { DeletionPolicy } from "./DeploymentBinding.ts";
+import { hashPrefix, maskedDiff } from "./maskedDiff.ts";
+import type { PlannedChange, ShadowedCandidate } from "./RunReport.ts";
+import type { Candidate, Resolution } from "./resolvePrecedence.ts";
+
+export interface PlanInput {
+  readonly resolutions: readonly Resolution[];
+  readonly targetEntries: ReadonlyMap<KeyString, TargetEntry>;
+  /** Whether `targetEntries` carry values (local files) or presence only (REST APIs). */
+  readonly targetReadsValues: boolean;
+  /** What afsync owns in this Deployment: its state records. */
+  readonly owned: ReadonlyMap<KeyString, StateRecord>;
+  readonly deletion: DeletionPolicy;
+  readonly adopt: boolean;
+  /** The secrets backend the Deployment reads above the target, keyed by key string (found keys only). */
+  readonly above?: { readonly sourceId: string; readonly holds: ReadonlyMap<KeyString, Candidate> };
+  readonly hash: (value: AirflowValue) => string;
+  /** ISO time stamped on new state records. */
+  readonly now: string;
+  readonly showSecrets?: boolean;
+}
+
+/** One planned key: the report line, and what applying it means for the target and the state. */
+export interface PlanItem {
+  readonly change: PlannedChange;
+  readonly upsert?: { readonly key: AirflowKey; readonly value: AirflowValue; readonly record: StateRecord };
+  readonly delete?: AirflowKey;
+  /** A state record to write without touching the target (same value, newer source version). */
+  readonly refresh?: StateRecord;
+  /** Drop the state record without touching the target (the key is already gone from it). */
+  readonly forget?: KeyString;
+}
+
+/**
+ * Decides, key by key, what a sync does to one Deployment — pure, so `plan` and `sync` share it
+ * and it can be tested without I/O. The rules (ownership, adoption, deletion policy, refusing
+ * older versions, invalid values) are the issue's; each branch says which.
+ */
+export function planDeployment(input: PlanInput): PlanItem[] {
+  const items: PlanItem[] = [];
+  for (const res of input.resolutions) {
+    const item = planKey(res, input);
+    if (item !== null) items.push(item);
+  }
+  return items.sort((a, b) => (a.change.key < b.change.key ? -1 : a.change.key > b.change.key ? 1 : 0));
+}
+
+function planKey(res: Resolution, input: PlanInput): PlanItem | null {
+  const key = res.keyString;
+  const owned = input.owned.get(key);
+  const entry = input.targetEntries.get(key);
+  const outcome = res.outcome;
+
+  if (outcome.kind === "unknown") {
+    return {
+      change: { key, action: "invalid", source: outcome.sourceId, reason: `could not read source ${outcome.sourceId}: ${outcome.reason}` },
+    };
+  }
+  if (outcome.kind === "invalid") {
+    const kept = entry !== undefined ? "; the target keeps its current value" : "";
+    return { change: { key, action: "invalid", source: outcome.sourceId, reason: `${outcome.reason}${kept}` } };
+  }
+  if (outcome.kind === "absent") {
+    if (owned === undefined) return null; // never ours: not afsync's business
+    if (input.deletion === "retain") {
+      return { change: { key, action: "orphaned", source: null, reason: "gone from every source; kept because deletion is retain" } };
+    }
+    if (entry === undefined) {
+      return {
+        change: { key, action: "delete", source: null, reason: "gone from every source and already absent from the target" },
+        forget: key,
+      };
+    }
+    return { change: { key, action: "delete", source: null, reason: "gone from every source (deletion: delete)" }, delete: res.key };
+  }
+
+  const winner = outcome.winner;
+  const common = {
+    key,
+    source: winner.sourceId,
+    hash: hashPrefix(winner.hash),
+    ...(winner.version === undefined ? {} : { version: winner.version.id }),
+    ...shadowedSources(res.candidates, winner),
+  };
+  const record: StateRecord = {
+    key,
+    sourceId: winner.sourceId,
+    ...(winner.secretId === undefined ? {} : { secretId: winner.secretId }),
+    ...(winner.version === undefined ? {} : { version: winner.version.id }),
+    ...(winner.version?.order === undefined ? {} : { versionOrder: winner.version.order }),
+    hash: winner.hash,
+    appliedAt: input.now,
+  };
+  const before = entryValue(entry, input);
+  const upsert = { key: res.key, value: winner.value, record };
+
+  let base: PlanItem;
+  if (owned !== undefined) {
+    const ownedVersion =
+      owned.version === undefined
+        ? undefined
+        : { id: owned.version, ...(owned.versionOrder === undefined ? {} : { order: owned.versionOrder }) };
+    if (owned.sourceId === winner.sourceId && isOlderVersion(winner.version, ownedVersion)) {
+      // Events arrive out of order: never replace a value with one from an older version.
+      base = {
+        change: {
+          ...common,
+          action: "unchanged",
+          reason: `source returned version ${winner.version?.id ?? "?"}, older than the applied ${owned.version ?? "?"}; kept`,
+        },
+      };
+    } else if (owned.hash === winner.hash && entry !== undefined) {
+      const refresh =
+        owned.version !== record.version || owned.sourceId !== record.sourceId
+          ? { refresh: { ...record, appliedAt: owned.appliedAt } }
+          : {};
+      base = { change: { ...common, action: "unchanged" }, ...refresh };
+    } else if (entry === undefined) {
+      base = {
+        change: {
+          ...common,
+          action: "create",
+          reason: "afsync owns it but it is missing from the target",
+          diff: diff(undefined, winner, input),
+        },
+        upsert,
+      };
+    } else {
+      base = { change: { ...common, action: "update", diff: diff(before, winner, input, owned.hash) }, upsert };
+    }
+  } else if (entry !== undefined) {
+    if (!input.adopt) {
+      return {
+        change: {
+          ...common,
+          action: "conflict",
+          reason: "the target already holds this key and afsync did not write it; left untouched (adopt: true takes it over)",
+        },
+      };
+    }
+    base = {
+      change: { ...common, action: "update", reason: "adopted: the target held it before afsync", diff: diff(before, winner, input) },
+      upsert,
+    };
+  } else {
+    base = { change: { ...common, action: "create", diff: diff(undefined, winner, input) }, upsert };
+  }
+  return markShadowed(base, input, winner.hash);
+}
+
+/** A key the Deployment's own secrets backend also holds: Airflow reads that copy first. */
+function markShadowed(item: PlanItem, input: PlanInput, winnerHash: string): PlanItem {
+  const above = input.above?.holds.get(item.change.key);
+  if (above === undefined || input.above === undefined) return item;
+  const action = item.change.action;
+  if (action !== "create" && action !== "update" && action !== "unchanged") return item;
+  const same = above.hash === winnerHash;
+  const reason = `the Deployment's secrets backend (${input.above.sourceId}) also holds it with ${same ? "the same" : "a different"} value; Airflow reads that copy first`;
+  return { ...item, change: { ...item.change, action: "shadowed", reason, ...(action === "unchanged" ? {} : { write: action }) } };
+}
+
+function shadowedSources(
+  candidates: readonly Candidate[],
+  winner: Candidate & { hash: string },
+): { shadowedSources?: ShadowedCandidate[] } {
+  const lower = candidates
+    .filter((c) => c.rank > winner.rank && c.status === "found")
+    .map((c) => ({ source: c.sourceId, same: c.hash === winner.hash }));
+  return lower.length === 0 ? {} : { shadowedSources: lower };
+}
+
+function entryValue(entry: TargetEntry | undefined, input: PlanInput): AirflowValue | "unknown" | undefined {
+  if (entry === undefined) return undefined;
+  return input.targetReadsValues && entry.value !== undefined ? entry.value : "unknown";
+}
+
+function diff(
+  before: AirflowValue | "unknown" | undefined,
+  winner: { value: AirflowValue; hash: string },
+  input: PlanInput,
+  knownHash?: string,
+) {
+  const beforeHash = before !== undefined && before !== "unknown" ? input.hash(before) : knownHash;
+  return maskedDiff(
+    before,
+    winner.value,
+    { after: winner.hash, ...(beforeHash === undefined ? {} : { before: beforeHash }) },
+    input.showSecrets,
+  );
+}

@@ -1,0 +1,84 @@
+import { type AirflowKey, type KeyString, keyString } from "../model/AirflowKey.ts";
+import type { AirflowValue } from "../model/AirflowValue.ts";
+import type { SourceVersion } from "../model/SourceVersion.ts";
+import type { SourceRead } from "../ports/SecretSource.ts";
+
+/** One source's answer for a key, with the keyed hash of its value when it has one. */
+export interface Candidate {
+  readonly sourceId: string;
+  /** 1-based position in the Deployment's source list. */
+  readonly rank: number;
+  readonly status: SourceRead["status"];
+  readonly secretId?: string;
+  readonly value?: AirflowValue;
+  readonly hash?: string;
+  readonly version?: SourceVersion;
+  readonly reason?: string;
+}
+
+export type Outcome =
+  | { readonly kind: "value"; readonly winner: Candidate & { readonly value: AirflowValue; readonly hash: string } }
+  /** The first source that holds the key holds a value that does not parse. */
+  | { readonly kind: "invalid"; readonly sourceId: string; readonly reason: string }
+  /** A source above any holder could not be read: the winner is unknown, so nothing may change. */
+  | { readonly kind: "unknown"; readonly sourceId: string; readonly reason: string }
+  /** No source holds the key. */
+  | { readonly kind: "absent" };
+
+/** A key resolved across a Deployment's sources: the outcome and every candidate, in order. */
+export interface Resolution {
+  readonly key: AirflowKey;
+  readonly keyString: KeyString;
+  readonly candidates: readonly Candidate[];
+  readonly outcome: Outcome;
+}
+
+/** A source's read for the key, or undefined when the source does not hold it. */
+export interface SourceAnswer {
+  readonly sourceId: string;
+  readonly read: SourceRead | undefined;
+}
+
+/**
+ * Airflow's own lookup rule applied to the sources merged into one Deployment: walk the sources
+ * in the order listed and take the first that holds the key. Unlike Airflow's backend chain, a
+ * holder whose value does not parse does not fall through to the next source: that would push
+ * a lower source's value over the last good one, so the key is `invalid` instead. A source
+ * that failed to answer stops the walk too: whether it holds the key is unknown.
+ */
+export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswer[], hash: (value: AirflowValue) => string): Resolution {
+  const candidates: Candidate[] = answers.map((answer, index) => toCandidate(answer, index + 1, hash));
+  let outcome: Outcome = { kind: "absent" };
+  for (const c of candidates) {
+    if (c.status === "missing") continue;
+    if (c.status === "found" && c.value !== undefined && c.hash !== undefined) {
+      outcome = { kind: "value", winner: { ...c, value: c.value, hash: c.hash } };
+    } else if (c.status === "invalid") {
+      outcome = { kind: "invalid", sourceId: c.sourceId, reason: c.reason ?? "the value does not parse" };
+    } else {
+      outcome = { kind: "unknown", sourceId: c.sourceId, reason: c.reason ?? "the source could not be read" };
+    }
+    break;
+  }
+  return { key, keyString: keyString(key), candidates, outcome };
+}
+
+function toCandidate(answer: SourceAnswer, rank: number, hash: (value: AirflowValue) => string): Candidate {
+  const read = answer.read;
+  const base = { sourceId: answer.sourceId, rank };
+  if (read === undefined) return { ...base, status: "missing" };
+  switch (read.status) {
+    case "found":
+      return { ...base, status: "found", secretId: read.secretId, value: read.value, hash: hash(read.value), ...versionOf(read.version) };
+    case "invalid":
+      return { ...base, status: "invalid", secretId: read.secretId, reason: read.reason, ...versionOf(read.version) };
+    case "missing":
+      return { ...base, status: "missing", secretId: read.secretId };
+    case "error":
+      return { ...base, status: "error", secretId: read.secretId, reason: read.reason };
+  }
+}
+
+function versionOf(version: SourceVersion | undefined): { version?: SourceVersion } {
+  return version === undefined ? {} : { version };
+}

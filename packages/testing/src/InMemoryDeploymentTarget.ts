@@ -1,0 +1,109 @@
+import {
+  type AirflowValue,
+  type ApplyOutcome,
+  type ApplyRequest,
+  type DeploymentTarget,
+  type KeyString,
+  keyString,
+  type PrecedenceLayer,
+  parseKeyString,
+  type StateRecord,
+  type TargetCapabilities,
+  type TargetEntry,
+  type TargetSnapshot,
+} from "@afsync/core";
+
+export interface InMemoryTargetOptions {
+  readonly type?: string;
+  readonly describe?: string;
+  readonly layer?: PrecedenceLayer;
+  /** False imitates REST APIs that redact values: `read` returns presence only. */
+  readonly readsValues?: boolean;
+  readonly holdsState?: boolean;
+  readonly maxBatch?: number;
+}
+
+/**
+ * A Deployment layer in a Map. Counts calls, keeps the manifest when it `holdsState`, and
+ * injects faults on demand: `failNextApply` (the call throws), `refuse` (one key is rejected).
+ */
+export class InMemoryDeploymentTarget implements DeploymentTarget {
+  readonly type: string;
+  readonly describe: string;
+  readonly layer: PrecedenceLayer;
+  readonly capabilities: TargetCapabilities;
+  readonly values = new Map<KeyString, AirflowValue>();
+  manifest: readonly StateRecord[] | null = null;
+  readCalls = 0;
+  applyCalls = 0;
+  /** Every request received, for assertions about coalescing. */
+  readonly requests: ApplyRequest[] = [];
+  private failure: string | undefined;
+  private readonly refused = new Map<KeyString, string>();
+
+  constructor(options: InMemoryTargetOptions = {}) {
+    this.type = options.type ?? "memory";
+    this.describe = options.describe ?? "in-memory";
+    this.layer = options.layer ?? "metadata-db";
+    this.capabilities = {
+      readsValues: options.readsValues ?? true,
+      atomicApply: true,
+      holdsState: options.holdsState ?? false,
+      maxBatch: options.maxBatch ?? Number.POSITIVE_INFINITY,
+    };
+  }
+
+  /** A value put there by someone else (the Airflow UI, a teammate): not afsync's. */
+  seed(key: KeyString, value: AirflowValue): this {
+    this.values.set(key, value);
+    return this;
+  }
+
+  failNextApply(reason: string): this {
+    this.failure = reason;
+    return this;
+  }
+
+  refuse(key: KeyString, reason: string): this {
+    this.refused.set(key, reason);
+    return this;
+  }
+
+  async read(): Promise<TargetSnapshot> {
+    this.readCalls += 1;
+    const entries = new Map<KeyString, TargetEntry>();
+    for (const [ks, value] of this.values) {
+      const key = parseKeyString(ks);
+      if (key !== null) entries.set(ks, this.capabilities.readsValues ? { key, value } : { key });
+    }
+    return { entries, ...(this.capabilities.holdsState ? { manifest: this.manifest } : {}) };
+  }
+
+  async apply(request: ApplyRequest): Promise<ApplyOutcome> {
+    this.applyCalls += 1;
+    this.requests.push(request);
+    if (this.failure !== undefined) {
+      const reason = this.failure;
+      this.failure = undefined;
+      throw new Error(reason);
+    }
+    const results = [];
+    for (const { key, value } of request.upserts) {
+      const ks = keyString(key);
+      const refusal = this.refused.get(ks);
+      if (refusal !== undefined) {
+        results.push({ key: ks, ok: false, error: refusal });
+        continue;
+      }
+      this.values.set(ks, value);
+      results.push({ key: ks, ok: true });
+    }
+    for (const key of request.deletes) {
+      const ks = keyString(key);
+      this.values.delete(ks);
+      results.push({ key: ks, ok: true });
+    }
+    if (this.capabilities.holdsState) this.manifest = [...request.manifest];
+    return { results, calls: 1 };
+  }
+}

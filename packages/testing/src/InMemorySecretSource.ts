@@ -1,0 +1,115 @@
+import {
+  type AirflowKey,
+  type AirflowValue,
+  type Connection,
+  type KeyString,
+  keyString,
+  parseKeyString,
+  type SecretIdMapping,
+  type SecretSource,
+  type SourceCapabilities,
+  type SourceRead,
+  type SourceVersion,
+} from "@afsync/core";
+
+type Stored =
+  | { readonly status: "found"; readonly value: AirflowValue; readonly version: SourceVersion }
+  | { readonly status: "invalid"; readonly reason: string; readonly version: SourceVersion }
+  | { readonly status: "error"; readonly reason: string };
+
+/**
+ * A secrets manager in a Map. Secret ids are the key strings themselves (`conn:db`), every
+ * write gets the next ordered version, and read calls are counted. Faults are explicit:
+ * `setInvalid`, `setError`, `failListing`.
+ */
+export class InMemorySecretSource implements SecretSource {
+  readonly id: string;
+  readonly provider: string;
+  readonly capabilities: SourceCapabilities;
+  readCalls = 0;
+  readAllCalls = 0;
+  private readonly store = new Map<KeyString, Stored>();
+  private versionCounter = 0;
+  private listingFailure: string | undefined;
+
+  constructor(id: string, options: { provider?: string; batchSize?: number } = {}) {
+    this.id = id;
+    this.provider = options.provider ?? "memory";
+    this.capabilities = { batchSize: options.batchSize ?? 20, orderedVersions: true, deleteEvents: true };
+  }
+
+  setConnection(id: string, connection: Connection, version?: SourceVersion): this {
+    return this.set({ kind: "connection", id }, { kind: "connection", connection }, version);
+  }
+
+  setVariable(id: string, value: string, version?: SourceVersion): this {
+    return this.set({ kind: "variable", id }, { kind: "variable", value }, version);
+  }
+
+  set(key: AirflowKey, value: AirflowValue, version?: SourceVersion): this {
+    this.store.set(keyString(key), { status: "found", value, version: version ?? this.nextVersion() });
+    return this;
+  }
+
+  /** A secret whose value does not parse; `reason` is what the source would report. */
+  setInvalid(key: AirflowKey, reason = "the value is neither a connection URI nor JSON"): this {
+    this.store.set(keyString(key), { status: "invalid", reason, version: this.nextVersion() });
+    return this;
+  }
+
+  /** A key the provider refuses to return (permission denied, throttled past retries). */
+  setError(key: AirflowKey, reason: string): this {
+    this.store.set(keyString(key), { status: "error", reason });
+    return this;
+  }
+
+  delete(key: AirflowKey): this {
+    this.store.delete(keyString(key));
+    return this;
+  }
+
+  /** Make `readAll` throw (a listing that fails must never look like "no keys"). */
+  failListing(reason: string | undefined): this {
+    this.listingFailure = reason;
+    return this;
+  }
+
+  async readAll(): Promise<SourceRead[]> {
+    this.readAllCalls += 1;
+    if (this.listingFailure !== undefined) throw new Error(this.listingFailure);
+    return [...this.store.keys()].flatMap((ks) => {
+      const key = parseKeyString(ks);
+      return key === null ? [] : [this.answer(key)];
+    });
+  }
+
+  async read(keys: readonly AirflowKey[]): Promise<SourceRead[]> {
+    this.readCalls += 1;
+    if (keys.length > this.capabilities.batchSize)
+      throw new Error(`read of ${keys.length} keys exceeds batch size ${this.capabilities.batchSize}`);
+    return keys.map((key) => this.answer(key));
+  }
+
+  secretIdFor(key: AirflowKey): string {
+    return keyString(key);
+  }
+
+  keysFor(secretId: string): SecretIdMapping {
+    const key = parseKeyString(secretId);
+    return key === null ? { keys: [], ignoredReason: `${secretId} is not conn:<id> or var:<key>` } : { keys: [key] };
+  }
+
+  private answer(key: AirflowKey): SourceRead {
+    const secretId = keyString(key);
+    const stored = this.store.get(secretId);
+    if (stored === undefined) return { status: "missing", key, secretId };
+    if (stored.status === "error") return { status: "error", key, secretId, reason: stored.reason };
+    if (stored.status === "invalid") return { status: "invalid", key, secretId, reason: stored.reason, version: stored.version };
+    return { status: "found", key, secretId, value: stored.value, version: stored.version };
+  }
+
+  private nextVersion(): SourceVersion {
+    this.versionCounter += 1;
+    return { id: `v${this.versionCounter}`, order: this.versionCounter };
+  }
+}

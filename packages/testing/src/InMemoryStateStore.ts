@@ -1,0 +1,33 @@
+import { randomBytes } from "node:crypto";
+import type { HmacKeyProvider, KeyString, StateRecord, StateStore } from "@afsync/core";
+
+/** The state store for tests and one-shot runs: what afsync applied, per Deployment, in a Map. */
+export class InMemoryStateStore implements StateStore, HmacKeyProvider {
+  private readonly deployments = new Map<string, Map<KeyString, StateRecord>>();
+  private key: Uint8Array | undefined;
+  /** Calls to `save`, for assertions that a no-op run records nothing. */
+  saveCalls = 0;
+
+  async load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>> {
+    return new Map(this.deployments.get(deploymentId) ?? []);
+  }
+
+  async save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void> {
+    this.saveCalls += 1;
+    const map = this.deployments.get(deploymentId) ?? new Map<KeyString, StateRecord>();
+    for (const key of removed) map.delete(key);
+    for (const record of upserted) map.set(record.key, { ...record });
+    this.deployments.set(deploymentId, map);
+  }
+
+  /** Generated on first use, like the SQLite store's, and stable for the store's life. */
+  async hmacKey(): Promise<Uint8Array> {
+    this.key ??= new Uint8Array(randomBytes(32));
+    return this.key;
+  }
+
+  /** Every record of a Deployment, sorted by key (test helper). */
+  records(deploymentId: string): StateRecord[] {
+    return [...(this.deployments.get(deploymentId)?.values() ?? [])].sort((a, b) => (a.key < b.key ? -1 : 1));
+  }
+}
