@@ -1,0 +1,211 @@
+/**
+ * Python's `json.dumps(value)` with its defaults (separators `", "` and `": "`, ensure_ascii),
+ * because Airflow's `as_json`, the AWS alias re-dump and the `__extra__` query parameter are all
+ * produced that way and users compare them byte for byte. Also a JSON reader whose errors carry a
+ * line and column but never a snippet of the input (V8's messages quote the text, which may be a
+ * secret).
+ */
+
+/** `json.dumps(value)` as CPython writes it. Non-finite numbers are refused (Python would write `NaN`). */
+export function pythonJsonDumps(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "string") return pythonJsonString(value);
+  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new TypeError("a non-finite number cannot be written as JSON");
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
+  if (typeof value === "object") {
+    const parts = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pythonJsonString(k)}: ${pythonJsonDumps(v)}`);
+    return `{${parts.join(", ")}}`;
+  }
+  throw new TypeError(`a ${typeof value} cannot be written as JSON`);
+}
+
+function pythonJsonString(s: string): string {
+  // JSON.stringify already escapes `"`, `\` and C0 controls exactly as Python does; ensure_ascii
+  // then escapes everything outside printable ASCII (DEL included) as lower-case \uXXXX.
+  return JSON.stringify(s).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+export interface JsonPosition {
+  readonly line: number;
+  readonly column: number;
+}
+
+/** A JSON syntax error with where it is; the message describes the problem without quoting the input. */
+export class JsonSyntaxError extends Error {
+  readonly position: JsonPosition;
+  constructor(message: string, position: JsonPosition) {
+    super(`${message} (line ${position.line}, column ${position.column})`);
+    this.position = position;
+  }
+}
+
+/** `JSON.parse`, with a position-carrying, snippet-free error. */
+export function parseJsonSafely(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const err = locateJsonError(text);
+    throw err ?? new JsonSyntaxError("not valid JSON", { line: 1, column: 1 });
+  }
+}
+
+/** The line (1-based) of each key of the top-level object, in order; used to point problems at their entry. */
+export function topLevelKeyLines(text: string): Map<string, number> {
+  const lines = new Map<string, number>();
+  const scanner = new Scanner(text);
+  try {
+    scanner.skipWs();
+    if (scanner.peek() !== "{") return lines;
+    scanner.objectKeys((key, line) => {
+      if (!lines.has(key)) lines.set(key, line);
+    });
+  } catch {
+    // Positions are a courtesy; a file JSON.parse accepted always scans.
+  }
+  return lines;
+}
+
+/** Finds where `text` stops being JSON; null when it is valid. */
+export function locateJsonError(text: string): JsonSyntaxError | null {
+  const scanner = new Scanner(text);
+  try {
+    scanner.skipWs();
+    scanner.value();
+    scanner.skipWs();
+    if (scanner.i < text.length) scanner.fail("unexpected text after the JSON value");
+    return null;
+  } catch (e) {
+    if (e instanceof JsonSyntaxError) return e;
+    throw e;
+  }
+}
+
+class Scanner {
+  i = 0;
+  constructor(readonly text: string) {}
+
+  position(at = this.i): JsonPosition {
+    let line = 1;
+    let lineStart = 0;
+    for (let k = 0; k < at && k < this.text.length; k++) {
+      if (this.text.charCodeAt(k) === 10) {
+        line++;
+        lineStart = k + 1;
+      }
+    }
+    return { line, column: at - lineStart + 1 };
+  }
+
+  fail(message: string): never {
+    throw new JsonSyntaxError(message, this.position());
+  }
+
+  peek(): string | undefined {
+    return this.text[this.i];
+  }
+
+  skipWs(): void {
+    while (this.i < this.text.length && " \t\n\r".includes(this.text[this.i] as string)) this.i++;
+  }
+
+  value(): void {
+    this.skipWs();
+    const c = this.peek();
+    if (c === undefined) this.fail("expecting a value but the text ended");
+    if (c === "{") this.objectKeys(() => {});
+    else if (c === "[") this.array();
+    else if (c === '"') this.string();
+    else if (c === "-" || (c >= "0" && c <= "9")) this.number();
+    else if (this.text.startsWith("true", this.i)) this.i += 4;
+    else if (this.text.startsWith("false", this.i)) this.i += 5;
+    else if (this.text.startsWith("null", this.i)) this.i += 4;
+    else this.fail("expecting a value");
+  }
+
+  objectKeys(onKey: (key: string, line: number) => void): void {
+    this.i++; // {
+    this.skipWs();
+    if (this.peek() === "}") {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.skipWs();
+      if (this.peek() !== '"') this.fail("expecting a property name in double quotes");
+      const line = this.position().line;
+      const key = this.string();
+      onKey(key, line);
+      this.skipWs();
+      if (this.peek() !== ":") this.fail("expecting ':' after the property name");
+      this.i++;
+      this.value();
+      this.skipWs();
+      const c = this.peek();
+      if (c === ",") {
+        this.i++;
+        continue;
+      }
+      if (c === "}") {
+        this.i++;
+        return;
+      }
+      this.fail("expecting ',' or '}' in an object");
+    }
+  }
+
+  array(): void {
+    this.i++; // [
+    this.skipWs();
+    if (this.peek() === "]") {
+      this.i++;
+      return;
+    }
+    for (;;) {
+      this.value();
+      this.skipWs();
+      const c = this.peek();
+      if (c === ",") {
+        this.i++;
+        continue;
+      }
+      if (c === "]") {
+        this.i++;
+        return;
+      }
+      this.fail("expecting ',' or ']' in an array");
+    }
+  }
+
+  string(): string {
+    const start = this.i;
+    this.i++; // "
+    for (;;) {
+      const c = this.text[this.i];
+      if (c === undefined) this.fail("unterminated string");
+      if (c === '"') break;
+      if (c === "\\") {
+        const e = this.text[this.i + 1];
+        if (e === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(this.text.slice(this.i + 2, this.i + 6))) this.fail("invalid \\u escape");
+          this.i += 6;
+        } else if (e !== undefined && '"\\/bfnrt'.includes(e)) this.i += 2;
+        else this.fail("invalid escape in a string");
+        continue;
+      }
+      if (c.charCodeAt(0) < 0x20) this.fail("control character in a string");
+      this.i++;
+    }
+    this.i++;
+    return JSON.parse(this.text.slice(start, this.i)) as string;
+  }
+
+  number(): void {
+    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400));
+    if (m === null) this.fail("invalid number");
+    this.i += m[0].length;
+  }
+}
