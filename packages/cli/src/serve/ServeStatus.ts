@@ -1,0 +1,121 @@
+import type { KeyString } from "@afsync/core";
+import type { DeploymentReport, PlannedChange, RunReport, RunSummary } from "@afsync/core/engine/RunReport";
+
+/** One run serve made: what started it, when, and what came of it. */
+export interface RunRecord {
+  readonly id: number;
+  /** What started it, in words: `initial sync`, `file change (team-files)`, `webhook (team-files)`, `scheduled reconciliation`. */
+  readonly trigger: string;
+  readonly full: boolean;
+  readonly startedAt: string;
+  readonly durationMs: number;
+  readonly summary?: RunSummary;
+  /** Set when the run itself failed (the engine threw); never carries a value. */
+  readonly error?: string;
+}
+
+export interface DeploymentStatus {
+  readonly id: string;
+  readonly target: string;
+  readonly status: "ok" | "failed" | "pending";
+  readonly error?: string;
+  readonly lastRunAt?: string;
+  /** Latest known outcome per key: a full run replaces them all, a hinted run updates the keys it touched. */
+  readonly keys: ReadonlyMap<KeyString, PlannedChange>;
+}
+
+export interface Problem {
+  readonly deployment?: string;
+  readonly key?: string;
+  readonly message: string;
+}
+
+const KEPT_RUNS = 20;
+const PROBLEM_ACTIONS = new Set(["invalid", "conflict", "orphaned", "shadowed"]);
+
+/**
+ * What the status page and /healthz show: built only from run reports, which hold masked diffs
+ * and hash prefixes, never values.
+ */
+export class ServeStatus {
+  private readonly runs: RunRecord[] = [];
+  private readonly deployments = new Map<string, DeploymentStatus>();
+  private nextId = 1;
+  readonly startedAt: string;
+
+  constructor(
+    startedAt: Date,
+    deployments: readonly { id: string; target: string }[],
+    readonly info: {
+      readonly configPath: string;
+      readonly webhook: boolean;
+      readonly watching: readonly string[];
+      readonly reconcileEveryMs: number;
+    },
+  ) {
+    this.startedAt = startedAt.toISOString();
+    for (const d of deployments) this.deployments.set(d.id, { id: d.id, target: d.target, status: "pending", keys: new Map() });
+  }
+
+  recordRun(
+    trigger: string,
+    full: boolean,
+    startedAt: Date,
+    durationMs: number,
+    outcome: { report: RunReport } | { error: string },
+  ): RunRecord {
+    const at = startedAt.toISOString();
+    const base = { id: this.nextId++, trigger, full, startedAt: at, durationMs };
+    const record: RunRecord = "report" in outcome ? { ...base, summary: outcome.report.summary } : { ...base, error: outcome.error };
+    this.runs.unshift(record);
+    this.runs.length = Math.min(this.runs.length, KEPT_RUNS);
+    if ("report" in outcome) for (const d of outcome.report.deployments) this.recordDeployment(d, full, at);
+    return record;
+  }
+
+  get lastRun(): RunRecord | undefined {
+    return this.runs[0];
+  }
+
+  get recentRuns(): readonly RunRecord[] {
+    return this.runs;
+  }
+
+  get runCount(): number {
+    return this.nextId - 1;
+  }
+
+  get deploymentStatuses(): readonly DeploymentStatus[] {
+    return [...this.deployments.values()];
+  }
+
+  /** Failed Deployments, failed runs and keys that need a human: invalid values, conflicts, orphans, shadowed copies. */
+  problems(): Problem[] {
+    const out: Problem[] = [];
+    const lastRun = this.runs[0];
+    if (lastRun?.error !== undefined) out.push({ message: `last run (${lastRun.trigger}) failed: ${lastRun.error}` });
+    for (const d of this.deployments.values()) {
+      if (d.status === "failed") out.push({ deployment: d.id, message: d.error ?? "failed" });
+      for (const change of d.keys.values()) {
+        if (change.error !== undefined) out.push({ deployment: d.id, key: change.key, message: `write failed: ${change.error}` });
+        else if (PROBLEM_ACTIONS.has(change.action))
+          out.push({ deployment: d.id, key: change.key, message: `${change.action}${change.reason ? `: ${change.reason}` : ""}` });
+      }
+    }
+    return out;
+  }
+
+  private recordDeployment(report: DeploymentReport, full: boolean, at: string): void {
+    const previous = this.deployments.get(report.id);
+    const keys = new Map(full || previous === undefined ? [] : previous.keys);
+    for (const change of report.changes) keys.set(change.key, change);
+    this.deployments.set(report.id, {
+      id: report.id,
+      target: report.target,
+      status: report.status,
+      ...(report.error !== undefined && { error: report.error }),
+      lastRunAt: at,
+      keys,
+    });
+  }
+}
