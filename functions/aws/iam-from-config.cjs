@@ -1,0 +1,233 @@
+// Serverless variable resolver: `${file(./iam-from-config.cjs):<property>}` in serverless.yml.
+//
+// It reads the afsync config bundled with the functions (custom.afsync.configFile) and derives
+// what the deployment must grant and listen to from the sources it names, so the IAM policy is
+// exactly "read these prefixes" and nothing wider:
+//
+//   statements                  IAM statements of the functions' role
+//   secretsManagerNamePatterns  EventBridge `detail.name` filters for Secret Label Updated
+//   ssmNamePatterns             EventBridge `detail.name` filters for Parameter Store Change
+//   reconcileSchedule           rate(...) from serve.reconcile_every (default 15 minutes)
+//   envFromSecretsJson          AFSYNC_ENV_FROM_SECRETS for the functions' cold start
+//   visibilityTimeout           6 × custom.afsync.workerTimeout for the FIFO queue
+//
+// CommonJS and plain JavaScript because the Serverless Framework `require()`s it while it reads
+// serverless.yml; it cannot load the TypeScript config parser. It only reads the parts it needs
+// and leaves validating the rest to the functions' parseConfig at cold start (and `afsync validate`).
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${AWS::Region}` and friends are CloudFormation Fn::Sub placeholders, not JS templates
+"use strict";
+
+const { readFileSync } = require("node:fs");
+const { resolve } = require("node:path");
+const { parse } = require("yaml");
+
+// Airflow's own defaults for the backends' kwargs (SecretsManagerBackend and
+// SystemsManagerParameterStoreBackend); a prefix set to null turns that kind off.
+const DEFAULTS = {
+  "aws-secrets-manager": { connections_prefix: "airflow/connections", variables_prefix: "airflow/variables", sep: "/" },
+  "aws-ssm": { connections_prefix: "/airflow/connections", variables_prefix: "/airflow/variables" },
+};
+
+const PARTITION_REGION_ACCOUNT = "${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}";
+
+async function readConfig(resolveConfigurationProperty) {
+  const file = (await resolveConfigurationProperty(["custom", "afsync", "configFile"])) || "afsync.config.yaml";
+  const path = resolve(__dirname, file);
+  let doc;
+  try {
+    doc = parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    throw new Error(`iam-from-config: cannot read the afsync config ${path}: ${error.message}`);
+  }
+  if (doc === null || typeof doc !== "object") throw new Error(`iam-from-config: ${path} is not a YAML mapping`);
+  return doc;
+}
+
+/** The AWS sources as `{ id, type, options }`, whether `sources` is a map (id → entry) or a list with `id`s. */
+function awsSources(doc) {
+  const raw = doc.sources ?? {};
+  const entries = Array.isArray(raw) ? raw.map((s) => [s?.id, s]) : Object.entries(raw);
+  const out = [];
+  for (const [id, entry] of entries) {
+    if (!entry || typeof entry !== "object") throw new Error(`iam-from-config: sources.${id} is not a mapping`);
+    if (!(entry.type in DEFAULTS)) continue;
+    out.push({ id, type: entry.type, options: { ...DEFAULTS[entry.type], ...entry } });
+  }
+  return out;
+}
+
+/** The prefixes a source reads (connections and variables; afsync does not sync Airflow config). */
+function prefixesOf(source) {
+  const out = [];
+  for (const kind of ["connections_prefix", "variables_prefix"]) {
+    const value = source.options[kind];
+    if (value === null || value === undefined || value === "") continue;
+    if (typeof value !== "string") throw new Error(`iam-from-config: sources.${source.id}.${kind} must be a string or null`);
+    out.push(value.replace(/\/+$/, ""));
+  }
+  return out;
+}
+
+function regionPart(source) {
+  return typeof source.options.region_name === "string" && source.options.region_name !== ""
+    ? source.options.region_name
+    : "${AWS::Region}";
+}
+
+/** `arn:…:secret:<prefix><sep>*`: the name plus Secrets Manager's random 6-character suffix. */
+function secretArns(sources) {
+  return sources.flatMap((s) =>
+    prefixesOf(s).map((p) => ({
+      "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:${regionPart(s)}:\${AWS::AccountId}:secret:${p}${s.options.sep ?? "/"}*`,
+    })),
+  );
+}
+
+/**
+ * SSM parameter ARNs fold the name's leading slash (`parameter/airflow/...`). GetParametersByPath
+ * is authorized against the path itself, GetParameter(s) against each parameter below it.
+ */
+function parameterArns(sources) {
+  return sources.flatMap((s) =>
+    prefixesOf(s).flatMap((p) => {
+      const path = p.replace(/^\/+/, "");
+      const base = `arn:\${AWS::Partition}:ssm:${regionPart(s)}:\${AWS::AccountId}:parameter/${path}`;
+      return [{ "Fn::Sub": base }, { "Fn::Sub": `${base}/*` }];
+    }),
+  );
+}
+
+function kmsKeyResources(keyArns) {
+  return Array.isArray(keyArns) && keyArns.length > 0 ? keyArns : ["*"];
+}
+
+async function envFromSecrets(resolveConfigurationProperty) {
+  const mapping = (await resolveConfigurationProperty(["custom", "afsync", "envFromSecrets"])) || {};
+  if (typeof mapping !== "object" || Array.isArray(mapping))
+    throw new Error("iam-from-config: custom.afsync.envFromSecrets must map ENV_NAME to a secret id");
+  return mapping;
+}
+
+module.exports.statements = async ({ resolveConfigurationProperty }) => {
+  const doc = await readConfig(resolveConfigurationProperty);
+  const sources = awsSources(doc);
+  const sm = sources.filter((s) => s.type === "aws-secrets-manager");
+  const ssm = sources.filter((s) => s.type === "aws-ssm");
+  const kmsKeys = kmsKeyResources(await resolveConfigurationProperty(["custom", "afsync", "kmsKeyArns"]));
+  const statements = [];
+
+  if (sm.length > 0) {
+    statements.push({
+      Sid: "ReadConfiguredSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Resource: secretArns(sm),
+    });
+    // ListSecrets and BatchGetSecretValue support no resource-level scoping (the IAM reference
+    // lists no resource type for them); BatchGetSecretValue still needs GetSecretValue on each
+    // secret, which the statement above limits to the prefixes.
+    statements.push({
+      Sid: "ListSecretsForReconciliation",
+      Effect: "Allow",
+      Action: ["secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"],
+      Resource: "*",
+    });
+    statements.push({
+      Sid: "DecryptConfiguredSecrets",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: kmsKeys,
+      Condition: {
+        StringEquals: { "kms:ViaService": { "Fn::Sub": "secretsmanager.${AWS::Region}.amazonaws.com" } },
+        // Secrets Manager passes the secret's ARN as encryption context on every decrypt.
+        StringLike: { "kms:EncryptionContext:SecretARN": secretArns(sm) },
+      },
+    });
+  }
+  if (ssm.length > 0) {
+    statements.push({
+      Sid: "ReadConfiguredParameters",
+      Effect: "Allow",
+      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      Resource: parameterArns(ssm),
+    });
+    statements.push({
+      Sid: "DecryptConfiguredParameters",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: kmsKeys,
+      Condition: {
+        StringEquals: { "kms:ViaService": { "Fn::Sub": "ssm.${AWS::Region}.amazonaws.com" } },
+        // Parameter Store passes the parameter's ARN as encryption context for SecureStrings.
+        StringLike: { "kms:EncryptionContext:PARAMETER_ARN": parameterArns(ssm).filter((_, i) => i % 2 === 1) },
+      },
+    });
+  }
+
+  const deploySecrets = Object.values(await envFromSecrets(resolveConfigurationProperty));
+  if (deploySecrets.length > 0) {
+    statements.push({
+      Sid: "ReadDeploymentSecrets",
+      Effect: "Allow",
+      Action: ["secretsmanager:GetSecretValue"],
+      // A name matches its ARN plus the 6-character suffix Secrets Manager appends.
+      Resource: deploySecrets.map((id) =>
+        String(id).startsWith("arn:")
+          ? id
+          : { "Fn::Sub": `arn:${PARTITION_REGION_ACCOUNT.replace("%s", "secretsmanager")}:secret:${id}-??????` },
+      ),
+    });
+  }
+
+  statements.push({
+    Sid: "SendToOwnQueue",
+    Effect: "Allow",
+    Action: ["sqs:SendMessage"],
+    Resource: [{ "Fn::GetAtt": ["SyncQueue", "Arn"] }],
+  });
+  return statements;
+};
+
+function namePatterns(type, leadingSlash) {
+  return async ({ resolveConfigurationProperty }) => {
+    const doc = await readConfig(resolveConfigurationProperty);
+    const prefixes = awsSources(doc)
+      .filter((s) => s.type === type)
+      .flatMap((s) => prefixesOf(s).map((p) => `${p}${s.options.sep ?? "/"}`));
+    // An EventBridge pattern may not hold an empty list: without such a source, fall back to
+    // Airflow's default prefix (the events handler ignores what no source reads anyway).
+    const list = prefixes.length > 0 ? prefixes : [leadingSlash ? "/airflow/connections/" : "airflow/connections/"];
+    return [...new Set(list)].map((prefix) => ({ prefix }));
+  };
+}
+
+module.exports.secretsManagerNamePatterns = namePatterns("aws-secrets-manager", false);
+module.exports.ssmNamePatterns = namePatterns("aws-ssm", true);
+
+/** `serve.reconcile_every` (`15m`, `1h`, `2d`, or seconds) as an EventBridge rate expression. */
+module.exports.reconcileSchedule = async ({ resolveConfigurationProperty }) => {
+  const override = await resolveConfigurationProperty(["custom", "afsync", "reconcileSchedule"]);
+  if (typeof override === "string" && override !== "") return override;
+  const doc = await readConfig(resolveConfigurationProperty);
+  const every = doc.serve?.reconcile_every;
+  if (every === undefined || every === null) return "rate(15 minutes)";
+  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(String(every).trim());
+  if (!m) throw new Error(`iam-from-config: serve.reconcile_every "${every}" is not <n>s|m|h|d`);
+  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] ?? "s"];
+  if (seconds < 60 || seconds % 60 !== 0)
+    throw new Error(`iam-from-config: serve.reconcile_every must be whole minutes (EventBridge rates start at 1 minute)`);
+  const [n, unit] =
+    seconds % 86400 === 0 ? [seconds / 86400, "day"] : seconds % 3600 === 0 ? [seconds / 3600, "hour"] : [seconds / 60, "minute"];
+  return `rate(${n} ${unit}${n === 1 ? "" : "s"})`;
+};
+
+module.exports.envFromSecretsJson = async ({ resolveConfigurationProperty }) =>
+  JSON.stringify(await envFromSecrets(resolveConfigurationProperty));
+
+/** AWS guidance for SQS event sources: a visibility timeout of at least 6× the function timeout. */
+module.exports.visibilityTimeout = async ({ resolveConfigurationProperty }) => {
+  const timeout = Number(await resolveConfigurationProperty(["custom", "afsync", "workerTimeout"]));
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 900)
+    throw new Error("iam-from-config: custom.afsync.workerTimeout must be 1–900 seconds");
+  return 6 * timeout;
+};

@@ -1,0 +1,57 @@
+import { createHash } from "node:crypto";
+import { parseAwsEvent } from "@afsync/aws/events/parseAwsEvent";
+import { AfsyncError, type ChangeHint } from "@afsync/core";
+import type { SyncMessage } from "../queue/SyncMessage.ts";
+import { routeHints } from "../routing/routeHints.ts";
+import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
+import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
+
+export interface EventsResult {
+  readonly eventId: string;
+  readonly enqueued: readonly string[];
+  readonly ignored: readonly { readonly secretId: string; readonly reason: string }[];
+}
+
+/**
+ * EventBridge → hints → one FIFO message per affected Deployment. The dedup id derives from the
+ * EventBridge event id, so a redelivered event collapses in SQS; the worker then re-reads the
+ * source, so an event that arrives late or out of order still converges on the current value.
+ */
+export function createEventsHandler(load: LoadLambdaDeps, parse: (event: unknown) => ChangeHint[] = parseAwsEvent) {
+  return async (event: unknown): Promise<EventsResult> => {
+    const deps = await load();
+    const eventId = eventIdOf(event);
+    let hints: ChangeHint[];
+    try {
+      hints = parse(event);
+    } catch (error) {
+      // A malformed event will not parse on retry either: report it and let EventBridge move on.
+      if (error instanceof AfsyncError && error.errorClass === "user") {
+        deps.logger.log("warn", "event ignored: it does not parse", { eventId, error });
+        return { eventId, enqueued: [], ignored: [{ secretId: "", reason: error.message }] };
+      }
+      throw error;
+    }
+    const routed = routeHints(hints, deps.bindings);
+    const messages: SyncMessage[] = [...routed.byDeployment].map(([deployment, deploymentHints]) => ({
+      v: 1,
+      deployment,
+      trigger: { kind: "hints", hints: deploymentHints },
+      origin: `event:${eventId}`,
+    }));
+    await deps.queue.enqueue(messages);
+    deps.logger.log("info", "event routed", { eventId, enqueued: messages.map((m) => m.deployment), ignored: routed.ignored });
+    return { eventId, enqueued: messages.map((m) => m.deployment), ignored: routed.ignored };
+  };
+}
+
+function eventIdOf(event: unknown): string {
+  if (typeof event === "object" && event !== null && "id" in event && typeof event.id === "string" && event.id !== "") return event.id;
+  // Hand-made invocations may lack an id; the body's hash keeps distinct events distinct.
+  return `sha256-${createHash("sha256")
+    .update(JSON.stringify(event) ?? "")
+    .digest("hex")
+    .slice(0, 32)}`;
+}
+
+export const handler = createEventsHandler(lambdaDepsFromEnv(process.env));

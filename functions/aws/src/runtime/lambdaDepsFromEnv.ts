@@ -1,0 +1,63 @@
+import { buildRuntime } from "@afsync/cli/compose/buildRuntime";
+import type { Clock, Logger } from "@afsync/core";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
+import { JsonLineLogger } from "./JsonLineLogger.ts";
+import { type LoadLambdaDeps, once } from "./LambdaDeps.ts";
+import { loadLambdaConfig } from "./loadLambdaConfig.ts";
+import { resolveSecretEnv } from "./resolveSecretEnv.ts";
+
+export const QUEUE_URL_ENV = "AFSYNC_QUEUE_URL";
+const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
+
+const systemClock: Clock = { now: () => new Date() };
+
+/**
+ * The composition root shared by the four functions: env → secrets → config → runtime → queue,
+ * built on the first invocation of a container and reused by the warm ones. Tests call it with
+ * their own env object (emulator endpoints, fake credentials) instead of touching process.env.
+ */
+export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadLambdaDeps {
+  return once(async () => {
+    const logger = options.logger ?? new JsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
+    const resolvedEnv = await resolveSecretEnv(env, () => new SecretsManagerClient(awsClientConfig(env)));
+    const { config, configDir } = await loadLambdaConfig(resolvedEnv);
+    const runtime = await buildRuntime(config, { env: resolvedEnv, configDir, logger });
+    const queueUrl = resolvedEnv[QUEUE_URL_ENV];
+    if (queueUrl === undefined || queueUrl === "")
+      throw new Error(`${QUEUE_URL_ENV} is not set (serverless.yml sets it to the FIFO queue's URL)`);
+    const queue = new SqsSyncQueue(new SQSClient(awsClientConfig(env)), queueUrl);
+    const webhookSecret = resolvedEnv[config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV];
+    logger.log("info", "cold start: runtime built", {
+      deployments: runtime.bindings.map((b) => b.id),
+      sources: [...runtime.sources.keys()],
+    });
+    return {
+      bindings: runtime.bindings,
+      sources: runtime.sources,
+      engine: runtime.engine,
+      queue,
+      logger,
+      clock: options.clock ?? systemClock,
+      webhookSecret,
+    };
+  });
+}
+
+/**
+ * Client settings from the given env rather than process.env, so a test's emulator endpoint and
+ * fake credentials reach the client. In Lambda these are the runtime's own variables (the role's
+ * session credentials), exactly what the SDK would pick up itself.
+ */
+export function awsClientConfig(env: NodeJS.ProcessEnv) {
+  const accessKeyId = env.AWS_ACCESS_KEY_ID;
+  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  return {
+    ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
+    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    ...(accessKeyId && secretAccessKey
+      ? { credentials: { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
+      : {}),
+  };
+}

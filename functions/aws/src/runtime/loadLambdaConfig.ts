@@ -1,0 +1,48 @@
+import { isAbsolute, resolve } from "node:path";
+import { loadConfigFile } from "@afsync/cli/compose/loadConfigFile";
+import { sourceFactories } from "@afsync/cli/compose/sourceFactories";
+import { targetFactories } from "@afsync/cli/compose/targetFactories";
+import { ConfigError } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
+import { parse as parseYaml } from "yaml";
+import type { ZodType } from "zod";
+
+export const CONFIG_ENV = "AFSYNC_CONFIG";
+
+export interface LambdaConfig {
+  readonly config: AfsyncConfig;
+  /** Where relative paths in the config resolve from: the file's directory, or the task root. */
+  readonly configDir: string;
+}
+
+/**
+ * `AFSYNC_CONFIG` is either the afsync config itself (YAML or JSON text: anything with a newline
+ * or starting with `{`) or a path to a file bundled with the function, relative to the task
+ * root. serverless.yml ships `afsync.config.yaml` in every zip and points here, so a config
+ * change is a redeploy, and the config is parsed once per cold start.
+ */
+export async function loadLambdaConfig(env: NodeJS.ProcessEnv): Promise<LambdaConfig> {
+  const raw = env[CONFIG_ENV];
+  if (raw === undefined || raw.trim() === "") {
+    throw new ConfigError(CONFIG_ENV, "is not set: give the afsync config (YAML/JSON) or the path of the bundled config file");
+  }
+  const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
+  if (raw.includes("\n") || raw.trimStart().startsWith("{")) {
+    let input: unknown;
+    try {
+      input = parseYaml(raw);
+    } catch (error) {
+      throw new ConfigError(CONFIG_ENV, `does not parse as YAML/JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    return { config: parseConfig(input, optionsRegistry()), configDir: root };
+  }
+  const path = isAbsolute(raw) ? raw : resolve(root, raw);
+  return { config: await loadConfigFile(path, env), configDir: resolve(path, "..") };
+}
+
+function optionsRegistry(): OptionsRegistry {
+  const pick = (factories: Record<string, { readonly schema: ZodType }>) =>
+    Object.fromEntries(Object.entries(factories).map(([type, factory]) => [type, factory.schema]));
+  return { sources: pick(sourceFactories), targets: pick(targetFactories) };
+}
