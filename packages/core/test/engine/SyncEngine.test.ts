@@ -1,0 +1,268 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { connectionKey, variableKey } from "@afsync/core";
+import { runHasFailures } from "@afsync/core/engine/RunReport";
+import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
+import { assertNoSecretLeak, InMemoryDeploymentTarget, InMemorySecretSource } from "@afsync/testing";
+import { actions, PASSWORD, pg, ROTATED, setup } from "./engineFixture.ts";
+
+describe("SyncEngine.sync", () => {
+  it("creates every key, then a second sync performs zero writes", async () => {
+    const { source, target, engine, binding, state } = setup();
+    source.setConnection("db", pg()).setVariable("env", "dev");
+    const first = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(actions(first), { "conn:db": "create", "var:env": "create" });
+    assert.equal(first.summary.writes, 1, "both creates land in one write");
+    assert.deepEqual(target.values.get("var:env"), { kind: "variable", value: "dev" });
+    assert.equal(state.records("dev").length, 2);
+
+    const second = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(actions(second), { "conn:db": "unchanged", "var:env": "unchanged" });
+    assert.equal(second.summary.writes, 0);
+    assert.equal(target.applyCalls, 1);
+  });
+
+  it("updates only the key that changed, with a masked diff", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setConnection("db", pg()).setVariable("env", "dev");
+    await engine.sync([binding], FULL_RECONCILIATION);
+    source.setConnection("db", pg(ROTATED, "db2.internal"));
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(actions(report), { "conn:db": "update", "var:env": "unchanged" });
+    const change = report.deployments[0]?.changes.find((c) => c.key === "conn:db");
+    assert.deepEqual(change?.diff, [
+      { field: "host", before: "db.internal", after: "db2.internal" },
+      { field: "password", before: "***", after: "***" },
+    ]);
+    assert.equal(target.requests.at(-1)?.upserts.length, 1);
+    assertNoSecretLeak([JSON.stringify(report)], [PASSWORD, ROTATED]);
+  });
+
+  it("lets the first listed source win and reports the shadowed ones by hash", async () => {
+    const first = new InMemorySecretSource("first").setConnection("db", pg());
+    const second = new InMemorySecretSource("second").setConnection("db", pg(ROTATED)).setConnection("other", pg());
+    const third = new InMemorySecretSource("third").setConnection("db", pg());
+    const { target, engine, binding } = setup({ sources: [first, second, third] });
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    const change = report.deployments[0]?.changes.find((c) => c.key === "conn:db");
+    assert.equal(change?.source, "first");
+    assert.deepEqual(change?.shadowedSources, [
+      { source: "second", same: false },
+      { source: "third", same: true },
+    ]);
+    const written = target.values.get("conn:db");
+    assert.equal(written?.kind === "connection" ? written.connection.password : undefined, PASSWORD);
+    assert.equal(report.deployments[0]?.changes.find((c) => c.key === "conn:other")?.source, "second");
+  });
+
+  it("leaves a key it does not own untouched as a conflict, and takes it over with adopt", async () => {
+    const target = new InMemoryDeploymentTarget().seed("conn:db", { kind: "connection", connection: pg("theirs-Pw-0000") });
+    const { source, engine, binding } = setup({}, target);
+    source.setConnection("db", pg());
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(report)["conn:db"], "conflict");
+    assert.match(report.deployments[0]?.changes[0]?.reason ?? "", /did not write it/);
+    assert.equal(target.applyCalls, 0);
+    const held = target.values.get("conn:db");
+    assert.equal(held?.kind === "connection" ? held.connection.password : undefined, "theirs-Pw-0000");
+
+    const adopted = await engine.sync([{ ...binding, adopt: true }], FULL_RECONCILIATION);
+    assert.equal(actions(adopted)["conn:db"], "update");
+    const now = target.values.get("conn:db");
+    assert.equal(now?.kind === "connection" ? now.connection.password : undefined, PASSWORD);
+  });
+
+  it("reports a key gone from every source as orphaned under retain, deletes it under delete", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setConnection("db", pg()).setVariable("env", "dev");
+    target.seed("var:theirs", { kind: "variable", value: "x" });
+    await engine.sync([binding], FULL_RECONCILIATION);
+    source.delete(variableKey("env"));
+    const retained = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(retained)["var:env"], "orphaned");
+    assert.ok(target.values.has("var:env"));
+
+    const deleted = await engine.sync([{ ...binding, deletion: "delete" }], FULL_RECONCILIATION);
+    assert.equal(actions(deleted)["var:env"], "delete");
+    assert.equal(target.values.has("var:env"), false);
+    assert.ok(target.values.has("var:theirs"), "a key afsync never wrote is never deleted");
+    const again = await engine.sync([{ ...binding, deletion: "delete" }], FULL_RECONCILIATION);
+    assert.equal(actions(again)["var:env"], undefined, "once deleted, afsync no longer owns it");
+  });
+
+  it("reports an invalid value without pushing it; the last good value stays", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setConnection("db", pg());
+    await engine.sync([binding], FULL_RECONCILIATION);
+    source.setInvalid(connectionKey("db"), "not a connection URI: no scheme");
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(report)["conn:db"], "invalid");
+    assert.match(report.deployments[0]?.changes[0]?.reason ?? "", /no scheme; the target keeps its current value/);
+    assert.ok(runHasFailures(report));
+    const held = target.values.get("conn:db");
+    assert.equal(held?.kind === "connection" ? held.connection.password : undefined, PASSWORD);
+  });
+
+  it("never replaces a value with one from an older source version", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setConnection("db", pg(), { id: "v5", order: 5 });
+    await engine.sync([binding], FULL_RECONCILIATION);
+    source.setConnection("db", pg(ROTATED), { id: "v3", order: 3 });
+    const report = await engine.sync([binding], { kind: "hints", hints: [{ provider: "memory", secretId: "conn:db", action: "upsert" }] });
+    assert.equal(actions(report)["conn:db"], "unchanged");
+    assert.match(report.deployments[0]?.changes[0]?.reason ?? "", /older than the applied v5/);
+    const held = target.values.get("conn:db");
+    assert.equal(held?.kind === "connection" ? held.connection.password : undefined, PASSWORD);
+  });
+
+  it("isolates a failing Deployment: the others are still applied and each is reported", async () => {
+    const broken = new InMemoryDeploymentTarget({ describe: "broken" }).failNextApply("connection refused");
+    const healthy = new InMemoryDeploymentTarget({ describe: "healthy" });
+    const { source, engine, binding } = setup();
+    source.setConnection("db", pg());
+    const report = await engine.sync(
+      [
+        { ...binding, id: "a", target: broken },
+        { ...binding, id: "b", target: healthy },
+      ],
+      FULL_RECONCILIATION,
+    );
+    assert.deepEqual(
+      report.deployments.map((d) => [d.id, d.status]),
+      [
+        ["a", "failed"],
+        ["b", "ok"],
+      ],
+    );
+    assert.match(report.deployments[0]?.error ?? "", /connection refused/);
+    assert.ok(healthy.values.has("conn:db"));
+    assert.equal(report.summary.failed, 1);
+    const retry = await engine.sync([{ ...binding, id: "a", target: broken }], FULL_RECONCILIATION);
+    assert.equal(actions(retry)["conn:db"], "create", "nothing was recorded for the failed write");
+  });
+
+  it("records nothing for a key the target refused", async () => {
+    const target = new InMemoryDeploymentTarget().refuse("conn:bad", "HTTP 400: conn_id invalid");
+    const { source, engine, binding, state } = setup({}, target);
+    source.setConnection("bad", pg()).setConnection("good", pg());
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(report.deployments[0]?.status, "failed");
+    assert.equal(report.deployments[0]?.changes.find((c) => c.key === "conn:bad")?.error, "HTTP 400: conn_id invalid");
+    assert.deepEqual(
+      state.records("dev").map((r) => r.key),
+      ["conn:good"],
+    );
+  });
+
+  it("fails a Deployment whose source cannot be listed instead of deleting everything", async () => {
+    const { source, target, engine, binding } = setup({ deletion: "delete" });
+    source.setConnection("db", pg());
+    await engine.sync([binding], FULL_RECONCILIATION);
+    source.failListing("AccessDenied");
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(report.deployments[0]?.status, "failed");
+    assert.match(report.deployments[0]?.error ?? "", /source team could not be listed: AccessDenied/);
+    assert.ok(target.values.has("conn:db"));
+  });
+
+  it("treats a source read error as unknown: nothing changes", async () => {
+    const { source, target, engine, binding } = setup({ deletion: "delete" });
+    source.setConnection("db", pg());
+    await engine.sync([binding], FULL_RECONCILIATION);
+    source.setError(connectionKey("db"), "ThrottlingException");
+    const report = await engine.sync([binding], { kind: "hints", hints: [{ provider: "memory", secretId: "conn:db", action: "delete" }] });
+    assert.equal(actions(report)["conn:db"], "invalid");
+    assert.match(report.deployments[0]?.changes[0]?.reason ?? "", /could not read source team: ThrottlingException/);
+    assert.ok(target.values.has("conn:db"));
+  });
+
+  it("coalesces a burst of hints into one batched read per source and one write", async () => {
+    const { source, target, engine, binding } = setup();
+    for (let i = 0; i < 25; i++) source.setVariable(`k${i}`, `v${i}`);
+    const hints = Array.from({ length: 60 }, (_, i) => ({ provider: "memory", secretId: `var:k${i % 25}`, action: "upsert" as const }));
+    const report = await engine.sync([binding], { kind: "hints", hints });
+    assert.equal(report.summary.create, 25);
+    assert.equal(target.applyCalls, 1);
+    assert.equal(source.readCalls, 3, "25 keys in batches of 10");
+    assert.equal(report.summary.reads, 3);
+  });
+
+  it("ignores notice and ignore hints, and hints for other sources", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setVariable("a", "1");
+    const report = await engine.sync([binding], {
+      kind: "hints",
+      hints: [
+        { provider: "memory", secretId: "var:a", action: "notice" },
+        { provider: "memory", secretId: "var:a", action: "ignore", reason: "not ours" },
+        { provider: "memory", sourceId: "elsewhere", secretId: "var:a", action: "upsert" },
+      ],
+    });
+    assert.equal(report.deployments[0]?.changes.length, 0);
+    assert.equal(target.applyCalls, 0);
+  });
+
+  it("applies in chunks of the target's maxBatch and reports progress", async () => {
+    const target = new InMemoryDeploymentTarget({ maxBatch: 2 });
+    const { source, engine, binding } = setup({}, target);
+    for (let i = 0; i < 5; i++) source.setVariable(`k${i}`, "v");
+    const progress: [number, number][] = [];
+    await engine.sync([binding], FULL_RECONCILIATION, { onProgress: (done, total) => progress.push([done, total]) });
+    assert.equal(target.applyCalls, 3);
+    assert.deepEqual(progress, [
+      [2, 5],
+      [4, 5],
+      [5, 5],
+    ]);
+  });
+
+  it("keeps state in the manifest of a target that holds it", async () => {
+    const target = new InMemoryDeploymentTarget({ holdsState: true, readsValues: false });
+    const { source, engine, binding, state } = setup({}, target);
+    source.setConnection("db", pg()).setVariable("env", "dev");
+    await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(target.manifest?.map((r) => r.key).sort(), ["conn:db", "var:env"]);
+    assert.equal(state.saveCalls, 0);
+    const second = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(second.summary.writes, 0);
+    source.setVariable("env", "prod");
+    const third = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(third.deployments[0]?.changes.find((c) => c.key === "var:env")?.diff, [
+      { field: "value", before: "?", after: third.deployments[0]?.changes.find((c) => c.key === "var:env")?.diff?.[0]?.after ?? "" },
+    ]);
+  });
+
+  it("selects keys with include and exclude globs", async () => {
+    const { source, engine, binding } = setup({ include: ["conn:*", "var:team_*"], exclude: ["conn:*_prod"] });
+    source.setConnection("db", pg()).setConnection("db_prod", pg()).setVariable("team_a", "1").setVariable("other", "2");
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(actions(report), { "conn:db": "create", "var:team_a": "create" });
+  });
+
+  it("reports a key the Deployment's secrets backend also holds as shadowed, and still keeps the target in step", async () => {
+    const backend = new InMemorySecretSource("backend").setConnection("db", pg(ROTATED)).setVariable("env", "dev");
+    const { source, target, engine, binding } = setup({ observe: { secretsBackend: backend } });
+    source.setConnection("db", pg()).setVariable("env", "dev").setVariable("solo", "1");
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    const byKey = new Map(report.deployments[0]?.changes.map((c) => [c.key, c]));
+    assert.equal(byKey.get("conn:db")?.action, "shadowed");
+    assert.equal(byKey.get("conn:db")?.write, "create");
+    assert.match(byKey.get("conn:db")?.reason ?? "", /secrets backend \(backend\) also holds it with a different value/);
+    assert.match(byKey.get("var:env")?.reason ?? "", /with the same value/);
+    assert.equal(byKey.get("var:solo")?.action, "create");
+    assert.ok(target.values.has("conn:db"));
+  });
+});
+
+describe("SyncEngine.plan", () => {
+  it("writes nothing: no target call, no state record", async () => {
+    const { source, target, engine, binding, state } = setup();
+    source.setConnection("db", pg());
+    const report = await engine.plan([binding], FULL_RECONCILIATION);
+    assert.equal(report.mode, "plan");
+    assert.deepEqual(actions(report), { "conn:db": "create" });
+    assert.equal(target.applyCalls, 0);
+    assert.equal(state.saveCalls, 0);
+    assert.equal(report.summary.writes, 0);
+  });
+});
