@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+
+// The resolver serverless.yml calls, exercised directly on configs the bundled example does not
+// cover (the template test covers the example end to end).
+type Resolver = (ctx: { resolveConfigurationProperty: (path: string[]) => Promise<unknown> }) => Promise<unknown>;
+const resolvers = createRequire(import.meta.url)("../iam-from-config.cjs") as Record<string, Resolver>;
+const dir = mkdtempSync(join(tmpdir(), "afsync-iam-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function run(name: string, configYaml: string, custom: Record<string, unknown> = {}): Promise<unknown> {
+  const file = join(dir, `${name}-${Math.abs(hash(configYaml))}.yaml`);
+  writeFileSync(file, configYaml);
+  const values: Record<string, unknown> = { configFile: file, workerTimeout: 60, ...custom };
+  const resolver = resolvers[name];
+  assert.ok(resolver, name);
+  return resolver({ resolveConfigurationProperty: async (path) => values[path[2] ?? ""] });
+}
+function hash(text: string): number {
+  let h = 0;
+  for (const c of text) h = (h * 31 + c.charCodeAt(0)) | 0;
+  return h;
+}
+
+const smOnly = `
+sources:
+  eu:
+    type: aws-secrets-manager
+    connections_prefix: teams/a/conns
+    variables_prefix: null
+    region_name: eu-west-1
+  files: { type: local, connections_file_path: c.json }
+deployments: {}
+serve: { reconcile_every: 2h }
+`;
+
+describe("iam-from-config.cjs", () => {
+  it("scopes secrets to the source's prefix and region and skips a null prefix and non-AWS sources", async () => {
+    const statements = (await run("statements", smOnly)) as { Sid: string; Resource: unknown }[];
+    assert.deepEqual(statements.find((s) => s.Sid === "ReadConfiguredSecrets")?.Resource, [
+      { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:eu-west-1:${AWS::AccountId}:secret:teams/a/conns/*" },
+    ]);
+    assert.equal(
+      statements.some((s) => s.Sid === "ReadConfiguredParameters"),
+      false,
+    );
+    assert.deepEqual(
+      statements.map((s) => s.Sid),
+      ["ReadConfiguredSecrets", "ListSecretsForReconciliation", "DecryptConfiguredSecrets", "SendToOwnQueue"],
+    );
+  });
+
+  it("restricts kms:Decrypt to the given key ARNs when set", async () => {
+    const statements = (await run("statements", smOnly, { kmsKeyArns: ["arn:aws:kms:eu-west-1:1:key/k"] })) as {
+      Sid: string;
+      Resource: unknown;
+    }[];
+    assert.deepEqual(statements.find((s) => s.Sid === "DecryptConfiguredSecrets")?.Resource, ["arn:aws:kms:eu-west-1:1:key/k"]);
+  });
+
+  it("turns reconcile_every into a rate expression, and lets an override win", async () => {
+    assert.equal(await run("reconcileSchedule", smOnly), "rate(2 hours)");
+    assert.equal(await run("reconcileSchedule", "sources: {}\nserve: { reconcile_every: 1m }\n"), "rate(1 minute)");
+    assert.equal(await run("reconcileSchedule", "sources: {}\n"), "rate(15 minutes)");
+    assert.equal(await run("reconcileSchedule", smOnly, { reconcileSchedule: "cron(0 * * * ? *)" }), "cron(0 * * * ? *)");
+    await assert.rejects(run("reconcileSchedule", "serve: { reconcile_every: 90s }\n"), /whole minutes/);
+  });
+
+  it("filters EventBridge names by the configured prefixes", async () => {
+    assert.deepEqual(await run("secretsManagerNamePatterns", smOnly), [{ prefix: "teams/a/conns/" }]);
+    assert.deepEqual(await run("ssmNamePatterns", smOnly), [{ prefix: "/airflow/connections/" }]);
+  });
+
+  it("derives the visibility timeout from the worker timeout", async () => {
+    assert.equal(await run("visibilityTimeout", smOnly, { workerTimeout: 120 }), 720);
+  });
+});
