@@ -60,7 +60,7 @@ export class AirflowSettingsTarget implements DeploymentTarget {
   }
 
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
-    const doc = (await this.load()) ?? parseDocument("airflow:\n  connections: []\n  variables: []\n");
+    const doc = (await this.load()) ?? parseDocument("airflow:\n  connections: []\n  variables: []\n", YAML_OPTIONS);
     for (const { key, value } of request.upserts) {
       if (key.kind !== value.kind)
         throw new AfsyncError("INVALID_APPLY", `${keyString(key)}: value kind ${value.kind} does not match the key`);
@@ -90,7 +90,7 @@ export class AirflowSettingsTarget implements DeploymentTarget {
   private async load(): Promise<Document | null> {
     const text = await readFileIfExists(this.path);
     if (text === null) return null;
-    const doc = parseDocument(text, { uniqueKeys: false });
+    const doc = parseDocument(text, YAML_OPTIONS);
     const error = doc.errors[0];
     if (error !== undefined) {
       const where = error.linePos?.[0] ? ` line ${error.linePos[0].line}` : "";
@@ -103,6 +103,12 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     return doc;
   }
 }
+
+/**
+ * YAML 1.1, because that is how older Astro CLIs (viper over go-yaml v2) read the file: written
+ * strings such as `yes`, `on` or `0x1F` get quoted so they stay strings there.
+ */
+const YAML_OPTIONS = { version: "1.1", uniqueKeys: false, prettyErrors: false } as const;
 
 const SECTION = { connection: "connections", variable: "variables" } as const;
 const ID_FIELD = { connection: "conn_id", variable: "variable_name" } as const;
@@ -133,7 +139,11 @@ function sequenceFor(doc: Document, kind: AirflowKey["kind"], path: string): YAM
   if (airflow === undefined || airflow === null || isScalarNull(airflow)) doc.set("airflow", doc.createNode({}));
   else if (!isMap(airflow)) throw new AfsyncError("INVALID_TARGET_FILE", `${path}: 'airflow' must be a mapping`);
   const node = doc.getIn(["airflow", section], true);
-  if (isSeq(node)) return node;
+  if (isSeq(node)) {
+    // An empty `[]` would otherwise keep every item we add on one flow-style line.
+    if (node.items.length === 0) node.flow = false;
+    return node;
+  }
   if (node !== undefined && node !== null && !isScalarNull(node)) {
     throw new AfsyncError("INVALID_TARGET_FILE", `${path}: airflow.${section} must be a list`);
   }

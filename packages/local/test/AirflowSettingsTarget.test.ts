@@ -1,0 +1,170 @@
+import assert from "node:assert/strict";
+import { readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { type AirflowValue, connectionKey, variableKey } from "@afsync/core";
+import { runDeploymentTargetContract } from "@afsync/testing";
+import { parse } from "yaml";
+import { AirflowSettingsTarget } from "../src/targets/AirflowSettingsTarget.ts";
+import { airflowSettingsTargetFactory } from "../src/targets/airflowSettingsTargetFactory.ts";
+import { makeTempDir } from "./tempDir.ts";
+
+runDeploymentTargetContract("airflow-settings", async () => {
+  const { dir, cleanup } = await makeTempDir();
+  return { target: new AirflowSettingsTarget(join(dir, "airflow_settings.yaml")), cleanup };
+});
+
+// What `astro dev init` writes, plus a hand-made connection, a pool and a variable afsync does not own.
+const HAND_MADE = `# This file allows you to configure Airflow Connections, Pools, and Variables in a single place for local development only.
+airflow:
+  connections:
+    - conn_id: hand_made
+      conn_type: http
+      conn_host: example.com
+      conn_port: 443
+      conn_extra:
+        example_extra_field: example-value
+    - conn_id:
+      conn_type:
+      conn_host:
+  pools:
+    - pool_name: etl
+      pool_slot: 5
+      pool_description: "ETL jobs"
+  variables:
+    - variable_name: hand_var
+      variable_value: 42
+`;
+
+const PG: AirflowValue = {
+  kind: "connection",
+  connection: {
+    conn_type: "postgres",
+    host: "db",
+    login: "app",
+    password: "yes",
+    schema: "app",
+    port: 5432,
+    extra: { sslmode: "require" },
+  },
+};
+
+describe("AirflowSettingsTarget", () => {
+  it("writes Astro CLI fields and keeps pools, hand-made entries and placeholders as they were", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "airflow_settings.yaml");
+      await writeFile(path, HAND_MADE, { mode: 0o644 });
+      const target = new AirflowSettingsTarget(path);
+      await target.apply({
+        upserts: [
+          { key: connectionKey("pg"), value: PG },
+          { key: variableKey("env"), value: { kind: "variable", value: "123" } },
+        ],
+        deletes: [],
+        manifest: [],
+      });
+      const text = await readFile(path, "utf8");
+      assert.ok(text.startsWith("# This file allows you to configure"), "the header comment stays");
+      const doc = parse(text);
+      assert.deepEqual(doc.airflow.pools, [{ pool_name: "etl", pool_slot: 5, pool_description: "ETL jobs" }]);
+      assert.deepEqual(doc.airflow.connections[0], {
+        conn_id: "hand_made",
+        conn_type: "http",
+        conn_host: "example.com",
+        conn_port: 443,
+        conn_extra: { example_extra_field: "example-value" },
+      });
+      assert.deepEqual(doc.airflow.connections[1], { conn_id: null, conn_type: null, conn_host: null });
+      assert.deepEqual(doc.airflow.connections[2], {
+        conn_id: "pg",
+        conn_type: "postgres",
+        conn_host: "db",
+        conn_schema: "app",
+        conn_login: "app",
+        conn_password: "yes", // quoted, so YAML 1.1 readers (viper) do not turn it into true
+        conn_port: 5432,
+        conn_extra: { sslmode: "require" },
+      });
+      assert.match(text, /conn_password: "yes"/);
+      assert.deepEqual(doc.airflow.variables, [
+        { variable_name: "hand_var", variable_value: 42 },
+        { variable_name: "env", variable_value: "123" },
+      ]);
+      assert.equal((await stat(path)).mode & 0o777, 0o600);
+
+      const snapshot = await target.read();
+      assert.deepEqual([...snapshot.entries.keys()].sort(), ["conn:hand_made", "conn:pg", "var:env", "var:hand_var"]);
+      assert.deepEqual(snapshot.entries.get("var:hand_var")?.value, { kind: "variable", value: "42" });
+      assert.deepEqual(snapshot.entries.get("conn:pg")?.value, PG);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("updates and deletes only the items it is asked to", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "airflow_settings.yaml");
+      await writeFile(path, HAND_MADE);
+      const target = new AirflowSettingsTarget(path);
+      await target.apply({ upserts: [{ key: connectionKey("pg"), value: PG }], deletes: [], manifest: [] });
+      const rotated: AirflowValue = { kind: "connection", connection: { ...PG.connection, password: "rotated" } } as AirflowValue;
+      await target.apply({ upserts: [{ key: connectionKey("pg"), value: rotated }], deletes: [variableKey("absent")], manifest: [] });
+      let doc = parse(await readFile(path, "utf8"));
+      assert.equal(doc.airflow.connections.length, 3);
+      assert.equal(doc.airflow.connections[2].conn_password, "rotated");
+      await target.apply({ upserts: [], deletes: [connectionKey("pg")], manifest: [] });
+      doc = parse(await readFile(path, "utf8"));
+      assert.deepEqual(
+        doc.airflow.connections.map((c: { conn_id: unknown }) => c.conn_id),
+        ["hand_made", null],
+      );
+      assert.equal(doc.airflow.pools.length, 1);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("refuses to rewrite a file that is not valid YAML, and says where, without quoting it", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "airflow_settings.yaml");
+      const broken = 'airflow:\n  connections:\n    - conn_id: x\n      conn_password: "s3cr3t-unclosed\n';
+      await writeFile(path, broken);
+      const target = new AirflowSettingsTarget(path);
+      await assert.rejects(
+        target.apply({ upserts: [{ key: connectionKey("pg"), value: PG }], deletes: [], manifest: [] }),
+        (error: Error & { code?: string }) =>
+          error.code === "INVALID_TARGET_FILE" && error.message.includes(path) && !error.message.includes("s3cr3t"),
+      );
+      assert.equal(await readFile(path, "utf8"), broken);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("creates the file from nothing", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "sub", "airflow_settings.yaml");
+      await new AirflowSettingsTarget(path).apply({
+        upserts: [{ key: variableKey("v"), value: { kind: "variable", value: "x" } }],
+        deletes: [],
+        manifest: [],
+      });
+      assert.deepEqual(parse(await readFile(path, "utf8")), {
+        airflow: { connections: [], variables: [{ variable_name: "v", variable_value: "x" }] },
+      });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("factory resolves the path against the config directory and rejects unknown options", () => {
+    const target = airflowSettingsTargetFactory.create({ path: "astro/airflow_settings.yaml" }, { id: "dev", configDir: "/cfg" });
+    assert.equal(target.describe, "/cfg/astro/airflow_settings.yaml");
+    assert.equal(airflowSettingsTargetFactory.schema.safeParse({ pth: "x.yaml" }).success, false);
+    assert.equal(airflowSettingsTargetFactory.schema.safeParse({ path: "x.txt" }).success, false);
+  });
+});

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, it } from "node:test";
+import { type ChangeHint, connectionKey, keyString, variableKey } from "@afsync/core";
+import { connectionToUri } from "@afsync/core/formats/connectionUri";
+import { runSecretSourceContract, type SourceFixture } from "@afsync/testing";
+import { stringify } from "yaml";
+import { LocalSecretSource } from "../src/source/LocalSecretSource.ts";
+import { localSourceFactory } from "../src/source/localSourceFactory.ts";
+import { connectionToFileDict } from "../src/targets/LocalFilesystemTarget.ts";
+import { makeTempDir } from "./tempDir.ts";
+
+type FileType = "json" | "yaml" | "env";
+
+function render(type: FileType, entries: Record<string, unknown>): string {
+  if (type === "json") return JSON.stringify(entries, null, 2);
+  if (type === "yaml") return stringify(entries);
+  return Object.entries(entries)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join("\n");
+}
+
+async function sourceFor(type: FileType, fixture: SourceFixture) {
+  const { dir, cleanup } = await makeTempDir();
+  const connections: Record<string, unknown> = {};
+  for (const [id, conn] of Object.entries(fixture.connections)) {
+    connections[id] = type === "env" ? connectionToUri(conn) : connectionToFileDict(conn);
+  }
+  Object.assign(connections, fixture.invalidConnections);
+  await writeFile(join(dir, `connections.${type}`), render(type, connections));
+  await writeFile(join(dir, `variables.${type}`), render(type, fixture.variables));
+  const source = localSourceFactory.create(
+    { connections_file_path: `connections.${type}`, variables_file_path: `variables.${type}` },
+    { id: `files-${type}`, configDir: dir },
+  );
+  return { source, cleanup };
+}
+
+// The shared fixture's "invalid" text (`s3ntinel-raw-invalid://a:b:c@@`) is a valid URI to Airflow
+// (urlsplit gives login `a`, password `b:c@`), so a faithful LocalFilesystemBackend reader must
+// accept it; invalid values are covered by "reports a value Airflow would reject as invalid" below.
+const SKIP_INVALID = "the shared fixture's raw text parses as a valid URI under Airflow's urlsplit rules";
+for (const type of ["json", "yaml", "env"] as const) {
+  runSecretSourceContract(`local (${type})`, (fixture) => sourceFor(type, fixture), { skipInvalid: SKIP_INVALID });
+}
+
+describe("LocalSecretSource", () => {
+  it("fails the whole read when a file cannot be parsed, instead of reporting its keys missing", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      await writeFile(join(dir, "c.json"), '{"db": "postgres://u:s3cr3t@h/x",');
+      const source = new LocalSecretSource("files", { connections: { path: join(dir, "c.json"), label: "c.json" } });
+      await assert.rejects(source.readAll(), (error: Error & { code?: string }) => {
+        assert.equal(error.code, "INVALID_SOURCE_FILE");
+        assert.match(error.message, /^c\.json: line \d+:/);
+        assert.ok(!error.message.includes("s3cr3t"));
+        return true;
+      });
+      await assert.rejects(source.read([connectionKey("db")]));
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("reports a value Airflow would reject as invalid, with file and line but not the value, and reads the rest", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      await writeFile(join(dir, "c.env"), "good=postgres://u:p@h:5432/db\nbad=postgres://u:s3ntinel-pw@h:99999/db\n");
+      const source = new LocalSecretSource("files", { connections: { path: join(dir, "c.env"), label: "c.env" } });
+      const reads = await source.readAll();
+      const bad = reads.find((r) => r.key.id === "bad");
+      assert.equal(bad?.status, "invalid");
+      if (bad?.status === "invalid") {
+        assert.match(bad.reason, /^c\.env \(line 2\): .*port/i);
+        assert.ok(!JSON.stringify(bad).includes("s3ntinel-pw"));
+      }
+      assert.equal(reads.find((r) => r.key.id === "good")?.status, "found");
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("fails on a missing file (as Airflow does) rather than treating it as empty", async () => {
+    const source = new LocalSecretSource("files", { variables: { path: "/nonexistent/afsync/v.yaml", label: "v.yaml" } });
+    await assert.rejects(source.readAll(), (error: Error & { code?: string }) => error.code === "SOURCE_FILE_UNREADABLE");
+  });
+
+  it("reports a key of a kind it has no file for as missing", async () => {
+    const source = new LocalSecretSource("files", {});
+    assert.deepEqual(await source.read([variableKey("x")]), [{ status: "missing", key: variableKey("x"), secretId: "var:x" }]);
+    assert.equal(source.secretIdFor(variableKey("x")), null);
+  });
+
+  it("maps a file name back to every key it held at the last read", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      await writeFile(join(dir, "v.yaml"), "a: '1'\nb: '2'\n");
+      const source = new LocalSecretSource("files", { variables: { path: join(dir, "v.yaml"), label: "v.yaml" } });
+      await source.readAll();
+      assert.deepEqual(source.keysFor("v.yaml").keys.map(keyString).sort(), ["var:a", "var:b"]);
+      assert.deepEqual(source.keysFor("v.yaml#a").keys, [variableKey("a")]);
+      assert.ok(source.keysFor("other.yaml#a").ignoredReason);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("watch: an edit yields hints for keys added, changed and removed; a touch without change yields none", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    const path = join(dir, "variables.yaml");
+    await writeFile(path, "keep: '1'\ngone: '2'\n");
+    const source = new LocalSecretSource("files", { variables: { path, label: "variables.yaml" } });
+    await source.readAll();
+    const batches: ChangeHint[][] = [];
+    let notify: () => void = () => {};
+    const watch = source.watch(
+      (hints) => {
+        batches.push(hints);
+        notify();
+      },
+      { debounceMs: 20 },
+    );
+    try {
+      const changed = new Promise<void>((resolve) => {
+        notify = resolve;
+      });
+      await writeFile(path, "keep: '1'\nnew: '3'\n");
+      await changed;
+      const keys = batches.flat().map((h) => keyString(h.keys?.[0] ?? variableKey("?")));
+      assert.deepEqual(keys.sort(), ["var:gone", "var:keep", "var:new"]);
+      assert.ok(batches.flat().every((h) => h.sourceId === "files" && h.action === "upsert" && h.provider === "local"));
+      // Same bytes again: the digest matches, so no further batch.
+      await writeFile(path, "keep: '1'\nnew: '3'\n");
+      await new Promise((resolve) => setTimeout(resolve, 120));
+      assert.equal(batches.length, 1);
+    } finally {
+      watch.close();
+      await cleanup();
+    }
+  });
+
+  it("factory rejects unknown options and unsupported extensions, naming the field", () => {
+    const schema = localSourceFactory.schema;
+    const typo = schema.safeParse({ connection_file_path: "c.yaml" });
+    assert.equal(typo.success, false);
+    assert.equal(schema.safeParse({ connections_file_path: "c.txt" }).success, false);
+    assert.equal(schema.safeParse({}).success, false);
+    assert.equal(schema.safeParse({ connections_file_path: "c.yml", configs_file_path: "x.yaml" }).success, true);
+  });
+});
