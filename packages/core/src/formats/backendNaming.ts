@@ -1,0 +1,360 @@
+import { namesTeamNamespace } from "./envVars.ts";
+
+/**
+ * Which secret each Airflow secrets backend looks up for a key, and back. Options are the
+ * backends' own `backend_kwargs` (paste `AIRFLOW__SECRETS__BACKEND_KWARGS`); other kwargs (region,
+ * credentials…) are accepted and ignored, as the backends pass them on to their clients.
+ * Sources: the provider files named per backend below (see docs/reference airflow-semantics §3–4).
+ *
+ * Multi-team (Airflow 3.3.1+/newest providers): `team_name` applies only with `multi_team: true`,
+ * since Airflow passes a team only in multi-team mode; the team-scoped id is then tried first.
+ */
+export type BackendName = "aws-secrets-manager" | "aws-ssm" | "azure-key-vault" | "gcp-secret-manager" | "vault" | "env" | "local";
+export type NamingKind = "connection" | "variable" | "config";
+export type VaultSecretId = { mount_point: string | null; path: string };
+export type SecretId = string | VaultSecretId;
+
+export type SecretIdResult =
+  | {
+      ok: true;
+      secretId: SecretId;
+      /** Every id the backend tries, in order, when more than one (multi-team); `secretId` is the first. */
+      lookupOrder?: SecretId[];
+      warnings?: string[];
+    }
+  | { ok: false; reason: string };
+
+export type KeysResult = { ok: true; kind: NamingKind; keys: string[]; note?: string } | { ok: false; reason: string };
+
+export const BACKEND_NAMES: readonly BackendName[] = [
+  "aws-secrets-manager",
+  "aws-ssm",
+  "azure-key-vault",
+  "gcp-secret-manager",
+  "vault",
+  "env",
+  "local",
+];
+
+const ALIASES: Readonly<Record<string, BackendName>> = {
+  aws_secrets_manager: "aws-secrets-manager",
+  secrets_manager: "aws-secrets-manager",
+  aws_ssm: "aws-ssm",
+  ssm: "aws-ssm",
+  aws_systems_manager: "aws-ssm",
+  azure_key_vault: "azure-key-vault",
+  gcp_secret_manager: "gcp-secret-manager",
+  google_cloud_secret_manager: "gcp-secret-manager",
+  vault: "vault",
+  hashicorp_vault: "vault",
+  env: "env",
+  environment_variables: "env",
+  local: "local",
+  local_filesystem: "local",
+};
+
+/** Accepts the kebab-case names and the snake_case names of backend-naming.json (`hashicorp_vault`, `environment_variables`…). */
+export function normalizeBackendName(name: string): BackendName | null {
+  return ALIASES[name.trim().toLowerCase().replaceAll("-", "_")] ?? null;
+}
+
+const PLURAL: Readonly<Record<NamingKind, string>> = { connection: "connections", variable: "variables", config: "config" };
+
+class NamingRefusal extends Error {}
+
+function refuse(reason: string): never {
+  throw new NamingRefusal(reason);
+}
+
+type Kwargs = Record<string, unknown>;
+
+/** A kwarg that must be a string or null; absent means the backend's default. */
+function opt(kwargs: Kwargs, name: string, fallback: string | null): string | null {
+  if (!Object.hasOwn(kwargs, name)) return fallback;
+  const v = kwargs[name];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "string") refuse(`backend_kwargs.${name} must be a string or null`);
+  return v;
+}
+
+/** Python `str.rstrip(chars)`: strips any trailing character found in `chars`. */
+function rstripChars(s: string, chars: string): string {
+  let end = s.length;
+  while (end > 0 && chars.includes(s[end - 1] as string)) end--;
+  return s.slice(0, end);
+}
+
+function team(kwargs: Kwargs): string | null {
+  if (kwargs.multi_team !== true) return null;
+  const t = kwargs.team_name;
+  return typeof t === "string" && t !== "" ? t : null;
+}
+
+// `re.match(pattern, key, re.IGNORECASE)`: anchored at the start only. Python's named groups are
+// rewritten to JavaScript's spelling; everything else of the common syntax is shared.
+function lookupPatternAllows(kwargs: Kwargs, kind: NamingKind, key: string): void {
+  const name = `${PLURAL[kind]}_lookup_pattern`;
+  const pattern = opt(kwargs, name, null);
+  if (pattern === null) return;
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern.replaceAll("(?P<", "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"), "iy");
+  } catch {
+    refuse(`backend_kwargs.${name} is not a valid regular expression`);
+  }
+  re.lastIndex = 0;
+  if (!re.test(key)) refuse(`${name} does not match '${key}', so the backend never looks this ${kind} up`);
+}
+
+function nullPrefix(name: string, kind: NamingKind): never {
+  refuse(`${name} is null, so the backend never looks up any ${kind}`);
+}
+
+type Forward = (kind: NamingKind, key: string, kwargs: Kwargs) => { ids: SecretId[]; warnings?: string[] };
+
+// providers/amazon/.../secrets/secrets_manager.py
+const awsSecretsManager: Forward = (kind, key, kwargs) => {
+  const sep = opt(kwargs, "sep", "/") ?? "/";
+  const name = `${PLURAL[kind]}_prefix`;
+  let prefix = opt(kwargs, name, `airflow/${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  if (prefix) prefix = rstripChars(prefix, sep);
+  lookupPatternAllows(kwargs, kind, key);
+  const build = (id: string) => (prefix ? `${prefix}${sep}${id}` : id);
+  return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
+};
+
+// providers/amazon/.../secrets/systems_manager.py: no `sep` (always "/"), a leading "/" added.
+const awsSsm: Forward = (kind, key, kwargs) => {
+  const name = `${PLURAL[kind]}_prefix`;
+  const prefix = opt(kwargs, name, `/airflow/${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  const base = rstripChars(prefix, "/");
+  lookupPatternAllows(kwargs, kind, key);
+  const build = (id: string) => {
+    const path = `${base}/${id}`;
+    return path.startsWith("/") ? path : `/${path}`;
+  };
+  return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
+};
+
+// providers/microsoft/azure/.../secrets/key_vault.py: build_path replaces "_" with sep in the whole path.
+const azureKeyVault: Forward = (kind, key, kwargs) => {
+  const sep = opt(kwargs, "sep", "-") ?? "-";
+  const name = `${PLURAL[kind]}_prefix`;
+  let prefix = opt(kwargs, name, `airflow-${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  if (prefix) prefix = rstripChars(prefix, sep);
+  const build = (id: string) => (prefix === "" ? id : `${prefix}${sep}${id}`).replaceAll("_", sep);
+  return withTeam(kwargs, key, build, (t) => `${build(t)}--${key.replaceAll("_", sep)}`, "--");
+};
+
+// providers/google/.../secrets/secret_manager.py: no rstrip; the prefix+sep must match a regex at init.
+const gcpSecretManager: Forward = (kind, key, kwargs) => {
+  const sep = opt(kwargs, "sep", "-") ?? "-";
+  const connPrefix = opt(kwargs, "connections_prefix", "airflow-connections");
+  if (connPrefix !== null && !/^[a-zA-Z0-9_-]*$/.test(connPrefix + sep)) {
+    refuse(`connections_prefix + sep must match ^[a-zA-Z0-9-_]*$; the backend fails at start-up and looks nothing up`);
+  }
+  const name = `${PLURAL[kind]}_prefix`;
+  const prefix = opt(kwargs, name, `airflow-${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  const build = (id: string) => `${prefix}${sep}${id}`;
+  return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
+};
+
+// providers/hashicorp/.../secrets/vault.py
+const vault: Forward = (kind, key, kwargs) => {
+  const mountPoint = opt(kwargs, "mount_point", "secret");
+  const name = `${PLURAL[kind]}_path`;
+  let base = opt(kwargs, name, PLURAL[kind]);
+  if (base === null) nullPrefix(name, kind);
+  base = rstripChars(base, "/");
+  const version = kwargs.kv_engine_version ?? 2;
+  if (version !== 1 && version !== 2 && version !== "1" && version !== "2") refuse("backend_kwargs.kv_engine_version must be 1 or 2");
+  let mount: string;
+  let keyPart: string;
+  if (mountPoint) {
+    mount = mountPoint;
+    keyPart = key;
+  } else {
+    const slash = key.indexOf("/");
+    if (slash < 0) refuse("mount_point is null and the key has no '/', so the backend has no mount point and never looks it up");
+    mount = key.slice(0, slash);
+    keyPart = key.slice(slash + 1);
+  }
+  const at = (p: string): VaultSecretId => ({ mount_point: mount, path: base === "" ? p : `${base}/${p}` });
+  const t = team(kwargs);
+  if (t === null) return { ids: [at(keyPart)] };
+  const global = opt(kwargs, "global_secrets_path", null);
+  return { ids: [at(`${t}/${keyPart}`), global ? at(`${global}/${keyPart}`) : at(keyPart)] };
+};
+
+// airflow/secrets/environment_variables.py
+const env: Forward = (kind, key, kwargs) => {
+  if (kind === "config")
+    refuse("the environment variables backend serves connections and variables only; config comes from AIRFLOW__SECTION__KEY");
+  if (namesTeamNamespace(key)) refuse(`'${key}' spells out a team namespace (_<team>___<id>); Airflow 3.3.1+ never resolves it`);
+  const prefix = kind === "connection" ? "AIRFLOW_CONN_" : "AIRFLOW_VAR_";
+  const t = team(kwargs);
+  const global = `${prefix}${key.toUpperCase()}`;
+  return { ids: t === null ? [global] : [`${prefix}_${t.toUpperCase()}___${key.toUpperCase()}`, global] };
+};
+
+// airflow/secrets/local_filesystem.py: the key is the file entry, matched exactly.
+const local: Forward = (_kind, key, kwargs) => {
+  const t = team(kwargs);
+  if (t !== null && key.includes("___")) refuse("in multi-team mode a key containing '___' is never looked up");
+  return { ids: t === null ? [key] : [`${t}___${key}`, key] };
+};
+
+function withTeam(
+  kwargs: Kwargs,
+  key: string,
+  build: (id: string) => string,
+  teamId: (team: string) => string,
+  teamSep: string,
+): { ids: SecretId[]; warnings?: string[] } {
+  const t = team(kwargs);
+  if (t === null) {
+    return key.includes(teamSep)
+      ? {
+          ids: [build(key)],
+          warnings: [`'${key}' contains '${teamSep}': newest providers in multi-team mode treat it as team-scoped and never look it up`],
+        }
+      : { ids: [build(key)] };
+  }
+  if (key.includes(teamSep)) refuse(`'${key}' contains '${teamSep}', which is ambiguous in multi-team mode, so it is not looked up`);
+  return { ids: [teamId(t), build(key)] };
+}
+
+const FORWARD: Readonly<Record<BackendName, Forward>> = {
+  "aws-secrets-manager": awsSecretsManager,
+  "aws-ssm": awsSsm,
+  "azure-key-vault": azureKeyVault,
+  "gcp-secret-manager": gcpSecretManager,
+  vault,
+  env,
+  local,
+};
+
+/** The secret id backend B looks up for a key (Vault: mount point and path), or why it never looks it up. */
+export function secretIdForKey(backend: BackendName, kind: NamingKind, key: string, backendKwargs: Kwargs = {}): SecretIdResult {
+  try {
+    const { ids, warnings } = FORWARD[backend](kind, key, backendKwargs);
+    const [first] = ids;
+    if (first === undefined) return { ok: false, reason: "no id" };
+    return { ok: true, secretId: first, ...(ids.length > 1 ? { lookupOrder: ids } : {}), ...(warnings ? { warnings } : {}) };
+  } catch (e) {
+    if (e instanceof NamingRefusal) return { ok: false, reason: e.message };
+    throw e;
+  }
+}
+
+/** The id as one string: Vault ids are written `<mount_point>/<path>`. */
+export function secretIdText(id: SecretId): string {
+  return typeof id === "string" ? id : `${id.mount_point ?? ""}/${id.path}`;
+}
+
+/** True when backend B, looking up `key`, reads `secretId` (any step of its lookup order). The engine's disambiguator. */
+export function keyMatchesSecretId(
+  backend: BackendName,
+  kind: NamingKind,
+  key: string,
+  secretId: string,
+  backendKwargs: Kwargs = {},
+): boolean {
+  const r = secretIdForKey(backend, kind, key, backendKwargs);
+  if (!r.ok) return false;
+  return (r.lookupOrder ?? [r.secretId]).some((id) => secretIdText(id) === normalizeVaultId(backend, secretId, backendKwargs));
+}
+
+// Vault events and audit logs name KV v2 secrets by their API path (`<mount>/data/<path>`).
+function normalizeVaultId(backend: BackendName, secretId: string, kwargs: Kwargs): string {
+  if (backend !== "vault" || String(kwargs.kv_engine_version ?? 2) !== "2") return secretId;
+  return secretId.replace(/^([^/]+)\/(?:data|metadata)\//, "$1/");
+}
+
+const MARK = "\u0000";
+
+function candidatesFor(backend: BackendName, rest: string, kwargs: Kwargs): string[] {
+  if (backend === "env") return [rest.toLowerCase()];
+  if (backend === "azure-key-vault") {
+    const sep = typeof kwargs.sep === "string" ? kwargs.sep : "-";
+    if (sep.length !== 1 || sep === "_") return [rest];
+    const parts = rest.split(sep);
+    const n = parts.length - 1;
+    if (n === 0) return [rest];
+    if (n > 8) return [parts.join("_"), rest];
+    const out: string[] = [];
+    // Underscore forms first: Airflow conn ids conventionally use `_`.
+    for (let mask = (1 << n) - 1; mask >= 0; mask--) {
+      let s = parts[0] as string;
+      for (let i = 0; i < n; i++) s += ((mask >> (n - 1 - i)) & 1 ? "_" : sep) + parts[i + 1];
+      out.push(s);
+    }
+    return out;
+  }
+  return [rest];
+}
+
+/**
+ * The reverse: which kind and key(s) a backend's secret id names (what event handling needs).
+ * Lossy backends return every candidate: Key Vault turns `_` into `-` (so `a-b` may be `a_b` or
+ * `a-b`), env var names ignore case. The engine disambiguates by checking the keys it already
+ * knows (its state and the Deployment's include patterns) with `keyMatchesSecretId`; a candidate
+ * it has never seen is only created in its first (underscore, lower-case) form.
+ */
+export function keysForSecretId(backend: BackendName, secretId: string, backendKwargs: Kwargs = {}): KeysResult {
+  const id = normalizeVaultId(backend, secretId, backendKwargs);
+  if (backend === "local")
+    return { ok: false, reason: "a local-filesystem entry's kind is given by the file that holds it, not by its name" };
+  const withoutPatterns = Object.fromEntries(Object.entries(backendKwargs).filter(([k]) => !k.endsWith("_lookup_pattern")));
+  const matches: { kind: NamingKind; keys: string[]; prefixLength: number }[] = [];
+  const refusals: string[] = [];
+  for (const kind of ["connection", "variable", "config"] as const) {
+    const template =
+      backend === "vault" && !opt(backendKwargs, "mount_point", "secret") ? null : secretIdForKey(backend, kind, MARK, withoutPatterns);
+    let prefix: string;
+    let suffix: string;
+    if (template === null) {
+      // mount_point null: the key's first segment is the mount (`airflow/conn` → mount airflow).
+      const slash = id.indexOf("/");
+      if (slash < 0) continue;
+      const mount = id.slice(0, slash);
+      const t = secretIdForKey(backend, kind, `${mount}/${MARK}`, withoutPatterns);
+      if (!t.ok) continue;
+      [prefix, suffix] = secretIdText(t.secretId).split(MARK) as [string, string];
+      if (!id.startsWith(prefix)) continue;
+      const rest = id.slice(prefix.length, id.length - suffix.length);
+      if (rest !== "") matches.push({ kind, keys: [`${mount}/${rest}`], prefixLength: prefix.length });
+      continue;
+    }
+    if (!template.ok) continue;
+    [prefix, suffix] = secretIdText(template.secretId).split(MARK) as [string, string];
+    if (!id.startsWith(prefix) || !id.endsWith(suffix) || id.length <= prefix.length + suffix.length) continue;
+    const rest = id.slice(prefix.length, id.length - suffix.length);
+    const keys = candidatesFor(backend, rest, backendKwargs).filter((k) => keyMatchesSecretId(backend, kind, k, id, backendKwargs));
+    if (keys.length === 0) {
+      const r = secretIdForKey(backend, kind, candidatesFor(backend, rest, backendKwargs)[0] ?? rest, backendKwargs);
+      if (!r.ok) refusals.push(r.reason);
+      continue;
+    }
+    matches.push({ kind, keys, prefixLength: prefix.length });
+  }
+  if (matches.length === 0) {
+    return { ok: false, reason: refusals[0] ?? `'${secretId}' is not under any prefix this ${backend} backend configuration looks up` };
+  }
+  matches.sort((a, b) => b.prefixLength - a.prefixLength);
+  const [best, second] = matches as [(typeof matches)[0], ...(typeof matches)[number][]];
+  if (second !== undefined && second.prefixLength === best.prefixLength) {
+    return { ok: false, reason: `'${secretId}' is ambiguous: it could be a ${best.kind} or a ${second.kind} (their prefixes are equal)` };
+  }
+  let note: string | undefined;
+  if (backend === "azure-key-vault" && best.keys.length > 1) {
+    note = `Key Vault turns '_' into '-', so ${best.keys.length} keys name this secret; the engine keeps the one it already manages or that an include pattern names, else the first`;
+  } else if (backend === "env") {
+    note = "env var names ignore case: any casing of this key reads the variable; the key is shown lower-cased";
+  }
+  return { ok: true, kind: best.kind, keys: best.keys, ...(note ? { note } : {}) };
+}
