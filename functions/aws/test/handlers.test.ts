@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
 import { createEventsHandler } from "../src/handlers/events.ts";
 import { createReconcileHandler } from "../src/handlers/reconcile.ts";
 import { createWebhookHandler } from "../src/handlers/webhook.ts";
 import { createWorkerHandler } from "../src/handlers/worker.ts";
 import { encodeSyncMessage } from "../src/queue/SyncMessage.ts";
 import { routeHints } from "../src/routing/routeHints.ts";
-import { signWebhookBody } from "../src/webhook/verifyWebhookSignature.ts";
 import { binding, fakeDeps, prefixSource, upsertHint } from "./fakes.ts";
 
 // Handler logic with in-memory ports. The same handlers run against the real SDK clients and
@@ -40,7 +40,11 @@ describe("routeHints", () => {
     assert.equal(routed.byDeployment.size, 0);
     assert.deepEqual(
       routed.ignored.map((i) => i.reason),
-      ["source aws-sm: prod/test-secret is outside airflow/connections/", "no configured source has provider aws-ssm", "tag change"],
+      [
+        "outside every configured prefix (aws-sm: prod/test-secret is outside airflow/connections/)",
+        "no aws-ssm source is configured",
+        "tag change",
+      ],
     );
   });
 });
@@ -120,7 +124,7 @@ describe("reconcile handler", () => {
 describe("webhook handler", () => {
   const secret = "whsec-unit";
   const nowSeconds = Date.parse("2026-11-25T12:00:00Z") / 1000;
-  const request = (raw: string, signature = signWebhookBody(raw, secret, nowSeconds)) => ({
+  const request = (raw: string, signature = signWebhookBody(secret, raw, nowSeconds)) => ({
     headers: { "x-afsync-signature": signature, "content-type": "application/json" },
     body: raw,
   });
@@ -161,8 +165,8 @@ describe("webhook handler", () => {
     assert.equal((await handler(good)).statusCode, 409, "replayed");
     deps.queue.sent.length = 0;
     const raw = '{"source":"aws-sm"}';
-    assert.equal((await handler(request(raw, signWebhookBody(raw, "wrong", nowSeconds)))).statusCode, 401);
-    assert.equal((await handler(request(raw, signWebhookBody(raw, secret, nowSeconds - 600)))).statusCode, 409, "stale");
+    assert.equal((await handler(request(raw, signWebhookBody("wrong", raw, nowSeconds)))).statusCode, 401);
+    assert.equal((await handler(request(raw, signWebhookBody(secret, raw, nowSeconds - 600)))).statusCode, 409, "stale");
     assert.equal((await handler(request('{"source":"aws-sm","keys":["db"]}'))).statusCode, 400);
     assert.equal((await handler(request('{"source":"aws-sm","extra":1}'))).statusCode, 400);
     assert.equal((await handler(request('{"source":"nope"}'))).statusCode, 404);

@@ -1,7 +1,8 @@
-import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
+import { createHash } from "node:crypto";
+import { parseWebhookBody } from "@afsync/cli/serve/parseWebhookBody";
+import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/cli/serve/WebhookVerifier";
+import type { LambdaDeps, LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
 import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
-import { ReplayGuard } from "../webhook/ReplayGuard.ts";
-import { MAX_SKEW_SECONDS, SIGNATURE_HEADER, verifyWebhookSignature } from "../webhook/verifyWebhookSignature.ts";
 import { webhookMessages } from "../webhook/webhookMessages.ts";
 
 /** The parts of an HTTP API (payload v2) request and response this handler uses. */
@@ -17,12 +18,18 @@ export interface HttpApiResponse {
 }
 
 /**
- * HTTP API → verify `X-Afsync-Signature` → one message per Deployment reading the source, on the
- * same FIFO queue as the events. 401 bad signature, 409 stale or replayed, 400 bad body, 202 queued.
+ * HTTP API → verify `X-Afsync-Signature` (the same verifier as `afsync serve`) → one message per
+ * Deployment reading the source, on the same FIFO queue as the events.
+ * 401 bad signature, 409 stale or replayed, 400 bad body, 404 unknown source, 202 queued.
  */
 export function createWebhookHandler(load: LoadLambdaDeps) {
-  // A signature stays valid for ±MAX_SKEW around its timestamp, so remember it that long on each side.
-  const replays = new ReplayGuard(2 * MAX_SKEW_SECONDS);
+  // One verifier per container, so its replay cache spans the container's invocations.
+  let verifier: { secret: string; instance: WebhookVerifier } | undefined;
+  const verifierFor = (deps: LambdaDeps, secret: string) => {
+    if (verifier?.secret !== secret)
+      verifier = { secret, instance: new WebhookVerifier(secret, { nowMs: () => deps.clock.now().getTime() }) };
+    return verifier.instance;
+  };
   return async (request: HttpApiRequest): Promise<HttpApiResponse> => {
     const deps = await load();
     if (deps.webhookSecret === undefined || deps.webhookSecret === "") {
@@ -30,18 +37,22 @@ export function createWebhookHandler(load: LoadLambdaDeps) {
       return reply(503, { error: "webhook is not configured" });
     }
     const rawBody = request.isBase64Encoded === true ? Buffer.from(request.body ?? "", "base64").toString("utf8") : (request.body ?? "");
-    const nowSeconds = Math.floor(deps.clock.now().getTime() / 1000);
-    const check = verifyWebhookSignature(header(request, SIGNATURE_HEADER), rawBody, deps.webhookSecret, nowSeconds);
+    const signature = header(request, SIGNATURE_HEADER);
+    const check = verifierFor(deps, deps.webhookSecret).verify(signature, rawBody);
     if (!check.ok) {
       deps.logger.log("warn", "webhook rejected", { status: check.status, reason: check.reason });
       return reply(check.status, { error: check.reason });
     }
-    if (replays.seen(check.signature, nowSeconds)) return reply(409, { error: "replayed request: this signature was already accepted" });
-    // The origin carries the signature, so the queue's dedup id also drops a replay that reached another container.
-    const built = webhookMessages(rawBody, deps.bindings, `webhook:${check.signature}`);
-    if (!built.ok) return reply(built.status, { error: built.reason });
+    const parsed = parseWebhookBody(rawBody);
+    if (!parsed.ok) return reply(400, { error: parsed.error });
+    // The replay cache lives in one container; deriving the queue's dedup id from the signed
+    // header makes SQS drop a replay that reached another container within its 5-minute window.
+    const origin = `webhook:${createHash("sha256")
+      .update(signature ?? "")
+      .digest("hex")}`;
+    const built = webhookMessages(parsed.request, deps.bindings, origin);
+    if (!built.ok) return reply(404, { error: built.reason });
     await deps.queue.enqueue(built.messages);
-    replays.remember(check.signature, nowSeconds);
     const enqueued = built.messages.map((m) => m.deployment);
     deps.logger.log("info", "webhook accepted", { enqueued });
     return reply(202, { enqueued });

@@ -1,3 +1,4 @@
+import { resolveHints } from "@afsync/aws/events/resolveHints";
 import type { ChangeHint, SecretSource } from "@afsync/core";
 
 /** The part of the engine's `DeploymentBinding` that routing needs (structural, so the real binding fits). */
@@ -10,56 +11,35 @@ export interface RoutableBinding {
 export interface RoutedHints {
   /** Deployment id → the hints that concern it, each resolved to its source and Airflow keys. */
   readonly byDeployment: ReadonlyMap<string, readonly ChangeHint[]>;
-  /** Hints no Deployment reads, with why (outside every prefix, not an AWS secret of ours…). */
+  /** Hints no Deployment reads, with why (outside every prefix, not a value change…). */
   readonly ignored: readonly { readonly secretId: string; readonly reason: string }[];
 }
 
 /**
  * Decides which Deployments an event concerns, so the events function enqueues one message per
- * affected Deployment and nothing for the rest. A hint belongs to a Deployment when one of the
- * Deployment's sources has the hint's provider and maps the secret id onto Airflow keys under
- * its prefixes (the source's own backend naming rules, read both ways).
+ * affected Deployment and nothing for the rest. `resolveHints` (packages/aws) attaches each hint
+ * to the sources whose naming rules map the secret id onto Airflow keys; a hint then goes to
+ * every Deployment that lists that source.
  *
  * Include/exclude globs and precedence between a Deployment's sources are left to the engine:
  * routing errs on the side of waking the worker, whose plan then shows `unchanged`/`shadowed`.
  */
 export function routeHints(hints: readonly ChangeHint[], bindings: readonly RoutableBinding[]): RoutedHints {
+  const sources = new Map<string, SecretSource>();
+  for (const binding of bindings) for (const source of binding.sources) sources.set(source.id, source);
   const byDeployment = new Map<string, ChangeHint[]>();
   const ignored: { secretId: string; reason: string }[] = [];
-  for (const hint of hints) {
-    if (hint.action === "ignore") {
+  for (const hint of resolveHints(hints, sources.values())) {
+    if (hint.action === "ignore" || hint.sourceId === undefined) {
       ignored.push({ secretId: hint.secretId, reason: hint.reason ?? "the event is not a value change" });
       continue;
     }
-    const reasons = new Set<string>();
-    let routed = false;
     for (const binding of bindings) {
-      const resolved = resolveForBinding(hint, binding, reasons);
-      if (resolved.length === 0) continue;
-      routed = true;
+      if (!binding.sources.some((s) => s.id === hint.sourceId)) continue;
       const list = byDeployment.get(binding.id) ?? [];
-      list.push(...resolved);
+      list.push(hint);
       byDeployment.set(binding.id, list);
-    }
-    if (!routed) {
-      const why = reasons.size > 0 ? [...reasons].join("; ") : `no configured source has provider ${hint.provider}`;
-      ignored.push({ secretId: hint.secretId, reason: why });
     }
   }
   return { byDeployment, ignored };
-}
-
-function resolveForBinding(hint: ChangeHint, binding: RoutableBinding, reasons: Set<string>): ChangeHint[] {
-  const out: ChangeHint[] = [];
-  for (const source of binding.sources) {
-    if (source.provider !== hint.provider) continue;
-    if (hint.sourceId !== undefined && hint.sourceId !== source.id) continue;
-    const mapping = source.keysFor(hint.secretId);
-    if (mapping.ignoredReason !== undefined || mapping.keys.length === 0) {
-      reasons.add(`source ${source.id}: ${mapping.ignoredReason ?? "maps to no Airflow key"}`);
-      continue;
-    }
-    out.push({ ...hint, sourceId: source.id, keys: mapping.keys });
-  }
-  return out;
 }
