@@ -1,0 +1,150 @@
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
+import type { HmacKeyProvider, KeyString, StateRecord, StateStore } from "@afsync/core";
+import Database from "better-sqlite3";
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS records (
+  deployment TEXT NOT NULL,
+  key TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  secret_id TEXT,
+  version TEXT,
+  version_order REAL,
+  hash TEXT NOT NULL,
+  applied_at TEXT NOT NULL,
+  PRIMARY KEY (deployment, key)
+);`;
+
+interface Row {
+  key: string;
+  source_id: string;
+  secret_id: string | null;
+  version: string | null;
+  version_order: number | null;
+  hash: string;
+  applied_at: string;
+}
+
+/**
+ * The embedded state store of local mode: what afsync applied per Deployment and key, plus the
+ * HMAC key for value hashes (table `meta`, generated on first use). The file holds hashes, not
+ * values, but the HMAC key makes those hashes guessable offline, so it is created 0600 and its
+ * directory 0700. WAL lets `afsync plan` read while `afsync serve` writes.
+ *
+ * `readOnly` (for `plan`): the file is opened read-only; a missing key is replaced by a
+ * provisional one that is never stored (hashes are then only compared within the run).
+ */
+export class SqliteStateStore implements StateStore, HmacKeyProvider {
+  private readonly db: Database.Database;
+  private readonly readOnly: boolean;
+  private provisionalKey: Uint8Array | undefined;
+
+  private constructor(db: Database.Database, readOnly: boolean) {
+    this.db = db;
+    this.readOnly = readOnly;
+  }
+
+  /** Opens (creating if needed) the store at `path`. */
+  static open(path: string): SqliteStateStore {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    const created = !existsSync(path);
+    const db = new Database(path);
+    if (created) chmodSync(path, 0o600);
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.exec(SCHEMA);
+    return new SqliteStateStore(db, false);
+  }
+
+  /** Opens an existing store without writing to it; returns null when there is none yet. */
+  static openReadOnly(path: string): SqliteStateStore | null {
+    if (!existsSync(path)) return null;
+    if (!existsSync(`${path}-wal`)) {
+      // Nobody has it open: a read-only open of a WAL database would still leave -shm/-wal
+      // files behind, so read an in-memory copy instead — `plan` then touches nothing.
+      const image = readFileSync(path);
+      // Header bytes 18–19 say "WAL" (2); an in-memory image cannot use WAL, so mark the copy
+      // as a rollback-journal database (1). The file itself is untouched.
+      if (image.length >= 100) image.fill(1, 18, 20);
+      return new SqliteStateStore(new Database(image), true);
+    }
+    // A writer (`afsync serve`) has it open: its -wal holds recent commits, read through it.
+    const db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma("busy_timeout = 5000");
+    return new SqliteStateStore(db, true);
+  }
+
+  async load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>> {
+    if (!this.hasTable("records")) return new Map();
+    const rows = this.db
+      .prepare<[string], Row>(
+        "SELECT key, source_id, secret_id, version, version_order, hash, applied_at FROM records WHERE deployment = ? ORDER BY key",
+      )
+      .all(deploymentId);
+    return new Map(rows.map((row) => [row.key as KeyString, toRecord(row)]));
+  }
+
+  async save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void> {
+    if (this.readOnly) throw new Error("the state store is open read-only");
+    const upsert = this.db.prepare(
+      `INSERT INTO records (deployment, key, source_id, secret_id, version, version_order, hash, applied_at)
+       VALUES (@deployment, @key, @source_id, @secret_id, @version, @version_order, @hash, @applied_at)
+       ON CONFLICT (deployment, key) DO UPDATE SET source_id = excluded.source_id, secret_id = excluded.secret_id,
+         version = excluded.version, version_order = excluded.version_order, hash = excluded.hash, applied_at = excluded.applied_at`,
+    );
+    const remove = this.db.prepare("DELETE FROM records WHERE deployment = ? AND key = ?");
+    this.db.transaction(() => {
+      for (const key of removed) remove.run(deploymentId, key);
+      for (const r of upserted) {
+        upsert.run({
+          deployment: deploymentId,
+          key: r.key,
+          source_id: r.sourceId,
+          secret_id: r.secretId ?? null,
+          version: r.version ?? null,
+          version_order: r.versionOrder ?? null,
+          hash: r.hash,
+          applied_at: r.appliedAt,
+        });
+      }
+    })();
+  }
+
+  async hmacKey(): Promise<Uint8Array> {
+    if (this.hasTable("meta")) {
+      const row = this.db.prepare<[], { value: Buffer }>("SELECT value FROM meta WHERE key = 'hmac_key'").get();
+      if (row !== undefined) return new Uint8Array(row.value);
+    }
+    if (this.readOnly) {
+      this.provisionalKey ??= new Uint8Array(randomBytes(32));
+      return this.provisionalKey;
+    }
+    const key = randomBytes(32);
+    this.db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('hmac_key', ?)").run(key);
+    const stored = this.db.prepare<[], { value: Buffer }>("SELECT value FROM meta WHERE key = 'hmac_key'").get();
+    return new Uint8Array(stored?.value ?? key);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private hasTable(name: string): boolean {
+    return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
+  }
+}
+
+function toRecord(row: Row): StateRecord {
+  return {
+    key: row.key as KeyString,
+    sourceId: row.source_id,
+    ...(row.secret_id === null ? {} : { secretId: row.secret_id }),
+    ...(row.version === null ? {} : { version: row.version }),
+    ...(row.version_order === null ? {} : { versionOrder: row.version_order }),
+    hash: row.hash,
+    appliedAt: row.applied_at,
+  };
+}

@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import type { StateRecord } from "@afsync/core";
+import { SqliteStateStore } from "../src/state/SqliteStateStore.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "afsync-state-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const record = (key: StateRecord["key"], hash: string, extra: Partial<StateRecord> = {}): StateRecord => ({
+  key,
+  sourceId: "team",
+  hash,
+  appliedAt: "2026-01-01T00:00:00.000Z",
+  ...extra,
+});
+
+describe("SqliteStateStore", () => {
+  it("creates its directory and a 0600 file in WAL mode", async () => {
+    const path = join(dir, "nested", ".afsync", "state.db");
+    const store = SqliteStateStore.open(path);
+    await store.save("dev", [record("conn:db", "aa")], []);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(join(dir, "nested", ".afsync")).mode & 0o777, 0o700);
+    assert.ok(existsSync(`${path}-wal`), "WAL journal in use while open");
+    await store.close();
+  });
+
+  it("round-trips records per Deployment, replacing and removing in one save", async () => {
+    const path = join(dir, "roundtrip.db");
+    const store = SqliteStateStore.open(path);
+    await store.save(
+      "dev",
+      [record("conn:db", "aa", { secretId: "airflow/connections/db", version: "v2", versionOrder: 2 }), record("var:env", "bb")],
+      [],
+    );
+    await store.save("prod", [record("var:env", "cc")], []);
+    await store.save("dev", [record("var:env", "dd")], ["conn:db"]);
+    await store.close();
+
+    const reopened = SqliteStateStore.open(path);
+    assert.deepEqual([...(await reopened.load("dev")).values()], [record("var:env", "dd")]);
+    assert.deepEqual([...(await reopened.load("prod")).values()], [record("var:env", "cc")]);
+    await reopened.save("dev", [record("conn:db", "ee", { secretId: "s", version: "v9", versionOrder: 9 })], []);
+    assert.deepEqual(
+      (await reopened.load("dev")).get("conn:db"),
+      record("conn:db", "ee", { secretId: "s", version: "v9", versionOrder: 9 }),
+    );
+    await reopened.close();
+  });
+
+  it("generates the HMAC key once and keeps it across opens", async () => {
+    const path = join(dir, "key.db");
+    const store = SqliteStateStore.open(path);
+    const key = await store.hmacKey();
+    assert.equal(key.length, 32);
+    assert.deepEqual(await store.hmacKey(), key);
+    await store.close();
+    const reopened = SqliteStateStore.open(path);
+    assert.deepEqual(await reopened.hmacKey(), key);
+    await reopened.close();
+  });
+
+  it("opens read-only without creating or changing anything", async () => {
+    const absent = join(dir, "absent", "state.db");
+    assert.equal(SqliteStateStore.openReadOnly(absent), null);
+    assert.equal(existsSync(join(dir, "absent")), false);
+
+    const path = join(dir, "ro.db");
+    const writer = SqliteStateStore.open(path);
+    await writer.save("dev", [record("conn:db", "aa")], []);
+    await writer.close();
+    const digest = () => createHash("sha256").update(readFileSync(path)).digest("hex");
+    const before = digest();
+
+    const reader = SqliteStateStore.openReadOnly(path);
+    assert.ok(reader !== null);
+    assert.deepEqual([...(await reader.load("dev")).keys()], ["conn:db"]);
+    const provisional = await reader.hmacKey();
+    assert.deepEqual(await reader.hmacKey(), provisional, "stable within the run");
+    await assert.rejects(reader.save("dev", [], ["conn:db"]), /read-only/);
+    await reader.close();
+
+    assert.equal(digest(), before);
+    const again = SqliteStateStore.openReadOnly(path);
+    assert.notDeepEqual(await again?.hmacKey(), provisional, "a provisional key is never stored");
+    await again?.close();
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.startsWith("ro.db")),
+      ["ro.db"],
+    );
+  });
+});
