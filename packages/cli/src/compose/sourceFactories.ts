@@ -1,3 +1,4 @@
+import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
 
 export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
@@ -8,4 +9,6 @@ export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
  *   import { localSourceFactory } from "@afsync/local/localSourceFactory";
  *   local: localSourceFactory,
  */
-export const sourceFactories: Record<string, SourceFactory> = {};
+export const sourceFactories: Record<string, SourceFactory> = {
+  local: localSourceFactory,
+};

@@ -1,3 +1,6 @@
+import { airflowSettingsTargetFactory } from "@afsync/local/targets/airflowSettingsTargetFactory";
+import { envFileTargetFactory } from "@afsync/local/targets/envFileTargetFactory";
+import { localFilesystemTargetFactory } from "@afsync/local/targets/localFilesystemTargetFactory";
 import type { TargetFactory } from "./AdapterFactory.ts";
 
 export type { FactoryContext, TargetFactory } from "./AdapterFactory.ts";
@@ -8,4 +11,8 @@ export type { FactoryContext, TargetFactory } from "./AdapterFactory.ts";
  *   import { envFileTargetFactory } from "@afsync/local/envFileTargetFactory";
  *   "env-file": envFileTargetFactory,
  */
-export const targetFactories: Record<string, TargetFactory> = {};
+export const targetFactories: Record<string, TargetFactory> = {
+  "airflow-settings": airflowSettingsTargetFactory,
+  "env-file": envFileTargetFactory,
+  "local-filesystem": localFilesystemTargetFactory,
+};
