@@ -1,0 +1,49 @@
+import { readFile } from "node:fs/promises";
+import { ConfigError } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
+import { parseDocument } from "yaml";
+import { sourceFactories } from "./sourceFactories.ts";
+import { targetFactories } from "./targetFactories.ts";
+
+/** The option schemas of every registered source and target type. */
+export function optionsRegistry(): OptionsRegistry {
+  return {
+    sources: Object.fromEntries(Object.entries(sourceFactories).map(([type, f]) => [type, f.schema])),
+    targets: Object.fromEntries(Object.entries(targetFactories).map(([type, f]) => [type, f.schema])),
+  };
+}
+
+/**
+ * Reads and validates afsync.yaml. YAML syntax errors name the line and column; everything else
+ * is `parseConfig`'s. Environment variables are not read here: only a factory that needs a
+ * credential reads the variable its `*_env` option names, when it is built.
+ */
+export async function loadConfigFile(path: string, _env: NodeJS.ProcessEnv = {}): Promise<AfsyncConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      "",
+      code === "ENOENT" ? `config file ${path} not found (pass --config <file>)` : `cannot read config file ${path}: ${code ?? "error"}`,
+    );
+  }
+  const doc = parseDocument(text, { prettyErrors: false });
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const pos = first.linePos?.[0];
+    throw new ConfigError(
+      "",
+      `${path}${pos === undefined ? "" : `:${pos.line}:${pos.col}`}: not valid YAML: ${first.message.split("\n")[0] ?? ""}`,
+    );
+  }
+  const input: unknown = doc.toJS({ maxAliasCount: 100 });
+  try {
+    return parseConfig(input, optionsRegistry());
+  } catch (error) {
+    if (error instanceof ConfigError) throw new ConfigError(error.path, `${path}: ${error.message}`, { cause: error });
+    throw error;
+  }
+}
