@@ -1,3 +1,4 @@
+import { airflowApiTargetFactory } from "@afsync/airflow-api/airflowApiTargetFactory";
 import { airflowSettingsTargetFactory } from "@afsync/local/targets/airflowSettingsTargetFactory";
 import { envFileTargetFactory } from "@afsync/local/targets/envFileTargetFactory";
 import { localFilesystemTargetFactory } from "@afsync/local/targets/localFilesystemTargetFactory";
@@ -12,6 +13,7 @@ export type { FactoryContext, TargetFactory } from "./AdapterFactory.ts";
  *   "env-file": envFileTargetFactory,
  */
 export const targetFactories: Record<string, TargetFactory> = {
+  "airflow-api": airflowApiTargetFactory,
   "airflow-settings": airflowSettingsTargetFactory,
   "env-file": envFileTargetFactory,
   "local-filesystem": localFilesystemTargetFactory,

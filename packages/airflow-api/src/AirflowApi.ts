@@ -1,0 +1,44 @@
+/**
+ * What the target needs from one Airflow REST API version. `/api/v1` (Airflow 2) writes one
+ * entity per call; `/api/v2` (Airflow 3) writes a batch per call through the bulk endpoints.
+ * Both answer per item, so a partial failure is reported key by key.
+ */
+import type { ConnectionBody } from "./connectionBody.ts";
+
+export interface VariableWrite {
+  readonly key: string;
+  readonly value: string;
+  readonly description?: string;
+  /** Strings to mask if the server echoes them in an error (the value itself). */
+  readonly secrets: readonly string[];
+}
+
+export interface ConnectionWrite {
+  readonly body: ConnectionBody;
+  readonly secrets: readonly string[];
+}
+
+/** The outcome for one connection id or variable key. `error` is the server's message, scrubbed. */
+export interface ItemResult {
+  readonly id: string;
+  readonly ok: boolean;
+  readonly error?: string;
+}
+
+export interface ListedVariable {
+  readonly key: string;
+  /** Present when the list carries values (v2, redacted where sensitive); v1 lists omit them. */
+  readonly value?: string;
+}
+
+export interface AirflowApi {
+  readonly version: 1 | 2;
+  /** Most entities one write call carries. */
+  readonly maxBatch: number;
+  listConnectionIds(): Promise<string[]>;
+  listVariables(): Promise<ListedVariable[]>;
+  /** A variable's value, or null when it does not exist. */
+  getVariable(key: string): Promise<string | null>;
+  writeConnections(upserts: readonly ConnectionWrite[], deletes: readonly string[]): Promise<ItemResult[]>;
+  writeVariables(upserts: readonly VariableWrite[], deletes: readonly string[]): Promise<ItemResult[]>;
+}

@@ -1,0 +1,274 @@
+/**
+ * A Deployment's metadata DB, reached through the Airflow REST API (`/api/v1` for Airflow 2,
+ * `/api/v2` for Airflow 3): the lowest precedence layer, and what the Airflow UI shows under
+ * Admin → Connections / Variables.
+ *
+ * The API redacts secrets on read, so `read` reports presence only and afsync compares by the
+ * keyed hashes it recorded, never by values it read (writing back a read `***` would destroy a
+ * secret). Those records live in the Deployment itself (`state: manifest`, the default): one
+ * Airflow variable, written in the same bulk call as the values where v2 allows, right after
+ * them on v1, and always describing what was really written (a failed key keeps its old record).
+ */
+import type { AirflowKey, KeyString, Logger, StateRecord } from "@afsync/core";
+import { keyString, RemoteCallError } from "@afsync/core";
+import type {
+  ApplyItemResult,
+  ApplyOutcome,
+  ApplyRequest,
+  DeploymentTarget,
+  TargetCapabilities,
+  TargetEntry,
+  TargetSnapshot,
+} from "@afsync/core/ports/DeploymentTarget";
+import type { AirflowApi, ConnectionWrite, ItemResult, VariableWrite } from "./AirflowApi.ts";
+import { createAirflowV1Api } from "./AirflowV1Api.ts";
+import { createAirflowV2Api } from "./AirflowV2Api.ts";
+import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
+import { connectionBody, connectionSecrets } from "./connectionBody.ts";
+import { detectApiVersion } from "./detectApiVersion.ts";
+import { createRetryingFetch, type FetchLike, type RetryOptions } from "./retryingFetch.ts";
+import { decodeManifest, encodeManifest, MANIFEST_DESCRIPTION, sameManifest } from "./targetManifest.ts";
+
+export interface AirflowApiTargetConfig {
+  /** The Deployment's URL as the user knows it (shown in reports; credentials stripped). */
+  readonly url: string;
+  /** Where requests go instead of `url` (a proxy, or an emulator in tests). */
+  readonly apiUrl?: string;
+  readonly apiVersion: 1 | 2 | "auto";
+  readonly auth: AirflowAuth;
+  readonly state: "manifest" | "none";
+  readonly manifestVariable: string;
+  readonly pageLimit: number;
+  /** Entities per v2 bulk call. */
+  readonly batchSize: number;
+  readonly retry?: RetryOptions;
+  /** The transport under retries and auth; `globalThis.fetch` by default. */
+  readonly fetch?: FetchLike;
+  readonly logger?: Logger;
+}
+
+export class AirflowApiTarget implements DeploymentTarget {
+  readonly type = "airflow-api";
+  readonly layer = "metadata-db" as const;
+  readonly #config: AirflowApiTargetConfig;
+  readonly #fetch: FetchLike;
+  readonly #root: string;
+  #api: Promise<AirflowApi> | undefined;
+  #version: 1 | 2 | undefined;
+  #calls = 0;
+  /** The manifest as last read or written: a failed key falls back to its record here. */
+  #manifest: StateRecord[] | null | undefined;
+
+  constructor(config: AirflowApiTargetConfig) {
+    this.#config = config;
+    this.#root = rootUrl(config.apiUrl ?? config.url);
+    const base = config.fetch ?? ((request: Request) => globalThis.fetch(request));
+    const counted: FetchLike = (request) => {
+      this.#calls += 1;
+      return base(request);
+    };
+    const logger = config.logger;
+    const retrying = createRetryingFetch(counted, {
+      ...config.retry,
+      onRetry: (info) => {
+        config.retry?.onRetry?.(info);
+        logger?.log("warn", "airflow-api: retrying", {
+          target: this.describe,
+          attempt: info.attempt,
+          status: info.status,
+          delayMs: info.delayMs,
+        });
+      },
+    });
+    this.#fetch = createAuthenticatingFetch(retrying, config.auth, this.#root);
+    if (config.apiVersion !== "auto") this.#version = config.apiVersion;
+  }
+
+  get describe(): string {
+    return `${displayUrl(this.#config.url)} (Airflow REST API ${this.#version === undefined ? "auto" : `v${this.#version}`})`;
+  }
+
+  get capabilities(): TargetCapabilities {
+    return {
+      readsValues: false,
+      atomicApply: false,
+      holdsState: this.#config.state === "manifest",
+      // One `apply` takes a whole batch on both versions (v1 then writes it key by key), so the
+      // engine sends a batch per apply and the manifest is written once per batch, not per key.
+      maxBatch: this.#config.batchSize,
+    };
+  }
+
+  async read(): Promise<TargetSnapshot> {
+    const api = await this.#resolveApi();
+    const [connectionIds, variables] = await Promise.all([api.listConnectionIds(), api.listVariables()]);
+    const entries = new Map<KeyString, TargetEntry>();
+    for (const id of connectionIds) entries.set(keyString({ kind: "connection", id }), { key: { kind: "connection", id } });
+    for (const v of variables) {
+      // afsync's own bookkeeping is neither a conflict nor a key to sync.
+      if (this.#config.state === "manifest" && v.key === this.#config.manifestVariable) continue;
+      entries.set(keyString({ kind: "variable", id: v.key }), { key: { kind: "variable", id: v.key } });
+    }
+    if (this.#config.state !== "manifest") return { entries };
+    const listed = variables.find((v) => v.key === this.#config.manifestVariable);
+    this.#manifest = listed === undefined ? null : await this.#readManifest(api, listed.value);
+    return { entries, manifest: this.#manifest };
+  }
+
+  async apply(request: ApplyRequest): Promise<ApplyOutcome> {
+    const callsBefore = this.#calls;
+    const api = await this.#resolveApi();
+    const manifestOn = this.#config.state === "manifest";
+    if (manifestOn && this.#manifest === undefined) {
+      const text = await api.getVariable(this.#config.manifestVariable);
+      this.#manifest = text === null ? null : decodeManifest(text, this.#config.manifestVariable);
+    }
+    const results = new Map<KeyString, ApplyItemResult>();
+    const record = (kind: AirflowKey["kind"], items: readonly ItemResult[]) => {
+      for (const r of items) {
+        const key = keyString({ kind, id: r.id });
+        results.set(key, r.ok ? { key, ok: true } : { key, ok: false, error: r.error ?? "failed" });
+      }
+    };
+
+    const connWrites: ConnectionWrite[] = [];
+    const varWrites: VariableWrite[] = [];
+    for (const { key, value } of request.upserts) {
+      if (manifestOn && key.kind === "variable" && key.id === this.#config.manifestVariable) {
+        record("variable", [
+          {
+            id: key.id,
+            ok: false,
+            error: `'${key.id}' is the variable afsync keeps its manifest in; rename the key or set manifest_variable`,
+          },
+        ]);
+      } else if (value.kind === "connection" && key.kind === "connection") {
+        const body = connectionBody(key.id, value.connection);
+        if ("error" in body) record("connection", [{ id: key.id, ok: false, error: body.error }]);
+        else connWrites.push({ body, secrets: connectionSecrets(value.connection) });
+      } else if (value.kind === "variable" && key.kind === "variable") {
+        varWrites.push({ key: key.id, value: value.value, secrets: [value.value] });
+      } else {
+        record(key.kind, [{ id: key.id, ok: false, error: `a ${value.kind} value cannot be written to ${keyString(key)}` }]);
+      }
+    }
+    const connDeletes = request.deletes.filter((k) => k.kind === "connection").map((k) => k.id);
+    const varDeletes = request.deletes
+      .filter((k) => k.kind === "variable" && !(manifestOn && k.id === this.#config.manifestVariable))
+      .map((k) => k.id);
+
+    if (connWrites.length > 0 || connDeletes.length > 0) record("connection", await api.writeConnections(connWrites, connDeletes));
+
+    if (!manifestOn) {
+      if (varWrites.length > 0 || varDeletes.length > 0) record("variable", await api.writeVariables(varWrites, varDeletes));
+      return { results: [...results.values()], calls: this.#calls - callsBefore };
+    }
+
+    const previous = this.#manifest ?? null;
+    let written = previous;
+    if (api.version === 2) {
+      // v2: the manifest rides in the same bulk call as the variables, assuming they succeed…
+      const optimistic = settleManifest(request, previous, results);
+      const withManifest = sameManifest(previous, optimistic) ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
+      if (withManifest.length > 0 || varDeletes.length > 0) {
+        const answer = await api.writeVariables(withManifest, varDeletes);
+        record(
+          "variable",
+          answer.filter((r) => r.id !== this.#config.manifestVariable),
+        );
+        const manifestResult = answer.find((r) => r.id === this.#config.manifestVariable);
+        if (manifestResult?.ok === true) written = optimistic;
+      }
+    } else if (varWrites.length > 0 || varDeletes.length > 0) {
+      record("variable", await api.writeVariables(varWrites, varDeletes));
+    }
+    // …and is corrected (v2) or written (v1) once every key's outcome is known.
+    const settled = settleManifest(request, previous, results);
+    if (!sameManifest(written, settled)) {
+      const [answer] = await api.writeVariables([this.#manifestWrite(settled)], []);
+      if (answer?.ok === true) written = settled;
+      else failManifest(results, request, answer?.error ?? "no answer");
+    }
+    this.#manifest = written;
+    return { results: [...results.values()], calls: this.#calls - callsBefore };
+  }
+
+  async close(): Promise<void> {}
+
+  #manifestWrite(records: readonly StateRecord[]): VariableWrite {
+    return { key: this.#config.manifestVariable, value: encodeManifest(records), description: MANIFEST_DESCRIPTION, secrets: [] };
+  }
+
+  async #readManifest(api: AirflowApi, listedValue: string | undefined): Promise<StateRecord[] | null> {
+    // v2 lists carry values; v1 lists do not, so v1 costs one GET more.
+    const text = listedValue ?? (await api.getVariable(this.#config.manifestVariable));
+    return text === null ? null : decodeManifest(text, this.#config.manifestVariable);
+  }
+
+  #resolveApi(): Promise<AirflowApi> {
+    this.#api ??= (async () => {
+      const version = this.#version ?? (this.#config.auth.type === "airflow-token" ? 2 : await detectApiVersion(this.#root, this.#fetch));
+      this.#version = version;
+      return version === 1
+        ? createAirflowV1Api(this.#root, this.#fetch, this.#config.pageLimit)
+        : createAirflowV2Api(this.#root, this.#fetch, this.#config.pageLimit, this.#config.batchSize);
+    })().catch((error: unknown) => {
+      this.#api = undefined;
+      throw error instanceof RemoteCallError
+        ? error
+        : new RemoteCallError(`cannot reach ${this.describe}: ${String(error)}`, { cause: error });
+    });
+    return this.#api;
+  }
+}
+
+/**
+ * The manifest that matches what really happened: the engine's intended records, except that
+ * a key whose write failed keeps the record it had before (or none), and a key whose delete
+ * failed stays owned.
+ */
+export function settleManifest(
+  request: ApplyRequest,
+  previous: readonly StateRecord[] | null,
+  results: ReadonlyMap<KeyString, ApplyItemResult>,
+): StateRecord[] {
+  const before = new Map((previous ?? []).map((r) => [r.key, r]));
+  const failed = (key: KeyString) => results.get(key)?.ok === false;
+  const out = new Map<KeyString, StateRecord>();
+  for (const r of request.manifest) {
+    if (!failed(r.key)) out.set(r.key, r);
+    else {
+      const old = before.get(r.key);
+      if (old !== undefined) out.set(r.key, old);
+    }
+  }
+  for (const key of request.deletes.map(keyString)) {
+    const old = before.get(key);
+    if (failed(key) && old !== undefined) out.set(key, old);
+  }
+  return [...out.values()];
+}
+
+/** Values landed but ownership was not recorded: every changed key is reported, so the next run is not trusted blindly. */
+function failManifest(results: Map<KeyString, ApplyItemResult>, request: ApplyRequest, error: string): void {
+  for (const key of [...request.upserts.map((u) => keyString(u.key)), ...request.deletes.map(keyString)]) {
+    if (results.get(key)?.ok === true)
+      results.set(key, { key, ok: false, error: `written, but afsync's manifest could not be saved: ${error}` });
+  }
+}
+
+/** The API root: without trailing `/`, `/api/v1` or `/api/v2` (the version is chosen separately). */
+export function rootUrl(url: string): string {
+  return url.replace(/\/+$/, "").replace(/\/api\/v[12]$/, "");
+}
+
+function displayUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = "";
+    u.password = "";
+    return u.toString().replace(/\/$/, "");
+  } catch {
+    return url;
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * Airflow 2.x `/api/v1`, typed from the spec (`generated/airflowV1.ts`). One entity per call:
+ * an upsert is `PATCH /{id}` (the common case once afsync owns the key: one call), falling back
+ * to `POST` on 404; a POST that meets 409 lost a race with another writer and PATCHes again.
+ * Deleting something already gone counts as done. Lists are paged: the server clamps `limit`
+ * to `[api] maximum_page_limit`, so paging follows `total_entries`, not the asked-for size.
+ */
+import { RemoteCallError } from "@afsync/core";
+import createClient from "openapi-fetch";
+import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import type { ConnectionBody } from "./connectionBody.ts";
+import type { paths } from "./generated/airflowV1.ts";
+import type { FetchLike } from "./retryingFetch.ts";
+import { serverMessage } from "./serverMessage.ts";
+
+type V1ConnectionBody = Omit<ConnectionBody, "password"> & { password?: string };
+
+export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit: number): AirflowApi {
+  const client = createClient<paths>({ baseUrl: `${rootUrl}/api/v1`, fetch });
+
+  async function pages<T>(label: string, page: (offset: number) => Promise<{ items: T[]; total: number; status: number; error: unknown }>) {
+    const out: T[] = [];
+    for (let offset = 0; ; ) {
+      const { items, total, status, error } = await page(offset).catch((cause: unknown) => {
+        throw new RemoteCallError(`GET ${label} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+          cause,
+          errorClass: "transient",
+        });
+      });
+      if (error !== undefined) throw new RemoteCallError(`GET ${label} failed: ${serverMessage(status, error)}`, { status });
+      out.push(...items);
+      offset += items.length;
+      if (items.length === 0 || offset >= total) return out;
+    }
+  }
+
+  async function upsertConnection({ body, secrets }: ConnectionWrite): Promise<ItemResult> {
+    const id = body.connection_id;
+    const { password, ...rest } = body;
+    // v1's `password` is a non-nullable string: a connection without one is cleared with "" on
+    // PATCH (which only touches the fields it is given) and simply has none on POST.
+    const patchBody: V1ConnectionBody = { ...rest, password: password ?? "" };
+    const postBody: V1ConnectionBody = password === null ? rest : { ...rest, password };
+    const patch = () => client.PATCH("/connections/{connection_id}", { params: { path: { connection_id: id } }, body: patchBody });
+    const first = await patch();
+    if (first.response.ok) return { id, ok: true };
+    if (first.response.status !== 404) return failed(id, first.response.status, first.error, secrets);
+    const created = await client.POST("/connections", { body: postBody });
+    if (created.response.ok) return { id, ok: true };
+    if (created.response.status === 409) {
+      const again = await patch();
+      return again.response.ok ? { id, ok: true } : failed(id, again.response.status, again.error, secrets);
+    }
+    return failed(id, created.response.status, created.error, secrets);
+  }
+
+  async function upsertVariable({ key, value, description, secrets }: VariableWrite): Promise<ItemResult> {
+    const body = { key, value, ...(description === undefined ? {} : { description }) };
+    const patched = await client.PATCH("/variables/{variable_key}", { params: { path: { variable_key: key } }, body });
+    if (patched.response.ok) return { id: key, ok: true };
+    if (patched.response.status !== 404) return failed(key, patched.response.status, patched.error, secrets);
+    // POST /variables is itself an upsert in v1 (`Variable.set`), so no 409 can follow.
+    const created = await client.POST("/variables", { body });
+    return created.response.ok ? { id: key, ok: true } : failed(key, created.response.status, created.error, secrets);
+  }
+
+  return {
+    version: 1,
+    maxBatch: 1,
+    listConnectionIds: () =>
+      pages("/api/v1/connections", async (offset) => {
+        const { data, error, response } = await client.GET("/connections", { params: { query: { limit: pageLimit, offset } } });
+        const items = (data?.connections ?? []).flatMap((c) => (typeof c.connection_id === "string" ? [c.connection_id] : []));
+        return { items, total: data?.total_entries ?? 0, status: response.status, error };
+      }),
+    listVariables: () =>
+      pages<ListedVariable>("/api/v1/variables", async (offset) => {
+        const { data, error, response } = await client.GET("/variables", { params: { query: { limit: pageLimit, offset } } });
+        const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [{ key: v.key }] : []));
+        return { items, total: data?.total_entries ?? 0, status: response.status, error };
+      }),
+    async getVariable(key) {
+      const { data, error, response } = await client.GET("/variables/{variable_key}", { params: { path: { variable_key: key } } });
+      if (response.status === 404) return null;
+      if (error !== undefined || typeof data?.value !== "string") {
+        throw new RemoteCallError(`GET /api/v1/variables/${key} failed: ${serverMessage(response.status, error)}`, {
+          status: response.status,
+        });
+      }
+      return data.value;
+    },
+    async writeConnections(upserts, deletes) {
+      const results: ItemResult[] = [];
+      for (const write of upserts) results.push(await guarded(write.body.connection_id, () => upsertConnection(write)));
+      for (const id of deletes) {
+        results.push(
+          await guarded(id, async () => {
+            const { error, response } = await client.DELETE("/connections/{connection_id}", { params: { path: { connection_id: id } } });
+            return response.ok || response.status === 404 ? { id, ok: true } : failed(id, response.status, error, []);
+          }),
+        );
+      }
+      return results;
+    },
+    async writeVariables(upserts, deletes) {
+      const results: ItemResult[] = [];
+      for (const write of upserts) results.push(await guarded(write.key, () => upsertVariable(write)));
+      for (const key of deletes) {
+        results.push(
+          await guarded(key, async () => {
+            const { error, response } = await client.DELETE("/variables/{variable_key}", { params: { path: { variable_key: key } } });
+            return response.ok || response.status === 404 ? { id: key, ok: true } : failed(key, response.status, error, []);
+          }),
+        );
+      }
+      return results;
+    },
+  };
+}
+
+function failed(id: string, status: number, body: unknown, secrets: readonly string[]): ItemResult {
+  return { id, ok: false, error: serverMessage(status, body, secrets) };
+}
+
+/** A network failure that outlived the retries fails this item, not the whole apply. */
+export async function guarded(id: string, run: () => Promise<ItemResult>): Promise<ItemResult> {
+  try {
+    return await run();
+  } catch (error) {
+    return { id, ok: false, error: `request failed: ${error instanceof Error ? error.message : String(error)}` };
+  }
+}
