@@ -1,3 +1,4 @@
+import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactories";
 import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
 
@@ -11,4 +12,6 @@ export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
  */
 export const sourceFactories: Record<string, SourceFactory> = {
   local: localSourceFactory,
+  "aws-secrets-manager": awsSecretsManagerSourceFactory,
+  "aws-ssm": awsSsmSourceFactory,
 };

@@ -1,0 +1,201 @@
+import type { AirflowKey, AirflowValue, SourceVersion } from "@afsync/core";
+import { InvalidValueError, keyString } from "@afsync/core";
+import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
+import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  type GetSecretValueResponse,
+  ListSecretsCommand,
+  type SecretsManagerClient,
+  type SecretValueEntry,
+} from "@aws-sdk/client-secrets-manager";
+import type { AwsSecretNaming } from "./AwsSecretNaming.ts";
+import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
+import { chunk, mapWithConcurrency } from "./mapWithConcurrency.ts";
+import { secretNameOf } from "./secretName.ts";
+
+const BATCH_SIZE = 20; // BatchGetSecretValue's documented maximum
+const LIST_PAGE = 100; // ListSecrets' maximum MaxResults
+const CONCURRENCY = 4;
+// A secret gone or scheduled for deletion reads as one of these: a deletion signal, not an error.
+const GONE = new Set(["ResourceNotFoundException", "InvalidRequestException"]);
+
+type Entry = SecretValueEntry | GetSecretValueResponse;
+
+/**
+ * AWS Secrets Manager read the way Airflow's `SecretsManagerBackend` reads it: ids are
+ * `prefix + sep + key`, values are URIs or JSON (with the backend's aliases, or a rotation
+ * function's `engine/host/username/password/dbname` JSON), variables the raw string. Full
+ * reconciliation lists under the prefixes (`ListSecrets`, name filter, paged) and reads in
+ * batches of 20 (`BatchGetSecretValue`); a version named by an event is read exactly.
+ */
+export class SecretsManagerSource implements SecretSource {
+  readonly id: string;
+  readonly provider = "aws-secrets-manager";
+  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true, deleteEvents: true };
+  readonly #client: SecretsManagerClient;
+  readonly #naming: AwsSecretNaming;
+  readonly #kwargs: Record<string, unknown>;
+
+  constructor(id: string, client: SecretsManagerClient, naming: AwsSecretNaming, kwargs: Record<string, unknown>) {
+    this.id = id;
+    this.#client = client;
+    this.#naming = naming;
+    this.#kwargs = kwargs;
+  }
+
+  secretIdFor(key: AirflowKey): string | null {
+    return this.#naming.secretIdFor(key);
+  }
+
+  keysFor(secretId: string): SecretIdMapping {
+    return this.#naming.keysFor(secretNameOf(secretId));
+  }
+
+  async readAll(): Promise<SourceRead[]> {
+    const names = new Set<string>();
+    const prefixes = new Set<string>();
+    for (const kind of ["connection", "variable"] as const) {
+      const prefix = this.#naming.listingPrefix(kind);
+      if (prefix !== null) prefixes.add(prefix);
+    }
+    for (const prefix of prefixes) for (const name of await this.#list(prefix)) names.add(name);
+    const wanted: { key: AirflowKey; secretId: string }[] = [];
+    for (const name of names) {
+      for (const key of this.#naming.keysFor(name).keys) if (this.#naming.secretIdFor(key) === name) wanted.push({ key, secretId: name });
+    }
+    // A secret deleted between the listing and the read simply drops out of a full listing.
+    return (await this.#readBatched(wanted)).filter((r) => r.status !== "missing");
+  }
+
+  async read(keys: readonly AirflowKey[], versions?: ReadonlyMap<string, string>): Promise<SourceRead[]> {
+    const out: SourceRead[] = [];
+    const batched: { key: AirflowKey; secretId: string }[] = [];
+    const pinned: { key: AirflowKey; secretId: string; versionId: string }[] = [];
+    for (const key of keys) {
+      const secretId = this.#naming.secretIdFor(key);
+      if (secretId === null) {
+        out.push({ status: "missing", key, secretId: "" });
+        continue;
+      }
+      const versionId = versions?.get(keyString(key)) ?? versions?.get(secretId);
+      if (versionId !== undefined) pinned.push({ key, secretId, versionId });
+      else batched.push({ key, secretId });
+    }
+    const exact = await mapWithConcurrency(pinned, CONCURRENCY, (p) => this.#readVersion(p.key, p.secretId, p.versionId));
+    for (const [i, read] of exact.entries()) {
+      const p = pinned[i];
+      // The named version is no longer AWSCURRENT (a newer one, or a rollback): read what is current.
+      if (read === "not-current" && p) batched.push({ key: p.key, secretId: p.secretId });
+      else if (read !== "not-current") out.push(read);
+    }
+    out.push(...(await this.#readBatched(batched)));
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  async #list(prefix: string): Promise<string[]> {
+    const names: string[] = [];
+    let token: string | undefined;
+    do {
+      try {
+        const page = await this.#client.send(
+          new ListSecretsCommand({
+            MaxResults: LIST_PAGE,
+            NextToken: token,
+            ...(prefix ? { Filters: [{ Key: "name", Values: [prefix] }] } : {}),
+          }),
+        );
+        // The name filter's matching is looser than Airflow's exact ids (case, word boundaries): keep exact prefixes.
+        for (const s of page.SecretList ?? []) if (s.Name?.startsWith(prefix)) names.push(s.Name);
+        token = page.NextToken;
+      } catch (err) {
+        // A failed listing must not look like "everything was deleted": fail the whole read.
+        throw awsCallError(`ListSecrets under '${prefix}' (source ${this.id})`, err);
+      }
+    } while (token);
+    return names;
+  }
+
+  async #readBatched(wanted: readonly { key: AirflowKey; secretId: string }[]): Promise<SourceRead[]> {
+    const batches = chunk(wanted, BATCH_SIZE);
+    const results = await mapWithConcurrency(batches, CONCURRENCY, async (batch): Promise<SourceRead[]> => {
+      const ids = [...new Set(batch.map((w) => w.secretId))];
+      try {
+        const out = await this.#client.send(new BatchGetSecretValueCommand({ SecretIdList: ids }));
+        const byName = new Map<string, Entry>();
+        for (const v of out.SecretValues ?? []) if (v.Name) byName.set(v.Name, v);
+        const errors = new Map<string, string>();
+        for (const e of out.Errors ?? []) if (e.SecretId) errors.set(secretNameOf(e.SecretId), e.ErrorCode ?? "UnknownError");
+        return batch.map(({ key, secretId }): SourceRead => {
+          const entry = byName.get(secretId);
+          if (entry) return this.#toRead(key, secretId, entry);
+          const code = errors.get(secretId) ?? "ResourceNotFoundException";
+          if (GONE.has(code)) return { status: "missing", key, secretId };
+          return { status: "error", key, secretId, reason: `BatchGetSecretValue: ${code}` };
+        });
+      } catch (err) {
+        const { name, status } = describeAwsError(err);
+        const reason = `BatchGetSecretValue failed after retries: ${name}${status !== undefined ? ` (HTTP ${status})` : ""}`;
+        return batch.map(({ key, secretId }): SourceRead => ({ status: "error", key, secretId, reason }));
+      }
+    });
+    return results.flat();
+  }
+
+  async #readVersion(key: AirflowKey, secretId: string, versionId: string): Promise<SourceRead | "not-current"> {
+    try {
+      const entry = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId }));
+      if (!entry.VersionStages?.includes("AWSCURRENT")) return "not-current";
+      return this.#toRead(key, secretId, entry);
+    } catch (err) {
+      const { name } = describeAwsError(err);
+      // The version may have been removed since the event; the secret itself may still exist.
+      if (name === "ResourceNotFoundException") return "not-current";
+      if (GONE.has(name)) return { status: "missing", key, secretId };
+      return { status: "error", key, secretId, reason: `GetSecretValue failed after retries: ${name}` };
+    }
+  }
+
+  #toRead(key: AirflowKey, secretId: string, entry: Entry): SourceRead {
+    const version: SourceVersion | undefined = entry.VersionId
+      ? { id: entry.VersionId, ...(entry.CreatedDate ? { order: entry.CreatedDate.getTime() } : {}) }
+      : undefined;
+    const withVersion = version ? { version } : {};
+    if (entry.SecretString === undefined) {
+      const reason = entry.SecretBinary
+        ? "binary secret (SecretBinary) is not supported: Airflow's SecretsManagerBackend reads SecretString only"
+        : "the secret has no value";
+      return { status: "invalid", key, secretId, reason, ...withVersion };
+    }
+    try {
+      return { status: "found", key, secretId, value: this.#parse(key, entry.SecretString), ...withVersion };
+    } catch (err) {
+      if (!(err instanceof InvalidValueError)) throw err;
+      return { status: "invalid", key, secretId, reason: err.message, ...withVersion };
+    }
+  }
+
+  #parse(key: AirflowKey, raw: string): AirflowValue {
+    if (key.kind === "variable") return { kind: "variable", value: raw };
+    const trimmed = raw.trim();
+    if (!trimmed.startsWith("{")) return { kind: "connection", connection: parseConnectionValue(trimmed, { format: "uri" }) };
+    const parsed = parseJsonKeys(trimmed);
+    // AWS rotation functions write engine/host/username/password/dbname: read it as what it means.
+    const format = parsed.has("engine") && parsed.has("dbname") && !parsed.has("conn_type") ? "rds" : "aws-secrets-manager";
+    return { kind: "connection", connection: parseConnectionValue(trimmed, { format, backendKwargs: this.#kwargs }) };
+  }
+}
+
+function parseJsonKeys(text: string): Set<string> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return new Set(typeof value === "object" && value !== null ? Object.keys(value) : []);
+  } catch {
+    return new Set(); // parseConnectionValue reports the JSON error
+  }
+}

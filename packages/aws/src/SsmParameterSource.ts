@@ -1,0 +1,120 @@
+import type { AirflowKey, AirflowValue } from "@afsync/core";
+import { InvalidValueError } from "@afsync/core";
+import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
+import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import { GetParametersCommand, type Parameter, paginateGetParametersByPath, type SSMClient } from "@aws-sdk/client-ssm";
+import type { AwsSecretNaming } from "./AwsSecretNaming.ts";
+import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
+import { chunk, mapWithConcurrency } from "./mapWithConcurrency.ts";
+
+const NAMES_PER_CALL = 10; // GetParameters' maximum
+const CONCURRENCY = 4;
+const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter\//;
+
+/**
+ * SSM Parameter Store read the way Airflow's `SystemsManagerParameterStoreBackend` reads it:
+ * names are `/prefix/key`, SecureStrings decrypted, values a URI or Airflow's JSON form (no alias
+ * standardisation, unlike Secrets Manager). Full reconciliation walks each prefix with
+ * `GetParametersByPath` (recursive, paged until no NextToken, even after empty pages); targeted
+ * reads use `GetParameters`, 10 names a call. The version is the parameter's `Version`.
+ */
+export class SsmParameterSource implements SecretSource {
+  readonly id: string;
+  readonly provider = "aws-ssm";
+  // Parameter Store events carry no version, so reads always take the latest one.
+  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true, deleteEvents: true };
+  readonly #client: SSMClient;
+  readonly #naming: AwsSecretNaming;
+
+  constructor(id: string, client: SSMClient, naming: AwsSecretNaming) {
+    this.id = id;
+    this.#client = client;
+    this.#naming = naming;
+  }
+
+  secretIdFor(key: AirflowKey): string | null {
+    return this.#naming.secretIdFor(key);
+  }
+
+  keysFor(secretId: string): SecretIdMapping {
+    // Events name the parameter; an ARN folds the leading slash, which hierarchical names have.
+    const name = PARAMETER_ARN.test(secretId) ? `/${secretId.replace(PARAMETER_ARN, "")}` : secretId;
+    return this.#naming.keysFor(name);
+  }
+
+  async readAll(): Promise<SourceRead[]> {
+    const out = new Map<string, SourceRead>();
+    for (const kind of ["connection", "variable"] as const) {
+      const prefix = this.#naming.listingPrefix(kind);
+      if (prefix === null) continue;
+      try {
+        const pages = paginateGetParametersByPath(
+          { client: this.#client },
+          { Path: prefix.slice(0, -1) || "/", Recursive: true, WithDecryption: true },
+        );
+        for await (const page of pages) {
+          for (const p of page.Parameters ?? []) {
+            if (!p.Name) continue;
+            for (const key of this.#naming.keysFor(p.Name).keys) {
+              if (key.kind === kind && this.#naming.secretIdFor(key) === p.Name) out.set(`${kind}:${p.Name}`, this.#toRead(key, p.Name, p));
+            }
+          }
+        }
+      } catch (err) {
+        // A failed walk must not look like "everything was deleted": fail the whole read.
+        throw awsCallError(`GetParametersByPath '${prefix}' (source ${this.id})`, err);
+      }
+    }
+    return [...out.values()];
+  }
+
+  async read(keys: readonly AirflowKey[]): Promise<SourceRead[]> {
+    const out: SourceRead[] = [];
+    const wanted: { key: AirflowKey; name: string }[] = [];
+    for (const key of keys) {
+      const name = this.#naming.secretIdFor(key);
+      if (name === null) out.push({ status: "missing", key, secretId: "" });
+      else wanted.push({ key, name });
+    }
+    const batches = await mapWithConcurrency(chunk(wanted, NAMES_PER_CALL), CONCURRENCY, async (batch): Promise<SourceRead[]> => {
+      try {
+        const res = await this.#client.send(
+          new GetParametersCommand({ Names: [...new Set(batch.map((w) => w.name))], WithDecryption: true }),
+        );
+        const byName = new Map((res.Parameters ?? []).map((p) => [p.Name ?? "", p]));
+        return batch.map(({ key, name }): SourceRead => {
+          const p = byName.get(name);
+          return p ? this.#toRead(key, name, p) : { status: "missing", key, secretId: name };
+        });
+      } catch (err) {
+        const { name, status } = describeAwsError(err);
+        const reason = `GetParameters failed after retries: ${name}${status !== undefined ? ` (HTTP ${status})` : ""}`;
+        return batch.map((w): SourceRead => ({ status: "error", key: w.key, secretId: w.name, reason }));
+      }
+    });
+    out.push(...batches.flat());
+    return out;
+  }
+
+  async close(): Promise<void> {
+    this.#client.destroy();
+  }
+
+  #toRead(key: AirflowKey, name: string, p: Parameter): SourceRead {
+    const version = p.Version !== undefined ? { version: { id: String(p.Version), order: p.Version } } : {};
+    if (p.Value === undefined) return { status: "invalid", key, secretId: name, reason: "the parameter has no value", ...version };
+    try {
+      return { status: "found", key, secretId: name, value: parse(key, p.Value), ...version };
+    } catch (err) {
+      if (!(err instanceof InvalidValueError)) throw err;
+      return { status: "invalid", key, secretId: name, reason: err.message, ...version };
+    }
+  }
+}
+
+/** Airflow's `deserialize_connection`: JSON when it starts with `{` after stripping, else a URI. */
+function parse(key: AirflowKey, raw: string): AirflowValue {
+  if (key.kind === "variable") return { kind: "variable", value: raw };
+  const trimmed = raw.trim();
+  return { kind: "connection", connection: parseConnectionValue(trimmed, { format: trimmed.startsWith("{") ? "json" : "uri" }) };
+}

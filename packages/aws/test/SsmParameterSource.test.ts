@@ -1,0 +1,84 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { connectionKey, variableKey } from "@afsync/core";
+import { connectionToJson } from "@afsync/core/formats/connectionJson";
+import { connectionToUri } from "@afsync/core/formats/connectionUri";
+import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import { runSecretSourceContract } from "@afsync/testing/runSecretSourceContract";
+import { createAwsSsmSource } from "../src/awsSourceFactories.ts";
+
+function envFor(emu: AwsEmulator): NodeJS.ProcessEnv {
+  return { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" };
+}
+
+const SKIP_INVALID = "the shared fixture's raw text parses as a valid URI under Airflow's urlsplit rules";
+
+runSecretSourceContract(
+  "aws-ssm",
+  async (fixture) => {
+    const emu = await startAwsEmulator();
+    for (const [id, conn] of Object.entries(fixture.connections)) {
+      emu.seedParameter({
+        name: `/airflow/connections/${id}`,
+        value: conn.extra ? connectionToJson(conn) : connectionToUri(conn),
+        type: "SecureString",
+      });
+    }
+    for (const [id, value] of Object.entries(fixture.variables))
+      emu.seedParameter({ name: `/airflow/variables/${id}`, value, type: "SecureString" });
+    emu.seedParameter({ name: "/elsewhere/x", value: "x" });
+    return { source: createAwsSsmSource({ region_name: "us-east-1" }, { id: "aws-params", env: envFor(emu) }), cleanup: () => emu.close() };
+  },
+  { skipInvalid: SKIP_INVALID },
+);
+
+describe("SsmParameterSource", () => {
+  let emu: AwsEmulator;
+  before(async () => {
+    emu = await startAwsEmulator();
+  });
+  after(async () => {
+    await emu.close();
+  });
+
+  it("walks each prefix with paged GetParametersByPath and reads named keys 10 per GetParameters call", async () => {
+    for (let i = 0; i < 35; i++) emu.seedParameter({ name: `/w/connections/c${i}`, value: `http://h${i}`, type: "SecureString" });
+    emu.seedParameter({ name: "/w/variables/v", value: "plain" });
+    const source = createAwsSsmSource(
+      { connections_prefix: "w/connections", variables_prefix: "/w/variables/" },
+      { id: "w", env: envFor(emu) },
+    );
+    emu.resetCalls();
+    const all = await source.readAll();
+    assert.equal(all.filter((r) => r.status === "found").length, 36);
+    assert.equal(emu.calls("GetParametersByPath"), Math.ceil(35 / 10) + 1);
+    const found = all.find((r) => r.key.id === "c1");
+    assert.ok(found?.status === "found" && found.version?.order === 1);
+    emu.resetCalls();
+    const some = await source.read([
+      ...Array.from({ length: 12 }, (_, i) => connectionKey(`c${i}`)),
+      connectionKey("nope"),
+      variableKey("v"),
+    ]);
+    assert.equal(emu.calls("GetParameters"), 2);
+    assert.equal(some.find((r) => r.key.id === "nope")?.status, "missing");
+    assert.equal(some.filter((r) => r.status === "found").length, 13);
+    await source.close();
+  });
+
+  it("maps parameter names and ARNs back to keys and ignores names outside the prefixes", () => {
+    const source = createAwsSsmSource({}, { id: "n", env: envFor(emu) });
+    assert.deepEqual(source.keysFor("/airflow/connections/db").keys, [connectionKey("db")]);
+    assert.deepEqual(source.keysFor("arn:aws:ssm:us-east-1:123456789012:parameter/airflow/variables/k").keys, [variableKey("k")]);
+    assert.ok(source.keysFor("MyExampleParameter").ignoredReason);
+    assert.equal(source.secretIdFor(connectionKey("db")), "/airflow/connections/db");
+  });
+
+  it("reports a value Airflow cannot parse as invalid", async () => {
+    emu.seedParameter({ name: "/airflow/connections/bad", value: '{"conn_type": "http", "port": "nope"}' });
+    const source = createAwsSsmSource({}, { id: "b", env: envFor(emu) });
+    const [read] = await source.read([connectionKey("bad")]);
+    assert.equal(read?.status, "invalid");
+    await source.close();
+  });
+});
