@@ -1,0 +1,73 @@
+import { parseArgs } from "node:util";
+import { parseKeyString } from "@afsync/core";
+import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
+import { createCliLogger } from "../compose/createCliLogger.ts";
+import { openCommandRuntime } from "../compose/openCommandRuntime.ts";
+import { renderExplain } from "../report/renderExplain.ts";
+import { commandError, usageError } from "../report/reportCommandError.ts";
+
+export const command: Command = {
+  summary: "show every layer and source that holds a key, the winner and why",
+  help: `Usage: afsync explain KEY [--config F] [--deployment D] [--json] [--show-secrets]
+
+KEY is conn:<conn_id> or var:<key>. For each Deployment: every source that holds the key, in
+precedence order (masked, with its hash prefix and version), the secrets backend above the
+target if the config names one, the target layer as it is now (hashes, not values), what afsync
+last wrote, the winner and why, and what the next sync would do. Writes nothing.
+
+Options:
+  --config <file>       afsync.yaml to use (default: ./afsync.yaml)
+  --deployment <id>     only this Deployment (repeatable; default: all)
+  --json                print the explanation as JSON
+  --show-secrets        show real values instead of *** (variables: instead of hashes only)
+
+Exit status: 0 ok; 1 invalid config; 2 usage error.`,
+  run,
+};
+
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    return usageError(io.stderr, "explain", error instanceof Error ? error.message : String(error));
+  }
+  const [text, ...extra] = args.positionals;
+  if (text === undefined) return usageError(io.stderr, "explain", "missing KEY (conn:<conn_id> or var:<key>)");
+  if (extra.length > 0) return usageError(io.stderr, "explain", `unexpected argument '${extra[0]}'`);
+  const key = parseKeyString(text);
+  if (key === null) return usageError(io.stderr, "explain", `'${text}' is not a key: write conn:<conn_id> or var:<key>`);
+  try {
+    const { runtime, bindings } = await openCommandRuntime({
+      cwd: io.cwd,
+      env: io.env,
+      logger: createCliLogger(io.stderr),
+      configFile: args.values.config,
+      deployments: args.values.deployment,
+      readOnly: true,
+    });
+    try {
+      const report = await runtime.engine.explain(key, bindings, { showSecrets: args.values["show-secrets"] === true });
+      io.stdout.write(args.values.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
+      return EXIT_OK;
+    } finally {
+      await runtime.close();
+    }
+  } catch (error) {
+    return commandError(io.stderr, "explain", error);
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string", short: "c" },
+      deployment: { type: "string", short: "d", multiple: true },
+      json: { type: "boolean" },
+      "show-secrets": { type: "boolean" },
+    },
+  });
+}

@@ -1,0 +1,86 @@
+import { parseArgs } from "node:util";
+import { runHasFailures } from "@afsync/core/engine/RunReport";
+import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
+import { type CliIO, EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
+import { ProgressBar } from "../report/ProgressBar.ts";
+import { renderRunReport } from "../report/renderRunReport.ts";
+import { commandError, usageError } from "../report/reportCommandError.ts";
+import { createCliLogger } from "./createCliLogger.ts";
+import { openCommandRuntime } from "./openCommandRuntime.ts";
+
+export const RUN_OPTIONS_HELP = `Options:
+  --config <file>       afsync.yaml to use (default: ./afsync.yaml)
+  --deployment <id>     only this Deployment (repeatable; default: all)
+  --json                print the report as JSON on stdout
+  --verbose             list unchanged keys too
+  --show-secrets        show real values in diffs instead of *** and hash prefixes`;
+
+/**
+ * `afsync plan` and `afsync sync`: a full reconciliation of the chosen Deployments. A plan opens
+ * the state read-only and writes nothing; it exits 1 only for an invalid config or invalid
+ * values. A sync exits 1 when a Deployment failed or a value was invalid (the rest is applied).
+ */
+export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string[], io: CliIO): Promise<number> {
+  let args: ReturnType<typeof parse>;
+  try {
+    args = parse(argv);
+  } catch (error) {
+    return usageError(io.stderr, mode, error instanceof Error ? error.message : String(error));
+  }
+  if (args.positionals.length > 0) return usageError(io.stderr, mode, `unexpected argument '${args.positionals[0]}'`);
+  const logger = createCliLogger(io.stderr);
+  let opened: Awaited<ReturnType<typeof openCommandRuntime>>;
+  try {
+    opened = await openCommandRuntime({
+      cwd: io.cwd,
+      env: io.env,
+      logger,
+      configFile: args.values.config,
+      deployments: args.values.deployment,
+      readOnly: mode === "plan",
+    });
+  } catch (error) {
+    return commandError(io.stderr, mode, error);
+  }
+  const { runtime, bindings } = opened;
+  const json = args.values.json === true;
+  const bar = new ProgressBar(io.stdout, { enabled: !json && mode === "sync" });
+  try {
+    const options = {
+      showSecrets: args.values["show-secrets"] === true,
+      onProgress: (done: number, total: number) => bar.update(done, total),
+    };
+    const report =
+      mode === "plan"
+        ? await runtime.engine.plan(bindings, FULL_RECONCILIATION, options)
+        : await runtime.engine.sync(bindings, FULL_RECONCILIATION, options);
+    bar.finish();
+    io.stdout.write(json ? `${JSON.stringify(report, null, 2)}\n` : renderRunReport(report, { verbose: args.values.verbose === true }));
+    if (mode === "plan") {
+      for (const d of report.deployments)
+        if (d.status === "failed") io.stderr.write(`afsync plan: Deployment ${d.id} could not be planned: ${d.error ?? "unknown error"}\n`);
+      return report.summary.invalid > 0 ? EXIT_INVALID : EXIT_OK;
+    }
+    return runHasFailures(report) ? EXIT_INVALID : EXIT_OK;
+  } catch (error) {
+    bar.finish();
+    return commandError(io.stderr, mode, error);
+  } finally {
+    await runtime.close();
+  }
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: "string", short: "c" },
+      deployment: { type: "string", short: "d", multiple: true },
+      json: { type: "boolean" },
+      verbose: { type: "boolean", short: "v" },
+      "show-secrets": { type: "boolean" },
+    },
+  });
+}
