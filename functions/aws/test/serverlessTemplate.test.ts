@@ -1,3 +1,4 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${AWS::Region}` and friends are CloudFormation Fn::Sub placeholders, not JS templates
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -112,7 +113,8 @@ describe("serverless package: CloudFormation template", () => {
     assert.deepEqual(bySid("ReadDeploymentSecrets").Resource, [
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/hmac-key-??????`),
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/webhook-secret-??????`),
-      sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/airflow-token-??????`),
+      sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/airflow-username-??????`),
+      sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/airflow-password-??????`),
     ]);
     // Any statement on "*" is one of the few actions IAM cannot scope, or carries a condition.
     for (const s of statements().filter((x) => JSON.stringify(x.Resource).includes('"*"'))) {
@@ -174,7 +176,8 @@ describe("serverless package: CloudFormation template", () => {
       assert.deepEqual(JSON.parse(String(env.AFSYNC_ENV_FROM_SECRETS)), {
         AFSYNC_HMAC_KEY: "afsync/hmac-key",
         AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret",
-        AIRFLOW_TOKEN: "afsync/airflow-token",
+        AIRFLOW_USERNAME: "afsync/airflow-username",
+        AIRFLOW_PASSWORD: "afsync/airflow-password",
       });
       assert.equal(fn.Runtime, "nodejs20.x");
     }

@@ -1,6 +1,6 @@
+import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
 import { buildRuntime } from "@afsync/cli/compose/buildRuntime";
 import type { Clock, Logger } from "@afsync/core";
-import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
 import { JsonLineLogger } from "./JsonLineLogger.ts";
@@ -21,13 +21,13 @@ const systemClock: Clock = { now: () => new Date() };
 export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadLambdaDeps {
   return once(async () => {
     const logger = options.logger ?? new JsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
-    const resolvedEnv = await resolveSecretEnv(env, () => new SecretsManagerClient(awsClientConfig(env)));
+    const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
     const { config, configDir } = await loadLambdaConfig(resolvedEnv);
     const runtime = await buildRuntime(config, { env: resolvedEnv, configDir, logger });
     const queueUrl = resolvedEnv[QUEUE_URL_ENV];
     if (queueUrl === undefined || queueUrl === "")
       throw new Error(`${QUEUE_URL_ENV} is not set (serverless.yml sets it to the FIFO queue's URL)`);
-    const queue = new SqsSyncQueue(new SQSClient(awsClientConfig(env)), queueUrl);
+    const queue = new SqsSyncQueue(new SQSClient(sqsClientConfig(env)), queueUrl);
     const webhookSecret = resolvedEnv[config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV];
     logger.log("info", "cold start: runtime built", {
       deployments: runtime.bindings.map((b) => b.id),
@@ -46,16 +46,17 @@ export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Lo
 }
 
 /**
- * Client settings from the given env rather than process.env, so a test's emulator endpoint and
- * fake credentials reach the client. In Lambda these are the runtime's own variables (the role's
- * session credentials), exactly what the SDK would pick up itself.
+ * SQS client settings from the given env rather than process.env (as the AWS sources do), so a
+ * test's emulator endpoint and fake credentials reach the client. In Lambda these are the
+ * runtime's own variables (the role's session credentials), what the SDK would pick up itself.
  */
-export function awsClientConfig(env: NodeJS.ProcessEnv) {
+export function sqsClientConfig(env: NodeJS.ProcessEnv) {
   const accessKeyId = env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
+  const endpoint = env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL;
   return {
     ...(env.AWS_REGION ? { region: env.AWS_REGION } : {}),
-    ...(env.AWS_ENDPOINT_URL ? { endpoint: env.AWS_ENDPOINT_URL } : {}),
+    ...(endpoint ? { endpoint } : {}),
     ...(accessKeyId && secretAccessKey
       ? { credentials: { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) } }
       : {}),

@@ -1,12 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
-import { loadConfigFile } from "@afsync/cli/compose/loadConfigFile";
-import { sourceFactories } from "@afsync/cli/compose/sourceFactories";
-import { targetFactories } from "@afsync/cli/compose/targetFactories";
+import { loadConfigFile, optionsRegistry } from "@afsync/cli/compose/loadConfigFile";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
-import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
+import { parseConfig } from "@afsync/core/config/parseConfig";
 import { parse as parseYaml } from "yaml";
-import type { ZodType } from "zod";
 
 export const CONFIG_ENV = "AFSYNC_CONFIG";
 
@@ -39,10 +36,4 @@ export async function loadLambdaConfig(env: NodeJS.ProcessEnv): Promise<LambdaCo
   }
   const path = isAbsolute(raw) ? raw : resolve(root, raw);
   return { config: await loadConfigFile(path, env), configDir: resolve(path, "..") };
-}
-
-function optionsRegistry(): OptionsRegistry {
-  const pick = (factories: Record<string, { readonly schema: ZodType }>) =>
-    Object.fromEntries(Object.entries(factories).map(([type, factory]) => [type, factory.schema]));
-  return { sources: pick(sourceFactories), targets: pick(targetFactories) };
 }
