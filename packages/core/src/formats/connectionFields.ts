@@ -126,7 +126,8 @@ export function connectionFromFields(fields: Record<string, unknown>, options: F
     });
     if (mixed.length > 0) {
       throw new InvalidValueError(
-        `${where}You must create an object using the URI or individual values (conn_type, host, login, password, schema, port or extra). You can't mix these two ways to create this object (found uri with ${mixed.join(", ")}).`,
+        // Core's wording, missing space included, so messages match what users see from Airflow.
+        `${where}You must create an object using the URI or individual values (conn_type, host, login, password, schema, port or extra).You can't mix these two ways to create this object. Found uri together with ${mixed.join(", ")}.`,
       );
     }
     if (options.parseUri === undefined) throw new InvalidValueError(`${where}uri: a URI is not accepted here`);
