@@ -60,6 +60,11 @@ export class LocalSecretSource implements SecretSource {
     private readonly files: LocalSourceFiles,
   ) {}
 
+  /** The files this source reads (resolved paths), for serve's banner and status page. */
+  get paths(): readonly string[] {
+    return [this.files.connections?.path, this.files.variables?.path].filter((p): p is string => p !== undefined);
+  }
+
   async readAll(): Promise<SourceRead[]> {
     const out: SourceRead[] = [];
     for (const kind of ["connection", "variable"] as const) {

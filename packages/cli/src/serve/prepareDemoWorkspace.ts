@@ -1,0 +1,34 @@
+import { cp, stat } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
+
+/** Where `--demo` runs: inside the example's own `.afsync/`, which .gitignore covers. */
+export function demoWorkspaceFor(configPath: string): string {
+  return join(dirname(configPath), ".afsync", "demo");
+}
+
+/**
+ * Copies the example next to `configPath` into its git-ignored `.afsync/demo/` on first use and
+ * returns the copy's config path. Later runs reuse the copy, so edits made while exploring the
+ * demo survive a restart; deleting the directory starts over. The tracked example is only read.
+ */
+export async function prepareDemoWorkspace(configPath: string): Promise<{ configPath: string; workspace: string; created: boolean }> {
+  const source = dirname(configPath);
+  const workspace = demoWorkspaceFor(configPath);
+  const copiedConfig = join(workspace, basename(configPath));
+  if (await exists(copiedConfig)) return { configPath: copiedConfig, workspace, created: false };
+  await cp(source, workspace, {
+    recursive: true,
+    // Never copy afsync's own state (or the demo into itself).
+    filter: (from) => !from.slice(source.length).split(sep).includes(".afsync"),
+  });
+  return { configPath: copiedConfig, workspace, created: true };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

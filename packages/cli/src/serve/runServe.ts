@@ -1,0 +1,146 @@
+import { dirname, relative, resolve } from "node:path";
+import type { ChangeHint, Logger, SecretSource } from "@afsync/core";
+import type { CliIO } from "../CliIO.ts";
+import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
+import { buildRuntime, type Runtime } from "../compose/buildRuntime.ts";
+import { loadConfigFile } from "../compose/loadConfigFile.ts";
+import { createLineLogger } from "./createLineLogger.ts";
+import { createServeHttpServer } from "./createServeHttpServer.ts";
+import { formatRunLines } from "./formatRunLine.ts";
+import { listenWithFallback } from "./listenWithFallback.ts";
+import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
+import { formatDuration } from "./renderStatusPage.ts";
+import { ServeStatus } from "./ServeStatus.ts";
+import { SyncCoordinator } from "./SyncCoordinator.ts";
+import { WebhookVerifier } from "./WebhookVerifier.ts";
+
+export interface ServeOptions {
+  readonly configPath: string;
+  readonly host?: string;
+  readonly port?: number;
+  /** Run on a git-ignored copy of the example and fall back to a free port when the configured one is taken. */
+  readonly demo: boolean;
+}
+
+/** A source that can tell serve when its data changes (the local files source). */
+interface WatchableSource extends SecretSource {
+  watch(onChange: (hints: ChangeHint[]) => void, options?: { onError?: (error: unknown) => void }): { close(): void };
+  readonly paths?: readonly string[];
+}
+
+function isWatchable(source: SecretSource): source is WatchableSource {
+  return typeof (source as { watch?: unknown }).watch === "function";
+}
+
+/**
+ * `afsync serve`: an initial full sync, then runs on file changes, signed webhooks and the
+ * reconciliation schedule, one at a time (SyncCoordinator), until `stop` fires; then it stops
+ * taking work, lets the run in flight finish, and closes everything.
+ */
+export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSignal): Promise<number> {
+  const out = (line: string) => io.stdout.write(`${line}\n`);
+  const logger: Logger = createLineLogger(io.stderr);
+  let configPath = resolve(io.cwd, options.configPath);
+  if (options.demo) {
+    const demo = await prepareDemoWorkspace(configPath);
+    configPath = demo.configPath;
+    out(
+      `afsync demo: ${demo.created ? "copied the example to" : "using the copy in"} ${relative(io.cwd, demo.workspace) || "."} (git-ignored; edit freely)`,
+    );
+  }
+
+  let runtime: Runtime;
+  try {
+    const config = await loadConfigFile(configPath, io.env);
+    runtime = await buildRuntime(config, { env: io.env, configDir: dirname(configPath), logger });
+  } catch (error) {
+    io.stderr.write(`afsync serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    return EXIT_INVALID;
+  }
+  const config = runtime.config;
+  const secretEnv = config.serve.webhookSecretEnv;
+  const secret = secretEnv === undefined ? undefined : io.env[secretEnv];
+  const verifier = secret === undefined || secret === "" ? null : new WebhookVerifier(secret);
+  const watchable = [...runtime.sources.values()].filter(isWatchable);
+  const show = (path: string) => relative(io.cwd, path) || path;
+
+  const status = new ServeStatus(
+    new Date(),
+    runtime.bindings.map((b) => ({ id: b.id, target: `${b.target.type} ${b.target.describe}` })),
+    {
+      configPath: show(configPath),
+      webhook: verifier !== null,
+      watching: watchable.flatMap((s) => (s.paths ?? [s.id]).map(show)),
+      reconcileEveryMs: config.serve.reconcileEveryMs,
+    },
+  );
+  const coordinator = new SyncCoordinator({
+    sync: (trigger) => runtime.engine.sync(runtime.bindings, trigger),
+    status,
+    now: () => new Date(),
+    logger,
+    onRun: (record, report) => {
+      for (const line of formatRunLines(record, report)) out(line);
+    },
+  });
+  const server = createServeHttpServer({ status, coordinator, verifier, sources: runtime.sources, now: () => new Date(), logger });
+
+  const host = options.host ?? config.serve.host;
+  let port: number;
+  try {
+    const listening = await listenWithFallback(server, host, options.port ?? config.serve.port, options.demo);
+    port = listening.port;
+    if (listening.fellBack) out(`Port ${options.port ?? config.serve.port} is taken; using ${port} instead.`);
+  } catch (error) {
+    io.stderr.write(
+      `afsync serve: cannot listen on ${host}:${options.port ?? config.serve.port}: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
+    await runtime.close();
+    return EXIT_INVALID;
+  }
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+
+  // The first run also fills the local sources' key lists, which the watchers diff against.
+  await coordinator.requestFull("initial sync");
+
+  const watches = watchable.map((source) =>
+    source.watch((hints) => void coordinator.requestHints(`file change (${source.id})`, hints), {
+      onError: (error) =>
+        logger.log("warn", "source file unreadable", {
+          source: source.id,
+          message: error instanceof Error ? error.message : String(error),
+        }),
+    }),
+  );
+  const schedule = setInterval(() => void coordinator.requestFull("scheduled reconciliation"), config.serve.reconcileEveryMs);
+
+  out("");
+  out(`Deployments:`);
+  for (const b of runtime.bindings) out(`  ${b.id} → ${b.target.type} ${show(b.target.describe)}`);
+  if (status.info.watching.length > 0) out(`Edit these and the targets follow: ${status.info.watching.join(", ")}`);
+  out(`Reconciliation every ${formatDuration(config.serve.reconcileEveryMs)}.`);
+  out(
+    verifier === null
+      ? `Webhook: disabled${secretEnv === undefined ? " (no serve.webhook_secret_env in the config)" : ` (set ${secretEnv} to enable POST ${url}hooks/generic)`}`
+      : `Webhook: POST ${url}hooks/generic (signed with ${secretEnv})`,
+  );
+  out(`Status page: ${url}`);
+  out(`Press Ctrl+C to stop.`);
+
+  await new Promise<void>((resolveStop) => {
+    if (stop.aborted) resolveStop();
+    else stop.addEventListener("abort", () => resolveStop(), { once: true });
+  });
+
+  out("Stopping: finishing the run in flight…");
+  clearInterval(schedule);
+  for (const w of watches) w.close();
+  const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+  server.closeIdleConnections();
+  await coordinator.idle();
+  server.closeAllConnections();
+  await closed;
+  await runtime.close();
+  out("Stopped.");
+  return EXIT_OK;
+}
