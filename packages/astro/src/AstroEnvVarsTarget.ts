@@ -1,0 +1,225 @@
+import {
+  type AirflowKey,
+  type AirflowValue,
+  type ApplyOutcome,
+  type ApplyRequest,
+  type DeploymentTarget,
+  type KeyString,
+  keyString,
+  type Logger,
+  parseKeyString,
+  RemoteCallError,
+  type StateRecord,
+  silentLogger,
+  type TargetEntry,
+  type TargetSnapshot,
+} from "@afsync/core";
+import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
+import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/formats/envVars";
+import { changedRecords, decodeManifest, encodeManifest, mergeManifest, sameRecord } from "./AstroManifest.ts";
+import { astroCallError, astroNetworkError, createPlatformClient, type PlatformClient } from "./astroClient.ts";
+import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
+import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
+import { mergeEnvironmentVariables } from "./mergeEnvironmentVariables.ts";
+import type { FetchLike, RetryOptions } from "./retryingFetch.ts";
+import { secretFragments } from "./secretFragments.ts";
+
+export const DEFAULT_MANIFEST_VARIABLE = "AFSYNC_MANIFEST";
+
+export interface AstroEnvVarsTargetOptions {
+  readonly organizationId: string;
+  readonly deploymentId: string;
+  /** Platform API base; the real one is `https://api.astronomer.io/platform/v1beta1`. */
+  readonly apiUrl: string;
+  readonly token: string;
+  /** Name of the visible variable holding afsync's manifest. */
+  readonly manifestVariable?: string;
+  /** Read-merge-write cycles tried when a concurrent writer replaced the list under us. */
+  readonly maxWriteAttempts?: number;
+  readonly retry?: RetryOptions;
+  readonly fetch?: FetchLike;
+  readonly logger?: Logger;
+  /** The per-Deployment write lock; the process-wide table unless a test isolates one "process". */
+  readonly locks?: KeyedMutex;
+}
+
+/**
+ * An Astro Deployment's environment variables as the `environment-variables` precedence layer:
+ * connections as `AIRFLOW_CONN_<ID>` (Airflow's JSON form) and variables as `AIRFLOW_VAR_<KEY>`,
+ * all written as secrets, with afsync's manifest in a visible `AFSYNC_MANIFEST` variable of the
+ * same update. Every other variable is left exactly as it was.
+ *
+ * UpdateDeployment replaces the whole list and restarts Airflow, so a sync makes one update
+ * when something changed and none otherwise. Writes to one Deployment are serialized within the
+ * process, and each write is read back: if another process replaced the list in between (the
+ * API has no ETag), the cycle re-reads, re-merges and writes again.
+ */
+export class AstroEnvVarsTarget implements DeploymentTarget {
+  readonly type = "astro-env-vars";
+  readonly layer = "environment-variables" as const;
+  readonly capabilities = { readsValues: false, atomicApply: true, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
+  readonly describe: string;
+  readonly #o: AstroEnvVarsTargetOptions;
+  readonly #client: PlatformClient;
+  readonly #manifestVariable: string;
+  readonly #logger: Logger;
+  readonly #locks: KeyedMutex;
+  /** The manifest the engine planned against (from the last `read`), the base of the three-way merge. */
+  #base: StateRecord[] | null | undefined;
+
+  constructor(options: AstroEnvVarsTargetOptions) {
+    this.#o = options;
+    this.#manifestVariable = options.manifestVariable ?? DEFAULT_MANIFEST_VARIABLE;
+    if (keyFromEnvVarName(this.#manifestVariable) !== null) {
+      throw new RemoteCallError(`manifest variable ${this.#manifestVariable} would be read by Airflow as a connection or variable`, {
+        errorClass: "user",
+      });
+    }
+    this.#client = createPlatformClient(options);
+    this.#logger = options.logger ?? silentLogger;
+    this.#locks = options.locks ?? astroWriteLocks;
+    this.describe = `Astro Deployment ${options.deploymentId} (organization ${options.organizationId}) environment variables at ${hostOf(options.apiUrl)}`;
+  }
+
+  async read(): Promise<TargetSnapshot> {
+    const deployment = await this.#getDeployment();
+    const manifest = this.#manifestOf(deployment);
+    this.#base = manifest;
+    // keyFromEnvVarName lower-cases ids (Airflow's lookup ignores case); the manifest remembers
+    // the casing afsync wrote, so its keys match the engine's again.
+    const owned = new Map<string, AirflowKey>();
+    for (const r of manifest ?? []) {
+      const key = parseKeyString(r.key);
+      if (key !== null) owned.set(envVarNameFor(key), key);
+    }
+    const entries = new Map<KeyString, TargetEntry>();
+    for (const v of deployment.environmentVariables ?? []) {
+      const key = owned.get(v.key) ?? keyFromEnvVarName(v.key);
+      if (key === null) continue;
+      const value = v.isSecret || v.value === undefined ? undefined : visibleValue(key, v.value);
+      entries.set(keyString(key), value === undefined ? { key } : { key, value });
+    }
+    return { entries, manifest };
+  }
+
+  apply(request: ApplyRequest): Promise<ApplyOutcome> {
+    const lockKey = `${this.#o.apiUrl}|${this.#o.organizationId}|${this.#o.deploymentId}`;
+    return this.#locks.run(lockKey, () => this.#applyLocked(request));
+  }
+
+  async #applyLocked(request: ApplyRequest): Promise<ApplyOutcome> {
+    const upserts = new Map<string, string>();
+    for (const u of request.upserts) upserts.set(envVarNameFor(u.key), envVarValueFor(u.value));
+    const deletes = new Set(request.deletes.map(envVarNameFor));
+    const sent = request.upserts.flatMap((u) => secretFragments(u.value));
+    const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((k) => ({ key: keyString(k), ok: true }));
+    const attempts = this.#o.maxWriteAttempts ?? 3;
+    let calls = 0;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const current = await this.#getDeployment();
+      calls += 1;
+      const merged = mergeManifest(this.#base, request.manifest, this.#manifestOf(current));
+      const next = mergeEnvironmentVariables(current.environmentVariables ?? [], {
+        upserts,
+        deletes,
+        manifest: { name: this.#manifestVariable, value: merged.length === 0 ? null : encodeManifest(merged) },
+      });
+      if (!next.changed) return { results, calls };
+      await this.#update(current, next.variables, sent);
+      const check = await this.#getDeployment();
+      calls += 2;
+      const lost = this.#lostChanges(check, upserts, deletes, changedRecords(this.#base, request.manifest));
+      if (lost.length === 0) {
+        this.#base = merged;
+        return { results, calls };
+      }
+      this.#logger.log("warn", "astro-env-vars: another writer replaced the Deployment's variables; merging again", {
+        deployment: this.#o.deploymentId,
+        attempt,
+        missing: lost.slice(0, 10),
+      });
+    }
+    throw new RemoteCallError(
+      `UpdateDeployment on ${this.#o.deploymentId}: another writer kept replacing the variable list; afsync's changes did not stay after ${attempts} attempts`,
+      { errorClass: "transient" },
+    );
+  }
+
+  /** What of this write is not in the Deployment read back: variable names and manifest keys. */
+  #lostChanges(
+    deployment: Deployment,
+    upserts: ReadonlyMap<string, string>,
+    deletes: ReadonlySet<string>,
+    records: ReadonlyMap<KeyString, StateRecord | undefined>,
+  ): string[] {
+    const present = new Map((deployment.environmentVariables ?? []).map((v) => [v.key, v]));
+    const lost: string[] = [];
+    for (const name of upserts.keys()) if (present.get(name)?.isSecret !== true) lost.push(name);
+    for (const name of deletes) if (!upserts.has(name) && present.has(name)) lost.push(name);
+    const remote = new Map((this.#manifestOf(deployment) ?? []).map((r) => [r.key, r]));
+    for (const [key, record] of records) if (!sameRecord(remote.get(key), record)) lost.push(`${this.#manifestVariable}[${key}]`);
+    return lost;
+  }
+
+  async #getDeployment(): Promise<Deployment> {
+    const what = `GetDeployment ${this.#o.deploymentId}`;
+    try {
+      const { data, error, response } = await this.#client.GET("/organizations/{organizationId}/deployments/{deploymentId}", {
+        params: { path: { organizationId: this.#o.organizationId, deploymentId: this.#o.deploymentId } },
+      });
+      if (data === undefined) throw astroCallError(what, response, error);
+      return data;
+    } catch (e) {
+      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
+    }
+  }
+
+  async #update(
+    current: Deployment,
+    variables: ReturnType<typeof mergeEnvironmentVariables>["variables"],
+    sent: readonly string[],
+  ): Promise<void> {
+    const what = `UpdateDeployment ${this.#o.deploymentId}`;
+    try {
+      const { data, error, response } = await this.#client.POST("/organizations/{organizationId}/deployments/{deploymentId}", {
+        params: { path: { organizationId: this.#o.organizationId, deploymentId: this.#o.deploymentId } },
+        body: updateRequestFor(current, variables),
+      });
+      if (data === undefined) throw astroCallError(what, response, error, sent);
+    } catch (e) {
+      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
+    }
+  }
+
+  #manifestOf(deployment: Deployment): StateRecord[] | null {
+    const variable = (deployment.environmentVariables ?? []).find((v) => v.key === this.#manifestVariable);
+    if (variable === undefined) return null;
+    if (variable.isSecret || variable.value === undefined) {
+      throw new RemoteCallError(
+        `${this.#manifestVariable} on Deployment ${this.#o.deploymentId} was made secret, so afsync cannot read what it owns`,
+        {
+          errorClass: "user",
+        },
+      );
+    }
+    return decodeManifest(variable.value, `${this.#manifestVariable} on Deployment ${this.#o.deploymentId}`);
+  }
+}
+
+/** A non-secret AIRFLOW_* variable someone else set: its value, when it parses. */
+function visibleValue(key: AirflowKey, text: string): AirflowValue | undefined {
+  if (key.kind === "variable") return { kind: "variable", value: text };
+  try {
+    return { kind: "connection", connection: parseConnectionValue(text) };
+  } catch {
+    return undefined;
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "an invalid URL";
+  }
+}

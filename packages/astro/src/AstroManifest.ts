@@ -1,0 +1,125 @@
+import { AfsyncError, type KeyString, type StateRecord } from "@afsync/core";
+import { z } from "zod";
+
+/**
+ * afsync's ownership state, kept inside Astro itself so the cloud mode needs no database: which
+ * keys afsync owns, the source and version each came from, and the keyed hash of what was
+ * written. It is stored as a non-secret value (an `AFSYNC_MANIFEST` Deployment variable, or an
+ * unlinked Environment Manager object) so users can see what afsync owns in the Astro UI. Hashes
+ * are HMACs whose key never sits here, so they reveal nothing about the values.
+ */
+
+export const MANIFEST_FORMAT = "afsync-manifest";
+export const MANIFEST_VERSION = 1;
+
+const recordSchema = z
+  .object({
+    key: z.string().regex(/^(conn|var):.+$/s),
+    sourceId: z.string(),
+    secretId: z.string().optional(),
+    version: z.string().optional(),
+    versionOrder: z.number().optional(),
+    hash: z.string(),
+    appliedAt: z.string(),
+  })
+  .strict();
+
+const manifestSchema = z
+  .object({ format: z.literal(MANIFEST_FORMAT), version: z.literal(MANIFEST_VERSION), records: z.array(recordSchema) })
+  .strict();
+
+/** A manifest in the target that afsync cannot read: reported, never silently dropped (that would disown every key). */
+export class InvalidManifestError extends AfsyncError {
+  constructor(where: string, reason: string) {
+    super(
+      "INVALID_MANIFEST",
+      `the afsync manifest in ${where} is not readable (${reason}); fix or remove it, afsync will not guess what it owns`,
+    );
+  }
+}
+
+/** Canonical text: records sorted by key, fields in a fixed order, so equal manifests are equal strings. */
+export function encodeManifest(records: readonly StateRecord[]): string {
+  const sorted = [...records].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)).map(canonicalRecord);
+  return JSON.stringify({ format: MANIFEST_FORMAT, version: MANIFEST_VERSION, records: sorted });
+}
+
+export function decodeManifest(text: string, where: string): StateRecord[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidManifestError(where, "not JSON");
+  }
+  const result = manifestSchema.safeParse(parsed);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new InvalidManifestError(
+      where,
+      issue === undefined ? "unexpected shape" : `${issue.path.join(".") || "(root)"}: ${issue.message}`,
+    );
+  }
+  return result.data.records.map((r) => canonicalRecord(r as StateRecord));
+}
+
+/**
+ * Three-way merge for writers that may race across processes: a key this writer changed
+ * (`ours` differs from the `base` it planned against) takes `ours`; any other key takes what the
+ * target holds now (`theirs`), so another writer's records written since are kept.
+ * A null base is a read that found no manifest (an empty one); without a base at all (undefined:
+ * apply before any read) `ours` is taken whole.
+ */
+export function mergeManifest(
+  base: readonly StateRecord[] | null | undefined,
+  ours: readonly StateRecord[],
+  theirs: readonly StateRecord[] | null | undefined,
+): StateRecord[] {
+  if (base === undefined) return [...ours];
+  const baseBy = byKey(base ?? []);
+  const oursBy = byKey(ours);
+  const theirsBy = byKey(theirs ?? []);
+  const keys = new Set<KeyString>([...baseBy.keys(), ...oursBy.keys(), ...theirsBy.keys()]);
+  const out: StateRecord[] = [];
+  for (const key of keys) {
+    const mine = oursBy.get(key);
+    const changedByUs = !sameRecord(mine, baseBy.get(key));
+    const chosen = changedByUs ? mine : theirsBy.get(key);
+    if (chosen !== undefined) out.push(chosen);
+  }
+  return out;
+}
+
+/** The keys whose record this writer changed relative to `base` (what a read-back must find). */
+export function changedRecords(
+  base: readonly StateRecord[] | null | undefined,
+  ours: readonly StateRecord[],
+): Map<KeyString, StateRecord | undefined> {
+  const baseBy = byKey(base ?? []);
+  const oursBy = byKey(ours);
+  const out = new Map<KeyString, StateRecord | undefined>();
+  for (const key of new Set([...baseBy.keys(), ...oursBy.keys()])) {
+    if (!sameRecord(oursBy.get(key), baseBy.get(key))) out.set(key, oursBy.get(key));
+  }
+  return out;
+}
+
+export function sameRecord(a: StateRecord | undefined, b: StateRecord | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return JSON.stringify(canonicalRecord(a)) === JSON.stringify(canonicalRecord(b));
+}
+
+function byKey(records: readonly StateRecord[]): Map<KeyString, StateRecord> {
+  return new Map(records.map((r) => [r.key, r]));
+}
+
+function canonicalRecord(r: StateRecord): StateRecord {
+  return {
+    key: r.key,
+    sourceId: r.sourceId,
+    ...(r.secretId === undefined ? {} : { secretId: r.secretId }),
+    ...(r.version === undefined ? {} : { version: r.version }),
+    ...(r.versionOrder === undefined ? {} : { versionOrder: r.versionOrder }),
+    hash: r.hash,
+    appliedAt: r.appliedAt,
+  };
+}

@@ -1,0 +1,91 @@
+import { RemoteCallError } from "@afsync/core";
+import createClient, { type Client } from "openapi-fetch";
+import type { paths as EnvironmentObjectPaths } from "./generated/astroEnvironmentObjects.ts";
+import type { paths as PlatformPaths } from "./generated/astroPlatformV1beta1.ts";
+import { type FetchLike, type RetryOptions, retryingFetch } from "./retryingFetch.ts";
+
+/**
+ * Typed Astro API clients: openapi-fetch over the types openapi-typescript generated from the
+ * Platform API v1beta1 spec and from the reconstructed environment-objects spec
+ * (`npm run generate -w packages/astro`). Every call goes through `retryingFetch`.
+ */
+
+export type PlatformClient = Client<PlatformPaths>;
+export type EnvironmentObjectClient = Client<EnvironmentObjectPaths>;
+
+export interface AstroClientOptions {
+  /** API base, e.g. `https://api.astronomer.io/platform/v1beta1` or an emulator's URL. */
+  readonly apiUrl: string;
+  /** An Astro API token (Deployment, Workspace or Organization). Never logged. */
+  readonly token: string;
+  readonly retry?: RetryOptions;
+  /** The transport under the retries (tests may count or delay calls); defaults to global fetch. */
+  readonly fetch?: FetchLike;
+}
+
+function transport(options: AstroClientOptions): { baseUrl: string; headers: Record<string, string>; fetch: FetchLike } {
+  const base: FetchLike = options.fetch ?? ((request) => fetch(request));
+  return {
+    baseUrl: options.apiUrl.replace(/\/+$/, ""),
+    headers: { authorization: `Bearer ${options.token}`, accept: "application/json" },
+    fetch: retryingFetch(base, options.retry),
+  };
+}
+
+export function createPlatformClient(options: AstroClientOptions): PlatformClient {
+  return createClient<PlatformPaths>(transport(options));
+}
+
+export function createEnvironmentObjectClient(options: AstroClientOptions): EnvironmentObjectClient {
+  return createClient<EnvironmentObjectPaths>(transport(options));
+}
+
+/**
+ * The error for a failed call: what was attempted, the status, and the server's own message
+ * (Astro's `Error.message`), with every value afsync sent scrubbed out of it in case the server
+ * echoed one back. 429/5xx that outlived the retries are `transient`; other 4xx are `user`.
+ */
+export function astroCallError(
+  what: string,
+  response: Response | undefined,
+  body: unknown,
+  sentValues: readonly string[] = [],
+): RemoteCallError {
+  const status = response?.status;
+  const serverMessage = scrubValues(messageOf(body) ?? response?.statusText ?? "no response", sentValues);
+  return new RemoteCallError(`${what} failed${status === undefined ? "" : ` (HTTP ${status})`}: ${serverMessage}`, {
+    ...(status === undefined ? { errorClass: "transient" as const } : { status }),
+  });
+}
+
+/** Wraps a thrown transport error (connection refused, reset) after the retries gave up. */
+export function astroNetworkError(what: string, cause: unknown): RemoteCallError {
+  const reason = cause instanceof Error ? (cause.cause instanceof Error ? cause.cause.message : cause.message) : "network error";
+  return new RemoteCallError(`${what} failed: ${reason}`, { cause, errorClass: "transient" });
+}
+
+function messageOf(body: unknown): string | undefined {
+  if (typeof body === "object" && body !== null) {
+    const message = (body as { message?: unknown }).message;
+    if (typeof message === "string" && message !== "") return message.length > 500 ? `${message.slice(0, 500)}…` : message;
+  }
+  return typeof body === "string" && body !== "" ? body.slice(0, 500) : undefined;
+}
+
+/**
+ * Replaces each sent value (long enough to be meaningful) wherever it appears in `text`, raw or
+ * in the encodings an echo takes (JSON-escaped, URI-quoted). Longest first, so a value that
+ * contains another is replaced whole.
+ */
+export function scrubValues(text: string, values: readonly string[]): string {
+  const forms = new Set<string>();
+  for (const value of values) {
+    if (value.length < 4) continue;
+    forms.add(value);
+    forms.add(JSON.stringify(value).slice(1, -1));
+    forms.add(encodeURIComponent(value));
+  }
+  let out = text;
+  for (const form of [...forms].sort((a, b) => b.length - a.length)) out = out.split(form).join("***");
+  return out;
+}

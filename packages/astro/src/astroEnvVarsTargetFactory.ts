@@ -1,0 +1,56 @@
+import { ConfigError, type DeploymentTarget, type Logger } from "@afsync/core";
+import { z } from "zod";
+import { AstroEnvVarsTarget } from "./AstroEnvVarsTarget.ts";
+
+/** What every Astro target factory gets from the composition root (a subset of the CLI's FactoryContext). */
+export interface AstroFactoryContext {
+  /** The Deployment id from afsync.yaml, for error paths. */
+  readonly id: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly logger: Logger;
+}
+
+export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const astroEnvVarsOptionsSchema = z
+  .object({
+    organization_id: z.string().min(1),
+    deployment_id: z.string().min(1),
+    /** Environment variable holding the Astro API token (a Deployment API token is enough). */
+    token_env: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default("ASTRO_API_TOKEN"),
+    /** The Platform API base; tests point it at the emulator. */
+    api_url: z.url({ protocol: /^https?$/ }).default("https://api.astronomer.io/platform/v1beta1"),
+    /** Visible variable holding afsync's ownership manifest. */
+    manifest_variable: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default("AFSYNC_MANIFEST"),
+  })
+  .strict();
+
+export type AstroEnvVarsOptions = z.infer<typeof astroEnvVarsOptionsSchema>;
+
+/** Reads the token named by `token_env`; the token itself never appears in config or errors. */
+export function tokenFrom(env: NodeJS.ProcessEnv, tokenEnv: string, deploymentId: string): string {
+  const token = env[tokenEnv];
+  if (token === undefined || token.trim() === "") {
+    throw new ConfigError(
+      `deployments.${deploymentId}.target.token_env`,
+      `environment variable ${tokenEnv} is not set (it must hold an Astro API token)`,
+    );
+  }
+  return token.trim();
+}
+
+/** `type: astro-env-vars` — register in packages/cli/src/compose/targetFactories.ts. */
+export const astroEnvVarsTargetFactory = {
+  schema: astroEnvVarsOptionsSchema,
+  create(options: unknown, ctx: AstroFactoryContext): DeploymentTarget {
+    const o = astroEnvVarsOptionsSchema.parse(options);
+    return new AstroEnvVarsTarget({
+      organizationId: o.organization_id,
+      deploymentId: o.deployment_id,
+      apiUrl: o.api_url,
+      token: tokenFrom(ctx.env, o.token_env, ctx.id),
+      manifestVariable: o.manifest_variable,
+      logger: ctx.logger,
+    });
+  },
+};
