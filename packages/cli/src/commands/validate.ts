@@ -1,0 +1,141 @@
+import { readFile, stat } from "node:fs/promises";
+import { basename, extname, resolve } from "node:path";
+import { InvalidValueError } from "@afsync/core";
+import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
+import { envVarNameFor } from "@afsync/core/formats/envVars";
+import { findKeyCollisions, validateKey } from "@afsync/core/formats/keyValidation";
+import { type LocalFileType, parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
+import type { AirflowKey } from "@afsync/core/model/AirflowKey";
+import type { CliIO, Command } from "../CliIO.ts";
+import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
+import { parseCommandArgs, runCommand, UsageError } from "../formats-cli/commandArgs.ts";
+import { readAll } from "../formats-cli/readInput.ts";
+
+const HELP = `Usage: afsync validate [FILE|-] [--kind connection|variable] [--type json|yaml|env]
+
+Checks an Airflow local-filesystem secrets file (what LocalFilesystemBackend reads through
+connections_file_path / variables_file_path: JSON, YAML or .env) and prints every problem with
+its key and line, the way Airflow would refuse the file, plus the keys Airflow itself refuses
+(conn_id rules, lengths). Warnings (exit status unaffected) name what works in one place and
+breaks in another: ids the Airflow 3 REST API refuses, AIRFLOW_CONN_ names a shell cannot
+export, keys that become the same environment variable.
+
+FILE     the file; its type comes from the extension (.json, .yaml, .yml, .env) unless --type.
+-        read stdin (then --type says the file type; without it stdin is one connection value).
+         A FILE argument that is not a file but looks like a value (a URI, or JSON) is checked
+         as one connection value.
+--kind   what the file holds: connection (default) or variable.
+
+Output never contains secret values.
+Exit status: 0 no problems; 1 problems found (or unreadable input); 2 usage error.`;
+
+const OPTIONS = {
+  kind: { type: "string" },
+  type: { type: "string" },
+} as const;
+
+const EXTENSIONS: Readonly<Record<string, LocalFileType>> = { ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".env": "env" };
+
+function fileTypeOf(option: string | undefined, fileName: string | null): LocalFileType | null {
+  if (option !== undefined) {
+    const t = EXTENSIONS[`.${option.toLowerCase()}`];
+    if (t === undefined) throw new UsageError(`unknown --type '${option}'; use json, yaml or env`);
+    return t;
+  }
+  if (fileName === null) return null;
+  const t = EXTENSIONS[extname(fileName).toLowerCase()];
+  if (t === undefined)
+    throw new InvalidValueError("Unsupported file format. The file must have one of the following extensions: .env .json .yaml .yml");
+  return t;
+}
+
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function checkValue(text: string, kind: "connection" | "variable", io: CliIO): number {
+  if (kind === "variable") {
+    io.stdout.write("ok: a variable value (any string is one)\n");
+    return EXIT_OK;
+  }
+  try {
+    const conn = parseConnectionValue(text);
+    io.stdout.write(`ok: a valid connection (conn_type ${conn.conn_type ?? "none"})\n`);
+    return EXIT_OK;
+  } catch (e) {
+    if (!(e instanceof InvalidValueError)) throw e;
+    io.stdout.write(`problem: ${e.message}\n`);
+    return EXIT_INVALID;
+  }
+}
+
+async function run(argv: readonly string[], io: CliIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, OPTIONS);
+  const [arg, ...rest] = positionals;
+  if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
+  const kind = values.kind ?? "connection";
+  if (kind !== "connection" && kind !== "variable") throw new UsageError(`unknown --kind '${kind}'; use connection or variable`);
+
+  let text: string;
+  let label: string;
+  let fileName: string | null = null;
+  if (arg === undefined || arg === "-") {
+    text = await readAll(io.stdin);
+    label = "<stdin>";
+  } else if (await isFile(resolve(io.cwd, arg))) {
+    text = await readFile(resolve(io.cwd, arg), "utf8");
+    label = arg;
+    fileName = basename(arg);
+  } else if (values.type === undefined && (arg.includes("://") || arg.trimStart().startsWith("{"))) {
+    return checkValue(arg, kind, io);
+  } else {
+    throw new InvalidValueError(`${arg}: no such file`);
+  }
+  const fileType = fileTypeOf(values.type, fileName);
+  if (fileType === null) return checkValue(text.replace(/\r?\n$/, ""), kind, io);
+
+  const { entries, problems } = parseLocalFilesystemFile(text, fileType, kind, { fileName: fileName ?? label });
+  const lines: { line: number; text: string }[] = [];
+  const add = (line: number | undefined, text: string) => lines.push({ line: line ?? Number.MAX_SAFE_INTEGER, text });
+  const where = (line: number | undefined, key: string | undefined) =>
+    `${label}${line === undefined ? "" : `:${line}`}${key === undefined ? "" : `: ${key}`}`;
+  let errorCount = problems.length;
+  for (const p of problems) add(p.line, `${where(p.line, p.key)}: ${p.message}`);
+  let warningCount = 0;
+  const keys: AirflowKey[] = [];
+  for (const e of entries) {
+    const key: AirflowKey = { kind, id: e.key };
+    keys.push(key);
+    const check = validateKey(key);
+    for (const msg of check.errors) {
+      errorCount++;
+      add(e.line, `${where(e.line, e.key)}: ${msg}`);
+    }
+    for (const msg of check.warnings) {
+      warningCount++;
+      add(e.line, `${where(e.line, e.key)}: warning: ${msg}`);
+    }
+  }
+  for (const c of findKeyCollisions(keys, "env")) {
+    warningCount++;
+    add(
+      undefined,
+      `${label}: warning: ${c.keys.map((k) => `'${k.id}'`).join(" and ")} are the same environment variable ${envVarNameFor(c.keys[0] ?? { kind, id: "" })}; as env vars one would hide the other`,
+    );
+  }
+  // Problems in file order; the sort is stable, so file-wide notes stay last in their order.
+  lines.sort((a, b) => a.line - b.line);
+  const summary = `${label}: ${entries.length} ${kind}${entries.length === 1 ? "" : "s"} read, ${errorCount} problem${errorCount === 1 ? "" : "s"}, ${warningCount} warning${warningCount === 1 ? "" : "s"}`;
+  io.stdout.write(`${[...lines.map((l) => l.text), summary].join("\n")}\n`);
+  return errorCount > 0 ? EXIT_INVALID : EXIT_OK;
+}
+
+export const command: Command = {
+  summary: "check an Airflow secrets file (JSON, YAML, .env) or a value; list every problem",
+  help: HELP,
+  run: (argv, io) => runCommand("validate", io, () => run(argv, io)),
+};

@@ -1,0 +1,52 @@
+import { parseArgs } from "node:util";
+import { InvalidValueError } from "@afsync/core";
+import { parseJsonObject } from "@afsync/core/formats/connectionJson";
+import { parseJsonSafely } from "@afsync/core/formats/pythonJson";
+import type { CliIO } from "../CliIO.ts";
+import { EXIT_INVALID, EXIT_USAGE } from "../CliIO.ts";
+
+type OptionSpec = Record<string, { type: "string" | "boolean" }>;
+
+/** A usage error: wrong flags or arguments (exit 2), as opposed to invalid input (exit 1). */
+export class UsageError extends Error {}
+
+/** node's parseArgs in strict mode, its complaints turned into UsageError. */
+export function parseCommandArgs<T extends OptionSpec>(argv: readonly string[], options: T) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : "invalid arguments");
+  }
+}
+
+/** `--backend-kwargs JSON`: the backend's own kwargs, as in AIRFLOW__SECRETS__BACKEND_KWARGS. */
+export function parseBackendKwargs(text: string | undefined): Record<string, unknown> {
+  if (text === undefined) return {};
+  return parseJsonObject(text, "--backend-kwargs");
+}
+
+/** Runs a command body, mapping UsageError to exit 2 and InvalidValueError (and other user errors) to exit 1. */
+export async function runCommand(name: string, io: CliIO, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`afsync ${name}: ${e.message}\nRun 'afsync ${name} --help' for usage.\n`);
+      return EXIT_USAGE;
+    }
+    if (e instanceof InvalidValueError || (e instanceof Error && "code" in e)) {
+      io.stderr.write(`afsync ${name}: ${e.message}\n`);
+      return EXIT_INVALID;
+    }
+    throw e;
+  }
+}
+
+/** One --ndjson input line as JSON; the error says where it breaks but never quotes it. */
+export function parseLineJson(line: string): unknown {
+  try {
+    return parseJsonSafely(line);
+  } catch (e) {
+    throw new InvalidValueError(`the line is not valid JSON: ${e instanceof Error ? e.message : "syntax error"}`);
+  }
+}

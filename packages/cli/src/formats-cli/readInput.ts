@@ -1,0 +1,18 @@
+import type { CliIO } from "../CliIO.ts";
+
+/** Everything on stdin, as UTF-8 text. */
+export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/**
+ * The command's input: the argument itself, or stdin when it is `-` or missing. One trailing
+ * newline from stdin is dropped (echo and heredocs add it; it is never part of a value).
+ */
+export async function readInput(arg: string | undefined, io: CliIO): Promise<string> {
+  if (arg !== undefined && arg !== "-") return arg;
+  const text = await readAll(io.stdin);
+  return text.replace(/\r?\n$/, "");
+}
