@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
-import { parseDocument } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { sourceFactories } from "./sourceFactories.ts";
 import { targetFactories } from "./targetFactories.ts";
 
@@ -30,10 +30,11 @@ export async function loadConfigFile(path: string, _env: NodeJS.ProcessEnv = {})
       code === "ENOENT" ? `config file ${path} not found (pass --config <file>)` : `cannot read config file ${path}: ${code ?? "error"}`,
     );
   }
-  const doc = parseDocument(text, { prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
   const first = doc.errors[0];
   if (first !== undefined) {
-    const pos = first.linePos?.[0];
+    const pos = lineCounter.linePos(first.pos[0]);
     throw new ConfigError(
       "",
       `${path}${pos === undefined ? "" : `:${pos.line}:${pos.col}`}: not valid YAML: ${first.message.split("\n")[0] ?? ""}`,

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { assertNoSecretLeak } from "@afsync/testing";
+import { actionsOf, connectionsYaml, SENTINELS, SyncProject, VARIABLES } from "./syncProjectFixture.ts";
+
+describe("afsync sync (real binary, example project)", () => {
+  const project = new SyncProject();
+  after(() => {
+    assertNoSecretLeak(project.outputs, Object.values(SENTINELS));
+    project.cleanup();
+  });
+
+  it("applies every key to both targets, keeps what it does not own, and records state", () => {
+    const { code, report } = project.json("sync");
+    assert.equal(code, 0);
+    assert.equal(report.summary.create, 8);
+    assert.equal(report.summary.writes, 2, "one write per Deployment");
+    const settings = project.read("astro-project/airflow_settings.yaml");
+    assert.match(settings, /conn_id: warehouse_db/);
+    assert.match(settings, new RegExp(SENTINELS.warehouse));
+    assert.match(settings, /conn_id: hand_made/, "hand-made connection kept");
+    assert.match(settings, /pool_name: etl_pool/, "pools kept");
+    const env = project.read("astro-project/.env");
+    assert.match(env, /^AIRFLOW__CORE__LOAD_EXAMPLES=False$/m);
+    assert.match(env, /^AIRFLOW_CONN_WAREHOUSE_DB=/m);
+    assert.match(env, /^AIRFLOW_VAR_ENVIRONMENT=/m);
+    assert.equal(statSync(join(project.dir, ".afsync", "state.db")).mode & 0o777, 0o600);
+  });
+
+  it("performs zero writes on a second sync with no change", () => {
+    const before = [project.read("astro-project/airflow_settings.yaml"), project.read("astro-project/.env")];
+    const { code, report } = project.json("sync");
+    assert.equal(code, 0);
+    assert.equal(report.summary.writes, 0);
+    assert.equal(report.summary.unchanged, 8);
+    assert.deepEqual([project.read("astro-project/airflow_settings.yaml"), project.read("astro-project/.env")], before);
+  });
+
+  it("updates only the key that changed, with a masked diff", () => {
+    project.write("secrets/connections.yaml", connectionsYaml(SENTINELS.warehouseRotated));
+    const { code, report } = project.json("sync");
+    assert.equal(code, 0);
+    assert.deepEqual(actionsOf(report, "dev"), {
+      "conn:api_http": "unchanged",
+      "conn:warehouse_db": "update",
+      "var:api_secret": "unchanged",
+      "var:environment": "unchanged",
+    });
+    const change = report.deployments[0]?.changes.find((c) => c.key === "conn:warehouse_db");
+    assert.deepEqual(change?.diff, [{ field: "password", before: "***", after: "***" }]);
+    assert.match(project.read("astro-project/.env"), new RegExp(SENTINELS.warehouseRotated));
+  });
+
+  it("leaves a key it does not own untouched and reports a conflict", () => {
+    project.write("secrets/variables.yaml", `${VARIABLES}owner_team: someone-else\n`);
+    const { code, report } = project.json("sync", "--deployment", "dev");
+    assert.equal(code, 0);
+    const conflict = report.deployments[0]?.changes.find((c) => c.key === "var:owner_team");
+    assert.equal(conflict?.action, "conflict");
+    assert.match(project.read("astro-project/airflow_settings.yaml"), /variable_value: data-platform/);
+    project.write("secrets/variables.yaml", VARIABLES);
+  });
+
+  it("reports an invalid value, exits 1, applies the rest and keeps the last good value", () => {
+    project.write(
+      "secrets/connections.yaml",
+      `${connectionsYaml(SENTINELS.warehouseRotated).replace(/api_http: .*\n/, `api_http: "http://svc:${SENTINELS.broken}@api.example.com:99999/v1"\n`)}`,
+    );
+    project.write("secrets/variables.yaml", `${VARIABLES}new_flag: "on"\n`);
+    const { code, report } = project.json("sync");
+    assert.equal(code, 1);
+    assert.equal(actionsOf(report, "dev")["conn:api_http"], "invalid");
+    assert.equal(actionsOf(report, "dev")["var:new_flag"], "create");
+    assert.match(project.read("astro-project/.env"), /^AIRFLOW_VAR_NEW_FLAG=/m);
+    assert.match(project.read("astro-project/.env"), new RegExp(SENTINELS.apiToken), "the last good value stays");
+  });
+
+  it("deletes a removed key where deletion is delete and reports it orphaned where it is retain", () => {
+    project.write("secrets/variables.yaml", "environment: development\n");
+    project.write("secrets/connections.yaml", connectionsYaml(SENTINELS.warehouseRotated));
+    const human = project.run("sync");
+    assert.equal(human.code, 0, human.stderr);
+    assert.match(human.stdout, /\? orphaned +var:api_secret/);
+    assert.match(human.stdout, /- delete +var:api_secret/);
+    assert.doesNotMatch(project.read("astro-project/.env"), /AIRFLOW_VAR_API_SECRET/);
+    assert.match(project.read("astro-project/airflow_settings.yaml"), /variable_name: api_secret/);
+  });
+});
