@@ -17,7 +17,7 @@ import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
-  DescribeSecretCommand,
+  GetSecretValueCommand,
   PutSecretValueCommand,
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
@@ -27,6 +27,7 @@ import {
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
+  SendMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -222,7 +223,7 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal(airflow.state.connections.get("sales_db")?.password, DB_PASSWORD_2);
   });
 
-  it("applies a rotation (AWSPENDING version, then AWSCURRENT moved) with one write", async () => {
+  it("applies a rotation (AWSPENDING version, then AWSCURRENT moved) as one coalesced write", async () => {
     rotation = await eventsOf(async () => {
       await sm.send(
         new PutSecretValueCommand({
@@ -233,8 +234,7 @@ describe("AWS Lambda chain on the emulators", () => {
         }),
       );
       // The rotation function's finishSecret step.
-      const described = await sm.send(new DescribeSecretCommand({ SecretId: "airflow/connections/sales_db" }));
-      const old = Object.entries(described.VersionIdsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
+      const old = (await sm.send(new GetSecretValueCommand({ SecretId: "airflow/connections/sales_db" }))).VersionId;
       await sm.send(
         new UpdateSecretVersionStageCommand({
           SecretId: "airflow/connections/sales_db",
@@ -249,9 +249,11 @@ describe("AWS Lambda chain on the emulators", () => {
     const out = await deliver(rotation);
     assert.equal(out.failures, 0);
     assert.equal(airflow.state.connections.get("sales_db")?.password, DB_PASSWORD_ROTATED);
-    // The burst is one message per event, all for one Deployment: the FIFO group is drained in
-    // batches and each batch is one plan; only the first one writes.
-    assert.ok(airflow.writeCalls() >= 1);
+    // The burst is one message per event, all in the Deployment's FIFO group: one batch, coalesced
+    // into one plan (one read of the target) and one bulk write of the connection (+ the manifest).
+    assert.equal(out.batches, 1);
+    assert.equal(airflow.callCount("get_connections"), 1, JSON.stringify(airflow.callCounts()));
+    assert.equal(airflow.callCount("bulk_connections"), 1, JSON.stringify(airflow.callCounts()));
   });
 
   it("changes nothing further for duplicated events (same id: dropped by SQS FIFO dedup)", async () => {
@@ -331,12 +333,29 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal(airflow.state.variables.get("region")?.value, "us-east-2", "other keys stay");
   });
 
+  it("reports a malformed message as a batch item failure until the queue moves it to the DLQ", async () => {
+    assert.deepEqual(aws.sqsDepth("afsync-e2e-sync-dlq.fifo"), { visible: 0, inFlight: 0 }, "nothing was dead-lettered so far");
+    await sqs.send(
+      new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: '{"v":9}', MessageGroupId: "prod", MessageDeduplicationId: "poison-1" }),
+    );
+    let receives = 0;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const out = await drainQueue();
+      if (out.batches === 0) break;
+      receives += 1;
+      assert.equal(out.failures, 1);
+      aws.advanceTime(361_000); // past the visibility timeout: SQS offers the message again
+    }
+    assert.equal(receives, 5, "maxReceiveCount");
+    assert.deepEqual(aws.sqsDepth("afsync-e2e-sync-dlq.fifo"), { visible: 1, inFlight: 0 });
+    assert.ok(logLines.some((l) => l.includes("queue message rejected")));
+  });
+
   it("never leaks a secret value into logs or handler results", () => {
     assert.ok(logLines.length > 0);
     assertNoSecretLeak(
       [...logLines, ...results],
       [DB_PASSWORD_1, DB_PASSWORD_2, DB_PASSWORD_ROTATED, AIRFLOW_PASSWORD, HMAC_KEY, WEBHOOK_SECRET],
     );
-    assert.deepEqual(aws.sqsDepth("afsync-e2e-sync-dlq.fifo"), { visible: 0, inFlight: 0 }, "nothing was dead-lettered");
   });
 });
