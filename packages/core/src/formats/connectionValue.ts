@@ -151,7 +151,12 @@ export function connectionFromAwsSecret(secret: Record<string, unknown>, backend
 }
 
 const CONSTRUCTOR_KEYS = new Set<string>(CONNECTION_CONSTRUCTOR_KEYS);
-const AWS_KEYS = new Set<string>(Object.values(AWS_WORDS).flat());
+// Alias words that are not constructor keys: only these say "this is an AWS alias secret".
+const AWS_ONLY_KEYS = new Set<string>(
+  Object.values(AWS_WORDS)
+    .flat()
+    .filter((w) => !CONSTRUCTOR_KEYS.has(w)),
+);
 
 function detectObjectFormat(
   obj: Record<string, unknown>,
@@ -163,7 +168,7 @@ function detectObjectFormat(
   if ("engine" in obj && !("conn_type" in obj) && keys.every((k) => RDS_FIELD_KEYS.has(k) || RDS_IGNORED_KEYS.has(k))) return "rds";
   const extraWords = backendKwargs.extra_conn_words;
   const custom = extraWords && typeof extraWords === "object" ? Object.values(extraWords as Record<string, unknown>).flat() : [];
-  if (keys.some((k) => AWS_KEYS.has(k) || custom.includes(k))) return "aws-secrets-manager";
+  if (keys.some((k) => AWS_ONLY_KEYS.has(k) || custom.includes(k))) return "aws-secrets-manager";
   return "json"; // lets from_json name the unexpected keys
 }
 
