@@ -1,5 +1,5 @@
-import { cp, stat } from "node:fs/promises";
-import { basename, dirname, join, sep } from "node:path";
+import { cp, mkdir, readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
 
 /** Where `--demo` runs: inside the example's own `.afsync/`, which .gitignore covers. */
 export function demoWorkspaceFor(configPath: string): string {
@@ -16,11 +16,13 @@ export async function prepareDemoWorkspace(configPath: string): Promise<{ config
   const workspace = demoWorkspaceFor(configPath);
   const copiedConfig = join(workspace, basename(configPath));
   if (await exists(copiedConfig)) return { configPath: copiedConfig, workspace, created: false };
-  await cp(source, workspace, {
-    recursive: true,
-    // Never copy afsync's own state (or the demo into itself).
-    filter: (from) => !from.slice(source.length).split(sep).includes(".afsync"),
-  });
+  await mkdir(workspace, { recursive: true });
+  // Entry by entry, skipping afsync's own directory: the copy lives inside it, and state from a
+  // run on the original must not leak into the demo.
+  for (const entry of await readdir(source)) {
+    if (entry === ".afsync") continue;
+    await cp(join(source, entry), join(workspace, entry), { recursive: true });
+  }
   return { configPath: copiedConfig, workspace, created: true };
 }
 

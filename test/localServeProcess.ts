@@ -1,0 +1,123 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Helpers for the local-mode end-to-end tests: the real `afsync` binary on temporary directories. */
+export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
+export const AFSYNC_BIN = join(REPO_ROOT, "packages/cli/bin/afsync.js");
+export const EXAMPLE_DIR = join(REPO_ROOT, "examples/local");
+
+/**
+ * The test runner's NODE_OPTIONS has `--import tsx`, which node resolves from the working
+ * directory; these processes run in temp directories, so point it at the repository's tsx.
+ */
+function childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
+  const nodeOptions = (process.env.NODE_OPTIONS ?? "").replace(/--import tsx(?=\s|$)/, `--import ${import.meta.resolve("tsx")}`);
+  return { ...process.env, NODE_OPTIONS: nodeOptions, ...extra };
+}
+
+/** A temp copy of examples/local (without any .afsync state), removed by `cleanup`. */
+export async function copyExample(): Promise<{ dir: string; cleanup(): Promise<void> }> {
+  const root = await mkdtemp(join(tmpdir(), "afsync-e2e-"));
+  const dir = join(root, "example");
+  await cp(EXAMPLE_DIR, dir, { recursive: true, filter: (from) => !from.includes(".afsync") });
+  return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `afsync <args>` to completion. */
+export function runAfsync(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AFSYNC_BIN, ...args], { cwd: options.cwd, env: childEnv(options.env) });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export interface ServeProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the output once `pattern` appears in stdout (after `from` characters). */
+  waitForOutput(pattern: RegExp, options?: { from?: number; timeoutMs?: number }): Promise<string>;
+  /** Sends the signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `afsync serve <args>` and resolves once it prints its status-page URL. */
+export async function startServe(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<ServeProcess> {
+  const child = spawn(process.execPath, [AFSYNC_BIN, "serve", ...args], { cwd: options.cwd, env: childEnv(options.env) });
+  let out = "";
+  let err = "";
+  const listeners = new Set<() => void>();
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+    for (const l of listeners) l();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const waitForOutput = (pattern: RegExp, o?: { from?: number; timeoutMs?: number }) =>
+    new Promise<string>((resolve, reject) => {
+      const check = () => {
+        if (pattern.test(out.slice(o?.from ?? 0))) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          resolve(out);
+        }
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        reject(new Error(`timed out waiting for ${pattern} in serve output:\n${out}\nstderr:\n${err}`));
+      }, o?.timeoutMs ?? 15_000);
+      listeners.add(check);
+      void exited.then(() => {
+        if (listeners.has(check)) {
+          listeners.delete(check);
+          clearTimeout(timer);
+          reject(new Error(`serve exited before printing ${pattern}:\n${out}\nstderr:\n${err}`));
+        }
+      });
+      check();
+    });
+  const banner = await waitForOutput(/Status page: (http:\/\/\S+)/);
+  const url = (/Status page: (http:\/\/\S+?)\/?\n/.exec(banner)?.[1] ?? "").replace(/\/$/, "");
+  return {
+    url,
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitForOutput,
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns true (or throws after `timeoutMs`). */
+export async function waitUntil(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
