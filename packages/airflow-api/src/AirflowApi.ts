@@ -39,6 +39,19 @@ export interface AirflowApi {
   listVariables(): Promise<ListedVariable[]>;
   /** A variable's value, or null when it does not exist. */
   getVariable(key: string): Promise<string | null>;
-  writeConnections(upserts: readonly ConnectionWrite[], deletes: readonly string[]): Promise<ItemResult[]>;
-  writeVariables(upserts: readonly VariableWrite[], deletes: readonly string[]): Promise<ItemResult[]>;
+  /**
+   * `known(id)` says whether the last read saw the entity (`undefined`: not read). v1 uses it to
+   * pick the first call of an upsert (POST for a new id, PATCH for an existing one), halving the
+   * calls of a first sync; the other call stays as the fallback, so a stale hint costs one call.
+   */
+  writeConnections(
+    upserts: readonly ConnectionWrite[],
+    deletes: readonly string[],
+    known?: (id: string) => boolean | undefined,
+  ): Promise<ItemResult[]>;
+  writeVariables(
+    upserts: readonly VariableWrite[],
+    deletes: readonly string[],
+    known?: (id: string) => boolean | undefined,
+  ): Promise<ItemResult[]>;
 }

@@ -58,6 +58,8 @@ export class AirflowApiTarget implements DeploymentTarget {
   #calls = 0;
   /** The manifest as last read or written: a failed key falls back to its record here. */
   #manifest: StateRecord[] | null | undefined;
+  /** Keys the last read saw (kept up to date by applies): which first call an upsert makes on v1. */
+  #present: Set<KeyString> | undefined;
 
   constructor(config: AirflowApiTargetConfig) {
     this.#config = config;
@@ -109,6 +111,7 @@ export class AirflowApiTarget implements DeploymentTarget {
       if (this.#config.state === "manifest" && v.key === this.#config.manifestVariable) continue;
       entries.set(keyString({ kind: "variable", id: v.key }), { key: { kind: "variable", id: v.key } });
     }
+    this.#present = new Set(entries.keys());
     if (this.#config.state !== "manifest") return { entries };
     const listed = variables.find((v) => v.key === this.#config.manifestVariable);
     this.#manifest = listed === undefined ? null : await this.#readManifest(api, listed.value);
@@ -152,16 +155,20 @@ export class AirflowApiTarget implements DeploymentTarget {
         record(key.kind, [{ id: key.id, ok: false, error: `a ${value.kind} value cannot be written to ${keyString(key)}` }]);
       }
     }
+    const present = this.#present;
+    const known = (kind: AirflowKey["kind"]) => (id: string) => present?.has(keyString({ kind, id }));
     const connDeletes = request.deletes.filter((k) => k.kind === "connection").map((k) => k.id);
     const varDeletes = request.deletes
       .filter((k) => k.kind === "variable" && !(manifestOn && k.id === this.#config.manifestVariable))
       .map((k) => k.id);
 
-    if (connWrites.length > 0 || connDeletes.length > 0) record("connection", await api.writeConnections(connWrites, connDeletes));
+    if (connWrites.length > 0 || connDeletes.length > 0)
+      record("connection", await api.writeConnections(connWrites, connDeletes, known("connection")));
 
     if (!manifestOn) {
-      if (varWrites.length > 0 || varDeletes.length > 0) record("variable", await api.writeVariables(varWrites, varDeletes));
-      return { results: [...results.values()], calls: this.#calls - callsBefore };
+      if (varWrites.length > 0 || varDeletes.length > 0)
+        record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
+      return this.#outcome(request, results, callsBefore);
     }
 
     const previous = this.#manifest ?? null;
@@ -180,16 +187,24 @@ export class AirflowApiTarget implements DeploymentTarget {
         if (manifestResult?.ok === true) written = optimistic;
       }
     } else if (varWrites.length > 0 || varDeletes.length > 0) {
-      record("variable", await api.writeVariables(varWrites, varDeletes));
+      record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
     }
     // …and is corrected (v2) or written (v1) once every key's outcome is known.
     const settled = settleManifest(request, previous, results);
     if (!sameManifest(written, settled)) {
-      const [answer] = await api.writeVariables([this.#manifestWrite(settled)], []);
+      const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => previous !== null || written !== null);
       if (answer?.ok === true) written = settled;
       else failManifest(results, request, answer?.error ?? "no answer");
     }
     this.#manifest = written;
+    return this.#outcome(request, results, callsBefore);
+  }
+
+  #outcome(request: ApplyRequest, results: ReadonlyMap<KeyString, ApplyItemResult>, callsBefore: number): ApplyOutcome {
+    if (this.#present !== undefined) {
+      for (const { key } of request.upserts) if (results.get(keyString(key))?.ok === true) this.#present.add(keyString(key));
+      for (const key of request.deletes) if (results.get(keyString(key))?.ok === true) this.#present.delete(keyString(key));
+    }
     return { results: [...results.values()], calls: this.#calls - callsBefore };
   }
 

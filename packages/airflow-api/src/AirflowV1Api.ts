@@ -2,6 +2,7 @@
  * Airflow 2.x `/api/v1`, typed from the spec (`generated/airflowV1.ts`). One entity per call:
  * an upsert is `PATCH /{id}` (the common case once afsync owns the key: one call), falling back
  * to `POST` on 404; a POST that meets 409 lost a race with another writer and PATCHes again.
+ * When the last read showed the id absent, the POST goes first (a first sync: one call a key).
  * Deleting something already gone counts as done. Lists are paged: the server clamps `limit`
  * to `[api] maximum_page_limit`, so paging follows `total_entries`, not the asked-for size.
  */
@@ -34,7 +35,7 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
     }
   }
 
-  async function upsertConnection({ body, secrets }: ConnectionWrite): Promise<ItemResult> {
+  async function upsertConnection({ body, secrets }: ConnectionWrite, exists: boolean | undefined): Promise<ItemResult> {
     const id = body.connection_id;
     const { password, ...rest } = body;
     // v1's `password` is a non-nullable string: a connection without one is cleared with "" on
@@ -42,10 +43,19 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
     const patchBody: V1ConnectionBody = { ...rest, password: password ?? "" };
     const postBody: V1ConnectionBody = password === null ? rest : { ...rest, password };
     const patch = () => client.PATCH("/connections/{connection_id}", { params: { path: { connection_id: id } }, body: patchBody });
+    const post = () => client.POST("/connections", { body: postBody });
+    if (exists === false) {
+      const created = await post();
+      if (created.response.ok) return { id, ok: true };
+      if (created.response.status !== 409) return failed(id, created.response.status, created.error, secrets);
+      // Someone created it since the read: update it instead.
+      const patched = await patch();
+      return patched.response.ok ? { id, ok: true } : failed(id, patched.response.status, patched.error, secrets);
+    }
     const first = await patch();
     if (first.response.ok) return { id, ok: true };
     if (first.response.status !== 404) return failed(id, first.response.status, first.error, secrets);
-    const created = await client.POST("/connections", { body: postBody });
+    const created = await post();
     if (created.response.ok) return { id, ok: true };
     if (created.response.status === 409) {
       const again = await patch();
@@ -54,14 +64,18 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
     return failed(id, created.response.status, created.error, secrets);
   }
 
-  async function upsertVariable({ key, value, description, secrets }: VariableWrite): Promise<ItemResult> {
+  async function upsertVariable({ key, value, description, secrets }: VariableWrite, exists: boolean | undefined): Promise<ItemResult> {
     const body = { key, value, ...(description === undefined ? {} : { description }) };
+    // POST /variables is itself an upsert in v1 (`Variable.set`): for a key the read did not
+    // see it is the one call needed, and no 409 can follow.
+    const post = async (): Promise<ItemResult> => {
+      const created = await client.POST("/variables", { body });
+      return created.response.ok ? { id: key, ok: true } : failed(key, created.response.status, created.error, secrets);
+    };
+    if (exists === false) return post();
     const patched = await client.PATCH("/variables/{variable_key}", { params: { path: { variable_key: key } }, body });
     if (patched.response.ok) return { id: key, ok: true };
-    if (patched.response.status !== 404) return failed(key, patched.response.status, patched.error, secrets);
-    // POST /variables is itself an upsert in v1 (`Variable.set`), so no 409 can follow.
-    const created = await client.POST("/variables", { body });
-    return created.response.ok ? { id: key, ok: true } : failed(key, created.response.status, created.error, secrets);
+    return patched.response.status === 404 ? post() : failed(key, patched.response.status, patched.error, secrets);
   }
 
   return {
@@ -89,9 +103,10 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
       }
       return data.value;
     },
-    async writeConnections(upserts, deletes) {
+    async writeConnections(upserts, deletes, known) {
       const results: ItemResult[] = [];
-      for (const write of upserts) results.push(await guarded(write.body.connection_id, () => upsertConnection(write)));
+      for (const write of upserts)
+        results.push(await guarded(write.body.connection_id, () => upsertConnection(write, known?.(write.body.connection_id))));
       for (const id of deletes) {
         results.push(
           await guarded(id, async () => {
@@ -102,9 +117,9 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
       }
       return results;
     },
-    async writeVariables(upserts, deletes) {
+    async writeVariables(upserts, deletes, known) {
       const results: ItemResult[] = [];
-      for (const write of upserts) results.push(await guarded(write.key, () => upsertVariable(write)));
+      for (const write of upserts) results.push(await guarded(write.key, () => upsertVariable(write, known?.(write.key))));
       for (const key of deletes) {
         results.push(
           await guarded(key, async () => {

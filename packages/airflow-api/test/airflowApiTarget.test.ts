@@ -124,7 +124,8 @@ for (const apiVersion of [1, 2] as const) {
       const waits: number[] = [];
       const target = makeTarget(emulator, auth, waits);
       await target.read();
-      const write = apiVersion === 1 ? "patch_connection" : "bulk_connections";
+      // A key the read did not see is created with POST first on v1.
+      const write = apiVersion === 1 ? "post_connection" : "bulk_connections";
       emulator.inject({ status: 429, retryAfterSeconds: 2, operationId: write });
       emulator.inject({ status: 503, times: 2, operationId: write });
       const outcome = await target.apply({
@@ -141,7 +142,8 @@ for (const apiVersion of [1, 2] as const) {
     it("reports a 4xx at once with the server's message and without the secret it echoed", async () => {
       const target = makeTarget(emulator, auth);
       await target.read();
-      const write = apiVersion === 1 ? "patch_connection" : "bulk_connections";
+      // A key the read did not see is created with POST first on v1.
+      const write = apiVersion === 1 ? "post_connection" : "bulk_connections";
       emulator.inject({
         status: 400,
         operationId: write,
