@@ -1,0 +1,349 @@
+import {
+  AfsyncError,
+  type AirflowKey,
+  type AirflowValue,
+  type ApplyItemResult,
+  type ApplyOutcome,
+  type ApplyRequest,
+  type DeploymentTarget,
+  type KeyString,
+  keyString,
+  type Logger,
+  RemoteCallError,
+  type StateRecord,
+  silentLogger,
+  type TargetEntry,
+  type TargetSnapshot,
+} from "@afsync/core";
+import { changedRecords, decodeManifest, encodeManifest, mergeManifest, sameRecord } from "./AstroManifest.ts";
+import { astroCallError, astroNetworkError, createEnvironmentObjectClient, type EnvironmentObjectClient } from "./astroClient.ts";
+import {
+  createBody,
+  type EnvironmentObject,
+  type EnvironmentScope,
+  type LinkSettings,
+  objectTypeOf,
+  updateBody,
+} from "./environmentObjectBodies.ts";
+import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
+import type { FetchLike, RetryOptions } from "./retryingFetch.ts";
+import { secretFragments } from "./secretFragments.ts";
+
+export const DEFAULT_ENVIRONMENT_MANIFEST_KEY = "AFSYNC_ENVIRONMENT_MANIFEST";
+const PAGE = 1000;
+
+export interface AstroEnvironmentTargetOptions {
+  readonly organizationId: string;
+  /** Where the objects live: a Workspace (then linked to Deployments) or a single Deployment. */
+  readonly scope: EnvironmentScope;
+  readonly links?: Partial<LinkSettings>;
+  /** Astro API base; the real one is `https://api.astronomer.io/v1`. */
+  readonly apiUrl: string;
+  readonly token: string;
+  /** Key of the unlinked ENVIRONMENT_VARIABLE object that holds afsync's manifest. */
+  readonly manifestKey?: string;
+  readonly maxWriteAttempts?: number;
+  readonly retry?: RetryOptions;
+  readonly fetch?: FetchLike;
+  readonly logger?: Logger;
+  readonly locks?: KeyedMutex;
+}
+
+type ObjectIndex = Map<string, EnvironmentObject>;
+
+/**
+ * Astro Environment Manager objects (CONNECTION and AIRFLOW_VARIABLE) as the
+ * `environment-manager` precedence layer. The API has no get-by-key and no upsert, so each write
+ * lists the scope first and then creates or updates by id; updates always re-send `links`,
+ * `excludeLinks` and `autoLinkDeployments`, which the API would otherwise clear.
+ *
+ * The API writes one object per call, so there is no atomic apply: the manifest (an unlinked
+ * ENVIRONMENT_VARIABLE object no Deployment receives) is written last and records only what
+ * landed. Secret values are masked on read, so drift is judged by afsync's keyed hashes.
+ */
+export class AstroEnvironmentTarget implements DeploymentTarget {
+  readonly type = "astro-environment";
+  readonly layer = "environment-manager" as const;
+  readonly capabilities = { readsValues: false, atomicApply: false, holdsState: true, maxBatch: 1 } as const;
+  readonly describe: string;
+  readonly #o: AstroEnvironmentTargetOptions;
+  readonly #client: EnvironmentObjectClient;
+  readonly #links: LinkSettings;
+  readonly #manifestKey: string;
+  readonly #logger: Logger;
+  readonly #locks: KeyedMutex;
+  #base: StateRecord[] | null | undefined;
+
+  constructor(options: AstroEnvironmentTargetOptions) {
+    this.#o = options;
+    this.#client = createEnvironmentObjectClient(options);
+    this.#links = { linkDeployments: options.links?.linkDeployments ?? [], autoLink: options.links?.autoLink ?? false };
+    if (options.scope.scope === "DEPLOYMENT" && (this.#links.autoLink || this.#links.linkDeployments.length > 0)) {
+      throw new AfsyncError("INVALID_CONFIG", "links and auto-linking apply only to Workspace-scoped environment objects");
+    }
+    this.#manifestKey = options.manifestKey ?? DEFAULT_ENVIRONMENT_MANIFEST_KEY;
+    this.#logger = options.logger ?? silentLogger;
+    this.#locks = options.locks ?? astroWriteLocks;
+    const where = `${options.scope.scope === "WORKSPACE" ? "Workspace" : "Deployment"} ${options.scope.scopeEntityId}`;
+    this.describe = `Astro Environment Manager, ${where} (organization ${options.organizationId}) at ${hostOf(options.apiUrl)}`;
+  }
+
+  async read(): Promise<TargetSnapshot> {
+    const objects = await this.#list();
+    const entries = new Map<KeyString, TargetEntry>();
+    for (const o of objects) {
+      if (o.objectType === "CONNECTION")
+        entries.set(keyString({ kind: "connection", id: o.objectKey }), { key: { kind: "connection", id: o.objectKey } });
+      if (o.objectType === "AIRFLOW_VARIABLE") {
+        const key: AirflowKey = { kind: "variable", id: o.objectKey };
+        const visible = o.airflowVariable !== undefined && !o.airflowVariable.isSecret ? o.airflowVariable.value : undefined;
+        entries.set(keyString(key), visible === undefined ? { key } : { key, value: { kind: "variable", value: visible } });
+      }
+    }
+    const manifest = this.#manifestIn(objects);
+    this.#base = manifest;
+    return { entries, manifest };
+  }
+
+  apply(request: ApplyRequest): Promise<ApplyOutcome> {
+    const lockKey = `${this.#o.apiUrl}|${this.#o.organizationId}|${this.#o.scope.scope}:${this.#o.scope.scopeEntityId}`;
+    return this.#locks.run(lockKey, () => this.#applyLocked(request));
+  }
+
+  async #applyLocked(request: ApplyRequest): Promise<ApplyOutcome> {
+    let calls = 0;
+    const counted = <T>(p: Promise<T>) => {
+      calls += 1;
+      return p;
+    };
+    const objects = request.upserts.length + request.deletes.length > 0 ? await this.#list(undefined, () => (calls += 1)) : [];
+    const index: ObjectIndex = new Map(objects.map((o) => [`${o.objectType}:${o.objectKey}`, o]));
+    const results: ApplyItemResult[] = [];
+    for (const { key, value } of request.upserts) {
+      results.push(await this.#item(key, () => this.#upsert(key, value, index, counted)));
+    }
+    for (const key of request.deletes) {
+      results.push(await this.#item(key, () => this.#delete(key, index, counted)));
+    }
+    calls += await this.#writeManifest(request.manifest, results);
+    return { results, calls };
+  }
+
+  async #item(key: AirflowKey, run: () => Promise<void>): Promise<ApplyItemResult> {
+    try {
+      await run();
+      return { key: keyString(key), ok: true };
+    } catch (e) {
+      const message = e instanceof AfsyncError ? e.message : "unexpected error";
+      this.#logger.log("warn", "astro-environment: write failed", { key: keyString(key), error: message });
+      return { key: keyString(key), ok: false, error: message };
+    }
+  }
+
+  async #upsert(key: AirflowKey, value: AirflowValue, index: ObjectIndex, counted: <T>(p: Promise<T>) => Promise<T>): Promise<void> {
+    const type = objectTypeOf(value);
+    const sent = secretFragments(value);
+    const existing = index.get(`${type}:${key.id}`);
+    if (existing !== undefined) {
+      const updated = await counted(this.#updateObject(existing, value, sent));
+      if (updated !== "gone") return;
+    }
+    const created = await counted(this.#createObject(key, value, sent));
+    if (created !== "exists") return;
+    // Created by someone else since the list: find it and update it instead.
+    const [found] = await this.#list({ objectKey: key.id, objectType: type });
+    if (found === undefined) throw new RemoteCallError(`CreateEnvironmentObject ${key.id} answered 409 but no such object is listed`);
+    await counted(this.#updateObject(found, value, sent));
+  }
+
+  async #delete(key: AirflowKey, index: ObjectIndex, counted: <T>(p: Promise<T>) => Promise<T>): Promise<void> {
+    const existing = index.get(`${key.kind === "connection" ? "CONNECTION" : "AIRFLOW_VARIABLE"}:${key.id}`);
+    if (existing !== undefined) await counted(this.#deleteObject(existing));
+  }
+
+  /**
+   * Writes the manifest after the values, recording only what landed: a failed item keeps the
+   * record the engine planned against. Read back and merged again if another process wrote it
+   * in between.
+   */
+  async #writeManifest(planned: readonly StateRecord[], results: readonly ApplyItemResult[]): Promise<number> {
+    const failed = new Set(results.filter((r) => !r.ok).map((r) => r.key));
+    const baseBy = new Map((this.#base ?? []).map((r) => [r.key, r]));
+    const ours = [...planned.filter((r) => !failed.has(r.key)), ...[...failed].flatMap((k) => baseBy.get(k) ?? [])];
+    const mustHold = changedRecords(this.#base, ours);
+    let calls = 0;
+    const attempts = this.#o.maxWriteAttempts ?? 3;
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      const [current] = await this.#list({ objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" });
+      calls += 1;
+      const merged = mergeManifest(this.#base, ours, current === undefined ? null : this.#decode(current));
+      const text = merged.length === 0 ? null : encodeManifest(merged);
+      const currentText = current?.environmentVariable?.value;
+      if (text === (current === undefined ? null : currentText)) {
+        this.#base = merged;
+        return calls;
+      }
+      if ((await this.#putManifest(current, text)) === "conflict") {
+        // Another process created the manifest first: merge into theirs on the next pass.
+        calls += 1;
+        continue;
+      }
+      const [check] = await this.#list({ objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" });
+      calls += 2;
+      const remote = new Map((check === undefined ? [] : this.#decode(check)).map((r) => [r.key, r]));
+      if ([...mustHold].every(([key, record]) => sameRecord(remote.get(key), record))) {
+        this.#base = merged;
+        return calls;
+      }
+      this.#logger.log("warn", "astro-environment: another writer replaced the manifest; merging again", { attempt });
+    }
+    throw new RemoteCallError(
+      `the afsync manifest ${this.#manifestKey} kept being replaced by another writer; values were written but ownership was not recorded`,
+      {
+        errorClass: "transient",
+      },
+    );
+  }
+
+  async #putManifest(current: EnvironmentObject | undefined, text: string | null): Promise<"written" | "conflict"> {
+    const what = `writing manifest ${this.#manifestKey}`;
+    const unlinked = this.#o.scope.scope === "WORKSPACE" ? { autoLinkDeployments: false, links: [], excludeLinks: [] } : {};
+    const call = async () => {
+      if (text === null) {
+        if (current === undefined) return { ok: true as const };
+        const { error, response } = await this.#client.DELETE("/organizations/{organizationId}/environment-objects/{environmentObjectId}", {
+          params: { path: { organizationId: this.#o.organizationId, environmentObjectId: current.id } },
+        });
+        return response.ok || response.status === 404 ? { ok: true as const } : { ok: false as const, error, response };
+      }
+      const result =
+        current === undefined
+          ? await this.#client.POST("/organizations/{organizationId}/environment-objects", {
+              params: { path: { organizationId: this.#o.organizationId } },
+              body: {
+                objectKey: this.#manifestKey,
+                objectType: "ENVIRONMENT_VARIABLE",
+                ...this.#o.scope,
+                description: "afsync ownership manifest: which keys afsync manages here. Do not edit or link.",
+                environmentVariable: { value: text, isSecret: false },
+                ...unlinked,
+              },
+            })
+          : await this.#client.POST("/organizations/{organizationId}/environment-objects/{environmentObjectId}", {
+              params: { path: { organizationId: this.#o.organizationId, environmentObjectId: current.id } },
+              body: { environmentVariable: { value: text }, ...unlinked },
+            });
+      return result.data === undefined ? { ok: false as const, error: result.error, response: result.response } : { ok: true as const };
+    };
+    try {
+      const outcome = await call();
+      if (outcome.ok) return "written";
+      if (current === undefined && outcome.response.status === 409) return "conflict";
+      throw astroCallError(what, outcome.response, outcome.error);
+    } catch (e) {
+      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
+    }
+  }
+
+  /** Every object of the scope (paged), or those with one key and type. `onCall` counts pages. */
+  async #list(
+    filter?: { objectKey: string; objectType: EnvironmentObject["objectType"] },
+    onCall?: () => void,
+  ): Promise<EnvironmentObject[]> {
+    const out: EnvironmentObject[] = [];
+    const scopeFilter =
+      this.#o.scope.scope === "WORKSPACE" ? { workspaceId: this.#o.scope.scopeEntityId } : { deploymentId: this.#o.scope.scopeEntityId };
+    const what = `ListEnvironmentObjects in ${this.#o.scope.scopeEntityId}`;
+    for (let offset = 0; ; ) {
+      onCall?.();
+      let page: { environmentObjects: EnvironmentObject[]; totalCount: number };
+      try {
+        const { data, error, response } = await this.#client.GET("/organizations/{organizationId}/environment-objects", {
+          params: {
+            path: { organizationId: this.#o.organizationId },
+            // resolveLinked=false: only objects that live in this scope, with ids we can address.
+            query: { ...scopeFilter, ...(filter ?? {}), resolveLinked: false, limit: PAGE, offset },
+          },
+        });
+        if (data === undefined) throw astroCallError(what, response, error);
+        page = data;
+      } catch (e) {
+        throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
+      }
+      out.push(...page.environmentObjects);
+      offset += page.environmentObjects.length;
+      if (page.environmentObjects.length === 0 || offset >= page.totalCount) break;
+    }
+    return out.filter((o) => o.scope === this.#o.scope.scope && o.scopeEntityId === this.#o.scope.scopeEntityId);
+  }
+
+  async #createObject(key: AirflowKey, value: AirflowValue, sent: readonly string[]): Promise<"created" | "exists"> {
+    const what = `CreateEnvironmentObject ${key.id}`;
+    try {
+      const { data, error, response } = await this.#client.POST("/organizations/{organizationId}/environment-objects", {
+        params: { path: { organizationId: this.#o.organizationId } },
+        body: createBody(key.id, value, this.#o.scope, this.#links),
+      });
+      if (data !== undefined) return "created";
+      // A 409 also follows a create whose first attempt landed before a retried 5xx.
+      if (response.status === 409) return "exists";
+      throw astroCallError(what, response, error, sent);
+    } catch (e) {
+      throw e instanceof AfsyncError ? e : astroNetworkError(what, e);
+    }
+  }
+
+  async #updateObject(existing: EnvironmentObject, value: AirflowValue, sent: readonly string[]): Promise<"updated" | "gone"> {
+    const what = `UpdateEnvironmentObject ${existing.objectKey}`;
+    try {
+      const { data, error, response } = await this.#client.POST(
+        "/organizations/{organizationId}/environment-objects/{environmentObjectId}",
+        {
+          params: { path: { organizationId: this.#o.organizationId, environmentObjectId: existing.id } },
+          body: updateBody(existing, value, this.#links),
+        },
+      );
+      if (data !== undefined) return "updated";
+      if (response.status === 404) return "gone";
+      throw astroCallError(what, response, error, sent);
+    } catch (e) {
+      throw e instanceof AfsyncError ? e : astroNetworkError(what, e);
+    }
+  }
+
+  async #deleteObject(existing: EnvironmentObject): Promise<void> {
+    const what = `DeleteEnvironmentObject ${existing.objectKey}`;
+    try {
+      const { error, response } = await this.#client.DELETE("/organizations/{organizationId}/environment-objects/{environmentObjectId}", {
+        params: { path: { organizationId: this.#o.organizationId, environmentObjectId: existing.id } },
+      });
+      // 404: already gone (or a retried delete whose first attempt landed).
+      if (!response.ok && response.status !== 404) throw astroCallError(what, response, error);
+    } catch (e) {
+      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
+    }
+  }
+
+  #manifestIn(objects: readonly EnvironmentObject[]): StateRecord[] | null {
+    const found = objects.find((o) => o.objectType === "ENVIRONMENT_VARIABLE" && o.objectKey === this.#manifestKey);
+    return found === undefined ? null : this.#decode(found);
+  }
+
+  #decode(object: EnvironmentObject): StateRecord[] {
+    const value = object.environmentVariable;
+    if (value === undefined || value.isSecret || value.value === undefined) {
+      throw new RemoteCallError(`${this.#manifestKey} in ${this.describe} was made secret, so afsync cannot read what it owns`, {
+        errorClass: "user",
+      });
+    }
+    return decodeManifest(value.value, `${this.#manifestKey} (${this.describe})`);
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return "an invalid URL";
+  }
+}
