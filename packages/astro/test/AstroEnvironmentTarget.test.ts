@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { type AirflowValue, connectionKey, RemoteCallError, type StateRecord, variableKey } from "@afsync/core";
+import { type AirflowValue, connectionKey, type StateRecord, variableKey } from "@afsync/core";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import { assertNoSecretLeak, runDeploymentTargetContract } from "@afsync/testing";
 import { AstroEnvironmentTarget, type AstroEnvironmentTargetOptions } from "../src/AstroEnvironmentTarget.ts";
