@@ -1,4 +1,6 @@
 import { airflowApiTargetFactory } from "@afsync/airflow-api/airflowApiTargetFactory";
+import { astroEnvironmentTargetFactory } from "@afsync/astro/astroEnvironmentTargetFactory";
+import { astroEnvVarsTargetFactory } from "@afsync/astro/astroEnvVarsTargetFactory";
 import { airflowSettingsTargetFactory } from "@afsync/local/targets/airflowSettingsTargetFactory";
 import { envFileTargetFactory } from "@afsync/local/targets/envFileTargetFactory";
 import { localFilesystemTargetFactory } from "@afsync/local/targets/localFilesystemTargetFactory";
@@ -15,6 +17,8 @@ export type { FactoryContext, TargetFactory } from "./AdapterFactory.ts";
 export const targetFactories: Record<string, TargetFactory> = {
   "airflow-api": airflowApiTargetFactory,
   "airflow-settings": airflowSettingsTargetFactory,
+  "astro-env-vars": astroEnvVarsTargetFactory,
+  "astro-environment": astroEnvironmentTargetFactory,
   "env-file": envFileTargetFactory,
   "local-filesystem": localFilesystemTargetFactory,
 };
