@@ -301,9 +301,9 @@ function candidatesFor(backend: BackendName, rest: string, kwargs: Kwargs): stri
 /**
  * The reverse: which kind and key(s) a backend's secret id names (what event handling needs).
  * Lossy backends return every candidate: Key Vault turns `_` into `-` (so `a-b` may be `a_b` or
- * `a-b`), env var names ignore case. The engine disambiguates by checking the keys it already
- * knows (its state and the Deployment's include patterns) with `keyMatchesSecretId`; a candidate
- * it has never seen is only created in its first (underscore, lower-case) form.
+ * `a-b`), env var names ignore case. Callers disambiguate by checking the keys they already know
+ * (state, the Deployment's include patterns) with `keyMatchesSecretId`; for a key not known yet
+ * the first candidate (underscore, lower-case form) is the one to use.
  */
 export function keysForSecretId(backend: BackendName, secretId: string, backendKwargs: Kwargs = {}): KeysResult {
   const id = normalizeVaultId(backend, secretId, backendKwargs);
@@ -352,7 +352,7 @@ export function keysForSecretId(backend: BackendName, secretId: string, backendK
   }
   let note: string | undefined;
   if (backend === "azure-key-vault" && best.keys.length > 1) {
-    note = `Key Vault turns '_' into '-', so ${best.keys.length} keys name this secret; the engine keeps the one it already manages or that an include pattern names, else the first`;
+    note = `Key Vault turns '_' into '-', so ${best.keys.length} keys name this secret: resolve it against the keys already known (keyMatchesSecretId); a key not known yet is taken in the first, underscore form`;
   } else if (backend === "env") {
     note = "env var names ignore case: any casing of this key reads the variable; the key is shown lower-cased";
   }

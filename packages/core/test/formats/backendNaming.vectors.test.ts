@@ -86,7 +86,7 @@ describe("keysForSecretId", () => {
     assert.ok(r.ok);
     assert.equal(r.kind, "connection");
     assert.deepEqual(r.keys, ["my_db", "my-db"]);
-    assert.match(r.note ?? "", /already manages/);
+    assert.match(r.note ?? "", /keyMatchesSecretId/);
   });
 
   it("reads a Vault KV v2 API path", () => {
