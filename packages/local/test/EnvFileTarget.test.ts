@@ -83,6 +83,30 @@ describe("EnvFileTarget", () => {
     }
   });
 
+  it("reads a mixed-case key back as the key it wrote (marker comment), and removes the marker with it", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, ".env");
+      const target = new EnvFileTarget(path);
+      await target.apply({
+        upserts: [
+          { key: variableKey("MY_Var"), value: { kind: "variable", value: "1" } },
+          { key: variableKey("lower"), value: { kind: "variable", value: "2" } },
+        ],
+        deletes: [],
+        manifest: [],
+      });
+      assert.equal(await readFile(path, "utf8"), "# afsync-key: var:MY_Var\nAIRFLOW_VAR_MY_VAR='1'\nAIRFLOW_VAR_LOWER='2'\n");
+      assert.deepEqual([...(await target.read()).entries.keys()].sort(), ["var:MY_Var", "var:lower"]);
+      await target.apply({ upserts: [{ key: variableKey("MY_Var"), value: { kind: "variable", value: "3" } }], deletes: [], manifest: [] });
+      assert.equal(await readFile(path, "utf8"), "# afsync-key: var:MY_Var\nAIRFLOW_VAR_MY_VAR='3'\nAIRFLOW_VAR_LOWER='2'\n");
+      await target.apply({ upserts: [], deletes: [variableKey("MY_Var")], manifest: [] });
+      assert.equal(await readFile(path, "utf8"), "AIRFLOW_VAR_LOWER='2'\n");
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("refuses to rewrite a file with an unterminated quote, naming the line", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {

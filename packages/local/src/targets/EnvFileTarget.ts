@@ -1,10 +1,12 @@
 import {
   AfsyncError,
+  type AirflowKey,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
   type KeyString,
   keyString,
+  parseKeyString,
   type TargetCapabilities,
   type TargetEntry,
   type TargetSnapshot,
@@ -42,9 +44,9 @@ export class EnvFileTarget implements DeploymentTarget {
     const entries = new Map<KeyString, TargetEntry>();
     const text = await readFileIfExists(this.path);
     if (text === null) return { entries };
-    for (const statement of parseDotenvDocument(text)) {
+    for (const statement of foldKeyMarkers(parseDotenvDocument(text))) {
       if (statement.name === undefined) continue;
-      const key = keyFromEnvVarName(statement.name);
+      const key = statement.markedKey ?? keyFromEnvVarName(statement.name);
       if (key === null) continue;
       // compose-go lets a later assignment win, so the last one is what Airflow sees.
       entries.set(keyString(key), entryFor(key, statement));
@@ -54,17 +56,18 @@ export class EnvFileTarget implements DeploymentTarget {
 
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const text = (await readFileIfExists(this.path)) ?? "";
-    const statements: { raw: string; name?: string }[] = parseDotenvDocument(text);
-    const problem = statements.find((s): s is DotenvStatement => "problem" in s && s.problem !== undefined);
+    const parsed = parseDotenvDocument(text);
+    const problem = parsed.find((s) => s.problem !== undefined);
     if (problem !== undefined) {
       // Rewriting around an unterminated quote could swallow the lines after it.
       throw new AfsyncError("INVALID_TARGET_FILE", `${this.path}: line ${problem.line}: ${problem.problem}; fix the file first`);
     }
+    const statements: { raw: string; name?: string }[] = foldKeyMarkers(parsed);
     for (const { key, value } of request.upserts) {
       if (key.kind !== value.kind)
         throw new AfsyncError("INVALID_APPLY", `${keyString(key)}: value kind ${value.kind} does not match the key`);
       const name = envVarNameFor(key);
-      const raw = formatDotenvAssignment(name, envVarValueFor(value));
+      const raw = `${needsKeyMarker(key) ? `${KEY_MARKER_PREFIX}${keyString(key)}\n` : ""}${formatDotenvAssignment(name, envVarValueFor(value))}`;
       const at = statements.findIndex((s) => s.name === name);
       if (at < 0) statements.push({ raw, name });
       else {
@@ -81,6 +84,42 @@ export class EnvFileTarget implements DeploymentTarget {
     const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((key) => ({ key: keyString(key), ok: true }));
     return { results, calls: results.length > 0 ? 1 : 0 };
   }
+}
+
+/**
+ * Airflow upper-cases ids into variable names, so `var:MY_VAR` and `var:my_var` both become
+ * `AIRFLOW_VAR_MY_VAR` and the name alone reads back as `var:my_var`. For a key whose id is not
+ * what the name reads back as, afsync writes this comment right above the assignment, so the
+ * key it wrote reads back unchanged (and a second sync writes nothing). Compose ignores comments.
+ */
+const KEY_MARKER_PREFIX = "# afsync-key: ";
+
+function needsKeyMarker(key: AirflowKey): boolean {
+  return keyFromEnvVarName(envVarNameFor(key))?.id !== key.id;
+}
+
+type FoldedStatement = DotenvStatement & { readonly markedKey?: AirflowKey };
+
+/** Joins each key-marker comment to the assignment it names, so both move and go together. */
+function foldKeyMarkers(statements: readonly DotenvStatement[]): FoldedStatement[] {
+  const out: FoldedStatement[] = [];
+  for (const statement of statements) {
+    const previous = out.at(-1);
+    if (
+      statement.name !== undefined &&
+      previous !== undefined &&
+      previous.name === undefined &&
+      previous.raw.startsWith(KEY_MARKER_PREFIX)
+    ) {
+      const key = parseKeyString(previous.raw.slice(KEY_MARKER_PREFIX.length).trim());
+      if (key !== null && envVarNameFor(key) === statement.name) {
+        out[out.length - 1] = { ...statement, raw: previous.raw + statement.raw, line: previous.line, markedKey: key };
+        continue;
+      }
+    }
+    out.push(statement);
+  }
+  return out;
 }
 
 function entryFor(key: TargetEntry["key"], statement: DotenvStatement): TargetEntry {
