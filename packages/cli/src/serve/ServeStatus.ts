@@ -111,7 +111,7 @@ export class ServeStatus {
     for (const change of report.changes) keys.set(change.key, change);
     this.deployments.set(report.id, {
       id: report.id,
-      target: report.target,
+      target: previous?.target ?? report.target, // serve's shorter, cwd-relative form
       status: report.status,
       ...(report.error !== undefined && { error: report.error }),
       lastRunAt: at,

@@ -66,7 +66,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
 
   const status = new ServeStatus(
     new Date(),
-    runtime.bindings.map((b) => ({ id: b.id, target: `${b.target.type} ${b.target.describe}` })),
+    runtime.bindings.map((b) => ({ id: b.id, target: `${b.target.type} ${show(b.target.describe)}` })),
     {
       configPath: show(configPath),
       webhook: verifier !== null,
