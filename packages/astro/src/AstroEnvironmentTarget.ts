@@ -64,7 +64,9 @@ type ObjectIndex = Map<string, EnvironmentObject>;
 export class AstroEnvironmentTarget implements DeploymentTarget {
   readonly type = "astro-environment";
   readonly layer = "environment-manager" as const;
-  readonly capabilities = { readsValues: false, atomicApply: false, holdsState: true, maxBatch: 1 } as const;
+  // The API writes one object per call, but `apply` takes any number and reports per item, so
+  // the engine hands over the whole plan and the manifest is written once per sync, not per key.
+  readonly capabilities = { readsValues: false, atomicApply: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
   readonly #o: AstroEnvironmentTargetOptions;
   readonly #client: EnvironmentObjectClient;

@@ -1,6 +1,7 @@
 import { ConfigError, type DeploymentTarget, type Logger } from "@afsync/core";
 import { z } from "zod";
 import { AstroEnvVarsTarget } from "./AstroEnvVarsTarget.ts";
+import type { RetryOptions } from "./retryingFetch.ts";
 
 /** What every Astro target factory gets from the composition root (a subset of the CLI's FactoryContext). */
 export interface AstroFactoryContext {
@@ -12,6 +13,24 @@ export interface AstroFactoryContext {
 
 export const ENV_VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** Backoff tuning for 429/5xx (defaults suit the real API; tests shorten the waits). */
+export const retryOptionsSchema = z
+  .object({
+    max_attempts: z.number().int().min(1).max(20).optional(),
+    base_delay_ms: z.number().int().min(0).optional(),
+    max_delay_ms: z.number().int().min(0).optional(),
+  })
+  .strict()
+  .optional();
+
+export function retryFrom(o: z.infer<typeof retryOptionsSchema>): RetryOptions {
+  return {
+    ...(o?.max_attempts === undefined ? {} : { maxAttempts: o.max_attempts }),
+    ...(o?.base_delay_ms === undefined ? {} : { baseDelayMs: o.base_delay_ms }),
+    ...(o?.max_delay_ms === undefined ? {} : { maxDelayMs: o.max_delay_ms }),
+  };
+}
+
 export const astroEnvVarsOptionsSchema = z
   .object({
     organization_id: z.string().min(1),
@@ -22,6 +41,7 @@ export const astroEnvVarsOptionsSchema = z
     api_url: z.url({ protocol: /^https?$/ }).default("https://api.astronomer.io/platform/v1beta1"),
     /** Visible variable holding afsync's ownership manifest. */
     manifest_variable: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default("AFSYNC_MANIFEST"),
+    retry: retryOptionsSchema,
   })
   .strict();
 
@@ -50,6 +70,7 @@ export const astroEnvVarsTargetFactory = {
       apiUrl: o.api_url,
       token: tokenFrom(ctx.env, o.token_env, ctx.id),
       manifestVariable: o.manifest_variable,
+      retry: retryFrom(o.retry),
       logger: ctx.logger,
     });
   },

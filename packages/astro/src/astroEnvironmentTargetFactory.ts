@@ -1,7 +1,7 @@
 import type { DeploymentTarget } from "@afsync/core";
 import { z } from "zod";
 import { AstroEnvironmentTarget, DEFAULT_ENVIRONMENT_MANIFEST_KEY } from "./AstroEnvironmentTarget.ts";
-import { type AstroFactoryContext, ENV_VAR_NAME, tokenFrom } from "./astroEnvVarsTargetFactory.ts";
+import { type AstroFactoryContext, ENV_VAR_NAME, retryFrom, retryOptionsSchema, tokenFrom } from "./astroEnvVarsTargetFactory.ts";
 
 export const astroEnvironmentOptionsSchema = z
   .object({
@@ -20,6 +20,7 @@ export const astroEnvironmentOptionsSchema = z
     api_url: z.url({ protocol: /^https?$/ }).default("https://api.astronomer.io/v1"),
     /** Key of the unlinked object holding afsync's manifest; distinct per target sharing a Workspace. */
     manifest_key: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default(DEFAULT_ENVIRONMENT_MANIFEST_KEY),
+    retry: retryOptionsSchema,
   })
   .strict()
   .superRefine((o, ctx) => {
@@ -53,6 +54,7 @@ export const astroEnvironmentTargetFactory = {
       apiUrl: o.api_url,
       token: tokenFrom(ctx.env, o.token_env, ctx.id),
       manifestKey: o.manifest_key,
+      retry: retryFrom(o.retry),
       logger: ctx.logger,
     });
   },
