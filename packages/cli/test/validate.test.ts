@@ -73,6 +73,13 @@ describe("afsync validate (real binary)", () => {
     assert.equal((await runAfsync(["validate", join(dir, "missing.json")])).code, 1);
   });
 
+  it("masks the password of a .env line that lost its KEY= (the split key holds the URI)", async () => {
+    const r = await runAfsync(["validate", file("lost.env", `mysql://u:${SECRET}@h/?a=b\n`)]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /mysql:\/\/u:\*\*\*@h/);
+    assert.ok(!r.stdout.includes(SECRET));
+  });
+
   it("exits 2 on usage errors", async () => {
     assert.equal((await runAfsync(["validate", "--kind", "secret", "x.json"])).code, 2);
     assert.equal((await runAfsync(["validate", "a", "b"])).code, 2);

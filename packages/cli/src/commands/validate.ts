@@ -73,6 +73,14 @@ function checkValue(text: string, kind: "connection" | "variable", io: CliIO): n
   }
 }
 
+/**
+ * A key as printed. A .env line that lost its `KEY=` (`mysql://u:pw@h/?a=b`) splits at the
+ * query's `=`, and its "key" then holds the password: mask userinfo that looks like one.
+ */
+function displayKey(key: string): string {
+  return key.replace(/(:\/\/[^/?#@:]*:)[^@/?#]*@/g, "$1***@");
+}
+
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, OPTIONS);
   const [arg, ...rest] = positionals;
@@ -102,7 +110,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const lines: { line: number; text: string }[] = [];
   const add = (line: number | undefined, text: string) => lines.push({ line: line ?? Number.MAX_SAFE_INTEGER, text });
   const where = (line: number | undefined, key: string | undefined) =>
-    `${label}${line === undefined ? "" : `:${line}`}${key === undefined ? "" : `: ${key}`}`;
+    `${label}${line === undefined ? "" : `:${line}`}${key === undefined ? "" : `: ${displayKey(key)}`}`;
   let errorCount = problems.length;
   for (const p of problems) add(p.line, `${where(p.line, p.key)}: ${p.message}`);
   let warningCount = 0;

@@ -88,16 +88,27 @@ class Scanner {
   i = 0;
   constructor(readonly text: string) {}
 
+  // Positions are asked for in increasing order, so counting resumes where it stopped: linear
+  // in the file, even with one lookup per key of a large export.
+  private countedTo = 0;
+  private line = 1;
+  private lineStart = 0;
+
   position(at = this.i): JsonPosition {
-    let line = 1;
-    let lineStart = 0;
-    for (let k = 0; k < at && k < this.text.length; k++) {
+    if (at < this.countedTo) {
+      this.countedTo = 0;
+      this.line = 1;
+      this.lineStart = 0;
+    }
+    const end = Math.min(at, this.text.length);
+    for (let k = this.countedTo; k < end; k++) {
       if (this.text.charCodeAt(k) === 10) {
-        line++;
-        lineStart = k + 1;
+        this.line++;
+        this.lineStart = k + 1;
       }
     }
-    return { line, column: at - lineStart + 1 };
+    this.countedTo = Math.max(this.countedTo, end);
+    return { line: this.line, column: at - this.lineStart + 1 };
   }
 
   fail(message: string): never {
