@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import type { StateRecord } from "@afsync/core";
+import { runStateStoreContract } from "@afsync/testing";
+import { MemoryStateStore } from "../src/state/MemoryStateStore.ts";
 import { SqliteStateStore } from "../src/state/SqliteStateStore.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "afsync-state-"));
@@ -94,3 +96,9 @@ describe("SqliteStateStore", () => {
     );
   });
 });
+
+runStateStoreContract("SqliteStateStore", async () => {
+  const path = join(dir, "contract", "state.db");
+  return { store: SqliteStateStore.open(path), reopen: async () => SqliteStateStore.open(path) };
+});
+runStateStoreContract("MemoryStateStore", async () => ({ store: new MemoryStateStore() }));

@@ -8,3 +8,4 @@ export * from "./InMemorySecretSource.ts";
 export * from "./InMemoryStateStore.ts";
 export * from "./runDeploymentTargetContract.ts";
 export * from "./runSecretSourceContract.ts";
+export * from "./runStateStoreContract.ts";

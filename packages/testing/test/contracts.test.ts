@@ -1,8 +1,10 @@
 import { connectionKey } from "@afsync/core";
 import { InMemoryDeploymentTarget } from "../src/InMemoryDeploymentTarget.ts";
 import { InMemorySecretSource } from "../src/InMemorySecretSource.ts";
+import { InMemoryStateStore } from "../src/InMemoryStateStore.ts";
 import { runDeploymentTargetContract } from "../src/runDeploymentTargetContract.ts";
 import { runSecretSourceContract } from "../src/runSecretSourceContract.ts";
+import { runStateStoreContract } from "../src/runStateStoreContract.ts";
 
 // The fakes every engine test relies on must honour the same contracts as the real adapters.
 runSecretSourceContract("InMemorySecretSource", async (fixture) => {
@@ -18,3 +20,5 @@ runDeploymentTargetContract("InMemoryDeploymentTarget (reads values)", async () 
 runDeploymentTargetContract("InMemoryDeploymentTarget (presence only, holds state, batches of 2)", async () => ({
   target: new InMemoryDeploymentTarget({ readsValues: false, holdsState: true, maxBatch: 2 }),
 }));
+
+runStateStoreContract("InMemoryStateStore", async () => ({ store: new InMemoryStateStore() }));
