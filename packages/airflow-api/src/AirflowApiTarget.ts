@@ -27,6 +27,7 @@ import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFet
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
 import { createRetryingFetch, type FetchLike, type RetryOptions } from "./retryingFetch.ts";
+import { failManifest, settleManifest } from "./settleManifest.ts";
 import { decodeManifest, encodeManifest, MANIFEST_DESCRIPTION, sameManifest } from "./targetManifest.ts";
 
 export interface AirflowApiTargetConfig {
@@ -234,41 +235,6 @@ export class AirflowApiTarget implements DeploymentTarget {
         : new RemoteCallError(`cannot reach ${this.describe}: ${String(error)}`, { cause: error });
     });
     return this.#api;
-  }
-}
-
-/**
- * The manifest that matches what really happened: the engine's intended records, except that
- * a key whose write failed keeps the record it had before (or none), and a key whose delete
- * failed stays owned.
- */
-export function settleManifest(
-  request: ApplyRequest,
-  previous: readonly StateRecord[] | null,
-  results: ReadonlyMap<KeyString, ApplyItemResult>,
-): StateRecord[] {
-  const before = new Map((previous ?? []).map((r) => [r.key, r]));
-  const failed = (key: KeyString) => results.get(key)?.ok === false;
-  const out = new Map<KeyString, StateRecord>();
-  for (const r of request.manifest) {
-    if (!failed(r.key)) out.set(r.key, r);
-    else {
-      const old = before.get(r.key);
-      if (old !== undefined) out.set(r.key, old);
-    }
-  }
-  for (const key of request.deletes.map(keyString)) {
-    const old = before.get(key);
-    if (failed(key) && old !== undefined) out.set(key, old);
-  }
-  return [...out.values()];
-}
-
-/** Values landed but ownership was not recorded: every changed key is reported, so the next run is not trusted blindly. */
-function failManifest(results: Map<KeyString, ApplyItemResult>, request: ApplyRequest, error: string): void {
-  for (const key of [...request.upserts.map((u) => keyString(u.key)), ...request.deletes.map(keyString)]) {
-    if (results.get(key)?.ok === true)
-      results.set(key, { key, ok: false, error: `written, but afsync's manifest could not be saved: ${error}` });
   }
 }
 

@@ -28,15 +28,15 @@
  *   `connexion` (400) for 3.0 specs and `fastapi` (422) for 3.1 specs.
  */
 import { readFileSync } from "node:fs";
-import type { ErrorObject, ValidateFunction } from "ajv";
+import type { ValidateFunction } from "ajv";
 import { Ajv } from "ajv";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import addFormatsModule from "ajv-formats";
 import { parse as parseYaml } from "yaml";
+import { check } from "./ajvViolations.ts";
 import { coerceParameter } from "./coerceParameter.ts";
+import { buildOperations, collectFormats, type JsonObject, resolveRef, serverBasePath } from "./specOperations.ts";
 import { type ErrorStyle, type SpecViolation, validationErrorBody } from "./validationErrorBody.ts";
-
-type JsonObject = Readonly<Record<string, unknown>>;
 
 export interface OpenApiRequest {
   readonly method: string;
@@ -87,30 +87,6 @@ export interface OpenApiValidatorOptions {
   readonly greedyPathParams?: readonly string[];
 }
 
-interface Parameter {
-  readonly name: string;
-  readonly in: string;
-  readonly required?: boolean;
-  readonly schema?: JsonObject;
-  readonly style?: string;
-  readonly explode?: boolean;
-  readonly pointer: string;
-}
-
-interface Operation {
-  readonly method: string;
-  readonly template: string;
-  readonly regex: RegExp;
-  readonly paramNames: readonly string[];
-  readonly literalWeight: number;
-  readonly operationId: string;
-  readonly parameters: readonly Parameter[];
-  readonly bodyRequired: boolean;
-  /** Content type → JSON pointer of its schema. */
-  readonly bodySchemas: ReadonlyMap<string, string>;
-}
-
-const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 const SPEC_ID = "openapi-spec";
 // ajv-formats ships CommonJS with `module.exports = exports.default`; take whichever is callable.
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
@@ -219,60 +195,6 @@ function ajvOptions() {
   return { strict: false, allErrors: true, validateSchema: false, logger: false } as const;
 }
 
-function check(fn: ValidateFunction, value: unknown, prefix: readonly (string | number)[]): SpecViolation[] {
-  if (fn(value)) return [];
-  return dedupe((fn.errors ?? []).filter((e) => !isAggregate(e)).map((e) => toViolation(e, value, prefix)));
-}
-
-/** `anyOf`/`oneOf` failures repeat what their branches already said. */
-function isAggregate(error: ErrorObject): boolean {
-  return error.keyword === "anyOf" || error.keyword === "oneOf" || error.keyword === "if";
-}
-
-function toViolation(error: ErrorObject, root: unknown, prefix: readonly (string | number)[]): SpecViolation {
-  const segments = error.instancePath
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-  const input = valueAt(root, segments);
-  const params = error.params as Record<string, unknown>;
-  if (error.keyword === "required") {
-    const name = String(params.missingProperty);
-    return { loc: [...prefix, ...segments, name], message: `'${name}' is a required property`, keyword: "required" };
-  }
-  if (error.keyword === "additionalProperties") {
-    const name = String(params.additionalProperty);
-    return {
-      loc: [...prefix, ...segments, name],
-      message: `Additional properties are not allowed ('${name}' was unexpected)`,
-      keyword: "additionalProperties",
-      input: valueAt(input, [name]),
-    };
-  }
-  const message = error.keyword === "type" ? `value is not of type '${String(params.type)}'` : `value ${error.message ?? "is invalid"}`;
-  return { loc: [...prefix, ...segments], message, keyword: error.keyword, input };
-}
-
-function dedupe(violations: SpecViolation[]): SpecViolation[] {
-  const seen = new Set<string>();
-  return violations.filter((v) => {
-    const id = `${JSON.stringify(v.loc)}|${v.keyword}|${v.message}`;
-    if (seen.has(id)) return false;
-    seen.add(id);
-    return true;
-  });
-}
-
-function valueAt(root: unknown, segments: readonly (string | number)[]): unknown {
-  let cur: unknown = root;
-  for (const s of segments) {
-    if (typeof cur !== "object" || cur === null) return undefined;
-    cur = (cur as Record<string | number, unknown>)[s];
-  }
-  return cur;
-}
-
 function routingError(style: ErrorStyle, status: 404 | 405): OpenApiValidation {
   const title = status === 404 ? "Not Found" : "Method Not Allowed";
   const body =
@@ -290,134 +212,11 @@ function routingError(style: ErrorStyle, status: 404 | 405): OpenApiValidation {
   return { ok: false, status, body, violations: [] };
 }
 
-function buildOperations(doc: JsonObject, basePath: string, greedy: ReadonlySet<string>): Operation[] {
-  const out: Operation[] = [];
-  const paths = asObject(doc.paths);
-  for (const [template, rawItem] of Object.entries(paths)) {
-    const item = asObject(rawItem);
-    const itemPointer = `/paths/${escapePointer(template)}`;
-    const shared = parametersOf(doc, item.parameters, `${itemPointer}/parameters`);
-    for (const method of METHODS) {
-      const rawOp = item[method];
-      if (rawOp === undefined) continue;
-      const op = asObject(rawOp);
-      const opPointer = `${itemPointer}/${method}`;
-      const own = parametersOf(doc, op.parameters, `${opPointer}/parameters`);
-      const parameters = [...shared.filter((p) => !own.some((o) => o.name === p.name && o.in === p.in)), ...own];
-      const full = `${basePath}${template}`;
-      const paramNames: string[] = [];
-      const regexSource = full
-        .split("/")
-        .map((segment) =>
-          segment.replace(/\{([^}]+)\}|([^{]+)/g, (_m, name: string | undefined, literal: string | undefined) => {
-            if (name === undefined) return escapeRegex(literal ?? "");
-            paramNames.push(name);
-            const isGreedy = greedy.has(name) || parameters.some((p) => p.name === name && p.in === "path" && p.schema?.format === "path");
-            return isGreedy ? "(.+)" : "([^/]+)";
-          }),
-        )
-        .join("/");
-      const requestBody = resolveRef(doc, asObject(op.requestBody));
-      const bodyPointer = isRef(op.requestBody) ? refPointer(op.requestBody) : `${opPointer}/requestBody`;
-      const bodySchemas = new Map<string, string>();
-      for (const [type, media] of Object.entries(asObject(requestBody.content))) {
-        if (asObject(media).schema !== undefined) bodySchemas.set(type, `${bodyPointer}/content/${escapePointer(type)}/schema`);
-      }
-      out.push({
-        method,
-        template: full,
-        regex: new RegExp(`^${regexSource}/?$`),
-        paramNames,
-        literalWeight: full.split("/").filter((s) => s !== "" && !s.includes("{")).length * 100 - paramNames.length,
-        operationId: typeof op.operationId === "string" ? op.operationId : `${method} ${full}`,
-        parameters,
-        bodyRequired: requestBody.required === true,
-        bodySchemas,
-      });
-    }
-  }
-  // Literal segments win: `/connections/test` must not be taken for `/connections/{connection_id}`.
-  return out.sort((a, b) => b.literalWeight - a.literalWeight);
-}
-
-function parametersOf(doc: JsonObject, raw: unknown, pointer: string): Parameter[] {
-  if (!Array.isArray(raw)) return [];
-  return raw.map((entry, i) => {
-    const at = isRef(entry) ? refPointer(entry) : `${pointer}/${i}`;
-    const p = resolveRef(doc, asObject(entry));
-    return {
-      name: String(p.name),
-      in: String(p.in),
-      ...(typeof p.required === "boolean" ? { required: p.required } : {}),
-      ...(p.schema === undefined ? {} : { schema: asObject(p.schema) }),
-      ...(typeof p.style === "string" ? { style: p.style } : {}),
-      ...(typeof p.explode === "boolean" ? { explode: p.explode } : {}),
-      pointer: at,
-    };
-  });
-}
-
-function resolveRef(doc: JsonObject, node: JsonObject): JsonObject {
-  let cur = node;
-  for (let depth = 0; depth < 20 && isRef(cur); depth++) cur = asObject(valueAt(doc, pointerSegments(refPointer(cur))));
-  return cur;
-}
-
-function isRef(node: unknown): node is { $ref: string } {
-  return typeof node === "object" && node !== null && typeof (node as { $ref?: unknown }).$ref === "string";
-}
-
-function refPointer(node: { $ref: string }): string {
-  return node.$ref.startsWith("#") ? node.$ref.slice(1) : node.$ref;
-}
-
-function pointerSegments(pointer: string): string[] {
-  return pointer
-    .split("/")
-    .slice(1)
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
-}
-
-function collectFormats(node: unknown, out = new Set<string>()): Set<string> {
-  if (Array.isArray(node)) for (const x of node) collectFormats(x, out);
-  else if (typeof node === "object" && node !== null) {
-    for (const [k, v] of Object.entries(node)) {
-      if (k === "format" && typeof v === "string") out.add(v);
-      else collectFormats(v, out);
-    }
-  }
-  return out;
-}
-
-function serverBasePath(doc: JsonObject): string {
-  const servers = doc.servers;
-  const first = Array.isArray(servers) ? asObject(servers[0]).url : undefined;
-  if (typeof first !== "string") return "";
-  if (first.startsWith("/")) return first;
-  try {
-    return new URL(first).pathname;
-  } catch {
-    return "";
-  }
-}
-
 function headerValue(headers: OpenApiRequest["headers"], name: string): string | undefined {
   const v = headers?.[name] ?? headers?.[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : (v as string | undefined);
 }
 
-function asObject(value: unknown): JsonObject {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonObject) : {};
-}
-
 function trimSlash(path: string): string {
   return path.endsWith("/") ? path.slice(0, -1) : path;
-}
-
-function escapePointer(s: string): string {
-  return s.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-function escapeRegex(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

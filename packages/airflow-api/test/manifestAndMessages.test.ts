@@ -1,0 +1,59 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { type ApplyItemResult, connectionKey, type KeyString, type StateRecord } from "@afsync/core";
+import { serverMessage } from "../src/serverMessage.ts";
+import { settleManifest } from "../src/settleManifest.ts";
+import { decodeManifest, encodeManifest } from "../src/targetManifest.ts";
+
+const rec = (key: StateRecord["key"], hash: string): StateRecord => ({ key, sourceId: "s", hash, appliedAt: "2026-01-01T00:00:00.000Z" });
+
+describe("settleManifest", () => {
+  it("keeps the old record of a failed update, drops a failed create, and keeps a key whose delete failed", () => {
+    const previous = [rec("conn:updated", "old"), rec("var:kept", "k"), rec("conn:undeletable", "u")];
+    const request = {
+      upserts: [
+        { key: connectionKey("updated"), value: { kind: "variable" as const, value: "" } },
+        { key: connectionKey("created"), value: { kind: "variable" as const, value: "" } },
+      ],
+      deletes: [connectionKey("undeletable")],
+      manifest: [rec("conn:updated", "new"), rec("conn:created", "c"), rec("var:kept", "k")],
+    };
+    const failed: KeyString[] = ["conn:updated", "conn:created", "conn:undeletable"];
+    const results = new Map<KeyString, ApplyItemResult>(failed.map((key) => [key, { key, ok: false, error: "refused" }]));
+    const settled = settleManifest(request, previous, results);
+    assert.deepEqual(settled.map((r) => `${r.key}=${r.hash}`).sort(), ["conn:undeletable=u", "conn:updated=old", "var:kept=k"]);
+  });
+});
+
+describe("manifest encoding", () => {
+  it("round-trips records and uses no field name Airflow 3 would redact", () => {
+    const records: StateRecord[] = [
+      { ...rec("conn:db_password_conn", "a".repeat(64)), secretId: "airflow/connections/db", version: "v1", versionOrder: 3 },
+    ];
+    const text = encodeManifest(records);
+    assert.deepEqual(decodeManifest(text, "afsync_manifest"), records);
+    const keys = Object.keys((JSON.parse(text) as { records: Record<string, unknown>[] }).records[0] ?? {});
+    assert.ok(
+      keys.every((k) => !/password|secret|token|api_?key|private_key|passphrase|authorization/i.test(k)),
+      keys.join(","),
+    );
+  });
+});
+
+describe("serverMessage", () => {
+  it("keeps FastAPI's field paths and messages but not the echoed input", () => {
+    const body = {
+      detail: [
+        { type: "string_too_long", loc: ["body", "password"], msg: "String should have at most 5 characters", input: "hunter2-secret" },
+      ],
+    };
+    assert.equal(serverMessage(422, body), "422 body.password: String should have at most 5 characters");
+  });
+
+  it("masks secrets the request carried, also in their JSON-escaped spelling", () => {
+    const body = { title: "Bad Request", detail: 'value "p\\"w-secret" rejected, raw p"w-secret' };
+    const text = serverMessage(400, body, ['p"w-secret']);
+    assert.ok(!text.includes("w-secret"), text);
+    assert.match(text, /^400 Bad Request: /);
+  });
+});
