@@ -96,6 +96,8 @@ export class SecretsManagerEmulator {
       case "UpdateSecretVersionStage":
       case "DeleteSecret":
       case "RestoreSecret":
+      case "TagResource":
+      case "UntagResource":
         return this.#write(op, body, caller);
       default:
         throw new AwsServiceError("UnknownOperationException", `Operation secretsmanager.${op} is not supported by the emulator`);
@@ -105,8 +107,6 @@ export class SecretsManagerEmulator {
   #write(op: string, body: Json, caller: CallerInfo): unknown {
     const before = this.#labelHolders(op === "CreateSecret" ? undefined : body);
     const { response, requestParameters, secret } = this.#applyWrite(op, body);
-    const responseElements =
-      op === "CreateSecret" || op === "PutSecretValue" || op === "UpdateSecret" ? { arn: secret.arn } : { ...response };
     this.#ctx.emit(
       cloudTrailApiCallEvent(this.#ctx, {
         source: "aws.secretsmanager",
@@ -114,7 +114,7 @@ export class SecretsManagerEmulator {
         eventName: op,
         caller,
         requestParameters,
-        responseElements: op === "DeleteSecret" ? { ...responseElements, deletionDate: isoSeconds(this.#ctx.now()) } : responseElements,
+        responseElements: this.#cloudTrailResponse(op, secret, response),
       }),
     );
     // Native "Secret Label Updated": one per label (other than AWSPREVIOUS/AWSPENDING) that moved.
@@ -131,6 +131,15 @@ export class SecretsManagerEmulator {
       }
     }
     return response;
+  }
+
+  /** What CloudTrail records as `responseElements`: the ARN (today's `arn`), never a value; null for tag calls. */
+  #cloudTrailResponse(op: string, secret: StoredSecret, response: Json): Json | null {
+    if (op === "TagResource" || op === "UntagResource") return null;
+    if (op === "DeleteSecret")
+      return { name: secret.name, deletionDate: isoSeconds(Number(response.DeletionDate) * 1000), arn: secret.arn };
+    if (op === "RestoreSecret" || op === "UpdateSecretVersionStage") return { arn: secret.arn, name: secret.name };
+    return { arn: secret.arn };
   }
 
   #labelHolders(body: Json | undefined): Map<string, string> {
@@ -188,6 +197,7 @@ export class SecretsManagerEmulator {
       };
     }
     if (op === "UpdateSecretVersionStage") return this.#moveStage(secret, body, secretId);
+    if (op === "TagResource" || op === "UntagResource") return this.#tag(op, secret, body, secretId);
     if (op === "UpdateSecret") {
       const description = optionalString(body, "Description");
       if (description !== undefined) secret.description = description;
@@ -239,6 +249,17 @@ export class SecretsManagerEmulator {
     if (moveTo !== undefined) requestParameters.moveToVersionId = moveTo;
     if (removeFrom !== undefined) requestParameters.removeFromVersionId = removeFrom;
     return { response: { ARN: secret.arn, Name: secret.name }, requestParameters, secret };
+  }
+
+  #tag(op: string, secret: StoredSecret, body: Json, secretId: string): { response: Json; requestParameters: Json; secret: StoredSecret } {
+    if (op === "TagResource") {
+      const tags = (optionalObjectList(body, "Tags") ?? []).map((t) => ({ Key: String(t.Key), Value: String(t.Value) }));
+      secret.tags = [...secret.tags.filter((t) => !tags.some((n) => n.Key === t.Key)), ...tags];
+      return { response: {}, requestParameters: { secretId, tags }, secret };
+    }
+    const keys = optionalStringList(body, "TagKeys") ?? [];
+    secret.tags = secret.tags.filter((t) => !keys.includes(t.Key));
+    return { response: {}, requestParameters: { secretId, tagKeys: keys }, secret };
   }
 
   #moveLabel(secret: StoredSecret, label: string, to: StoredVersion): void {

@@ -1,0 +1,16 @@
+// The AWS package's surface. Import by subpath where bundle size matters
+// (`@afsync/aws/events/parseAwsEvent` does not load the AWS SDK; the sources do).
+export {
+  awsSecretsManagerSourceFactory,
+  awsSsmSourceFactory,
+  createAwsSecretsManagerSource,
+  createAwsSsmSource,
+} from "./awsSourceFactories.ts";
+export { createSecretsManagerClient, createSsmClient } from "./createAwsClients.ts";
+export { coalesceHints } from "./events/coalesceHints.ts";
+export { type ParseAwsEventOptions, parseAwsEvent } from "./events/parseAwsEvent.ts";
+export { resolveHints } from "./events/resolveHints.ts";
+export { UnrecognizedEventError } from "./events/UnrecognizedEventError.ts";
+export { SecretsManagerSource } from "./SecretsManagerSource.ts";
+export { SsmParameterSource } from "./SsmParameterSource.ts";
+export { parseSecretId, secretNameOf } from "./secretName.ts";
