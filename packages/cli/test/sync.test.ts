@@ -53,6 +53,16 @@ describe("afsync sync (real binary, example project)", () => {
     assert.match(project.read("astro-project/.env"), new RegExp(SENTINELS.warehouseRotated));
   });
 
+  it("restores a value edited by hand in a target it owns", () => {
+    const env = project.read("astro-project/.env");
+    project.write("astro-project/.env", env.replace(/^AIRFLOW_VAR_ENVIRONMENT=.*$/m, "AIRFLOW_VAR_ENVIRONMENT=edited-by-hand"));
+    const { code, report } = project.json("sync", "--deployment", "dev-env");
+    assert.equal(code, 0);
+    assert.equal(actionsOf(report, "dev-env")["var:environment"], "update");
+    assert.equal(report.summary.writes, 1);
+    assert.equal(project.read("astro-project/.env"), env);
+  });
+
   it("leaves a key it does not own untouched and reports a conflict", () => {
     project.write("secrets/variables.yaml", `${VARIABLES}owner_team: someone-else\n`);
     const { code, report } = project.json("sync", "--deployment", "dev");

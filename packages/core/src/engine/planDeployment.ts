@@ -114,6 +114,18 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
           reason: `source returned version ${winner.version?.id ?? "?"}, older than the applied ${owned.version ?? "?"}; kept`,
         },
       };
+    } else if (owned.hash === winner.hash && before !== undefined && before !== "unknown" && input.hash(before) !== winner.hash) {
+      // Drift: someone edited the value in the target. Only targets that read values back can
+      // show it, and the target contract guarantees they read back exactly what was written.
+      base = {
+        change: {
+          ...common,
+          action: "update",
+          reason: "the target's value was changed outside afsync; restoring the source's value",
+          diff: diff(before, winner, input),
+        },
+        upsert,
+      };
     } else if (owned.hash === winner.hash && entry !== undefined) {
       const refresh =
         owned.version !== record.version || owned.sourceId !== record.sourceId

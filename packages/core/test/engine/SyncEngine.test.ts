@@ -90,6 +90,25 @@ describe("SyncEngine.sync", () => {
     assert.equal(actions(again)["var:env"], undefined, "once deleted, afsync no longer owns it");
   });
 
+  it("restores a value edited in the target by hand, and only where the target can show values", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setVariable("env", "dev");
+    await engine.sync([binding], FULL_RECONCILIATION);
+    target.values.set("var:env", { kind: "variable", value: "edited by hand" });
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(report)["var:env"], "update");
+    assert.match(report.deployments[0]?.changes[0]?.reason ?? "", /changed outside afsync/);
+    assert.deepEqual(target.values.get("var:env"), { kind: "variable", value: "dev" });
+    assert.equal((await engine.sync([binding], FULL_RECONCILIATION)).summary.writes, 0);
+
+    const blind = new InMemoryDeploymentTarget({ readsValues: false });
+    const other = setup({}, blind);
+    other.source.setVariable("env", "dev");
+    await other.engine.sync([other.binding], FULL_RECONCILIATION);
+    blind.values.set("var:env", { kind: "variable", value: "edited by hand" });
+    assert.equal(actions(await other.engine.sync([other.binding], FULL_RECONCILIATION))["var:env"], "unchanged");
+  });
+
   it("reports an invalid value without pushing it; the last good value stays", async () => {
     const { source, target, engine, binding } = setup();
     source.setConnection("db", pg());
