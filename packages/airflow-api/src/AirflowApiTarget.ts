@@ -42,6 +42,8 @@ export interface AirflowApiTargetConfig {
   readonly pageLimit: number;
   /** Entities per v2 bulk call. */
   readonly batchSize: number;
+  /** v1 calls in flight at once within a batch (default 1). */
+  readonly concurrency?: number;
   readonly retry?: RetryOptions;
   /** The transport under retries and auth; `globalThis.fetch` by default. */
   readonly fetch?: FetchLike;
@@ -226,7 +228,7 @@ export class AirflowApiTarget implements DeploymentTarget {
       const version = this.#version ?? (this.#config.auth.type === "airflow-token" ? 2 : await detectApiVersion(this.#root, this.#fetch));
       this.#version = version;
       return version === 1
-        ? createAirflowV1Api(this.#root, this.#fetch, this.#config.pageLimit)
+        ? createAirflowV1Api(this.#root, this.#fetch, this.#config.pageLimit, this.#config.concurrency ?? 1)
         : createAirflowV2Api(this.#root, this.#fetch, this.#config.pageLimit, this.#config.batchSize);
     })().catch((error: unknown) => {
       this.#api = undefined;

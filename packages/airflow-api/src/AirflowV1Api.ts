@@ -16,7 +16,7 @@ import { serverMessage } from "./serverMessage.ts";
 
 type V1ConnectionBody = Omit<ConnectionBody, "password"> & { password?: string };
 
-export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit: number): AirflowApi {
+export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit: number, concurrency = 1): AirflowApi {
   const client = createClient<paths>({ baseUrl: `${rootUrl}/api/v1`, fetch });
 
   async function pages<T>(label: string, page: (offset: number) => Promise<{ items: T[]; total: number; status: number; error: unknown }>) {
@@ -103,38 +103,53 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
       }
       return data.value;
     },
-    async writeConnections(upserts, deletes, known) {
-      const results: ItemResult[] = [];
-      for (const write of upserts)
-        results.push(await guarded(write.body.connection_id, () => upsertConnection(write, known?.(write.body.connection_id))));
-      for (const id of deletes) {
-        results.push(
-          await guarded(id, async () => {
-            const { error, response } = await client.DELETE("/connections/{connection_id}", { params: { path: { connection_id: id } } });
-            return response.ok || response.status === 404 ? { id, ok: true } : failed(id, response.status, error, []);
-          }),
-        );
-      }
-      return results;
-    },
-    async writeVariables(upserts, deletes, known) {
-      const results: ItemResult[] = [];
-      for (const write of upserts) results.push(await guarded(write.key, () => upsertVariable(write, known?.(write.key))));
-      for (const key of deletes) {
-        results.push(
-          await guarded(key, async () => {
-            const { error, response } = await client.DELETE("/variables/{variable_key}", { params: { path: { variable_key: key } } });
-            return response.ok || response.status === 404 ? { id: key, ok: true } : failed(key, response.status, error, []);
-          }),
-        );
-      }
-      return results;
-    },
+    writeConnections: (upserts, deletes, known) =>
+      inParallel(concurrency, [
+        ...upserts.map(
+          (write) => () => guarded(write.body.connection_id, () => upsertConnection(write, known?.(write.body.connection_id))),
+        ),
+        ...deletes.map(
+          (id) => () =>
+            guarded(id, async () => {
+              const { error, response } = await client.DELETE("/connections/{connection_id}", { params: { path: { connection_id: id } } });
+              return response.ok || response.status === 404 ? { id, ok: true } : failed(id, response.status, error, []);
+            }),
+        ),
+      ]),
+    writeVariables: (upserts, deletes, known) =>
+      inParallel(concurrency, [
+        ...upserts.map((write) => () => guarded(write.key, () => upsertVariable(write, known?.(write.key)))),
+        ...deletes.map(
+          (key) => () =>
+            guarded(key, async () => {
+              const { error, response } = await client.DELETE("/variables/{variable_key}", { params: { path: { variable_key: key } } });
+              return response.ok || response.status === 404 ? { id: key, ok: true } : failed(key, response.status, error, []);
+            }),
+        ),
+      ]),
   };
 }
 
 function failed(id: string, status: number, body: unknown, secrets: readonly string[]): ItemResult {
   return { id, ok: false, error: serverMessage(status, body, secrets) };
+}
+
+/**
+ * Runs the tasks with at most `limit` in flight (v1 has no bulk endpoint, so a batch is many
+ * small calls; a few at once hide the round trips), results in the tasks' order.
+ */
+async function inParallel<T>(limit: number, tasks: readonly (() => Promise<T>)[]): Promise<T[]> {
+  const results: T[] = new Array(tasks.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      const task = tasks[i];
+      if (task !== undefined) results[i] = await task();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, tasks.length)) }, worker));
+  return results;
 }
 
 /** A network failure that outlived the retries fails this item, not the whole apply. */

@@ -40,6 +40,8 @@ export const airflowApiTargetOptions = z.strictObject({
   page_limit: z.int().min(1).max(1000).default(100),
   /** Entities per bulk call (v2). */
   batch_size: z.int().min(1).max(1000).default(100),
+  /** v1 (one entity per call): calls in flight at once. */
+  concurrency: z.int().min(1).max(16).default(4),
   retry: z
     .strictObject({
       max_attempts: z.int().min(1).max(20).default(DEFAULT_RETRY.maxAttempts),
@@ -82,6 +84,7 @@ export const airflowApiTargetFactory = {
       manifestVariable: options.manifest_variable,
       pageLimit: options.page_limit,
       batchSize: options.batch_size,
+      concurrency: options.concurrency,
       ...(options.retry === undefined
         ? {}
         : {
