@@ -144,6 +144,25 @@ describe("AirflowSettingsTarget", () => {
     }
   });
 
+  it("sees edits made to the file by hand between its own writes", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "airflow_settings.yaml");
+      const target = new AirflowSettingsTarget(path);
+      await target.apply({ upserts: [{ key: variableKey("a"), value: { kind: "variable", value: "1" } }], deletes: [], manifest: [] });
+      await writeFile(path, (await readFile(path, "utf8")).replace('variable_value: "1"', 'variable_value: "2"'));
+      assert.deepEqual((await target.read()).entries.get("var:a")?.value, { kind: "variable", value: "2" });
+      await target.apply({ upserts: [{ key: variableKey("b"), value: { kind: "variable", value: "3" } }], deletes: [], manifest: [] });
+      const doc = parse(await readFile(path, "utf8"));
+      assert.deepEqual(doc.airflow.variables, [
+        { variable_name: "a", variable_value: "2" },
+        { variable_name: "b", variable_value: "3" },
+      ]);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("creates the file from nothing", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {

@@ -106,10 +106,10 @@ describe("LocalSecretSource", () => {
     }
   });
 
-  it("watch: an edit yields hints for keys added, changed and removed; a touch without change yields none", async () => {
+  it("watch: an edit yields hints for the keys added, changed or removed, and a save of the same bytes none", async () => {
     const { dir, cleanup } = await makeTempDir();
     const path = join(dir, "variables.yaml");
-    await writeFile(path, "keep: '1'\ngone: '2'\n");
+    await writeFile(path, "keep: '1'\ngone: '2'\nchange: '3'\n");
     const source = new LocalSecretSource("files", { variables: { path, label: "variables.yaml" } });
     await source.readAll();
     const batches: ChangeHint[][] = [];
@@ -125,15 +125,52 @@ describe("LocalSecretSource", () => {
       const changed = new Promise<void>((resolve) => {
         notify = resolve;
       });
-      await writeFile(path, "keep: '1'\nnew: '3'\n");
+      await writeFile(path, "keep: '1'\nchange: '4'\nnew: '3'\n");
       await changed;
       const keys = batches.flat().map((h) => keyString(h.keys?.[0] ?? variableKey("?")));
-      assert.deepEqual(keys.sort(), ["var:gone", "var:keep", "var:new"]);
+      assert.deepEqual(keys.sort(), ["var:change", "var:gone", "var:new"]);
       assert.ok(batches.flat().every((h) => h.sourceId === "files" && h.action === "upsert" && h.provider === "local"));
       // Same bytes again: the digest matches, so no further batch.
-      await writeFile(path, "keep: '1'\nnew: '3'\n");
+      await writeFile(path, "keep: '1'\nchange: '4'\nnew: '3'\n");
       await new Promise((resolve) => setTimeout(resolve, 120));
       assert.equal(batches.length, 1);
+    } finally {
+      watch.close();
+      await cleanup();
+    }
+  });
+
+  it("watch: a broken save names every key, and so does the fix, even when it restores the same content", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    const path = join(dir, "variables.yaml");
+    const good = "a: '1'\nb: '2'\n";
+    await writeFile(path, good);
+    const source = new LocalSecretSource("files", { variables: { path, label: "variables.yaml" } });
+    await source.readAll();
+    const batches: string[][] = [];
+    const errors: unknown[] = [];
+    let notify: () => void = () => {};
+    const next = () =>
+      new Promise<void>((resolve) => {
+        notify = resolve;
+      });
+    const watch = source.watch(
+      (hints) => {
+        batches.push(hints.map((h) => keyString(h.keys?.[0] ?? variableKey("?"))).sort());
+        notify();
+      },
+      { debounceMs: 20, onError: (e) => errors.push(e) },
+    );
+    try {
+      let arrived = next();
+      await writeFile(path, "a: '1\nb: [\n");
+      await arrived;
+      assert.deepEqual(batches.at(-1), ["var:a", "var:b"]);
+      assert.equal(errors.length, 1);
+      arrived = next();
+      await writeFile(path, good);
+      await arrived;
+      assert.deepEqual(batches.at(-1), ["var:a", "var:b"]);
     } finally {
       watch.close();
       await cleanup();

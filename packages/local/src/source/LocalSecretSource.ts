@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { extname } from "node:path";
 import {
@@ -40,7 +41,8 @@ export function fileTypeFor(path: string): FileType | null {
 
 interface LoadedFile {
   readonly reads: SourceRead[];
-  readonly keys: ReadonlySet<string>;
+  /** Each key's fingerprint (a digest of what was read, kept in memory only), to tell which keys an edit changed. */
+  readonly keys: ReadonlyMap<string, string>;
 }
 
 /**
@@ -52,8 +54,8 @@ interface LoadedFile {
 export class LocalSecretSource implements SecretSource {
   readonly provider = "local";
   readonly capabilities: SourceCapabilities = { batchSize: Number.MAX_SAFE_INTEGER, orderedVersions: false, deleteEvents: true };
-  /** Keys seen in each file at its last read: a change event names the union of before and after. */
-  private readonly knownKeys = new Map<AirflowKind, ReadonlySet<string>>();
+  /** Keys seen in each file at its last read, with fingerprints: a file change names the keys whose fingerprint moved. */
+  private readonly knownKeys = new Map<AirflowKind, ReadonlyMap<string, string>>();
 
   constructor(
     readonly id: string,
@@ -106,35 +108,42 @@ export class LocalSecretSource implements SecretSource {
         return { keys: [{ kind, id: secretId.slice(file.label.length + 1) }] };
       }
       if (secretId === file.label || secretId === file.path) {
-        return { keys: [...(this.knownKeys.get(kind) ?? [])].map((id) => ({ kind, id })) };
+        return { keys: [...(this.knownKeys.get(kind)?.keys() ?? [])].map((id) => ({ kind, id })) };
       }
     }
     return { keys: [], ignoredReason: `not one of the files of source ${this.id}` };
   }
 
   /**
-   * Calls `onChange` with upsert hints for the keys of a file whenever its content changes
-   * (serve mode). Keys present before or after the change are named, so removals are seen too.
+   * Calls `onChange` with upsert hints whenever a file's content changes (serve mode), naming
+   * the keys that were added, changed or removed. A file that no longer parses names every key
+   * it held, so the run that follows reports the error for the Deployments that use it.
    */
   watch(onChange: (hints: ChangeHint[]) => void, options?: { debounceMs?: number; onError?: (error: unknown) => void }): FileWatch {
     const watches: FileWatch[] = [];
     for (const kind of ["connection", "variable"] as const) {
       const file = this.fileFor(kind);
       if (file === undefined) continue;
+      let brokenFile = false;
       watches.push(
         watchFile(
           file.path,
           async () => {
-            const before = this.knownKeys.get(kind) ?? new Set<string>();
-            let after: ReadonlySet<string> = before;
+            const before = this.knownKeys.get(kind) ?? new Map<string, string>();
+            let changed: string[];
             try {
-              after = (await this.load(kind, file)).keys;
+              const after = (await this.load(kind, file)).keys;
+              const all = [...new Set([...before.keys(), ...after.keys()])];
+              // After a broken save, every key reruns so the failed Deployments are brought back to ok.
+              changed = brokenFile ? all : all.filter((id) => before.get(id) !== after.get(id));
+              brokenFile = false;
             } catch (error) {
               // A broken file still triggers a run: the engine reads it, fails the Deployment and reports why.
               options?.onError?.(error);
+              changed = [...before.keys()];
+              brokenFile = true;
             }
-            const ids = new Set([...before, ...after]);
-            const hints: ChangeHint[] = [...ids].map((id) => ({
+            const hints: ChangeHint[] = changed.map((id) => ({
               provider: this.provider,
               sourceId: this.id,
               secretId: `${file.label}#${id}`,
@@ -180,12 +189,12 @@ export class LocalSecretSource implements SecretSource {
       throw new AfsyncError("INVALID_SOURCE_FILE", `${file.label}:${where} ${fileProblem.message}`);
     }
     const reads: SourceRead[] = [];
-    const keys = new Set<string>();
+    const keys = new Map<string, string>();
     const invalid = new Set<string>();
     for (const problem of parsed.problems) {
       if (problem.key === undefined || invalid.has(problem.key)) continue;
       invalid.add(problem.key);
-      keys.add(problem.key);
+      keys.set(problem.key, fingerprint(`invalid:${problem.message}`));
       const where = problem.line === undefined ? "" : ` (line ${problem.line})`;
       reads.push({
         status: "invalid",
@@ -197,10 +206,14 @@ export class LocalSecretSource implements SecretSource {
     }
     for (const entry of parsed.entries) {
       if (invalid.has(entry.key) || keys.has(entry.key)) continue;
-      keys.add(entry.key);
+      keys.set(entry.key, fingerprint(JSON.stringify(entry.value)));
       reads.push({ status: "found", key: { kind, id: entry.key }, secretId: `${file.label}#${entry.key}`, value: entry.value, version });
     }
     this.knownKeys.set(kind, keys);
     return { reads, keys };
   }
+}
+
+function fingerprint(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
