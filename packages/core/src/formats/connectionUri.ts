@@ -69,7 +69,9 @@ function parse(uri: string): Connection {
   const parts = urlsplit(rest);
   const protocol = hostWithProtocol ? parts.scheme : null;
   const host = hostFromNetloc(parts);
-  const quotedSchema = parts.path.slice(1);
+  // Python's path[1:] drops one code point, which is two UTF-16 units for an astral character.
+  const first = parts.path.codePointAt(0);
+  const quotedSchema = parts.path.slice(first !== undefined && first > 0xffff ? 2 : 1);
   const { username, password } = splitUserinfo(parts);
   const login = username ? unquote(username) : username;
   const pass = password ? unquote(password) : null; // the core ORM stores "" as None

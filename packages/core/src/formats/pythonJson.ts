@@ -13,7 +13,7 @@ export function pythonJsonDumps(value: unknown): string {
   if (typeof value === "boolean") return value ? "true" : "false";
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new TypeError("a non-finite number cannot be written as JSON");
-    return String(value);
+    return pythonNumber(value);
   }
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
   if (typeof value === "object") {
@@ -21,6 +21,26 @@ export function pythonJsonDumps(value: unknown): string {
     return `{${parts.join(", ")}}`;
   }
   throw new TypeError(`a ${typeof value} cannot be written as JSON`);
+}
+
+/**
+ * A number as Python writes it. Integral values below 1e21 were ints (JSON cannot tell 5 from
+ * 5.0 once parsed, and ints are what JSON secrets hold); the rest use float `repr`: shortest
+ * digits, exponent form below 1e-4 or from 1e16, and a two-digit exponent (`1e-05`).
+ */
+function pythonNumber(x: number): string {
+  if (Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
+  const [mantissa = "", expText = "0"] = x.toExponential().split("e");
+  const exp = Number(expText);
+  const sign = mantissa.startsWith("-") ? "-" : "";
+  const digits = mantissa.replace("-", "").replace(".", "");
+  if (exp >= -4 && exp < 16) {
+    if (exp < 0) return `${sign}0.${"0".repeat(-exp - 1)}${digits}`;
+    const whole = digits.slice(0, exp + 1).padEnd(exp + 1, "0");
+    return `${sign}${whole}.${digits.slice(exp + 1) || "0"}`;
+  }
+  const m = digits.length > 1 ? `${digits[0]}.${digits.slice(1)}` : digits;
+  return `${sign}${m}e${exp < 0 ? "-" : "+"}${String(Math.abs(exp)).padStart(2, "0")}`;
 }
 
 function pythonJsonString(s: string): string {

@@ -43,6 +43,7 @@ export function urlsplit(input: string): SplitResult {
     if ((netloc.includes("[") && !netloc.includes("]")) || (netloc.includes("]") && !netloc.includes("["))) {
       throw new UrllibValueError("Invalid IPv6 URL");
     }
+    if (netloc.includes("[") && netloc.includes("]")) checkBracketedNetloc(netloc);
   }
   const hash = url.indexOf("#");
   if (hash >= 0) {
@@ -56,6 +57,68 @@ export function urlsplit(input: string): SplitResult {
   }
   checkNetloc(netloc);
   return { scheme, netloc, path: url, query, fragment };
+}
+
+// CPython 3.11.4+ (gh-103848), as 3.11.7 has it: the text between the first `[` and the next
+// `]` of the netloc must be an IPv6 address or an IPvFuture literal (later Pythons also refuse
+// text before the bracket; the conformance vectors were produced on 3.11.7).
+function checkBracketedNetloc(netloc: string): void {
+  const afterOpen = netloc.slice(netloc.indexOf("[") + 1);
+  const close = afterOpen.indexOf("]");
+  const hostname = close >= 0 ? afterOpen.slice(0, close) : afterOpen;
+  if (hostname.startsWith("v")) {
+    if (!/^v[a-fA-F0-9]+\..+$/.test(hostname)) throw new UrllibValueError("IPvFuture address is invalid");
+    return;
+  }
+  if (isIpv4(hostname)) throw new UrllibValueError("An IPv4 address cannot be in brackets");
+  if (!isIpv6(hostname)) throw new UrllibValueError("the bracketed host is not a valid IPv6 address");
+}
+
+// Python's ipaddress.IPv4Address: four decimal octets, no leading zeros.
+function isIpv4(s: string): boolean {
+  const octets = s.split(".");
+  return octets.length === 4 && octets.every((o) => /^[0-9]{1,3}$/.test(o) && Number(o) <= 255 && !(o.length > 1 && o.startsWith("0")));
+}
+
+// Python's ipaddress.IPv6Address: at most one "::", hextets of 1-4 hex digits, an optional
+// trailing IPv4 (two hextets) and an optional non-empty %scope.
+function isIpv6(input: string): boolean {
+  let addr = input;
+  const pct = input.indexOf("%");
+  if (pct >= 0) {
+    const scope = input.slice(pct + 1);
+    if (scope === "" || scope.includes("%")) return false;
+    addr = input.slice(0, pct);
+  }
+  const parts = addr.split(":");
+  if (parts.length < 3) return false;
+  const last = parts[parts.length - 1] as string;
+  if (last.includes(".")) {
+    if (!isIpv4(last)) return false;
+    parts.pop();
+    parts.push("0", "0");
+  }
+  if (parts.length > 9) return false;
+  let skip: number | null = null;
+  for (let i = 1; i < parts.length - 1; i++) {
+    if (parts[i] === "") {
+      if (skip !== null) return false;
+      skip = i;
+    }
+  }
+  let hextets: string[];
+  if (skip !== null) {
+    let hi = skip;
+    let lo = parts.length - skip - 1;
+    if (parts[0] === "" && --hi !== 0) return false;
+    if (parts[parts.length - 1] === "" && --lo !== 0) return false;
+    if (8 - (hi + lo) < 1) return false;
+    hextets = [...parts.slice(0, hi), ...parts.slice(parts.length - lo)];
+  } else {
+    if (parts.length !== 8) return false;
+    hextets = parts;
+  }
+  return hextets.every((h) => /^[0-9a-fA-F]{1,4}$/.test(h));
 }
 
 // urllib refuses a netloc whose NFKC form would smuggle in URL delimiters (CVE-2019-9636).

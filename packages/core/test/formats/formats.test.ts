@@ -6,6 +6,7 @@ import { parseConnectionValue } from "../../src/formats/connectionValue.ts";
 import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "../../src/formats/envVars.ts";
 import { findKeyCollisions, validateConnId, validateVariableKey } from "../../src/formats/keyValidation.ts";
 import { parseLocalFilesystemFile } from "../../src/formats/localFilesystemFile.ts";
+import { pythonJsonDumps } from "../../src/formats/pythonJson.ts";
 import { isSensitiveFieldName, maskConnection, maskValue } from "../../src/formats/redact.ts";
 import { parseVariableValue } from "../../src/formats/variableValue.ts";
 
@@ -171,5 +172,28 @@ describe("parseVariableValue", () => {
     assert.equal(parseVariableValue({ a: [1, "é"] }), '{"a": [1, "\\u00e9"]}');
     assert.equal(parseVariableValue({ value: "v" }, { format: "vault" }), "v");
     assert.equal(parseVariableValue('{"value": {"x": 1}}', { format: "vault" }), '{"x": 1}');
+  });
+});
+
+describe("pythonJsonDumps", () => {
+  it("writes numbers as Python's json.dumps does (float repr, two-digit exponents)", () => {
+    const cases: [number, string][] = [
+      [5, "5"],
+      [1.5, "1.5"],
+      [1e-5, "1e-05"],
+      [1.5e-5, "1.5e-05"],
+      [0.0001, "0.0001"],
+      [123.456, "123.456"],
+      [1e21, "1e+21"],
+      [2.5e-7, "2.5e-07"],
+      [-0.001, "-0.001"],
+      [1e100, "1e+100"],
+      [264422844618249860000, "264422844618249860000"],
+    ];
+    for (const [n, want] of cases) assert.equal(pythonJsonDumps(n), want, String(n));
+  });
+
+  it("escapes non-ASCII as ensure_ascii does, with Python's separators", () => {
+    assert.equal(pythonJsonDumps({ a: ["é", "\u007f", "😀"], b: null }), '{"a": ["\\u00e9", "\\u007f", "\\ud83d\\ude00"], "b": null}');
   });
 });
