@@ -16,7 +16,8 @@ import {
   type TargetSnapshot,
 } from "@afsync/core";
 import { changedRecords, decodeManifest, encodeManifest, mergeManifest, sameRecord } from "./AstroManifest.ts";
-import { astroCallError, astroNetworkError, createEnvironmentObjectClient, type EnvironmentObjectClient } from "./astroClient.ts";
+import { createEnvironmentObjectClient } from "./astroClient.ts";
+import { EnvironmentObjectApi } from "./EnvironmentObjectApi.ts";
 import {
   createBody,
   type EnvironmentObject,
@@ -30,7 +31,6 @@ import type { FetchLike, RetryOptions } from "./retryingFetch.ts";
 import { secretFragments } from "./secretFragments.ts";
 
 export const DEFAULT_ENVIRONMENT_MANIFEST_KEY = "AFSYNC_ENVIRONMENT_MANIFEST";
-const PAGE = 1000;
 
 export interface AstroEnvironmentTargetOptions {
   readonly organizationId: string;
@@ -69,7 +69,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   readonly capabilities = { readsValues: false, atomicApply: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
   readonly #o: AstroEnvironmentTargetOptions;
-  readonly #client: EnvironmentObjectClient;
+  readonly #api: EnvironmentObjectApi;
   readonly #links: LinkSettings;
   readonly #manifestKey: string;
   readonly #logger: Logger;
@@ -78,7 +78,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
 
   constructor(options: AstroEnvironmentTargetOptions) {
     this.#o = options;
-    this.#client = createEnvironmentObjectClient(options);
+    this.#api = new EnvironmentObjectApi(createEnvironmentObjectClient(options), options.organizationId, options.scope);
     this.#links = { linkDeployments: options.links?.linkDeployments ?? [], autoLink: options.links?.autoLink ?? false };
     if (options.scope.scope === "DEPLOYMENT" && (this.#links.autoLink || this.#links.linkDeployments.length > 0)) {
       throw new AfsyncError("INVALID_CONFIG", "links and auto-linking apply only to Workspace-scoped environment objects");
@@ -91,7 +91,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   }
 
   async read(): Promise<TargetSnapshot> {
-    const objects = await this.#list();
+    const objects = await this.#api.list();
     const entries = new Map<KeyString, TargetEntry>();
     for (const o of objects) {
       if (o.objectType === "CONNECTION")
@@ -118,7 +118,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
       calls += 1;
       return p;
     };
-    const objects = request.upserts.length + request.deletes.length > 0 ? await this.#list(undefined, () => (calls += 1)) : [];
+    const objects = request.upserts.length + request.deletes.length > 0 ? await this.#api.list(undefined, () => (calls += 1)) : [];
     const index: ObjectIndex = new Map(objects.map((o) => [`${o.objectType}:${o.objectKey}`, o]));
     const results: ApplyItemResult[] = [];
     for (const { key, value } of request.upserts) {
@@ -146,21 +146,19 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     const type = objectTypeOf(value);
     const sent = secretFragments(value);
     const existing = index.get(`${type}:${key.id}`);
-    if (existing !== undefined) {
-      const updated = await counted(this.#updateObject(existing, value, sent));
-      if (updated !== "gone") return;
-    }
-    const created = await counted(this.#createObject(key, value, sent));
-    if (created !== "exists") return;
-    // Created by someone else since the list: find it and update it instead.
-    const [found] = await this.#list({ objectKey: key.id, objectType: type });
+    if (existing !== undefined && (await counted(this.#api.update(existing, updateBody(existing, value, this.#links), sent))) === "updated")
+      return;
+    const created = await counted(this.#api.create(createBody(key.id, value, this.#o.scope, this.#links), sent));
+    if (created === "created") return;
+    // Created by someone else since the list (or by our own first attempt): find it, update it.
+    const [found] = await this.#api.list({ objectKey: key.id, objectType: type });
     if (found === undefined) throw new RemoteCallError(`CreateEnvironmentObject ${key.id} answered 409 but no such object is listed`);
-    await counted(this.#updateObject(found, value, sent));
+    await counted(this.#api.update(found, updateBody(found, value, this.#links), sent));
   }
 
   async #delete(key: AirflowKey, index: ObjectIndex, counted: <T>(p: Promise<T>) => Promise<T>): Promise<void> {
     const existing = index.get(`${key.kind === "connection" ? "CONNECTION" : "AIRFLOW_VARIABLE"}:${key.id}`);
-    if (existing !== undefined) await counted(this.#deleteObject(existing));
+    if (existing !== undefined) await counted(this.#api.delete(existing));
   }
 
   /**
@@ -173,25 +171,25 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     const baseBy = new Map((this.#base ?? []).map((r) => [r.key, r]));
     const ours = [...planned.filter((r) => !failed.has(r.key)), ...[...failed].flatMap((k) => baseBy.get(k) ?? [])];
     const mustHold = changedRecords(this.#base, ours);
+    const manifestFilter = { objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" as const };
     let calls = 0;
     const attempts = this.#o.maxWriteAttempts ?? 3;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      const [current] = await this.#list({ objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" });
+      const [current] = await this.#api.list(manifestFilter);
       calls += 1;
       const merged = mergeManifest(this.#base, ours, current === undefined ? null : this.#decode(current));
       const text = merged.length === 0 ? null : encodeManifest(merged);
-      const currentText = current?.environmentVariable?.value;
-      if (text === (current === undefined ? null : currentText)) {
+      if (text === (current === undefined ? null : current.environmentVariable?.value)) {
         this.#base = merged;
         return calls;
       }
-      if ((await this.#putManifest(current, text)) === "conflict") {
-        // Another process created the manifest first: merge into theirs on the next pass.
-        calls += 1;
+      calls += 1;
+      if ((await this.#putManifest(current, text)) === "raced") {
+        // Another process created or removed the manifest first: merge with theirs on the next pass.
         continue;
       }
-      const [check] = await this.#list({ objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" });
-      calls += 2;
+      const [check] = await this.#api.list(manifestFilter);
+      calls += 1;
       const remote = new Map((check === undefined ? [] : this.#decode(check)).map((r) => [r.key, r]));
       if ([...mustHold].every(([key, record]) => sameRecord(remote.get(key), record))) {
         this.#base = merged;
@@ -207,123 +205,29 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     );
   }
 
-  async #putManifest(current: EnvironmentObject | undefined, text: string | null): Promise<"written" | "conflict"> {
-    const what = `writing manifest ${this.#manifestKey}`;
+  /** The manifest object is linked to nothing, so no Deployment receives it as a variable. */
+  async #putManifest(current: EnvironmentObject | undefined, text: string | null): Promise<"written" | "raced"> {
+    if (text === null) {
+      if (current !== undefined) await this.#api.delete(current);
+      return "written";
+    }
     const unlinked = this.#o.scope.scope === "WORKSPACE" ? { autoLinkDeployments: false, links: [], excludeLinks: [] } : {};
-    const call = async () => {
-      if (text === null) {
-        if (current === undefined) return { ok: true as const };
-        const { error, response } = await this.#client.DELETE("/organizations/{organizationId}/environment-objects/{environmentObjectId}", {
-          params: { path: { organizationId: this.#o.organizationId, environmentObjectId: current.id } },
-        });
-        return response.ok || response.status === 404 ? { ok: true as const } : { ok: false as const, error, response };
-      }
-      const result =
-        current === undefined
-          ? await this.#client.POST("/organizations/{organizationId}/environment-objects", {
-              params: { path: { organizationId: this.#o.organizationId } },
-              body: {
-                objectKey: this.#manifestKey,
-                objectType: "ENVIRONMENT_VARIABLE",
-                ...this.#o.scope,
-                description: "afsync ownership manifest: which keys afsync manages here. Do not edit or link.",
-                environmentVariable: { value: text, isSecret: false },
-                ...unlinked,
-              },
-            })
-          : await this.#client.POST("/organizations/{organizationId}/environment-objects/{environmentObjectId}", {
-              params: { path: { organizationId: this.#o.organizationId, environmentObjectId: current.id } },
-              body: { environmentVariable: { value: text }, ...unlinked },
-            });
-      return result.data === undefined ? { ok: false as const, error: result.error, response: result.response } : { ok: true as const };
-    };
-    try {
-      const outcome = await call();
-      if (outcome.ok) return "written";
-      if (current === undefined && outcome.response.status === 409) return "conflict";
-      throw astroCallError(what, outcome.response, outcome.error);
-    } catch (e) {
-      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
-    }
-  }
-
-  /** Every object of the scope (paged), or those with one key and type. `onCall` counts pages. */
-  async #list(
-    filter?: { objectKey: string; objectType: EnvironmentObject["objectType"] },
-    onCall?: () => void,
-  ): Promise<EnvironmentObject[]> {
-    const out: EnvironmentObject[] = [];
-    const scopeFilter =
-      this.#o.scope.scope === "WORKSPACE" ? { workspaceId: this.#o.scope.scopeEntityId } : { deploymentId: this.#o.scope.scopeEntityId };
-    const what = `ListEnvironmentObjects in ${this.#o.scope.scopeEntityId}`;
-    for (let offset = 0; ; ) {
-      onCall?.();
-      let page: { environmentObjects: EnvironmentObject[]; totalCount: number };
-      try {
-        const { data, error, response } = await this.#client.GET("/organizations/{organizationId}/environment-objects", {
-          params: {
-            path: { organizationId: this.#o.organizationId },
-            // resolveLinked=false: only objects that live in this scope, with ids we can address.
-            query: { ...scopeFilter, ...(filter ?? {}), resolveLinked: false, limit: PAGE, offset },
-          },
-        });
-        if (data === undefined) throw astroCallError(what, response, error);
-        page = data;
-      } catch (e) {
-        throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
-      }
-      out.push(...page.environmentObjects);
-      offset += page.environmentObjects.length;
-      if (page.environmentObjects.length === 0 || offset >= page.totalCount) break;
-    }
-    return out.filter((o) => o.scope === this.#o.scope.scope && o.scopeEntityId === this.#o.scope.scopeEntityId);
-  }
-
-  async #createObject(key: AirflowKey, value: AirflowValue, sent: readonly string[]): Promise<"created" | "exists"> {
-    const what = `CreateEnvironmentObject ${key.id}`;
-    try {
-      const { data, error, response } = await this.#client.POST("/organizations/{organizationId}/environment-objects", {
-        params: { path: { organizationId: this.#o.organizationId } },
-        body: createBody(key.id, value, this.#o.scope, this.#links),
-      });
-      if (data !== undefined) return "created";
-      // A 409 also follows a create whose first attempt landed before a retried 5xx.
-      if (response.status === 409) return "exists";
-      throw astroCallError(what, response, error, sent);
-    } catch (e) {
-      throw e instanceof AfsyncError ? e : astroNetworkError(what, e);
-    }
-  }
-
-  async #updateObject(existing: EnvironmentObject, value: AirflowValue, sent: readonly string[]): Promise<"updated" | "gone"> {
-    const what = `UpdateEnvironmentObject ${existing.objectKey}`;
-    try {
-      const { data, error, response } = await this.#client.POST(
-        "/organizations/{organizationId}/environment-objects/{environmentObjectId}",
+    if (current === undefined) {
+      const created = await this.#api.create(
         {
-          params: { path: { organizationId: this.#o.organizationId, environmentObjectId: existing.id } },
-          body: updateBody(existing, value, this.#links),
+          objectKey: this.#manifestKey,
+          objectType: "ENVIRONMENT_VARIABLE",
+          ...this.#o.scope,
+          description: "afsync ownership manifest: which keys afsync manages here. Do not edit or link.",
+          environmentVariable: { value: text, isSecret: false },
+          ...unlinked,
         },
+        [],
       );
-      if (data !== undefined) return "updated";
-      if (response.status === 404) return "gone";
-      throw astroCallError(what, response, error, sent);
-    } catch (e) {
-      throw e instanceof AfsyncError ? e : astroNetworkError(what, e);
+      return created === "created" ? "written" : "raced";
     }
-  }
-
-  async #deleteObject(existing: EnvironmentObject): Promise<void> {
-    const what = `DeleteEnvironmentObject ${existing.objectKey}`;
-    try {
-      const { error, response } = await this.#client.DELETE("/organizations/{organizationId}/environment-objects/{environmentObjectId}", {
-        params: { path: { organizationId: this.#o.organizationId, environmentObjectId: existing.id } },
-      });
-      // 404: already gone (or a retried delete whose first attempt landed).
-      if (!response.ok && response.status !== 404) throw astroCallError(what, response, error);
-    } catch (e) {
-      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
-    }
+    const updated = await this.#api.update(current, { environmentVariable: { value: text }, ...unlinked }, []);
+    return updated === "updated" ? "written" : "raced";
   }
 
   #manifestIn(objects: readonly EnvironmentObject[]): StateRecord[] | null {

@@ -202,6 +202,37 @@ describe("AstroEnvVarsTarget", () => {
     );
   });
 
+  it("rebuilds a Hybrid Deployment's update (scheduler AU, node-pool queues) that the spec accepts", async () => {
+    const dep = `dep-${++counter}`;
+    astro.seedDeployment({
+      id: dep,
+      organizationId: ORG,
+      workspaceId: "ws-789",
+      type: "HYBRID",
+      fields: {
+        schedulerAu: 5,
+        schedulerReplicas: 2,
+        workerQueues: [
+          {
+            id: "wq-1",
+            name: "default",
+            isDefault: true,
+            nodePoolId: "np-1",
+            maxWorkerCount: 4,
+            minWorkerCount: 1,
+            workerConcurrency: 8,
+            podCpu: "1",
+            podMemory: "2Gi",
+          },
+        ],
+      },
+    });
+    const t = target(astro, dep);
+    await t.read();
+    await t.apply({ upserts: [{ key: variableKey("hybrid"), value: VAR("ok") }], deletes: [], manifest: [rec("var:hybrid")] });
+    assert.equal(astro.deployment(ORG, dep)?.environmentVariables.find((v) => v.key === "AIRFLOW_VAR_HYBRID")?.value, "ok");
+  });
+
   it("serializes concurrent writes to one Deployment within a process", async () => {
     const dep = seed(astro);
     const a = target(astro, dep);
