@@ -128,6 +128,34 @@ describe("afsync serve (binary, example project)", () => {
     }
   });
 
+  it("leaves a key it does not own alone (conflict) and never touches pools or unrelated lines (plan, sync, explain)", async () => {
+    const { dir, cleanup } = await copyExample();
+    try {
+      const connectionsPath = join(dir, "secrets/connections.yaml");
+      await writeFile(connectionsPath, `${await readFile(connectionsPath, "utf8")}\nhand_made_http: http://other.example.com\n`);
+      const settingsPath = join(dir, "astro-project/airflow_settings.yaml");
+      const handMade = (text: string) => parse(text).airflow.connections.find((c: { conn_id: string }) => c.conn_id === "hand_made_http");
+      const before = handMade(await readFile(settingsPath, "utf8"));
+      const plan = await runAfsync(["plan", "--json"], { cwd: dir });
+      assert.equal(plan.code, 0, plan.stderr);
+      const report = JSON.parse(plan.stdout) as { deployments: { id: string; changes: { key: string; action: string }[] }[] };
+      const dev = report.deployments.find((d) => d.id === "dev");
+      assert.equal(dev?.changes.find((c) => c.key === "conn:hand_made_http")?.action, "conflict");
+      const sync = await runAfsync(["sync"], { cwd: dir });
+      assert.equal(sync.code, 0, sync.stderr);
+      const after = await readFile(settingsPath, "utf8");
+      assert.deepEqual(handMade(after), before);
+      assert.equal(parse(after).airflow.pools[0].pool_name, "etl_pool");
+      const again = await runAfsync(["sync", "--json"], { cwd: dir });
+      assert.equal((JSON.parse(again.stdout) as { summary: { writes: number } }).summary.writes, 0, "a second sync writes nothing");
+      const explain = await runAfsync(["explain", "conn:hand_made_http"], { cwd: dir });
+      assert.equal(explain.code, 0, explain.stderr);
+      assert.match(explain.stdout, /conflict/);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("exits 1 with the path of a bad config key, and 2 on an unknown option", async () => {
     const { dir, cleanup } = await copyExample();
     try {
