@@ -4,12 +4,14 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   DeleteMessageCommand,
+  GetQueueAttributesCommand,
   GetQueueUrlCommand,
   QueueDoesNotExist,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SendMessageCommand,
   SQSClient,
+  TooManyEntriesInBatchRequest,
 } from "@aws-sdk/client-sqs";
 import { type AwsEmulator, startAwsEmulator } from "../src/aws/startAwsEmulator.ts";
 
@@ -119,6 +121,23 @@ describe("AWS emulator: SQS (JSON 1.0 protocol)", () => {
       ["d"],
     );
     assert.deepEqual(emu.sqsDepth("work-dlq.fifo"), { visible: 0, inFlight: 0 });
+  });
+
+  it("reports queue depth and refuses batches of more than 10 entries", async () => {
+    const url = await fifo("depth.fifo");
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "m", MessageGroupId: "g", MessageDeduplicationId: "m" }));
+    await sqs.send(new ReceiveMessageCommand({ QueueUrl: url }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "n", MessageGroupId: "h", MessageDeduplicationId: "n" }));
+    const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ["All"] }));
+    assert.equal(attrs.Attributes?.ApproximateNumberOfMessages, "1");
+    assert.equal(attrs.Attributes?.ApproximateNumberOfMessagesNotVisible, "1");
+    const entries = Array.from({ length: 11 }, (_, i) => ({
+      Id: `e${i}`,
+      MessageBody: "x",
+      MessageGroupId: "g",
+      MessageDeduplicationId: `d${i}`,
+    }));
+    await assert.rejects(sqs.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: entries })), TooManyEntriesInBatchRequest);
   });
 
   it("long-polls until a message arrives", async () => {
