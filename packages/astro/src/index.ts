@@ -1,0 +1,8 @@
+// The Astro API targets. Import by subpath in new code (`@afsync/astro/astroEnvVarsTargetFactory`);
+// this index lists what the package offers.
+export { AstroEnvironmentTarget, type AstroEnvironmentTargetOptions } from "./AstroEnvironmentTarget.ts";
+export { AstroEnvVarsTarget, type AstroEnvVarsTargetOptions } from "./AstroEnvVarsTarget.ts";
+export { astroEnvironmentTargetFactory } from "./astroEnvironmentTargetFactory.ts";
+export { astroEnvVarsTargetFactory } from "./astroEnvVarsTargetFactory.ts";
+export { KeyedMutex } from "./KeyedMutex.ts";
+export { type RetryOptions, retryingFetch } from "./retryingFetch.ts";
