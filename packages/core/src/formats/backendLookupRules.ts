@@ -1,0 +1,187 @@
+import type { BackendName, NamingKind, SecretId, VaultSecretId } from "./backendNaming.ts";
+import { namesTeamNamespace } from "./envVars.ts";
+
+/**
+ * Each secrets backend's lookup rule, as its provider code builds the secret id from
+ * `backend_kwargs` (the provider file is named above each rule). A rule returns every id the
+ * backend tries, in order, or throws NamingRefusal saying why the backend never looks the key up.
+ */
+const PLURAL: Readonly<Record<NamingKind, string>> = { connection: "connections", variable: "variables", config: "config" };
+
+export class NamingRefusal extends Error {}
+
+function refuse(reason: string): never {
+  throw new NamingRefusal(reason);
+}
+
+export type Kwargs = Record<string, unknown>;
+
+/** A kwarg that must be a string or null; absent means the backend's default. */
+export function opt(kwargs: Kwargs, name: string, fallback: string | null): string | null {
+  if (!Object.hasOwn(kwargs, name)) return fallback;
+  const v = kwargs[name];
+  if (v === null || v === undefined) return null;
+  if (typeof v !== "string") refuse(`backend_kwargs.${name} must be a string or null`);
+  return v;
+}
+
+/** Python `str.rstrip(chars)`: strips any trailing character found in `chars`. */
+function rstripChars(s: string, chars: string): string {
+  let end = s.length;
+  while (end > 0 && chars.includes(s[end - 1] as string)) end--;
+  return s.slice(0, end);
+}
+
+function team(kwargs: Kwargs): string | null {
+  if (kwargs.multi_team !== true) return null;
+  const t = kwargs.team_name;
+  return typeof t === "string" && t !== "" ? t : null;
+}
+
+// `re.match(pattern, key, re.IGNORECASE)`: anchored at the start only. Python's named groups are
+// rewritten to JavaScript's spelling; everything else of the common syntax is shared.
+function lookupPatternAllows(kwargs: Kwargs, kind: NamingKind, key: string): void {
+  const name = `${PLURAL[kind]}_lookup_pattern`;
+  const pattern = opt(kwargs, name, null);
+  if (pattern === null) return;
+  let re: RegExp;
+  try {
+    re = new RegExp(pattern.replaceAll("(?P<", "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"), "iy");
+  } catch {
+    refuse(`backend_kwargs.${name} is not a valid regular expression`);
+  }
+  re.lastIndex = 0;
+  if (!re.test(key)) refuse(`${name} does not match '${key}', so the backend never looks this ${kind} up`);
+}
+
+function nullPrefix(name: string, kind: NamingKind): never {
+  refuse(`${name} is null, so the backend never looks up any ${kind}`);
+}
+
+export type Forward = (kind: NamingKind, key: string, kwargs: Kwargs) => { ids: SecretId[]; warnings?: string[] };
+
+// providers/amazon/.../secrets/secrets_manager.py
+const awsSecretsManager: Forward = (kind, key, kwargs) => {
+  const sep = opt(kwargs, "sep", "/") ?? "/";
+  const name = `${PLURAL[kind]}_prefix`;
+  let prefix = opt(kwargs, name, `airflow/${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  if (prefix) prefix = rstripChars(prefix, sep);
+  lookupPatternAllows(kwargs, kind, key);
+  const build = (id: string) => (prefix ? `${prefix}${sep}${id}` : id);
+  return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
+};
+
+// providers/amazon/.../secrets/systems_manager.py: no `sep` (always "/"), a leading "/" added.
+const awsSsm: Forward = (kind, key, kwargs) => {
+  const name = `${PLURAL[kind]}_prefix`;
+  const prefix = opt(kwargs, name, `/airflow/${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  const base = rstripChars(prefix, "/");
+  lookupPatternAllows(kwargs, kind, key);
+  const build = (id: string) => {
+    const path = `${base}/${id}`;
+    return path.startsWith("/") ? path : `/${path}`;
+  };
+  return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
+};
+
+// providers/microsoft/azure/.../secrets/key_vault.py: build_path replaces "_" with sep in the whole path.
+const azureKeyVault: Forward = (kind, key, kwargs) => {
+  const sep = opt(kwargs, "sep", "-") ?? "-";
+  const name = `${PLURAL[kind]}_prefix`;
+  let prefix = opt(kwargs, name, `airflow-${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  if (prefix) prefix = rstripChars(prefix, sep);
+  const build = (id: string) => (prefix === "" ? id : `${prefix}${sep}${id}`).replaceAll("_", sep);
+  return withTeam(kwargs, key, build, (t) => `${build(t)}--${key.replaceAll("_", sep)}`, "--");
+};
+
+// providers/google/.../secrets/secret_manager.py: no rstrip; the prefix+sep must match a regex at init.
+const gcpSecretManager: Forward = (kind, key, kwargs) => {
+  const sep = opt(kwargs, "sep", "-") ?? "-";
+  const connPrefix = opt(kwargs, "connections_prefix", "airflow-connections");
+  if (connPrefix !== null && !/^[a-zA-Z0-9_-]*$/.test(connPrefix + sep)) {
+    refuse(`connections_prefix + sep must match ^[a-zA-Z0-9-_]*$; the backend fails at start-up and looks nothing up`);
+  }
+  const name = `${PLURAL[kind]}_prefix`;
+  const prefix = opt(kwargs, name, `airflow-${PLURAL[kind]}`);
+  if (prefix === null) nullPrefix(name, kind);
+  const build = (id: string) => `${prefix}${sep}${id}`;
+  return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
+};
+
+// providers/hashicorp/.../secrets/vault.py
+const vault: Forward = (kind, key, kwargs) => {
+  const mountPoint = opt(kwargs, "mount_point", "secret");
+  const name = `${PLURAL[kind]}_path`;
+  let base = opt(kwargs, name, PLURAL[kind]);
+  if (base === null) nullPrefix(name, kind);
+  base = rstripChars(base, "/");
+  const version = kwargs.kv_engine_version ?? 2;
+  if (version !== 1 && version !== 2 && version !== "1" && version !== "2") refuse("backend_kwargs.kv_engine_version must be 1 or 2");
+  let mount: string;
+  let keyPart: string;
+  if (mountPoint) {
+    mount = mountPoint;
+    keyPart = key;
+  } else {
+    const slash = key.indexOf("/");
+    if (slash < 0) refuse("mount_point is null and the key has no '/', so the backend has no mount point and never looks it up");
+    mount = key.slice(0, slash);
+    keyPart = key.slice(slash + 1);
+  }
+  const at = (p: string): VaultSecretId => ({ mount_point: mount, path: base === "" ? p : `${base}/${p}` });
+  const t = team(kwargs);
+  if (t === null) return { ids: [at(keyPart)] };
+  const global = opt(kwargs, "global_secrets_path", null);
+  return { ids: [at(`${t}/${keyPart}`), global ? at(`${global}/${keyPart}`) : at(keyPart)] };
+};
+
+// airflow/secrets/environment_variables.py
+const env: Forward = (kind, key, kwargs) => {
+  if (kind === "config")
+    refuse("the environment variables backend serves connections and variables only; config comes from AIRFLOW__SECTION__KEY");
+  if (namesTeamNamespace(key)) refuse(`'${key}' spells out a team namespace (_<team>___<id>); Airflow 3.3.1+ never resolves it`);
+  const prefix = kind === "connection" ? "AIRFLOW_CONN_" : "AIRFLOW_VAR_";
+  const t = team(kwargs);
+  const global = `${prefix}${key.toUpperCase()}`;
+  return { ids: t === null ? [global] : [`${prefix}_${t.toUpperCase()}___${key.toUpperCase()}`, global] };
+};
+
+// airflow/secrets/local_filesystem.py: the key is the file entry, matched exactly.
+const local: Forward = (_kind, key, kwargs) => {
+  const t = team(kwargs);
+  if (t !== null && key.includes("___")) refuse("in multi-team mode a key containing '___' is never looked up");
+  return { ids: t === null ? [key] : [`${t}___${key}`, key] };
+};
+
+function withTeam(
+  kwargs: Kwargs,
+  key: string,
+  build: (id: string) => string,
+  teamId: (team: string) => string,
+  teamSep: string,
+): { ids: SecretId[]; warnings?: string[] } {
+  const t = team(kwargs);
+  if (t === null) {
+    return key.includes(teamSep)
+      ? {
+          ids: [build(key)],
+          warnings: [`'${key}' contains '${teamSep}': newest providers in multi-team mode treat it as team-scoped and never look it up`],
+        }
+      : { ids: [build(key)] };
+  }
+  if (key.includes(teamSep)) refuse(`'${key}' contains '${teamSep}', which is ambiguous in multi-team mode, so it is not looked up`);
+  return { ids: [teamId(t), build(key)] };
+}
+
+export const BACKEND_LOOKUP_RULES: Readonly<Record<BackendName, Forward>> = {
+  "aws-secrets-manager": awsSecretsManager,
+  "aws-ssm": awsSsm,
+  "azure-key-vault": azureKeyVault,
+  "gcp-secret-manager": gcpSecretManager,
+  vault,
+  env,
+  local,
+};
