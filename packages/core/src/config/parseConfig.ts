@@ -100,17 +100,11 @@ function checkOptions(
     });
     return undefined;
   }
-  let inline = false;
-  for (const name of Object.keys(options)) {
-    if (CREDENTIAL_NAME.test(name) && !name.endsWith("_env")) {
-      inline = true;
-      issues.push({
-        path: formatPath([...at, name]),
-        message: `credentials are never inline: put the value in an environment variable and name it with '${name}_env'`,
-      });
-    }
+  const inline = inlineCredentials(options, at);
+  if (inline.length > 0) {
+    issues.push(...inline);
+    return undefined;
   }
-  if (inline) return undefined;
   const result = schema.safeParse(options);
   if (!result.success) {
     const known = shapeKeys(schema);
@@ -118,6 +112,21 @@ function checkOptions(
     return undefined;
   }
   return { value: result.data };
+}
+
+/** Every option, at any depth (`auth: { password: … }`), whose name says it holds a credential. */
+function inlineCredentials(value: unknown, at: readonly PropertyKey[]): ConfigIssue[] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return [];
+  return Object.entries(value).flatMap(([name, inner]) =>
+    CREDENTIAL_NAME.test(name) && !name.endsWith("_env")
+      ? [
+          {
+            path: formatPath([...at, name]),
+            message: `credentials are never inline: put the value in an environment variable and name it with '${name}_env'`,
+          },
+        ]
+      : inlineCredentials(inner, [...at, name]),
+  );
 }
 
 function shapeKeys(schema: ZodType): string[] | undefined {

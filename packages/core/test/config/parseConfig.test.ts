@@ -145,6 +145,22 @@ describe("parseConfig", () => {
     assert.doesNotMatch(error.message, /hunter2/);
   });
 
+  it("finds inline credentials nested in options too", () => {
+    const doc = example();
+    (doc.deployments as Record<string, Record<string, unknown>>).dev = {
+      target: {
+        type: "airflow-api",
+        base_url: "http://127.0.0.1:1",
+        token_env: "T",
+        auth: { type: "basic", username: "u", password: "nested-inline-Pw" },
+      },
+      sources: ["team-files"],
+    };
+    const error = configError(() => parseConfig(doc, registry));
+    assert.equal(error.path, "deployments.dev.target.auth.password");
+    assert.doesNotMatch(error.message, /nested-inline-Pw/);
+  });
+
   it("rejects a bad duration, port and env var name in serve", () => {
     const doc = example();
     doc.serve = { port: 70000, reconcile_every: "soon", webhook_secret_env: "not a name" };
