@@ -4,7 +4,7 @@ import { BACKEND_LOOKUP_RULES, type Kwargs, NamingRefusal, opt } from "./backend
  * Which secret each Airflow secrets backend looks up for a key, and back. Options are the
  * backends' own `backend_kwargs` (paste `AIRFLOW__SECRETS__BACKEND_KWARGS`); other kwargs (region,
  * credentials…) are accepted and ignored, as the backends pass them on to their clients.
- * Sources: the provider files named per backend below (see docs/reference airflow-semantics §3–4).
+ * Each backend's rule, with the provider file it follows, is in backendLookupRules.ts.
  *
  * Multi-team (Airflow 3.3.1+/newest providers): `team_name` applies only with `multi_team: true`,
  * since Airflow passes a team only in multi-team mode; the team-scoped id is then tried first.
