@@ -84,6 +84,20 @@ describe("LocalFilesystemTarget", () => {
     }
   });
 
+  it("treats an empty existing file as empty and fills it", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "v.json");
+      await writeFile(path, "");
+      const target = new LocalFilesystemTarget({ variablesFilePath: path });
+      assert.equal((await target.read()).entries.size, 0);
+      await target.apply({ upserts: [{ key: variableKey("v"), value: { kind: "variable", value: "x" } }], deletes: [], manifest: [] });
+      assert.deepEqual(JSON.parse(await readFile(path, "utf8")), { v: "x" });
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("factory requires JSON paths and at least one of them", () => {
     const schema = localFilesystemTargetFactory.schema;
     assert.equal(schema.safeParse({}).success, false);

@@ -47,7 +47,8 @@ export class LocalFilesystemTarget implements DeploymentTarget {
       const path = this.pathFor(kind);
       if (path === undefined) continue;
       const text = await readFileIfExists(path);
-      if (text === null) continue;
+      // An empty file is a target nobody wrote yet (Airflow would refuse it, afsync fills it).
+      if (text === null || text.trim() === "") continue;
       const parsed = parseLocalFilesystemFile(text, "json", kind);
       const fileProblem = parsed.problems.find((p) => p.key === undefined);
       if (fileProblem !== undefined) throw new AfsyncError("INVALID_TARGET_FILE", `${path}: ${fileProblem.message}`);

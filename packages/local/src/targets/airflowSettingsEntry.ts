@@ -11,7 +11,8 @@ export type SettingsConnectionEntry = Record<string, unknown>;
 
 /** The item afsync writes for a connection, fields in the Astro CLI template's order; nulls left out. */
 export function connectionToSettingsEntry(connId: string, conn: Connection): SettingsConnectionEntry {
-  const entry: SettingsConnectionEntry = { conn_id: connId, conn_type: conn.conn_type ?? "" };
+  const entry: SettingsConnectionEntry = { conn_id: connId };
+  if (conn.conn_type !== null) entry.conn_type = conn.conn_type;
   if (conn.host !== null) entry.conn_host = conn.host;
   if (conn.schema !== null) entry.conn_schema = conn.schema;
   if (conn.login !== null) entry.conn_login = conn.login;
