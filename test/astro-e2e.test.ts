@@ -266,7 +266,7 @@ describe("two afsync processes syncing into one Astro Deployment at once", () =>
     rmSync(root, { recursive: true, force: true });
   });
 
-  it("loses no key: the overwritten process notices on read-back and merges again", async () => {
+  it("loses no key: the overwritten process notices on read-back and merges again", { timeout: 60_000 }, async () => {
     const teamA = projectDir("team-a", envVarsTarget("astro", "dep-shared"), DB_PASSWORD, "team_a_flag: on\n");
     const teamB = projectDir("team-b", envVarsTarget("astro", "dep-shared"), DB_PASSWORD, "team_b_flag: on\n");
     writeFileSync(join(teamA, "secrets/connections.yaml"), "team_a_api: http://a.example.com\n");

@@ -252,7 +252,7 @@ describe("AstroEnvVarsTarget", () => {
     assert.deepEqual(manifest.map((r) => r.key).sort(), ["var:from_a", "var:from_b"]);
   });
 
-  it("detects a write lost to another process, merges again and keeps both sides' keys", async () => {
+  it("detects a write lost to another process, merges again and keeps both sides' keys", { timeout: 60_000 }, async () => {
     const dep = seed(astro, [{ key: "KEEP", value: "k", isSecret: true }]);
     // Two "processes": separate lock tables, so nothing serializes them.
     const a = target(astro, dep, { locks: new KeyedMutex() });

@@ -236,7 +236,7 @@ describe("AstroEnvironmentTarget", () => {
     assert.deepEqual(snapshot.entries.get("var:bulk_3")?.value, { kind: "variable", value: "3" });
   });
 
-  it("keeps both writers' manifest records when two processes race", async () => {
+  it("keeps both writers' manifest records when two processes race", { timeout: 60_000 }, async () => {
     const ws = nextWorkspace();
     const a = target(astro, ws, { locks: new KeyedMutex() });
     const b = target(astro, ws, { locks: new KeyedMutex() });

@@ -130,7 +130,7 @@ describe("Astro emulator: Deployments", () => {
     assert.equal(astro.writeCalls(), 0);
   });
 
-  it("holds calls at a barrier until all parties arrived", async () => {
+  it("holds calls at a barrier until all parties arrived", { timeout: 60_000 }, async () => {
     astro.inject({ barrier: 2, operationId: "GetDeployment" });
     const order: string[] = [];
     const a = call(astro, "GET", `/organizations/${ORG}/deployments/dep-c`).then(() => order.push("a"));
