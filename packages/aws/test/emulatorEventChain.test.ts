@@ -7,6 +7,7 @@ import {
   DeleteSecretCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
+  RotateSecretCommand,
   SecretsManagerClient,
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
@@ -92,6 +93,49 @@ describe("event chain: SDK write → EventBridge event → hint → source key",
     );
     await sm.send(new CreateSecretCommand({ Name: "app/other", SecretString: "x" }));
     assert.ok(hintsSinceLastCheck().every((h) => h.action === "ignore"));
+  });
+
+  it("folds the six events of one rotation into one re-read, and reports a failed rotation as a notice", async () => {
+    await sm.send(new CreateSecretCommand({ Name: "airflow/connections/rotated", SecretString: "postgres://u:old@h/db" }));
+    emu.clearEvents();
+    emu.setRotation("airflow/connections/rotated", () => "postgres://u:new@h/db");
+    const rotated = await sm.send(new RotateSecretCommand({ SecretId: "airflow/connections/rotated" }));
+    const names = emu.events.map((e) => String(e.detail.eventName ?? e["detail-type"]));
+    assert.deepEqual(names, [
+      "RotateSecret",
+      "RotationStarted",
+      "PutSecretValue",
+      "UpdateSecretVersionStage",
+      "Secret Label Updated",
+      "RotationSucceeded",
+    ]);
+    const parsed = emu.events.flatMap((e) => parseAwsEvent(e));
+    assert.deepEqual(
+      parsed.map((h) => h.action),
+      ["ignore", "ignore", "ignore", "upsert", "upsert", "upsert"],
+    );
+    const [one, ...rest] = coalesceHints(parsed);
+    assert.equal(rest.length, 0);
+    assert.equal(one?.action, "upsert");
+    assert.equal(one?.secretId, "airflow/connections/rotated");
+    const env = { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" };
+    const source = createAwsSecretsManagerSource({}, { id: "aws-prod", env });
+    const [read] = await source.read([{ kind: "connection", id: "rotated" }]);
+    assert.ok(read?.status === "found" && read.value.kind === "connection" && read.value.connection.password === "new");
+    assert.equal(read.version?.id, rotated.VersionId);
+    await source.close();
+    emu.clearEvents();
+    emu.setRotation("airflow/connections/rotated", () => {
+      throw new Error("database unreachable");
+    });
+    await sm.send(new RotateSecretCommand({ SecretId: "airflow/connections/rotated" }));
+    const failed = coalesceHints(emu.events.flatMap((e) => parseAwsEvent(e)));
+    assert.deepEqual(
+      failed.map((h) => h.action),
+      ["notice"],
+    );
+    assert.match(failed[0]?.reason ?? "", /database unreachable/);
+    emu.clearEvents();
   });
 
   it("maps Parameter Store writes", async () => {

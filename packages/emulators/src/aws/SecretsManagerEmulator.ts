@@ -10,6 +10,7 @@ import {
   requireString,
 } from "./AwsServiceError.ts";
 import { SecretStore, type StoredSecret } from "./SecretStore.ts";
+import { type Rotator, rotateSecret } from "./secretRotation.ts";
 import { batchGetSecretValue, getSecretValue, listSecrets } from "./secretsManagerReads.ts";
 
 type Json = Record<string, unknown>;
@@ -33,6 +34,7 @@ const SILENT_LABELS = new Set(["AWSPREVIOUS", "AWSPENDING"]);
 export class SecretsManagerEmulator {
   readonly #store: SecretStore;
   readonly #ctx: AwsEmulatorContext;
+  readonly #rotators = new Map<string, Rotator>();
 
   constructor(ctx: AwsEmulatorContext) {
     this.#ctx = ctx;
@@ -50,6 +52,11 @@ export class SecretsManagerEmulator {
       : { secretString: input.secretString ?? "" };
     const versionId = this.#store.addVersion(secret, value, randomUUID(), ["AWSCURRENT"]);
     return { arn: secret.arn, name: secret.name, versionId };
+  }
+
+  /** Makes RotateSecret work for a secret: `rotator` plays the rotation Lambda. */
+  setRotation(name: string, rotator: Rotator): void {
+    this.#rotators.set(name, rotator);
   }
 
   handle(op: string, body: Json, caller: CallerInfo): unknown {
@@ -71,6 +78,15 @@ export class SecretsManagerEmulator {
       case "TagResource":
       case "UntagResource":
         return this.#write(op, body, caller);
+      case "RotateSecret": {
+        const secret = this.#store.find(requireString(body, "SecretId"));
+        return rotateSecret(this.#ctx, secret, this.#rotators.get(secret.name), caller, {
+          write: (writeOp, writeBody, writeCaller) => this.#write(writeOp, writeBody, writeCaller),
+          removeLabel: (s, label) => {
+            for (const v of s.versions.values()) v.stages.delete(label);
+          },
+        });
+      }
       default:
         throw new AwsServiceError("UnknownOperationException", `Operation secretsmanager.${op} is not supported by the emulator`);
     }

@@ -5,6 +5,7 @@ import { AwsServiceError } from "./AwsServiceError.ts";
 import { SecretsManagerEmulator, type SeedSecretInput } from "./SecretsManagerEmulator.ts";
 import { SqsEmulator } from "./SqsEmulator.ts";
 import { type SeedParameterInput, SsmEmulator } from "./SsmEmulator.ts";
+import type { Rotator } from "./secretRotation.ts";
 
 export type { EventBridgeEvent } from "./AwsEmulatorContext.ts";
 
@@ -42,6 +43,8 @@ export interface AwsEmulator {
   /** Seeding writes state directly: no events, no call counts. */
   seedSecret(input: SeedSecretInput): { arn: string; name: string; versionId: string };
   seedParameter(input: SeedParameterInput): { version: number };
+  /** Lets `RotateSecret` rotate this secret: `rotator` plays the rotation Lambda (throw to make it fail). */
+  setRotation(secretName: string, rotator: Rotator): void;
   sqsDepth(queueName: string): { visible: number; inFlight: number };
   close(): Promise<void>;
 }
@@ -189,6 +192,7 @@ export async function startAwsEmulator(options: AwsEmulatorOptions = {}): Promis
     },
     seedSecret: (input) => secretsManager.seed(input),
     seedParameter: (input) => ssm.seed(input),
+    setRotation: (name, rotator) => secretsManager.setRotation(name, rotator),
     sqsDepth: (name) => sqs.depth(name),
     close: async () => {
       for (const t of timers) clearTimeout(t);
