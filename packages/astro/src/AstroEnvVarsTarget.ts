@@ -1,6 +1,7 @@
 import {
   type AirflowKey,
   type AirflowValue,
+  type ApplyItemResult,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
@@ -109,16 +110,31 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
 
   async #applyLocked(request: ApplyRequest): Promise<ApplyOutcome> {
     const upserts = new Map<string, string>();
-    for (const u of request.upserts) upserts.set(envVarNameFor(u.key), envVarValueFor(u.value));
+    const results: ApplyItemResult[] = [];
+    const refused = new Set<KeyString>();
+    for (const u of request.upserts) {
+      const name = envVarNameFor(u.key);
+      if (upserts.has(name)) {
+        // Airflow upper-cases ids for the env lookup, so `var:a` and `var:A` are one variable.
+        refused.add(keyString(u.key));
+        results.push({ key: keyString(u.key), ok: false, error: `${name} is already written for another key that differs only in case` });
+        continue;
+      }
+      upserts.set(name, envVarValueFor(u.value));
+      results.push({ key: keyString(u.key), ok: true });
+    }
     const deletes = new Set(request.deletes.map(envVarNameFor));
+    for (const k of request.deletes) results.push({ key: keyString(k), ok: true });
     const sent = request.upserts.flatMap((u) => secretFragments(u.value));
-    const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((k) => ({ key: keyString(k), ok: true }));
+    // A refused key keeps the record the engine planned against (none, for a new key).
+    const baseBy = new Map((this.#base ?? []).map((r) => [r.key, r]));
+    const ours = [...request.manifest.filter((r) => !refused.has(r.key)), ...[...refused].flatMap((k) => baseBy.get(k) ?? [])];
     const attempts = this.#o.maxWriteAttempts ?? 3;
     let calls = 0;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const current = await this.#getDeployment();
       calls += 1;
-      const merged = mergeManifest(this.#base, request.manifest, this.#manifestOf(current));
+      const merged = mergeManifest(this.#base, ours, this.#manifestOf(current));
       const next = mergeEnvironmentVariables(current.environmentVariables ?? [], {
         upserts,
         deletes,
@@ -128,7 +144,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
       await this.#update(current, next.variables, sent);
       const check = await this.#getDeployment();
       calls += 2;
-      const lost = this.#lostChanges(check, upserts, deletes, changedRecords(this.#base, request.manifest));
+      const lost = this.#lostChanges(check, upserts, deletes, changedRecords(this.#base, ours));
       if (lost.length === 0) {
         this.#base = merged;
         return { results, calls };

@@ -134,6 +134,33 @@ describe("AstroEnvVarsTarget", () => {
     assert.ok(snapshot.entries.has("var:MixedCase_Key"));
   });
 
+  it("refuses the second of two keys that differ only in case (one environment variable) without losing the first", async () => {
+    const dep = seed(astro);
+    const t = target(astro, dep);
+    await t.read();
+    const outcome = await t.apply({
+      upserts: [
+        { key: variableKey("Region"), value: VAR("eu") },
+        { key: variableKey("REGION"), value: VAR("us") },
+      ],
+      deletes: [],
+      manifest: [rec("var:Region"), rec("var:REGION")],
+    });
+    assert.deepEqual(
+      outcome.results.map((r) => [r.key, r.ok]),
+      [
+        ["var:Region", true],
+        ["var:REGION", false],
+      ],
+    );
+    assert.equal(astro.deployment(ORG, dep)?.environmentVariables.find((v) => v.key === "AIRFLOW_VAR_REGION")?.value, "eu");
+    const snapshot = await t.read();
+    assert.deepEqual(
+      snapshot.manifest?.map((r) => r.key),
+      ["var:Region"],
+    );
+  });
+
   it("deletes only afsync's variable and drops the manifest once nothing is owned", async () => {
     const dep = seed(astro, [{ key: "OTHER", value: "o" }]);
     const t = target(astro, dep);
