@@ -116,8 +116,8 @@ export class SyncEngine {
           options.onProgress?.(done, total);
         });
       } catch (error) {
-        // The state store failed after the target was written: report it, the next run re-plans.
-        result = { errors: new Map(), writes: 0, failure: `recording state failed: ${errorMessage(error)}` };
+        // The state store failed (write-ahead records make the next run re-plan creates as ours).
+        result = { errors: new Map(), writes: 0, failure: `the state store failed: ${errorMessage(error)}` };
       }
       const changes = p.items.map((i) => {
         const error = result.errors.get(i.change.key);

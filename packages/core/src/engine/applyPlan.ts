@@ -20,6 +20,9 @@ type Op =
   | { readonly kind: "upsert"; readonly key: AirflowKey; readonly value: AirflowValue; readonly record: StateRecord }
   | { readonly kind: "delete"; readonly key: AirflowKey };
 
+/** The hash of a write-ahead record: matches no value, so the next plan rewrites the key. */
+export const PENDING_HASH = "pending";
+
 /** How many target writes a plan needs: the unit of the progress bar. */
 export function countOps(items: readonly PlanItem[]): number {
   return items.filter((i) => i.upsert !== undefined || i.delete !== undefined).length;
@@ -58,6 +61,16 @@ export async function applyPlan(
   let writes = 0;
   let failure: string | undefined;
 
+  // Write-ahead for creates: record ownership before the target call, under a hash no value has.
+  // A create that lands but whose outcome is lost (timeout, crash, the final save failing) is
+  // then re-planned as afsync's own key (an update) next run, instead of becoming a conflict.
+  const pending = new Set<KeyString>();
+  if (!holdsState) {
+    const records = ops.flatMap((op) => (op.kind === "upsert" && !owned.has(op.record.key) ? [{ ...op.record, hash: PENDING_HASH }] : []));
+    if (records.length > 0) await state.save(deploymentId, records, []);
+    for (const r of records) pending.add(r.key);
+  }
+
   const max = target.capabilities.maxBatch;
   const size = Number.isFinite(max) && max >= 1 ? Math.floor(max) : Math.max(ops.length, 1);
   for (let i = 0; i < ops.length; i += size) {
@@ -80,6 +93,7 @@ export async function applyPlan(
         const error = failed.get(k);
         if (error !== undefined) {
           errors.set(k, error);
+          if (pending.has(k)) removed.push(k); // refused: it did not land, so it is not ours
         } else if (op.kind === "upsert") {
           manifest.set(k, op.record);
           saved.push(op.record);
@@ -92,6 +106,8 @@ export async function applyPlan(
       writes += 1;
       failure = errorMessage(error);
       for (const op of ops.slice(i)) errors.set(keyString(op.key), `not applied: ${failure}`);
+      // This chunk may have landed (keep its pending records); later chunks were never sent.
+      for (const op of ops.slice(i + size)) if (pending.has(keyString(op.key))) removed.push(keyString(op.key));
       break;
     } finally {
       onOps(chunk.length);

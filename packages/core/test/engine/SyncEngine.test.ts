@@ -160,6 +160,29 @@ describe("SyncEngine.sync", () => {
     assert.equal(actions(retry)["conn:db"], "create", "nothing was recorded for the failed write");
   });
 
+  it("keeps a create whose outcome was lost as its own key, not a conflict", async () => {
+    const target = new InMemoryDeploymentTarget();
+    const apply = target.apply.bind(target);
+    let lose = true;
+    target.apply = async (request) => {
+      const outcome = await apply(request);
+      if (lose) {
+        lose = false;
+        throw new Error("socket hang up after the write landed");
+      }
+      return outcome;
+    };
+    const { source, engine, binding } = setup({}, target);
+    source.setConnection("db", pg());
+    const first = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(first.deployments[0]?.status, "failed");
+    assert.ok(target.values.has("conn:db"), "the write landed");
+    const second = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(second)["conn:db"], "update");
+    const third = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(third)["conn:db"], "unchanged");
+  });
+
   it("records nothing for a key the target refused", async () => {
     const target = new InMemoryDeploymentTarget().refuse("conn:bad", "HTTP 400: conn_id invalid");
     const { source, engine, binding, state } = setup({}, target);
