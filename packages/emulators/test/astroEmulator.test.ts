@@ -185,6 +185,20 @@ describe("Astro emulator: environment objects", () => {
     assert.equal(flip.status, 400);
   });
 
+  it("answers 400 naming the field when a body breaks the (reconstructed) spec", async () => {
+    const res = await call(astro, "POST", base, {
+      objectKey: "c",
+      objectType: "CONNECTION",
+      scope: "WORKSPACE",
+      scopeEntityId: "ws-1",
+      connection: { host: "h", password: "do-not-echo", port: "5432" },
+    });
+    assert.equal(res.status, 400);
+    assert.match(String(res.body?.message), /connection\.type/);
+    assert.match(String(res.body?.message), /connection\.port/);
+    assert.ok(!JSON.stringify(res.body).includes("do-not-echo"));
+  });
+
   it("refuses showSecrets unless the organization allows it", async () => {
     const res = await call(astro, "GET", `${base}?showSecrets=true`);
     assert.equal(res.status, 403);
