@@ -12,7 +12,7 @@ import {
   TagResourceCommand,
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
-import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
+import { DeleteParameterCommand, LabelParameterVersionCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { createAwsSecretsManagerSource, createAwsSsmSource } from "../src/awsSourceFactories.ts";
 import { coalesceHints } from "../src/events/coalesceHints.ts";
 import { parseAwsEvent } from "../src/events/parseAwsEvent.ts";
@@ -141,11 +141,17 @@ describe("event chain: SDK write → EventBridge event → hint → source key",
   it("maps Parameter Store writes", async () => {
     await ssm.send(new PutParameterCommand({ Name: "/airflow/variables/env", Value: "dev", Type: "SecureString" }));
     await ssm.send(new PutParameterCommand({ Name: "/airflow/variables/env", Value: "prod", Overwrite: true }));
+    await ssm.send(new LabelParameterVersionCommand({ Name: "/airflow/variables/env", ParameterVersion: 1, Labels: ["stable"] }));
     await ssm.send(new DeleteParameterCommand({ Name: "/airflow/variables/env" }));
-    assert.deepEqual(hintsSinceLastCheck(), [
-      { action: "upsert", keys: ["var:env"], version: undefined, source: "aws-params" },
-      { action: "upsert", keys: ["var:env"], version: undefined, source: "aws-params" },
-      { action: "delete", keys: ["var:env"], version: undefined, source: "aws-params" },
-    ]);
+    const hints = hintsSinceLastCheck();
+    assert.equal(hints[2]?.action, "ignore");
+    assert.deepEqual(
+      [hints[0], hints[1], hints[3]],
+      [
+        { action: "upsert", keys: ["var:env"], version: undefined, source: "aws-params" },
+        { action: "upsert", keys: ["var:env"], version: undefined, source: "aws-params" },
+        { action: "delete", keys: ["var:env"], version: undefined, source: "aws-params" },
+      ],
+    );
   });
 });

@@ -37,7 +37,7 @@ const BY_PATH_LIMIT = 10;
 
 /**
  * A stateful SSM Parameter Store: GetParameter(s), GetParametersByPath (paged, recursive),
- * PutParameter and DeleteParameter, with the service's limits (10 names, 10 per page) and error
+ * PutParameter, DeleteParameter and LabelParameterVersion (event only), with the service's limits (10 names, 10 per page) and error
  * types. SecureString values come back "encrypted" unless WithDecryption is set. Writes emit the
  * native `Parameter Store Change` events.
  */
@@ -73,6 +73,16 @@ export class SsmEmulator {
         this.#params.delete(name);
         this.#emit("Delete", stored);
         return {};
+      }
+      case "LabelParameterVersion": {
+        const stored = this.#params.get(requireString(body, "Name"));
+        if (!stored) throw new AwsServiceError("ParameterNotFound", "");
+        const version = optionalNumber(body, "ParameterVersion") ?? stored.version;
+        if (!stored.history.has(version))
+          throw new AwsServiceError("ParameterVersionNotFound", `Version ${version} of ${stored.name} not found.`);
+        // Labels are not stored: afsync reads the latest version, which a label never changes.
+        this.#emit("LabelParameterVersion", stored);
+        return { InvalidLabels: [], ParameterVersion: version };
       }
       default:
         throw new AwsServiceError("UnknownOperationException", `Operation AmazonSSM.${op} is not supported by the emulator`);
