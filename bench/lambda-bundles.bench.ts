@@ -36,11 +36,11 @@ try {
     const name = zip.replace(/\.zip$/, "");
     const zipPath = join(outDir, zip);
     const entries = zipEntries(zipPath);
-    const jsBytes = entries.filter((e) => e.name.endsWith(".js")).reduce((sum, e) => sum + e.size, 0);
+    const jsBytes = entries.filter((e) => /\.c?js$/.test(e.name)).reduce((sum, e) => sum + e.size, 0);
     const unpacked = join(outDir, `${name}-unzipped`);
     const unzip = spawnSync("unzip", ["-q", "-o", zipPath, "-d", unpacked], { encoding: "utf8" });
     if (unzip.status !== 0) throw new Error(`unzip ${zip} failed: ${unzip.stderr}`);
-    const bundle = join(unpacked, "src", "handlers", `${name}.js`);
+    const bundle = join(unpacked, "src", "handlers", `${name}.cjs`);
     const requireMs: number[] = [];
     const wallMs: number[] = [];
     for (let run = 0; run < RUNS; run++) {

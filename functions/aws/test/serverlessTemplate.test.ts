@@ -192,7 +192,7 @@ describe("serverless package: function zips", () => {
     assert.deepEqual(zips, ["events.zip", "reconcile.zip", "webhook.zip", "worker.zip"]);
     for (const zip of zips) {
       const names = zipEntries(join(outDir, zip)).map((e) => e.name);
-      const handler = `src/handlers/${zip.replace(".zip", "")}.js`;
+      const handler = `src/handlers/${zip.replace(".zip", "")}.cjs`;
       assert.ok(names.includes(handler), `${zip} holds ${handler}: ${names.join(", ")}`);
       assert.ok(names.includes("afsync.config.yaml"), `${zip} holds the config`);
       assert.ok(!names.some((n) => n.includes("better-sqlite3") || n.endsWith(".node")), `${zip} has no native module`);

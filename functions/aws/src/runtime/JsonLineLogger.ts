@@ -6,7 +6,9 @@ import type { Logger, LogLevel } from "@afsync/core";
  * the logger; this is the second line of defence: any field whose name looks secret-bearing is
  * masked, at any depth.
  */
-const SENSITIVE = /pass(word)?|secret|token|api[_-]?key|private[_-]?key|credential|authorization|signature|hmac/i;
+const SENSITIVE = /pass(word|wd|phrase)?|secret|token|api[_-]?key|private[_-]?key|credential|authorization|signature|hmac/i;
+// Names and ids of secrets are what operators search logs for, not secrets: `secretId`, `secret_ids`, `tokenArn`.
+const IDENTIFIER = /(id|ids|arn|name|names|count)$/i;
 
 export class JsonLineLogger implements Logger {
   readonly #write: (line: string) => void;
@@ -34,7 +36,7 @@ function redact(value: unknown, depth: number): unknown {
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [name, v] of Object.entries(value))
-    out[name] = SENSITIVE.test(name) && v !== null && v !== undefined ? "***" : redact(v, depth + 1);
+    out[name] = SENSITIVE.test(name) && !IDENTIFIER.test(name) && v !== null && v !== undefined ? "***" : redact(v, depth + 1);
   return out;
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { loadConfigFile, optionsRegistry } from "@afsync/cli/compose/loadConfigFile";
 import { ConfigError } from "@afsync/core";
@@ -34,6 +35,9 @@ export async function loadLambdaConfig(env: NodeJS.ProcessEnv): Promise<LambdaCo
     }
     return { config: parseConfig(input, optionsRegistry()), configDir: root };
   }
-  const path = isAbsolute(raw) ? raw : resolve(root, raw);
+  // Lambda runs in LAMBDA_TASK_ROOT (/var/task); `serverless invoke local` sets that variable
+  // but runs from the service directory, so fall back to the working directory.
+  const candidates = isAbsolute(raw) ? [raw] : [resolve(root, raw), resolve(process.cwd(), raw)];
+  const path = candidates.find((p) => existsSync(p)) ?? candidates[0] ?? raw;
   return { config: await loadConfigFile(path, env), configDir: resolve(path, "..") };
 }
