@@ -60,7 +60,8 @@ export class SecretsManagerSource implements SecretSource {
       const prefix = this.#naming.listingPrefix(kind);
       if (prefix !== null) prefixes.add(prefix);
     }
-    for (const prefix of prefixes) for (const name of await this.#list(prefix)) names.add(name);
+    const listings = await Promise.all([...prefixes].map((prefix) => this.#list(prefix)));
+    for (const listing of listings) for (const name of listing) names.add(name);
     const wanted: { key: AirflowKey; secretId: string }[] = [];
     for (const name of names) {
       for (const key of this.#naming.keysFor(name).keys) if (this.#naming.secretIdFor(key) === name) wanted.push({ key, secretId: name });

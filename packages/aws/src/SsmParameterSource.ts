@@ -43,27 +43,31 @@ export class SsmParameterSource implements SecretSource {
   }
 
   async readAll(): Promise<SourceRead[]> {
+    // The two prefixes are walked side by side; each walk is sequential (NextToken paging).
+    const walks = (["connection", "variable"] as const).map((kind) => this.#walk(kind));
+    return (await Promise.all(walks)).flat();
+  }
+
+  async #walk(kind: AirflowKey["kind"]): Promise<SourceRead[]> {
+    const prefix = this.#naming.listingPrefix(kind);
+    if (prefix === null) return [];
     const out = new Map<string, SourceRead>();
-    for (const kind of ["connection", "variable"] as const) {
-      const prefix = this.#naming.listingPrefix(kind);
-      if (prefix === null) continue;
-      try {
-        const pages = paginateGetParametersByPath(
-          { client: this.#client },
-          { Path: prefix.slice(0, -1) || "/", Recursive: true, WithDecryption: true },
-        );
-        for await (const page of pages) {
-          for (const p of page.Parameters ?? []) {
-            if (!p.Name) continue;
-            for (const key of this.#naming.keysFor(p.Name).keys) {
-              if (key.kind === kind && this.#naming.secretIdFor(key) === p.Name) out.set(`${kind}:${p.Name}`, this.#toRead(key, p.Name, p));
-            }
+    try {
+      const pages = paginateGetParametersByPath(
+        { client: this.#client },
+        { Path: prefix.slice(0, -1) || "/", Recursive: true, WithDecryption: true },
+      );
+      for await (const page of pages) {
+        for (const p of page.Parameters ?? []) {
+          if (!p.Name) continue;
+          for (const key of this.#naming.keysFor(p.Name).keys) {
+            if (key.kind === kind && this.#naming.secretIdFor(key) === p.Name) out.set(p.Name, this.#toRead(key, p.Name, p));
           }
         }
-      } catch (err) {
-        // A failed walk must not look like "everything was deleted": fail the whole read.
-        throw awsCallError(`GetParametersByPath '${prefix}' (source ${this.id})`, err);
       }
+    } catch (err) {
+      // A failed walk must not look like "everything was deleted": fail the whole read.
+      throw awsCallError(`GetParametersByPath '${prefix}' (source ${this.id})`, err);
     }
     return [...out.values()];
   }

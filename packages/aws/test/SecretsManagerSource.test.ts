@@ -122,7 +122,8 @@ describe("SecretsManagerSource", () => {
     emu.inject({ op: "BatchGetSecretValue", status: 500, times: 2 });
     const [failed] = await source.read([connectionKey("a")]);
     assert.ok(failed?.status === "error" && /InternalServiceError/.test(failed.reason));
-    emu.inject({ op: "ListSecrets", status: 429, times: 2 });
+    // Both prefixes are listed at once, each with 2 attempts: 4 failures exhaust both.
+    emu.inject({ op: "ListSecrets", status: 429, times: 4 });
     await assert.rejects(source.readAll(), (e: unknown) => (e as { code?: string }).code === "REMOTE_CALL_FAILED");
     await source.close();
   });
