@@ -10,7 +10,8 @@ describe("afsync.yaml errors through the binary", () => {
     project.write("afsync.yaml", CONFIG.replace("{ type: env-file, path:", "{ type: env-file, pth:"));
     const result = project.run("plan");
     assert.equal(result.code, 1);
-    assert.match(result.stderr, /afsync\.yaml: deployments\.dev-env\.target\.pth: unknown key \(did you mean 'path'\?\)/);
+    assert.match(result.stderr, /^afsync plan: \/.*afsync\.yaml: deployments\.dev-env\.target\.pth: unknown key \(did you mean 'path'\?\)/);
+    assert.equal(result.stderr.match(/deployments\.dev-env\.target\.pth/g)?.length, 1, "the path is named once");
   });
 
   it("points at the line of a YAML syntax error", () => {

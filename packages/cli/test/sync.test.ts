@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { mkdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { assertNoSecretLeak } from "@afsync/testing";
-import { actionsOf, connectionsYaml, SENTINELS, SyncProject, VARIABLES } from "./syncProjectFixture.ts";
+import { actionsOf, CONFIG, connectionsYaml, SENTINELS, SyncProject, VARIABLES } from "./syncProjectFixture.ts";
 
 describe("afsync sync (real binary, example project)", () => {
   const project = new SyncProject();
@@ -96,5 +96,24 @@ describe("afsync sync (real binary, example project)", () => {
     assert.match(human.stdout, /- delete +var:api_secret/);
     assert.doesNotMatch(project.read("astro-project/.env"), /AIRFLOW_VAR_API_SECRET/);
     assert.match(project.read("astro-project/airflow_settings.yaml"), /variable_name: api_secret/);
+  });
+});
+
+describe("afsync sync failure isolation (real binary)", () => {
+  const project = new SyncProject();
+  after(() => project.cleanup());
+
+  it("reports a Deployment whose target cannot be read, applies the others and exits 1", () => {
+    // The `dev` target path is a directory: reading it fails, as an unreadable target would.
+    mkdirSync(join(project.dir, "astro-project", "dir.yaml"));
+    project.write("afsync.yaml", CONFIG.replace("path: astro-project/airflow_settings.yaml", "path: astro-project/dir.yaml"));
+    const { code, report } = project.json("sync");
+    assert.equal(code, 1);
+    const byId = Object.fromEntries(report.deployments.map((d) => [d.id, d]));
+    assert.equal(byId.dev?.status, "failed");
+    assert.ok((byId.dev?.error ?? "").length > 0);
+    assert.equal(byId["dev-env"]?.status, "ok");
+    assert.match(project.read("astro-project/.env"), /^AIRFLOW_CONN_WAREHOUSE_DB=/m);
+    assert.equal(report.summary.failed, 1);
   });
 });

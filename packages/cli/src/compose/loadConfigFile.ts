@@ -44,7 +44,9 @@ export async function loadConfigFile(path: string, _env: NodeJS.ProcessEnv = {})
   try {
     return parseConfig(input, optionsRegistry());
   } catch (error) {
-    if (error instanceof ConfigError) throw new ConfigError(error.path, `${path}: ${error.message}`, { cause: error });
+    // Name the file in front of the message; keep `path` (the bad key) for callers that use it.
+    if (error instanceof ConfigError)
+      throw Object.assign(new ConfigError("", `${path}: ${error.message}`, { cause: error }), { path: error.path });
     throw error;
   }
 }
