@@ -1,3 +1,4 @@
+import { validateKey } from "../formats/keyValidation.ts";
 import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import { isOlderVersion } from "../model/SourceVersion.ts";
@@ -80,6 +81,11 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
   }
 
   const winner = outcome.winner;
+  const keyErrors = validateKey(res.key).errors;
+  if (keyErrors.length > 0) {
+    // Airflow would drop or refuse the key (sanitize_conn_id, the 250-character columns).
+    return { change: { key, action: "invalid", source: winner.sourceId, reason: `not a valid Airflow key: ${keyErrors.join("; ")}` } };
+  }
   const common = {
     key,
     source: winner.sourceId,

@@ -122,6 +122,18 @@ describe("SyncEngine.sync", () => {
     assert.equal(held?.kind === "connection" ? held.connection.password : undefined, PASSWORD);
   });
 
+  it("reports a key Airflow would refuse as invalid and does not push it", async () => {
+    const { source, target, engine, binding } = setup();
+    source.setConnection("bad id <script>", pg()).setConnection("good", pg());
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(actions(report)["conn:bad id <script>"], "invalid");
+    assert.match(
+      report.deployments[0]?.changes.find((c) => c.action === "invalid")?.reason ?? "",
+      /not a valid Airflow key: the conn_id may contain only/,
+    );
+    assert.deepEqual([...target.values.keys()], ["conn:good"]);
+  });
+
   it("never replaces a value with one from an older source version", async () => {
     const { source, target, engine, binding } = setup();
     source.setConnection("db", pg(), { id: "v5", order: 5 });
