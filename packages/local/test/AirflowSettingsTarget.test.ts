@@ -144,6 +144,67 @@ describe("AirflowSettingsTarget", () => {
     }
   });
 
+  it("edits only the lines of the items it owns: everything else stays byte for byte", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "airflow_settings.yaml");
+      const original = [
+        "airflow:",
+        "  connections:",
+        "    # hand made, with the user's own styles",
+        "    - conn_id: theirs   # trailing comment",
+        "      conn_type: http",
+        "      conn_port: 0x1BB",
+        "      conn_extra: {a: 1, b: [x, y]}",
+        "  pools:",
+        "    - {pool_name: p, pool_slot: 1_000}",
+        "  variables:",
+        "    - variable_name: theirs",
+        "      variable_value: >",
+        "        folded",
+        "        text",
+        "",
+      ].join("\n");
+      await writeFile(path, original);
+      const target = new AirflowSettingsTarget(path);
+      await target.apply({
+        upserts: [
+          { key: connectionKey("pg"), value: PG },
+          { key: variableKey("mine"), value: { kind: "variable", value: "on" } },
+        ],
+        deletes: [],
+        manifest: [],
+      });
+      const added = await readFile(path, "utf8");
+      assert.equal(
+        added,
+        [
+          ...original.split("\n").slice(0, 7),
+          "    - conn_id: pg",
+          "      conn_type: postgres",
+          "      conn_host: db",
+          "      conn_schema: app",
+          "      conn_login: app",
+          '      conn_password: "yes"',
+          "      conn_port: 5432",
+          "      conn_extra:",
+          "        sslmode: require",
+          ...original.split("\n").slice(7, 14),
+          "    - variable_name: mine",
+          '      variable_value: "on"',
+          "",
+        ].join("\n"),
+      );
+      // Update in place, then delete: back to the original bytes.
+      await target.apply({ upserts: [{ key: variableKey("mine"), value: { kind: "variable", value: "off" } }], deletes: [], manifest: [] });
+      assert.ok((await readFile(path, "utf8")).endsWith('    - variable_name: mine\n      variable_value: "off"\n'));
+      await target.apply({ upserts: [], deletes: [connectionKey("pg"), variableKey("mine")], manifest: [] });
+      assert.equal(await readFile(path, "utf8"), original);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("sees edits made to the file by hand between its own writes", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {

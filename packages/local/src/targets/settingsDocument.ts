@@ -1,0 +1,90 @@
+import { AfsyncError, type AirflowKey, type AirflowValue, type ApplyRequest, keyString } from "@afsync/core";
+import { type Document, isMap, isSeq, type YAMLMap, YAMLSeq } from "yaml";
+import { connectionToSettingsEntry } from "./airflowSettingsEntry.ts";
+
+/**
+ * YAML 1.1, because that is how older Astro CLIs (viper over go-yaml v2) read the file: written
+ * strings such as `yes`, `on` or `0x1F` get quoted so they stay strings there.
+ */
+export const YAML_OPTIONS = { version: "1.1", uniqueKeys: false, prettyErrors: false } as const;
+
+const SECTION = { connection: "connections", variable: "variables" } as const;
+const ID_FIELD = { connection: "conn_id", variable: "variable_name" } as const;
+
+export function sectionFor(kind: AirflowKey["kind"]): "connections" | "variables" {
+  return SECTION[kind];
+}
+
+/** The `conn_id` / `variable_name` of a sequence item, if it is a mapping. */
+export function itemId(item: unknown, kind: AirflowKey["kind"]): unknown {
+  return isMap(item) ? item.get(ID_FIELD[kind]) : undefined;
+}
+
+/** The item afsync writes for a key, as plain data. */
+export function settingsItemFor(key: AirflowKey, value: AirflowValue): Record<string, unknown> {
+  if (key.kind !== value.kind) throw new AfsyncError("INVALID_APPLY", `${keyString(key)}: value kind ${value.kind} does not match the key`);
+  return value.kind === "connection"
+    ? connectionToSettingsEntry(key.id, value.connection)
+    : { variable_name: key.id, variable_value: value.value };
+}
+
+/** The plain items of `airflow.<section>` for reading; a missing or empty section is no items. */
+export function listItems(doc: Document, section: "connections" | "variables", path: string): Record<string, unknown>[] {
+  const node = doc.getIn(["airflow", section], true);
+  if (node === undefined || node === null || isScalarNull(node)) return [];
+  if (!isSeq(node)) throw new AfsyncError("INVALID_TARGET_FILE", `${path}: airflow.${section} must be a list`);
+  const out: Record<string, unknown>[] = [];
+  for (const item of node.items) {
+    if (!isMap(item)) continue;
+    const plain: unknown = (item as YAMLMap).toJSON();
+    if (plain !== null && typeof plain === "object") out.push(plain as Record<string, unknown>);
+  }
+  return out;
+}
+
+/**
+ * Applies the request to the document in place: replaces the item of each upserted key (and
+ * drops later duplicates, which the Astro CLI would import after ours), appends new ones, and
+ * removes deleted ones. Nothing else in the document is touched.
+ */
+export function applyToSettingsDocument(doc: Document, request: ApplyRequest, path: string): void {
+  for (const { key, value } of request.upserts) {
+    const node = doc.createNode(settingsItemFor(key, value));
+    const seq = sequenceFor(doc, key.kind, path);
+    const at = seq.items.findIndex((item) => itemId(item, key.kind) === key.id);
+    if (at < 0) seq.items.push(node);
+    else {
+      seq.items[at] = node;
+      seq.items = seq.items.filter((item, i) => i <= at || itemId(item, key.kind) !== key.id);
+    }
+  }
+  for (const key of request.deletes) {
+    const seq = sequenceFor(doc, key.kind, path);
+    seq.items = seq.items.filter((item) => itemId(item, key.kind) !== key.id);
+  }
+}
+
+/** `airflow.<section>` as a sequence node, created when absent or empty (`connections:` with no items). */
+function sequenceFor(doc: Document, kind: AirflowKey["kind"], path: string): YAMLSeq {
+  const section = SECTION[kind];
+  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+  const airflow = doc.get("airflow", true);
+  if (airflow === undefined || airflow === null || isScalarNull(airflow)) doc.set("airflow", doc.createNode({}));
+  else if (!isMap(airflow)) throw new AfsyncError("INVALID_TARGET_FILE", `${path}: 'airflow' must be a mapping`);
+  const node = doc.getIn(["airflow", section], true);
+  if (isSeq(node)) {
+    // An empty `[]` would otherwise keep every item we add on one flow-style line.
+    if (node.items.length === 0) node.flow = false;
+    return node;
+  }
+  if (node !== undefined && node !== null && !isScalarNull(node)) {
+    throw new AfsyncError("INVALID_TARGET_FILE", `${path}: airflow.${section} must be a list`);
+  }
+  const seq = new YAMLSeq();
+  doc.setIn(["airflow", section], seq);
+  return seq;
+}
+
+function isScalarNull(node: unknown): boolean {
+  return !isSeq(node) && node !== null && typeof node === "object" && "value" in node && (node as { value: unknown }).value === null;
+}
