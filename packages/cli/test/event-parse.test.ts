@@ -112,10 +112,12 @@ describe("afsync event parse", () => {
     assert.deepEqual(row?.deployments, ["dev"]);
     // A parameter outside every prefix is ignored, and the output says why.
     const ssm = JSON.stringify(loadAwsSample("aws-ssm-parameter-store-change-update.json"));
-    const ignored = await afsync(["event", "parse", "--config", config], { input: ssm });
-    const [why] = JSON.parse(ignored.stdout) as Row[];
-    assert.equal(why?.action, "ignore");
-    assert.match(why?.reason ?? "", /outside every configured prefix/);
+    // With --coalesce, the update and a duplicate of it fold into one hint, still ignored and saying why.
+    const ignored = await afsync(["event", "parse", "--coalesce", "--config", config], { input: `[${ssm}, ${ssm}]` });
+    const rows = JSON.parse(ignored.stdout) as Row[];
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]?.action, "ignore");
+    assert.match(rows[0]?.reason ?? "", /outside every configured prefix/);
   });
 
   it("fails with exit 1 and says what is wrong for non-JSON and non-AWS input, exit 2 for usage errors", async () => {

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { coalesceHints } from "@afsync/aws/events/coalesceHints";
 import { parseAwsEvent } from "@afsync/aws/events/parseAwsEvent";
 import { resolveHints } from "@afsync/aws/events/resolveHints";
 import { type ChangeHint, ConfigError, InvalidValueError, keyString, type SecretSource } from "@afsync/core";
@@ -14,7 +15,7 @@ import { commandError, usageError } from "../report/reportCommandError.ts";
 
 export const command: Command = {
   summary: 'explain what afsync makes of a raw provider event (troubleshoot "my rotation did not sync")',
-  help: `Usage: afsync event parse [FILE|-] [--config F] [--own-principal ARN]...
+  help: `Usage: afsync event parse [FILE|-] [--config F] [--coalesce] [--own-principal ARN]...
 
 Reads one raw AWS event (an EventBridge event as the Lambda receives it, a bare CloudTrail
 record, or a JSON array of them) from FILE, or stdin when FILE is '-' or absent, and prints the
@@ -33,6 +34,8 @@ AWS and nothing is written. Events never carry secret values.
 
 Options:
   --config <file>         afsync.yaml to resolve against (no default: without it, hints only)
+  --coalesce              fold the hints per secret as a batch is processed (one rotation's
+                          six events become one re-read)
   --own-principal <arn>   an IAM principal whose writes are afsync's own (repeatable)
 
 Exit status: 0 ok; 1 not JSON, not an AWS event afsync understands, or invalid config; 2 usage error.`,
@@ -70,6 +73,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     const raw = await readInput(file, io);
     const event = parseJson(raw, file === "-" ? "stdin" : file);
     let hints = parseAwsEvent(event, { ownPrincipals: args.values["own-principal"] ?? [] });
+    if (args.values.coalesce === true) hints = coalesceHints(hints);
     let config: AfsyncConfig | undefined;
     if (args.values.config !== undefined) {
       const path = resolve(io.cwd, args.values.config);
@@ -156,6 +160,7 @@ function parse(argv: readonly string[]) {
     strict: true,
     options: {
       config: { type: "string", short: "c" },
+      coalesce: { type: "boolean" },
       "own-principal": { type: "string", multiple: true },
     },
   });
