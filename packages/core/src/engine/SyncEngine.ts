@@ -92,8 +92,10 @@ export class SyncEngine {
   ): Promise<RunReport> {
     const reads = new SourceReadSet();
     const scopes = await this.readSources(bindings, trigger, reads);
-    const planned: Planned[] = [];
-    for (const binding of bindings) planned.push(await this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options));
+    // Targets are read concurrently (each Deployment's own API); planOne never throws.
+    const planned: Planned[] = await Promise.all(
+      bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options)),
+    );
 
     const reports: DeploymentReport[] = [];
     const total = mode === "sync" ? planned.reduce((n, p) => n + ("items" in p ? countOps(p.items) : 0), 0) : 0;
@@ -150,7 +152,7 @@ export class SyncEngine {
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
     if (trigger.kind === "full") {
-      for (const source of distinctSources(bindings)) await reads.readAll(source);
+      await Promise.all(distinctSources(bindings).map((source) => reads.readAll(source)));
       return scopes;
     }
     const wanted = new Map<SecretSource, AirflowKey[]>();
@@ -161,7 +163,7 @@ export class SyncEngine {
       scopes.set(binding.id, keys);
       for (const source of sourcesOf(binding)) wanted.set(source, [...(wanted.get(source) ?? []), ...keys]);
     }
-    for (const [source, keys] of wanted) await reads.read(source, keys);
+    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys)));
     return scopes;
   }
 
