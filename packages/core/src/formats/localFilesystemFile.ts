@@ -4,7 +4,8 @@ import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { Connection } from "../model/Connection.ts";
 import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields } from "./connectionFields.ts";
 import { parseConnectionUri } from "./connectionUri.ts";
-import { JsonSyntaxError, locateJsonError, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
+import { JsonSyntaxError, locateJsonError, PythonFloat, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
+import { pyyamlTags } from "./pyyamlSchema.ts";
 
 /**
  * The files of Airflow's `LocalFilesystemBackend` (`airflow/secrets/local_filesystem.py`), read
@@ -106,7 +107,7 @@ function parseYaml(text: string, problems: LocalFileProblem[]): RawEntry[] {
   }
   const lineCounter = new LineCounter();
   // prettyErrors off: the pretty form quotes the offending source line, which may hold a secret.
-  const doc = parseDocument(text, { version: "1.1", uniqueKeys: false, prettyErrors: false, lineCounter });
+  const doc = parseDocument(text, { version: "1.1", customTags: pyyamlTags, uniqueKeys: false, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
       const line = err.linePos?.[0].line ?? lineCounter.linePos(err.pos[0]).line;
@@ -118,7 +119,17 @@ function parseYaml(text: string, problems: LocalFileProblem[]): RawEntry[] {
     problems.push({ line: 1, message: "The file should contain the object." });
     return [];
   }
-  const values = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  let values: Record<string, unknown>;
+  try {
+    values = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
+  } catch (e) {
+    // An alias to an anchor defined later, or an alias bomb: refused as PyYAML refuses them.
+    problems.push({
+      line: 1,
+      message: `YAML error: ${e instanceof Error ? (e.message.split("\n")[0] ?? "invalid document") : "invalid document"}`,
+    });
+    return [];
+  }
   const lines = new Map<string, number>();
   for (const pair of doc.contents.items) {
     const keyNode = pair.key;
@@ -138,11 +149,23 @@ function pythonTypeName(value: unknown): string {
   if (typeof value === "string") return "str";
   if (Array.isArray(value)) return "list";
   if (value instanceof Date) return "datetime.datetime";
+  if (value instanceof PythonFloat) return "float";
   return "dict";
 }
 
+// Connection fields take plain numbers: a YAML float in a port or an extra is just a number there.
+function plainNumbers(value: unknown): unknown {
+  if (value instanceof PythonFloat) return value.value;
+  if (Array.isArray(value)) return value.map(plainNumbers);
+  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
+  }
+  return value;
+}
+
 // `_create_connection(conn_id, value)`.
-function createConnection(key: string, value: unknown): Connection {
+function createConnection(key: string, raw: unknown): Connection {
+  const value = plainNumbers(raw);
   if (typeof value === "string") {
     if (value.trimStart().startsWith("{")) {
       // Airflow hands every string to Connection(uri=...): JSON here silently becomes a broken

@@ -6,13 +6,22 @@
  * secret).
  */
 
-/** `json.dumps(value)` as CPython writes it. Non-finite numbers are refused (Python would write `NaN`). */
+/**
+ * A number that was a Python float where it came from (a YAML `1.0`): written with float repr
+ * (`1.0`, not `1`). JSON parsing cannot tell 1 from 1.0; PyYAML's resolver can.
+ */
+export class PythonFloat {
+  constructor(readonly value: number) {}
+}
+
+/** `json.dumps(value)` as CPython writes it (non-finite numbers as `NaN`/`Infinity`, as Python allows). */
 export function pythonJsonDumps(value: unknown): string {
   if (value === null || value === undefined) return "null";
   if (typeof value === "string") return pythonJsonString(value);
   if (typeof value === "boolean") return value ? "true" : "false";
+  if (value instanceof PythonFloat) return pythonNumber(value.value, true);
   if (typeof value === "number") {
-    if (!Number.isFinite(value)) throw new TypeError("a non-finite number cannot be written as JSON");
+    // allow_nan=True is json.dumps' default: YAML's .inf and .nan reach here from files.
     return pythonNumber(value);
   }
   if (Array.isArray(value)) return `[${value.map(pythonJsonDumps).join(", ")}]`;
@@ -28,8 +37,10 @@ export function pythonJsonDumps(value: unknown): string {
  * 5.0 once parsed, and ints are what JSON secrets hold); the rest use float `repr`: shortest
  * digits, exponent form below 1e-4 or from 1e16, and a two-digit exponent (`1e-05`).
  */
-function pythonNumber(x: number): string {
-  if (Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
+function pythonNumber(x: number, float = false): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
+  if (!float && Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
   const [mantissa = "", expText = "0"] = x.toExponential().split("e");
   const exp = Number(expText);
   const sign = mantissa.startsWith("-") ? "-" : "";

@@ -79,6 +79,30 @@ describe("parseLocalFilesystemFile (.env)", () => {
     assert.match(problems[0]?.message ?? "", /reads a string as a URI/);
   });
 
+  it("resolves plain scalars as PyYAML's safe_load does (checked against PyYAML 6)", () => {
+    const text = "a: y\nb: 1e3\nc: 1.0\nd: 09\ne: 0:0\nf: 1:20\ng: 2001-12-14\nh: on\ni: 017\nj: .inf\nk: 1.5e-5\n";
+    const { entries, problems } = parseLocalFilesystemFile(text, "yaml", "variable");
+    assert.deepEqual(problems, []);
+    assert.deepEqual(Object.fromEntries(entries.map((e) => [e.key, e.value.kind === "variable" ? e.value.value : null])), {
+      a: "y",
+      b: "1e3",
+      c: "1.0",
+      d: "09",
+      e: "0:0",
+      f: "80",
+      g: "2001-12-14",
+      h: "true",
+      i: "15",
+      j: "Infinity",
+      k: "1.5e-05",
+    });
+  });
+
+  it("reports an alias to a missing anchor instead of crashing", () => {
+    const { problems } = parseLocalFilesystemFile("a: *nowhere\n", "yaml", "variable");
+    assert.equal(problems.length, 1);
+  });
+
   it("reads YAML 1.1 as PyYAML does: yes is a boolean, None is a string", () => {
     const { entries } = parseLocalFilesystemFile("flag: yes\nnothing: None\ncount: 3\nobj:\n  a: [1, 2]\n", "yaml", "variable");
     assert.deepEqual(
