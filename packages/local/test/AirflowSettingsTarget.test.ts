@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { describe, it } from "node:test";
 import { type AirflowValue, connectionKey, variableKey } from "@afsync/core";
 import { runDeploymentTargetContract } from "@afsync/testing";
+import fc from "fast-check";
 import { parse } from "yaml";
 import { AirflowSettingsTarget } from "../src/targets/AirflowSettingsTarget.ts";
 import { airflowSettingsTargetFactory } from "../src/targets/airflowSettingsTargetFactory.ts";
@@ -246,5 +247,64 @@ describe("AirflowSettingsTarget", () => {
     assert.equal(target.describe, "/cfg/astro/airflow_settings.yaml");
     assert.equal(airflowSettingsTargetFactory.schema.safeParse({ pth: "x.yaml" }).success, false);
     assert.equal(airflowSettingsTargetFactory.schema.safeParse({ path: "x.txt" }).success, false);
+  });
+});
+
+describe("AirflowSettingsTarget (property)", () => {
+  it("after any sequence of upserts and deletes, reads back exactly the owned keys and never changes the rest", async () => {
+    const value = fc.oneof(
+      fc.string(),
+      fc.constantFrom("yes", "no", "on", "0x1F", "123", "~", "null", "a: b", "- x", "#c", "'q'", '"d"', "line1\nline2", " lead", "trail "),
+    );
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("var" as const), id: fc.constantFrom("a", "b", "c"), value }),
+      fc.record({
+        kind: fc.constant("conn" as const),
+        id: fc.constantFrom("x", "y"),
+        password: value,
+        port: fc.option(fc.integer({ min: 0, max: 65535 })),
+      }),
+      fc.record({ kind: fc.constant("delete" as const), key: fc.constantFrom("var:a", "var:b", "var:c", "conn:x", "conn:y") }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
+        const { dir, cleanup } = await makeTempDir();
+        try {
+          const path = join(dir, "airflow_settings.yaml");
+          await writeFile(path, HAND_MADE);
+          const target = new AirflowSettingsTarget(path);
+          const model = new Map<string, AirflowValue>();
+          for (const o of ops) {
+            if (o.kind === "delete") {
+              const key = o.key.startsWith("var:") ? variableKey(o.key.slice(4)) : connectionKey(o.key.slice(5));
+              await target.apply({ upserts: [], deletes: [key], manifest: [] });
+              model.delete(o.key);
+            } else if (o.kind === "var") {
+              const v: AirflowValue = { kind: "variable", value: o.value };
+              await target.apply({ upserts: [{ key: variableKey(o.id), value: v }], deletes: [], manifest: [] });
+              model.set(`var:${o.id}`, v);
+            } else {
+              const v: AirflowValue = {
+                kind: "connection",
+                connection: { conn_type: "postgres", host: "h", login: "l", password: o.password, schema: "s", port: o.port, extra: null },
+              };
+              await target.apply({ upserts: [{ key: connectionKey(o.id), value: v }], deletes: [], manifest: [] });
+              model.set(`conn:${o.id}`, v);
+            }
+          }
+          const snapshot = await target.read();
+          for (const key of ["var:a", "var:b", "var:c", "conn:x", "conn:y"] as const) {
+            assert.deepEqual(snapshot.entries.get(key)?.value, model.get(key), key);
+          }
+          const doc = parse(await readFile(path, "utf8"));
+          assert.deepEqual(doc.airflow.pools, [{ pool_name: "etl", pool_slot: 5, pool_description: "ETL jobs" }]);
+          assert.deepEqual(doc.airflow.connections.slice(0, 2), parse(HAND_MADE).airflow.connections);
+          assert.deepEqual(doc.airflow.variables[0], { variable_name: "hand_var", variable_value: 42 });
+        } finally {
+          await cleanup();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
