@@ -27,7 +27,13 @@ export async function resolveSecretEnv(env: NodeJS.ProcessEnv, client: () => Sec
       } catch (error) {
         // Name the variable and the secret id, never the value.
         const why = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-        throw new RemoteCallError(`${ENV_FROM_SECRETS}: reading secret ${secretId} for ${name} failed: ${why}`, { cause: error });
+        // The SDK marks what the caller got wrong (missing secret, access denied) as a client fault;
+        // anything else (network, throttling, 5xx) may pass on the next cold start.
+        const fault = typeof error === "object" && error !== null && "$fault" in error ? error.$fault : undefined;
+        throw new RemoteCallError(`${ENV_FROM_SECRETS}: reading secret ${secretId} for ${name} failed: ${why}`, {
+          cause: error,
+          errorClass: fault === "client" ? "user" : "transient",
+        });
       }
     }),
   );

@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, it } from "node:test";
+import { ConfigError } from "@afsync/core";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { loadLambdaConfig } from "../src/runtime/loadLambdaConfig.ts";
+import { resolveSecretEnv } from "../src/runtime/resolveSecretEnv.ts";
+
+const yaml = `
+sources:
+  files: { type: local, connections_file_path: connections.json }
+deployments:
+  dev: { target: { type: env-file, path: .env }, sources: [files] }
+state: { type: memory }
+`;
+const dir = mkdtempSync(join(tmpdir(), "afsync-lambda-config-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("loadLambdaConfig", () => {
+  it("parses AFSYNC_CONFIG given inline as YAML or JSON, relative paths from the task root", async () => {
+    const fromYaml = await loadLambdaConfig({ AFSYNC_CONFIG: yaml, LAMBDA_TASK_ROOT: dir });
+    assert.deepEqual(
+      fromYaml.config.deployments.map((d) => d.id),
+      ["dev"],
+    );
+    assert.equal(fromYaml.configDir, dir);
+    const fromJson = await loadLambdaConfig({
+      AFSYNC_CONFIG: JSON.stringify({
+        sources: { files: { type: "local", connections_file_path: "c.json" } },
+        deployments: { dev: { target: { type: "env-file", path: ".env" }, sources: ["files"] } },
+      }),
+    });
+    assert.equal(fromJson.config.sources[0]?.id, "files");
+  });
+
+  it("reads a bundled file named by AFSYNC_CONFIG relative to LAMBDA_TASK_ROOT", async () => {
+    writeFileSync(join(dir, "bundled.yaml"), yaml);
+    const loaded = await loadLambdaConfig({ AFSYNC_CONFIG: "bundled.yaml", LAMBDA_TASK_ROOT: dir });
+    assert.equal(loaded.config.deployments[0]?.target.type, "env-file");
+    assert.equal(loaded.configDir, dir);
+  });
+
+  it("fails fast with the path of what is wrong", async () => {
+    await assert.rejects(loadLambdaConfig({}), (e: unknown) => e instanceof ConfigError && e.path === "AFSYNC_CONFIG");
+    await assert.rejects(loadLambdaConfig({ AFSYNC_CONFIG: "sources: [\n" }), /AFSYNC_CONFIG: does not parse/);
+    await assert.rejects(
+      loadLambdaConfig({ AFSYNC_CONFIG: yaml.replace("path: .env", "pth: .env") }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes("deployments.dev.target"),
+    );
+    await assert.rejects(loadLambdaConfig({ AFSYNC_CONFIG: "missing.yaml", LAMBDA_TASK_ROOT: dir }), /not found/);
+  });
+});
+
+describe("resolveSecretEnv", () => {
+  // The happy path (values read from the emulated Secrets Manager) runs in test/aws-lambda-e2e.test.ts.
+  const noClient = () => {
+    throw new Error("no Secrets Manager call expected");
+  };
+
+  it("returns a copy of the env when there is nothing to resolve", async () => {
+    const env = { A: "1", AFSYNC_ENV_FROM_SECRETS: "{}" };
+    const out = await resolveSecretEnv(env, noClient);
+    assert.deepEqual(out, env);
+    assert.notEqual(out, env);
+  });
+
+  it("rejects a mapping that is not an object of variable names to secret ids", async () => {
+    for (const bad of ["[1]", "nope", '{"1BAD":"x"}', '{"OK":""}']) {
+      await assert.rejects(resolveSecretEnv({ AFSYNC_ENV_FROM_SECRETS: bad }, noClient), ConfigError, bad);
+    }
+  });
+
+  it("names the variable and the secret id, never a value, when a read fails", async () => {
+    const client = new SecretsManagerClient({
+      endpoint: "http://127.0.0.1:9",
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+      maxAttempts: 1,
+    });
+    await assert.rejects(
+      resolveSecretEnv({ AFSYNC_ENV_FROM_SECRETS: '{"AIRFLOW_PASSWORD":"afsync/airflow-password"}' }, () => client),
+      /reading secret afsync\/airflow-password for AIRFLOW_PASSWORD failed/,
+    );
+    client.destroy();
+  });
+});
