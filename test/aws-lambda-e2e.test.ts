@@ -324,6 +324,19 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal(airflow.state.connections.get("sales_db")?.host, "db3.internal");
   });
 
+  it("keeps the last good value when a new one does not parse, and reports it without retrying", async () => {
+    const bad = await eventsOf(() =>
+      sm.send(new PutSecretValueCommand({ SecretId: "airflow/connections/sales_db", SecretString: "{not json" })),
+    );
+    airflow.resetCalls();
+    const out = await deliver(bad);
+    assert.equal(out.failures, 0, "an invalid value is reported, not retried: retrying cannot fix it");
+    assert.equal(airflow.state.connections.get("sales_db")?.host, "db3.internal");
+    assert.equal(airflow.callCount("bulk_connections"), 0);
+    const done = logLines.filter((l) => l.includes('"sync done"')).at(-1) ?? "";
+    assert.equal(JSON.parse(done).invalid, 1, done);
+  });
+
   it("deletes the connection after DeleteSecret under deletion: delete", async () => {
     const deleted = await eventsOf(() =>
       sm.send(new DeleteSecretCommand({ SecretId: "airflow/connections/sales_db", RecoveryWindowInDays: 7 })),
