@@ -14,9 +14,10 @@ import type { ExplainReport } from "./ExplainReport.ts";
 import { explainKey } from "./explainKey.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { keysForHints } from "./keysForHints.ts";
+import { observedAbove } from "./observedAbove.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
-import { type Candidate, resolvePrecedence } from "./resolvePrecedence.ts";
+import { resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
 import type { Trigger } from "./Trigger.ts";
@@ -209,10 +210,12 @@ export class SyncEngine {
         owned,
         deletion: binding.deletion,
         adopt: binding.adopt,
-        ...this.aboveLayer(
+        ...observedAbove(
           binding,
           resolutions.map((r) => r.keyString),
           reads,
+          this.hash,
+          this.deps.logger,
         ),
         hash: this.hash,
         now: this.now(),
@@ -222,25 +225,6 @@ export class SyncEngine {
     } catch (error) {
       return { binding, error: errorMessage(error) };
     }
-  }
-
-  private aboveLayer(binding: DeploymentBinding, keys: readonly KeyString[], reads: SourceReadSet) {
-    const backend = binding.observe?.secretsBackend;
-    if (backend === undefined) return {};
-    const failure = reads.failure(backend.id);
-    if (failure !== undefined)
-      this.deps.logger.log("warn", "secrets backend could not be listed; shadowing not reported", {
-        deployment: binding.id,
-        source: backend.id,
-        error: failure,
-      });
-    const holds = new Map<KeyString, Candidate>();
-    for (const ks of keys) {
-      const read = reads.get(backend.id, ks);
-      if (read?.status === "found")
-        holds.set(ks, { sourceId: backend.id, rank: 0, status: "found", value: read.value, hash: this.hash(read.value) });
-    }
-    return { above: { sourceId: backend.id, holds } };
   }
 }
 
