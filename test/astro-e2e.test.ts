@@ -267,8 +267,8 @@ describe("two afsync processes syncing into one Astro Deployment at once", () =>
   });
 
   it("loses no key: the overwritten process notices on read-back and merges again", { timeout: 60_000 }, async () => {
-    const teamA = projectDir("team-a", envVarsTarget("astro", "dep-shared"), DB_PASSWORD, "team_a_flag: on\n");
-    const teamB = projectDir("team-b", envVarsTarget("astro", "dep-shared"), DB_PASSWORD, "team_b_flag: on\n");
+    const teamA = projectDir("team-a", envVarsTarget("team-a", "dep-shared"), DB_PASSWORD, "team_a_flag: on\n");
+    const teamB = projectDir("team-b", envVarsTarget("team-b", "dep-shared"), DB_PASSWORD, "team_b_flag: on\n");
     writeFileSync(join(teamA, "secrets/connections.yaml"), "team_a_api: http://a.example.com\n");
     writeFileSync(join(teamB, "secrets/connections.yaml"), "team_b_api: http://b.example.com\n");
     // Hold both updates until both arrived: each was built from a list without the other's key.
@@ -286,13 +286,16 @@ describe("two afsync processes syncing into one Astro Deployment at once", () =>
       "THIRD_PARTY_TOKEN",
     ]);
     assert.equal(astro.calls().UpdateDeployment, 3, "one of the two wrote again after its write was lost");
-    const manifest = JSON.parse(envVar("dep-shared", "AFSYNC_MANIFEST")?.value ?? "{}") as { records: { key: string }[] };
-    assert.deepEqual(manifest.records.map((r) => r.key).sort(), [
-      "conn:team_a_api",
-      "conn:team_b_api",
-      "var:team_a_flag",
-      "var:team_b_flag",
-    ]);
+    const manifest = JSON.parse(envVar("dep-shared", "AFSYNC_MANIFEST")?.value ?? "{}") as { owners: Record<string, { key: string }[]> };
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(manifest.owners).map(([owner, records]) => [owner, records.map((r) => r.key).sort()])),
+      { "team-a": ["conn:team_a_api", "var:team_a_flag"], "team-b": ["conn:team_b_api", "var:team_b_flag"] },
+    );
+    // Each team owns only its own keys: team B's next sync (deletion: delete) leaves team A's alone.
+    const again = await afsync(teamB, "sync", "--json");
+    assert.equal(again.code, 0, again.stderr);
+    assert.ok(envVar("dep-shared", "AIRFLOW_VAR_TEAM_A_FLAG"));
+    assert.ok(envVar("dep-shared", "AIRFLOW_CONN_TEAM_A_API"));
     assert.equal(envVar("dep-shared", "THIRD_PARTY_TOKEN")?.value, THEIR_SECRET);
     assertNoSecretLeak(outputs, SENTINELS);
   });

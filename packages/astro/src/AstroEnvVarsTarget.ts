@@ -17,7 +17,16 @@ import {
 } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/formats/envVars";
-import { changedRecords, decodeManifest, encodeManifest, mergeManifest, sameRecord } from "./AstroManifest.ts";
+import {
+  changedRecords,
+  DEFAULT_MANIFEST_OWNER,
+  decodeManifest,
+  encodeManifest,
+  type ManifestOwners,
+  mergeManifest,
+  sameRecord,
+  withOwnerRecords,
+} from "./AstroManifest.ts";
 import { astroCallError, astroNetworkError, createPlatformClient, type PlatformClient } from "./astroClient.ts";
 import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
@@ -35,6 +44,8 @@ export interface AstroEnvVarsTargetOptions {
   readonly token: string;
   /** Name of the visible variable holding afsync's manifest. */
   readonly manifestVariable?: string;
+  /** Whose records in the manifest are "owned" here: the afsync Deployment id from the config. */
+  readonly owner?: string;
   /** Read-merge-write cycles tried when a concurrent writer replaced the list under us. */
   readonly maxWriteAttempts?: number;
   readonly retry?: RetryOptions;
@@ -63,6 +74,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
   readonly #o: AstroEnvVarsTargetOptions;
   readonly #client: PlatformClient;
   readonly #manifestVariable: string;
+  readonly #owner: string;
   readonly #logger: Logger;
   readonly #locks: KeyedMutex;
   /** The manifest the engine planned against (from the last `read`), the base of the three-way merge. */
@@ -71,6 +83,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
   constructor(options: AstroEnvVarsTargetOptions) {
     this.#o = options;
     this.#manifestVariable = options.manifestVariable ?? DEFAULT_MANIFEST_VARIABLE;
+    this.#owner = options.owner ?? DEFAULT_MANIFEST_OWNER;
     if (keyFromEnvVarName(this.#manifestVariable) !== null) {
       throw new RemoteCallError(`manifest variable ${this.#manifestVariable} would be read by Airflow as a connection or variable`, {
         errorClass: "user",
@@ -84,12 +97,13 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
 
   async read(): Promise<TargetSnapshot> {
     const deployment = await this.#getDeployment();
-    const manifest = this.#manifestOf(deployment);
+    const owners = this.#ownersOf(deployment);
+    const manifest = owners?.get(this.#owner) ?? null;
     this.#base = manifest;
     // keyFromEnvVarName lower-cases ids (Airflow's lookup ignores case); the manifest remembers
     // the casing afsync wrote, so its keys match the engine's again.
     const owned = new Map<string, AirflowKey>();
-    for (const r of manifest ?? []) {
+    for (const r of [...(owners?.values() ?? [])].flat()) {
       const key = parseKeyString(r.key);
       if (key !== null) owned.set(envVarNameFor(key), key);
     }
@@ -134,11 +148,13 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const current = await this.#getDeployment();
       calls += 1;
-      const merged = mergeManifest(this.#base, ours, this.#manifestOf(current));
+      // Only this owner's records are merged; every other owner's are kept as they are now.
+      const owners = this.#ownersOf(current) ?? new Map();
+      const merged = mergeManifest(this.#base, ours, owners.get(this.#owner) ?? null);
       const next = mergeEnvironmentVariables(current.environmentVariables ?? [], {
         upserts,
         deletes,
-        manifest: { name: this.#manifestVariable, value: merged.length === 0 ? null : encodeManifest(merged) },
+        manifest: { name: this.#manifestVariable, value: encodeManifest(withOwnerRecords(owners, this.#owner, merged)) },
       });
       if (!next.changed) return { results, calls };
       await this.#update(current, next.variables, sent);
@@ -172,7 +188,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     const lost: string[] = [];
     for (const name of upserts.keys()) if (present.get(name)?.isSecret !== true) lost.push(name);
     for (const name of deletes) if (!upserts.has(name) && present.has(name)) lost.push(name);
-    const remote = new Map((this.#manifestOf(deployment) ?? []).map((r) => [r.key, r]));
+    const remote = new Map((this.#ownersOf(deployment)?.get(this.#owner) ?? []).map((r) => [r.key, r]));
     for (const [key, record] of records) if (!sameRecord(remote.get(key), record)) lost.push(`${this.#manifestVariable}[${key}]`);
     return lost;
   }
@@ -207,7 +223,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     }
   }
 
-  #manifestOf(deployment: Deployment): StateRecord[] | null {
+  #ownersOf(deployment: Deployment): ManifestOwners | null {
     const variable = (deployment.environmentVariables ?? []).find((v) => v.key === this.#manifestVariable);
     if (variable === undefined) return null;
     if (variable.isSecret || variable.value === undefined) {

@@ -15,7 +15,16 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
-import { changedRecords, decodeManifest, encodeManifest, mergeManifest, sameRecord } from "./AstroManifest.ts";
+import {
+  changedRecords,
+  DEFAULT_MANIFEST_OWNER,
+  decodeManifest,
+  encodeManifest,
+  type ManifestOwners,
+  mergeManifest,
+  sameRecord,
+  withOwnerRecords,
+} from "./AstroManifest.ts";
 import { createEnvironmentObjectClient } from "./astroClient.ts";
 import { EnvironmentObjectApi } from "./EnvironmentObjectApi.ts";
 import {
@@ -42,6 +51,8 @@ export interface AstroEnvironmentTargetOptions {
   readonly token: string;
   /** Key of the unlinked ENVIRONMENT_VARIABLE object that holds afsync's manifest. */
   readonly manifestKey?: string;
+  /** Whose records in the manifest are "owned" here: the afsync Deployment id from the config. */
+  readonly owner?: string;
   readonly maxWriteAttempts?: number;
   readonly retry?: RetryOptions;
   readonly fetch?: FetchLike;
@@ -72,6 +83,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   readonly #api: EnvironmentObjectApi;
   readonly #links: LinkSettings;
   readonly #manifestKey: string;
+  readonly #owner: string;
   readonly #logger: Logger;
   readonly #locks: KeyedMutex;
   #base: StateRecord[] | null | undefined;
@@ -84,6 +96,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
       throw new AfsyncError("INVALID_CONFIG", "links and auto-linking apply only to Workspace-scoped environment objects");
     }
     this.#manifestKey = options.manifestKey ?? DEFAULT_ENVIRONMENT_MANIFEST_KEY;
+    this.#owner = options.owner ?? DEFAULT_MANIFEST_OWNER;
     this.#logger = options.logger ?? silentLogger;
     this.#locks = options.locks ?? astroWriteLocks;
     const where = `${options.scope.scope === "WORKSPACE" ? "Workspace" : "Deployment"} ${options.scope.scopeEntityId}`;
@@ -177,8 +190,10 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     for (let attempt = 1; attempt <= attempts; attempt++) {
       const [current] = await this.#api.list(manifestFilter);
       calls += 1;
-      const merged = mergeManifest(this.#base, ours, current === undefined ? null : this.#decode(current));
-      const text = merged.length === 0 ? null : encodeManifest(merged);
+      // Only this owner's records are merged; every other owner's are kept as they are now.
+      const owners = current === undefined ? new Map() : this.#decode(current);
+      const merged = mergeManifest(this.#base, ours, owners.get(this.#owner) ?? null);
+      const text = encodeManifest(withOwnerRecords(owners, this.#owner, merged));
       if (text === (current === undefined ? null : current.environmentVariable?.value)) {
         this.#base = merged;
         return calls;
@@ -190,7 +205,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
       }
       const [check] = await this.#api.list(manifestFilter);
       calls += 1;
-      const remote = new Map((check === undefined ? [] : this.#decode(check)).map((r) => [r.key, r]));
+      const remote = new Map(((check === undefined ? undefined : this.#decode(check).get(this.#owner)) ?? []).map((r) => [r.key, r]));
       if ([...mustHold].every(([key, record]) => sameRecord(remote.get(key), record))) {
         this.#base = merged;
         return calls;
@@ -232,10 +247,10 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
 
   #manifestIn(objects: readonly EnvironmentObject[]): StateRecord[] | null {
     const found = objects.find((o) => o.objectType === "ENVIRONMENT_VARIABLE" && o.objectKey === this.#manifestKey);
-    return found === undefined ? null : this.#decode(found);
+    return found === undefined ? null : (this.#decode(found).get(this.#owner) ?? null);
   }
 
-  #decode(object: EnvironmentObject): StateRecord[] {
+  #decode(object: EnvironmentObject): ManifestOwners {
     const value = object.environmentVariable;
     if (value === undefined || value.isSecret || value.value === undefined) {
       throw new RemoteCallError(`${this.#manifestKey} in ${this.describe} was made secret, so afsync cannot read what it owns`, {

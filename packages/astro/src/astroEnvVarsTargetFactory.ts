@@ -71,6 +71,9 @@ export const astroEnvVarsTargetFactory = {
       token: tokenFrom(ctx.env, o.token_env, ctx.id),
       manifestVariable: o.manifest_variable,
       retry: retryFrom(o.retry),
+      // Records are owned per afsync Deployment id, so two configs sharing an Astro Deployment
+      // (or Workspace) never treat each other's keys as their own.
+      owner: ctx.id,
       logger: ctx.logger,
     });
   },

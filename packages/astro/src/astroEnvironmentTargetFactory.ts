@@ -55,6 +55,9 @@ export const astroEnvironmentTargetFactory = {
       token: tokenFrom(ctx.env, o.token_env, ctx.id),
       manifestKey: o.manifest_key,
       retry: retryFrom(o.retry),
+      // Records are owned per afsync Deployment id, so two configs sharing an Astro Deployment
+      // (or Workspace) never treat each other's keys as their own.
+      owner: ctx.id,
       logger: ctx.logger,
     });
   },

@@ -71,7 +71,7 @@ describe("AstroEnvVarsTarget", () => {
     const manifest = stored.find((v) => v.key === "AFSYNC_MANIFEST");
     assert.equal(manifest?.isSecret, false);
     assert.deepEqual(
-      decodeManifest(manifest?.value ?? "", "test").map((r) => r.key),
+      (decodeManifest(manifest?.value ?? "", "test").get("default") ?? []).map((r) => r.key),
       ["conn:pg_main"],
     );
   });
@@ -260,6 +260,26 @@ describe("AstroEnvVarsTarget", () => {
     assert.equal(astro.deployment(ORG, dep)?.environmentVariables.find((v) => v.key === "AIRFLOW_VAR_HYBRID")?.value, "ok");
   });
 
+  it("keeps each afsync Deployment's records apart, so one never owns (or deletes) the other's keys", async () => {
+    const dep = seed(astro);
+    const a = target(astro, dep, { owner: "team-a" });
+    const b = target(astro, dep, { owner: "team-b" });
+    await a.read();
+    await a.apply({ upserts: [{ key: variableKey("a_key"), value: VAR("a") }], deletes: [], manifest: [rec("var:a_key")] });
+    const seenByB = await b.read();
+    assert.ok(seenByB.entries.has("var:a_key"), "present…");
+    assert.equal(seenByB.manifest, null, "…but not owned by team-b");
+    await b.apply({ upserts: [{ key: variableKey("b_key"), value: VAR("b") }], deletes: [], manifest: [rec("var:b_key")] });
+    assert.deepEqual(
+      (await a.read()).manifest?.map((r) => r.key),
+      ["var:a_key"],
+    );
+    assert.deepEqual(
+      (await b.read()).manifest?.map((r) => r.key),
+      ["var:b_key"],
+    );
+  });
+
   it("serializes concurrent writes to one Deployment within a process", async () => {
     const dep = seed(astro);
     const a = target(astro, dep);
@@ -275,7 +295,7 @@ describe("AstroEnvVarsTarget", () => {
     assert.ok(stored.some((v) => v.key === "AIRFLOW_VAR_FROM_A"));
     assert.ok(stored.some((v) => v.key === "AIRFLOW_VAR_FROM_B"));
     assert.equal(astro.calls().UpdateDeployment, 2, "taking turns, neither write had to be redone");
-    const manifest = decodeManifest(stored.find((v) => v.key === "AFSYNC_MANIFEST")?.value ?? "", "test");
+    const manifest = decodeManifest(stored.find((v) => v.key === "AFSYNC_MANIFEST")?.value ?? "", "test").get("default") ?? [];
     assert.deepEqual(manifest.map((r) => r.key).sort(), ["var:from_a", "var:from_b"]);
   });
 
@@ -297,7 +317,7 @@ describe("AstroEnvVarsTarget", () => {
     assert.deepEqual(stored.map((v) => v.key).sort(), ["AFSYNC_MANIFEST", "AIRFLOW_VAR_FROM_A", "AIRFLOW_VAR_FROM_B", "KEEP"]);
     assert.equal(stored.find((v) => v.key === "KEEP")?.value, "k", "the foreign secret survived three rewrites");
     assert.equal(astro.calls().UpdateDeployment, 3, "the clobbered writer wrote once more");
-    const manifest = decodeManifest(stored.find((v) => v.key === "AFSYNC_MANIFEST")?.value ?? "", "test");
+    const manifest = decodeManifest(stored.find((v) => v.key === "AFSYNC_MANIFEST")?.value ?? "", "test").get("default") ?? [];
     assert.deepEqual(manifest.map((r) => r.key).sort(), ["var:from_a", "var:from_b"]);
   });
 });

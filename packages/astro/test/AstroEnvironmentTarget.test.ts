@@ -91,12 +91,10 @@ describe("AstroEnvironmentTarget", () => {
     assert.equal(manifest?.objectKey, "AFSYNC_ENVIRONMENT_MANIFEST");
     assert.deepEqual(manifest?.links, []);
     assert.equal(manifest?.autoLinkDeployments, false);
-    assert.deepEqual(
-      decodeManifest(manifest?.value?.value ?? "", "test")
-        .map((r) => r.key)
-        .sort(),
-      ["conn:pg_main", "var:env"],
-    );
+    assert.deepEqual((decodeManifest(manifest?.value?.value ?? "", "test").get("default") ?? []).map((r) => r.key).sort(), [
+      "conn:pg_main",
+      "var:env",
+    ]);
   });
 
   it("re-sends links, excludeLinks and auto-linking on update so nothing is unlinked", async () => {

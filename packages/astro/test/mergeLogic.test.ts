@@ -51,16 +51,27 @@ describe("mergeEnvironmentVariables", () => {
 });
 
 describe("AstroManifest", () => {
-  it("round-trips canonically and rejects what it cannot read", () => {
-    const records = [rec("var:b", "2"), rec("conn:a", "1")];
-    const text = encodeManifest(records);
+  it("round-trips canonically per owner and rejects what it cannot read", () => {
+    const owners = new Map([
+      ["team-b", [rec("var:b", "2"), rec("conn:a", "1")]],
+      ["team-a", [rec("var:z", "3")]],
+      ["nobody", []],
+    ]);
+    const text = encodeManifest(owners) ?? "";
     assert.equal(encodeManifest(decodeManifest(text, "t")), text);
+    assert.deepEqual([...decodeManifest(text, "t").keys()], ["team-a", "team-b"], "sorted, empty owners dropped");
     assert.deepEqual(
-      decodeManifest(text, "t").map((r) => r.key),
+      decodeManifest(text, "t")
+        .get("team-b")
+        ?.map((r) => r.key),
       ["conn:a", "var:b"],
     );
+    assert.equal(encodeManifest(new Map([["x", []]])), null);
     assert.throws(() => decodeManifest("{not json", "somewhere"), InvalidManifestError);
-    assert.throws(() => decodeManifest('{"format":"afsync-manifest","version":1,"records":[{"key":"x"}]}', "somewhere"), /records\.0/);
+    assert.throws(
+      () => decodeManifest('{"format":"afsync-manifest","version":1,"owners":{"o":[{"key":"x"}]}}', "somewhere"),
+      /owners\.o\.0/,
+    );
   });
 
   it("merges three ways: our changes win, other keys follow the target", () => {
