@@ -5,6 +5,7 @@ import { describe, it } from "node:test";
 import { type AirflowValue, connectionKey, variableKey } from "@afsync/core";
 import { connectionFromJson } from "@afsync/core/formats/connectionJson";
 import { runDeploymentTargetContract } from "@afsync/testing";
+import fc from "fast-check";
 import { parseDotenvDocument } from "../src/targets/dotenvDocument.ts";
 import { EnvFileTarget } from "../src/targets/EnvFileTarget.ts";
 import { makeTempDir } from "./tempDir.ts";
@@ -126,5 +127,61 @@ describe("EnvFileTarget", () => {
     } finally {
       await cleanup();
     }
+  });
+});
+
+describe("EnvFileTarget (property)", () => {
+  it("after any sequence of upserts and deletes, reads back exactly the owned keys and keeps the other lines", async () => {
+    const value = fc
+      .oneof(
+        fc.string(),
+        fc.string({ unit: "binary-ascii" }),
+        fc.constantFrom("it's", "ends\\", "$HOME", "$$", "a\nb", "'", '"', "\\'", "#x", " x ", "`cmd`"),
+      )
+      .filter((v) => !v.includes("\0"));
+    const op = fc.oneof(
+      fc.record({ kind: fc.constant("var" as const), id: fc.constantFrom("a", "B", "mixed_Case"), value }),
+      // A "" password reads back as null, as in Airflow (`Connection.from_json` keeps no empty password).
+      fc.record({ kind: fc.constant("conn" as const), id: fc.constantFrom("db", "api"), password: value.filter((v) => v !== "") }),
+      fc.record({ kind: fc.constant("delete" as const), key: fc.constantFrom("var:a", "var:B", "var:mixed_Case", "conn:db", "conn:api") }),
+    );
+    const unrelated = '# keep me\nAIRFLOW__CORE__LOAD_EXAMPLES=False\nQUOTED="x y" # comment\n';
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { minLength: 1, maxLength: 6 }), async (ops) => {
+        const { dir, cleanup } = await makeTempDir();
+        try {
+          const path = join(dir, ".env");
+          await writeFile(path, unrelated);
+          const target = new EnvFileTarget(path);
+          const model = new Map<string, AirflowValue>();
+          for (const o of ops) {
+            if (o.kind === "delete") {
+              const key = o.key.startsWith("var:") ? variableKey(o.key.slice(4)) : connectionKey(o.key.slice(5));
+              await target.apply({ upserts: [], deletes: [key], manifest: [] });
+              model.delete(o.key);
+            } else if (o.kind === "var") {
+              const v: AirflowValue = { kind: "variable", value: o.value };
+              await target.apply({ upserts: [{ key: variableKey(o.id), value: v }], deletes: [], manifest: [] });
+              model.set(`var:${o.id}`, v);
+            } else {
+              const v: AirflowValue = {
+                kind: "connection",
+                connection: { conn_type: "http", host: "h", login: "l", password: o.password, schema: "s", port: 443, extra: null },
+              };
+              await target.apply({ upserts: [{ key: connectionKey(o.id), value: v }], deletes: [], manifest: [] });
+              model.set(`conn:${o.id}`, v);
+            }
+          }
+          const snapshot = await target.read();
+          for (const key of ["var:a", "var:B", "var:mixed_Case", "conn:db", "conn:api"] as const) {
+            assert.deepEqual(snapshot.entries.get(key)?.value, model.get(key), key);
+          }
+          assert.ok((await readFile(path, "utf8")).startsWith(unrelated));
+        } finally {
+          await cleanup();
+        }
+      }),
+      { numRuns: 40 },
+    );
   });
 });
