@@ -1,7 +1,8 @@
 /**
  * The AWS chain end to end, through the real handlers and the official SDK clients over HTTP:
  * a write on the (emulated) Secrets Manager / SSM → the EventBridge event it emits → `events`
- * → the FIFO queue (emulated SQS) → `worker` → the Airflow 3 REST API emulator.
+ * → the FIFO queue (emulated SQS) → `worker` → the Airflow 3 REST API emulator, and the Astro
+ * API emulator for a second Deployment that reads only Secrets Manager.
  *
  * The only thing standing in for AWS's own machinery is `deliver()`, which plays EventBridge
  * (hand the event to the events handler) and the Lambda SQS poller (receive a batch, call the
@@ -11,6 +12,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
+import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import type { EventBridgeEvent } from "@afsync/emulators/aws/startAwsEmulator";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
@@ -47,9 +49,11 @@ const DB_PASSWORD_ROTATED = "pw-rotated-c04e2a";
 const AIRFLOW_PASSWORD = "airflow-admin-9d1e";
 const HMAC_KEY = "hmac-key-0123456789abcdef-0123456789abcdef";
 const WEBHOOK_SECRET = "whsec-e2e-5b7c";
+const ASTRO_TOKEN = "astro-token-e2e-8c2f";
 
 let aws: AwsEmulator;
 let airflow: AirflowEmulator;
+let astro: AstroEmulator;
 let sm: SecretsManagerClient;
 let ssm: SSMClient;
 let sqs: SQSClient;
@@ -67,6 +71,8 @@ let handlers: {
 before(async () => {
   aws = await startAwsEmulator({ region: REGION });
   airflow = await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } });
+  astro = await startAstroEmulator({ token: ASTRO_TOKEN });
+  astro.seedDeployment({ id: "dep-astro", organizationId: "org-1" });
   const client = { endpoint: aws.url, region: REGION, credentials, maxAttempts: 1 };
   sm = new SecretsManagerClient(client);
   ssm = new SSMClient(client);
@@ -93,6 +99,7 @@ before(async () => {
   aws.seedSecret({ name: "afsync/hmac-key", secretString: HMAC_KEY });
   aws.seedSecret({ name: "afsync/airflow-password", secretString: AIRFLOW_PASSWORD });
   aws.seedSecret({ name: "afsync/webhook-secret", secretString: WEBHOOK_SECRET });
+  aws.seedSecret({ name: "afsync/astro-token", secretString: ASTRO_TOKEN });
 
   const config = `
 sources:
@@ -108,6 +115,15 @@ deployments:
       retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }
     sources: [aws-sm, aws-ssm]
     deletion: delete
+  astro:
+    target:
+      type: astro-env-vars
+      organization_id: org-1
+      deployment_id: dep-astro
+      api_url: ${astro.platformUrl}
+      retry: { max_attempts: 1 }
+    sources: [aws-sm]
+    deletion: delete
 state: { type: target }
 serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
 `;
@@ -118,6 +134,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       AFSYNC_HMAC_KEY: "afsync/hmac-key",
       AIRFLOW_PASSWORD: "afsync/airflow-password",
       AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret",
+      ASTRO_API_TOKEN: "afsync/astro-token",
     }),
     AIRFLOW_USERNAME: "admin",
     AWS_ENDPOINT_URL: aws.url,
@@ -139,6 +156,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
 after(async () => {
   for (const c of [sm, ssm, sqs]) c?.destroy();
   await airflow?.close();
+  await astro?.close();
   await aws?.close();
 });
 
@@ -195,6 +213,9 @@ async function eventsOf(action: () => Promise<unknown>): Promise<EventBridgeEven
   return seen;
 }
 
+/** The value of an env var of the Astro Deployment (secret values included: the emulator keeps them). */
+const astroVar = (key: string) => astro.deployment("org-1", "dep-astro")?.environmentVariables.find((v) => v.key === key);
+
 const uri = (password: string, host = "db.internal") => `postgresql://app:${encodeURIComponent(password)}@${host}:5432/sales`;
 // Past SQS FIFO's 5-minute deduplication window, so a redelivery reaches the worker again.
 const pastDedupWindow = () => aws.advanceTime(6 * 60_000);
@@ -221,6 +242,11 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal((await deliver(firstPut)).failures, 0);
     assert.equal(airflow.state.connections.get("sales_db")?.host, "db2.internal");
     assert.equal(airflow.state.connections.get("sales_db")?.password, DB_PASSWORD_2);
+    // The same secret fans out to the Astro Deployment, as Airflow's JSON connection form.
+    const astroConn = JSON.parse(astroVar("AIRFLOW_CONN_SALES_DB")?.value ?? "{}") as Record<string, unknown>;
+    assert.equal(astroConn.host, "db2.internal");
+    assert.equal(astroConn.password, DB_PASSWORD_2);
+    assert.equal(astroVar("AIRFLOW_CONN_SALES_DB")?.isSecret, true);
   });
 
   it("applies a rotation (AWSPENDING version, then AWSCURRENT moved) as one coalesced write", async () => {
@@ -254,24 +280,29 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal(out.batches, 1);
     assert.equal(airflow.callCount("get_connections"), 1, JSON.stringify(airflow.callCounts()));
     assert.equal(airflow.callCount("bulk_connections"), 1, JSON.stringify(airflow.callCounts()));
+    assert.equal(JSON.parse(astroVar("AIRFLOW_CONN_SALES_DB")?.value ?? "{}").password, DB_PASSWORD_ROTATED);
   });
 
   it("changes nothing further for duplicated events (same id: dropped by SQS FIFO dedup)", async () => {
     airflow.resetCalls();
+    astro.resetCalls();
     const out = await deliver(rotation);
     assert.equal(out.batches, 0, "the queue deduplicated every redelivered event");
     assert.equal(airflow.writeCalls(), 0);
+    assert.equal(astro.writeCalls(), 0);
   });
 
   it("changes nothing further for duplicated events past the dedup window, or reordered (older) events", async () => {
     pastDedupWindow();
     airflow.resetCalls();
+    astro.resetCalls();
     const duplicated = await deliver(rotation);
     assert.ok(duplicated.batches >= 1, "past the window the worker runs again");
     // An event from before the rotation arrives last: the worker re-reads AWSCURRENT.
     const reordered = await deliver(firstPut);
     assert.equal(duplicated.failures + reordered.failures, 0);
     assert.equal(airflow.writeCalls(), 0, "no write: the target already holds the current value");
+    assert.equal(astro.writeCalls(), 0, "no write (and no Astro restart) either");
     assert.equal(airflow.state.connections.get("sales_db")?.password, DB_PASSWORD_ROTATED);
   });
 
@@ -343,6 +374,7 @@ describe("AWS Lambda chain on the emulators", () => {
     );
     assert.equal((await deliver(deleted)).failures, 0);
     assert.equal(airflow.state.connections.has("sales_db"), false);
+    assert.equal(astroVar("AIRFLOW_CONN_SALES_DB"), undefined);
     assert.equal(airflow.state.variables.get("region")?.value, "us-east-2", "other keys stay");
   });
 
@@ -368,7 +400,7 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.ok(logLines.length > 0);
     assertNoSecretLeak(
       [...logLines, ...results],
-      [DB_PASSWORD_1, DB_PASSWORD_2, DB_PASSWORD_ROTATED, AIRFLOW_PASSWORD, HMAC_KEY, WEBHOOK_SECRET],
+      [DB_PASSWORD_1, DB_PASSWORD_2, DB_PASSWORD_ROTATED, AIRFLOW_PASSWORD, HMAC_KEY, WEBHOOK_SECRET, ASTRO_TOKEN],
     );
   });
 });
