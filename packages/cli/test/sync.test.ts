@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { assertNoSecretLeak } from "@afsync/testing";
@@ -36,6 +36,18 @@ describe("afsync sync (real binary, example project)", () => {
     assert.equal(report.summary.writes, 0);
     assert.equal(report.summary.unchanged, 8);
     assert.deepEqual([project.read("astro-project/airflow_settings.yaml"), project.read("astro-project/.env")], before);
+  });
+
+  it("lets plan read the existing state without changing or adding a file", () => {
+    const stateDir = join(project.dir, ".afsync");
+    const before = readdirSync(stateDir).map((f) => [f, readFileSync(join(stateDir, f)).toString("base64")]);
+    const { code, report } = project.json("plan");
+    assert.equal(code, 0);
+    assert.equal(report.summary.unchanged, 8, "plan hashes with the stored key, so nothing looks changed");
+    assert.deepEqual(
+      readdirSync(stateDir).map((f) => [f, readFileSync(join(stateDir, f)).toString("base64")]),
+      before,
+    );
   });
 
   it("updates only the key that changed, with a masked diff", () => {
