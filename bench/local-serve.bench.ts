@@ -1,8 +1,9 @@
 /**
- * Local mode through `runServe` (the code behind `afsync serve`): the initial full sync of
- * 1,000 keys from LocalFilesystemBackend YAML files into an airflow_settings.yaml and a .env,
- * then the latency from saving a secrets file to both targets holding the new value (the issue
- * asks for "within a second"). Progress on stderr, one JSON object on the last stdout line.
+ * Local mode through `runServe` (the code behind `afsync serve`): the initial full sync from
+ * LocalFilesystemBackend YAML files into an airflow_settings.yaml and a .env, then the latency
+ * from saving a secrets file to both targets holding the new value (the issue asks for "within
+ * a second"). Measured at the example's size (6 keys) and at 1,000 keys. Progress on stderr,
+ * one JSON object on the last stdout line.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,25 +12,7 @@ import { PassThrough } from "node:stream";
 import type { CliIO } from "../packages/cli/src/CliIO.ts";
 import { runServe } from "../packages/cli/src/serve/runServe.ts";
 
-const CONNECTIONS = 500;
-const VARIABLES = 500;
 const EDITS = 10;
-
-const dir = await mkdtemp(join(tmpdir(), "afsync-bench-local-"));
-const stdout = new PassThrough();
-let out = "";
-stdout.on("data", (d: Buffer) => {
-  out += d.toString();
-});
-const stderr = new PassThrough();
-stderr.resume();
-const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir };
-
-function variablesYaml(edit: number): string {
-  const lines = [`var_0: 'edited-${edit}'`];
-  for (let i = 1; i < VARIABLES; i++) lines.push(`var_${i}: 'value-${i}'`);
-  return `${lines.join("\n")}\n`;
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise<number> {
   const started = performance.now();
@@ -40,57 +23,72 @@ async function until(check: () => Promise<boolean>, timeoutMs = 30_000): Promise
   throw new Error("timed out");
 }
 
-try {
-  await mkdir(join(dir, "secrets"));
-  const conns: string[] = [];
-  for (let i = 0; i < CONNECTIONS; i++) conns.push(`conn_${i}: postgres://user_${i}:pw-${i}@db-${i}.internal:5432/app?sslmode=require`);
-  await writeFile(join(dir, "secrets/connections.yaml"), `${conns.join("\n")}\n`);
-  await writeFile(join(dir, "secrets/variables.yaml"), variablesYaml(0));
-  await writeFile(
-    join(dir, "afsync.yaml"),
-    [
-      "sources: { files: { type: local, connections_file_path: secrets/connections.yaml, variables_file_path: secrets/variables.yaml } }",
-      "deployments:",
-      "  dev: { target: { type: airflow-settings, path: project/airflow_settings.yaml }, sources: [files] }",
-      "  dev-env: { target: { type: env-file, path: project/.env }, sources: [files] }",
-      "state: { type: sqlite, path: .afsync/state.db }",
-      "serve: { host: 127.0.0.1, port: 0, reconcile_every: 1h }",
-    ].join("\n"),
-  );
-  const controller = new AbortController();
-  const serving = runServe({ configPath: "afsync.yaml", demo: false }, io, controller.signal);
-  await until(async () => out.includes("Status page:"), 60_000);
-  const initial = /initial sync: (\d+) created.*in (\d+) ms/.exec(out);
-  process.stderr.write(`initial sync: ${initial?.[1]} created in ${initial?.[2]} ms\n`);
-
-  const latencies: number[] = [];
-  for (let edit = 1; edit <= EDITS; edit++) {
-    const saved = performance.now();
-    await writeFile(join(dir, "secrets/variables.yaml"), variablesYaml(edit));
-    await until(async () => (await readFile(join(dir, "project/.env"), "utf8")).includes(`AIRFLOW_VAR_VAR_0='edited-${edit}'`));
-    await until(async () => (await readFile(join(dir, "project/airflow_settings.yaml"), "utf8")).includes(`edited-${edit}`));
-    latencies.push(performance.now() - saved);
-    process.stderr.write(`edit ${edit}: both targets updated after ${Math.round(performance.now() - saved)} ms\n`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  controller.abort();
-  await serving;
-  latencies.sort((a, b) => a - b);
-  const round = (n: number | undefined) => Math.round(n ?? Number.NaN);
-  process.stdout.write(
-    `${JSON.stringify({
-      keys: CONNECTIONS + VARIABLES,
-      deployments: 2,
+async function measure(connections: number, variables: number) {
+  const dir = await mkdtemp(join(tmpdir(), "afsync-bench-local-"));
+  const stdout = new PassThrough();
+  let out = "";
+  stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const stderr = new PassThrough();
+  stderr.resume();
+  const io: CliIO = { stdout, stderr, stdin: new PassThrough(), env: {}, cwd: dir };
+  const variablesYaml = (edit: number) => {
+    const lines = [`var_0: 'edited-${edit}'`];
+    for (let i = 1; i < variables; i++) lines.push(`var_${i}: 'value-${i}'`);
+    return `${lines.join("\n")}\n`;
+  };
+  try {
+    await mkdir(join(dir, "secrets"));
+    const conns: string[] = [];
+    for (let i = 0; i < connections; i++) conns.push(`conn_${i}: postgres://user_${i}:pw-${i}@db-${i}.internal:5432/app?sslmode=require`);
+    await writeFile(join(dir, "secrets/connections.yaml"), `${conns.join("\n")}\n`);
+    await writeFile(join(dir, "secrets/variables.yaml"), variablesYaml(0));
+    await writeFile(
+      join(dir, "afsync.yaml"),
+      [
+        "sources: { files: { type: local, connections_file_path: secrets/connections.yaml, variables_file_path: secrets/variables.yaml } }",
+        "deployments:",
+        "  dev: { target: { type: airflow-settings, path: project/airflow_settings.yaml }, sources: [files] }",
+        "  dev-env: { target: { type: env-file, path: project/.env }, sources: [files] }",
+        "state: { type: sqlite, path: .afsync/state.db }",
+        "serve: { host: 127.0.0.1, port: 0, reconcile_every: 1h }",
+      ].join("\n"),
+    );
+    const controller = new AbortController();
+    const serving = runServe({ configPath: "afsync.yaml", demo: false }, io, controller.signal);
+    await until(async () => out.includes("Status page:"), 60_000);
+    const initial = /initial sync: (\d+) created.*in (\d+) ms/.exec(out);
+    const latencies: number[] = [];
+    for (let edit = 1; edit <= EDITS; edit++) {
+      const saved = performance.now();
+      await writeFile(join(dir, "secrets/variables.yaml"), variablesYaml(edit));
+      await until(async () => (await readFile(join(dir, "project/.env"), "utf8")).includes(`AIRFLOW_VAR_VAR_0='edited-${edit}'`));
+      await until(async () => (await readFile(join(dir, "project/airflow_settings.yaml"), "utf8")).includes(`edited-${edit}`));
+      latencies.push(performance.now() - saved);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    controller.abort();
+    await serving;
+    latencies.sort((a, b) => a - b);
+    const round = (n: number | undefined) => Math.round(n ?? Number.NaN);
+    const result = {
+      keys: connections + variables,
       initialSyncMs: Number(initial?.[2]),
-      initialCreated: Number(initial?.[1]),
       editToBothTargetsMs: {
         median: round(latencies[Math.floor(EDITS / 2)]),
         max: round(latencies.at(-1)),
         min: round(latencies[0]),
         samples: EDITS,
       },
-    })}\n`,
-  );
-} finally {
-  await rm(dir, { recursive: true, force: true });
+    };
+    process.stderr.write(`${JSON.stringify(result)}\n`);
+    return result;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
+
+const exampleSize = await measure(3, 3);
+const thousandKeys = await measure(500, 500);
+process.stdout.write(`${JSON.stringify({ deployments: 2, exampleSize, thousandKeys })}\n`);
