@@ -218,6 +218,15 @@ describe("npm start (serve --demo)", () => {
           async () => (await readFile(join(demo, "astro-project/.env"), "utf8")).includes("AIRFLOW_VAR_NEW_KEY='added-in-demo'"),
           "the demo .env to follow",
         );
+        // Removing a key: dev-env (deletion: delete) drops it, dev (deletion: retain) keeps it as orphaned.
+        const from = serve.stdout().length;
+        await writeFile(demoVariables, (await readFile(demoVariables, "utf8")).replace("report_recipients: data-team@example.com\n", ""));
+        await waitUntil(
+          async () => !(await readFile(join(demo, "astro-project/.env"), "utf8")).includes("AIRFLOW_VAR_REPORT_RECIPIENTS"),
+          "the removed key to leave the demo .env",
+        );
+        await serve.waitForOutput(/file change \(team-files\): .*1 deleted.*1 orphaned/, { from });
+        assert.match(await readFile(join(demo, "astro-project/airflow_settings.yaml"), "utf8"), /variable_name: report_recipients/);
       } finally {
         assert.equal(await serve.stop("SIGINT"), 0);
       }
