@@ -44,6 +44,8 @@ function parseArgs(argv: readonly string[]): ServeOptions | string {
       const v = value();
       if (v === undefined || !/^\d{1,5}$/.test(v) || Number(v) > 65535) return "--port needs a number between 0 and 65535";
       port = Number(v);
+    } else if (flag === "--show-secrets") {
+      return "--show-secrets is not available for serve: its output, log and status page never hold values (use 'afsync explain KEY --show-secrets')";
     } else return `unknown option '${arg}'`;
   }
   return { configPath, demo, ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) };
