@@ -6,7 +6,7 @@ import { buildRuntime, type Runtime } from "../compose/buildRuntime.ts";
 import { loadConfigFile } from "../compose/loadConfigFile.ts";
 import { createLineLogger } from "./createLineLogger.ts";
 import { createServeHttpServer } from "./createServeHttpServer.ts";
-import { formatRunLines } from "./formatRunLine.ts";
+import { formatRunLines } from "./formatRunLines.ts";
 import { listenWithFallback } from "./listenWithFallback.ts";
 import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
 import { formatDuration } from "./renderStatusPage.ts";
