@@ -3,9 +3,10 @@ import type { ChangeHint } from "../model/ChangeHint.ts";
 import type { SecretSource } from "../ports/SecretSource.ts";
 
 /**
- * The Airflow keys a batch of hints touches among the given sources. A hint that already names
- * its keys is taken as is; otherwise every source the hint belongs to (by `sourceId`, or by
- * provider when the edge could not tell) maps the secret id back with its own naming rules.
+ * The Airflow keys a batch of hints touches among the given sources. A hint belongs to a source
+ * by `sourceId`, or by provider when the edge could not tell; a hint of no source here names no
+ * key. A hint that already names its keys is taken as is; otherwise each source it belongs to
+ * maps the secret id back with its own naming rules.
  * `notice` and `ignore` hints change no value and name no key. Duplicates collapse, so a burst
  * of events for one secret becomes one key to re-read.
  */
@@ -13,13 +14,13 @@ export function keysForHints(hints: readonly ChangeHint[], sources: readonly Sec
   const keys = new Map<KeyString, AirflowKey>();
   for (const hint of hints) {
     if (hint.action !== "upsert" && hint.action !== "delete") continue;
+    const own = sources.filter((source) => (hint.sourceId !== undefined ? hint.sourceId === source.id : hint.provider === source.provider));
+    if (own.length === 0) continue; // another Deployment's source
     if (hint.keys !== undefined) {
       for (const key of hint.keys) keys.set(keyString(key), key);
       continue;
     }
-    for (const source of sources) {
-      const belongs = hint.sourceId !== undefined ? hint.sourceId === source.id : hint.provider === source.provider;
-      if (!belongs) continue;
+    for (const source of own) {
       const mapping = source.keysFor(hint.secretId);
       if (mapping.ignoredReason !== undefined) continue;
       for (const key of mapping.keys) keys.set(keyString(key), key);

@@ -250,6 +250,7 @@ describe("SyncEngine.sync", () => {
         { provider: "memory", secretId: "var:a", action: "notice" },
         { provider: "memory", secretId: "var:a", action: "ignore", reason: "not ours" },
         { provider: "memory", sourceId: "elsewhere", secretId: "var:a", action: "upsert" },
+        { provider: "aws-ssm", secretId: "/airflow/variables/a", action: "upsert", keys: [variableKey("a")] },
       ],
     });
     assert.equal(report.deployments[0]?.changes.length, 0);
