@@ -106,7 +106,9 @@ describe("LocalSecretSource", () => {
     }
   });
 
-  it("watch: an edit yields hints for the keys added, changed or removed, and a save of the same bytes none", async () => {
+  it("watch: an edit yields hints for the keys added, changed or removed, and a save of the same bytes none", {
+    timeout: 10_000,
+  }, async () => {
     const { dir, cleanup } = await makeTempDir();
     const path = join(dir, "variables.yaml");
     await writeFile(path, "keep: '1'\ngone: '2'\nchange: '3'\n");
@@ -140,7 +142,7 @@ describe("LocalSecretSource", () => {
     }
   });
 
-  it("watch: a broken save names every key, and so does the fix, even when it restores the same content", async () => {
+  it("watch: a broken save names every key, and so does the fix, even when it restores the same content", { timeout: 10_000 }, async () => {
     const { dir, cleanup } = await makeTempDir();
     const path = join(dir, "variables.yaml");
     const good = "a: '1'\nb: '2'\n";
@@ -171,6 +173,35 @@ describe("LocalSecretSource", () => {
       await writeFile(path, good);
       await arrived;
       assert.deepEqual(batches.at(-1), ["var:a", "var:b"]);
+    } finally {
+      watch.close();
+      await cleanup();
+    }
+  });
+
+  it("watch: a read in between (another run) does not hide a change from the watcher", { timeout: 10_000 }, async () => {
+    const { dir, cleanup } = await makeTempDir();
+    const path = join(dir, "variables.yaml");
+    await writeFile(path, "a: '1'\nb: '2'\n");
+    const source = new LocalSecretSource("files", { variables: { path, label: "variables.yaml" } });
+    await source.readAll();
+    const batches: string[][] = [];
+    let notify: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      notify = resolve;
+    });
+    const watch = source.watch(
+      (hints) => {
+        batches.push(hints.map((h) => keyString(h.keys?.[0] ?? variableKey("?"))));
+        notify();
+      },
+      { debounceMs: 50 },
+    );
+    try {
+      await writeFile(path, "a: '1'\nb: '3'\n");
+      await source.read([variableKey("a")]); // e.g. a webhook run, before the debounce fires
+      await arrived;
+      assert.deepEqual(batches, [["var:b"]]);
     } finally {
       watch.close();
       await cleanup();

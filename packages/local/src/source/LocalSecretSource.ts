@@ -125,11 +125,14 @@ export class LocalSecretSource implements SecretSource {
       const file = this.fileFor(kind);
       if (file === undefined) continue;
       let brokenFile = false;
+      // The watcher keeps its own view: a run reading the file in between (a webhook, the
+      // schedule) must not make this watcher think the keys it has not announced yet are old news.
+      let seen: ReadonlyMap<string, string> = this.knownKeys.get(kind) ?? new Map<string, string>();
       watches.push(
         watchFile(
           file.path,
           async () => {
-            const before = this.knownKeys.get(kind) ?? new Map<string, string>();
+            const before = seen;
             let changed: string[];
             try {
               const after = (await this.load(kind, file)).keys;
@@ -137,6 +140,7 @@ export class LocalSecretSource implements SecretSource {
               // After a broken save, every key reruns so the failed Deployments are brought back to ok.
               changed = brokenFile ? all : all.filter((id) => before.get(id) !== after.get(id));
               brokenFile = false;
+              seen = after;
             } catch (error) {
               // A broken file still triggers a run: the engine reads it, fails the Deployment and reports why.
               options?.onError?.(error);
