@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { Logger } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
 import { type CliIO, EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
@@ -28,7 +29,13 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
     return usageError(io.stderr, mode, error instanceof Error ? error.message : String(error));
   }
   if (args.positionals.length > 0) return usageError(io.stderr, mode, `unexpected argument '${args.positionals[0]}'`);
-  const logger = createCliLogger(io.stderr);
+  // The report already shows each Deployment's outcome; the log adds only other warnings.
+  const stderrLogger = createCliLogger(io.stderr);
+  const logger: Logger = {
+    log: (level, message, fields) => {
+      if (message !== "deployment failed" && message !== "deployment synced") stderrLogger.log(level, message, fields);
+    },
+  };
   let opened: Awaited<ReturnType<typeof openCommandRuntime>>;
   try {
     opened = await openCommandRuntime({
