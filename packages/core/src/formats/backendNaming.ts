@@ -97,6 +97,9 @@ function normalizeVaultId(backend: BackendName, secretId: string, kwargs: Kwargs
 
 const MARK = "\u0000";
 
+// Beyond 2^8 spellings the candidates are not listed: callers test their known keys instead.
+const MAX_SPELLED_OUT = 8;
+
 function candidatesFor(backend: BackendName, rest: string, kwargs: Kwargs): string[] {
   if (backend === "env") return [rest.toLowerCase()];
   if (backend === "azure-key-vault") {
@@ -105,7 +108,7 @@ function candidatesFor(backend: BackendName, rest: string, kwargs: Kwargs): stri
     const parts = rest.split(sep);
     const n = parts.length - 1;
     if (n === 0) return [rest];
-    if (n > 8) return [parts.join("_"), rest];
+    if (n > MAX_SPELLED_OUT) return [parts.join("_"), rest];
     const out: string[] = [];
     // Underscore forms first: Airflow conn ids conventionally use `_`.
     for (let mask = (1 << n) - 1; mask >= 0; mask--) {
@@ -129,8 +132,11 @@ export function keysForSecretId(backend: BackendName, secretId: string, backendK
   const id = normalizeVaultId(backend, secretId, backendKwargs);
   if (backend === "local")
     return { ok: false, reason: "a local-filesystem entry's kind is given by the file that holds it, not by its name" };
-  const withoutPatterns = Object.fromEntries(Object.entries(backendKwargs).filter(([k]) => !k.endsWith("_lookup_pattern")));
-  const matches: { kind: NamingKind; keys: string[]; prefixLength: number }[] = [];
+  // The id template comes from the global (team-less) lookup, without patterns that would refuse the marker.
+  const withoutPatterns = Object.fromEntries(
+    Object.entries(backendKwargs).filter(([k]) => !k.endsWith("_lookup_pattern") && k !== "multi_team" && k !== "team_name"),
+  );
+  const matches: { kind: NamingKind; keys: string[]; prefixLength: number; team?: string }[] = [];
   const refusals: string[] = [];
   for (const kind of ["connection", "variable", "config"] as const) {
     const template =
@@ -154,13 +160,16 @@ export function keysForSecretId(backend: BackendName, secretId: string, backendK
     [prefix, suffix] = secretIdText(template.secretId).split(MARK) as [string, string];
     if (!id.startsWith(prefix) || !id.endsWith(suffix) || id.length <= prefix.length + suffix.length) continue;
     const rest = id.slice(prefix.length, id.length - suffix.length);
-    const keys = candidatesFor(backend, rest, backendKwargs).filter((k) => keyMatchesSecretId(backend, kind, k, id, backendKwargs));
+    const scoped = teamScoped(backend, rest, backendKwargs);
+    const kwargs = scoped ? { ...backendKwargs, team_name: scoped.team } : backendKwargs;
+    const keyText = scoped ? scoped.key : rest;
+    const keys = candidatesFor(backend, keyText, kwargs).filter((k) => keyMatchesSecretId(backend, kind, k, id, kwargs));
     if (keys.length === 0) {
-      const r = secretIdForKey(backend, kind, candidatesFor(backend, rest, backendKwargs)[0] ?? rest, backendKwargs);
+      const r = secretIdForKey(backend, kind, candidatesFor(backend, keyText, kwargs)[0] ?? keyText, kwargs);
       if (!r.ok) refusals.push(r.reason);
       continue;
     }
-    matches.push({ kind, keys, prefixLength: prefix.length });
+    matches.push({ kind, keys, prefixLength: prefix.length, ...(scoped ? { team: scoped.team } : {}) });
   }
   if (matches.length === 0) {
     return { ok: false, reason: refusals[0] ?? `'${secretId}' is not under any prefix this ${backend} backend configuration looks up` };
@@ -170,11 +179,38 @@ export function keysForSecretId(backend: BackendName, secretId: string, backendK
   if (second !== undefined && second.prefixLength === best.prefixLength) {
     return { ok: false, reason: `'${secretId}' is ambiguous: it could be a ${best.kind} or a ${second.kind} (their prefixes are equal)` };
   }
-  let note: string | undefined;
-  if (backend === "azure-key-vault" && best.keys.length > 1) {
-    note = `Key Vault turns '_' into '-', so ${best.keys.length} keys name this secret: resolve it against the keys already known (keyMatchesSecretId); a key not known yet is taken in the first, underscore form`;
+  const notes: string[] = [];
+  if (best.team !== undefined) notes.push(`a secret scoped to team '${best.team}' (multi-team mode)`);
+  if (backend === "azure-key-vault" && best.keys.length === 2 && (best.keys[1] ?? "").split("-").length - 1 > MAX_SPELLED_OUT) {
+    notes.push(
+      "Key Vault turns '_' into '-': every mix of '_' and '-' at each '-' names this secret (only the all-'_' and all-'-' forms are listed); resolve it against the keys already known with keyMatchesSecretId",
+    );
+  } else if (backend === "azure-key-vault" && best.keys.length > 1) {
+    notes.push(
+      `Key Vault turns '_' into '-', so ${best.keys.length} keys name this secret: resolve it against the keys already known (keyMatchesSecretId); a key not known yet is taken in the first, underscore form`,
+    );
   } else if (backend === "env") {
-    note = "env var names ignore case: any casing of this key reads the variable; the key is shown lower-cased";
+    notes.push("env var names ignore case: any casing of this key reads the variable; the key is shown lower-cased");
   }
-  return { ok: true, kind: best.kind, keys: best.keys, ...(note ? { note } : {}) };
+  return { ok: true, kind: best.kind, keys: best.keys, ...(notes.length > 0 ? { note: notes.join("; ") } : {}) };
+}
+
+// Multi-team ids carry the team before the key: `<prefix><sep><team>--<key>` for the cloud
+// backends, `AIRFLOW_CONN__<TEAM>___<ID>` for env vars. Only read that way in multi-team mode.
+function teamScoped(backend: BackendName, rest: string, kwargs: Kwargs): { team: string; key: string } | null {
+  if (kwargs.multi_team !== true) return null;
+  if (backend === "env") {
+    const m = /^_([a-zA-Z0-9-]{3,50})___(.+)$/s.exec(rest);
+    return m ? { team: (m[1] as string).toLowerCase(), key: m[2] as string } : null;
+  }
+  if (backend === "vault") {
+    // `{base}/{team}/{key}`: only the configured team can be told apart from a key with a '/'.
+    const t = kwargs.team_name;
+    return typeof t === "string" && t !== "" && rest.startsWith(`${t}/`) && rest.length > t.length + 1
+      ? { team: t, key: rest.slice(t.length + 1) }
+      : null;
+  }
+  if (backend === "local") return null;
+  const at = rest.indexOf("--");
+  return at > 0 && at + 2 < rest.length ? { team: rest.slice(0, at), key: rest.slice(at + 2) } : null;
 }

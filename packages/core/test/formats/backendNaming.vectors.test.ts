@@ -67,6 +67,15 @@ describe("secretIdForKey against backend-naming.json cases[]", () => {
         const tried = r.lookupOrder ?? [r.secretId];
         assert.deepEqual(tried.slice(0, order.length), order);
       });
+      if (c.backend !== "hashicorp_vault") {
+        it(`${label}: the team-scoped id maps back to the key and names the team`, () => {
+          const r = keysForSecretId(backendOf(c.backend), secretIdText(order[0] as SecretId), { ...c.config, multi_team: true });
+          assert.ok(r.ok, r.ok ? "" : r.reason);
+          assert.equal(r.kind, c.kind);
+          assert.ok(r.keys.includes(c.key), JSON.stringify(r.keys));
+          assert.match(r.note ?? "", /team/);
+        });
+      }
     }
   });
 });
