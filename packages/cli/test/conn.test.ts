@@ -130,6 +130,24 @@ describe("afsync conn (real binary)", () => {
     assert.ok(!r.stdout.includes(SECRET));
   });
 
+  it("parse --ndjson keeps order over thousands of lines, flushing in chunks", async () => {
+    const n = 3000;
+    const lines = Array.from({ length: n }, (_, i) =>
+      i % 7 === 3 ? `{"value": "x://h${i}:bad"}` : JSON.stringify(`mysql://u:${SECRET}@host${i}/db`),
+    );
+    const r = await runAfsync(["conn", "parse", "--ndjson"], `${lines.join("\n")}\n`);
+    const out = r.stdout
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    assert.equal(out.length, n);
+    out.forEach((o, i) => {
+      if (i % 7 === 3) assert.equal(o.ok, false, `line ${i}`);
+      else assert.equal(o.connection.host, `host${i}`, `line ${i}`);
+    });
+    assert.ok(!r.stdout.includes(SECRET));
+  });
+
   it("uri --ndjson and json --ndjson answer each object of fields", async () => {
     const lines = `${JSON.stringify({ conn_type: "http", host: "h", password: SECRET })}\n${JSON.stringify({ conn_type: "x", bogus: 1 })}\n`;
     const uri = await runAfsync(["conn", "uri", "--ndjson"], lines);
