@@ -208,6 +208,26 @@ describe("LocalSecretSource", () => {
     }
   });
 
+  it("watch: an edit made after the last read but before the watch started is still announced", { timeout: 10_000 }, async () => {
+    const { dir, cleanup } = await makeTempDir();
+    const path = join(dir, "variables.yaml");
+    await writeFile(path, "a: '1'\nb: '2'\n");
+    const source = new LocalSecretSource("files", { variables: { path, label: "variables.yaml" } });
+    await source.readAll(); // serve's initial sync
+    await writeFile(path, "a: '1'\nb: '9'\n"); // saved before the watcher exists
+    let resolveHints: (keys: string[]) => void = () => {};
+    const announced = new Promise<string[]>((resolve) => {
+      resolveHints = resolve;
+    });
+    const watch = source.watch((hints) => resolveHints(hints.map((h) => keyString(h.keys?.[0] ?? variableKey("?")))), { debounceMs: 20 });
+    try {
+      assert.deepEqual(await announced, ["var:b"]);
+    } finally {
+      watch.close();
+      await cleanup();
+    }
+  });
+
   it("factory rejects unknown options and unsupported extensions, naming the field", () => {
     const schema = localSourceFactory.schema;
     const typo = schema.safeParse({ connection_file_path: "c.yaml" });

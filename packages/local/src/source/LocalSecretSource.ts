@@ -15,7 +15,7 @@ import {
 } from "@afsync/core";
 import { parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
 import { describeFsError } from "../atomicWrite.ts";
-import { type FileWatch, watchFile } from "./watchFile.ts";
+import { digestOf, type FileWatch, watchFile } from "./watchFile.ts";
 
 /** One LocalFilesystemBackend file: the path to open and the path as the user wrote it (for messages and secret ids). */
 export interface LocalSourceFile {
@@ -56,6 +56,8 @@ export class LocalSecretSource implements SecretSource {
   readonly capabilities: SourceCapabilities = { batchSize: Number.MAX_SAFE_INTEGER, orderedVersions: false, deleteEvents: true };
   /** Keys seen in each file at its last read, with fingerprints: a file change names the keys whose fingerprint moved. */
   private readonly knownKeys = new Map<AirflowKind, ReadonlyMap<string, string>>();
+  /** Digest of the bytes behind `knownKeys`, so a watcher started later can tell whether it missed an edit. */
+  private readonly knownDigest = new Map<AirflowKind, string>();
 
   constructor(
     readonly id: string,
@@ -128,6 +130,7 @@ export class LocalSecretSource implements SecretSource {
       // The watcher keeps its own view: a run reading the file in between (a webhook, the
       // schedule) must not make this watcher think the keys it has not announced yet are old news.
       let seen: ReadonlyMap<string, string> = this.knownKeys.get(kind) ?? new Map<string, string>();
+      const initialDigest = this.knownDigest.get(kind);
       watches.push(
         watchFile(
           file.path,
@@ -156,7 +159,10 @@ export class LocalSecretSource implements SecretSource {
             }));
             if (hints.length > 0) onChange(hints);
           },
-          options?.debounceMs === undefined ? undefined : { debounceMs: options.debounceMs },
+          {
+            ...(options?.debounceMs === undefined ? {} : { debounceMs: options.debounceMs }),
+            ...(initialDigest === undefined ? {} : { initialDigest }),
+          },
         ),
       );
     }
@@ -214,6 +220,7 @@ export class LocalSecretSource implements SecretSource {
       reads.push({ status: "found", key: { kind, id: entry.key }, secretId: `${file.label}#${entry.key}`, value: entry.value, version });
     }
     this.knownKeys.set(kind, keys);
+    this.knownDigest.set(kind, digestOf(text));
     return { reads, keys };
   }
 }

@@ -13,10 +13,14 @@ export interface FileWatch {
  * inode never sees. Bursts of events (one save is often several) are debounced, and a run is
  * only started when the bytes actually differ from the last ones seen (a digest kept in memory).
  */
-export function watchFile(path: string, onChange: () => void | Promise<void>, options?: { debounceMs?: number }): FileWatch {
+export function watchFile(
+  path: string,
+  onChange: () => void | Promise<void>,
+  options?: { debounceMs?: number; initialDigest?: string },
+): FileWatch {
   const debounceMs = options?.debounceMs ?? 75;
   const name = basename(path);
-  let lastDigest = digestOf(readSync(path));
+  let lastDigest = options?.initialDigest ?? digestOf(readSync(path));
   let timer: NodeJS.Timeout | undefined;
   let running = false;
   let again = false;
@@ -42,17 +46,21 @@ export function watchFile(path: string, onChange: () => void | Promise<void>, op
     }
   };
 
+  const schedule = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      void check().catch(() => {
+        // onChange reports its own failures; a read race here is retried on the next event.
+      });
+    }, debounceMs);
+  };
+
   let watcher: FSWatcher | undefined;
   try {
     watcher = watch(dirname(path), { persistent: true }, (_event, filename) => {
       if (closed || (filename !== null && filename !== name)) return;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = setTimeout(() => {
-        timer = undefined;
-        void check().catch(() => {
-          // onChange reports its own failures; a read race here is retried on the next event.
-        });
-      }, debounceMs);
+      schedule();
     });
     watcher.on("error", () => {
       // The directory went away; nothing more to watch until serve restarts.
@@ -60,6 +68,10 @@ export function watchFile(path: string, onChange: () => void | Promise<void>, op
   } catch {
     watcher = undefined;
   }
+
+  // Given the digest of an earlier read, an edit made since then (before the watch started) has
+  // sent no event; one check now catches it.
+  if (options?.initialDigest !== undefined) schedule();
 
   return {
     close() {
@@ -86,6 +98,7 @@ async function readAsync(path: string): Promise<string | null> {
   }
 }
 
-function digestOf(content: string | null): string {
+/** The digest `watchFile` compares; callers that read the file themselves pass it as `initialDigest`. */
+export function digestOf(content: string | null): string {
   return content === null ? "absent" : createHash("sha256").update(content).digest("hex");
 }
