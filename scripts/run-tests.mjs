@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const roots = ["packages", "functions", "test"];
@@ -39,7 +39,9 @@ const tapFile = join(mkdtempSync(join(tmpdir(), "afsync-tests-")), "results.tap"
 // loopback-only network guard and the TypeScript loader apply everywhere.
 const env = {
   ...process.env,
-  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import tsx --import ${join(root, "scripts/network-guard.mjs")}`.trim(),
+  // Absolute paths: a test may spawn the binary with a temporary directory as its cwd, where a
+  // bare "tsx" would not resolve.
+  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${import.meta.resolve("tsx")} --import ${pathToFileURL(join(root, "scripts/network-guard.mjs")).href}`.trim(),
   AFSYNC_NETWORK_GUARD: "1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   SLS_TELEMETRY_DISABLED: "1",
