@@ -68,6 +68,36 @@ describe("events handler", () => {
   });
 });
 
+describe("events handler with the real event parser", () => {
+  it("reports an event it does not understand instead of failing (a retry would not parse it either)", async () => {
+    const deps = fakeDeps({ bindings: [prod] });
+    const out = await createEventsHandler(async () => deps)({ id: "evt-x", source: "aws.s3", "detail-type": "Object Created", detail: {} });
+    assert.deepEqual(out.enqueued, []);
+    assert.match(out.ignored[0]?.reason ?? "", /not a Secrets Manager or Parameter Store event/);
+    assert.equal(deps.queue.sent.length, 0);
+  });
+
+  it("turns a real Secrets Manager sample under the prefix into a message", async () => {
+    const deps = fakeDeps({ bindings: [prod] });
+    const event = {
+      version: "0",
+      id: "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+      "detail-type": "Secret Label Updated",
+      source: "aws.secretsmanager",
+      account: "012345678901",
+      time: "2024-02-06T16:43:48Z",
+      region: "us-west-2",
+      resources: ["arn:aws:secretsmanager:us-west-2:012345678901:secret:airflow/connections/db-a1b2c3"],
+      detail: { name: "airflow/connections/db", labelUpdated: "AWSCURRENT", versionId: "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111" },
+    };
+    const out = await createEventsHandler(async () => deps)(event);
+    assert.deepEqual(out.enqueued, ["prod"]);
+    const trigger = deps.queue.sent[0]?.trigger;
+    assert.ok(trigger?.kind === "hints");
+    assert.deepEqual(trigger.hints[0]?.keys, [{ kind: "connection", id: "db" }]);
+  });
+});
+
 describe("worker handler", () => {
   const body = (deployment: string, origin = "event:1") =>
     encodeSyncMessage({ v: 1, deployment, trigger: { kind: "hints", hints: [upsertHint("airflow/connections/db")] }, origin });
