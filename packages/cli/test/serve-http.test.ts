@@ -106,7 +106,7 @@ describe("serve HTTP", () => {
     const html = await res.text();
     assert.ok(html.includes("dev&lt;script&gt;") && !html.includes("dev<script>"), "ids are escaped");
     assert.ok(html.includes("conn:db") && html.includes("var:plain"));
-    assert.ok(html.includes("initial sync"));
+    assert.match(html, /<strong>Last run:<\/strong> .*initial sync.* — \d+ created/);
     assertNoSecretLeak([html], [SENTINEL]);
   });
 

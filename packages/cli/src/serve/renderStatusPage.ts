@@ -1,4 +1,4 @@
-import type { ServeStatus } from "./ServeStatus.ts";
+import type { RunRecord, ServeStatus } from "./ServeStatus.ts";
 
 /** Escapes text for HTML element content and quoted attribute values. */
 export function escapeHtml(text: string): string {
@@ -24,6 +24,11 @@ export function renderStatusPage(status: ServeStatus, now: Date): string {
     `<p>Config <code>${e(status.info.configPath)}</code> · up since ${e(status.startedAt)} · ${status.runCount} run(s) · ` +
       `reconciliation every ${e(formatDuration(status.info.reconcileEveryMs))} · webhook ${status.info.webhook ? "enabled" : "disabled (no secret)"} · ` +
       `page rendered ${e(now.toISOString())}</p>`,
+  );
+  rows.push(
+    last === undefined
+      ? `<p><strong>Last run:</strong> none yet.</p>`
+      : `<p><strong>Last run:</strong> ${e(last.startedAt)} (${e(last.trigger)}, ${last.durationMs} ms) — ${e(outcomeOf(last))}</p>`,
   );
   if (status.info.watching.length > 0) {
     rows.push(`<p>Watching: ${status.info.watching.map((w) => `<code>${e(w)}</code>`).join(", ")}</p>`);
@@ -67,21 +72,24 @@ export function renderStatusPage(status: ServeStatus, now: Date): string {
   else {
     rows.push(`<table><tr><th>#</th><th>Started</th><th>Trigger</th><th>Took</th><th>Outcome</th></tr>`);
     for (const r of status.recentRuns) {
-      const outcome =
-        r.error !== undefined
-          ? `failed: ${r.error}`
-          : r.summary === undefined
-            ? ""
-            : `${r.summary.create} created, ${r.summary.update} updated, ${r.summary.delete} deleted, ${r.summary.unchanged} unchanged, ` +
-              `${r.summary.invalid} invalid, ${r.summary.conflict} conflicts, ${r.summary.failed} failed Deployment(s), ${r.summary.writes} write(s)`;
       rows.push(
-        `<tr><td>${r.id}</td><td>${e(r.startedAt)}</td><td>${e(r.trigger)}</td><td>${r.durationMs} ms</td><td>${e(outcome)}</td></tr>`,
+        `<tr><td>${r.id}</td><td>${e(r.startedAt)}</td><td>${e(r.trigger)}</td><td>${r.durationMs} ms</td><td>${e(outcomeOf(r))}</td></tr>`,
       );
     }
     rows.push(`</table>`);
   }
   rows.push(`</body></html>\n`);
   return rows.join("\n");
+}
+
+function outcomeOf(r: RunRecord): string {
+  if (r.error !== undefined) return `failed: ${r.error}`;
+  if (r.summary === undefined) return "";
+  const s = r.summary;
+  return (
+    `${s.create} created, ${s.update} updated, ${s.delete} deleted, ${s.unchanged} unchanged, ` +
+    `${s.invalid} invalid, ${s.conflict} conflicts, ${s.failed} failed Deployment(s), ${s.writes} write(s)`
+  );
 }
 
 export function formatDuration(ms: number): string {
