@@ -164,6 +164,10 @@ describe("afsync serve (binary, example project)", () => {
       const bad = await runAfsync(["serve", "--config", configPath, "--port", "0"], { cwd: dir });
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /deployments\.dev-env\.target/);
+      const missing = await runAfsync(["serve", "--demo", "--config", join(dir, "nowhere/afsync.yaml")], { cwd: dir });
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /config file .*nowhere\/afsync\.yaml not found/);
+      await assert.rejects(stat(join(dir, "nowhere")), "nothing is created for a missing demo config");
       const usage = await runAfsync(["serve", "--prot", "1"], { cwd: dir });
       assert.equal(usage.code, 2);
       assert.match(usage.stderr, /unknown option '--prot'/);

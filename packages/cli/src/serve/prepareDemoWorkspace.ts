@@ -16,6 +16,7 @@ export async function prepareDemoWorkspace(configPath: string): Promise<{ config
   const workspace = demoWorkspaceFor(configPath);
   const copiedConfig = join(workspace, basename(configPath));
   if (await exists(copiedConfig)) return { configPath: copiedConfig, workspace, created: false };
+  if (!(await exists(configPath))) throw new Error(`config file ${configPath} not found`);
   await mkdir(workspace, { recursive: true });
   // Entry by entry, skipping afsync's own directory: the copy lives inside it, and state from a
   // run on the original must not leak into the demo.

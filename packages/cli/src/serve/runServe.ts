@@ -42,11 +42,17 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   const logger: Logger = createLineLogger(io.stderr);
   let configPath = resolve(io.cwd, options.configPath);
   if (options.demo) {
-    const demo = await prepareDemoWorkspace(configPath);
-    configPath = demo.configPath;
-    out(
-      `afsync demo: ${demo.created ? "copied the example to" : "using the copy in"} ${relative(io.cwd, demo.workspace) || "."} (git-ignored; edit freely)`,
-    );
+    try {
+      const demo = await prepareDemoWorkspace(configPath);
+      configPath = demo.configPath;
+      const where = relative(io.cwd, demo.workspace) || ".";
+      out(`afsync demo: ${demo.created ? "copied the example to" : "using the copy in"} ${where} (git-ignored; edit freely)`);
+    } catch (error) {
+      io.stderr.write(
+        `afsync serve: cannot prepare the demo copy of ${configPath}: ${error instanceof Error ? error.message : String(error)}\n`,
+      );
+      return EXIT_INVALID;
+    }
   }
 
   let runtime: Runtime;
