@@ -1,0 +1,167 @@
+/**
+ * A local stand-in for the AWS side, to run the real function bundles with
+ * `serverless invoke local` and watch a secret reach Airflow (docs/aws-deploy.md, "Try the whole
+ * chain locally"). It starts the AWS emulator (Secrets Manager, SSM, SQS) on :4566 and an
+ * Airflow 3 API emulator on :18080, creates the queues serverless.yml declares, seeds the
+ * deploy-time secrets, writes `.afsync/playground/afsync.config.yaml`, and saves every EventBridge event
+ * the emulator emits to `.afsync/playground/events/`. A small control API on :4567 stands in for the
+ * AWS CLI and the Lambda SQS poller:
+ *
+ *   POST /secrets   {"name": "...", "value": "..."}   create or put a Secrets Manager value
+ *   POST /receive                                      take up to 10 queue messages, delete them,
+ *                                                      and write them as a Lambda SQS event to
+ *                                                      .afsync/playground/sqs-event.json
+ *   GET  /airflow                                      the emulated Airflow's connections and
+ *                                                      variables (passwords masked)
+ *
+ *   cd functions/aws && node --import tsx test/support/playground.ts
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import { join } from "node:path";
+import { startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
+import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from "@aws-sdk/client-secrets-manager";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from "@aws-sdk/client-sqs";
+import { functionsDir } from "./packageServerless.ts";
+
+// .afsync/ is git-ignored.
+const dir = join(functionsDir, ".afsync", "playground");
+mkdirSync(join(dir, "events"), { recursive: true });
+
+const aws = await startAwsEmulator({ port: 4566, region: "us-east-1", accountId: "000000000000" });
+const airflow = await startAirflowEmulator({ apiVersion: 2, port: 18080, users: { admin: "admin" } });
+const client = {
+  endpoint: aws.url,
+  region: "us-east-1",
+  credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+  maxAttempts: 1,
+};
+const sm = new SecretsManagerClient(client);
+const sqs = new SQSClient(client);
+
+const dlqUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "afsync-dev-sync-dlq.fifo", Attributes: { FifoQueue: "true" } })))
+  .QueueUrl;
+const dlqArn = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ["QueueArn"] }))).Attributes?.QueueArn;
+const queueUrl =
+  (
+    await sqs.send(
+      new CreateQueueCommand({
+        QueueName: "afsync-dev-sync.fifo",
+        Attributes: {
+          FifoQueue: "true",
+          ContentBasedDeduplication: "false",
+          VisibilityTimeout: "360",
+          RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 5 }),
+        },
+      }),
+    )
+  ).QueueUrl ?? "";
+
+aws.seedSecret({ name: "afsync/hmac-key", secretString: "playground-hmac-key-0123456789abcdef" });
+aws.seedSecret({ name: "afsync/airflow-username", secretString: "admin" });
+aws.seedSecret({ name: "afsync/airflow-password", secretString: "admin" });
+aws.seedSecret({ name: "afsync/webhook-secret", secretString: "playground-webhook-secret" });
+
+writeFileSync(
+  join(dir, "afsync.config.yaml"),
+  `# Written by test/support/playground.ts: the example config, pointed at the emulators.
+sources:
+  aws-sm: { type: aws-secrets-manager }
+  aws-ssm: { type: aws-ssm }
+deployments:
+  prod:
+    target:
+      type: airflow-api
+      url: ${airflow.url}
+      api_version: 2
+      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
+    sources: [aws-sm, aws-ssm]
+    deletion: delete
+state: { type: target }
+serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
+`,
+);
+
+let seq = 0;
+aws.onEvent((event) => {
+  seq += 1;
+  const detail = event.detail as { eventName?: unknown };
+  const name = typeof detail.eventName === "string" ? detail.eventName : event["detail-type"].replace(/\W+/g, "-");
+  const file = join(dir, "events", `${String(seq).padStart(3, "0")}-${name}.json`);
+  writeFileSync(file, `${JSON.stringify(event, null, 2)}\n`);
+  process.stdout.write(`event → ${file}\n`);
+});
+
+async function readBody(req: import("node:http").IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const control = createServer((req, res) => {
+  const reply = (status: number, body: unknown) => {
+    res.writeHead(status, { "content-type": "application/json" });
+    res.end(`${JSON.stringify(body, null, 2)}\n`);
+  };
+  void (async () => {
+    if (req.method === "POST" && req.url === "/secrets") {
+      const { name, value } = JSON.parse(await readBody(req)) as { name: string; value: string };
+      try {
+        await sm.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+        await sm.send(new CreateSecretCommand({ Name: name, SecretString: value }));
+      }
+      return reply(200, { ok: true, name });
+    }
+    if (req.method === "POST" && req.url === "/receive") {
+      const got = await sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["All"] }),
+      );
+      const messages = got.Messages ?? [];
+      if (messages.length > 0) {
+        const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" }));
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      }
+      const event = {
+        Records: messages.map((m) => ({ messageId: m.MessageId, body: m.Body, attributes: m.Attributes ?? {}, eventSource: "aws:sqs" })),
+      };
+      writeFileSync(join(dir, "sqs-event.json"), `${JSON.stringify(event, null, 2)}\n`);
+      return reply(200, { received: messages.length, file: join(dir, "sqs-event.json") });
+    }
+    if (req.method === "GET" && req.url === "/airflow") {
+      const connections = [...airflow.state.connections.values()].map((c) => ({ ...c, password: c.password === null ? null : "***" }));
+      return reply(200, { connections, variables: [...airflow.state.variables.keys()] });
+    }
+    reply(404, { error: "POST /secrets, POST /receive or GET /airflow" });
+  })().catch((error: unknown) => reply(500, { error: error instanceof Error ? error.message : String(error) }));
+});
+control.listen(4567, "127.0.0.1");
+
+process.stdout.write(
+  [
+    `AWS emulator      ${aws.url}   (queue ${queueUrl})`,
+    `Airflow emulator  ${airflow.url}   (admin/admin)`,
+    "control API       http://127.0.0.1:4567   (POST /secrets, POST /receive, GET /airflow)",
+    `config            ${join(dir, "afsync.config.yaml")}`,
+    "Ctrl+C to stop.",
+    "",
+  ].join("\n"),
+);
+
+process.on("SIGINT", () => {
+  control.close();
+  void Promise.all([aws.close(), airflow.close()]).then(() => process.exit(0));
+});
