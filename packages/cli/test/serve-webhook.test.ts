@@ -101,6 +101,7 @@ describe("parseWebhookBody", () => {
       ["not json", /not valid JSON/],
       ['{"keys":[]}', /^source:/],
       ['{"source":"s","keys":["db"]}', /^keys\.0:/],
+      ['{"source":"s","keys":[]}', /^keys: list at least one key/],
       ['{"source":"s","extra":1}', /extra|unrecognized/i],
     ];
     for (const [body, message] of cases) {

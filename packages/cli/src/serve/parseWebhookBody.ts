@@ -4,7 +4,7 @@ import { z } from "zod";
 /** `{"source": "<source id>", "keys"?: ["conn:<id>" | "var:<key>", …]}`; no `keys` means "everything in that source". */
 const webhookBodySchema = z.strictObject({
   source: z.string().min(1),
-  keys: z.array(z.string()).max(10_000).optional(),
+  keys: z.array(z.string()).min(1, "list at least one key, or leave keys out for the whole source").max(10_000).optional(),
 });
 
 export type WebhookRequest = { readonly source: string; readonly keys: readonly AirflowKey[] | null };
