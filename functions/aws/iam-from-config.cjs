@@ -85,7 +85,7 @@ function secretArns(sources) {
 
 /**
  * SSM parameter ARNs fold the name's leading slash (`parameter/airflow/...`). GetParametersByPath
- * is authorized against the path itself, GetParameter(s) against each parameter below it.
+ * is authorized against the path itself, GetParameters against each parameter below it.
  */
 function parameterArns(sources) {
   return sources.flatMap((s) =>
@@ -120,7 +120,8 @@ module.exports.statements = async ({ resolveConfigurationProperty }) => {
     statements.push({
       Sid: "ReadConfiguredSecrets",
       Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      // Exactly what the aws-secrets-manager source calls (GetSecretValue for a pinned version).
+      Action: ["secretsmanager:GetSecretValue"],
       Resource: secretArns(sm),
     });
     // ListSecrets and BatchGetSecretValue support no resource-level scoping (the IAM reference
@@ -148,7 +149,8 @@ module.exports.statements = async ({ resolveConfigurationProperty }) => {
     statements.push({
       Sid: "ReadConfiguredParameters",
       Effect: "Allow",
-      Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+      // Exactly what the aws-ssm source calls: GetParameters for hinted keys, GetParametersByPath to reconcile.
+      Action: ["ssm:GetParameters", "ssm:GetParametersByPath"],
       Resource: parameterArns(ssm),
     });
     statements.push({

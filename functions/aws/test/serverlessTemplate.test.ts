@@ -98,7 +98,7 @@ describe("serverless package: CloudFormation template", () => {
     assert.deepEqual(bySid("ReadConfiguredSecrets"), {
       Sid: "ReadConfiguredSecrets",
       Effect: "Allow",
-      Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+      Action: ["secretsmanager:GetSecretValue"],
       Resource: [
         sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:airflow/connections/*`),
         sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:airflow/variables/*`),
