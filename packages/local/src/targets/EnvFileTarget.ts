@@ -22,8 +22,9 @@ import { type DotenvStatement, formatDotenvAssignment, parseDotenvDocument, rend
  * environment-variables layer. Every other line (comments, unrelated variables, blank lines)
  * stays byte for byte; an owned assignment is rewritten where it stands, a new one appended.
  *
- * Airflow upper-cases the id to build the variable name, so `my_db` and `MY_DB` are one key here;
- * reading back gives the key `keyFromEnvVarName` derives (conn ids lower-cased).
+ * Airflow upper-cases the id to build the variable name, so `my_db` and `MY_DB` are one key here.
+ * A line reads back as the key `keyFromEnvVarName` derives (ids lower-cased), or as the key an
+ * `# afsync-key:` comment above it names (see KEY_MARKER_PREFIX).
  */
 export class EnvFileTarget implements DeploymentTarget {
   readonly type = "env-file";
