@@ -187,6 +187,14 @@ describe("webhook handler", () => {
     assert.deepEqual(deps.queue.sent[0]?.trigger, { kind: "full" });
   });
 
+  it("turns a webhook naming very many keys into a full reconciliation", async () => {
+    const deps = fakeDeps({ bindings: [prod], webhookSecret: secret });
+    const keys = Array.from({ length: 201 }, (_, i) => `conn:c${i}`);
+    const res = await createWebhookHandler(async () => deps)(request(JSON.stringify({ source: "aws-sm", keys })));
+    assert.equal(res.statusCode, 202);
+    assert.deepEqual(deps.queue.sent[0]?.trigger, { kind: "full" });
+  });
+
   it("answers 401, 409 (stale, replayed), 400 and 404 and queues nothing for them", async () => {
     const deps = fakeDeps({ bindings: [prod], webhookSecret: secret });
     const handler = createWebhookHandler(async () => deps);

@@ -1,10 +1,11 @@
 import { RemoteCallError } from "@afsync/core";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { SyncMessage } from "./SyncMessage.ts";
-import { type SyncQueue, toFifoEntry } from "./SyncQueue.ts";
+import { type FifoEntry, type SyncQueue, toFifoEntry } from "./SyncQueue.ts";
 
-// SendMessageBatch takes at most 10 entries per call.
+// SendMessageBatch takes at most 10 entries and 256 KB of bodies per call; stay well below.
 const SQS_BATCH = 10;
+const SQS_BATCH_BYTES = 200 * 1024;
 
 /** The FIFO queue over the official SQS client (SendMessageBatch, explicit dedup ids). */
 export class SqsSyncQueue implements SyncQueue {
@@ -17,17 +18,13 @@ export class SqsSyncQueue implements SyncQueue {
   }
 
   async enqueue(messages: readonly SyncMessage[]): Promise<void> {
-    for (let start = 0; start < messages.length; start += SQS_BATCH) {
-      const chunk = messages.slice(start, start + SQS_BATCH);
-      const entries = chunk.map((message, index) => {
-        const entry = toFifoEntry(message);
-        return {
-          Id: String(index),
-          MessageBody: entry.body,
-          MessageGroupId: entry.groupId,
-          MessageDeduplicationId: entry.deduplicationId,
-        };
-      });
+    for (const chunk of chunks(messages)) {
+      const entries = chunk.map(({ entry }, index) => ({
+        Id: String(index),
+        MessageBody: entry.body,
+        MessageGroupId: entry.groupId,
+        MessageDeduplicationId: entry.deduplicationId,
+      }));
       let failed: { Id?: string | undefined; Code?: string | undefined; Message?: string | undefined }[];
       try {
         const out = await this.#client.send(new SendMessageBatchCommand({ QueueUrl: this.#queueUrl, Entries: entries }));
@@ -40,13 +37,33 @@ export class SqsSyncQueue implements SyncQueue {
       }
       if (failed.length > 0) {
         // Bodies hold no secret values, but the message is enough to find the entry.
-        const detail = failed.map((f) => `${chunk[Number(f.Id)]?.deployment ?? f.Id}: ${f.Code ?? "?"} ${f.Message ?? ""}`.trim());
+        const detail = failed.map((f) => `${chunk[Number(f.Id)]?.message.deployment ?? f.Id}: ${f.Code ?? "?"} ${f.Message ?? ""}`.trim());
         throw new RemoteCallError(`SQS rejected ${failed.length} of ${entries.length} messages: ${detail.join("; ")}`, {
           errorClass: "transient",
         });
       }
     }
   }
+}
+
+/** Batches of at most 10 entries and SQS_BATCH_BYTES of bodies, in order. */
+function chunks(messages: readonly SyncMessage[]): { message: SyncMessage; entry: FifoEntry }[][] {
+  const out: { message: SyncMessage; entry: FifoEntry }[][] = [];
+  let current: { message: SyncMessage; entry: FifoEntry }[] = [];
+  let bytes = 0;
+  for (const message of messages) {
+    const entry = toFifoEntry(message);
+    const size = Buffer.byteLength(entry.body);
+    if (current.length === SQS_BATCH || (current.length > 0 && bytes + size > SQS_BATCH_BYTES)) {
+      out.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push({ message, entry });
+    bytes += size;
+  }
+  if (current.length > 0) out.push(current);
+  return out;
 }
 
 function describe(error: unknown): string {

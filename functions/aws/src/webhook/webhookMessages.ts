@@ -3,6 +3,12 @@ import type { ChangeHint } from "@afsync/core";
 import type { SyncMessage } from "../queue/SyncMessage.ts";
 import type { RoutableBinding } from "../routing/routeHints.ts";
 
+/**
+ * Above this many keys a webhook becomes a full reconciliation: the hints would approach SQS's
+ * 256 KB message limit, and re-reading everything costs the same batched calls anyway.
+ */
+export const MAX_HINTED_KEYS = 200;
+
 export type WebhookMessages =
   | { readonly ok: true; readonly messages: readonly SyncMessage[] }
   | { readonly ok: false; readonly reason: string };
@@ -17,7 +23,7 @@ export function webhookMessages(request: WebhookRequest, bindings: readonly Rout
   if (readers.length === 0) return { ok: false, reason: `no Deployment reads a source with id "${request.source}"` };
   const messages = readers.map((binding): SyncMessage => {
     const source = binding.sources.find((s) => s.id === request.source);
-    if (request.keys === null || request.keys.length === 0 || source === undefined) {
+    if (request.keys === null || request.keys.length === 0 || request.keys.length > MAX_HINTED_KEYS || source === undefined) {
       return { v: 1, deployment: binding.id, trigger: { kind: "full" }, origin };
     }
     const hints: ChangeHint[] = request.keys.map((key) => ({
