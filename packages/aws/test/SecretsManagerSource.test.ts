@@ -13,27 +13,21 @@ function envFor(emu: AwsEmulator, extra: Record<string, string> = {}): NodeJS.Pr
 }
 
 // Invalid values are covered below with values Airflow itself rejects.
-const SKIP_INVALID = "the shared fixture's raw text parses as a valid URI under Airflow's urlsplit rules";
-
-runSecretSourceContract(
-  "aws-secrets-manager",
-  async (fixture) => {
-    const emu = await startAwsEmulator();
-    for (const [id, conn] of Object.entries(fixture.connections)) {
-      // One as a URI, one as the JSON form, as both appear in real accounts.
-      emu.seedSecret({ name: `airflow/connections/${id}`, secretString: conn.extra ? connectionToJson(conn) : connectionToUri(conn) });
-    }
-    for (const [id, value] of Object.entries(fixture.variables)) emu.seedSecret({ name: `airflow/variables/${id}`, secretString: value });
-    for (const [id, raw] of Object.entries(fixture.invalidConnections))
-      emu.seedSecret({ name: `airflow/connections/${id}`, secretString: raw });
-    emu.seedSecret({ name: "unrelated/secret", secretString: "x" });
-    return {
-      source: createAwsSecretsManagerSource({ region_name: "us-east-1" }, { id: "aws-prod", env: envFor(emu) }),
-      cleanup: () => emu.close(),
-    };
-  },
-  { skipInvalid: SKIP_INVALID },
-);
+runSecretSourceContract("aws-secrets-manager", async (fixture) => {
+  const emu = await startAwsEmulator();
+  for (const [id, conn] of Object.entries(fixture.connections)) {
+    // One as a URI, one as the JSON form, as both appear in real accounts.
+    emu.seedSecret({ name: `airflow/connections/${id}`, secretString: conn.extra ? connectionToJson(conn) : connectionToUri(conn) });
+  }
+  for (const [id, value] of Object.entries(fixture.variables)) emu.seedSecret({ name: `airflow/variables/${id}`, secretString: value });
+  for (const [id, raw] of Object.entries(fixture.invalidConnections))
+    emu.seedSecret({ name: `airflow/connections/${id}`, secretString: raw });
+  emu.seedSecret({ name: "unrelated/secret", secretString: "x" });
+  return {
+    source: createAwsSecretsManagerSource({ region_name: "us-east-1" }, { id: "aws-prod", env: envFor(emu) }),
+    cleanup: () => emu.close(),
+  };
+});
 
 describe("SecretsManagerSource", () => {
   let emu: AwsEmulator;

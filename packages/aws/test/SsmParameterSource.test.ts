@@ -11,26 +11,22 @@ function envFor(emu: AwsEmulator): NodeJS.ProcessEnv {
   return { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" };
 }
 
-const SKIP_INVALID = "the shared fixture's raw text parses as a valid URI under Airflow's urlsplit rules";
-
-runSecretSourceContract(
-  "aws-ssm",
-  async (fixture) => {
-    const emu = await startAwsEmulator();
-    for (const [id, conn] of Object.entries(fixture.connections)) {
-      emu.seedParameter({
-        name: `/airflow/connections/${id}`,
-        value: conn.extra ? connectionToJson(conn) : connectionToUri(conn),
-        type: "SecureString",
-      });
-    }
-    for (const [id, value] of Object.entries(fixture.variables))
-      emu.seedParameter({ name: `/airflow/variables/${id}`, value, type: "SecureString" });
-    emu.seedParameter({ name: "/elsewhere/x", value: "x" });
-    return { source: createAwsSsmSource({ region_name: "us-east-1" }, { id: "aws-params", env: envFor(emu) }), cleanup: () => emu.close() };
-  },
-  { skipInvalid: SKIP_INVALID },
-);
+runSecretSourceContract("aws-ssm", async (fixture) => {
+  const emu = await startAwsEmulator();
+  for (const [id, conn] of Object.entries(fixture.connections)) {
+    emu.seedParameter({
+      name: `/airflow/connections/${id}`,
+      value: conn.extra ? connectionToJson(conn) : connectionToUri(conn),
+      type: "SecureString",
+    });
+  }
+  for (const [id, value] of Object.entries(fixture.variables))
+    emu.seedParameter({ name: `/airflow/variables/${id}`, value, type: "SecureString" });
+  for (const [id, raw] of Object.entries(fixture.invalidConnections))
+    emu.seedParameter({ name: `/airflow/connections/${id}`, value: raw, type: "SecureString" });
+  emu.seedParameter({ name: "/elsewhere/x", value: "x" });
+  return { source: createAwsSsmSource({ region_name: "us-east-1" }, { id: "aws-params", env: envFor(emu) }), cleanup: () => emu.close() };
+});
 
 describe("SsmParameterSource", () => {
   let emu: AwsEmulator;

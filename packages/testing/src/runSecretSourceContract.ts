@@ -46,7 +46,9 @@ export const SOURCE_FIXTURE: SourceFixture = {
     },
   },
   variables: { contract_plain: "s3ntinel-var-value", contract_json: '{"a": [1, 2], "b": "ü"}' },
-  invalidConnections: { contract_broken: "s3ntinel-raw-invalid://a:b:c@@" },
+  // Port out of range: Airflow rejects it ("Port could not be cast to integer value" / out of
+  // range), and the sentinel sits in the password so a reason that quotes the value is caught.
+  invalidConnections: { contract_broken: "postgres://user:s3ntinel-raw-invalid@db.example.com:99999/app" },
 };
 
 /**
