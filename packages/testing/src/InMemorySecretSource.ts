@@ -28,6 +28,8 @@ export class InMemorySecretSource implements SecretSource {
   readonly capabilities: SourceCapabilities;
   readCalls = 0;
   readAllCalls = 0;
+  /** The versions each pinned `read` asked for (key string → version id), in call order. */
+  readonly pinnedVersions: Map<string, string>[] = [];
   private readonly store = new Map<KeyString, Stored>();
   private versionCounter = 0;
   private listingFailure: string | undefined;
@@ -83,8 +85,9 @@ export class InMemorySecretSource implements SecretSource {
     });
   }
 
-  async read(keys: readonly AirflowKey[]): Promise<SourceRead[]> {
+  async read(keys: readonly AirflowKey[], versions?: ReadonlyMap<string, string>): Promise<SourceRead[]> {
     this.readCalls += 1;
+    if (versions !== undefined) this.pinnedVersions.push(new Map(versions));
     if (keys.length > this.capabilities.batchSize)
       throw new Error(`read of ${keys.length} keys exceeds batch size ${this.capabilities.batchSize}`);
     return keys.map((key) => this.answer(key));

@@ -28,8 +28,8 @@ export class SourceReadSet {
     }
   }
 
-  /** Reads the keys not yet known for this source, in batches. */
-  async read(source: SecretSource, keys: readonly AirflowKey[]): Promise<void> {
+  /** Reads the keys not yet known for this source, in batches; `versions` pins keys to the version an event named. */
+  async read(source: SecretSource, keys: readonly AirflowKey[], versions?: ReadonlyMap<KeyString, string>): Promise<void> {
     if (this.complete.has(source.id) || this.failures.has(source.id)) return;
     const map = this.mapFor(source.id);
     const pending = uniqueKeys(keys).filter((k) => !map.has(keyString(k)));
@@ -38,7 +38,8 @@ export class SourceReadSet {
       const batch = pending.slice(i, i + size);
       this.calls += 1;
       try {
-        const got = await source.read(batch);
+        const pinned = versionsFor(batch, versions);
+        const got = await (pinned === undefined ? source.read(batch) : source.read(batch, pinned));
         for (const read of got) map.set(keyString(read.key), read);
         for (const key of batch) {
           // A source that silently skips a key did not find it.
@@ -76,6 +77,16 @@ export class SourceReadSet {
     }
     return map;
   }
+}
+
+function versionsFor(batch: readonly AirflowKey[], versions: ReadonlyMap<KeyString, string> | undefined): Map<string, string> | undefined {
+  if (versions === undefined) return undefined;
+  const pinned = new Map<string, string>();
+  for (const key of batch) {
+    const version = versions.get(keyString(key));
+    if (version !== undefined) pinned.set(keyString(key), version);
+  }
+  return pinned.size === 0 ? undefined : pinned;
 }
 
 function uniqueKeys(keys: readonly AirflowKey[]): AirflowKey[] {

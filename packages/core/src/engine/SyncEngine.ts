@@ -13,7 +13,7 @@ import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
 import { explainKey } from "./explainKey.ts";
 import { isKeySelected } from "./keySelection.ts";
-import { keysForHints } from "./keysForHints.ts";
+import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
@@ -164,7 +164,7 @@ export class SyncEngine {
       scopes.set(binding.id, keys);
       for (const source of sourcesOf(binding)) wanted.set(source, [...(wanted.get(source) ?? []), ...keys]);
     }
-    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys)));
+    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys, pinnedVersionsForHints(trigger.hints, source))));
     return scopes;
   }
 

@@ -28,3 +28,27 @@ export function keysForHints(hints: readonly ChangeHint[], sources: readonly Sec
   }
   return [...keys.values()];
 }
+
+/**
+ * The version each key should be read at, for one source: the version its event named (AWS
+ * `VersionId`), so the read is exactly the value the event announced. A key that a burst names
+ * at two different versions is left out (read the current value), since delivery order says
+ * nothing about which version is newer; the engine's version check still refuses older values.
+ */
+export function pinnedVersionsForHints(hints: readonly ChangeHint[], source: SecretSource): Map<KeyString, string> {
+  const pinned = new Map<KeyString, string>();
+  const conflicting = new Set<KeyString>();
+  for (const hint of hints) {
+    if (hint.action !== "upsert" || hint.version === undefined) continue;
+    if (hint.sourceId !== undefined ? hint.sourceId !== source.id : hint.provider !== source.provider) continue;
+    const keys = hint.keys ?? source.keysFor(hint.secretId).keys;
+    for (const key of keys) {
+      const k = keyString(key);
+      const seen = pinned.get(k);
+      if (seen !== undefined && seen !== hint.version) conflicting.add(k);
+      else pinned.set(k, hint.version);
+    }
+  }
+  for (const k of conflicting) pinned.delete(k);
+  return pinned;
+}

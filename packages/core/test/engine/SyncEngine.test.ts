@@ -321,3 +321,22 @@ describe("SyncEngine.plan", () => {
     assert.equal(report.summary.writes, 0);
   });
 });
+
+describe("SyncEngine with hints naming a version", () => {
+  it("reads the exact version an event names, and leaves a key named at two versions unpinned", async () => {
+    const { source, engine, binding } = setup();
+    source.setConnection("db", pg()).setConnection("other", pg());
+    await engine.sync([binding], {
+      kind: "hints",
+      hints: [
+        { provider: "memory", sourceId: "team", secretId: "conn:db", version: "v7", action: "upsert" },
+        { provider: "memory", sourceId: "team", secretId: "conn:other", version: "v1", action: "upsert" },
+        { provider: "memory", sourceId: "team", secretId: "conn:other", version: "v2", action: "upsert" },
+      ],
+    });
+    assert.deepEqual(
+      source.pinnedVersions.map((m) => Object.fromEntries(m)),
+      [{ "conn:db": "v7" }],
+    );
+  });
+});
