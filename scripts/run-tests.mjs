@@ -41,7 +41,8 @@ const env = {
   ...process.env,
   // Absolute paths: a test may spawn the binary with a temporary directory as its cwd, where a
   // bare "tsx" would not resolve.
-  NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --import ${import.meta.resolve("tsx")} --import ${pathToFileURL(join(root, "scripts/network-guard.mjs")).href}`.trim(),
+  NODE_OPTIONS:
+    `${process.env.NODE_OPTIONS ?? ""} --import ${import.meta.resolve("tsx")} --import ${pathToFileURL(join(root, "scripts/network-guard.mjs")).href}`.trim(),
   AFSYNC_NETWORK_GUARD: "1",
   AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
   SLS_TELEMETRY_DISABLED: "1",
