@@ -319,6 +319,20 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal(airflow.state.variables.get("region")?.value, "us-east-2");
   });
 
+  it("reports a Deployment whose target failed as a batch item failure, and applies it on redelivery", async () => {
+    airflow.inject({ status: 503, times: 1, operationId: "get_connections" });
+    const changed = await eventsOf(() =>
+      ssm.send(new PutParameterCommand({ Name: "/airflow/variables/region", Value: "ap-south-1", Type: "String", Overwrite: true })),
+    );
+    const first = await deliver(changed);
+    assert.equal(first.failures, 1, "the message goes back to the queue");
+    assert.equal(airflow.state.variables.get("region")?.value, "us-east-2");
+    aws.advanceTime(361_000); // the visibility timeout runs out: SQS offers the message again
+    const retried = await drainQueue();
+    assert.deepEqual(retried, { batches: 1, failures: 0 });
+    assert.equal(airflow.state.variables.get("region")?.value, "ap-south-1");
+  });
+
   it("ignores events for secrets outside the configured prefixes without touching the queue", async () => {
     const outside = await eventsOf(() => sm.send(new CreateSecretCommand({ Name: "prod/other-app", SecretString: "x" })));
     airflow.resetCalls();
@@ -375,7 +389,7 @@ describe("AWS Lambda chain on the emulators", () => {
     assert.equal((await deliver(deleted)).failures, 0);
     assert.equal(airflow.state.connections.has("sales_db"), false);
     assert.equal(astroVar("AIRFLOW_CONN_SALES_DB"), undefined);
-    assert.equal(airflow.state.variables.get("region")?.value, "us-east-2", "other keys stay");
+    assert.equal(airflow.state.variables.get("region")?.value, "ap-south-1", "other keys stay");
   });
 
   it("reports a malformed message as a batch item failure until the queue moves it to the DLQ", async () => {
