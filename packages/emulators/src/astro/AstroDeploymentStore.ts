@@ -1,6 +1,6 @@
 /**
  * The Deployments of the Astro emulator and what UpdateDeployment does to them, as
- * /work/shared/reference/target-apis.md §4.2 describes the real Astro API:
+ * docs/reference/target-apis.md §4.2 describes the real Astro API:
  *
  * - `environmentVariables` replaces the whole list: a variable left out is deleted.
  * - Secret values are never returned on read (`value` is omitted).

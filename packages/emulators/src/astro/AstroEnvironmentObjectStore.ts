@@ -1,7 +1,7 @@
 import { AstroRequestError } from "./AstroDeploymentStore.ts";
 
 /**
- * Astro Environment Manager objects, behaving as /work/shared/reference/target-apis.md §4.3
+ * Astro Environment Manager objects, behaving as docs/reference/target-apis.md §4.3
  * records the real API (no public spec exists; see astro-environment-objects.openapi.yaml):
  *
  * - no get-by-key and no upsert: a second create of the same key in the same scope is a 409;
