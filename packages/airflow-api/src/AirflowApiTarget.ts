@@ -20,15 +20,27 @@ import type {
   TargetEntry,
   TargetSnapshot,
 } from "@afsync/core/ports/DeploymentTarget";
+import type { FetchLike } from "@afsync/http/FetchLike";
+import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, VariableWrite } from "./AirflowApi.ts";
 import { createAirflowV1Api } from "./AirflowV1Api.ts";
 import { createAirflowV2Api } from "./AirflowV2Api.ts";
 import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
-import { createRetryingFetch, type FetchLike, type RetryOptions } from "./retryingFetch.ts";
 import { failManifest, settleManifest } from "./settleManifest.ts";
 import { decodeManifest, encodeManifest, MANIFEST_DESCRIPTION, sameManifest } from "./targetManifest.ts";
+
+/**
+ * This target's retry settings. Every wait is bounded by `maxDelayMs`, a `Retry-After`
+ * included: a longer one is cut down to it rather than ending the call (`clamp`).
+ */
+export const AIRFLOW_API_RETRY = {
+  maxAttempts: 5,
+  baseDelayMs: 200,
+  maxDelayMs: 10_000,
+  longRetryAfter: "clamp",
+} as const satisfies RetryOptions;
 
 export interface AirflowApiTargetConfig {
   /** The Deployment's URL as the user knows it (shown in reports; credentials stripped). */
@@ -73,7 +85,8 @@ export class AirflowApiTarget implements DeploymentTarget {
       return base(request);
     };
     const logger = config.logger;
-    const retrying = createRetryingFetch(counted, {
+    const retrying = retryingFetch(counted, {
+      ...AIRFLOW_API_RETRY,
       ...config.retry,
       onRetry: (info) => {
         config.retry?.onRetry?.(info);

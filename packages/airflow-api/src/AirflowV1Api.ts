@@ -7,33 +7,18 @@
  * to `[api] maximum_page_limit`, so paging follows `total_entries`, not the asked-for size.
  */
 import { RemoteCallError } from "@afsync/core";
+import type { FetchLike } from "@afsync/http/FetchLike";
 import createClient from "openapi-fetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
 import type { ConnectionBody } from "./connectionBody.ts";
 import type { paths } from "./generated/airflowV1.ts";
-import type { FetchLike } from "./retryingFetch.ts";
+import { listAllPages } from "./listAllPages.ts";
 import { serverMessage } from "./serverMessage.ts";
 
 type V1ConnectionBody = Omit<ConnectionBody, "password"> & { password?: string };
 
 export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit: number, concurrency = 1): AirflowApi {
   const client = createClient<paths>({ baseUrl: `${rootUrl}/api/v1`, fetch });
-
-  async function pages<T>(label: string, page: (offset: number) => Promise<{ items: T[]; total: number; status: number; error: unknown }>) {
-    const out: T[] = [];
-    for (let offset = 0; ; ) {
-      const { items, total, status, error } = await page(offset).catch((cause: unknown) => {
-        throw new RemoteCallError(`GET ${label} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-          cause,
-          errorClass: "transient",
-        });
-      });
-      if (error !== undefined) throw new RemoteCallError(`GET ${label} failed: ${serverMessage(status, error)}`, { status });
-      out.push(...items);
-      offset += items.length;
-      if (items.length === 0 || offset >= total) return out;
-    }
-  }
 
   async function upsertConnection({ body, secrets }: ConnectionWrite, exists: boolean | undefined): Promise<ItemResult> {
     const id = body.connection_id;
@@ -82,13 +67,13 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
     version: 1,
     maxBatch: 1,
     listConnectionIds: () =>
-      pages("/api/v1/connections", async (offset) => {
+      listAllPages("/api/v1/connections", async (offset) => {
         const { data, error, response } = await client.GET("/connections", { params: { query: { limit: pageLimit, offset } } });
         const items = (data?.connections ?? []).flatMap((c) => (typeof c.connection_id === "string" ? [c.connection_id] : []));
         return { items, total: data?.total_entries ?? 0, status: response.status, error };
       }),
     listVariables: () =>
-      pages<ListedVariable>("/api/v1/variables", async (offset) => {
+      listAllPages<ListedVariable>("/api/v1/variables", async (offset) => {
         const { data, error, response } = await client.GET("/variables", { params: { query: { limit: pageLimit, offset } } });
         const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [{ key: v.key }] : []));
         return { items, total: data?.total_entries ?? 0, status: response.status, error };

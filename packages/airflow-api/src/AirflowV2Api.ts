@@ -6,10 +6,11 @@
  * missing from it failed, with the action's error that names it (or all of them).
  */
 import { RemoteCallError } from "@afsync/core";
+import type { FetchLike } from "@afsync/http/FetchLike";
 import createClient from "openapi-fetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
 import type { components, paths } from "./generated/airflowV2.ts";
-import type { FetchLike } from "./retryingFetch.ts";
+import { listAllPages } from "./listAllPages.ts";
 import { scrub, serverMessage } from "./serverMessage.ts";
 
 type BulkResponse = components["schemas"]["BulkResponse"];
@@ -17,22 +18,6 @@ type BulkActionResponse = components["schemas"]["BulkActionResponse"];
 
 export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit: number, batchSize: number): AirflowApi {
   const client = createClient<paths>({ baseUrl: rootUrl, fetch });
-
-  async function pages<T>(label: string, page: (offset: number) => Promise<{ items: T[]; total: number; status: number; error: unknown }>) {
-    const out: T[] = [];
-    for (let offset = 0; ; ) {
-      const { items, total, status, error } = await page(offset).catch((cause: unknown) => {
-        throw new RemoteCallError(`GET ${label} failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
-          cause,
-          errorClass: "transient",
-        });
-      });
-      if (error !== undefined) throw new RemoteCallError(`GET ${label} failed: ${serverMessage(status, error)}`, { status });
-      out.push(...items);
-      offset += items.length;
-      if (items.length === 0 || offset >= total) return out;
-    }
-  }
 
   /** Sends one bulk call per batch and turns each answer into per-key results. */
   async function bulk(
@@ -98,7 +83,7 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit:
     version: 2,
     maxBatch: batchSize,
     listConnectionIds: () =>
-      pages("/api/v2/connections", async (offset) => {
+      listAllPages("/api/v2/connections", async (offset) => {
         const { data, error, response } = await client.GET("/api/v2/connections", { params: { query: { limit: pageLimit, offset } } });
         return {
           items: (data?.connections ?? []).map((c) => c.connection_id),
@@ -108,7 +93,7 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit:
         };
       }),
     listVariables: () =>
-      pages<ListedVariable>("/api/v2/variables", async (offset) => {
+      listAllPages<ListedVariable>("/api/v2/variables", async (offset) => {
         const { data, error, response } = await client.GET("/api/v2/variables", { params: { query: { limit: pageLimit, offset } } });
         return {
           items: (data?.variables ?? []).map((v) => ({ key: v.key, value: v.value })),

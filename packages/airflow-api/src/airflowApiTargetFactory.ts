@@ -15,9 +15,8 @@
 import type { Logger } from "@afsync/core";
 import { ConfigError } from "@afsync/core";
 import { z } from "zod";
-import { AirflowApiTarget } from "./AirflowApiTarget.ts";
+import { AIRFLOW_API_RETRY, AirflowApiTarget } from "./AirflowApiTarget.ts";
 import type { AirflowAuth } from "./authenticatingFetch.ts";
-import { DEFAULT_RETRY } from "./retryingFetch.ts";
 import { DEFAULT_MANIFEST_VARIABLE } from "./targetManifest.ts";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
@@ -44,9 +43,9 @@ export const airflowApiTargetOptions = z.strictObject({
   concurrency: z.int().min(1).max(16).default(4),
   retry: z
     .strictObject({
-      max_attempts: z.int().min(1).max(20).default(DEFAULT_RETRY.maxAttempts),
-      base_delay_ms: z.int().min(0).default(DEFAULT_RETRY.baseDelayMs),
-      max_delay_ms: z.int().min(0).default(DEFAULT_RETRY.maxDelayMs),
+      max_attempts: z.int().min(1).max(20).default(AIRFLOW_API_RETRY.maxAttempts),
+      base_delay_ms: z.int().min(0).default(AIRFLOW_API_RETRY.baseDelayMs),
+      max_delay_ms: z.int().min(0).default(AIRFLOW_API_RETRY.maxDelayMs),
     })
     .optional(),
 });

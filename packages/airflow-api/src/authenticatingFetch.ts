@@ -13,9 +13,9 @@
  */
 
 import { RemoteCallError } from "@afsync/core";
+import type { FetchLike } from "@afsync/http/FetchLike";
 import createClient from "openapi-fetch";
 import type { paths as AuthPaths } from "./generated/airflowAuthV2.ts";
-import type { FetchLike } from "./retryingFetch.ts";
 
 export type AirflowAuth =
   | { readonly type: "basic"; readonly username: string; readonly password: string }

@@ -3,10 +3,10 @@
  * `GET /api/v2/version` (Airflow 3), then `GET /api/v1/version` (Airflow 2).
  */
 import { RemoteCallError } from "@afsync/core";
+import type { FetchLike } from "@afsync/http/FetchLike";
 import createClient from "openapi-fetch";
 import type { paths as V1Paths } from "./generated/airflowV1.ts";
 import type { paths as V2Paths } from "./generated/airflowV2.ts";
-import type { FetchLike } from "./retryingFetch.ts";
 
 export async function detectApiVersion(rootUrl: string, fetch: FetchLike): Promise<1 | 2> {
   const v2 = await createClient<V2Paths>({ baseUrl: rootUrl, fetch }).GET("/api/v2/version");

@@ -2,4 +2,3 @@
 export { AirflowApiTarget, type AirflowApiTargetConfig } from "./AirflowApiTarget.ts";
 export { airflowApiTargetFactory, airflowApiTargetOptions } from "./airflowApiTargetFactory.ts";
 export type { AirflowAuth } from "./authenticatingFetch.ts";
-export { createRetryingFetch, type RetryOptions } from "./retryingFetch.ts";

@@ -17,6 +17,8 @@ import {
 } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/formats/envVars";
+import type { FetchLike } from "@afsync/http/FetchLike";
+import type { RetryOptions } from "@afsync/http/retryingFetch";
 import {
   changedRecords,
   DEFAULT_MANIFEST_OWNER,
@@ -31,7 +33,6 @@ import { astroCallError, astroNetworkError, createPlatformClient, type PlatformC
 import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
 import { mergeEnvironmentVariables } from "./mergeEnvironmentVariables.ts";
-import type { FetchLike, RetryOptions } from "./retryingFetch.ts";
 import { secretFragments } from "./secretFragments.ts";
 
 export const DEFAULT_MANIFEST_VARIABLE = "AFSYNC_MANIFEST";

@@ -15,6 +15,8 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
+import type { FetchLike } from "@afsync/http/FetchLike";
+import type { RetryOptions } from "@afsync/http/retryingFetch";
 import {
   changedRecords,
   DEFAULT_MANIFEST_OWNER,
@@ -36,7 +38,6 @@ import {
   updateBody,
 } from "./environmentObjectBodies.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
-import type { FetchLike, RetryOptions } from "./retryingFetch.ts";
 import { secretFragments } from "./secretFragments.ts";
 
 export const DEFAULT_ENVIRONMENT_MANIFEST_KEY = "AFSYNC_ENVIRONMENT_MANIFEST";

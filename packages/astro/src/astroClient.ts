@@ -1,14 +1,32 @@
 import { RemoteCallError } from "@afsync/core";
+import type { FetchLike } from "@afsync/http/FetchLike";
+import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
 import createClient, { type Client } from "openapi-fetch";
 import type { paths as EnvironmentObjectPaths } from "./generated/astroEnvironmentObjects.ts";
 import type { paths as PlatformPaths } from "./generated/astroPlatformV1beta1.ts";
-import { type FetchLike, type RetryOptions, retryingFetch } from "./retryingFetch.ts";
 
 /**
  * Typed Astro API clients: openapi-fetch over the types openapi-typescript generated from the
  * Platform API v1beta1 spec and from the reconstructed environment-objects spec
  * (`npm run generate -w packages/astro`). Every call goes through `retryingFetch`.
  */
+
+/**
+ * Astro publishes no numeric rate limits; its "Astro API best practices" page asks clients to
+ * back off exponentially on 429 (target-apis.md §4.1). A `Retry-After` of up to a minute is
+ * waited out; a longer one ends the call with that answer rather than stalling the sync.
+ *
+ * Every Astro write is a POST, so retrying one is safe only because afsync's writes are
+ * idempotent (UpdateDeployment sends the whole list) or detect a landed first attempt (a create
+ * answered 409, a delete answered 404).
+ */
+export const ASTRO_RETRY = {
+  maxAttempts: 5,
+  baseDelayMs: 250,
+  maxDelayMs: 8_000,
+  maxRetryAfterMs: 60_000,
+  longRetryAfter: "return",
+} as const satisfies RetryOptions;
 
 export type PlatformClient = Client<PlatformPaths>;
 export type EnvironmentObjectClient = Client<EnvironmentObjectPaths>;
@@ -28,7 +46,7 @@ function transport(options: AstroClientOptions): { baseUrl: string; headers: Rec
   return {
     baseUrl: options.apiUrl.replace(/\/+$/, ""),
     headers: { authorization: `Bearer ${options.token}`, accept: "application/json" },
-    fetch: retryingFetch(base, options.retry),
+    fetch: retryingFetch(base, { ...ASTRO_RETRY, ...options.retry }),
   };
 }
 

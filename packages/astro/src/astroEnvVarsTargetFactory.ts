@@ -1,7 +1,7 @@
 import { ConfigError, type DeploymentTarget, type Logger } from "@afsync/core";
+import type { RetryOptions } from "@afsync/http/retryingFetch";
 import { z } from "zod";
 import { AstroEnvVarsTarget } from "./AstroEnvVarsTarget.ts";
-import type { RetryOptions } from "./retryingFetch.ts";
 
 /** What every Astro target factory gets from the composition root (a subset of the CLI's FactoryContext). */
 export interface AstroFactoryContext {

@@ -5,4 +5,3 @@ export { AstroEnvVarsTarget, type AstroEnvVarsTargetOptions } from "./AstroEnvVa
 export { astroEnvironmentTargetFactory } from "./astroEnvironmentTargetFactory.ts";
 export { astroEnvVarsTargetFactory } from "./astroEnvVarsTargetFactory.ts";
 export { KeyedMutex } from "./KeyedMutex.ts";
-export { type RetryOptions, retryingFetch } from "./retryingFetch.ts";
