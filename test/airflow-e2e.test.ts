@@ -5,17 +5,14 @@
  * in each Deployment (`state: target`). Keys the Deployments held before stay untouched.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
+import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "packages/cli/bin/afsync.js");
 const DB_PASSWORD = "e2e-db-Pa55word-4f1c";
 const DB_PASSWORD_ROTATED = "e2e-db-rotated-9a2b";
 const API_TOKEN = "e2e-api-token-77d0";
@@ -60,30 +57,17 @@ function seedTheirKeys(af: AirflowEmulator): void {
 }
 
 async function afsync(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, "--config", join(dir, "afsync.yaml")], {
-    // The repository root, where `--import tsx` (in NODE_OPTIONS) resolves.
-    cwd: ROOT,
+  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
     env: {
-      ...process.env,
       AF2_USER: "afsync",
       AF2_PASSWORD: AIRFLOW2_PASSWORD,
       AF3_USER: "afsync",
       AF3_PASSWORD: AIRFLOW3_PASSWORD,
       AFSYNC_HMAC_KEY: "e2e-hmac-key-0123456789abcdef-0123456789",
     },
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  outputs.push(stdout, stderr);
-  return { code, stdout, stderr };
+  outputs.push(run.stdout, run.stderr);
+  return { ...run, code: run.code ?? 1 };
 }
 
 function actions(report: Report, id: string): Record<string, string> {

@@ -7,17 +7,14 @@
  * they were, and a Deployment gets one update per changed sync and none for a no-op.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
+import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "packages/cli/bin/afsync.js");
 const ORG = "org-123";
 const DEP = "dep-456";
 const WS = "ws-789";
@@ -94,22 +91,11 @@ function projectDir(name: string, deployments: string[], password = DB_PASSWORD,
 }
 
 async function afsync(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, "--config", join(dir, "afsync.yaml")], {
-    cwd: ROOT,
-    env: { ...process.env, ASTRO_API_TOKEN: ASTRO_TOKEN, AFSYNC_HMAC_KEY: "astro-e2e-hmac-key-0123456789abcdef" },
-    stdio: ["ignore", "pipe", "pipe"],
+  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
+    env: { ASTRO_API_TOKEN: ASTRO_TOKEN, AFSYNC_HMAC_KEY: "astro-e2e-hmac-key-0123456789abcdef" },
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  outputs.push(stdout, stderr);
-  return { code, stdout, stderr };
+  outputs.push(run.stdout, run.stderr);
+  return { ...run, code: run.code ?? 1 };
 }
 
 function actions(report: Report, id: string): Record<string, string> {

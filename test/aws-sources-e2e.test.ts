@@ -5,18 +5,15 @@
  * with the real SDK, and the EventBridge event it emits is fed to `afsync event parse`.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
+import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 import { DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const BIN = join(ROOT, "packages/cli/bin/afsync.js");
 const DB_PASSWORD = "aws-e2e-db-Pa55-71c2";
 const DB_ROTATED = "aws-e2e-db-rotated-0d9e";
 const API_KEY = "aws-e2e-api-key-5b3a";
@@ -37,30 +34,18 @@ let emu: AwsEmulator;
 const outputs: string[] = [];
 
 async function afsync(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [BIN, ...args, "--config", join(dir, "afsync.yaml")], {
-    cwd: ROOT, // where `--import tsx` (in NODE_OPTIONS) resolves
+  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
     env: {
-      ...process.env,
       AWS_ENDPOINT_URL: emu.url,
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "AKIDFAKE",
       AWS_SECRET_ACCESS_KEY: "fake",
       AWS_MAX_ATTEMPTS: "2",
     },
-    stdio: ["pipe", "pipe", "pipe"],
+    ...(input === undefined ? {} : { stdin: input }),
   });
-  child.stdin.end(input ?? "");
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (c: Buffer) => {
-    stdout += c.toString();
-  });
-  child.stderr.on("data", (c: Buffer) => {
-    stderr += c.toString();
-  });
-  const code = await new Promise<number>((resolve) => child.on("close", (c) => resolve(c ?? 1)));
-  outputs.push(stdout, stderr);
-  return { code, stdout, stderr };
+  outputs.push(run.stdout, run.stderr);
+  return { ...run, code: run.code ?? 1 };
 }
 
 function actions(report: Report): Record<string, string> {

@@ -2,20 +2,14 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { AFSYNC_BIN, type AfsyncBinaryRun, REPO_ROOT, runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 
 /** Helpers for the local-mode end-to-end tests: the real `afsync` binary on temporary directories. */
-export const REPO_ROOT = fileURLToPath(new URL("..", import.meta.url));
-export const AFSYNC_BIN = join(REPO_ROOT, "packages/cli/bin/afsync.js");
+export { AFSYNC_BIN, REPO_ROOT };
 export const EXAMPLE_DIR = join(REPO_ROOT, "examples/local");
 
-/**
- * The test runner's NODE_OPTIONS has `--import tsx`, which node resolves from the working
- * directory; these processes run in temp directories, so point it at the repository's tsx.
- */
 function childEnv(extra?: Record<string, string>): NodeJS.ProcessEnv {
-  const nodeOptions = (process.env.NODE_OPTIONS ?? "").replace(/--import tsx(?=\s|$)/, `--import ${import.meta.resolve("tsx")}`);
-  return { ...process.env, NODE_OPTIONS: nodeOptions, ...extra };
+  return { ...process.env, ...extra };
 }
 
 /** A temp copy of examples/local (without any .afsync state), removed by `cleanup`. */
@@ -26,27 +20,11 @@ export async function copyExample(): Promise<{ dir: string; cleanup(): Promise<v
   return { dir, cleanup: () => rm(root, { recursive: true, force: true }) };
 }
 
-export interface CliResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+export type CliResult = AfsyncBinaryRun;
 
 /** Runs `afsync <args>` to completion. */
 export function runAfsync(args: readonly string[], options: { cwd: string; env?: Record<string, string> }): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AFSYNC_BIN, ...args], { cwd: options.cwd, env: childEnv(options.env) });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return runAfsyncBinary(args, options);
 }
 
 export interface ServeProcess {

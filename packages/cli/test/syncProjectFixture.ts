@@ -79,8 +79,7 @@ export interface RunResult {
  * directory — a temp dir with no node_modules. Point it at this checkout's tsx instead.
  */
 function childEnv(): NodeJS.ProcessEnv {
-  const options = (process.env.NODE_OPTIONS ?? "").replace(/--import[= ]tsx(?=\s|$)/, `--import ${import.meta.resolve("tsx")}`);
-  return { ...process.env, NODE_OPTIONS: options, NO_COLOR: "1" };
+  return { ...process.env, NO_COLOR: "1" };
 }
 
 /** A temp directory holding the issue's §1 example: team files synced into an Astro project. */

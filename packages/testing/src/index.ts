@@ -6,6 +6,7 @@ export * from "./FixedClock.ts";
 export * from "./InMemoryDeploymentTarget.ts";
 export * from "./InMemorySecretSource.ts";
 export * from "./InMemoryStateStore.ts";
+export * from "./runAfsyncBinary.ts";
 export * from "./runDeploymentTargetContract.ts";
 export * from "./runSecretSourceContract.ts";
 export * from "./runStateStoreContract.ts";
