@@ -1,15 +1,21 @@
 // Serverless variable resolver: `${file(./iam-from-config.cjs):<property>}` in serverless.yml.
 //
 // It reads the afsync config bundled with the functions (custom.afsync.configFile) and derives
-// what the deployment must grant and listen to from the sources it names, so the IAM policy is
-// exactly "read these prefixes" and nothing wider:
+// what the deployment must grant and listen to from the sources it names, so each function's
+// role holds exactly what that function calls and nothing wider:
 //
-//   statements                  IAM statements of the functions' role
+//   eventsRole, workerRole,     one AWS::IAM::Role per function (Serverless 3 would otherwise give
+//   webhookRole, reconcileRole  all four one shared role holding the union of their grants)
 //   secretsManagerNamePatterns  EventBridge `detail.name` filters for Secret Label Updated
 //   ssmNamePatterns             EventBridge `detail.name` filters for Parameter Store Change
 //   reconcileSchedule           rate(...) from serve.reconcile_every (default 15 minutes)
-//   envFromSecretsJson          AFSYNC_ENV_FROM_SECRETS for the functions' cold start
+//   workerEnvFromSecretsJson    AFSYNC_ENV_FROM_SECRETS of the worker / the webhook: the secrets each
+//   webhookEnvFromSecretsJson   reads at cold start (events and reconcile read none)
 //   visibilityTimeout           6 × custom.afsync.workerTimeout for the FIFO queue
+//
+// Who reads what: only the worker reads the configured prefixes (the engine) and the target
+// credentials and HMAC key (the targets, the state); the webhook reads its signing secret;
+// events and reconcile only route to the queue (functions/aws/src/runtime/producerDepsFromEnv.ts).
 //
 // CommonJS and plain JavaScript because the Serverless Framework `require()`s it while it reads
 // serverless.yml; it cannot load the TypeScript config parser. It only reads the parts it needs
@@ -108,14 +114,11 @@ async function envFromSecrets(resolveConfigurationProperty) {
   return mapping;
 }
 
-module.exports.statements = async ({ resolveConfigurationProperty }) => {
-  const doc = await readConfig(resolveConfigurationProperty);
-  const sources = awsSources(doc);
+/** Reading the configured prefixes: what the worker's engine calls on each AWS source. */
+function sourceReadStatements(sources, kmsKeys) {
   const sm = sources.filter((s) => s.type === "aws-secrets-manager");
   const ssm = sources.filter((s) => s.type === "aws-ssm");
-  const kmsKeys = kmsKeyResources(await resolveConfigurationProperty(["custom", "afsync", "kmsKeyArns"]));
   const statements = [];
-
   if (sm.length > 0) {
     statements.push({
       Sid: "ReadConfiguredSecrets",
@@ -165,30 +168,116 @@ module.exports.statements = async ({ resolveConfigurationProperty }) => {
       },
     });
   }
+  return statements;
+}
 
-  const deploySecrets = Object.values(await envFromSecrets(resolveConfigurationProperty));
-  if (deploySecrets.length > 0) {
-    statements.push({
+/** GetSecretValue on the deploy-time secrets a function reads at cold start; none, no statement. */
+function deploySecretStatements(mapping) {
+  const ids = Object.values(mapping);
+  if (ids.length === 0) return [];
+  return [
+    {
       Sid: "ReadDeploymentSecrets",
       Effect: "Allow",
       Action: ["secretsmanager:GetSecretValue"],
       // A name matches its ARN plus the 6-character suffix Secrets Manager appends.
-      Resource: deploySecrets.map((id) =>
+      Resource: ids.map((id) =>
         String(id).startsWith("arn:")
           ? id
           : { "Fn::Sub": `arn:${PARTITION_REGION_ACCOUNT.replace("%s", "secretsmanager")}:secret:${id}-??????` },
       ),
-    });
-  }
+    },
+  ];
+}
 
-  statements.push({
-    Sid: "SendToOwnQueue",
-    Effect: "Allow",
-    Action: ["sqs:SendMessage"],
-    Resource: [{ "Fn::GetAtt": ["SyncQueue", "Arn"] }],
-  });
-  return statements;
+const SYNC_QUEUE_ARN = { "Fn::GetAtt": ["SyncQueue", "Arn"] };
+
+const sendToOwnQueue = {
+  Sid: "SendToOwnQueue",
+  Effect: "Allow",
+  Action: ["sqs:SendMessage"],
+  Resource: [SYNC_QUEUE_ARN],
 };
+
+/** Its own log group only; CloudFormation creates the group (serverless' <Name>LogGroup), so no CreateLogGroup. */
+function ownLogs(logicalName) {
+  return {
+    Sid: "WriteOwnLogs",
+    Effect: "Allow",
+    Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+    // The log group's Arn attribute ends in `:*`, which covers its log streams.
+    Resource: [{ "Fn::GetAtt": [`${logicalName}LogGroup`, "Arn"] }],
+  };
+}
+
+function role(logicalName, statements) {
+  return {
+    Type: "AWS::IAM::Role",
+    Properties: {
+      AssumeRolePolicyDocument: {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com"] }, Action: ["sts:AssumeRole"] }],
+      },
+      Policies: [
+        {
+          PolicyName: `afsync-${logicalName.toLowerCase()}`,
+          PolicyDocument: { Version: "2012-10-17", Statement: [...statements, ownLogs(logicalName)] },
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The deploy-time secrets split by reader: the webhook reads the one serve.webhook_secret_env
+ * names; the worker reads every other one (HMAC key, target credentials).
+ */
+async function envFromSecretsByFunction(resolveConfigurationProperty) {
+  const mapping = await envFromSecrets(resolveConfigurationProperty);
+  const doc = await readConfig(resolveConfigurationProperty);
+  const webhookEnv = typeof doc.serve?.webhook_secret_env === "string" ? doc.serve.webhook_secret_env : "AFSYNC_WEBHOOK_SECRET";
+  const webhook = {};
+  const worker = {};
+  for (const [name, id] of Object.entries(mapping)) (name === webhookEnv ? webhook : worker)[name] = id;
+  return { webhook, worker };
+}
+
+module.exports.eventsRole = async () =>
+  role("Events", [
+    sendToOwnQueue,
+    {
+      // Lambda's asynchronous-invocation destination (functions.events.destinations.onFailure)
+      // sends with the function's role; EventBridge's own DLQ delivery is allowed by the queue policy.
+      Sid: "SendFailedEventsToDeadLetterQueue",
+      Effect: "Allow",
+      Action: ["sqs:SendMessage"],
+      Resource: [{ "Fn::GetAtt": ["EventDeadLetterQueue", "Arn"] }],
+    },
+  ]);
+
+module.exports.workerRole = async ({ resolveConfigurationProperty }) => {
+  const doc = await readConfig(resolveConfigurationProperty);
+  const kmsKeys = kmsKeyResources(await resolveConfigurationProperty(["custom", "afsync", "kmsKeyArns"]));
+  const { worker } = await envFromSecretsByFunction(resolveConfigurationProperty);
+  return role("Worker", [
+    ...sourceReadStatements(awsSources(doc), kmsKeys),
+    ...deploySecretStatements(worker),
+    {
+      Sid: "ConsumeOwnQueue",
+      Effect: "Allow",
+      // What Lambda's SQS event source mapping calls with the function's role.
+      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+      Resource: [SYNC_QUEUE_ARN],
+    },
+  ]);
+};
+
+module.exports.webhookRole = async ({ resolveConfigurationProperty }) => {
+  const { webhook } = await envFromSecretsByFunction(resolveConfigurationProperty);
+  return role("Webhook", [sendToOwnQueue, ...deploySecretStatements(webhook)]);
+};
+
+module.exports.reconcileRole = async () => role("Reconcile", [sendToOwnQueue]);
 
 function namePatterns(type, leadingSlash) {
   return async ({ resolveConfigurationProperty }) => {
@@ -223,8 +312,11 @@ module.exports.reconcileSchedule = async ({ resolveConfigurationProperty }) => {
   return `rate(${n} ${unit}${n === 1 ? "" : "s"})`;
 };
 
-module.exports.envFromSecretsJson = async ({ resolveConfigurationProperty }) =>
-  JSON.stringify(await envFromSecrets(resolveConfigurationProperty));
+module.exports.workerEnvFromSecretsJson = async ({ resolveConfigurationProperty }) =>
+  JSON.stringify((await envFromSecretsByFunction(resolveConfigurationProperty)).worker);
+
+module.exports.webhookEnvFromSecretsJson = async ({ resolveConfigurationProperty }) =>
+  JSON.stringify((await envFromSecretsByFunction(resolveConfigurationProperty)).webhook);
 
 /** AWS guidance for SQS event sources: a visibility timeout of at least 6× the function timeout. */
 module.exports.visibilityTimeout = async ({ resolveConfigurationProperty }) => {

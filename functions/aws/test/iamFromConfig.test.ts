@@ -39,9 +39,30 @@ deployments: {}
 serve: { reconcile_every: 2h }
 `;
 
+interface Statement {
+  Sid: string;
+  Action: string[];
+  Resource: unknown;
+}
+interface Role {
+  Type: string;
+  Properties: { Policies: { PolicyDocument: { Statement: Statement[] } }[] };
+}
+async function roleStatements(name: string, configYaml: string, custom: Record<string, unknown> = {}): Promise<Statement[]> {
+  const role = (await run(name, configYaml, custom)) as Role;
+  assert.equal(role.Type, "AWS::IAM::Role");
+  return role.Properties.Policies.flatMap((p) => p.PolicyDocument.Statement);
+}
+
+const envFromSecrets = {
+  AFSYNC_HMAC_KEY: "afsync/hmac-key",
+  TEAM_HOOK_SECRET: "afsync/team-hook",
+  AIRFLOW_TOKEN: "arn:aws:secretsmanager:eu-west-1:1:secret:afsync/token-AbCdEf",
+};
+
 describe("iam-from-config.cjs", () => {
   it("scopes secrets to the source's prefix and region and skips a null prefix and non-AWS sources", async () => {
-    const statements = (await run("statements", smOnly)) as { Sid: string; Resource: unknown }[];
+    const statements = await roleStatements("workerRole", smOnly);
     assert.deepEqual(statements.find((s) => s.Sid === "ReadConfiguredSecrets")?.Resource, [
       { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:eu-west-1:${AWS::AccountId}:secret:teams/a/conns/*" },
     ]);
@@ -51,15 +72,42 @@ describe("iam-from-config.cjs", () => {
     );
     assert.deepEqual(
       statements.map((s) => s.Sid),
-      ["ReadConfiguredSecrets", "ListSecretsForReconciliation", "DecryptConfiguredSecrets", "SendToOwnQueue"],
+      ["ReadConfiguredSecrets", "ListSecretsForReconciliation", "DecryptConfiguredSecrets", "ConsumeOwnQueue", "WriteOwnLogs"],
     );
   });
 
+  it("gives the producers' roles no access to the configured prefixes or KMS", async () => {
+    for (const name of ["eventsRole", "webhookRole", "reconcileRole"]) {
+      const actions = (await roleStatements(name, smOnly, { envFromSecrets })).flatMap((s) => s.Action);
+      assert.ok(actions.includes("sqs:SendMessage"), name);
+      assert.ok(!actions.some((a) => a.startsWith("ssm:") || a.startsWith("kms:") || a === "secretsmanager:ListSecrets"), name);
+    }
+  });
+
+  it("splits the deploy-time secrets: the webhook's signing secret to the webhook, the rest to the worker", async () => {
+    const config = smOnly.replace("reconcile_every: 2h", "reconcile_every: 2h, webhook_secret_env: TEAM_HOOK_SECRET");
+    assert.deepEqual(JSON.parse(String(await run("webhookEnvFromSecretsJson", config, { envFromSecrets }))), {
+      TEAM_HOOK_SECRET: "afsync/team-hook",
+    });
+    assert.deepEqual(JSON.parse(String(await run("workerEnvFromSecretsJson", config, { envFromSecrets }))), {
+      AFSYNC_HMAC_KEY: "afsync/hmac-key",
+      AIRFLOW_TOKEN: "arn:aws:secretsmanager:eu-west-1:1:secret:afsync/token-AbCdEf",
+    });
+    const readBy = async (name: string) =>
+      (await roleStatements(name, config, { envFromSecrets })).find((s) => s.Sid === "ReadDeploymentSecrets")?.Resource;
+    assert.deepEqual(await readBy("webhookRole"), [
+      { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:afsync/team-hook-??????" },
+    ]);
+    assert.deepEqual(await readBy("workerRole"), [
+      { "Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:afsync/hmac-key-??????" },
+      "arn:aws:secretsmanager:eu-west-1:1:secret:afsync/token-AbCdEf",
+    ]);
+    assert.equal(await readBy("eventsRole"), undefined);
+    assert.equal(await readBy("reconcileRole"), undefined);
+  });
+
   it("restricts kms:Decrypt to the given key ARNs when set", async () => {
-    const statements = (await run("statements", smOnly, { kmsKeyArns: ["arn:aws:kms:eu-west-1:1:key/k"] })) as {
-      Sid: string;
-      Resource: unknown;
-    }[];
+    const statements = await roleStatements("workerRole", smOnly, { kmsKeyArns: ["arn:aws:kms:eu-west-1:1:key/k"] });
     assert.deepEqual(statements.find((s) => s.Sid === "DecryptConfiguredSecrets")?.Resource, ["arn:aws:kms:eu-west-1:1:key/k"]);
   });
 

@@ -31,16 +31,23 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
-function statements(): Statement[] {
-  const role = template.Resources.IamRoleLambdaExecution;
+const FUNCTIONS = ["Events", "Worker", "Webhook", "Reconcile"] as const;
+type FunctionName = (typeof FUNCTIONS)[number];
+/** The statements of one function's own role. */
+function statements(fn: FunctionName): Statement[] {
+  const role = template.Resources[`${fn}Role`];
+  assert.equal(role?.Type, "AWS::IAM::Role", `${fn}Role`);
   const policies = props(role).Policies as { PolicyDocument: { Statement: Statement[] } }[];
   return policies.flatMap((p) => p.PolicyDocument.Statement);
 }
-const bySid = (sid: string) => {
-  const found = statements().find((s) => s.Sid === sid);
-  assert.ok(found, `statement ${sid}`);
+const allStatements = () => FUNCTIONS.flatMap((fn) => statements(fn));
+const actionsOf = (fn: FunctionName) => statements(fn).flatMap((s) => [s.Action].flat());
+const bySid = (sid: string, fn: FunctionName = "Worker") => {
+  const found = statements(fn).find((s) => s.Sid === sid);
+  assert.ok(found, `statement ${sid} of ${fn}Role`);
   return found;
 };
+const getAtt = (resource: string) => ({ "Fn::GetAtt": [resource, "Arn"] });
 
 describe("serverless package: CloudFormation template", () => {
   it("has the three EventBridge rules with exact patterns, names filtered by the config's prefixes", () => {
@@ -94,7 +101,42 @@ describe("serverless package: CloudFormation template", () => {
     );
   });
 
-  it("lets the functions read only the configured prefixes' secrets and parameters", () => {
+  it("gives each function its own role and no shared one", () => {
+    assert.equal(template.Resources.IamRoleLambdaExecution, undefined, "no shared Serverless role");
+    for (const fn of FUNCTIONS) {
+      const lambda = template.Resources[`${fn}LambdaFunction`];
+      assert.deepEqual(props(lambda).Role, getAtt(`${fn}Role`));
+      assert.deepEqual(props(template.Resources[`${fn}Role`]).AssumeRolePolicyDocument, {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: ["lambda.amazonaws.com"] }, Action: ["sts:AssumeRole"] }],
+      });
+      // Logs: its own log group only (the Arn attribute covers the group's streams).
+      assert.deepEqual(bySid("WriteOwnLogs", fn), {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [getAtt(`${fn}LogGroup`)],
+      });
+      assert.equal(statements(fn).filter((s) => [s.Action].flat().some((a) => a.startsWith("logs:"))).length, 1, fn);
+    }
+  });
+
+  it("lets only the worker read the configured prefixes, list secrets and decrypt", () => {
+    for (const fn of ["Events", "Webhook", "Reconcile"] as const) {
+      const reads = actionsOf(fn).filter((a) => a.startsWith("ssm:") || a.startsWith("kms:") || a.startsWith("secretsmanager:List"));
+      assert.deepEqual(reads, [], `${fn}Role reads no source`);
+      for (const s of statements(fn).filter((x) => [x.Action].flat().includes("secretsmanager:GetSecretValue")))
+        assert.ok(!JSON.stringify(s.Resource).includes("airflow/"), `${fn}Role reads no configured prefix`);
+    }
+    // Events and reconcile read no deploy-time secret at cold start (AFSYNC_ENV_FROM_SECRETS unset).
+    assert.ok(!actionsOf("Events").some((a) => a.startsWith("secretsmanager:")));
+    assert.ok(!actionsOf("Reconcile").some((a) => a.startsWith("secretsmanager:")));
+    assert.deepEqual(bySid("ReadDeploymentSecrets", "Webhook").Resource, [
+      sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/webhook-secret-??????`),
+    ]);
+  });
+
+  it("lets the worker read only the configured prefixes' secrets and parameters", () => {
     assert.deepEqual(bySid("ReadConfiguredSecrets"), {
       Sid: "ReadConfiguredSecrets",
       Effect: "Allow",
@@ -110,14 +152,14 @@ describe("serverless package: CloudFormation template", () => {
       sub(`${ARN}:ssm:${ACCOUNT}:parameter/airflow/variables`),
       sub(`${ARN}:ssm:${ACCOUNT}:parameter/airflow/variables/*`),
     ]);
+    // The deploy-time secrets it reads at cold start; the webhook's signing secret is not one.
     assert.deepEqual(bySid("ReadDeploymentSecrets").Resource, [
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/hmac-key-??????`),
-      sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/webhook-secret-??????`),
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/airflow-username-??????`),
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/airflow-password-??????`),
     ]);
     // Any statement on "*" is one of the few actions IAM cannot scope, or carries a condition.
-    for (const s of statements().filter((x) => JSON.stringify(x.Resource).includes('"*"'))) {
+    for (const s of allStatements().filter((x) => JSON.stringify(x.Resource).includes('"*"'))) {
       const actions = [s.Action].flat();
       const unscopable = actions.every((a) => a === "secretsmanager:ListSecrets" || a === "secretsmanager:BatchGetSecretValue");
       assert.ok(unscopable || s.Condition !== undefined, `unscoped statement ${JSON.stringify(s)}`);
@@ -132,13 +174,72 @@ describe("serverless package: CloudFormation template", () => {
     assert.deepEqual(sm.Condition?.StringLike?.["kms:EncryptionContext:SecretARN"], bySid("ReadConfiguredSecrets").Resource);
     const ssm = bySid("DecryptConfiguredParameters");
     assert.deepEqual(ssm.Condition?.StringEquals, { "kms:ViaService": sub("ssm.${AWS::Region}.amazonaws.com") });
-    for (const s of statements()) if ([s.Action].flat().includes("kms:Decrypt")) assert.ok(s.Condition?.StringEquals?.["kms:ViaService"]);
+    for (const s of allStatements())
+      if ([s.Action].flat().includes("kms:Decrypt")) assert.ok(s.Condition?.StringEquals?.["kms:ViaService"]);
   });
 
-  it("grants SQS only on its own queue", () => {
-    const sqs = statements().filter((s) => [s.Action].flat().some((a) => a.startsWith("sqs:")));
-    assert.ok(sqs.length >= 2, "send (producers) and receive (worker event source)");
-    for (const s of sqs) assert.deepEqual([s.Resource].flat(), [{ "Fn::GetAtt": ["SyncQueue", "Arn"] }]);
+  it("grants each function only the SQS actions it calls, on its own queues", () => {
+    const sqsOf = (fn: FunctionName) =>
+      statements(fn)
+        .filter((s) => [s.Action].flat().some((a) => a.startsWith("sqs:")))
+        .map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() }));
+    const send = { actions: ["sqs:SendMessage"], resources: [getAtt("SyncQueue")] };
+    // Events also sends what fails after Lambda's retries to the event DLQ (its async destination).
+    assert.deepEqual(sqsOf("Events"), [send, { actions: ["sqs:SendMessage"], resources: [getAtt("EventDeadLetterQueue")] }]);
+    assert.deepEqual(sqsOf("Webhook"), [send]);
+    assert.deepEqual(sqsOf("Reconcile"), [send]);
+    // The worker only consumes, through its event source mapping.
+    assert.deepEqual(sqsOf("Worker"), [
+      {
+        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+        resources: [getAtt("SyncQueue")],
+      },
+    ]);
+  });
+
+  it("retries EventBridge deliveries for an hour, then dead-letters them to a standard queue only the rules may send to", () => {
+    const rules = ofType("AWS::Events::Rule").filter(([, r]) => props(r).EventPattern !== undefined);
+    assert.equal(rules.length, 3);
+    const ruleArns = rules.map(([, r]) => ({
+      "Fn::Join": [
+        "",
+        ["arn:", { Ref: "AWS::Partition" }, ":events:", { Ref: "AWS::Region" }, ":", { Ref: "AWS::AccountId" }, `:rule/${props(r).Name}`],
+      ],
+    }));
+    for (const [id, rule] of rules) {
+      const [target] = props(rule).Targets as Record<string, unknown>[];
+      assert.deepEqual(target?.RetryPolicy, { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 20 }, id);
+      assert.deepEqual(target?.DeadLetterConfig, { Arn: getAtt("EventDeadLetterQueue") }, id);
+    }
+    const dlq = props(template.Resources.EventDeadLetterQueue);
+    assert.equal(template.Resources.EventDeadLetterQueue?.Type, "AWS::SQS::Queue");
+    // EventBridge cannot dead-letter to a FIFO queue.
+    assert.equal(dlq.FifoQueue, undefined);
+    assert.equal(dlq.MessageRetentionPeriod, 1209600);
+    const policy = props(template.Resources.EventDeadLetterQueuePolicy);
+    assert.deepEqual(policy.Queues, [{ Ref: "EventDeadLetterQueue" }]);
+    assert.deepEqual((policy.PolicyDocument as { Statement: unknown[] }).Statement, [
+      {
+        Sid: "EventBridgeRulesDeadLetters",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: getAtt("EventDeadLetterQueue"),
+        Condition: { ArnEquals: { "aws:SourceArn": ruleArns } },
+      },
+    ]);
+  });
+
+  it("sends an event that still fails after Lambda's async retries to the event DLQ", () => {
+    const configs = ofType("AWS::Lambda::EventInvokeConfig").map(([, r]) => props(r));
+    assert.deepEqual(configs, [
+      {
+        FunctionName: { Ref: "EventsLambdaFunction" },
+        DestinationConfig: { OnFailure: { Destination: getAtt("EventDeadLetterQueue") } },
+        Qualifier: "$LATEST",
+        MaximumRetryAttempts: 2,
+      },
+    ]);
   });
 
   it("declares a FIFO queue with explicit dedup ids, a FIFO DLQ after 5 receives, visibility ≥ 6× the worker timeout", () => {
@@ -167,18 +268,24 @@ describe("serverless package: CloudFormation template", () => {
     assert.deepEqual(routes, ["POST /webhook"]);
   });
 
-  it("gives every function the bundled config, the queue URL and the secrets map, never a secret", () => {
-    for (const name of ["Events", "Worker", "Webhook", "Reconcile"]) {
+  it("gives every function the bundled config, the queue URL and only its own secrets map, never a secret", () => {
+    const secretsMaps: Record<FunctionName, Record<string, string> | undefined> = {
+      Events: undefined,
+      Worker: {
+        AFSYNC_HMAC_KEY: "afsync/hmac-key",
+        AIRFLOW_USERNAME: "afsync/airflow-username",
+        AIRFLOW_PASSWORD: "afsync/airflow-password",
+      },
+      Webhook: { AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret" },
+      Reconcile: undefined,
+    };
+    for (const name of FUNCTIONS) {
       const fn = props(template.Resources[`${name}LambdaFunction`]);
       const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       assert.equal(env.AFSYNC_CONFIG, "afsync.config.yaml");
       assert.deepEqual(env.AFSYNC_QUEUE_URL, { Ref: "SyncQueue" });
-      assert.deepEqual(JSON.parse(String(env.AFSYNC_ENV_FROM_SECRETS)), {
-        AFSYNC_HMAC_KEY: "afsync/hmac-key",
-        AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret",
-        AIRFLOW_USERNAME: "afsync/airflow-username",
-        AIRFLOW_PASSWORD: "afsync/airflow-password",
-      });
+      const map = env.AFSYNC_ENV_FROM_SECRETS;
+      assert.deepEqual(map === undefined ? undefined : JSON.parse(String(map)), secretsMaps[name], name);
       assert.equal(fn.Runtime, "nodejs20.x");
     }
   });

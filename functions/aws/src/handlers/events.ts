@@ -3,8 +3,8 @@ import { parseAwsEvent } from "@afsync/aws/events/parseAwsEvent";
 import { AfsyncError, type ChangeHint } from "@afsync/core";
 import type { SyncMessage } from "../queue/SyncMessage.ts";
 import { routeHints } from "../routing/routeHints.ts";
-import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
-import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
+import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
+import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
 
 export interface EventsResult {
   readonly eventId: string;
@@ -17,7 +17,7 @@ export interface EventsResult {
  * EventBridge event id, so a redelivered event collapses in SQS; the worker then re-reads the
  * source, so an event that arrives late or out of order still converges on the current value.
  */
-export function createEventsHandler(load: LoadLambdaDeps, parse: (event: unknown) => ChangeHint[] = parseAwsEvent) {
+export function createEventsHandler(load: LoadProducerDeps, parse: (event: unknown) => ChangeHint[] = parseAwsEvent) {
   return async (event: unknown): Promise<EventsResult> => {
     const deps = await load();
     const eventId = eventIdOf(event);
@@ -54,4 +54,4 @@ function eventIdOf(event: unknown): string {
     .slice(0, 32)}`;
 }
 
-export const handler = createEventsHandler(lambdaDepsFromEnv(process.env));
+export const handler = createEventsHandler(producerDepsFromEnv(process.env));

@@ -1,6 +1,6 @@
 import type { SyncMessage } from "../queue/SyncMessage.ts";
-import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
-import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
+import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
+import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
 
 export interface ReconcileResult {
   readonly enqueued: readonly string[];
@@ -11,7 +11,7 @@ export interface ReconcileResult {
  * than syncing here: a reconciliation then never overlaps an event-driven write to the same
  * Deployment, and one slow Deployment cannot time this function out for the others.
  */
-export function createReconcileHandler(load: LoadLambdaDeps) {
+export function createReconcileHandler(load: LoadProducerDeps) {
   return async (event: unknown): Promise<ReconcileResult> => {
     const deps = await load();
     // The scheduled event's id is unique per firing; a manual invoke without one gets the clock.
@@ -33,4 +33,4 @@ function idOf(event: unknown): string | undefined {
   return undefined;
 }
 
-export const handler = createReconcileHandler(lambdaDepsFromEnv(process.env));
+export const handler = createReconcileHandler(producerDepsFromEnv(process.env));

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { parseWebhookBody } from "@afsync/cli/serve/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/cli/serve/WebhookVerifier";
-import type { LambdaDeps, LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
-import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
+import type { LoadProducerDeps, ProducerDeps } from "../runtime/LambdaDeps.ts";
+import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
 import { webhookMessages } from "../webhook/webhookMessages.ts";
 
 /** The parts of an HTTP API (payload v2) request and response this handler uses. */
@@ -22,10 +22,10 @@ export interface HttpApiResponse {
  * Deployment reading the source, on the same FIFO queue as the events.
  * 401 bad signature, 409 stale or replayed, 400 bad body, 404 unknown source, 202 queued.
  */
-export function createWebhookHandler(load: LoadLambdaDeps) {
+export function createWebhookHandler(load: LoadProducerDeps) {
   // One verifier per container, so its replay cache spans the container's invocations.
   let verifier: { secret: string; instance: WebhookVerifier } | undefined;
-  const verifierFor = (deps: LambdaDeps, secret: string) => {
+  const verifierFor = (deps: ProducerDeps, secret: string) => {
     if (verifier?.secret !== secret)
       verifier = { secret, instance: new WebhookVerifier(secret, { nowMs: () => deps.clock.now().getTime() }) };
     return verifier.instance;
@@ -69,4 +69,4 @@ function reply(statusCode: number, body: unknown): HttpApiResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-export const handler = createWebhookHandler(lambdaDepsFromEnv(process.env));
+export const handler = createWebhookHandler(producerDepsFromEnv(process.env));

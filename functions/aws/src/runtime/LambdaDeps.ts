@@ -3,16 +3,15 @@ import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import type { SyncQueue } from "../queue/SyncQueue.ts";
+import type { RoutableBinding } from "../routing/routeHints.ts";
 
 /**
- * Everything a handler needs, built once per cold start (see `lambdaDepsFromEnv`). Handlers take
- * a loader rather than the value so the module-level `handler` can start the build on the first
- * invocation (CommonJS bundles have no top-level await) and tests can build fresh instances.
+ * What the producers (events, webhook, reconcile) need: which Deployments read which sources, the
+ * queue, and the webhook secret. No targets, no engine, no HMAC key: so their roles need none of
+ * the worker's secrets (see `producerDepsFromEnv`).
  */
-export interface LambdaDeps {
-  readonly bindings: readonly DeploymentBinding[];
-  readonly sources: ReadonlyMap<string, SecretSource>;
-  readonly engine: { sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> };
+export interface ProducerDeps {
+  readonly bindings: readonly RoutableBinding[];
   readonly queue: SyncQueue;
   readonly logger: Logger;
   readonly clock: Clock;
@@ -20,14 +19,27 @@ export interface LambdaDeps {
   readonly webhookSecret: string | undefined;
 }
 
+/**
+ * Everything the worker needs, built once per cold start (see `lambdaDepsFromEnv`); a superset of
+ * `ProducerDeps`, so one loader can also serve the producers (tests do). Handlers take a loader
+ * rather than the value so the module-level `handler` can start the build on the first invocation
+ * (CommonJS bundles have no top-level await) and tests can build fresh instances.
+ */
+export interface LambdaDeps extends ProducerDeps {
+  readonly bindings: readonly DeploymentBinding[];
+  readonly sources: ReadonlyMap<string, SecretSource>;
+  readonly engine: { sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> };
+}
+
+export type LoadProducerDeps = () => Promise<ProducerDeps>;
 export type LoadLambdaDeps = () => Promise<LambdaDeps>;
 
 /**
  * Runs `build` once and shares the result; a failed build is forgotten so the next invocation
  * of a warm container tries again (a throttled Secrets Manager read must not poison it for good).
  */
-export function once(build: () => Promise<LambdaDeps>): LoadLambdaDeps {
-  let pending: Promise<LambdaDeps> | undefined;
+export function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
   return () => {
     pending ??= build().catch((error: unknown) => {
       pending = undefined;

@@ -1,6 +1,7 @@
 import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
 import { buildRuntime } from "@afsync/cli/compose/buildRuntime";
 import type { Clock, Logger } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
 import { JsonLineLogger } from "./JsonLineLogger.ts";
@@ -11,24 +12,22 @@ import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 export const QUEUE_URL_ENV = "AFSYNC_QUEUE_URL";
 const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
 
-const systemClock: Clock = { now: () => new Date() };
+export const systemClock: Clock = { now: () => new Date() };
 
 /**
- * The composition root shared by the four functions: env → secrets → config → runtime → queue,
- * built on the first invocation of a container and reused by the warm ones. Tests call it with
- * their own env object (emulator endpoints, fake credentials) instead of touching process.env.
+ * The worker's composition root: env → secrets → config → runtime (sources, targets, engine) →
+ * queue, built on the first invocation of a container and reused by the warm ones. The producers
+ * build less (`producerDepsFromEnv`); this one's result serves them too. Tests call it with their
+ * own env object (emulator endpoints, fake credentials) instead of touching process.env.
  */
 export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadLambdaDeps {
   return once(async () => {
-    const logger = options.logger ?? new JsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
+    const logger = options.logger ?? defaultLogger(env);
     const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
     const { config, configDir } = await loadLambdaConfig(resolvedEnv);
     const runtime = await buildRuntime(config, { env: resolvedEnv, configDir, logger });
-    const queueUrl = resolvedEnv[QUEUE_URL_ENV];
-    if (queueUrl === undefined || queueUrl === "")
-      throw new Error(`${QUEUE_URL_ENV} is not set (serverless.yml sets it to the FIFO queue's URL)`);
-    const queue = new SqsSyncQueue(new SQSClient(sqsClientConfig(env)), queueUrl);
-    const webhookSecret = resolvedEnv[config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV];
+    const queue = queueFromEnv(resolvedEnv, env);
+    const webhookSecret = webhookSecretOf(config, resolvedEnv);
     logger.log("info", "cold start: runtime built", {
       deployments: runtime.bindings.map((b) => b.id),
       sources: [...runtime.sources.keys()],
@@ -43,6 +42,21 @@ export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Lo
       webhookSecret,
     };
   });
+}
+
+export function defaultLogger(env: NodeJS.ProcessEnv): Logger {
+  return new JsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
+}
+
+export function queueFromEnv(resolvedEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): SqsSyncQueue {
+  const queueUrl = resolvedEnv[QUEUE_URL_ENV];
+  if (queueUrl === undefined || queueUrl === "")
+    throw new Error(`${QUEUE_URL_ENV} is not set (serverless.yml sets it to the FIFO queue's URL)`);
+  return new SqsSyncQueue(new SQSClient(sqsClientConfig(env)), queueUrl);
+}
+
+export function webhookSecretOf(config: AfsyncConfig, resolvedEnv: NodeJS.ProcessEnv): string | undefined {
+  return resolvedEnv[config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV];
 }
 
 /**
