@@ -3,6 +3,11 @@
 export { createSecretManagerClient } from "./createGcpClient.ts";
 export { GCP_SECRET_MANAGER, parseGcpEvent } from "./events/parseGcpEvent.ts";
 export { UnrecognizedEventError } from "./events/UnrecognizedEventError.ts";
+export {
+  type PubSubPushTokenExpectations,
+  type PubSubPushTokenVerdict,
+  verifyPubSubPushToken,
+} from "./events/verifyPubSubPushToken.ts";
 export { GcpSecretManagerSource } from "./GcpSecretManagerSource.ts";
 export { createGcpSecretManagerSource, gcpSecretManagerSourceFactory } from "./gcpSourceFactory.ts";
 export { gcpSourceOptionsSchema } from "./gcpSourceOptions.ts";
