@@ -4,6 +4,7 @@ import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
 import type { protos, SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { status } from "@grpc/grpc-js";
+import type { CallOptions } from "google-gax";
 import type { GcpSecretNaming } from "./GcpSecretNaming.ts";
 import { gcpCallError, grpcCodeName, grpcCodeOf } from "./gcpCallFailure.ts";
 import { mapWithConcurrency } from "./mapWithConcurrency.ts";
@@ -23,7 +24,7 @@ export const DEFAULT_GCP_TUNING: GcpSourceTuning = { concurrency: 16, retry: DEF
 // Secret ids Secret Manager accepts; a listing prefix with other characters can match nothing.
 const LISTABLE_PREFIX = /^[A-Za-z0-9_-]*$/;
 // gax turns its own retries off with `retry: null`; retryGcpCall owns the policy.
-const NO_GAX_RETRY = { retry: null } as unknown as Record<string, never>;
+const NO_GAX_RETRY: CallOptions = { retry: null };
 const VERSION_STATES: Readonly<Record<number, string>> = { 1: "ENABLED", 2: "DISABLED", 3: "DESTROYED" };
 
 type ListRequest = protos.google.cloud.secretmanager.v1.IListSecretsRequest;
