@@ -8,11 +8,13 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { type Fault, FaultInjector } from "../faults/FaultInjector.ts";
+import { type DeliveryResult, deliverNotification, type HttpDeliveryTarget } from "./deliverNotification.ts";
 import { GrpcStatusError } from "./GrpcStatusError.ts";
 import { loadSecretManagerService } from "./loadSecretManagerService.ts";
 import { type CreateSecretInput, type SecretManagerProject, SecretManagerStore } from "./SecretManagerStore.ts";
 import type { SecretManagerNotification } from "./secretManagerNotifications.ts";
 
+export type { DeliveryResult, HttpDeliveryTarget } from "./deliverNotification.ts";
 export type { SecretManagerNotification } from "./secretManagerNotifications.ts";
 
 export interface GcpEmulatorOptions {
@@ -28,6 +30,12 @@ export interface SeedSecretInput extends Omit<CreateSecretInput, "secretId"> {
   readonly secretId: string;
   /** Payloads of versions 1, 2, … (strings as UTF-8). */
   readonly versions?: readonly (string | Uint8Array)[];
+}
+
+export interface HttpSubscription {
+  readonly results: readonly DeliveryResult[];
+  settled(): Promise<void>;
+  stop(): void;
 }
 
 export interface GcpEmulator {
@@ -55,6 +63,11 @@ export interface GcpEmulator {
   advanceTime(ms: number): void;
   /** Writes state directly: no notifications, no call counts, no quota. */
   seedSecret(input: SeedSecretInput): void;
+  /**
+   * Delivers every notification from now on over HTTP, as a push subscription or an Eventarc
+   * trigger would (one POST per notification, no redelivery). `settled()` waits for the POSTs.
+   */
+  deliverTo(target: HttpDeliveryTarget): HttpSubscription;
   /** Publishes SECRET_ROTATE, as the service does at a secret's nextRotationTime. */
   fireRotation(secretId: string): void;
   close(): Promise<void>;
@@ -206,6 +219,32 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
       const parent = `projects/${project.id}`;
       store.createSecret(parent, input, false);
       for (const v of input.versions ?? []) store.addSecretVersion(`${parent}/secrets/${input.secretId}`, Buffer.from(v), false);
+    },
+    deliverTo(target) {
+      const results: DeliveryResult[] = [];
+      const pending = new Set<Promise<void>>();
+      const listener = (n: SecretManagerNotification) => {
+        const delivery = deliverNotification(n, target).then(
+          (result) => {
+            results.push(result);
+          },
+          () => {
+            results.push({ messageId: n.message.messageId, eventType: n.eventType, status: 0, acked: false });
+          },
+        );
+        pending.add(delivery);
+        void delivery.finally(() => pending.delete(delivery));
+      };
+      listeners.add(listener);
+      return {
+        results,
+        settled: async () => {
+          while (pending.size > 0) await Promise.all([...pending]);
+        },
+        stop: () => {
+          listeners.delete(listener);
+        },
+      };
     },
     fireRotation: (secretId) => store.fireRotation(secretId),
     close: () =>
