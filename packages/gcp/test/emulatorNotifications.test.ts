@@ -7,6 +7,17 @@ import { parseGcpEvent } from "../src/events/parseGcpEvent.ts";
 import type { GcpSecretManagerSource } from "../src/GcpSecretManagerSource.ts";
 import { createGcpSecretManagerSource } from "../src/gcpSourceFactory.ts";
 import { adminClient } from "./adminClient.ts";
+import { loadGcpSample } from "./gcpSamples.ts";
+
+function shapeOf(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(shapeOf);
+  if (typeof value !== "object" || value === null) return typeof value;
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, shapeOf(v)]),
+  );
+}
 
 /**
  * The chain an edge adapter runs, over real parts: an operator writes with the official client,
@@ -74,6 +85,13 @@ describe("Secret Manager notifications → hints → source reads", () => {
     );
     const [read] = await readFor(hints);
     assert.equal(read?.status === "found" && read.value.kind === "connection" ? read.value.connection.password : undefined, "first");
+  });
+
+  it("publishes the same shapes as the real samples in events/gcp/", () => {
+    const add = deliveries.find((d) => d.eventType === "SECRET_VERSION_ADD");
+    assert.ok(add);
+    assert.deepEqual(shapeOf(add.pushBody), shapeOf(loadGcpSample("gcp-secretmanager-pubsub-push-version-add.json")));
+    assert.deepEqual(shapeOf(add.cloudEvent), shapeOf(loadGcpSample("gcp-secretmanager-cloudevent-version-add.json")));
   });
 
   it("a burst with duplicates: every delivery parses, one read per key, the newest version wins", async () => {
