@@ -19,7 +19,9 @@ if (process.env.AFSYNC_NETWORK_GUARD === "1") {
 
   const originalConnect = net.Socket.prototype.connect;
   net.Socket.prototype.connect = function guardedConnect(...args) {
-    const first = args[0];
+    // net.connect()/createConnection() — what http.request and undici use — hand the socket
+    // their normalized arguments as one array, [options, callback]: look inside it.
+    const first = Array.isArray(args[0]) ? args[0][0] : args[0];
     let host;
     let port;
     if (first && typeof first === "object" && !Array.isArray(first)) {

@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+// Airflow's backends take a prefix of null to mean "never look this kind up".
+const prefix = z.string().nullable();
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+// Secret Manager's rule for a secret id, which Airflow checks for connections_prefix + sep at start-up.
+const SECRET_ID_CHARS = /^[a-zA-Z0-9_-]*$/;
+const INLINE_CREDENTIALS =
+  "credentials are never written in afsync.yaml: put the key file's JSON in an environment variable and name it with gcp_keyfile_dict_env, point gcp_key_path at the file, or use Application Default Credentials";
+
+/**
+ * `gcp-secret-manager` options: `CloudSecretManagerBackend`'s backend_kwargs, so a Deployment's
+ * `[secrets] backend_kwargs` can be pasted as is, minus inline credentials. Airflow's
+ * `gcp_keyfile_dict` holds the private key itself; afsync takes it only by reference
+ * (`gcp_keyfile_dict_env`). Without any, Application Default Credentials apply.
+ */
+export const gcpSourceOptionsSchema = z
+  .strictObject({
+    connections_prefix: prefix.default("airflow-connections"),
+    variables_prefix: prefix.default("airflow-variables"),
+    config_prefix: prefix.default("airflow-config"),
+    sep: z.string().default("-"),
+    /** Project to read; otherwise the key file's `project_id`, then GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */
+    project_id: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id (6–30 lower-case letters, digits, hyphens)")
+      .optional(),
+    /** afsync's own: the project's number, which notifications name instead of the id. */
+    project_number: z.string().regex(/^\d+$/, "must be the project number (digits only)").optional(),
+    /** A service account key file (relative to afsync.yaml). */
+    gcp_key_path: z.string().min(1).optional(),
+    /** afsync's own: the environment variable holding the key file's JSON (Airflow's gcp_keyfile_dict, by reference). */
+    gcp_keyfile_dict_env: envName.optional(),
+    gcp_keyfile_dict: z
+      .unknown()
+      .refine(() => false, { message: INLINE_CREDENTIALS })
+      .optional(),
+    /** Comma-separated OAuth2 scopes, as Airflow takes them. */
+    gcp_scopes: z.string().optional(),
+    /** afsync's own: `host[:port]` of the Secret Manager endpoint (a regional endpoint; a local emulator on loopback). */
+    api_endpoint: z
+      .string()
+      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, "must be host[:port]")
+      .optional(),
+  })
+  .superRefine((o, ctx) => {
+    if (o.gcp_key_path !== undefined && o.gcp_keyfile_dict_env !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gcp_keyfile_dict_env"],
+        message: "gcp_key_path and gcp_keyfile_dict_env are mutually exclusive",
+      });
+    }
+    // CloudSecretManagerBackend.__init__ raises on this and looks nothing up.
+    if (o.connections_prefix !== null && !SECRET_ID_CHARS.test(o.connections_prefix + o.sep)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["sep"],
+        message: "connections_prefix + sep must match ^[a-zA-Z0-9-_]*$ (Airflow's backend refuses to start otherwise)",
+      });
+    }
+  });
+
+export type GcpSourceOptions = z.infer<typeof gcpSourceOptionsSchema>;
+
+/** The naming kwargs only, as `backendNaming` takes them. */
+export function gcpBackendKwargsOf(options: GcpSourceOptions): Record<string, unknown> {
+  return {
+    connections_prefix: options.connections_prefix,
+    variables_prefix: options.variables_prefix,
+    config_prefix: options.config_prefix,
+    sep: options.sep,
+  };
+}
