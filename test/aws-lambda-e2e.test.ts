@@ -10,11 +10,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import type { EventBridgeEvent } from "@afsync/emulators/aws/startAwsEmulator";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import {
   CreateSecretCommand,
@@ -37,7 +38,6 @@ import { createEventsHandler } from "../functions/aws/src/handlers/events.ts";
 import { createReconcileHandler } from "../functions/aws/src/handlers/reconcile.ts";
 import { createWebhookHandler } from "../functions/aws/src/handlers/webhook.ts";
 import { createWorkerHandler } from "../functions/aws/src/handlers/worker.ts";
-import { JsonLineLogger } from "../functions/aws/src/runtime/JsonLineLogger.ts";
 import { lambdaDepsFromEnv } from "../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
 
 const REGION = "us-east-1";
@@ -144,7 +144,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     AWS_MAX_ATTEMPTS: "1",
   };
   // One cold start shared by the four functions here; in AWS each has its own, built the same way.
-  const load = lambdaDepsFromEnv(env, { logger: new JsonLineLogger({ write: (line) => logLines.push(line) }) });
+  const load = lambdaDepsFromEnv(env, { logger: createJsonLineLogger({ write: (line) => logLines.push(line) }) });
   handlers = {
     events: createEventsHandler(load),
     worker: createWorkerHandler(load),

@@ -2,8 +2,8 @@ import type { AirflowKey, ChangeHint, SecretIdMapping, SecretSource } from "@afs
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
-import type { SyncMessage } from "../src/queue/SyncMessage.ts";
-import type { SyncQueue } from "../src/queue/SyncQueue.ts";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { LambdaDeps } from "../src/runtime/LambdaDeps.ts";
 
 /**

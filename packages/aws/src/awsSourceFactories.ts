@@ -1,5 +1,5 @@
 import type { Logger } from "@afsync/core";
-import { AwsSecretNaming } from "./AwsSecretNaming.ts";
+import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
 import { backendKwargsOf, secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "./awsSourceOptions.ts";
 import { createSecretsManagerClient, createSsmClient } from "./createAwsClients.ts";
 import { SecretsManagerSource } from "./SecretsManagerSource.ts";
@@ -18,16 +18,16 @@ export function createAwsSecretsManagerSource(options: unknown, ctx: AwsFactoryC
   return new SecretsManagerSource(
     ctx.id,
     createSecretsManagerClient(o, ctx.env),
-    new AwsSecretNaming("aws-secrets-manager", kwargs),
+    new BackendSecretNaming("aws-secrets-manager", kwargs),
     kwargs,
   );
 }
 
 export function createAwsSsmSource(options: unknown, ctx: AwsFactoryContext): SsmParameterSource {
   const o = ssmSourceOptionsSchema.parse(options);
-  return new SsmParameterSource(ctx.id, createSsmClient(o, ctx.env), new AwsSecretNaming("aws-ssm", backendKwargsOf(o)));
+  return new SsmParameterSource(ctx.id, createSsmClient(o, ctx.env), new BackendSecretNaming("aws-ssm", backendKwargsOf(o)));
 }
 
-/** Registry entries for `packages/cli/src/compose/sourceFactories.ts`. */
+/** Registry entries for `packages/runtime/src/compose/sourceFactories.ts`. */
 export const awsSecretsManagerSourceFactory = { schema: secretsManagerSourceOptionsSchema, create: createAwsSecretsManagerSource };
 export const awsSsmSourceFactory = { schema: ssmSourceOptionsSchema, create: createAwsSsmSource };

@@ -7,10 +7,7 @@ export {
   createAwsSsmSource,
 } from "./awsSourceFactories.ts";
 export { createSecretsManagerClient, createSsmClient } from "./createAwsClients.ts";
-export { coalesceHints } from "./events/coalesceHints.ts";
-export { type ParseAwsEventOptions, parseAwsEvent } from "./events/parseAwsEvent.ts";
-export { resolveHints } from "./events/resolveHints.ts";
-export { UnrecognizedEventError } from "./events/UnrecognizedEventError.ts";
+export { awsEventParser, isAwsEvent, type ParseAwsEventOptions, parseAwsEvent } from "./events/parseAwsEvent.ts";
 export { SecretsManagerSource } from "./SecretsManagerSource.ts";
 export { SsmParameterSource } from "./SsmParameterSource.ts";
 export { parseSecretId, secretNameOf } from "./secretName.ts";

@@ -23,6 +23,13 @@ export class InvalidValueError extends AfsyncError {
   }
 }
 
+/** Input that is not an event any registered provider parser understands (or not one its parser accepts). */
+export class UnrecognizedEventError extends AfsyncError {
+  constructor(message: string) {
+    super("UNRECOGNIZED_EVENT", message);
+  }
+}
+
 /** A config file (or CLI input) that does not validate; `path` names the bad key. */
 export class ConfigError extends AfsyncError {
   readonly path: string;

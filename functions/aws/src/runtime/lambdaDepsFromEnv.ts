@@ -1,18 +1,17 @@
 import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
-import { buildRuntime } from "@afsync/cli/compose/buildRuntime";
 import type { Clock, Logger } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
+import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
-import { JsonLineLogger } from "./JsonLineLogger.ts";
 import { type LoadLambdaDeps, once } from "./LambdaDeps.ts";
 import { loadLambdaConfig } from "./loadLambdaConfig.ts";
 import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 
 export const QUEUE_URL_ENV = "AFSYNC_QUEUE_URL";
 const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
-
-export const systemClock: Clock = { now: () => new Date() };
 
 /**
  * The worker's composition root: env → secrets → config → runtime (sources, targets, engine) →
@@ -45,7 +44,7 @@ export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Lo
 }
 
 export function defaultLogger(env: NodeJS.ProcessEnv): Logger {
-  return new JsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
+  return createJsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
 }
 
 export function queueFromEnv(resolvedEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): SqsSyncQueue {

@@ -1,9 +1,10 @@
 import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
-import { sourceFactories } from "@afsync/cli/compose/sourceFactories";
-import { type Clock, ConfigError, type Logger, type SecretSource } from "@afsync/core";
-import type { RoutableBinding } from "../routing/routeHints.ts";
+import type { Clock, Logger } from "@afsync/core";
+import { buildSources } from "@afsync/runtime/compose/buildSources";
+import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { type LoadProducerDeps, once } from "./LambdaDeps.ts";
-import { defaultLogger, queueFromEnv, systemClock, webhookSecretOf } from "./lambdaDepsFromEnv.ts";
+import { defaultLogger, queueFromEnv, webhookSecretOf } from "./lambdaDepsFromEnv.ts";
 import { loadLambdaConfig } from "./loadLambdaConfig.ts";
 import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 
@@ -21,12 +22,7 @@ export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: 
     const logger = options.logger ?? defaultLogger(env);
     const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
     const { config, configDir } = await loadLambdaConfig(resolvedEnv);
-    const sources = new Map<string, SecretSource>();
-    for (const s of config.sources) {
-      const factory = sourceFactories[s.type];
-      if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
-      sources.set(s.id, await factory.create(s.options, { id: s.id, env: resolvedEnv, configDir, logger }));
-    }
+    const sources = await buildSources(config, { env: resolvedEnv, configDir, logger });
     const bindings: RoutableBinding[] = config.deployments.map((d) => ({
       id: d.id,
       sources: d.sources.flatMap((id) => sources.get(id) ?? []),

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { parseKeyString } from "@afsync/core";
+import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
-import { createCliLogger } from "../compose/createCliLogger.ts";
 import { openCommandRuntime } from "../compose/openCommandRuntime.ts";
 import { renderExplain } from "../report/renderExplain.ts";
 import { commandError, usageError } from "../report/reportCommandError.ts";

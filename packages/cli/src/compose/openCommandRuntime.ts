@@ -1,8 +1,8 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError, type Logger } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import { buildRuntime, type Runtime } from "./buildRuntime.ts";
-import { loadConfigFile } from "./loadConfigFile.ts";
+import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 
 export const DEFAULT_CONFIG_FILE = "afsync.yaml";
 

@@ -2,11 +2,11 @@ import { parseArgs } from "node:util";
 import type { Logger } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
+import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { ProgressBar } from "../report/ProgressBar.ts";
 import { renderRunReport } from "../report/renderRunReport.ts";
 import { commandError, usageError } from "../report/reportCommandError.ts";
-import { createCliLogger } from "./createCliLogger.ts";
 import { openCommandRuntime } from "./openCommandRuntime.ts";
 
 export const RUN_OPTIONS_HELP = `Options:

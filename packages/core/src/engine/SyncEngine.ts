@@ -17,6 +17,7 @@ import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
+import { resolveHints } from "./resolveHints.ts";
 import { resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
@@ -156,15 +157,15 @@ export class SyncEngine {
       await Promise.all(distinctSources(bindings).map((source) => reads.readAll(source)));
       return scopes;
     }
+    // Hints from the edge arrive resolved; anything else (a file watch, a test) is resolved here, once.
+    const hints = resolveHints(trigger.hints, distinctSources(bindings));
     const wanted = new Map<SecretSource, AirflowKey[]>();
     for (const binding of bindings) {
-      const keys = keysForHints(trigger.hints, binding.sources).filter((k) =>
-        isKeySelected(keyString(k), binding.include, binding.exclude),
-      );
+      const keys = keysForHints(hints, binding.sources).filter((k) => isKeySelected(keyString(k), binding.include, binding.exclude));
       scopes.set(binding.id, keys);
       for (const source of sourcesOf(binding)) wanted.set(source, [...(wanted.get(source) ?? []), ...keys]);
     }
-    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys, pinnedVersionsForHints(trigger.hints, source))));
+    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys, pinnedVersionsForHints(hints, source))));
     return scopes;
   }
 
@@ -184,25 +185,27 @@ export class SyncEngine {
       const owned = binding.target.capabilities.holdsState
         ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
         : await this.deps.state.load(binding.id);
+      // The Deployment's include/exclude globs: hinted keys were selected when they were read.
       const scope = new Map<KeyString, AirflowKey>();
       if (trigger.kind === "full") {
-        for (const source of binding.sources) for (const read of reads.keysOf(source.id)) scope.set(keyString(read.key), read.key);
+        const select = (ks: KeyString, key: AirflowKey) => {
+          if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
+        };
+        for (const source of binding.sources) for (const read of reads.keysOf(source.id)) select(keyString(read.key), read.key);
         for (const record of owned.values()) {
           const key = parseKeyString(record.key);
-          if (key !== null) scope.set(record.key, key);
+          if (key !== null) select(record.key, key);
         }
       } else {
         for (const key of hinted) scope.set(keyString(key), key);
       }
-      const resolutions = [...scope.entries()]
-        .filter(([ks]) => isKeySelected(ks, binding.include, binding.exclude))
-        .map(([ks, key]) =>
-          resolvePrecedence(
-            key,
-            binding.sources.map((s) => ({ sourceId: s.id, read: reads.get(s.id, ks) })),
-            this.hash,
-          ),
-        );
+      const resolutions = [...scope.entries()].map(([ks, key]) =>
+        resolvePrecedence(
+          key,
+          binding.sources.map((s) => ({ sourceId: s.id, read: reads.get(s.id, ks) })),
+          this.hash,
+        ),
+      );
       const items = planDeployment({
         resolutions,
         targetEntries: snapshot.entries,

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { coalesceMessages } from "../src/queue/coalesceMessages.ts";
-import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from "../src/queue/SyncMessage.ts";
-import { toFifoEntry } from "../src/queue/SyncQueue.ts";
+import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from "../src/edge/SyncMessage.ts";
+import { toFifoEntry } from "../src/edge/SyncQueue.ts";
+import { coalesceMessages } from "../src/worker/coalesceMessages.ts";
 
 const hinted: SyncMessage = {
   v: 1,

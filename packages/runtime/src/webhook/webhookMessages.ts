@@ -1,7 +1,7 @@
-import type { WebhookRequest } from "@afsync/cli/serve/parseWebhookBody";
-import type { ChangeHint } from "@afsync/core";
-import type { SyncMessage } from "../queue/SyncMessage.ts";
-import type { RoutableBinding } from "../routing/routeHints.ts";
+import type { RoutableBinding } from "../edge/routeHints.ts";
+import type { SyncMessage } from "../edge/SyncMessage.ts";
+import type { WebhookRequest } from "./parseWebhookBody.ts";
+import { webhookHints } from "./webhookHints.ts";
 
 /**
  * Above this many keys a webhook becomes a full reconciliation: the hints would approach SQS's
@@ -14,7 +14,7 @@ export type WebhookMessages =
   | { readonly ok: false; readonly reason: string };
 
 /**
- * Turns a verified webhook request into queue messages: one per Deployment that reads the source.
+ * Turns a verified webhook request into queue messages (a cloud's webhook function): one per Deployment that reads the source.
  * With `keys`, hints for exactly those keys; without, a full reconciliation of those Deployments
  * (the sender only knows "something in this source changed").
  */
@@ -26,15 +26,7 @@ export function webhookMessages(request: WebhookRequest, bindings: readonly Rout
     if (request.keys === null || request.keys.length === 0 || request.keys.length > MAX_HINTED_KEYS || source === undefined) {
       return { v: 1, deployment: binding.id, trigger: { kind: "full" }, origin };
     }
-    const hints: ChangeHint[] = request.keys.map((key) => ({
-      provider: source.provider,
-      sourceId: source.id,
-      // A key the source never looks up still gets a hint: the engine reads it and reports it missing.
-      secretId: source.secretIdFor(key) ?? `${key.kind === "connection" ? "conn" : "var"}:${key.id}`,
-      action: "upsert",
-      keys: [key],
-    }));
-    return { v: 1, deployment: binding.id, trigger: { kind: "hints", hints }, origin };
+    return { v: 1, deployment: binding.id, trigger: { kind: "hints", hints: webhookHints(request.keys, source) }, origin };
   });
   return { ok: true, messages };
 }

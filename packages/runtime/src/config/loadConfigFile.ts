@@ -3,8 +3,8 @@ import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
 import { LineCounter, parseDocument } from "yaml";
-import { sourceFactories } from "./sourceFactories.ts";
-import { targetFactories } from "./targetFactories.ts";
+import { sourceFactories } from "../compose/sourceFactories.ts";
+import { targetFactories } from "../compose/targetFactories.ts";
 
 /** The option schemas of every registered source and target type. */
 export function optionsRegistry(): OptionsRegistry {

@@ -1,17 +1,21 @@
-import type { ChangeHint } from "@afsync/core";
-import type { SecretSource } from "@afsync/core/ports/SecretSource";
+import type { ChangeHint } from "../model/ChangeHint.ts";
+import { isResolvedHint } from "../model/ResolvedHint.ts";
+import type { SecretSource } from "../ports/SecretSource.ts";
 
 /**
- * Attaches each hint to the configured sources it concerns and the Airflow keys its secret maps
- * to, using each source's own naming rules (`keysFor` strips ARNs and prefixes). A secret may
- * concern several sources (two Deployments reading the same prefix), giving one hint per source.
- * A secret outside every configured prefix becomes an `ignore` hint that says why.
+ * The one place a hint is mapped onto sources and keys. Each hint goes to the configured sources
+ * it concerns (its `sourceId`, or every source of its provider when the edge could not tell) and
+ * gets the Airflow keys its secret maps to under that source's naming rules (`keysFor` strips
+ * ARNs and prefixes), so a secret read by two sources gives one resolved hint per source. A hint
+ * that already names its source and keys (a webhook, a routed queue message) passes as it is;
+ * one that names keys but no source keeps its keys for each source of its provider. A secret
+ * outside every configured prefix becomes an `ignore` hint that says why.
  */
 export function resolveHints(hints: readonly ChangeHint[], sources: Iterable<SecretSource>): ChangeHint[] {
   const all = [...sources];
   const out: ChangeHint[] = [];
   for (const hint of hints) {
-    if (hint.action === "ignore") {
+    if (hint.action === "ignore" || isResolvedHint(hint)) {
       out.push(hint);
       continue;
     }
@@ -23,7 +27,7 @@ export function resolveHints(hints: readonly ChangeHint[], sources: Iterable<Sec
     const reasons: string[] = [];
     let matched = false;
     for (const source of candidates) {
-      const mapping = source.keysFor(hint.secretId);
+      const mapping = hint.keys === undefined ? source.keysFor(hint.secretId) : { keys: hint.keys };
       if (mapping.keys.length > 0) {
         out.push({ ...hint, sourceId: source.id, keys: mapping.keys });
         matched = true;

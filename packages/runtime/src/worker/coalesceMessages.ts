@@ -1,8 +1,8 @@
-import type { ChangeHint } from "@afsync/core";
 import type { Trigger } from "@afsync/core/engine/Trigger";
-import { decodeSyncMessage } from "./SyncMessage.ts";
+import { coalesceTriggers } from "../edge/coalesceTriggers.ts";
+import { decodeSyncMessage } from "../edge/SyncMessage.ts";
 
-/** One SQS record as the worker needs it (a subset of `SQSRecord` from aws-lambda). */
+/** One queue record as the worker needs it (SQS: a subset of `SQSRecord` from aws-lambda). */
 export interface QueueRecord {
   readonly messageId: string;
   readonly body: string;
@@ -23,9 +23,9 @@ export interface CoalescedBatch {
 }
 
 /**
- * A burst of events for one Deployment becomes one plan and one write. A `full` message
- * absorbs every hint (a reconciliation re-reads everything anyway); otherwise the hints are
- * concatenated without duplicates. Deployments keep the order of their first message.
+ * Decodes a batch and groups it per Deployment; each Deployment's triggers then go through the
+ * one coalescer (`coalesceTriggers`), so a burst becomes one plan and one write. Deployments keep
+ * the order of their first message.
  */
 export function coalesceMessages(records: readonly QueueRecord[]): CoalescedBatch {
   const byDeployment = new Map<string, Accumulator>();
@@ -37,28 +37,25 @@ export function coalesceMessages(records: readonly QueueRecord[]): CoalescedBatc
       continue;
     }
     const { deployment, trigger, origin } = decoded.message;
-    const entry: Accumulator = byDeployment.get(deployment) ?? { full: false, hints: new Map(), messageIds: [], origins: [] };
+    const entry: Accumulator = byDeployment.get(deployment) ?? { triggers: [], messageIds: [], origins: [] };
     entry.messageIds.push(record.messageId);
     entry.origins.push(origin);
-    if (trigger.kind === "full") entry.full = true;
-    else for (const hint of trigger.hints) entry.hints.set(hintIdentity(hint), hint);
+    entry.triggers.push(trigger);
     byDeployment.set(deployment, entry);
   }
-  const work = [...byDeployment].map(([deployment, entry]): DeploymentWork => {
-    const trigger: Trigger = entry.full ? { kind: "full" } : { kind: "hints", hints: [...entry.hints.values()] };
-    return { deployment, trigger, messageIds: entry.messageIds, origins: entry.origins };
-  });
+  const work = [...byDeployment].map(
+    ([deployment, entry]): DeploymentWork => ({
+      deployment,
+      trigger: coalesceTriggers(entry.triggers),
+      messageIds: entry.messageIds,
+      origins: entry.origins,
+    }),
+  );
   return { work, malformed };
 }
 
 interface Accumulator {
-  full: boolean;
-  readonly hints: Map<string, ChangeHint>;
+  readonly triggers: Trigger[];
   readonly messageIds: string[];
   readonly origins: string[];
-}
-
-function hintIdentity(hint: ChangeHint): string {
-  const keys = (hint.keys ?? []).map((k) => `${k.kind}:${k.id}`).join(",");
-  return JSON.stringify([hint.provider, hint.sourceId ?? "", hint.secretId, hint.version ?? "", hint.action, keys]);
 }

@@ -1,5 +1,5 @@
-import { resolveHints } from "@afsync/aws/events/resolveHints";
 import type { ChangeHint, SecretSource } from "@afsync/core";
+import { resolveHints } from "@afsync/core/engine/resolveHints";
 
 /** The part of the engine's `DeploymentBinding` that routing needs (structural, so the real binding fits). */
 export interface RoutableBinding {
@@ -17,7 +17,7 @@ export interface RoutedHints {
 
 /**
  * Decides which Deployments an event concerns, so the events function enqueues one message per
- * affected Deployment and nothing for the rest. `resolveHints` (packages/aws) attaches each hint
+ * affected Deployment and nothing for the rest. `resolveHints` (the one resolver, in core) attaches each hint
  * to the sources whose naming rules map the secret id onto Airflow keys; a hint then goes to
  * every Deployment that lists that source.
  *

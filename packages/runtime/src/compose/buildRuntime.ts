@@ -4,8 +4,8 @@ import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
+import { atConfigPath, buildSources } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
-import { sourceFactories } from "./sourceFactories.ts";
 import { targetFactories } from "./targetFactories.ts";
 
 export interface RuntimeContext {
@@ -46,22 +46,14 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
     const hmacKey =
       config.state.type === "target" && ctx.state === undefined ? keyFromEnv(config.state.hmacKeyEnv, ctx.env) : await state.hmacKey();
 
-    const sources = new Map<string, SecretSource>();
-    for (const s of config.sources) {
-      const factory = sourceFactories[s.type];
-      if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
-      const source = await build(`sources.${s.id}`, () =>
-        factory.create(s.options, { id: s.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),
-      );
-      opened.push(source);
-      sources.set(s.id, source);
-    }
+    const sources = await buildSources(config, ctx);
+    opened.push(...sources.values());
 
     const bindings: DeploymentBinding[] = [];
     for (const d of config.deployments) {
       const factory = targetFactories[d.target.type];
       if (factory === undefined) throw new ConfigError(`deployments.${d.id}.target.type`, `unknown target type '${d.target.type}'`);
-      const target = await build(`deployments.${d.id}.target`, () =>
+      const target = await atConfigPath(`deployments.${d.id}.target`, () =>
         factory.create(d.target.options, { id: d.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),
       );
       opened.push(target);
@@ -106,14 +98,4 @@ function keyFromEnv(name: string, env: NodeJS.ProcessEnv): Uint8Array {
     throw new ConfigError("state.hmac_key_env", `environment variable ${name} must hold the HMAC key (at least 32 characters)`);
   }
   return new TextEncoder().encode(value);
-}
-
-/** A factory that throws is reported at its place in the config; its message never holds a secret. */
-async function build<T>(path: string, create: () => Promise<T> | T): Promise<T> {
-  try {
-    return await create();
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(path, error instanceof Error ? error.message : String(error), { cause: error });
-  }
 }

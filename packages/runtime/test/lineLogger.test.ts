@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
 import { describe, it } from "node:test";
-import { createLineLogger } from "../src/serve/createLineLogger.ts";
+import { createLineLogger } from "../src/log/RedactingLogger.ts";
 
 function capture() {
   const stream = new PassThrough();

@@ -1,17 +1,18 @@
-import type { AirflowKey } from "@afsync/core";
-import { type BackendName, keysForSecretId, secretIdForKey } from "@afsync/core/formats/backendNaming";
-import type { SecretIdMapping } from "@afsync/core/ports/SecretSource";
+import { type BackendName, keysForSecretId, secretIdForKey } from "../formats/backendNaming.ts";
+import type { AirflowKey } from "../model/AirflowKey.ts";
+import type { SecretIdMapping } from "../ports/SecretSource.ts";
 
 /**
- * A source's naming rules both ways, as the Airflow backend applies them: key → secret id, and a
+ * A source's naming rules both ways, as its Airflow backend applies them: key → secret id, and a
  * secret id (from a listing or an event) → the Airflow keys it serves. Config secrets are never
- * synced, and a key its kind's lookup pattern rejects is one the backend never looks up.
+ * synced, and a key its kind's lookup pattern rejects is one the backend never looks up. Every
+ * provider's source delegates its `secretIdFor`/`keysFor` here, with its backend's name and kwargs.
  */
-export class AwsSecretNaming {
+export class BackendSecretNaming {
   readonly #backend: BackendName;
   readonly #kwargs: Record<string, unknown>;
 
-  constructor(backend: "aws-secrets-manager" | "aws-ssm", kwargs: Record<string, unknown>) {
+  constructor(backend: BackendName, kwargs: Record<string, unknown>) {
     this.#backend = backend;
     this.#kwargs = kwargs;
   }

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { describe, it } from "node:test";
-import { parseWebhookBody } from "../src/serve/parseWebhookBody.ts";
-import { signWebhookBody, WebhookVerifier } from "../src/serve/WebhookVerifier.ts";
+import { parseWebhookBody } from "../src/webhook/parseWebhookBody.ts";
+import { signWebhookBody, WebhookVerifier } from "../src/webhook/WebhookVerifier.ts";
 
 const SECRET = "whsec-test-0123456789";
 const T0 = 1_760_000_000; // unix seconds
