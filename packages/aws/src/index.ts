@@ -5,8 +5,8 @@ export {
   awsSsmSourceFactory,
   createAwsSecretsManagerSource,
   createAwsSsmSource,
-} from "./awsSourceFactories.ts";
-export { createSecretsManagerClient, createSsmClient } from "./createAwsClients.ts";
+} from "./awsSourceFactory.ts";
+export { createSecretsManagerClient, createSsmClient } from "./createAwsClient.ts";
 export { awsEventParser, isAwsEvent, type ParseAwsEventOptions, parseAwsEvent } from "./events/parseAwsEvent.ts";
 export { SecretsManagerSource } from "./SecretsManagerSource.ts";
 export { SsmParameterSource } from "./SsmParameterSource.ts";

@@ -15,7 +15,7 @@ import {
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { DeleteParameterCommand, LabelParameterVersionCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { createAwsSecretsManagerSource, createAwsSsmSource } from "../src/awsSourceFactories.ts";
+import { createAwsSecretsManagerSource, createAwsSsmSource } from "../src/awsSourceFactory.ts";
 import { parseAwsEvent } from "../src/events/parseAwsEvent.ts";
 
 /** Real SDK writes → the emulator's EventBridge events → hints resolved against real sources. */

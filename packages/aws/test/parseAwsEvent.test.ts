@@ -23,7 +23,7 @@ function withDetail(sample: string, patch: (detail: Record<string, unknown>) => 
 }
 
 describe("parseAwsEvent", () => {
-  it("covers every AWS sample in events/", () => {
+  it("covers every AWS sample in events/aws/", () => {
     assert.deepEqual(awsSampleNames(), Object.keys(EXPECTED_HINTS).sort());
   });
 

@@ -60,7 +60,7 @@ describe("afsync event parse", () => {
   });
 
   // One process for all samples (an array is valid input): each spawn costs a second or two.
-  it("prints the right hint for every AWS sample in events/", async () => {
+  it("prints the right hint for every AWS sample in events/aws/", async () => {
     const names = Object.keys(EXPECTED_HINTS);
     const out = await afsync(["event", "parse", "-"], { input: JSON.stringify(names.map(loadAwsSample)) });
     assert.equal(out.code, 0, out.stderr);

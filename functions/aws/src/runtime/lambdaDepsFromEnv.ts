@@ -1,4 +1,4 @@
-import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
+import { createSecretsManagerClient } from "@afsync/aws/createAwsClient";
 import type { Clock, Logger } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";

@@ -1,4 +1,4 @@
-import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
+import { createSecretsManagerClient } from "@afsync/aws/createAwsClient";
 import type { Clock, Logger } from "@afsync/core";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";

@@ -1,4 +1,4 @@
-import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactories";
+import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactory";
 import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
 

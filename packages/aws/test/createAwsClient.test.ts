@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createSecretsManagerClient, createSsmClient } from "../src/createAwsClients.ts";
+import { createSecretsManagerClient, createSsmClient } from "../src/createAwsClient.ts";
 
 const creds = { AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" };
 
@@ -11,7 +11,7 @@ async function endpointOf(client: { config: { endpoint?: unknown } }): Promise<s
   return `${e.hostname}:${e.port ?? ""}`;
 }
 
-describe("createAwsClients", () => {
+describe("createAwsClient", () => {
   it("prefers the option, then the service's AWS_ENDPOINT_URL_*, then AWS_ENDPOINT_URL", async () => {
     const env = {
       ...creds,
