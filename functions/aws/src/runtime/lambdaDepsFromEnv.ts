@@ -11,7 +11,7 @@ import { loadLambdaConfig } from "./loadLambdaConfig.ts";
 import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 
 export const QUEUE_URL_ENV = "AFSYNC_QUEUE_URL";
-const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
+export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
 
 /**
  * The worker's composition root: env → secrets → config → runtime (sources, targets, engine) →

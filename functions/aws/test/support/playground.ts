@@ -34,10 +34,10 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { functionsDir } from "./packageServerless.ts";
+import { serviceDir } from "../../../../test/support/packageServerless.ts";
 
 // .afsync/ is git-ignored.
-const dir = join(functionsDir, ".afsync", "playground");
+const dir = join(serviceDir, ".afsync", "playground");
 mkdirSync(join(dir, "events"), { recursive: true });
 
 const aws = await startAwsEmulator({ port: 4566, region: "us-east-1", accountId: "000000000000" });

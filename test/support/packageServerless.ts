@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const functionsDir = fileURLToPath(new URL("../..", import.meta.url));
-const serverlessBin = fileURLToPath(new URL("../../../../node_modules/.bin/serverless", import.meta.url));
+/** The repository root: where serverless.yml lives and where `npm run package:aws` runs it. */
+export const serviceDir = fileURLToPath(new URL("../..", import.meta.url));
+const serverlessBin = fileURLToPath(new URL("../../node_modules/.bin/serverless", import.meta.url));
 
 /**
  * `serverless package --package <outDir>` run the way the docs tell users to: offline, with
@@ -14,7 +15,7 @@ const serverlessBin = fileURLToPath(new URL("../../../../node_modules/.bin/serve
 export function packageServerless(outDir: string, extraArgs: readonly string[] = []): { durationMs: number; output: string } {
   const started = performance.now();
   const run = spawnSync(serverlessBin, ["package", "--package", outDir, ...extraArgs], {
-    cwd: functionsDir,
+    cwd: serviceDir,
     encoding: "utf8",
     timeout: 180_000,
     env: {

@@ -282,7 +282,7 @@ describe("serverless package: CloudFormation template", () => {
     for (const name of FUNCTIONS) {
       const fn = props(template.Resources[`${name}LambdaFunction`]);
       const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
-      assert.equal(env.AFSYNC_CONFIG, "afsync.config.yaml");
+      assert.equal(env.AFSYNC_CONFIG, "functions/aws/afsync.config.yaml");
       assert.deepEqual(env.AFSYNC_QUEUE_URL, { Ref: "SyncQueue" });
       const map = env.AFSYNC_ENV_FROM_SECRETS;
       assert.deepEqual(map === undefined ? undefined : JSON.parse(String(map)), secretsMaps[name], name);
@@ -299,9 +299,9 @@ describe("serverless package: function zips", () => {
     assert.deepEqual(zips, ["events.zip", "reconcile.zip", "webhook.zip", "worker.zip"]);
     for (const zip of zips) {
       const names = zipEntries(join(outDir, zip)).map((e) => e.name);
-      const handler = `src/handlers/${zip.replace(".zip", "")}.cjs`;
+      const handler = `functions/aws/src/handlers/${zip.replace(".zip", "")}.cjs`;
       assert.ok(names.includes(handler), `${zip} holds ${handler}: ${names.join(", ")}`);
-      assert.ok(names.includes("afsync.config.yaml"), `${zip} holds the config`);
+      assert.ok(names.includes("functions/aws/afsync.config.yaml"), `${zip} holds the config`);
       assert.ok(!names.some((n) => n.includes("better-sqlite3") || n.endsWith(".node")), `${zip} has no native module`);
     }
   });
