@@ -14,7 +14,7 @@ export function prefixSource(id: string, provider: string, connectionsPrefix: st
   return {
     id,
     provider,
-    capabilities: { batchSize: 20, orderedVersions: true, deleteEvents: true },
+    capabilities: { batchSize: 20, orderedVersions: true },
     readAll: async () => [],
     read: async () => [],
     secretIdFor: (key: AirflowKey) => (key.kind === "connection" ? `${connectionsPrefix}/${key.id}` : null),
@@ -60,7 +60,7 @@ export function binding(id: string, sources: SecretSource[]): DeploymentBinding 
     type: "fake",
     describe: id,
     layer: "metadata-db" as const,
-    capabilities: { readsValues: false, atomicApply: false, holdsState: true, maxBatch: 1 },
+    capabilities: { readsValues: false, holdsState: true, maxBatch: 1 },
     read: async () => ({ entries: new Map() }),
     apply: async () => ({ results: [] }),
   };

@@ -34,7 +34,7 @@ type Entry = SecretValueEntry | GetSecretValueResponse;
 export class SecretsManagerSource implements SecretSource {
   readonly id: string;
   readonly provider = "aws-secrets-manager";
-  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true, deleteEvents: true };
+  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true };
   readonly #client: SecretsManagerClient;
   readonly #naming: BackendSecretNaming;
   readonly #kwargs: Record<string, unknown>;

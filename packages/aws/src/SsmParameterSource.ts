@@ -22,7 +22,7 @@ export class SsmParameterSource implements SecretSource {
   readonly id: string;
   readonly provider = "aws-ssm";
   // Parameter Store events carry no version, so reads always take the latest one.
-  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true, deleteEvents: true };
+  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true };
   readonly #client: SSMClient;
   readonly #naming: BackendSecretNaming;
 

@@ -39,15 +39,6 @@ export class ConfigError extends AfsyncError {
   }
 }
 
-/** A secret that does not exist: a deletion signal under the deletion policy, not a crash. */
-export class SecretNotFoundError extends AfsyncError {
-  readonly secretId: string;
-  constructor(secretId: string, options?: { cause?: unknown }) {
-    super("SECRET_NOT_FOUND", `secret ${secretId} does not exist`, options);
-    this.secretId = secretId;
-  }
-}
-
 /** A call to a source or target that failed; `errorClass` says whether a retry can help. */
 export class RemoteCallError extends AfsyncError {
   readonly status?: number;

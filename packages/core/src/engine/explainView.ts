@@ -1,40 +1,45 @@
 import { maskConnection } from "../formats/redact.ts";
 import { type AirflowKey, keyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
-import type { StateStore } from "../ports/StateStore.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
+import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainCandidate, ExplainDeployment, ExplainReport, ShownValue } from "./ExplainReport.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { hashPrefix } from "./maskedDiff.ts";
-import { planDeployment } from "./planDeployment.ts";
 import { type Candidate, resolvePrecedence } from "./resolvePrecedence.ts";
-import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
+import type { SourceReadSet } from "./SourceReadSet.ts";
 
-export interface ExplainDeps {
-  readonly state: StateStore;
+export interface ExplainViewDeps {
   readonly hash: (value: AirflowValue) => string;
-  readonly now: string;
   readonly showSecrets: boolean;
 }
 
 /**
- * Every layer and source that holds one key, per Deployment: the sources in precedence order,
- * the secrets backend above the target, the target as it is now, what afsync recorded, the
- * winner and why, and what a sync would do. Values are masked (hash prefixes for variables).
+ * Renders the planner's output for one key, per Deployment: the sources in precedence order, the
+ * secrets backend above the target, the target as it is now, what afsync recorded, the winner and
+ * why, and what a sync would do (the plan's own verdict). Values are masked (hash prefixes for
+ * variables) unless `showSecrets`. No decision is taken here: a Deployment whose plan failed
+ * shows why; a key outside its include/exclude globs shows no action.
  */
-export async function explainKey(key: AirflowKey, bindings: readonly DeploymentBinding[], deps: ExplainDeps): Promise<ExplainReport> {
+export function explainView(
+  key: AirflowKey,
+  plans: readonly (DeploymentPlan | { readonly binding: DeploymentBinding; readonly error: string })[],
+  reads: SourceReadSet,
+  deps: ExplainViewDeps,
+): ExplainReport {
   const ks = keyString(key);
-  const reads = new SourceReadSet();
   const out: ExplainDeployment[] = [];
-  for (const binding of bindings) {
+  for (const plan of plans) {
+    const binding = plan.binding;
     const target = `${binding.target.type} ${binding.target.describe}`;
-    const sources = binding.observe?.secretsBackend === undefined ? binding.sources : [...binding.sources, binding.observe.secretsBackend];
-    for (const source of sources) await reads.read(source, [key]);
-    const res = resolvePrecedence(
-      key,
-      binding.sources.map((s) => ({ sourceId: s.id, read: reads.get(s.id, ks) })),
-      deps.hash,
-    );
+    // The plan's resolution; a Deployment whose target could not be read is resolved for display only.
+    const res =
+      ("resolutions" in plan ? plan.resolutions[0] : undefined) ??
+      resolvePrecedence(
+        key,
+        binding.sources.map((s) => ({ sourceId: s.id, read: reads.get(s.id, ks) })),
+        deps.hash,
+      );
     const winner = res.outcome.kind === "value" ? res.outcome.winner : null;
     const show = (c: Candidate) => toExplainCandidate(c, "source", winner?.hash, deps);
     const backend = binding.observe?.secretsBackend;
@@ -59,76 +64,53 @@ export async function explainKey(key: AirflowKey, bindings: readonly DeploymentB
       why: why(res.outcome, binding.sources.length),
       selected: isKeySelected(ks, binding.include, binding.exclude),
     };
-    try {
-      const snapshot = await binding.target.read();
-      const owned = binding.target.capabilities.holdsState
-        ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
-        : await deps.state.load(binding.id);
-      const entry = snapshot.entries.get(ks);
-      const entryHash = entry?.value === undefined ? undefined : deps.hash(entry.value);
-      const targetLayer: ExplainCandidate = {
-        source: binding.target.type,
-        layer: binding.target.layer,
-        status: entry === undefined ? "missing" : entryHash === undefined ? "present" : "found",
-        ...(entryHash === undefined
-          ? {}
-          : { hash: hashPrefix(entryHash), ...(winner === null ? {} : { sameAsWinner: entryHash === winner.hash }) }),
-        ...(entry !== undefined && entryHash === undefined ? { reason: "this target does not return values; presence only" } : {}),
-      };
-      const record = owned.get(ks);
-      const [item] = base.selected
-        ? planDeployment({
-            resolutions: [res],
-            targetEntries: snapshot.entries,
-            targetReadsValues: binding.target.capabilities.readsValues,
-            owned,
-            deletion: binding.deletion,
-            adopt: binding.adopt,
-            ...(backend === undefined || aboveRead?.status !== "found"
-              ? {}
-              : { above: { sourceId: backend.id, holds: new Map([[ks, aboveRead]]) } }),
-            hash: deps.hash,
-            now: deps.now,
-          })
-        : [];
-      const willHold = entry !== undefined || item?.upsert !== undefined;
+    if ("error" in plan) {
       out.push({
         ...base,
-        targetLayer,
-        owned:
-          record === undefined
-            ? null
-            : {
-                source: record.sourceId,
-                hash: hashPrefix(record.hash),
-                appliedAt: record.appliedAt,
-                ...(record.version === undefined ? {} : { version: record.version }),
-              },
-        action: item?.change.action ?? null,
-        ...(item?.change.reason === undefined ? {} : { actionReason: item.change.reason }),
-        effective:
-          aboveRead?.status === "found" && backend !== undefined
-            ? `secrets-backend (${backend.id})`
-            : willHold
-              ? `${binding.target.layer} (${binding.target.type})`
-              : "none of the layers afsync knows holds it",
-      });
-    } catch (error) {
-      const targetLayer: ExplainCandidate = {
-        source: binding.target.type,
-        layer: binding.target.layer,
-        status: "unreadable",
-        reason: errorMessage(error),
-      };
-      out.push({
-        ...base,
-        targetLayer,
+        targetLayer: { source: binding.target.type, layer: binding.target.layer, status: "unreadable", reason: plan.error },
         owned: null,
         action: null,
         effective: "unknown: the target could not be read",
-        error: errorMessage(error),
+        error: plan.error,
       });
+      continue;
     }
+    const entry = plan.snapshot.entries.get(ks);
+    const entryHash = entry?.value === undefined ? undefined : deps.hash(entry.value);
+    const targetLayer: ExplainCandidate = {
+      source: binding.target.type,
+      layer: binding.target.layer,
+      status: entry === undefined ? "missing" : entryHash === undefined ? "present" : "found",
+      ...(entryHash === undefined
+        ? {}
+        : { hash: hashPrefix(entryHash), ...(winner === null ? {} : { sameAsWinner: entryHash === winner.hash }) }),
+      ...(entry !== undefined && entryHash === undefined ? { reason: "this target does not return values; presence only" } : {}),
+    };
+    const record = plan.owned.get(ks);
+    // The planner planned the key; a key the Deployment's globs leave out gets no action from a sync.
+    const item = base.selected ? plan.items.find((i) => i.change.key === ks) : undefined;
+    const willHold = entry !== undefined || item?.upsert !== undefined;
+    out.push({
+      ...base,
+      targetLayer,
+      owned:
+        record === undefined
+          ? null
+          : {
+              source: record.sourceId,
+              hash: hashPrefix(record.hash),
+              appliedAt: record.appliedAt,
+              ...(record.version === undefined ? {} : { version: record.version }),
+            },
+      action: item?.change.action ?? null,
+      ...(item?.change.reason === undefined ? {} : { actionReason: item.change.reason }),
+      effective:
+        aboveRead?.status === "found" && backend !== undefined
+          ? `secrets-backend (${backend.id})`
+          : willHold
+            ? `${binding.target.layer} (${binding.target.type})`
+            : "none of the layers afsync knows holds it",
+    });
   }
   return { key: ks, deployments: out };
 }
@@ -137,7 +119,7 @@ function toExplainCandidate(
   c: Candidate,
   layer: ExplainCandidate["layer"],
   winnerHash: string | undefined,
-  deps: ExplainDeps,
+  deps: ExplainViewDeps,
 ): ExplainCandidate {
   return {
     source: c.sourceId,
