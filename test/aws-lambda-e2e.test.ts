@@ -39,6 +39,7 @@ import { createReconcileHandler } from "../functions/aws/src/handlers/reconcile.
 import { createWebhookHandler } from "../functions/aws/src/handlers/webhook.ts";
 import { createWorkerHandler } from "../functions/aws/src/handlers/worker.ts";
 import { lambdaDepsFromEnv } from "../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
+import { lambdaConfigYaml } from "../functions/aws/test/support/lambdaConfigYaml.ts";
 
 const REGION = "us-east-1";
 const credentials = { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" };
@@ -101,21 +102,10 @@ before(async () => {
   aws.seedSecret({ name: "afsync/webhook-secret", secretString: WEBHOOK_SECRET });
   aws.seedSecret({ name: "afsync/astro-token", secretString: ASTRO_TOKEN });
 
-  const config = `
-sources:
-  aws-sm: { type: aws-secrets-manager }
-  aws-ssm: { type: aws-ssm }
-deployments:
-  prod:
-    target:
-      type: airflow-api
-      url: ${airflow.url}
-      api_version: 2
-      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
-      retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }
-    sources: [aws-sm, aws-ssm]
-    deletion: delete
-  astro:
+  const config = lambdaConfigYaml(airflow.url, {
+    target: "      retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }\n",
+    prod: "    deletion: delete\n",
+    deployments: `  astro:
     target:
       type: astro-env-vars
       organization_id: org-1
@@ -124,9 +114,9 @@ deployments:
       retry: { max_attempts: 1 }
     sources: [aws-sm]
     deletion: delete
-state: { type: target }
-serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
-`;
+`,
+    top: "state: { type: target }\nserve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }\n",
+  });
   const env: NodeJS.ProcessEnv = {
     AFSYNC_CONFIG: config,
     AFSYNC_QUEUE_URL: queueUrl,

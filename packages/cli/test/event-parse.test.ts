@@ -8,20 +8,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { EVENTS_DIR, loadAwsSample } from "../../aws/test/awsSamples.ts";
 import { EXPECTED_HINTS } from "../../aws/test/expectedAwsHints.ts";
+import type { HintRow as Row } from "../src/commands/event.ts";
 
 const BIN = fileURLToPath(new URL("../bin/afsync.js", import.meta.url));
 const run = promisify(execFile);
-
-interface Row {
-  provider: string;
-  secret_id: string;
-  version?: string;
-  action: string;
-  reason?: string;
-  keys?: string[];
-  source?: string;
-  deployments?: string[];
-}
 
 async function afsync(
   args: string[],

@@ -19,28 +19,38 @@ export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
  * build less (`producerDepsFromEnv`); this one's result serves them too. Tests call it with their
  * own env object (emulator endpoints, fake credentials) instead of touching process.env.
  */
-export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadLambdaDeps {
+export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadLambdaDeps {
   return once(async () => {
-    const logger = options.logger ?? defaultLogger(env);
-    const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
-    const { config, configDir } = await loadLambdaConfig(resolvedEnv);
-    const runtime = await buildRuntime(config, { env: resolvedEnv, configDir, logger });
-    const queue = queueFromEnv(resolvedEnv, env);
-    const webhookSecret = webhookSecretOf(config, resolvedEnv);
-    logger.log("info", "cold start: runtime built", {
+    const start = await coldStart(env, options);
+    const runtime = await buildRuntime(start.config, { env: start.resolvedEnv, configDir: start.configDir, logger: start.logger });
+    start.logger.log("info", "cold start: runtime built", {
       deployments: runtime.bindings.map((b) => b.id),
       sources: [...runtime.sources.keys()],
     });
-    return {
-      bindings: runtime.bindings,
-      sources: runtime.sources,
-      engine: runtime.engine,
-      queue,
-      logger,
-      clock: options.clock ?? systemClock,
-      webhookSecret,
-    };
+    return { ...start.deps, bindings: runtime.bindings, sources: runtime.sources, engine: runtime.engine };
   });
+}
+
+export interface ColdStartOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * What every function does first: the logger, the deploy-time secrets into a copy of the env
+ * (`AFSYNC_ENV_FROM_SECRETS`), the bundled config, the queue and the webhook secret.
+ */
+export async function coldStart(env: NodeJS.ProcessEnv, options: ColdStartOptions) {
+  const logger = options.logger ?? defaultLogger(env);
+  const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
+  const { config, configDir } = await loadLambdaConfig(resolvedEnv);
+  const deps = {
+    queue: queueFromEnv(resolvedEnv, env),
+    logger,
+    clock: options.clock ?? systemClock,
+    webhookSecret: webhookSecretOf(config, resolvedEnv),
+  };
+  return { logger, resolvedEnv, config, configDir, deps };
 }
 
 export function defaultLogger(env: NodeJS.ProcessEnv): Logger {

@@ -1,12 +1,7 @@
-import { createSecretsManagerClient } from "@afsync/aws/createAwsClient";
-import type { Clock, Logger } from "@afsync/core";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
-import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { type LoadProducerDeps, once } from "./LambdaDeps.ts";
-import { defaultLogger, queueFromEnv, webhookSecretOf } from "./lambdaDepsFromEnv.ts";
-import { loadLambdaConfig } from "./loadLambdaConfig.ts";
-import { resolveSecretEnv } from "./resolveSecretEnv.ts";
+import { type ColdStartOptions, coldStart } from "./lambdaDepsFromEnv.ts";
 
 /**
  * The composition root of the events, webhook and reconcile functions: env → the secrets this
@@ -17,18 +12,15 @@ import { resolveSecretEnv } from "./resolveSecretEnv.ts";
  * role grants no Secrets Manager, SSM or KMS access beyond what its own AFSYNC_ENV_FROM_SECRETS
  * maps (iam-from-config.cjs derives both). Building a source reads nothing from the provider.
  */
-export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadProducerDeps {
+export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadProducerDeps {
   return once(async () => {
-    const logger = options.logger ?? defaultLogger(env);
-    const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
-    const { config, configDir } = await loadLambdaConfig(resolvedEnv);
-    const sources = await buildSources(config, { env: resolvedEnv, configDir, logger });
-    const bindings: RoutableBinding[] = config.deployments.map((d) => ({
+    const start = await coldStart(env, options);
+    const sources = await buildSources(start.config, { env: start.resolvedEnv, configDir: start.configDir, logger: start.logger });
+    const bindings: RoutableBinding[] = start.config.deployments.map((d) => ({
       id: d.id,
       sources: d.sources.flatMap((id) => sources.get(id) ?? []),
     }));
-    const queue = queueFromEnv(resolvedEnv, env);
-    logger.log("info", "cold start: runtime built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
-    return { bindings, queue, logger, clock: options.clock ?? systemClock, webhookSecret: webhookSecretOf(config, resolvedEnv) };
+    start.logger.log("info", "cold start: runtime built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
+    return { ...start.deps, bindings };
   });
 }

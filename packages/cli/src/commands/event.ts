@@ -1,6 +1,5 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { type ChangeHint, InvalidValueError, keyString, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { isKeySelected } from "@afsync/core/engine/keySelection";
@@ -11,6 +10,8 @@ import { coalesceHints } from "@afsync/runtime/edge/coalesceHints";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
+import { RUNTIME_OPTIONS } from "../compose/openCommandRuntime.ts";
+import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
 import { commandError, usageError } from "../report/reportCommandError.ts";
 
 export const command: Command = {
@@ -42,7 +43,7 @@ Exit status: 0 ok; 1 not JSON, not an event afsync understands, or invalid confi
   run,
 };
 
-interface HintRow {
+export interface HintRow {
   provider: string;
   secret_id: string;
   version?: string;
@@ -140,14 +141,9 @@ function toRow(hint: ChangeHint, config: AfsyncConfig | undefined): HintRow {
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string", short: "c" },
-      coalesce: { type: "boolean" },
-      "own-principal": { type: "string", multiple: true },
-    },
-  });
+  return parseCommandArgs(argv, {
+    config: RUNTIME_OPTIONS.config,
+    coalesce: { type: "boolean" },
+    "own-principal": { type: "string", multiple: true },
+  } as const);
 }

@@ -6,6 +6,12 @@ import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 
 export const DEFAULT_CONFIG_FILE = "afsync.yaml";
 
+/** The options every command that opens the runtime takes: `--config`, `--deployment` (repeatable). */
+export const RUNTIME_OPTIONS = {
+  config: { type: "string", short: "c" },
+  deployment: { type: "string", short: "d", multiple: true },
+} as const;
+
 /**
  * What plan, sync and explain share: load `--config` (default ./afsync.yaml, relative to the
  * working directory), build the runtime, and narrow it to the `--deployment`s asked for.

@@ -1,6 +1,7 @@
 import type { ChangeHint } from "@afsync/core";
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import { z } from "zod";
+import { parseJsonWith } from "./parseJsonWith.ts";
 
 /**
  * What travels on the FIFO queue: one message per affected Deployment. It names the Deployment
@@ -46,19 +47,11 @@ export type DecodeResult = { readonly ok: true; readonly message: SyncMessage } 
 
 /** Parses a queue body; the reason names the bad field and never echoes the body. */
 export function decodeSyncMessage(body: string): DecodeResult {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: "message body is not JSON" };
-  }
-  const parsed = syncMessageSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = issue && issue.path.length > 0 ? issue.path.join(".") : "(root)";
-    return { ok: false, reason: `invalid sync message at ${where}: ${issue?.message ?? "does not match the schema"}` };
-  }
-  return { ok: true, message: stripUndefined(parsed.data) };
+  const parsed = parseJsonWith(syncMessageSchema, body);
+  if (parsed.ok) return { ok: true, message: stripUndefined(parsed.data) };
+  const { problem } = parsed;
+  if (problem.kind === "not-json") return { ok: false, reason: "message body is not JSON" };
+  return { ok: false, reason: `invalid sync message at ${problem.path ?? "(root)"}: ${problem.message || "does not match the schema"}` };
 }
 
 export function encodeSyncMessage(message: SyncMessage): string {

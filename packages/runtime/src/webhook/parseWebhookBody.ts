@@ -1,5 +1,6 @@
 import { type AirflowKey, parseKeyString } from "@afsync/core";
 import { z } from "zod";
+import { parseJsonWith } from "../edge/parseJsonWith.ts";
 
 /** `{"source": "<source id>", "keys"?: ["conn:<id>" | "var:<key>", …]}`; no `keys` means "everything in that source". */
 const webhookBodySchema = z.strictObject({
@@ -11,17 +12,14 @@ export type WebhookRequest = { readonly source: string; readonly keys: readonly 
 
 /** The parsed body, or what is wrong with it (for a 400), naming the field at fault. */
 export function parseWebhookBody(raw: string): { ok: true; request: WebhookRequest } | { ok: false; error: string } {
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    return { ok: false, error: "body is not valid JSON" };
-  }
-  const parsed = webhookBodySchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = issue?.path.length ? issue.path.join(".") : "body";
-    return { ok: false, error: `${path}: ${issue?.message ?? "invalid"} (expected {"source": id, "keys"?: ["conn:<id>" | "var:<key>"]})` };
+  const parsed = parseJsonWith(webhookBodySchema, raw);
+  if (!parsed.ok) {
+    const { problem } = parsed;
+    if (problem.kind === "not-json") return { ok: false, error: "body is not valid JSON" };
+    return {
+      ok: false,
+      error: `${problem.path ?? "body"}: ${problem.message || "invalid"} (expected {"source": id, "keys"?: ["conn:<id>" | "var:<key>"]})`,
+    };
   }
   if (parsed.data.keys === undefined) return { ok: true, request: { source: parsed.data.source, keys: null } };
   const keys: AirflowKey[] = [];
