@@ -5,7 +5,7 @@
  * calls plus the ListSecrets pages, never one call per secret.
  */
 import { performance } from "node:perf_hooks";
-import { createAwsSecretsManagerSource, createAwsSsmSource } from "@afsync/aws/awsSourceFactories";
+import { createAwsSecretsManagerSource, createAwsSsmSource } from "@afsync/aws/awsSourceFactory";
 import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 
 const N = 1000;

@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageServerless, zipEntries } from "../functions/aws/test/support/packageServerless.ts";
+import { packageServerless, zipEntries } from "../test/support/packageServerless.ts";
 
 const RUNS = 11;
 
@@ -40,7 +40,7 @@ try {
     const unpacked = join(outDir, `${name}-unzipped`);
     const unzip = spawnSync("unzip", ["-q", "-o", zipPath, "-d", unpacked], { encoding: "utf8" });
     if (unzip.status !== 0) throw new Error(`unzip ${zip} failed: ${unzip.stderr}`);
-    const bundle = join(unpacked, "src", "handlers", `${name}.cjs`);
+    const bundle = join(unpacked, "functions", "aws", "src", "handlers", `${name}.cjs`);
     const requireMs: number[] = [];
     const wallMs: number[] = [];
     for (let run = 0; run < RUNS; run++) {

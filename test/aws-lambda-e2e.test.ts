@@ -10,11 +10,12 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import type { EventBridgeEvent } from "@afsync/emulators/aws/startAwsEmulator";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import {
   CreateSecretCommand,
@@ -37,8 +38,8 @@ import { createEventsHandler } from "../functions/aws/src/handlers/events.ts";
 import { createReconcileHandler } from "../functions/aws/src/handlers/reconcile.ts";
 import { createWebhookHandler } from "../functions/aws/src/handlers/webhook.ts";
 import { createWorkerHandler } from "../functions/aws/src/handlers/worker.ts";
-import { JsonLineLogger } from "../functions/aws/src/runtime/JsonLineLogger.ts";
 import { lambdaDepsFromEnv } from "../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
+import { lambdaConfigYaml } from "../functions/aws/test/support/lambdaConfigYaml.ts";
 
 const REGION = "us-east-1";
 const credentials = { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" };
@@ -101,21 +102,10 @@ before(async () => {
   aws.seedSecret({ name: "afsync/webhook-secret", secretString: WEBHOOK_SECRET });
   aws.seedSecret({ name: "afsync/astro-token", secretString: ASTRO_TOKEN });
 
-  const config = `
-sources:
-  aws-sm: { type: aws-secrets-manager }
-  aws-ssm: { type: aws-ssm }
-deployments:
-  prod:
-    target:
-      type: airflow-api
-      url: ${airflow.url}
-      api_version: 2
-      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
-      retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }
-    sources: [aws-sm, aws-ssm]
-    deletion: delete
-  astro:
+  const config = lambdaConfigYaml(airflow.url, {
+    target: "      retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }\n",
+    prod: "    deletion: delete\n",
+    deployments: `  astro:
     target:
       type: astro-env-vars
       organization_id: org-1
@@ -124,9 +114,9 @@ deployments:
       retry: { max_attempts: 1 }
     sources: [aws-sm]
     deletion: delete
-state: { type: target }
-serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
-`;
+`,
+    top: "state: { type: target }\nserve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }\n",
+  });
   const env: NodeJS.ProcessEnv = {
     AFSYNC_CONFIG: config,
     AFSYNC_QUEUE_URL: queueUrl,
@@ -144,7 +134,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     AWS_MAX_ATTEMPTS: "1",
   };
   // One cold start shared by the four functions here; in AWS each has its own, built the same way.
-  const load = lambdaDepsFromEnv(env, { logger: new JsonLineLogger({ write: (line) => logLines.push(line) }) });
+  const load = lambdaDepsFromEnv(env, { logger: createJsonLineLogger({ write: (line) => logLines.push(line) }) });
   handlers = {
     events: createEventsHandler(load),
     worker: createWorkerHandler(load),

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
-import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { assertNoSecretLeak } from "@afsync/testing";
 import { runAfsync, startServe } from "./localServeProcess.ts";
 

@@ -4,7 +4,7 @@ import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join, relative } from "node:path";
 import { describe, it } from "node:test";
-import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { parse } from "yaml";
 import { copyExample, runAfsync, startServe, waitUntil } from "./localServeProcess.ts";
 

@@ -1,4 +1,5 @@
-// Serverless variable resolver: `${file(./iam-from-config.cjs):<property>}` in serverless.yml.
+// Serverless variable resolver: `${file(./functions/aws/iam-from-config.cjs):<property>}` in the
+// repository's serverless.yml.
 //
 // It reads the afsync config bundled with the functions (custom.afsync.configFile) and derives
 // what the deployment must grant and listen to from the sources it names, so each function's
@@ -17,74 +18,51 @@
 // credentials and HMAC key (the targets, the state); the webhook reads its signing secret;
 // events and reconcile only route to the queue (functions/aws/src/runtime/producerDepsFromEnv.ts).
 //
-// CommonJS and plain JavaScript because the Serverless Framework `require()`s it while it reads
-// serverless.yml; it cannot load the TypeScript config parser. It only reads the parts it needs
-// and leaves validating the rest to the functions' parseConfig at cold start (and `afsync validate`).
+// CommonJS because the Serverless Framework `require()`s it while it reads serverless.yml. The
+// config itself is read by the functions' own TypeScript parser (src/deploy/awsDeployFacts.ts,
+// loaded through tsx, offline): the same validation as at cold start, the AWS sources' own option
+// schemas (Airflow's defaults) and naming rules (their prefixes). Nothing about the config is
+// re-encoded here; this file only turns those facts into CloudFormation.
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${AWS::Region}` and friends are CloudFormation Fn::Sub placeholders, not JS templates
 "use strict";
 
-const { readFileSync } = require("node:fs");
 const { resolve } = require("node:path");
-const { parse } = require("yaml");
-
-// Airflow's own defaults for the backends' kwargs (SecretsManagerBackend and
-// SystemsManagerParameterStoreBackend); a prefix set to null turns that kind off.
-const DEFAULTS = {
-  "aws-secrets-manager": { connections_prefix: "airflow/connections", variables_prefix: "airflow/variables", sep: "/" },
-  "aws-ssm": { connections_prefix: "/airflow/connections", variables_prefix: "/airflow/variables" },
-};
+const { pathToFileURL } = require("node:url");
 
 const PARTITION_REGION_ACCOUNT = "${AWS::Partition}:%s:${AWS::Region}:${AWS::AccountId}";
 
-async function readConfig(resolveConfigurationProperty) {
-  const file = (await resolveConfigurationProperty(["custom", "afsync", "configFile"])) || "afsync.config.yaml";
-  const path = resolve(__dirname, file);
-  let doc;
-  try {
-    doc = parse(readFileSync(path, "utf8"));
-  } catch (error) {
-    throw new Error(`iam-from-config: cannot read the afsync config ${path}: ${error.message}`);
-  }
-  if (doc === null || typeof doc !== "object") throw new Error(`iam-from-config: ${path} is not a YAML mapping`);
-  return doc;
-}
+// serverless.yml sits at the repository root; the config path is relative to it (or absolute).
+const SERVICE_DIR = resolve(__dirname, "../..");
+const factsByPath = new Map();
 
-/** The AWS sources as `{ id, type, options }`, whether `sources` is a map (id → entry) or a list with `id`s. */
-function awsSources(doc) {
-  const raw = doc.sources ?? {};
-  const entries = Array.isArray(raw) ? raw.map((s) => [s?.id, s]) : Object.entries(raw);
-  const out = [];
-  for (const [id, entry] of entries) {
-    if (!entry || typeof entry !== "object") throw new Error(`iam-from-config: sources.${id} is not a mapping`);
-    if (!(entry.type in DEFAULTS)) continue;
-    out.push({ id, type: entry.type, options: { ...DEFAULTS[entry.type], ...entry } });
+/** The deploy facts of the configured file, parsed once per path per `serverless` run. */
+async function readFacts(resolveConfigurationProperty) {
+  const file = (await resolveConfigurationProperty(["custom", "afsync", "configFile"])) || "functions/aws/afsync.config.yaml";
+  const path = resolve(SERVICE_DIR, file);
+  if (!factsByPath.has(path)) {
+    const load = async () => {
+      const { tsImport } = await import("tsx/esm/api");
+      const { awsDeployFacts } = await tsImport("./src/deploy/awsDeployFacts.ts", pathToFileURL(__filename).href);
+      try {
+        return await awsDeployFacts(path);
+      } catch (error) {
+        throw new Error(`iam-from-config: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    };
+    factsByPath.set(path, load());
   }
-  return out;
-}
-
-/** The prefixes a source reads (connections and variables; afsync does not sync Airflow config). */
-function prefixesOf(source) {
-  const out = [];
-  for (const kind of ["connections_prefix", "variables_prefix"]) {
-    const value = source.options[kind];
-    if (value === null || value === undefined || value === "") continue;
-    if (typeof value !== "string") throw new Error(`iam-from-config: sources.${source.id}.${kind} must be a string or null`);
-    out.push(value.replace(/\/+$/, ""));
-  }
-  return out;
+  return factsByPath.get(path);
 }
 
 function regionPart(source) {
-  return typeof source.options.region_name === "string" && source.options.region_name !== ""
-    ? source.options.region_name
-    : "${AWS::Region}";
+  return source.region ?? "${AWS::Region}";
 }
 
 /** `arn:…:secret:<prefix><sep>*`: the name plus Secrets Manager's random 6-character suffix. */
 function secretArns(sources) {
   return sources.flatMap((s) =>
-    prefixesOf(s).map((p) => ({
-      "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:${regionPart(s)}:\${AWS::AccountId}:secret:${p}${s.options.sep ?? "/"}*`,
+    s.prefixes.map((p) => ({
+      "Fn::Sub": `arn:\${AWS::Partition}:secretsmanager:${regionPart(s)}:\${AWS::AccountId}:secret:${p}*`,
     })),
   );
 }
@@ -95,8 +73,8 @@ function secretArns(sources) {
  */
 function parameterArns(sources) {
   return sources.flatMap((s) =>
-    prefixesOf(s).flatMap((p) => {
-      const path = p.replace(/^\/+/, "");
+    s.prefixes.flatMap((p) => {
+      const path = p.replace(/^\/+/, "").replace(/\/+$/, "");
       const base = `arn:\${AWS::Partition}:ssm:${regionPart(s)}:\${AWS::AccountId}:parameter/${path}`;
       return [{ "Fn::Sub": base }, { "Fn::Sub": `${base}/*` }];
     }),
@@ -234,11 +212,10 @@ function role(logicalName, statements) {
  */
 async function envFromSecretsByFunction(resolveConfigurationProperty) {
   const mapping = await envFromSecrets(resolveConfigurationProperty);
-  const doc = await readConfig(resolveConfigurationProperty);
-  const webhookEnv = typeof doc.serve?.webhook_secret_env === "string" ? doc.serve.webhook_secret_env : "AFSYNC_WEBHOOK_SECRET";
+  const { webhookSecretEnv } = await readFacts(resolveConfigurationProperty);
   const webhook = {};
   const worker = {};
-  for (const [name, id] of Object.entries(mapping)) (name === webhookEnv ? webhook : worker)[name] = id;
+  for (const [name, id] of Object.entries(mapping)) (name === webhookSecretEnv ? webhook : worker)[name] = id;
   return { webhook, worker };
 }
 
@@ -256,11 +233,11 @@ module.exports.eventsRole = async () =>
   ]);
 
 module.exports.workerRole = async ({ resolveConfigurationProperty }) => {
-  const doc = await readConfig(resolveConfigurationProperty);
+  const { awsSources } = await readFacts(resolveConfigurationProperty);
   const kmsKeys = kmsKeyResources(await resolveConfigurationProperty(["custom", "afsync", "kmsKeyArns"]));
   const { worker } = await envFromSecretsByFunction(resolveConfigurationProperty);
   return role("Worker", [
-    ...sourceReadStatements(awsSources(doc), kmsKeys),
+    ...sourceReadStatements(awsSources, kmsKeys),
     ...deploySecretStatements(worker),
     {
       Sid: "ConsumeOwnQueue",
@@ -281,10 +258,8 @@ module.exports.reconcileRole = async () => role("Reconcile", [sendToOwnQueue]);
 
 function namePatterns(type, leadingSlash) {
   return async ({ resolveConfigurationProperty }) => {
-    const doc = await readConfig(resolveConfigurationProperty);
-    const prefixes = awsSources(doc)
-      .filter((s) => s.type === type)
-      .flatMap((s) => prefixesOf(s).map((p) => `${p}${s.options.sep ?? "/"}`));
+    const { awsSources } = await readFacts(resolveConfigurationProperty);
+    const prefixes = awsSources.filter((s) => s.type === type).flatMap((s) => s.prefixes);
     // An EventBridge pattern may not hold an empty list: without such a source, fall back to
     // Airflow's default prefix (the events handler ignores what no source reads anyway).
     const list = prefixes.length > 0 ? prefixes : [leadingSlash ? "/airflow/connections/" : "airflow/connections/"];
@@ -295,16 +270,12 @@ function namePatterns(type, leadingSlash) {
 module.exports.secretsManagerNamePatterns = namePatterns("aws-secrets-manager", false);
 module.exports.ssmNamePatterns = namePatterns("aws-ssm", true);
 
-/** `serve.reconcile_every` (`15m`, `1h`, `2d`, or seconds) as an EventBridge rate expression. */
+/** `serve.reconcile_every` (as the config parser read it) as an EventBridge rate expression. */
 module.exports.reconcileSchedule = async ({ resolveConfigurationProperty }) => {
   const override = await resolveConfigurationProperty(["custom", "afsync", "reconcileSchedule"]);
   if (typeof override === "string" && override !== "") return override;
-  const doc = await readConfig(resolveConfigurationProperty);
-  const every = doc.serve?.reconcile_every;
-  if (every === undefined || every === null) return "rate(15 minutes)";
-  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(String(every).trim());
-  if (!m) throw new Error(`iam-from-config: serve.reconcile_every "${every}" is not <n>s|m|h|d`);
-  const seconds = Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] ?? "s"];
+  const { reconcileEveryMs } = await readFacts(resolveConfigurationProperty);
+  const seconds = reconcileEveryMs / 1000;
   if (seconds < 60 || seconds % 60 !== 0)
     throw new Error(`iam-from-config: serve.reconcile_every must be whole minutes (EventBridge rates start at 1 minute)`);
   const [n, unit] =

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import { decodeSyncMessage, type SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../src/queue/SqsSyncQueue.ts";
-import { decodeSyncMessage, type SyncMessage } from "../src/queue/SyncMessage.ts";
 
 // The real SQS client against the emulated FIFO queue.
 let aws: AwsEmulator;

@@ -2,8 +2,8 @@ import type { AirflowKey, ChangeHint, SecretIdMapping, SecretSource } from "@afs
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
-import type { SyncMessage } from "../src/queue/SyncMessage.ts";
-import type { SyncQueue } from "../src/queue/SyncQueue.ts";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { LambdaDeps } from "../src/runtime/LambdaDeps.ts";
 
 /**
@@ -14,7 +14,7 @@ export function prefixSource(id: string, provider: string, connectionsPrefix: st
   return {
     id,
     provider,
-    capabilities: { batchSize: 20, orderedVersions: true, deleteEvents: true },
+    capabilities: { batchSize: 20, orderedVersions: true },
     readAll: async () => [],
     read: async () => [],
     secretIdFor: (key: AirflowKey) => (key.kind === "connection" ? `${connectionsPrefix}/${key.id}` : null),
@@ -60,7 +60,7 @@ export function binding(id: string, sources: SecretSource[]): DeploymentBinding 
     type: "fake",
     describe: id,
     layer: "metadata-db" as const,
-    capabilities: { readsValues: false, atomicApply: false, holdsState: true, maxBatch: 1 },
+    capabilities: { readsValues: false, holdsState: true, maxBatch: 1 },
     read: async () => ({ entries: new Map() }),
     apply: async () => ({ results: [] }),
   };

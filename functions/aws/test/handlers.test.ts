@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { signWebhookBody } from "@afsync/cli/serve/WebhookVerifier";
+import { routeHints } from "@afsync/runtime/edge/routeHints";
+import { encodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { createEventsHandler } from "../src/handlers/events.ts";
 import { createReconcileHandler } from "../src/handlers/reconcile.ts";
 import { createWebhookHandler } from "../src/handlers/webhook.ts";
 import { createWorkerHandler } from "../src/handlers/worker.ts";
-import { encodeSyncMessage } from "../src/queue/SyncMessage.ts";
-import { routeHints } from "../src/routing/routeHints.ts";
 import { binding, fakeDeps, prefixSource, upsertHint } from "./fakes.ts";
 
 // Handler logic with in-memory ports. The same handlers run against the real SDK clients and

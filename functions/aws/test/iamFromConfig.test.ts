@@ -27,6 +27,8 @@ function hash(text: string): number {
   return h;
 }
 
+// Configs the functions' parser accepts: the resolver reads them with that parser.
+const ONE_DEPLOYMENT = "deployments:\n  d: { target: { type: env-file, path: d.env }, sources: [files] }\n";
 const smOnly = `
 sources:
   eu:
@@ -35,9 +37,9 @@ sources:
     variables_prefix: null
     region_name: eu-west-1
   files: { type: local, connections_file_path: c.json }
-deployments: {}
-serve: { reconcile_every: 2h }
+${ONE_DEPLOYMENT}serve: { reconcile_every: 2h }
 `;
+const filesOnly = (serve: string) => `sources:\n  files: { type: local, connections_file_path: c.json }\n${ONE_DEPLOYMENT}${serve}`;
 
 interface Statement {
   Sid: string;
@@ -113,15 +115,32 @@ describe("iam-from-config.cjs", () => {
 
   it("turns reconcile_every into a rate expression, and lets an override win", async () => {
     assert.equal(await run("reconcileSchedule", smOnly), "rate(2 hours)");
-    assert.equal(await run("reconcileSchedule", "sources: {}\nserve: { reconcile_every: 1m }\n"), "rate(1 minute)");
-    assert.equal(await run("reconcileSchedule", "sources: {}\n"), "rate(15 minutes)");
+    assert.equal(await run("reconcileSchedule", filesOnly("serve: { reconcile_every: 1m }\n")), "rate(1 minute)");
+    assert.equal(await run("reconcileSchedule", filesOnly("")), "rate(15 minutes)");
     assert.equal(await run("reconcileSchedule", smOnly, { reconcileSchedule: "cron(0 * * * ? *)" }), "cron(0 * * * ? *)");
-    await assert.rejects(run("reconcileSchedule", "serve: { reconcile_every: 90s }\n"), /whole minutes/);
+    await assert.rejects(run("reconcileSchedule", filesOnly("serve: { reconcile_every: 90s }\n")), /whole minutes/);
   });
 
   it("filters EventBridge names by the configured prefixes", async () => {
     assert.deepEqual(await run("secretsManagerNamePatterns", smOnly), [{ prefix: "teams/a/conns/" }]);
     assert.deepEqual(await run("ssmNamePatterns", smOnly), [{ prefix: "/airflow/connections/" }]);
+  });
+
+  it("reads the config with the functions' own parser: a form it rejects fails, naming the key", async () => {
+    // A list of sources and an unknown option: the old hand-written reader took both.
+    const listForm = "sources:\n  - { id: eu, type: aws-secrets-manager }\ndeployments: {}\n";
+    await assert.rejects(run("workerRole", listForm), /iam-from-config: .*sources/);
+    const typo = smOnly.replace("region_name: eu-west-1", "region_name: eu-west-1\n    connection_prefix: x");
+    await assert.rejects(run("workerRole", typo), /sources\.eu.*connection_prefix/);
+  });
+
+  it("takes Airflow's default prefixes from the source's own options when the config names none", async () => {
+    const defaults = `sources:\n  sm: { type: aws-secrets-manager }\n  ps: { type: aws-ssm }\ndeployments:\n  d: { target: { type: env-file, path: d.env }, sources: [sm, ps] }\n`;
+    assert.deepEqual(await run("secretsManagerNamePatterns", defaults), [
+      { prefix: "airflow/connections/" },
+      { prefix: "airflow/variables/" },
+    ]);
+    assert.deepEqual(await run("ssmNamePatterns", defaults), [{ prefix: "/airflow/connections/" }, { prefix: "/airflow/variables/" }]);
   });
 
   it("derives the visibility timeout from the worker timeout", async () => {

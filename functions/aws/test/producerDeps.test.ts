@@ -3,25 +3,15 @@ import { describe, it } from "node:test";
 import { silentLogger as quiet } from "@afsync/core";
 import { lambdaDepsFromEnv } from "../src/runtime/lambdaDepsFromEnv.ts";
 import { producerDepsFromEnv } from "../src/runtime/producerDepsFromEnv.ts";
+import { lambdaConfigYaml } from "./support/lambdaConfigYaml.ts";
 
 // The deployed config's shape: state kept on the target (HMAC key from the env), a target with
 // credentials from the env. None of those variables is set here, as in the events and reconcile
 // functions, whose roles may read no deploy-time secret.
-const config = `
-sources:
-  aws-sm: { type: aws-secrets-manager }
-  aws-ssm: { type: aws-ssm }
-deployments:
-  prod:
-    target:
-      type: airflow-api
-      url: https://airflow.example.com
-      api_version: 2
-      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
-    sources: [aws-sm, aws-ssm]
-  astro: { target: { type: astro-env-vars, organization_id: o, deployment_id: d }, sources: [aws-ssm] }
-state: { type: target, hmac_key_env: AFSYNC_HMAC_KEY }
-`;
+const config = lambdaConfigYaml("https://airflow.example.com", {
+  deployments: "  astro: { target: { type: astro-env-vars, organization_id: o, deployment_id: d }, sources: [aws-ssm] }\n",
+  top: "state: { type: target, hmac_key_env: AFSYNC_HMAC_KEY }\n",
+});
 const env: NodeJS.ProcessEnv = {
   AFSYNC_CONFIG: config,
   AFSYNC_QUEUE_URL: "http://127.0.0.1:9/000000000000/afsync-test-sync.fifo",

@@ -109,7 +109,6 @@ export class AirflowApiTarget implements DeploymentTarget {
   get capabilities(): TargetCapabilities {
     return {
       readsValues: false,
-      atomicApply: false,
       holdsState: this.#config.state === "manifest",
       // One `apply` takes a whole batch on both versions (v1 then writes it key by key), so the
       // engine sends a batch per apply and the manifest is written once per batch, not per key.

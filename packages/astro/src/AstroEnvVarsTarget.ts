@@ -70,7 +70,7 @@ export interface AstroEnvVarsTargetOptions {
 export class AstroEnvVarsTarget implements DeploymentTarget {
   readonly type = "astro-env-vars";
   readonly layer = "environment-variables" as const;
-  readonly capabilities = { readsValues: false, atomicApply: true, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
+  readonly capabilities = { readsValues: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
   readonly #o: AstroEnvVarsTargetOptions;
   readonly #client: PlatformClient;

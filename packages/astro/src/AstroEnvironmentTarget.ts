@@ -78,7 +78,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   readonly layer = "environment-manager" as const;
   // The API writes one object per call, but `apply` takes any number and reports per item, so
   // the engine hands over the whole plan and the manifest is written once per sync, not per key.
-  readonly capabilities = { readsValues: false, atomicApply: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
+  readonly capabilities = { readsValues: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
   readonly #o: AstroEnvironmentTargetOptions;
   readonly #api: EnvironmentObjectApi;

@@ -59,7 +59,7 @@ export function tokenFrom(env: NodeJS.ProcessEnv, tokenEnv: string, deploymentId
   return token.trim();
 }
 
-/** `type: astro-env-vars` — register in packages/cli/src/compose/targetFactories.ts. */
+/** `type: astro-env-vars` — register in packages/runtime/src/compose/targetFactories.ts. */
 export const astroEnvVarsTargetFactory = {
   schema: astroEnvVarsOptionsSchema,
   create(options: unknown, ctx: AstroFactoryContext): DeploymentTarget {

@@ -38,7 +38,7 @@ export const astroEnvironmentOptionsSchema = z
 
 export type AstroEnvironmentOptions = z.infer<typeof astroEnvironmentOptionsSchema>;
 
-/** `type: astro-environment` — register in packages/cli/src/compose/targetFactories.ts. */
+/** `type: astro-environment` — register in packages/runtime/src/compose/targetFactories.ts. */
 export const astroEnvironmentTargetFactory = {
   schema: astroEnvironmentOptionsSchema,
   create(options: unknown, ctx: AstroFactoryContext): DeploymentTarget {

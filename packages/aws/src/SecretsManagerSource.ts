@@ -1,7 +1,10 @@
 import type { AirflowKey, AirflowValue, SourceVersion } from "@afsync/core";
-import { InvalidValueError, keyString } from "@afsync/core";
+import { keyString } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import type { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
+import { chunk, mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
+import { readRawValue } from "@afsync/core/source/readRawValue";
 import {
   BatchGetSecretValueCommand,
   GetSecretValueCommand,
@@ -10,9 +13,7 @@ import {
   type SecretsManagerClient,
   type SecretValueEntry,
 } from "@aws-sdk/client-secrets-manager";
-import type { AwsSecretNaming } from "./AwsSecretNaming.ts";
 import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
-import { chunk, mapWithConcurrency } from "./mapWithConcurrency.ts";
 import { secretNameOf } from "./secretName.ts";
 
 const BATCH_SIZE = 20; // BatchGetSecretValue's documented maximum
@@ -33,12 +34,12 @@ type Entry = SecretValueEntry | GetSecretValueResponse;
 export class SecretsManagerSource implements SecretSource {
   readonly id: string;
   readonly provider = "aws-secrets-manager";
-  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true, deleteEvents: true };
+  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true };
   readonly #client: SecretsManagerClient;
-  readonly #naming: AwsSecretNaming;
+  readonly #naming: BackendSecretNaming;
   readonly #kwargs: Record<string, unknown>;
 
-  constructor(id: string, client: SecretsManagerClient, naming: AwsSecretNaming, kwargs: Record<string, unknown>) {
+  constructor(id: string, client: SecretsManagerClient, naming: BackendSecretNaming, kwargs: Record<string, unknown>) {
     this.id = id;
     this.#client = client;
     this.#naming = naming;
@@ -173,12 +174,8 @@ export class SecretsManagerSource implements SecretSource {
         : "the secret has no value";
       return { status: "invalid", key, secretId, reason, ...withVersion };
     }
-    try {
-      return { status: "found", key, secretId, value: this.#parse(key, entry.SecretString), ...withVersion };
-    } catch (err) {
-      if (!(err instanceof InvalidValueError)) throw err;
-      return { status: "invalid", key, secretId, reason: err.message, ...withVersion };
-    }
+    const raw = entry.SecretString;
+    return readRawValue(key, secretId, () => this.#parse(key, raw), version);
   }
 
   #parse(key: AirflowKey, raw: string): AirflowValue {

@@ -1,11 +1,11 @@
 import type { AirflowKey, AirflowValue } from "@afsync/core";
-import { InvalidValueError } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import type { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
+import { chunk, mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
+import { readRawValue } from "@afsync/core/source/readRawValue";
 import { GetParametersCommand, type Parameter, paginateGetParametersByPath, type SSMClient } from "@aws-sdk/client-ssm";
-import type { AwsSecretNaming } from "./AwsSecretNaming.ts";
 import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
-import { chunk, mapWithConcurrency } from "./mapWithConcurrency.ts";
 
 const NAMES_PER_CALL = 10; // GetParameters' maximum
 const CONCURRENCY = 4;
@@ -22,11 +22,11 @@ export class SsmParameterSource implements SecretSource {
   readonly id: string;
   readonly provider = "aws-ssm";
   // Parameter Store events carry no version, so reads always take the latest one.
-  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true, deleteEvents: true };
+  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true };
   readonly #client: SSMClient;
-  readonly #naming: AwsSecretNaming;
+  readonly #naming: BackendSecretNaming;
 
-  constructor(id: string, client: SSMClient, naming: AwsSecretNaming) {
+  constructor(id: string, client: SSMClient, naming: BackendSecretNaming) {
     this.id = id;
     this.#client = client;
     this.#naming = naming;
@@ -105,14 +105,11 @@ export class SsmParameterSource implements SecretSource {
   }
 
   #toRead(key: AirflowKey, name: string, p: Parameter): SourceRead {
-    const version = p.Version !== undefined ? { version: { id: String(p.Version), order: p.Version } } : {};
-    if (p.Value === undefined) return { status: "invalid", key, secretId: name, reason: "the parameter has no value", ...version };
-    try {
-      return { status: "found", key, secretId: name, value: parse(key, p.Value), ...version };
-    } catch (err) {
-      if (!(err instanceof InvalidValueError)) throw err;
-      return { status: "invalid", key, secretId: name, reason: err.message, ...version };
-    }
+    const version = p.Version !== undefined ? { id: String(p.Version), order: p.Version } : undefined;
+    const raw = p.Value;
+    if (raw === undefined)
+      return { status: "invalid", key, secretId: name, reason: "the parameter has no value", ...(version ? { version } : {}) };
+    return readRawValue(key, name, () => parse(key, raw), version);
   }
 }
 

@@ -5,12 +5,9 @@ export {
   awsSsmSourceFactory,
   createAwsSecretsManagerSource,
   createAwsSsmSource,
-} from "./awsSourceFactories.ts";
-export { createSecretsManagerClient, createSsmClient } from "./createAwsClients.ts";
-export { coalesceHints } from "./events/coalesceHints.ts";
-export { type ParseAwsEventOptions, parseAwsEvent } from "./events/parseAwsEvent.ts";
-export { resolveHints } from "./events/resolveHints.ts";
-export { UnrecognizedEventError } from "./events/UnrecognizedEventError.ts";
+} from "./awsSourceFactory.ts";
+export { createSecretsManagerClient, createSsmClient } from "./createAwsClient.ts";
+export { awsEventParser, isAwsEvent, type ParseAwsEventOptions, parseAwsEvent } from "./events/parseAwsEvent.ts";
 export { SecretsManagerSource } from "./SecretsManagerSource.ts";
 export { SsmParameterSource } from "./SsmParameterSource.ts";
 export { parseSecretId, secretNameOf } from "./secretName.ts";

@@ -6,7 +6,7 @@ import { connectionToUri } from "@afsync/core/formats/connectionUri";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import { runSecretSourceContract } from "@afsync/testing/runSecretSourceContract";
-import { createAwsSecretsManagerSource } from "../src/awsSourceFactories.ts";
+import { createAwsSecretsManagerSource } from "../src/awsSourceFactory.ts";
 
 function envFor(emu: AwsEmulator, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake", ...extra };

@@ -5,7 +5,7 @@ import { connectionToJson } from "@afsync/core/formats/connectionJson";
 import { connectionToUri } from "@afsync/core/formats/connectionUri";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { runSecretSourceContract } from "@afsync/testing/runSecretSourceContract";
-import { createAwsSsmSource } from "../src/awsSourceFactories.ts";
+import { createAwsSsmSource } from "../src/awsSourceFactory.ts";
 
 function envFor(emu: AwsEmulator): NodeJS.ProcessEnv {
   return { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" };

@@ -1,15 +1,14 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { eventSamplesDir, loadEventSamples } from "@afsync/testing/loadEventSamples";
 
-/** The real AWS event samples in the repository's `events/` folder. */
-export const EVENTS_DIR = fileURLToPath(new URL("../../../events/", import.meta.url));
+/** The real AWS event samples: the repository's `events/aws/` folder. */
+export const EVENTS_DIR = eventSamplesDir("aws");
 
 export function awsSampleNames(): string[] {
-  return readdirSync(EVENTS_DIR)
-    .filter((f) => f.startsWith("aws-") && f.endsWith(".json"))
-    .sort();
+  return loadEventSamples("aws").map((s) => s.name);
 }
 
 export function loadAwsSample(name: string): Record<string, unknown> {
-  return JSON.parse(readFileSync(`${EVENTS_DIR}${name}`, "utf8")) as Record<string, unknown>;
+  const sample = loadEventSamples("aws").find((s) => s.name === name);
+  if (sample === undefined) throw new Error(`no sample ${name} in ${EVENTS_DIR}`);
+  return sample.event as Record<string, unknown>;
 }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { keyString } from "@afsync/core";
+import { resolveHints } from "@afsync/core/engine/resolveHints";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import { coalesceHints } from "@afsync/runtime/edge/coalesceHints";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -13,10 +15,8 @@ import {
   UpdateSecretVersionStageCommand,
 } from "@aws-sdk/client-secrets-manager";
 import { DeleteParameterCommand, LabelParameterVersionCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
-import { createAwsSecretsManagerSource, createAwsSsmSource } from "../src/awsSourceFactories.ts";
-import { coalesceHints } from "../src/events/coalesceHints.ts";
+import { createAwsSecretsManagerSource, createAwsSsmSource } from "../src/awsSourceFactory.ts";
 import { parseAwsEvent } from "../src/events/parseAwsEvent.ts";
-import { resolveHints } from "../src/events/resolveHints.ts";
 
 /** Real SDK writes → the emulator's EventBridge events → hints resolved against real sources. */
 describe("event chain: SDK write → EventBridge event → hint → source key", () => {

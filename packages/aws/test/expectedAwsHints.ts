@@ -4,7 +4,7 @@ export type Expected = Pick<ChangeHint, "provider" | "secretId" | "action" | "ve
 export const SM = "aws-secrets-manager";
 export const SSM = "aws-ssm";
 
-/** What every real sample in events/ must parse to. */
+/** What every real sample in events/aws/ must parse to. */
 export const EXPECTED_HINTS: Record<string, Expected> = {
   "aws-secretsmanager-createsecret.json": {
     provider: SM,

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChangeHint } from "@afsync/core";
-import { coalesceHints } from "../src/events/coalesceHints.ts";
+import { UnrecognizedEventError } from "@afsync/core";
+import { coalesceHints } from "@afsync/runtime/edge/coalesceHints";
 import { parseAwsEvent } from "../src/events/parseAwsEvent.ts";
-import { UnrecognizedEventError } from "../src/events/UnrecognizedEventError.ts";
 import { awsSampleNames, loadAwsSample } from "./awsSamples.ts";
 import { EXPECTED_HINTS, type Expected, SM } from "./expectedAwsHints.ts";
 
@@ -23,7 +23,7 @@ function withDetail(sample: string, patch: (detail: Record<string, unknown>) => 
 }
 
 describe("parseAwsEvent", () => {
-  it("covers every AWS sample in events/", () => {
+  it("covers every AWS sample in events/aws/", () => {
     assert.deepEqual(awsSampleNames(), Object.keys(EXPECTED_HINTS).sort());
   });
 

@@ -8,20 +8,10 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { EVENTS_DIR, loadAwsSample } from "../../aws/test/awsSamples.ts";
 import { EXPECTED_HINTS } from "../../aws/test/expectedAwsHints.ts";
+import type { HintRow as Row } from "../src/commands/event.ts";
 
 const BIN = fileURLToPath(new URL("../bin/afsync.js", import.meta.url));
 const run = promisify(execFile);
-
-interface Row {
-  provider: string;
-  secret_id: string;
-  version?: string;
-  action: string;
-  reason?: string;
-  keys?: string[];
-  source?: string;
-  deployments?: string[];
-}
 
 async function afsync(
   args: string[],
@@ -60,7 +50,7 @@ describe("afsync event parse", () => {
   });
 
   // One process for all samples (an array is valid input): each spawn costs a second or two.
-  it("prints the right hint for every AWS sample in events/", async () => {
+  it("prints the right hint for every AWS sample in events/aws/", async () => {
     const names = Object.keys(EXPECTED_HINTS);
     const out = await afsync(["event", "parse", "-"], { input: JSON.stringify(names.map(loadAwsSample)) });
     assert.equal(out.code, 0, out.stderr);

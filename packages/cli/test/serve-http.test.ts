@@ -6,6 +6,7 @@ import { silentLogger } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import type { Trigger } from "@afsync/core/engine/Trigger";
+import { signWebhookBody, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import {
   assertNoSecretLeak,
   createTestHasher,
@@ -17,7 +18,6 @@ import {
 import { createServeHttpServer } from "../src/serve/createServeHttpServer.ts";
 import { ServeStatus } from "../src/serve/ServeStatus.ts";
 import { SyncCoordinator } from "../src/serve/SyncCoordinator.ts";
-import { signWebhookBody, WebhookVerifier } from "../src/serve/WebhookVerifier.ts";
 
 const SECRET = "serve-http-webhook-secret";
 const SENTINEL = "s3ntinel-serve-http-Pw";

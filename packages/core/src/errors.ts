@@ -23,21 +23,19 @@ export class InvalidValueError extends AfsyncError {
   }
 }
 
+/** Input that is not an event any registered provider parser understands (or not one its parser accepts). */
+export class UnrecognizedEventError extends AfsyncError {
+  constructor(message: string) {
+    super("UNRECOGNIZED_EVENT", message);
+  }
+}
+
 /** A config file (or CLI input) that does not validate; `path` names the bad key. */
 export class ConfigError extends AfsyncError {
   readonly path: string;
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super("INVALID_CONFIG", path ? `${path}: ${message}` : message, options);
     this.path = path;
-  }
-}
-
-/** A secret that does not exist: a deletion signal under the deletion policy, not a crash. */
-export class SecretNotFoundError extends AfsyncError {
-  readonly secretId: string;
-  constructor(secretId: string, options?: { cause?: unknown }) {
-    super("SECRET_NOT_FOUND", `secret ${secretId} does not exist`, options);
-    this.secretId = secretId;
   }
 }
 

@@ -2,12 +2,12 @@ import type { AirflowKey, AirflowValue, SourceVersion } from "@afsync/core";
 import { InvalidValueError, keyString } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import { mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import type { protos, SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { status } from "@grpc/grpc-js";
 import type { CallOptions } from "google-gax";
 import type { GcpSecretNaming } from "./GcpSecretNaming.ts";
 import { gcpCallError, grpcCodeName, grpcCodeOf } from "./gcpCallFailure.ts";
-import { mapWithConcurrency } from "./mapWithConcurrency.ts";
 import { DEFAULT_GCP_RETRY, type GcpRetryPolicy, retryGcpCall } from "./retryGcpCall.ts";
 import { parseSecretResourceName, secretVersionName } from "./secretResourceName.ts";
 
@@ -41,7 +41,7 @@ export class GcpSecretManagerSource implements SecretSource {
   readonly id: string;
   readonly provider = "gcp-secret-manager";
   // No batch read exists: `batchSize` only sizes the engine's groups, read concurrently here.
-  readonly capabilities: SourceCapabilities = { batchSize: 50, orderedVersions: true, deleteEvents: true };
+  readonly capabilities: SourceCapabilities = { batchSize: 50, orderedVersions: true };
   readonly #client: SecretManagerServiceClient;
   readonly #naming: GcpSecretNaming;
   readonly #tuning: GcpSourceTuning;

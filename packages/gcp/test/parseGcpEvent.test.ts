@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ChangeHint } from "@afsync/core";
+import { UnrecognizedEventError } from "@afsync/core";
 import { parseGcpEvent } from "../src/events/parseGcpEvent.ts";
-import { UnrecognizedEventError } from "../src/events/UnrecognizedEventError.ts";
 import { gcpSampleNames, loadGcpSample } from "./gcpSamples.ts";
 
 type Expected = Pick<ChangeHint, "secretId" | "action" | "version"> | { readonly refused: RegExp };

@@ -47,7 +47,6 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
     this.layer = options.layer ?? "metadata-db";
     this.capabilities = {
       readsValues: options.readsValues ?? true,
-      atomicApply: true,
       holdsState: options.holdsState ?? false,
       maxBatch: options.maxBatch ?? Number.POSITIVE_INFINITY,
     };

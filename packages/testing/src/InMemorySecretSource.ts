@@ -34,10 +34,13 @@ export class InMemorySecretSource implements SecretSource {
   private versionCounter = 0;
   private listingFailure: string | undefined;
 
-  constructor(id: string, options: { provider?: string; batchSize?: number } = {}) {
+  constructor(id: string, options: { provider?: string; batchSize?: number; orderedVersions?: boolean } = {}) {
     this.id = id;
     this.provider = options.provider ?? "memory";
-    this.capabilities = { batchSize: options.batchSize ?? 20, orderedVersions: true, deleteEvents: true };
+    this.capabilities = {
+      batchSize: options.batchSize ?? 20,
+      orderedVersions: options.orderedVersions ?? true,
+    };
   }
 
   setConnection(id: string, connection: Connection, version?: SourceVersion): this {

@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { parseAwsEvent } from "@afsync/aws/events/parseAwsEvent";
 import { AfsyncError, type ChangeHint } from "@afsync/core";
-import type { SyncMessage } from "../queue/SyncMessage.ts";
-import { routeHints } from "../routing/routeHints.ts";
+import { routeHints } from "@afsync/runtime/edge/routeHints";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
 import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
 
@@ -13,11 +13,14 @@ export interface EventsResult {
 }
 
 /**
- * EventBridge → hints → one FIFO message per affected Deployment. The dedup id derives from the
+ * EventBridge → hints (the parser registry picks the AWS parser by shape) → one FIFO message per affected Deployment. The dedup id derives from the
  * EventBridge event id, so a redelivered event collapses in SQS; the worker then re-reads the
  * source, so an event that arrives late or out of order still converges on the current value.
  */
-export function createEventsHandler(load: LoadProducerDeps, parse: (event: unknown) => ChangeHint[] = parseAwsEvent) {
+export function createEventsHandler(
+  load: LoadProducerDeps,
+  parse: (event: unknown) => ChangeHint[] = (event) => eventParsers.parse(event),
+) {
   return async (event: unknown): Promise<EventsResult> => {
     const deps = await load();
     const eventId = eventIdOf(event);

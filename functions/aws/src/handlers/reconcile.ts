@@ -1,4 +1,4 @@
-import type { SyncMessage } from "../queue/SyncMessage.ts";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
 import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
 

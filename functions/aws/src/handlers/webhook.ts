@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
-import { parseWebhookBody } from "@afsync/cli/serve/parseWebhookBody";
-import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/cli/serve/WebhookVerifier";
+import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
+import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
+import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { LoadProducerDeps, ProducerDeps } from "../runtime/LambdaDeps.ts";
 import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
-import { webhookMessages } from "../webhook/webhookMessages.ts";
 
 /** The parts of an HTTP API (payload v2) request and response this handler uses. */
 export interface HttpApiRequest {

@@ -1,6 +1,6 @@
-import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import { coalesceMessages, type DeploymentWork, type QueueRecord } from "../queue/coalesceMessages.ts";
-import type { LambdaDeps, LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
+import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
+import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
+import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
 import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
 
 /** The parts of Lambda's SQS event and partial-batch response this handler reads and writes. */
@@ -12,65 +12,14 @@ export interface SqsBatchResponse {
 }
 
 /**
- * SQS batch → coalesced per Deployment → one engine run per Deployment → partial batch failure.
- * A failed Deployment returns all of its messages (FIFO: the group stays in order and is retried
- * as a whole); a message that does not decode is returned on its own, so after the queue's
- * maxReceiveCount it lands in the DLQ without holding up the rest of the batch.
+ * SQS batch → the runtime's batch loop → partial batch failure: the messages of a failed
+ * Deployment, and each message that does not decode, go back to the FIFO queue (then its DLQ).
  */
 export function createWorkerHandler(load: LoadLambdaDeps) {
   return async (event: SqsBatchEvent): Promise<SqsBatchResponse> => {
-    const deps = await load();
-    const { work, malformed } = coalesceMessages(event.Records);
-    const failures: string[] = [];
-    for (const bad of malformed) {
-      deps.logger.log("error", "queue message rejected", { messageId: bad.messageId, reason: bad.reason });
-      failures.push(bad.messageId);
-    }
-    // Deployments are independent (own target, own FIFO group): run them side by side.
-    const outcomes = await Promise.all(work.map((item) => runDeployment(item, deps)));
-    for (const [index, ok] of outcomes.entries()) if (!ok) failures.push(...(work[index]?.messageIds ?? []));
+    const failures = await runWorkerBatch(event.Records, await load());
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
-}
-
-async function runDeployment(item: DeploymentWork, deps: LambdaDeps): Promise<boolean> {
-  const fields = { deployment: item.deployment, messages: item.messageIds.length, origins: item.origins, trigger: item.trigger.kind };
-  const binding: DeploymentBinding | undefined = deps.bindings.find((b) => b.id === item.deployment);
-  if (binding === undefined) {
-    // The config deployed with this function no longer has the Deployment: retrying will not help,
-    // so the message goes to the DLQ where it stays visible.
-    deps.logger.log("error", "message names a Deployment the bundled config does not have", fields);
-    return false;
-  }
-  try {
-    const report = await deps.engine.sync([binding], item.trigger);
-    const result = report.deployments.find((d) => d.id === binding.id);
-    const counts = report.summary;
-    if (result === undefined || result.status === "failed") {
-      deps.logger.log("error", "sync failed", { ...fields, error: result?.error ?? "the engine returned no report for the Deployment" });
-      return false;
-    }
-    const refused = result.changes.filter((c) => c.error !== undefined).map((c) => ({ key: c.key, error: c.error }));
-    if (refused.length > 0) {
-      // Some keys were refused by the target: retry the messages (the engine skips what already landed).
-      deps.logger.log("error", "target refused some keys", { ...fields, refused });
-      return false;
-    }
-    deps.logger.log("info", "sync done", {
-      ...fields,
-      writes: result.writes,
-      create: counts.create,
-      update: counts.update,
-      delete: counts.delete,
-      unchanged: counts.unchanged,
-      invalid: counts.invalid,
-      conflict: counts.conflict,
-    });
-    return true;
-  } catch (error) {
-    deps.logger.log("error", "sync threw", { ...fields, error });
-    return false;
-  }
 }
 
 export const handler = createWorkerHandler(lambdaDepsFromEnv(process.env));

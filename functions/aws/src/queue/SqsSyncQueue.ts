@@ -1,7 +1,7 @@
 import { RemoteCallError } from "@afsync/core";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { type FifoEntry, type SyncQueue, toFifoEntry } from "@afsync/runtime/edge/SyncQueue";
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { SyncMessage } from "./SyncMessage.ts";
-import { type FifoEntry, type SyncQueue, toFifoEntry } from "./SyncQueue.ts";
 
 // SendMessageBatch takes at most 10 entries and 256 KB of bodies per call; stay well below.
 const SQS_BATCH = 10;

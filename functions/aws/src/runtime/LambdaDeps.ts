@@ -2,8 +2,8 @@ import type { Clock, Logger, SecretSource } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
-import type { SyncQueue } from "../queue/SyncQueue.ts";
-import type { RoutableBinding } from "../routing/routeHints.ts";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
+import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 
 /**
  * What the producers (events, webhook, reconcile) need: which Deployments read which sources, the

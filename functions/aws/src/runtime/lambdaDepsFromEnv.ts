@@ -1,18 +1,17 @@
-import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
-import { buildRuntime } from "@afsync/cli/compose/buildRuntime";
+import { createSecretsManagerClient } from "@afsync/aws/createAwsClient";
 import type { Clock, Logger } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
+import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
-import { JsonLineLogger } from "./JsonLineLogger.ts";
 import { type LoadLambdaDeps, once } from "./LambdaDeps.ts";
 import { loadLambdaConfig } from "./loadLambdaConfig.ts";
 import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 
 export const QUEUE_URL_ENV = "AFSYNC_QUEUE_URL";
-const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
-
-export const systemClock: Clock = { now: () => new Date() };
+export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
 
 /**
  * The worker's composition root: env → secrets → config → runtime (sources, targets, engine) →
@@ -20,32 +19,42 @@ export const systemClock: Clock = { now: () => new Date() };
  * build less (`producerDepsFromEnv`); this one's result serves them too. Tests call it with their
  * own env object (emulator endpoints, fake credentials) instead of touching process.env.
  */
-export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadLambdaDeps {
+export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadLambdaDeps {
   return once(async () => {
-    const logger = options.logger ?? defaultLogger(env);
-    const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
-    const { config, configDir } = await loadLambdaConfig(resolvedEnv);
-    const runtime = await buildRuntime(config, { env: resolvedEnv, configDir, logger });
-    const queue = queueFromEnv(resolvedEnv, env);
-    const webhookSecret = webhookSecretOf(config, resolvedEnv);
-    logger.log("info", "cold start: runtime built", {
+    const start = await coldStart(env, options);
+    const runtime = await buildRuntime(start.config, { env: start.resolvedEnv, configDir: start.configDir, logger: start.logger });
+    start.logger.log("info", "cold start: runtime built", {
       deployments: runtime.bindings.map((b) => b.id),
       sources: [...runtime.sources.keys()],
     });
-    return {
-      bindings: runtime.bindings,
-      sources: runtime.sources,
-      engine: runtime.engine,
-      queue,
-      logger,
-      clock: options.clock ?? systemClock,
-      webhookSecret,
-    };
+    return { ...start.deps, bindings: runtime.bindings, sources: runtime.sources, engine: runtime.engine };
   });
 }
 
+export interface ColdStartOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+/**
+ * What every function does first: the logger, the deploy-time secrets into a copy of the env
+ * (`AFSYNC_ENV_FROM_SECRETS`), the bundled config, the queue and the webhook secret.
+ */
+export async function coldStart(env: NodeJS.ProcessEnv, options: ColdStartOptions) {
+  const logger = options.logger ?? defaultLogger(env);
+  const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
+  const { config, configDir } = await loadLambdaConfig(resolvedEnv);
+  const deps = {
+    queue: queueFromEnv(resolvedEnv, env),
+    logger,
+    clock: options.clock ?? systemClock,
+    webhookSecret: webhookSecretOf(config, resolvedEnv),
+  };
+  return { logger, resolvedEnv, config, configDir, deps };
+}
+
 export function defaultLogger(env: NodeJS.ProcessEnv): Logger {
-  return new JsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
+  return createJsonLineLogger({ base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? "local" } });
 }
 
 export function queueFromEnv(resolvedEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): SqsSyncQueue {

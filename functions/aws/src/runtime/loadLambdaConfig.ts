@@ -1,9 +1,9 @@
 import { existsSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
-import { loadConfigFile, optionsRegistry } from "@afsync/cli/compose/loadConfigFile";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { parseConfig } from "@afsync/core/config/parseConfig";
+import { loadConfigFile, optionsRegistry } from "@afsync/runtime/config/loadConfigFile";
 import { parse as parseYaml } from "yaml";
 
 export const CONFIG_ENV = "AFSYNC_CONFIG";

@@ -1,11 +1,7 @@
-import { createSecretsManagerClient } from "@afsync/aws/createAwsClients";
-import { sourceFactories } from "@afsync/cli/compose/sourceFactories";
-import { type Clock, ConfigError, type Logger, type SecretSource } from "@afsync/core";
-import type { RoutableBinding } from "../routing/routeHints.ts";
+import { buildSources } from "@afsync/runtime/compose/buildSources";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { type LoadProducerDeps, once } from "./LambdaDeps.ts";
-import { defaultLogger, queueFromEnv, systemClock, webhookSecretOf } from "./lambdaDepsFromEnv.ts";
-import { loadLambdaConfig } from "./loadLambdaConfig.ts";
-import { resolveSecretEnv } from "./resolveSecretEnv.ts";
+import { type ColdStartOptions, coldStart } from "./lambdaDepsFromEnv.ts";
 
 /**
  * The composition root of the events, webhook and reconcile functions: env → the secrets this
@@ -16,23 +12,15 @@ import { resolveSecretEnv } from "./resolveSecretEnv.ts";
  * role grants no Secrets Manager, SSM or KMS access beyond what its own AFSYNC_ENV_FROM_SECRETS
  * maps (iam-from-config.cjs derives both). Building a source reads nothing from the provider.
  */
-export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: { logger?: Logger; clock?: Clock } = {}): LoadProducerDeps {
+export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadProducerDeps {
   return once(async () => {
-    const logger = options.logger ?? defaultLogger(env);
-    const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
-    const { config, configDir } = await loadLambdaConfig(resolvedEnv);
-    const sources = new Map<string, SecretSource>();
-    for (const s of config.sources) {
-      const factory = sourceFactories[s.type];
-      if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
-      sources.set(s.id, await factory.create(s.options, { id: s.id, env: resolvedEnv, configDir, logger }));
-    }
-    const bindings: RoutableBinding[] = config.deployments.map((d) => ({
+    const start = await coldStart(env, options);
+    const sources = await buildSources(start.config, { env: start.resolvedEnv, configDir: start.configDir, logger: start.logger });
+    const bindings: RoutableBinding[] = start.config.deployments.map((d) => ({
       id: d.id,
       sources: d.sources.flatMap((id) => sources.get(id) ?? []),
     }));
-    const queue = queueFromEnv(resolvedEnv, env);
-    logger.log("info", "cold start: runtime built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
-    return { bindings, queue, logger, clock: options.clock ?? systemClock, webhookSecret: webhookSecretOf(config, resolvedEnv) };
+    start.logger.log("info", "cold start: runtime built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
+    return { ...start.deps, bindings };
   });
 }

@@ -34,10 +34,11 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { functionsDir } from "./packageServerless.ts";
+import { serviceDir } from "../../../../test/support/packageServerless.ts";
+import { lambdaConfigYaml } from "./lambdaConfigYaml.ts";
 
 // .afsync/ is git-ignored.
-const dir = join(functionsDir, ".afsync", "playground");
+const dir = join(serviceDir, ".afsync", "playground");
 mkdirSync(join(dir, "events"), { recursive: true });
 
 const aws = await startAwsEmulator({ port: 4566, region: "us-east-1", accountId: "000000000000" });
@@ -76,22 +77,10 @@ aws.seedSecret({ name: "afsync/webhook-secret", secretString: "playground-webhoo
 
 writeFileSync(
   join(dir, "afsync.config.yaml"),
-  `# Written by test/support/playground.ts: the example config, pointed at the emulators.
-sources:
-  aws-sm: { type: aws-secrets-manager }
-  aws-ssm: { type: aws-ssm }
-deployments:
-  prod:
-    target:
-      type: airflow-api
-      url: ${airflow.url}
-      api_version: 2
-      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
-    sources: [aws-sm, aws-ssm]
-    deletion: delete
-state: { type: target }
-serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
-`,
+  `# Written by functions/aws/test/support/playground.ts: the example config, pointed at the emulators.${lambdaConfigYaml(airflow.url, {
+    prod: "    deletion: delete\n",
+    top: "state: { type: target }\nserve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }\n",
+  })}`,
 );
 
 let seq = 0;

@@ -1,4 +1,4 @@
-import type { ChangeHint } from "@afsync/core";
+import { type ChangeHint, type EventParser, UnrecognizedEventError } from "@afsync/core";
 import { type EventBridgeEnvelope, isEventBridgeEnvelope, isObject } from "./eventShapes.ts";
 import { OwnWriteMarkers } from "./OwnWriteMarkers.ts";
 import { isSecretLabelUpdated, secretLabelUpdatedHint } from "./secretLabelUpdated.ts";
@@ -9,7 +9,6 @@ import {
   parameterStoreChangeHint,
   parameterStorePolicyActionHint,
 } from "./ssmParameterEvents.ts";
-import { UnrecognizedEventError } from "./UnrecognizedEventError.ts";
 
 export interface ParseAwsEventOptions {
   /** Principals (IAM ARNs / principal ids) whose writes are afsync's own. */
@@ -60,3 +59,22 @@ function envelopeHint(event: EventBridgeEnvelope, markers: OwnWriteMarkers, wher
     `${where}: EventBridge event "${event["detail-type"]}" from ${event.source} is not a Secrets Manager or Parameter Store event afsync understands`,
   );
 }
+
+/**
+ * The shapes AWS delivers: an EventBridge envelope (`source`, `detail-type`, `detail`), a bare
+ * CloudTrail record (`eventSource`, `eventName`), or an array of them (a batch, `event parse`).
+ * Shape only: an EventBridge event from another AWS service is still AWS's, and the parser then
+ * says which service it is from.
+ */
+export function isAwsEvent(event: unknown): boolean {
+  if (Array.isArray(event)) return event.length > 0 && event.every(isAwsEvent);
+  return isEventBridgeEnvelope(event) || (isObject(event) && typeof event.eventSource === "string" && typeof event.eventName === "string");
+}
+
+/** The AWS entry of the runtime's event parser registry (EventBridge: Secrets Manager and Parameter Store). */
+export const awsEventParser: EventParser = {
+  provider: "aws",
+  expects: 'an EventBridge event with "source", "detail-type" and "detail", or a Secrets Manager CloudTrail record',
+  detect: isAwsEvent,
+  parse: (event, options) => parseAwsEvent(event, options?.ownPrincipals === undefined ? {} : { ownPrincipals: options.ownPrincipals }),
+};

@@ -1,25 +1,26 @@
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { parseArgs } from "node:util";
-import { coalesceHints } from "@afsync/aws/events/coalesceHints";
-import { parseAwsEvent } from "@afsync/aws/events/parseAwsEvent";
-import { resolveHints } from "@afsync/aws/events/resolveHints";
-import { type ChangeHint, ConfigError, InvalidValueError, keyString, type SecretSource } from "@afsync/core";
+import { type ChangeHint, InvalidValueError, keyString, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { isKeySelected } from "@afsync/core/engine/keySelection";
+import { resolveHints } from "@afsync/core/engine/resolveHints";
+import { buildSources, closeSources } from "@afsync/runtime/compose/buildSources";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import { coalesceHints } from "@afsync/runtime/edge/coalesceHints";
+import { eventParsers } from "@afsync/runtime/events/eventParsers";
+import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
-import { createCliLogger } from "../compose/createCliLogger.ts";
-import { loadConfigFile } from "../compose/loadConfigFile.ts";
-import { sourceFactories } from "../compose/sourceFactories.ts";
+import { RUNTIME_OPTIONS } from "../compose/openCommandRuntime.ts";
+import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
 import { commandError, usageError } from "../report/reportCommandError.ts";
 
 export const command: Command = {
   summary: 'explain what afsync makes of a raw provider event (troubleshoot "my rotation did not sync")',
   help: `Usage: afsync event parse [FILE|-] [--config F] [--coalesce] [--own-principal ARN]...
 
-Reads one raw AWS event (an EventBridge event as the Lambda receives it, a bare CloudTrail
-record, or a JSON array of them) from FILE, or stdin when FILE is '-' or absent, and prints the
-change hints afsync derives, as JSON:
+Reads one raw provider event (AWS: an EventBridge event as the Lambda receives it or a bare
+CloudTrail record), or a JSON array of them, from FILE, or stdin when FILE is '-' or absent; picks
+the provider's parser from the event's shape, and prints the change hints afsync derives, as JSON:
 
   [{"provider", "secret_id", "version"?, "action", "reason"?, "keys"?, "source"?, "deployments"?}]
 
@@ -30,7 +31,7 @@ a metadata change, afsync's own write, a secret outside every configured prefix)
 With --config, each hint is matched against the configured sources' prefixes and naming rules:
 "keys" lists the Airflow keys (conn:<id>, var:<key>), "source" the source id and "deployments"
 the Deployments whose sources and include/exclude globs select those keys. Nothing is read from
-AWS and nothing is written. Events never carry secret values.
+the provider and nothing is written. Events never carry secret values.
 
 Options:
   --config <file>         afsync.yaml to resolve against (no default: without it, hints only)
@@ -38,11 +39,11 @@ Options:
                           six events become one re-read)
   --own-principal <arn>   an IAM principal whose writes are afsync's own (repeatable)
 
-Exit status: 0 ok; 1 not JSON, not an AWS event afsync understands, or invalid config; 2 usage error.`,
+Exit status: 0 ok; 1 not JSON, not an event afsync understands, or invalid config; 2 usage error.`,
   run,
 };
 
-interface HintRow {
+export interface HintRow {
   provider: string;
   secret_id: string;
   version?: string;
@@ -72,13 +73,14 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   try {
     const raw = await readInput(file, io);
     const event = parseJson(raw, file === "-" ? "stdin" : file);
-    let hints = parseAwsEvent(event, { ownPrincipals: args.values["own-principal"] ?? [] });
+    let hints = eventParsers.parse(event, { ownPrincipals: args.values["own-principal"] ?? [] });
     if (args.values.coalesce === true) hints = coalesceHints(hints);
     let config: AfsyncConfig | undefined;
     if (args.values.config !== undefined) {
       const path = resolve(io.cwd, args.values.config);
       config = await loadConfigFile(path, io.env);
-      sources = await buildSources(config, { env: io.env, configDir: dirname(path), stderr: io.stderr });
+      // Only the sources: `event parse` reads nothing and writes nothing, so targets and state stay closed.
+      sources = [...(await buildSources(config, { env: io.env, configDir: dirname(path), logger: createCliLogger(io.stderr) })).values()];
       hints = resolveHints(hints, sources);
     }
     io.stdout.write(
@@ -92,7 +94,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (error) {
     return commandError(io.stderr, "event parse", error);
   } finally {
-    for (const s of sources) await s.close?.().catch(() => undefined);
+    await closeSources(sources);
   }
 }
 
@@ -119,21 +121,6 @@ function parseJson(text: string, where: string): unknown {
   }
 }
 
-/** Only the sources: `event parse` reads nothing and writes nothing, so targets and state stay closed. */
-async function buildSources(
-  config: AfsyncConfig,
-  ctx: { env: NodeJS.ProcessEnv; configDir: string; stderr: NodeJS.WritableStream },
-): Promise<SecretSource[]> {
-  const logger = createCliLogger(ctx.stderr);
-  const out: SecretSource[] = [];
-  for (const s of config.sources) {
-    const factory = sourceFactories[s.type];
-    if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
-    out.push(await factory.create(s.options, { id: s.id, env: ctx.env, configDir: ctx.configDir, logger }));
-  }
-  return out;
-}
-
 function toRow(hint: ChangeHint, config: AfsyncConfig | undefined): HintRow {
   const row: HintRow = {
     provider: hint.provider,
@@ -154,14 +141,9 @@ function toRow(hint: ChangeHint, config: AfsyncConfig | undefined): HintRow {
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string", short: "c" },
-      coalesce: { type: "boolean" },
-      "own-principal": { type: "string", multiple: true },
-    },
-  });
+  return parseCommandArgs(argv, {
+    config: RUNTIME_OPTIONS.config,
+    coalesce: { type: "boolean" },
+    "own-principal": { type: "string", multiple: true },
+  } as const);
 }

@@ -1,8 +1,8 @@
-import { parseArgs } from "node:util";
 import { parseKeyString } from "@afsync/core";
+import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
-import { createCliLogger } from "../compose/createCliLogger.ts";
-import { openCommandRuntime } from "../compose/openCommandRuntime.ts";
+import { openCommandRuntime, RUNTIME_OPTIONS } from "../compose/openCommandRuntime.ts";
+import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
 import { renderExplain } from "../report/renderExplain.ts";
 import { commandError, usageError } from "../report/reportCommandError.ts";
 
@@ -59,15 +59,5 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string", short: "c" },
-      deployment: { type: "string", short: "d", multiple: true },
-      json: { type: "boolean" },
-      "show-secrets": { type: "boolean" },
-    },
-  });
+  return parseCommandArgs(argv, { ...RUNTIME_OPTIONS, json: { type: "boolean" }, "show-secrets": { type: "boolean" } } as const);
 }

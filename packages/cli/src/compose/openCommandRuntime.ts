@@ -1,10 +1,16 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError, type Logger } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import { buildRuntime, type Runtime } from "./buildRuntime.ts";
-import { loadConfigFile } from "./loadConfigFile.ts";
+import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 
 export const DEFAULT_CONFIG_FILE = "afsync.yaml";
+
+/** The options every command that opens the runtime takes: `--config`, `--deployment` (repeatable). */
+export const RUNTIME_OPTIONS = {
+  config: { type: "string", short: "c" },
+  deployment: { type: "string", short: "d", multiple: true },
+} as const;
 
 /**
  * What plan, sync and explain share: load `--config` (default ./afsync.yaml, relative to the

@@ -1,13 +1,13 @@
-import { parseArgs } from "node:util";
 import type { Logger } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
+import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
+import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
 import { ProgressBar } from "../report/ProgressBar.ts";
 import { renderRunReport } from "../report/renderRunReport.ts";
 import { commandError, usageError } from "../report/reportCommandError.ts";
-import { createCliLogger } from "./createCliLogger.ts";
-import { openCommandRuntime } from "./openCommandRuntime.ts";
+import { openCommandRuntime, RUNTIME_OPTIONS } from "./openCommandRuntime.ts";
 
 export const RUN_OPTIONS_HELP = `Options:
   --config <file>       afsync.yaml to use (default: ./afsync.yaml)
@@ -78,16 +78,10 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
 }
 
 function parse(argv: readonly string[]) {
-  return parseArgs({
-    args: [...argv],
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: "string", short: "c" },
-      deployment: { type: "string", short: "d", multiple: true },
-      json: { type: "boolean" },
-      verbose: { type: "boolean", short: "v" },
-      "show-secrets": { type: "boolean" },
-    },
-  });
+  return parseCommandArgs(argv, {
+    ...RUNTIME_OPTIONS,
+    json: { type: "boolean" },
+    verbose: { type: "boolean", short: "v" },
+    "show-secrets": { type: "boolean" },
+  } as const);
 }

@@ -1,17 +1,15 @@
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { InvalidValueError } from "@afsync/core";
 import { parseJsonObject } from "@afsync/core/formats/connectionJson";
 import { parseJsonSafely } from "@afsync/core/formats/pythonJson";
 import type { CliIO } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_USAGE } from "../CliIO.ts";
 
-type OptionSpec = Record<string, { type: "string" | "boolean" }>;
-
 /** A usage error: wrong flags or arguments (exit 2), as opposed to invalid input (exit 1). */
 export class UsageError extends Error {}
 
-/** node's parseArgs in strict mode, its complaints turned into UsageError. */
-export function parseCommandArgs<T extends OptionSpec>(argv: readonly string[], options: T) {
+/** node's parseArgs in strict mode, positionals allowed, its complaints turned into UsageError. */
+export function parseCommandArgs<T extends NonNullable<ParseArgsConfig["options"]>>(argv: readonly string[], options: T) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (e) {

@@ -1,6 +1,7 @@
 import type { ChangeHint, Logger } from "@afsync/core";
 import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
+import { coalesceTriggers } from "@afsync/runtime/edge/coalesceTriggers";
 import type { RunRecord, ServeStatus } from "./ServeStatus.ts";
 
 interface Batch {
@@ -12,8 +13,8 @@ interface Batch {
 
 /**
  * Runs syncs one at a time for serve. Whatever arrives while a run is in flight (file changes,
- * webhooks, the schedule) is merged into the next run: hints are unioned, and a requested full
- * reconciliation absorbs them. So a burst of edits becomes one more run, never a pile of them,
+ * webhooks, the schedule) is merged into the next run by the runtime's one coalescer: hints fold
+ * per secret, and a requested full reconciliation absorbs them. So a burst of edits becomes one more run, never a pile of them,
  * and two runs never write the same target at once.
  */
 export class SyncCoordinator {
@@ -70,7 +71,7 @@ export class SyncCoordinator {
   }
 
   private async runBatch(batch: Batch): Promise<RunRecord> {
-    const trigger: Trigger = batch.full ? { kind: "full" } : { kind: "hints", hints: batch.hints };
+    const trigger = coalesceTriggers([batch.full ? { kind: "full" } : { kind: "hints", hints: batch.hints }]);
     const reason = batch.reasons.join(" + ");
     const startedAt = this.deps.now();
     let report: RunReport | null = null;

@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type ChangeHint, keyString, type Logger, type SecretSource } from "@afsync/core";
-import { parseWebhookBody } from "./parseWebhookBody.ts";
+import type { Logger, SecretSource } from "@afsync/core";
+import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
+import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
+import { webhookHints } from "@afsync/runtime/webhook/webhookHints";
 import { renderStatusPage } from "./renderStatusPage.ts";
 import type { ServeStatus } from "./ServeStatus.ts";
 import type { SyncCoordinator } from "./SyncCoordinator.ts";
-import { SIGNATURE_HEADER, type WebhookVerifier } from "./WebhookVerifier.ts";
 
 /** Webhook bodies are a source id and a list of keys; anything bigger is refused unread. */
 const MAX_BODY_BYTES = 256 * 1024;
@@ -83,21 +84,7 @@ async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: Ser
     return sendJson(res, 404, { error: `unknown source '${parsed.request.source}'`, sources: [...deps.sources.keys()] });
   const reason = `webhook (${source.id})`;
   const keys = parsed.request.keys;
-  const done =
-    keys === null
-      ? deps.coordinator.requestFull(reason)
-      : deps.coordinator.requestHints(
-          reason,
-          keys.map(
-            (key): ChangeHint => ({
-              provider: source.provider,
-              sourceId: source.id,
-              secretId: source.secretIdFor(key) ?? keyString(key),
-              action: "upsert",
-              keys: [key],
-            }),
-          ),
-        );
+  const done = keys === null ? deps.coordinator.requestFull(reason) : deps.coordinator.requestHints(reason, webhookHints(keys, source));
   const wait = new URL(req.url ?? "/", "http://localhost").searchParams.get("wait");
   if (wait === "1" || wait === "true") {
     const record = await done;

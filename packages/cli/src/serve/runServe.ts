@@ -1,10 +1,11 @@
 import { dirname, relative, resolve } from "node:path";
 import type { ChangeHint, Logger, SecretSource } from "@afsync/core";
+import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import { createLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
-import { buildRuntime, type Runtime } from "../compose/buildRuntime.ts";
-import { loadConfigFile } from "../compose/loadConfigFile.ts";
-import { createLineLogger } from "./createLineLogger.ts";
 import { createServeHttpServer } from "./createServeHttpServer.ts";
 import { formatRunLines } from "./formatRunLines.ts";
 import { listenWithFallback } from "./listenWithFallback.ts";
@@ -12,7 +13,6 @@ import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
 import { formatDuration } from "./renderStatusPage.ts";
 import { ServeStatus } from "./ServeStatus.ts";
 import { SyncCoordinator } from "./SyncCoordinator.ts";
-import { WebhookVerifier } from "./WebhookVerifier.ts";
 
 export interface ServeOptions {
   readonly configPath: string;

@@ -13,17 +13,6 @@ import type { KeyString } from "../model/AirflowKey.ts";
  */
 export type PlanAction = "create" | "update" | "delete" | "unchanged" | "conflict" | "orphaned" | "invalid" | "shadowed";
 
-export const PLAN_ACTIONS: readonly PlanAction[] = [
-  "create",
-  "update",
-  "delete",
-  "unchanged",
-  "conflict",
-  "orphaned",
-  "invalid",
-  "shadowed",
-];
-
 /** One changed field, masked: secrets are `***`, variables show hash prefixes only. */
 export interface FieldDiff {
   readonly field: string;

@@ -5,18 +5,20 @@ import type { StateRecord } from "../model/StateRecord.ts";
 import type { Clock } from "../ports/Clock.ts";
 import type { Hasher } from "../ports/Hasher.ts";
 import type { Logger } from "../ports/Logger.ts";
-import type { SecretSource } from "../ports/SecretSource.ts";
+import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
 import { applyPlan, countOps } from "./applyPlan.ts";
 import { canonicalValue } from "./canonicalValue.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
+import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
-import { explainKey } from "./explainKey.ts";
+import { explainView } from "./explainView.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
+import { resolveHints } from "./resolveHints.ts";
 import { resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
@@ -38,7 +40,7 @@ export interface RunOptions {
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
-  | { readonly binding: DeploymentBinding; readonly items: PlanItem[]; readonly owned: ReadonlyMap<KeyString, StateRecord> }
+  | { readonly binding: DeploymentBinding; readonly items: readonly PlanItem[]; readonly owned: ReadonlyMap<KeyString, StateRecord> }
   | { readonly binding: DeploymentBinding; readonly error: string };
 
 /**
@@ -62,13 +64,26 @@ export class SyncEngine {
     return this.run("sync", bindings, trigger, options);
   }
 
-  explain(key: AirflowKey, bindings: readonly DeploymentBinding[], options: { showSecrets?: boolean } = {}): Promise<ExplainReport> {
-    return explainKey(key, bindings, {
-      state: this.deps.state,
-      hash: this.hash,
-      now: this.now(),
-      showSecrets: options.showSecrets ?? false,
-    });
+  /**
+   * What the planner makes of one key in each Deployment, as a view: every source is read for the
+   * key, each Deployment is planned over it exactly as a sync would plan it, and the plan (with
+   * what the planner saw) is rendered by `explainView`. Nothing is written.
+   */
+  async explain(key: AirflowKey, bindings: readonly DeploymentBinding[], options: { showSecrets?: boolean } = {}): Promise<ExplainReport> {
+    const ks = keyString(key);
+    const reads = new SourceReadSet();
+    await Promise.all(distinctSources(bindings).map((source) => reads.read(source, [key])));
+    const showSecrets = options.showSecrets ?? false;
+    const plans = await Promise.all(
+      bindings.map(async (binding) => {
+        try {
+          return await this.planKeys(binding, () => new Map([[ks, key]]), reads, { showSecrets });
+        } catch (error) {
+          return { binding, error: errorMessage(error) };
+        }
+      }),
+    );
+    return explainView(key, plans, reads, { hash: this.hash, showSecrets });
   }
 
   /** Keyed hash of a value's canonical form, memoized per value object within the engine's life. */
@@ -156,15 +171,15 @@ export class SyncEngine {
       await Promise.all(distinctSources(bindings).map((source) => reads.readAll(source)));
       return scopes;
     }
+    // Hints from the edge arrive resolved; anything else (a file watch, a test) is resolved here, once.
+    const hints = resolveHints(trigger.hints, distinctSources(bindings));
     const wanted = new Map<SecretSource, AirflowKey[]>();
     for (const binding of bindings) {
-      const keys = keysForHints(trigger.hints, binding.sources).filter((k) =>
-        isKeySelected(keyString(k), binding.include, binding.exclude),
-      );
+      const keys = keysForHints(hints, binding.sources).filter((k) => isKeySelected(keyString(k), binding.include, binding.exclude));
       scopes.set(binding.id, keys);
       for (const source of sourcesOf(binding)) wanted.set(source, [...(wanted.get(source) ?? []), ...keys]);
     }
-    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys, pinnedVersionsForHints(trigger.hints, source))));
+    await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys, pinnedVersionsForHints(hints, source))));
     return scopes;
   }
 
@@ -180,51 +195,71 @@ export class SyncEngine {
         const failure = reads.failure(source.id);
         if (failure !== undefined) return { binding, error: `source ${source.id} could not be listed: ${failure}` };
       }
-      const snapshot = await binding.target.read();
-      const owned = binding.target.capabilities.holdsState
-        ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
-        : await this.deps.state.load(binding.id);
-      const scope = new Map<KeyString, AirflowKey>();
-      if (trigger.kind === "full") {
-        for (const source of binding.sources) for (const read of reads.keysOf(source.id)) scope.set(keyString(read.key), read.key);
+      const scopeOf = (owned: ReadonlyMap<KeyString, StateRecord>) => {
+        const scope = new Map<KeyString, AirflowKey>();
+        if (trigger.kind === "hints") {
+          // Hinted keys were selected by the Deployment's include/exclude globs when they were read.
+          for (const key of hinted) scope.set(keyString(key), key);
+          return scope;
+        }
+        const select = (ks: KeyString, key: AirflowKey) => {
+          if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
+        };
+        for (const source of binding.sources) for (const read of reads.keysOf(source.id)) select(keyString(read.key), read.key);
         for (const record of owned.values()) {
           const key = parseKeyString(record.key);
-          if (key !== null) scope.set(record.key, key);
+          if (key !== null) select(record.key, key);
         }
-      } else {
-        for (const key of hinted) scope.set(keyString(key), key);
-      }
-      const resolutions = [...scope.entries()]
-        .filter(([ks]) => isKeySelected(ks, binding.include, binding.exclude))
-        .map(([ks, key]) =>
-          resolvePrecedence(
-            key,
-            binding.sources.map((s) => ({ sourceId: s.id, read: reads.get(s.id, ks) })),
-            this.hash,
-          ),
-        );
-      const items = planDeployment({
-        resolutions,
-        targetEntries: snapshot.entries,
-        targetReadsValues: binding.target.capabilities.readsValues,
-        owned,
-        deletion: binding.deletion,
-        adopt: binding.adopt,
-        ...observedAbove(
-          binding,
-          resolutions.map((r) => r.keyString),
-          reads,
-          this.hash,
-          this.deps.logger,
-        ),
-        hash: this.hash,
-        now: this.now(),
-        showSecrets: options.showSecrets ?? false,
-      });
-      return { binding, items, owned };
+        return scope;
+      };
+      const plan = await this.planKeys(binding, scopeOf, reads, options);
+      return { binding, items: plan.items, owned: plan.owned };
     } catch (error) {
       return { binding, error: errorMessage(error) };
     }
+  }
+
+  /**
+   * The planner's one front end: reads the target and what afsync owns there, resolves precedence
+   * for the keys in scope, and plans them. A sync applies the items; explain renders the whole
+   * plan. Throws when the target or the state cannot be read.
+   */
+  private async planKeys(
+    binding: DeploymentBinding,
+    scopeOf: (owned: ReadonlyMap<KeyString, StateRecord>) => ReadonlyMap<KeyString, AirflowKey>,
+    reads: SourceReadSet,
+    options: RunOptions,
+  ): Promise<DeploymentPlan> {
+    const snapshot = await binding.target.read();
+    const owned = binding.target.capabilities.holdsState
+      ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
+      : await this.deps.state.load(binding.id);
+    const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) =>
+      resolvePrecedence(
+        key,
+        binding.sources.map((s) => ({ sourceId: s.id, read: asDeclared(s, reads.get(s.id, ks)) })),
+        this.hash,
+      ),
+    );
+    const items = planDeployment({
+      resolutions,
+      targetEntries: snapshot.entries,
+      targetReadsValues: binding.target.capabilities.readsValues,
+      owned,
+      deletion: binding.deletion,
+      adopt: binding.adopt,
+      ...observedAbove(
+        binding,
+        resolutions.map((r) => r.keyString),
+        reads,
+        this.hash,
+        this.deps.logger,
+      ),
+      hash: this.hash,
+      now: this.now(),
+      showSecrets: options.showSecrets ?? false,
+    });
+    return { binding, snapshot, owned, resolutions, items };
   }
 }
 
@@ -235,4 +270,15 @@ function sourcesOf(binding: DeploymentBinding): SecretSource[] {
 
 function distinctSources(bindings: readonly DeploymentBinding[]): SecretSource[] {
   return [...new Set(bindings.flatMap(sourcesOf))];
+}
+
+/**
+ * A read as its source's capabilities vouch for it: a source that does not declare ordered
+ * versions (`capabilities.orderedVersions`) gives no order to compare, so the planner never
+ * refuses one of its values as "older" on the strength of an order the provider does not promise.
+ */
+function asDeclared(source: SecretSource, read: SourceRead | undefined): SourceRead | undefined {
+  if (source.capabilities.orderedVersions || read === undefined || !("version" in read) || read.version?.order === undefined) return read;
+  const { order: _unordered, ...version } = read.version;
+  return { ...read, version };
 }

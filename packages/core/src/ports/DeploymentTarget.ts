@@ -13,8 +13,6 @@ export const LAYER_ORDER: readonly PrecedenceLayer[] = ["secrets-backend", "envi
 export interface TargetCapabilities {
   /** Whether `read` returns values (local files) or only presence (REST APIs redact secrets). */
   readonly readsValues: boolean;
-  /** Whether one `apply` lands all changes or none (a single file rename, one Astro update). */
-  readonly atomicApply: boolean;
   /** Whether the target keeps afsync's state (an ownership manifest) itself, written with the values. */
   readonly holdsState: boolean;
   /** Most writes one call carries (Airflow v2 bulk endpoints), or 1 for one-by-one APIs. */

@@ -6,10 +6,11 @@ import type { SourceVersion } from "../model/SourceVersion.ts";
 export interface SourceCapabilities {
   /** Most keys one read call fetches (AWS BatchGetSecretValue: 20; SSM GetParameters: 10; files: unlimited). */
   readonly batchSize: number;
-  /** Whether reads carry a version with an order (lets the engine refuse older values). */
+  /**
+   * Whether the versions its reads carry are ordered (AWS VersionId creation time, SSM Version):
+   * only then does the engine refuse a value older than the one it applied.
+   */
   readonly orderedVersions: boolean;
-  /** Whether the provider sends delete events (Azure Key Vault does not: only reconciliation finds deletions). */
-  readonly deleteEvents: boolean;
 }
 
 /** One key as a source holds it, after normalization. */

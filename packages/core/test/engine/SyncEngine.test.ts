@@ -146,6 +146,19 @@ describe("SyncEngine.sync", () => {
     assert.equal(held?.kind === "connection" ? held.connection.password : undefined, PASSWORD);
   });
 
+  it("compares versions only for a source that declares them ordered", async () => {
+    const unordered = new InMemorySecretSource("team", { batchSize: 10, orderedVersions: false });
+    const { target, engine, binding } = setup();
+    const over = { ...binding, sources: [unordered] };
+    unordered.setConnection("db", pg(), { id: "v5", order: 5 });
+    await engine.sync([over], FULL_RECONCILIATION);
+    unordered.setConnection("db", pg(ROTATED), { id: "v3", order: 3 });
+    const report = await engine.sync([over], { kind: "hints", hints: [{ provider: "memory", secretId: "conn:db", action: "upsert" }] });
+    assert.equal(actions(report)["conn:db"], "update");
+    const held = target.values.get("conn:db");
+    assert.equal(held?.kind === "connection" ? held.connection.password : undefined, ROTATED);
+  });
+
   it("isolates a failing Deployment: the others are still applied and each is reported", async () => {
     const broken = new InMemoryDeploymentTarget({ describe: "broken" }).failNextApply("connection refused");
     const healthy = new InMemoryDeploymentTarget({ describe: "healthy" });

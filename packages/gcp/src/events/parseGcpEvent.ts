@@ -1,7 +1,7 @@
-import type { ChangeAction, ChangeHint } from "@afsync/core";
+import type { ChangeAction, ChangeHint, EventParser } from "@afsync/core";
+import { UnrecognizedEventError } from "@afsync/core";
 import { parseSecretResourceName } from "../secretResourceName.ts";
-import { type PubSubMessage, pubSubMessageOf } from "./pubSubDelivery.ts";
-import { UnrecognizedEventError } from "./UnrecognizedEventError.ts";
+import { MESSAGE_PUBLISHED, type PubSubMessage, pubSubMessageOf } from "./pubSubDelivery.ts";
 
 export const GCP_SECRET_MANAGER = "gcp-secret-manager";
 
@@ -98,3 +98,20 @@ function versionOf(message: PubSubMessage, secretId: string): string | undefined
   const version = parseSecretResourceName(versionId)?.version;
   return version !== undefined && /^\d+$/.test(version) ? version : undefined;
 }
+
+/** A Pub/Sub push body (`{message, subscription}`) or a messagePublished CloudEvent, alone or in an array. */
+export function isGcpEvent(event: unknown): boolean {
+  if (Array.isArray(event)) return event.length > 0 && event.every(isGcpEvent);
+  if (typeof event !== "object" || event === null) return false;
+  const e = event as Record<string, unknown>;
+  if (e.type === MESSAGE_PUBLISHED) return true;
+  return typeof e.message === "object" && e.message !== null && e.specversion === undefined;
+}
+
+/** The GCP entry of the runtime's event parser registry (Secret Manager notifications via Pub/Sub). */
+export const gcpEventParser: EventParser = {
+  provider: "gcp",
+  expects: `a Pub/Sub push body {"message", "subscription"} or a ${MESSAGE_PUBLISHED} CloudEvent`,
+  detect: isGcpEvent,
+  parse: (event) => parseGcpEvent(event),
+};

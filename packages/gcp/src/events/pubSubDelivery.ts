@@ -1,4 +1,4 @@
-import { UnrecognizedEventError } from "./UnrecognizedEventError.ts";
+import { UnrecognizedEventError } from "@afsync/core";
 
 export const MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished";
 

@@ -53,7 +53,7 @@ interface LoadedFile {
  */
 export class LocalSecretSource implements SecretSource {
   readonly provider = "local";
-  readonly capabilities: SourceCapabilities = { batchSize: Number.MAX_SAFE_INTEGER, orderedVersions: false, deleteEvents: true };
+  readonly capabilities: SourceCapabilities = { batchSize: Number.MAX_SAFE_INTEGER, orderedVersions: false };
   /** Keys seen in each file at its last read, with fingerprints: a file change names the keys whose fingerprint moved. */
   private readonly knownKeys = new Map<AirflowKind, ReadonlyMap<string, string>>();
   /** Digest of the bytes behind `knownKeys`, so a watcher started later can tell whether it missed an edit. */

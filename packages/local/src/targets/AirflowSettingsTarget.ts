@@ -30,7 +30,6 @@ export class AirflowSettingsTarget implements DeploymentTarget {
   readonly layer = "metadata-db" as const;
   readonly capabilities: TargetCapabilities = {
     readsValues: true,
-    atomicApply: true,
     holdsState: false,
     maxBatch: Number.MAX_SAFE_INTEGER,
   };

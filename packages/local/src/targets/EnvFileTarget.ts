@@ -31,7 +31,6 @@ export class EnvFileTarget implements DeploymentTarget {
   readonly layer = "environment-variables" as const;
   readonly capabilities: TargetCapabilities = {
     readsValues: true,
-    atomicApply: true,
     holdsState: false,
     maxBatch: Number.MAX_SAFE_INTEGER,
   };

@@ -31,7 +31,6 @@ export class LocalFilesystemTarget implements DeploymentTarget {
   readonly layer = "secrets-backend" as const;
   readonly capabilities: TargetCapabilities = {
     readsValues: true,
-    atomicApply: false,
     holdsState: false,
     maxBatch: Number.MAX_SAFE_INTEGER,
   };

@@ -1,0 +1,48 @@
+import { ConfigError, type Logger, type SecretSource } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { sourceFactories } from "./sourceFactories.ts";
+
+export interface SourceBuildContext {
+  readonly env: NodeJS.ProcessEnv;
+  readonly configDir: string;
+  readonly logger: Logger;
+}
+
+/**
+ * Every configured source, built from its registered factory, `id → source` in file order. The
+ * one place that turns `sources:` into clients: the full runtime, the cloud producers (which
+ * route events and build no target) and `afsync event parse` all call it. Building a source
+ * reads nothing from the provider. A factory that throws is reported at its place in the config;
+ * its message never holds a secret. On failure the sources built so far are closed.
+ */
+export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext): Promise<Map<string, SecretSource>> {
+  const sources = new Map<string, SecretSource>();
+  try {
+    for (const s of config.sources) {
+      const factory = sourceFactories[s.type];
+      if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
+      const source = await atConfigPath(`sources.${s.id}`, () =>
+        factory.create(s.options, { id: s.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),
+      );
+      sources.set(s.id, source);
+    }
+    return sources;
+  } catch (error) {
+    await closeSources(sources.values());
+    throw error;
+  }
+}
+
+export async function closeSources(sources: Iterable<SecretSource>): Promise<void> {
+  for (const s of sources) await s.close?.().catch(() => undefined);
+}
+
+/** Runs a factory; what it throws becomes a ConfigError at `path` (its message never holds a secret). */
+export async function atConfigPath<T>(path: string, create: () => Promise<T> | T): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(path, error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}

@@ -1,0 +1,19 @@
+import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactory";
+import { gcpSecretManagerSourceFactory } from "@afsync/gcp/gcpSourceFactory";
+import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
+import type { SourceFactory } from "./AdapterFactory.ts";
+
+export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
+
+/**
+ * Every source type afsync.yaml may name, `type → factory`. Each adapter package adds one line
+ * here, importing its own factory, e.g.
+ *   import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
+ *   local: localSourceFactory,
+ */
+export const sourceFactories: Record<string, SourceFactory> = {
+  local: localSourceFactory,
+  "aws-secrets-manager": awsSecretsManagerSourceFactory,
+  "aws-ssm": awsSsmSourceFactory,
+  "gcp-secret-manager": gcpSecretManagerSourceFactory,
+};

@@ -1,0 +1,52 @@
+import { readFile } from "node:fs/promises";
+import { ConfigError } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
+import { LineCounter, parseDocument } from "yaml";
+import { sourceFactories } from "../compose/sourceFactories.ts";
+import { targetFactories } from "../compose/targetFactories.ts";
+
+/** The option schemas of every registered source and target type. */
+export function optionsRegistry(): OptionsRegistry {
+  return {
+    sources: Object.fromEntries(Object.entries(sourceFactories).map(([type, f]) => [type, f.schema])),
+    targets: Object.fromEntries(Object.entries(targetFactories).map(([type, f]) => [type, f.schema])),
+  };
+}
+
+/**
+ * Reads and validates afsync.yaml. YAML syntax errors name the line and column; everything else
+ * is `parseConfig`'s. Environment variables are not read here: only a factory that needs a
+ * credential reads the variable its `*_env` option names, when it is built.
+ */
+export async function loadConfigFile(path: string, _env: NodeJS.ProcessEnv = {}): Promise<AfsyncConfig> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      "",
+      code === "ENOENT" ? `config file ${path} not found (pass --config <file>)` : `cannot read config file ${path}: ${code ?? "error"}`,
+    );
+  }
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, lineCounter });
+  const first = doc.errors[0];
+  if (first !== undefined) {
+    const pos = lineCounter.linePos(first.pos[0]);
+    throw new ConfigError(
+      "",
+      `${path}${pos === undefined ? "" : `:${pos.line}:${pos.col}`}: not valid YAML: ${first.message.split("\n")[0] ?? ""}`,
+    );
+  }
+  const input: unknown = doc.toJS({ maxAliasCount: 100 });
+  try {
+    return parseConfig(input, optionsRegistry());
+  } catch (error) {
+    // Name the file in front of the message; keep `path` (the bad key) for callers that use it.
+    if (error instanceof ConfigError)
+      throw Object.assign(new ConfigError("", `${path}: ${error.message}`, { cause: error }), { path: error.path });
+    throw error;
+  }
+}

@@ -1,0 +1,83 @@
+import type { ChangeHint } from "@afsync/core";
+import type { Trigger } from "@afsync/core/engine/Trigger";
+import { z } from "zod";
+import { parseJsonWith } from "./parseJsonWith.ts";
+
+/**
+ * What travels on the FIFO queue: one message per affected Deployment. It names the Deployment
+ * and the trigger (hints or a full reconciliation), never a value: the worker re-reads every
+ * source, so a message that arrives late or twice is harmless.
+ *
+ * Versioned (`v`) so a worker deployed before a producer change rejects what it cannot read
+ * (reported via `batchItemFailures`, then parked in the DLQ) instead of misreading it.
+ */
+export const SYNC_MESSAGE_VERSION = 1;
+
+const keySchema = z.strictObject({ kind: z.enum(["connection", "variable"]), id: z.string().min(1) });
+
+const hintSchema = z.strictObject({
+  provider: z.string().min(1),
+  sourceId: z.string().min(1).optional(),
+  secretId: z.string().min(1),
+  version: z.string().min(1).optional(),
+  action: z.enum(["upsert", "delete", "notice", "ignore"]),
+  reason: z.string().optional(),
+  keys: z.array(keySchema).optional(),
+});
+
+export const syncMessageSchema = z.strictObject({
+  v: z.literal(SYNC_MESSAGE_VERSION),
+  deployment: z.string().min(1),
+  trigger: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("full") }),
+    z.strictObject({ kind: z.literal("hints"), hints: z.array(hintSchema).min(1) }),
+  ]),
+  /** Where the message came from, for logs and the DLQ: `event:<EventBridge id>`, `webhook:<sig>`, `schedule:<id>`. */
+  origin: z.string().min(1),
+});
+
+export interface SyncMessage {
+  readonly v: typeof SYNC_MESSAGE_VERSION;
+  readonly deployment: string;
+  readonly trigger: Trigger;
+  readonly origin: string;
+}
+
+export type DecodeResult = { readonly ok: true; readonly message: SyncMessage } | { readonly ok: false; readonly reason: string };
+
+/** Parses a queue body; the reason names the bad field and never echoes the body. */
+export function decodeSyncMessage(body: string): DecodeResult {
+  const parsed = parseJsonWith(syncMessageSchema, body);
+  if (parsed.ok) return { ok: true, message: stripUndefined(parsed.data) };
+  const { problem } = parsed;
+  if (problem.kind === "not-json") return { ok: false, reason: "message body is not JSON" };
+  return { ok: false, reason: `invalid sync message at ${problem.path ?? "(root)"}: ${problem.message || "does not match the schema"}` };
+}
+
+export function encodeSyncMessage(message: SyncMessage): string {
+  return JSON.stringify(message);
+}
+
+// zod leaves absent optional keys out already; this only narrows the inferred type to the
+// model's readonly shape without a cast on the hint objects.
+function stripUndefined(data: z.infer<typeof syncMessageSchema>): SyncMessage {
+  const trigger: Trigger =
+    data.trigger.kind === "full"
+      ? { kind: "full" }
+      : {
+          kind: "hints",
+          hints: data.trigger.hints.map((h) => {
+            const hint: ChangeHint = {
+              provider: h.provider,
+              secretId: h.secretId,
+              action: h.action,
+              ...(h.sourceId === undefined ? {} : { sourceId: h.sourceId }),
+              ...(h.version === undefined ? {} : { version: h.version }),
+              ...(h.reason === undefined ? {} : { reason: h.reason }),
+              ...(h.keys === undefined ? {} : { keys: h.keys }),
+            };
+            return hint;
+          }),
+        };
+  return { v: SYNC_MESSAGE_VERSION, deployment: data.deployment, trigger, origin: data.origin };
+}
