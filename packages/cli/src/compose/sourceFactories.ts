@@ -1,4 +1,5 @@
 import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactories";
+import { azureKeyVaultSourceFactory } from "@afsync/azure/azureKeyVaultSourceFactory";
 import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
 
@@ -14,4 +15,5 @@ export const sourceFactories: Record<string, SourceFactory> = {
   local: localSourceFactory,
   "aws-secrets-manager": awsSecretsManagerSourceFactory,
   "aws-ssm": awsSsmSourceFactory,
+  "azure-key-vault": azureKeyVaultSourceFactory,
 };
