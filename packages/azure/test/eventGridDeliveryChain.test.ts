@@ -118,7 +118,12 @@ describe("Event Grid delivery chain: Key Vault write → event → delivery → 
     assert.deepEqual(validation.response.body, loadAzureSample("azure-eventgrid-subscription-validation-response.json"));
     assert.deepEqual(validation.hints, []);
     const options = handleEventGridDelivery(
-      { method: "OPTIONS", url: `/api/eventgrid?code=${AUTH.secret}`, headers: { "webhook-request-origin": "eventgrid.azure.net" }, body: "" },
+      {
+        method: "OPTIONS",
+        url: `/api/eventgrid?code=${AUTH.secret}`,
+        headers: { "webhook-request-origin": "eventgrid.azure.net" },
+        body: "",
+      },
       AUTH,
     );
     assert.equal(options.response.status, 200);
