@@ -126,7 +126,7 @@ export class AzureKeyVaultSource implements SecretSource {
       // The SDK follows each page's nextLink verbatim.
       for await (const page of this.#client.listPropertiesOfSecrets().byPage({ maxPageSize: LIST_PAGE })) {
         // A disabled secret reads as absent, exactly as Airflow's backend sees it (GET answers 403).
-        for (const p of page) if (p.enabled !== false && !p.managed) names.push(p.name);
+        for (const p of page) if (p.enabled !== false) names.push(p.name);
       }
     } catch (err) {
       // A failed listing must not look like "everything was deleted": fail the whole read.

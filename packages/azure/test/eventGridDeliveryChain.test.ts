@@ -95,6 +95,24 @@ describe("Event Grid delivery chain: Key Vault write → event → delivery → 
     assert.equal(value?.kind === "connection" ? value.connection.password : undefined, "three");
   });
 
+  it("turns the vault's expiry warnings into notices that change nothing", async () => {
+    await writer.setSecret("airflow-variables-expiring", "v", { expiresOn: new Date(Date.UTC(2030, 0, 1)) });
+    take("eventGrid");
+    const near = emu.emitExpiry("airflow-variables-expiring", "SecretNearExpiry");
+    const hints = accepted(delivery([near.eventGrid]));
+    assert.deepEqual(
+      hints.map((h) => h.action),
+      ["notice"],
+    );
+    assert.match(hints[0]?.reason ?? "", /expires at 2030-01-01T00:00:00\.000Z/);
+    const applies = target.applyCalls;
+    const report = await engine.sync([binding], { kind: "hints", hints });
+    assert.deepEqual(report.deployments[0]?.changes, []);
+    assert.equal(target.applyCalls, applies);
+    emu.clearEvents();
+    emu.deleteSecret("airflow-variables-expiring");
+  });
+
   it("finds a deletion only through the scheduled reconciliation: Key Vault sends no delete event", async () => {
     const poller = await writer.beginDeleteSecret("airflow-connections-warehouse", { intervalInMs: 1 });
     await poller.pollUntilDone();
