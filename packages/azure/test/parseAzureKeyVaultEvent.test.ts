@@ -143,6 +143,12 @@ describe("parseAzureKeyVaultEvent", () => {
     assert.match(hints[1]?.reason ?? "", /key or certificate/);
   });
 
+  it("tells Event Grid deliveries apart from other providers' events", () => {
+    assert.equal(looksLikeEventGrid({ source: "aws.secretsmanager", "detail-type": "AWS API Call via CloudTrail", detail: {} }), false);
+    assert.equal(looksLikeEventGrid([{ eventType: "Microsoft.Storage.BlobCreated" }]), false);
+    assert.equal(looksLikeEventGrid(loadAzureSample("azure-eventgrid-subscription-validation.json")), true);
+  });
+
   it("takes the version from the Id when data.Version is absent", () => {
     const event = sampleEvent("azure-keyvault-secretnewversioncreated-eventgrid.json");
     delete (event.data as Record<string, unknown>).Version;
