@@ -12,3 +12,4 @@ export * from "./runDeploymentTargetContract.ts";
 export * from "./runEventParserContract.ts";
 export * from "./runSecretSourceContract.ts";
 export * from "./runStateStoreContract.ts";
+export * from "./startAzurite.ts";

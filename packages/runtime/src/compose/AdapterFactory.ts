@@ -1,4 +1,4 @@
-import type { Logger } from "@afsync/core";
+import type { KeyString, Logger } from "@afsync/core";
 import type { DeploymentTarget } from "@afsync/core/ports/DeploymentTarget";
 import type { SecretSource } from "@afsync/core/ports/SecretSource";
 import type { ZodType } from "zod";
@@ -12,6 +12,11 @@ export interface FactoryContext {
   /** Directory of the config file: relative paths in options resolve against it. */
   readonly configDir: string;
   readonly logger: Logger;
+  /**
+   * The keys the Deployments hold now (target entries and afsync's state). Sources whose naming
+   * is lossy (Key Vault turns `_` into `-`) use it to tell a secret's spellings apart.
+   */
+  readonly knownKeys?: () => Promise<ReadonlySet<KeyString>>;
 }
 
 /**

@@ -1,5 +1,13 @@
 import { resolve } from "node:path";
-import { type Clock, ConfigError, type HmacKeyProvider, type Logger, type SecretSource, type StateStore } from "@afsync/core";
+import {
+  type Clock,
+  ConfigError,
+  type HmacKeyProvider,
+  type KeyString,
+  type Logger,
+  type SecretSource,
+  type StateStore,
+} from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
@@ -46,10 +54,11 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
     const hmacKey =
       config.state.type === "target" && ctx.state === undefined ? keyFromEnv(config.state.hmacKeyEnv, ctx.env) : await state.hmacKey();
 
-    const sources = await buildSources(config, ctx);
+    const bindings: DeploymentBinding[] = [];
+    // Lazy: asked only when a lossy name (Key Vault's `_` → `-`) has several spellings.
+    const sources = await buildSources(config, { ...ctx, knownKeys: () => keysHeldBy(bindings, state) });
     opened.push(...sources.values());
 
-    const bindings: DeploymentBinding[] = [];
     for (const d of config.deployments) {
       const factory = targetFactories[d.target.type];
       if (factory === undefined) throw new ConfigError(`deployments.${d.id}.target.type`, `unknown target type '${d.target.type}'`);
@@ -82,6 +91,30 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
     await closeAll();
     throw error;
   }
+}
+
+/**
+ * Every key the Deployments hold (what their targets show, and what afsync's state says it owns).
+ * A target that cannot be read adds nothing: a source then reports a lossy name as ambiguous
+ * rather than guess, and the engine reports that Deployment's failure itself.
+ */
+async function keysHeldBy(bindings: readonly DeploymentBinding[], state: StateStore): Promise<ReadonlySet<KeyString>> {
+  const held = new Set<KeyString>();
+  await Promise.all(
+    bindings.map(async (binding) => {
+      try {
+        const snapshot = await binding.target.read();
+        for (const key of snapshot.entries.keys()) held.add(key);
+        const owned = binding.target.capabilities.holdsState
+          ? (snapshot.manifest ?? []).map((r) => r.key)
+          : [...(await state.load(binding.id)).keys()];
+        for (const key of owned) held.add(key);
+      } catch {
+        // Unreadable targets contribute no keys (see above).
+      }
+    }),
+  );
+  return held;
 }
 
 async function openState(config: AfsyncConfig, ctx: RuntimeContext): Promise<StateStore & HmacKeyProvider> {

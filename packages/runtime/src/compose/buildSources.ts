@@ -1,4 +1,4 @@
-import { ConfigError, type Logger, type SecretSource } from "@afsync/core";
+import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { sourceFactories } from "./sourceFactories.ts";
 
@@ -6,6 +6,8 @@ export interface SourceBuildContext {
   readonly env: NodeJS.ProcessEnv;
   readonly configDir: string;
   readonly logger: Logger;
+  /** The keys the Deployments hold now; only the full runtime, which has targets, can say. */
+  readonly knownKeys?: () => Promise<ReadonlySet<KeyString>>;
 }
 
 /**
@@ -22,7 +24,13 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
       const factory = sourceFactories[s.type];
       if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
       const source = await atConfigPath(`sources.${s.id}`, () =>
-        factory.create(s.options, { id: s.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),
+        factory.create(s.options, {
+          id: s.id,
+          env: ctx.env,
+          configDir: ctx.configDir,
+          logger: ctx.logger,
+          ...(ctx.knownKeys === undefined ? {} : { knownKeys: ctx.knownKeys }),
+        }),
       );
       sources.set(s.id, source);
     }

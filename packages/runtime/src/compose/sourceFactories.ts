@@ -1,4 +1,5 @@
 import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactory";
+import { azureKeyVaultSourceFactory } from "@afsync/azure/azureKeyVaultSourceFactory";
 import { gcpSecretManagerSourceFactory } from "@afsync/gcp/gcpSourceFactory";
 import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
@@ -15,5 +16,6 @@ export const sourceFactories: Record<string, SourceFactory> = {
   local: localSourceFactory,
   "aws-secrets-manager": awsSecretsManagerSourceFactory,
   "aws-ssm": awsSsmSourceFactory,
+  "azure-key-vault": azureKeyVaultSourceFactory,
   "gcp-secret-manager": gcpSecretManagerSourceFactory,
 };

@@ -1,4 +1,5 @@
 import { awsEventParser } from "@afsync/aws/events/parseAwsEvent";
+import { azureEventParser } from "@afsync/azure/events/parseAzureKeyVaultEvent";
 import { gcpEventParser } from "@afsync/gcp/events/parseGcpEvent";
 import { EventParserRegistry } from "./EventParserRegistry.ts";
 
@@ -7,4 +8,4 @@ import { EventParserRegistry } from "./EventParserRegistry.ts";
  * one line here, importing the parser its `events/parse<P>Event.ts` exports, e.g.
  *   .register(azureEventParser)   // Event Grid events and CloudEvents
  */
-export const eventParsers = new EventParserRegistry().register(awsEventParser).register(gcpEventParser);
+export const eventParsers = new EventParserRegistry().register(awsEventParser).register(azureEventParser).register(gcpEventParser);
