@@ -5,6 +5,7 @@ import {
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type Logger,
@@ -17,6 +18,7 @@ import {
 } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/formats/envVars";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { RetryOptions } from "@afsync/http/retryingFetch";
 import {
@@ -29,6 +31,7 @@ import {
   sameRecord,
   withOwnerRecords,
 } from "./AstroManifest.ts";
+import { astroEnvVarKeyRules } from "./astroEnvVarKeyRules.ts";
 import { astroCallError, astroNetworkError, createPlatformClient, type PlatformClient } from "./astroClient.ts";
 import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
@@ -94,6 +97,10 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     this.#logger = options.logger ?? silentLogger;
     this.#locks = options.locks ?? astroWriteLocks;
     this.describe = `Astro Deployment ${options.deploymentId} (organization ${options.organizationId}) environment variables at ${hostOf(options.apiUrl)}`;
+  }
+
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, astroEnvVarKeyRules(this.#manifestVariable));
   }
 
   async read(): Promise<TargetSnapshot> {

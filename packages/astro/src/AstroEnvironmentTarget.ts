@@ -6,6 +6,7 @@ import {
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type Logger,
@@ -15,6 +16,7 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { RetryOptions } from "@afsync/http/retryingFetch";
 import {
@@ -102,6 +104,11 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     this.#locks = options.locks ?? astroWriteLocks;
     const where = `${options.scope.scope === "WORKSPACE" ? "Workspace" : "Deployment"} ${options.scope.scopeEntityId}`;
     this.describe = `Astro Environment Manager, ${where} (organization ${options.organizationId}) at ${hostOf(options.apiUrl)}`;
+  }
+
+  /** Objects are keyed by type and key, any string: only control characters are refused, as by every target. */
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, { target: "astro-environment", nameOf: keyString });
   }
 
   async read(): Promise<TargetSnapshot> {

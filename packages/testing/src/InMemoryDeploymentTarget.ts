@@ -1,8 +1,11 @@
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import {
   type AirflowValue,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type AirflowKey,
+  type KeyProblem,
   type KeyString,
   keyString,
   type PrecedenceLayer,
@@ -67,6 +70,11 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
   refuse(key: KeyString, reason: string): this {
     this.refused.set(key, reason);
     return this;
+  }
+
+  /** A Map holds any key; like every target it refuses control characters. */
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, { target: this.type, nameOf: keyString });
   }
 
   async read(): Promise<TargetSnapshot> {

@@ -9,6 +9,7 @@ import type { SecretSource } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
 import { applyPlan, countOps } from "./applyPlan.ts";
 import { canonicalValue } from "./canonicalValue.ts";
+import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
 import { explainKey } from "./explainKey.ts";
@@ -203,6 +204,7 @@ export class SyncEngine {
             this.hash,
           ),
         );
+      const keyProblems = checkPlannedKeys(binding.target, resolutions, snapshot.entries);
       const items = planDeployment({
         resolutions,
         targetEntries: snapshot.entries,
@@ -220,6 +222,7 @@ export class SyncEngine {
         hash: this.hash,
         now: this.now(),
         showSecrets: options.showSecrets ?? false,
+        keyProblems,
       });
       return { binding, items, owned };
     } catch (error) {

@@ -6,6 +6,7 @@ import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { ExplainCandidate, ExplainDeployment, ExplainReport, ShownValue } from "./ExplainReport.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { hashPrefix } from "./maskedDiff.ts";
+import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import { planDeployment } from "./planDeployment.ts";
 import { type Candidate, resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
@@ -89,6 +90,7 @@ export async function explainKey(key: AirflowKey, bindings: readonly DeploymentB
               : { above: { sourceId: backend.id, holds: new Map([[ks, aboveRead]]) } }),
             hash: deps.hash,
             now: deps.now,
+            keyProblems: checkPlannedKeys(binding.target, [res], snapshot.entries),
           })
         : [];
       const willHold = entry !== undefined || item?.upsert !== undefined;
