@@ -10,8 +10,8 @@
  * them on v1, and always describing what was really written (a failed key keeps its old record).
  */
 import type { AirflowKey, KeyProblem, KeyString, Logger, StateRecord } from "@afsync/core";
-import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import { keyString, RemoteCallError } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type {
   ApplyItemResult,
   ApplyOutcome,
@@ -24,9 +24,9 @@ import type {
 import type { FetchLike } from "@afsync/http/FetchLike";
 import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, VariableWrite } from "./AirflowApi.ts";
-import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
 import { createAirflowV1Api } from "./AirflowV1Api.ts";
 import { createAirflowV2Api } from "./AirflowV2Api.ts";
+import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
 import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";

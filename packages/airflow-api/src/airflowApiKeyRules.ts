@@ -3,9 +3,10 @@ import { keyString } from "@afsync/core";
 import type { TargetKeyRules } from "@afsync/core/formats/targetKeyRules";
 
 // `connection_id`: v1 checks it with `airflow.utils.helpers.validate_key(max_length=200)`, v2's
-// `ConnectionBody` has `pattern: ^[\w.-]+$, maxLength: 200`. Python's `\w` on str is Unicode
-// letters, digits and `_`.
-const REST_CONNECTION_ID = /^[\p{L}\p{N}_.-]+$/u;
+// `ConnectionBody` has `pattern: ^[\w.-]+$, maxLength: 200`. `\w` is Unicode in Python but ASCII
+// in ECMAScript validators of the published spec (and gateways built on them), so only the
+// ASCII reading, which every validator accepts, is written.
+const REST_CONNECTION_ID = /^[A-Za-z0-9_.-]+$/;
 const REST_CONNECTION_ID_MAX = 200;
 // `VariableBody.key` (v2) and the `variable.key` column (v1): 250 characters.
 const REST_VARIABLE_KEY_MAX = 250;
@@ -28,7 +29,7 @@ export function airflowApiKeyRules(manifestVariable: string | null): TargetKeyRu
         if (key.id.length > REST_CONNECTION_ID_MAX)
           return `the Airflow REST API accepts connection_id up to ${REST_CONNECTION_ID_MAX} characters; this one has ${key.id.length}`;
         if (!REST_CONNECTION_ID.test(key.id))
-          return "the Airflow REST API accepts only letters, digits, '_', '.' and '-' in connection_id (pattern ^[\\w.-]+$)";
+          return "the airflow-api target writes connection_id of ASCII letters, digits, '_', '.' and '-' only (the REST API's pattern ^[\\w.-]+$)";
         return undefined;
       }
       if (key.id.length > REST_VARIABLE_KEY_MAX)

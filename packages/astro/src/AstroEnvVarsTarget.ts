@@ -31,8 +31,8 @@ import {
   sameRecord,
   withOwnerRecords,
 } from "./AstroManifest.ts";
-import { astroEnvVarKeyRules } from "./astroEnvVarKeyRules.ts";
 import { astroCallError, astroNetworkError, createPlatformClient, type PlatformClient } from "./astroClient.ts";
+import { astroEnvVarKeyRules } from "./astroEnvVarKeyRules.ts";
 import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
 import { mergeEnvironmentVariables } from "./mergeEnvironmentVariables.ts";

@@ -1,10 +1,9 @@
-import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import {
+  type AirflowKey,
   type AirflowValue,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
-  type AirflowKey,
   type KeyProblem,
   type KeyString,
   keyString,
@@ -15,6 +14,7 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 
 export interface InMemoryTargetOptions {
   readonly type?: string;

@@ -10,3 +10,4 @@ export * from "./runAfsyncBinary.ts";
 export * from "./runDeploymentTargetContract.ts";
 export * from "./runSecretSourceContract.ts";
 export * from "./runStateStoreContract.ts";
+export * from "./runTargetIdempotencyProperty.ts";

@@ -42,7 +42,10 @@ export function checkTargetKeys(keys: readonly AirflowKey[], rules: TargetKeyRul
     const shown = displayKeyString(ks);
     const control = controlCharacterIn(key.id);
     if (control !== undefined) {
-      problems.push({ key: ks, reason: `${shown}: the key contains a control or line-break character (${control}); the ${rules.target} target refuses it` });
+      problems.push({
+        key: ks,
+        reason: `${shown}: the key contains a control or line-break character (${control}); the ${rules.target} target refuses it`,
+      });
       continue;
     }
     const name = rules.nameOf(key);

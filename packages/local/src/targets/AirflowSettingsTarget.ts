@@ -13,8 +13,8 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
-import { type Document, isMap, parseDocument } from "yaml";
 import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
+import { type Document, isMap, parseDocument } from "yaml";
 import { atomicWriteFile, checkTargetFile, readFileIfExists, type TargetFileOptions } from "../atomicWrite.ts";
 import { connectionFromSettingsEntry, variableValueFromSettings } from "./airflowSettingsEntry.ts";
 import { applyToSettingsDocument, listItems, YAML_OPTIONS } from "./settingsDocument.ts";
