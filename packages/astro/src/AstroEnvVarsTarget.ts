@@ -134,8 +134,21 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     const upserts = new Map<string, string>();
     const results: ApplyItemResult[] = [];
     const refused = new Set<KeyString>();
+    // The engine plans with checkKeys already (and refuses both keys of a collision); a direct
+    // caller must not write a key that cannot be held either. Collisions are handled below.
+    const cannotHold = new Map(
+      this.checkKeys(request.upserts.map((u) => u.key))
+        .filter((p) => p.collidesWith === undefined)
+        .map((p) => [p.key, p.reason]),
+    );
     for (const u of request.upserts) {
       const name = envVarNameFor(u.key);
+      const refusal = cannotHold.get(keyString(u.key));
+      if (refusal !== undefined) {
+        refused.add(keyString(u.key));
+        results.push({ key: keyString(u.key), ok: false, error: refusal });
+        continue;
+      }
       if (upserts.has(name)) {
         // Airflow upper-cases ids for the env lookup, so `var:a` and `var:A` are one variable.
         refused.add(keyString(u.key));

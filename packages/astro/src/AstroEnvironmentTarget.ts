@@ -142,8 +142,12 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     const objects = request.upserts.length + request.deletes.length > 0 ? await this.#api.list(undefined, () => (calls += 1)) : [];
     const index: ObjectIndex = new Map(objects.map((o) => [`${o.objectType}:${o.objectKey}`, o]));
     const results: ApplyItemResult[] = [];
+    // The engine plans with checkKeys already; a direct caller must not write such a key either.
+    const refused = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
     for (const { key, value } of request.upserts) {
-      results.push(await this.#item(key, () => this.#upsert(key, value, index, counted)));
+      const refusal = refused.get(keyString(key));
+      if (refusal !== undefined) results.push({ key: keyString(key), ok: false, error: refusal });
+      else results.push(await this.#item(key, () => this.#upsert(key, value, index, counted)));
     }
     for (const key of request.deletes) {
       results.push(await this.#item(key, () => this.#delete(key, index, counted)));

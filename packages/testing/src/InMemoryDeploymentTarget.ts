@@ -96,9 +96,10 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
       throw new Error(reason);
     }
     const results = [];
+    const cannotHold = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
     for (const { key, value } of request.upserts) {
       const ks = keyString(key);
-      const refusal = this.refused.get(ks);
+      const refusal = this.refused.get(ks) ?? cannotHold.get(ks);
       if (refusal !== undefined) {
         results.push({ key: ks, ok: false, error: refusal });
         continue;
