@@ -163,7 +163,8 @@ export function runDeploymentTargetContract(name: string, makeTarget: () => Prom
     it("says which keys it cannot hold: a control character in a key, never a plain one (checkKeys)", () => {
       assert.equal(typeof target.checkKeys, "function", "every adapter implements checkKeys");
       const injected = variableKey("x\nAIRFLOW__CORE__LOAD_EXAMPLES");
-      const problems = target.checkKeys?.([connectionKey("contract_pg"), variableKey("contract_json"), injected, connectionKey("db\r")]) ?? [];
+      const problems =
+        target.checkKeys?.([connectionKey("contract_pg"), variableKey("contract_json"), injected, connectionKey("db\r")]) ?? [];
       assert.deepEqual(problems.map((p) => p.key).sort(), ["conn:db\r", "var:x\nAIRFLOW__CORE__LOAD_EXAMPLES"]);
       for (const p of problems) assert.match(p.reason, /control or line-break character \(U\+000[AD] at position \d+\)/);
     });

@@ -65,7 +65,7 @@ export function checkTargetKeys(keys: readonly AirflowKey[], rules: TargetKeyRul
       const others = all.filter((k) => k !== ks);
       problems.push({
         key: ks,
-        reason: `${ks} and ${others.join(", ")} become the same name ${JSON.stringify(name)} in the ${rules.target} target; none of them is written`,
+        reason: `${ks} and ${others.join(", ")} become the same name ${JSON.stringify(name)} in the ${rules.target} target; ${others.length === 1 ? "neither" : "none of them"} is written`,
         collidesWith: others,
       });
     }

@@ -22,7 +22,13 @@ class UpperCasingTarget extends InMemoryDeploymentTarget {
 describe("checkTargetKeys", () => {
   it("refuses control and line-break characters anywhere in a key, naming the code point, not a value", () => {
     const problems = checkTargetKeys(
-      [variableKey("x\nAIRFLOW__CORE__LOAD_EXAMPLES"), variableKey("a\rb"), variableKey("nel\u0085"), variableKey("ls\u2028"), variableKey("ok")],
+      [
+        variableKey("x\nAIRFLOW__CORE__LOAD_EXAMPLES"),
+        variableKey("a\rb"),
+        variableKey("nel\u0085"),
+        variableKey("ls\u2028"),
+        variableKey("ok"),
+      ],
       { target: "t", nameOf: (k) => k.id },
     );
     assert.deepEqual(
