@@ -15,7 +15,7 @@ import {
 } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor, envVarValueFor, keyFromEnvVarName, namesTeamNamespace } from "@afsync/core/formats/envVars";
-import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
+import { checkTargetKeys, type TargetKeyRules } from "@afsync/core/formats/targetKeyRules";
 import { atomicWriteFile, checkTargetFile, readFileIfExists, type TargetFileOptions } from "../atomicWrite.ts";
 import { type DotenvStatement, formatDotenvAssignment, parseDotenvDocument, renderDotenvDocument } from "./dotenvDocument.ts";
 
@@ -25,7 +25,9 @@ import { type DotenvStatement, formatDotenvAssignment, parseDotenvDocument, rend
  * environment-variables layer. Every other line (comments, unrelated variables, blank lines)
  * stays byte for byte; an owned assignment is rewritten where it stands, a new one appended.
  *
- * Airflow upper-cases the id to build the variable name, so `my_db` and `MY_DB` are one key here.
+ * Airflow upper-cases the id to build the variable name, so `my_db` and `MY_DB` are one name
+ * here: `checkKeys` reports such keys as a conflict, and refuses ids whose name the readers would
+ * not read back as written (ENV_FILE_KEY_RULES), so no key can inject a line or grow the file.
  * A line reads back as the key `keyFromEnvVarName` derives (ids lower-cased), or as the key an
  * `# afsync-key:` comment above it names (see KEY_MARKER_PREFIX).
  */
@@ -126,7 +128,7 @@ export class EnvFileTarget implements DeploymentTarget {
 // and JavaScript across Unicode versions, and older readers refuse them.
 const ENV_FILE_ID = /^[A-Za-z0-9_.-]+$/;
 
-const ENV_FILE_KEY_RULES = {
+const ENV_FILE_KEY_RULES: TargetKeyRules = {
   target: "env-file",
   nameOf: envVarNameFor,
   refuse(key: AirflowKey, name: string): string | undefined {
