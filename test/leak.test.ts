@@ -36,17 +36,17 @@ sources:
     connections_file_path: secrets/broken.json
 deployments:
   dev:
-    target: { type: airflow-settings, path: project/airflow_settings.yaml }
+    target: { type: airflow-settings, path: project/airflow_settings.yaml, create_dirs: true }
     sources: [files]
     exclude: ["conn:only_env"]
   dev-env:
-    target: { type: env-file, path: project/.env }
+    target: { type: env-file, path: project/.env, create_dirs: true }
     sources: [files]
   dev-lfs:
-    target: { type: local-filesystem, connections_file_path: project/connections.json, variables_file_path: project/variables.json }
+    target: { type: local-filesystem, connections_file_path: project/connections.json, variables_file_path: project/variables.json, create_dirs: true }
     sources: [files]
   broken:
-    target: { type: local-filesystem, connections_file_path: project/broken-out.json }
+    target: { type: local-filesystem, connections_file_path: project/broken-out.json, create_dirs: true }
     sources: [broken-files]
 state: { type: sqlite, path: .afsync/state.db }
 serve: { host: 127.0.0.1, port: 0, reconcile_every: 15m, webhook_secret_env: AFSYNC_WEBHOOK_SECRET }

@@ -9,8 +9,9 @@
  * Airflow variable, written in the same bulk call as the values where v2 allows, right after
  * them on v1, and always describing what was really written (a failed key keeps its old record).
  */
-import type { AirflowKey, KeyString, Logger, StateRecord } from "@afsync/core";
+import type { AirflowKey, KeyProblem, KeyString, Logger, StateRecord } from "@afsync/core";
 import { keyString, RemoteCallError } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type {
   ApplyItemResult,
   ApplyOutcome,
@@ -25,6 +26,7 @@ import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, VariableWrite } from "./AirflowApi.ts";
 import { createAirflowV1Api } from "./AirflowV1Api.ts";
 import { createAirflowV2Api } from "./AirflowV2Api.ts";
+import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
 import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
@@ -116,6 +118,10 @@ export class AirflowApiTarget implements DeploymentTarget {
     };
   }
 
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, airflowApiKeyRules(this.#config.state === "manifest" ? this.#config.manifestVariable : null));
+  }
+
   async read(): Promise<TargetSnapshot> {
     const api = await this.#resolveApi();
     const [connectionIds, variables] = await Promise.all([api.listConnectionIds(), api.listVariables()]);
@@ -151,8 +157,13 @@ export class AirflowApiTarget implements DeploymentTarget {
 
     const connWrites: ConnectionWrite[] = [];
     const varWrites: VariableWrite[] = [];
+    // The engine plans with checkKeys already; a direct caller must not send such a key either.
+    const refused = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
     for (const { key, value } of request.upserts) {
-      if (manifestOn && key.kind === "variable" && key.id === this.#config.manifestVariable) {
+      const refusal = refused.get(keyString(key));
+      if (refusal !== undefined) {
+        record(key.kind, [{ id: key.id, ok: false, error: refusal }]);
+      } else if (manifestOn && key.kind === "variable" && key.id === this.#config.manifestVariable) {
         record("variable", [
           {
             id: key.id,

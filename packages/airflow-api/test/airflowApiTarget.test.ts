@@ -167,13 +167,20 @@ for (const apiVersion of [1, 2] as const) {
       );
     });
 
-    it("reports a spec violation the server rejects, naming the field, without the value", async () => {
+    it("refuses a connection_id the REST API would reject before sending it, naming the rule, without the value", async () => {
       const target = makeTarget(emulator, auth);
       await target.read();
       const outcome = await target.apply({ upserts: [{ key: connectionKey("bad id!"), value: conn() }], deletes: [], manifest: [] });
       const failed = outcome.results[0];
       assert.equal(failed?.ok, false);
-      assert.match(failed?.error ?? "", apiVersion === 1 ? /^400 / : /^422 .*connection_id/);
+      assert.match(failed?.error ?? "", /conn:bad id!: .*connection_id of ASCII letters/);
+      assert.equal(emulator.callCount(apiVersion === 1 ? "post_connection" : "bulk_connections"), 0, "nothing was sent");
+      assert.deepEqual(
+        target
+          .checkKeys([connectionKey("bad id!"), connectionKey("x".repeat(201)), variableKey("/lead"), variableKey("ok/inner")])
+          .map((p) => p.key),
+        ["conn:bad id!", `conn:${"x".repeat(201)}`, "var:/lead"],
+      );
       assertNoSecretLeak([JSON.stringify(outcome)], [SECRET, "x-api-key-value"]);
     });
 

@@ -5,6 +5,7 @@ import {
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type Logger,
@@ -17,6 +18,7 @@ import {
 } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/formats/envVars";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { RetryOptions } from "@afsync/http/retryingFetch";
 import {
@@ -30,6 +32,7 @@ import {
   withOwnerRecords,
 } from "./AstroManifest.ts";
 import { astroCallError, astroNetworkError, createPlatformClient, type PlatformClient } from "./astroClient.ts";
+import { astroEnvVarKeyRules } from "./astroEnvVarKeyRules.ts";
 import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
 import { mergeEnvironmentVariables } from "./mergeEnvironmentVariables.ts";
@@ -96,6 +99,10 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     this.describe = `Astro Deployment ${options.deploymentId} (organization ${options.organizationId}) environment variables at ${hostOf(options.apiUrl)}`;
   }
 
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, astroEnvVarKeyRules(this.#manifestVariable));
+  }
+
   async read(): Promise<TargetSnapshot> {
     const deployment = await this.#getDeployment();
     const owners = this.#ownersOf(deployment);
@@ -127,8 +134,21 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     const upserts = new Map<string, string>();
     const results: ApplyItemResult[] = [];
     const refused = new Set<KeyString>();
+    // The engine plans with checkKeys already (and refuses both keys of a collision); a direct
+    // caller must not write a key that cannot be held either. Collisions are handled below.
+    const cannotHold = new Map(
+      this.checkKeys(request.upserts.map((u) => u.key))
+        .filter((p) => p.collidesWith === undefined)
+        .map((p) => [p.key, p.reason]),
+    );
     for (const u of request.upserts) {
       const name = envVarNameFor(u.key);
+      const refusal = cannotHold.get(keyString(u.key));
+      if (refusal !== undefined) {
+        refused.add(keyString(u.key));
+        results.push({ key: keyString(u.key), ok: false, error: refusal });
+        continue;
+      }
       if (upserts.has(name)) {
         // Airflow upper-cases ids for the env lookup, so `var:a` and `var:A` are one variable.
         refused.add(keyString(u.key));

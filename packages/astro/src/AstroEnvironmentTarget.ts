@@ -6,6 +6,7 @@ import {
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type Logger,
@@ -15,6 +16,7 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { RetryOptions } from "@afsync/http/retryingFetch";
 import {
@@ -104,6 +106,11 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     this.describe = `Astro Environment Manager, ${where} (organization ${options.organizationId}) at ${hostOf(options.apiUrl)}`;
   }
 
+  /** Objects are keyed by type and key, any string: only control characters are refused, as by every target. */
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, { target: "astro-environment", nameOf: keyString });
+  }
+
   async read(): Promise<TargetSnapshot> {
     const objects = await this.#api.list();
     const entries = new Map<KeyString, TargetEntry>();
@@ -135,8 +142,12 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     const objects = request.upserts.length + request.deletes.length > 0 ? await this.#api.list(undefined, () => (calls += 1)) : [];
     const index: ObjectIndex = new Map(objects.map((o) => [`${o.objectType}:${o.objectKey}`, o]));
     const results: ApplyItemResult[] = [];
+    // The engine plans with checkKeys already; a direct caller must not write such a key either.
+    const refused = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
     for (const { key, value } of request.upserts) {
-      results.push(await this.#item(key, () => this.#upsert(key, value, index, counted)));
+      const refusal = refused.get(keyString(key));
+      if (refusal !== undefined) results.push({ key: keyString(key), ok: false, error: refusal });
+      else results.push(await this.#item(key, () => this.#upsert(key, value, index, counted)));
     }
     for (const key of request.deletes) {
       results.push(await this.#item(key, () => this.#delete(key, index, counted)));

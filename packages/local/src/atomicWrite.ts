@@ -1,28 +1,43 @@
 import { randomBytes } from "node:crypto";
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import type { Stats } from "node:fs";
+import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { AfsyncError } from "@afsync/core";
 
 /** Owner read/write only: every file afsync writes may hold secrets. */
 export const SECRET_FILE_MODE = 0o600;
 
+/** How a local target writes its file. */
+export interface TargetFileOptions {
+  /** Create missing parent directories (0700). Off by default: a typo in a path must not look like success. */
+  readonly createDirs?: boolean;
+}
+
 /**
  * Writes `content` to `path` so that a reader sees either the old file or the new one, never a
  * half-written one: a temp file in the same directory (rename is only atomic within one file
- * system), flushed to disk, then renamed over the target. The file ends up 0600 whatever the
- * umask or the previous file's mode was, because it holds secrets.
+ * system), flushed to disk, then renamed over the target. A new file is 0600 whatever the umask,
+ * because it holds secrets; a file that exists keeps its mode (someone chose it), and a file
+ * without the owner's write bit (0444) is an error: read-only means "do not replace".
  */
-export async function atomicWriteFile(path: string, content: string): Promise<void> {
+export async function atomicWriteFile(path: string, content: string, options: TargetFileOptions = {}): Promise<void> {
   const dir = dirname(path);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const existing = await checkTargetFile(path, options);
+  if (options.createDirs === true) {
+    await mkdir(dir, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
+      throw writeFailed(path, error);
+    });
+  }
+  const mode = existing === null ? SECRET_FILE_MODE : existing.mode & 0o7777;
   const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
   let renamed = false;
   try {
     const handle = await open(temp, "wx", SECRET_FILE_MODE);
     try {
       await handle.writeFile(content, "utf8");
-      // A umask can only remove bits, but an inherited ACL or odd umask must not widen them.
-      await handle.chmod(SECRET_FILE_MODE);
+      // Set explicitly: a umask can only remove bits, and an inherited ACL or odd umask must not
+      // widen a new file's; an existing file's mode is restored exactly.
+      await handle.chmod(mode);
       await handle.sync();
     } finally {
       await handle.close();
@@ -32,11 +47,47 @@ export async function atomicWriteFile(path: string, content: string): Promise<vo
     await syncDirectory(dir);
   } catch (error) {
     if (!renamed) await rm(temp, { force: true });
-    throw new AfsyncError("WRITE_FAILED", `could not write ${path}: ${describeFsError(error)}`, {
-      cause: error,
-      errorClass: "transient",
-    });
+    throw writeFailed(path, error);
   }
+}
+
+/**
+ * What a local target checks before it reads or writes its file: the directory exists (unless
+ * `createDirs`), the path is not a directory, and an existing file is writable by its owner.
+ * Returns the file's stats, or null when it does not exist yet.
+ */
+export async function checkTargetFile(path: string, options: TargetFileOptions = {}): Promise<Stats | null> {
+  const existing = await statIfExists(path);
+  if (existing === null) {
+    if (options.createDirs !== true && (await statIfExists(dirname(path))) === null) {
+      throw new AfsyncError(
+        "TARGET_DIRECTORY_MISSING",
+        `${path}: the directory ${dirname(path)} does not exist; create it, fix the path, or set create_dirs: true on the target`,
+      );
+    }
+    return null;
+  }
+  if (!existing.isFile()) throw new AfsyncError("INVALID_TARGET_FILE", `${path} is not a regular file`);
+  if ((existing.mode & 0o200) === 0) {
+    throw new AfsyncError(
+      "TARGET_READ_ONLY",
+      `${path} is read-only (mode ${(existing.mode & 0o777).toString(8).padStart(4, "0")}); afsync does not replace a read-only file: make it writable or point the target elsewhere`,
+    );
+  }
+  return existing;
+}
+
+async function statIfExists(path: string): Promise<Stats | null> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if (isNodeError(error) && (error.code === "ENOENT" || error.code === "ENOTDIR")) return null;
+    throw new AfsyncError("READ_FAILED", `could not inspect ${path}: ${describeFsError(error)}`, { cause: error, errorClass: "transient" });
+  }
+}
+
+function writeFailed(path: string, error: unknown): AfsyncError {
+  return new AfsyncError("WRITE_FAILED", `could not write ${path}: ${describeFsError(error)}`, { cause: error, errorClass: "transient" });
 }
 
 /** Reads a file that may not exist yet: null when absent, so a first sync starts from nothing. */
@@ -47,11 +98,6 @@ export async function readFileIfExists(path: string): Promise<string | null> {
     if (isNodeError(error) && error.code === "ENOENT") return null;
     throw new AfsyncError("READ_FAILED", `could not read ${path}: ${describeFsError(error)}`, { cause: error, errorClass: "transient" });
   }
-}
-
-/** Tightens an existing file to 0600 (used when a target file was created by hand with wider rights). */
-export async function restrictMode(path: string): Promise<void> {
-  await chmod(path, SECRET_FILE_MODE);
 }
 
 // The rename is only durable once the directory entry is flushed; some file systems refuse to

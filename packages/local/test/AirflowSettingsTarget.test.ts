@@ -92,7 +92,7 @@ describe("AirflowSettingsTarget", () => {
         { variable_name: "hand_var", variable_value: 42 },
         { variable_name: "env", variable_value: "123" },
       ]);
-      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal((await stat(path)).mode & 0o777, 0o644, "the file keeps the mode it had");
 
       const snapshot = await target.read();
       assert.deepEqual([...snapshot.entries.keys()].sort(), ["conn:hand_made", "conn:pg", "var:env", "var:hand_var"]);
@@ -229,7 +229,8 @@ describe("AirflowSettingsTarget", () => {
     const { dir, cleanup } = await makeTempDir();
     try {
       const path = join(dir, "sub", "airflow_settings.yaml");
-      await new AirflowSettingsTarget(path).apply({
+      await assert.rejects(new AirflowSettingsTarget(path).read(), /sub does not exist; .*create_dirs: true/);
+      await new AirflowSettingsTarget(path, { createDirs: true }).apply({
         upserts: [{ key: variableKey("v"), value: { kind: "variable", value: "x" } }],
         deletes: [],
         manifest: [],

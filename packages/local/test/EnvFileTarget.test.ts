@@ -44,7 +44,7 @@ describe("EnvFileTarget", () => {
       assert.deepEqual(connectionFromJson(String(assigned.AIRFLOW_CONN_MY_DB)), PG.connection);
       // A `'` forces double quotes, where compose would expand $HOME unless written $$HOME.
       assert.match(text, /AIRFLOW_CONN_MY_DB=".*p'w\$\$HOME.*"/);
-      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal((await stat(path)).mode & 0o777, 0o644, "the file keeps the mode it had");
 
       await target.apply({ upserts: [], deletes: [connectionKey("my_db")], manifest: [] });
       const after = await readFile(path, "utf8");

@@ -39,7 +39,7 @@ describe("LocalFilesystemTarget", () => {
     const { dir, cleanup } = await makeTempDir();
     try {
       const connections = join(dir, "connections.json");
-      await writeFile(connections, JSON.stringify({ theirs: "mysql://host_1" }));
+      await writeFile(connections, JSON.stringify({ theirs: "mysql://host_1" }), { mode: 0o640 });
       const target = new LocalFilesystemTarget({ connectionsFilePath: connections });
       await target.apply({ upserts: [{ key: connectionKey("pg"), value: PG }], deletes: [], manifest: [] });
       const text = await readFile(connections, "utf8");
@@ -47,7 +47,7 @@ describe("LocalFilesystemTarget", () => {
       assert.deepEqual(parsed.problems, []);
       assert.deepEqual(parsed.entries.find((e) => e.key === "pg")?.value, PG);
       assert.ok(parsed.entries.some((e) => e.key === "theirs"));
-      assert.equal((await stat(connections)).mode & 0o777, 0o600);
+      assert.equal((await stat(connections)).mode & 0o777, 0o640, "the file keeps the mode it had");
     } finally {
       await cleanup();
     }

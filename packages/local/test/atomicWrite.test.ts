@@ -1,16 +1,21 @@
 import assert from "node:assert/strict";
-import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { atomicWriteFile, readFileIfExists } from "../src/atomicWrite.ts";
 import { makeTempDir } from "./tempDir.ts";
 
 describe("atomicWriteFile", () => {
-  it("creates missing parent directories and writes the file 0600", async () => {
+  it("creates missing parent directories only when asked to, and writes a new file 0600", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {
       const path = join(dir, "a", "b", "secrets.env");
-      await atomicWriteFile(path, "X=1\n");
+      await assert.rejects(
+        atomicWriteFile(path, "X=1\n"),
+        (error: Error & { code?: string }) => error.code === "TARGET_DIRECTORY_MISSING" && /create_dirs: true/.test(error.message),
+      );
+      assert.deepEqual(await readdir(dir), [], "nothing was created");
+      await atomicWriteFile(path, "X=1\n", { createDirs: true });
       assert.equal(await readFile(path, "utf8"), "X=1\n");
       assert.equal((await stat(path)).mode & 0o777, 0o600);
     } finally {
@@ -18,29 +23,55 @@ describe("atomicWriteFile", () => {
     }
   });
 
-  it("narrows a world-readable file to 0600 when it replaces it, leaving no temp file behind", async () => {
+  it("keeps the mode of a file it replaces, leaving no temp file behind", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {
       const path = join(dir, ".env");
-      await writeFile(path, "OLD=1\n", { mode: 0o644 });
+      await writeFile(path, "OLD=1\n");
+      await chmod(path, 0o640);
       await atomicWriteFile(path, "NEW=2\n");
       assert.equal(await readFile(path, "utf8"), "NEW=2\n");
-      assert.equal((await stat(path)).mode & 0o777, 0o600);
+      assert.equal((await stat(path)).mode & 0o777, 0o640);
       assert.deepEqual(await readdir(dir), [".env"]);
     } finally {
       await cleanup();
     }
   });
 
-  it("fails with a named error and keeps the old file when the target cannot be replaced", async () => {
+  it("refuses to replace a read-only (0444) file and leaves it as it was", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {
-      // A directory where the file should be: rename fails, the directory (old content) stays.
+      const path = join(dir, ".env");
+      await writeFile(path, "OLD=1\n");
+      await chmod(path, 0o444);
+      await assert.rejects(
+        atomicWriteFile(path, "NEW=2\n"),
+        (error: Error & { code?: string }) => error.code === "TARGET_READ_ONLY" && error.message.includes("0444"),
+      );
+      assert.equal(await readFile(path, "utf8"), "OLD=1\n");
+      assert.equal((await stat(path)).mode & 0o777, 0o444);
+      assert.deepEqual(await readdir(dir), [".env"]);
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("fails with a named error and keeps the old content when the target cannot be replaced", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      // A directory where the file should be.
       const path = join(dir, "taken");
-      await atomicWriteFile(join(path, "inner"), "keep");
-      await assert.rejects(atomicWriteFile(path, "new"), (error: Error & { code?: string }) => error.code === "WRITE_FAILED");
+      await mkdir(path);
+      await writeFile(join(path, "inner"), "keep");
+      await assert.rejects(atomicWriteFile(path, "new"), (error: Error & { code?: string }) => error.code === "INVALID_TARGET_FILE");
+      // A regular file where the directory should be: the write cannot happen.
+      await assert.rejects(
+        atomicWriteFile(join(path, "inner", "x.env"), "new", { createDirs: true }),
+        (error: Error & { code?: string }) => error.code === "WRITE_FAILED",
+      );
       assert.equal(await readFile(join(path, "inner"), "utf8"), "keep");
       assert.deepEqual(await readdir(dir), ["taken"]);
+      assert.deepEqual(await readdir(path), ["inner"]);
     } finally {
       await cleanup();
     }

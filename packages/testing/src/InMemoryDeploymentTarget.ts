@@ -1,8 +1,10 @@
 import {
+  type AirflowKey,
   type AirflowValue,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type PrecedenceLayer,
@@ -12,6 +14,7 @@ import {
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 
 export interface InMemoryTargetOptions {
   readonly type?: string;
@@ -68,6 +71,11 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
     return this;
   }
 
+  /** A Map holds any key; like every target it refuses control characters. */
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, { target: this.type, nameOf: keyString });
+  }
+
   async read(): Promise<TargetSnapshot> {
     this.readCalls += 1;
     const entries = new Map<KeyString, TargetEntry>();
@@ -87,9 +95,10 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
       throw new Error(reason);
     }
     const results = [];
+    const cannotHold = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
     for (const { key, value } of request.upserts) {
       const ks = keyString(key);
-      const refusal = this.refused.get(ks);
+      const refusal = this.refused.get(ks) ?? cannotHold.get(ks);
       if (refusal !== undefined) {
         results.push({ key: ks, ok: false, error: refusal });
         continue;

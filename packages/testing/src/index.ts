@@ -12,4 +12,5 @@ export * from "./runDeploymentTargetContract.ts";
 export * from "./runEventParserContract.ts";
 export * from "./runSecretSourceContract.ts";
 export * from "./runStateStoreContract.ts";
+export * from "./runTargetIdempotencyProperty.ts";
 export * from "./startAzurite.ts";

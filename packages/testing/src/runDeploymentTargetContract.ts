@@ -159,5 +159,35 @@ export function runDeploymentTargetContract(name: string, makeTarget: () => Prom
       const outcome = await target.apply({ upserts: [{ key: connectionKey("contract_pg"), value: PG }], deletes: [], manifest: [] });
       assertNoSecretLeak([target.describe, JSON.stringify(outcome)], ["t4rget-Pa55:w/rd?#", "t4rget-rotated-Pw"]);
     });
+
+    it("says which keys it cannot hold: a control character in a key, never a plain one (checkKeys)", () => {
+      assert.equal(typeof target.checkKeys, "function", "every adapter implements checkKeys");
+      const injected = variableKey("x\nAIRFLOW__CORE__LOAD_EXAMPLES");
+      const problems =
+        target.checkKeys?.([connectionKey("contract_pg"), variableKey("contract_json"), injected, connectionKey("db\r")]) ?? [];
+      assert.deepEqual(problems.map((p) => p.key).sort(), ["conn:db\r", "var:x\nAIRFLOW__CORE__LOAD_EXAMPLES"]);
+      for (const p of problems) assert.match(p.reason, /control or line-break character \(U\+000[AD] at position \d+\)/);
+    });
+
+    it("refuses to write a key it cannot hold even when asked directly, and writes the rest", async () => {
+      const injected = variableKey("x\nAIRFLOW__CORE__LOAD_EXAMPLES");
+      const outcome = await target.apply({
+        upserts: [
+          { key: injected, value: { kind: "variable", value: "True" } },
+          { key: variableKey("contract_after_refusal"), value: { kind: "variable", value: "kept" } },
+        ],
+        deletes: [],
+        manifest: [record("var:contract_after_refusal", "ee")],
+      });
+      const byKey = new Map(outcome.results.map((r) => [r.key, r]));
+      assert.equal(byKey.get("var:x\nAIRFLOW__CORE__LOAD_EXAMPLES")?.ok, false);
+      assert.equal(byKey.get("var:contract_after_refusal")?.ok, true);
+      const snapshot = await target.read();
+      assert.ok(snapshot.entries.has("var:contract_after_refusal"));
+      assert.ok(
+        [...snapshot.entries.keys()].every((k) => !k.includes("LOAD_EXAMPLES") && !k.includes("load_examples")),
+        "no entry was injected",
+      );
+    });
   });
 }

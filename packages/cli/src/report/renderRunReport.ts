@@ -1,4 +1,5 @@
 import type { PlanAction, PlannedChange, RunReport } from "@afsync/core/engine/RunReport";
+import { displayKeyString } from "@afsync/core/formats/targetKeyRules";
 
 const SYMBOL: Record<PlanAction, string> = {
   create: "+",
@@ -21,7 +22,7 @@ export function renderRunReport(report: RunReport, options: { verbose?: boolean 
     lines.push(`Deployment ${d.id} → ${d.target}${d.status === "failed" ? "  FAILED" : ""}`);
     if (d.error !== undefined) lines.push(`  error: ${d.error}`);
     const shown = d.changes.filter((c) => options.verbose === true || c.action !== "unchanged");
-    const keyWidth = Math.min(48, Math.max(8, ...shown.map((c) => c.key.length)));
+    const keyWidth = Math.min(48, Math.max(8, ...shown.map((c) => displayKeyString(c.key).length)));
     for (const c of shown) lines.push(...renderChange(c, keyWidth));
     const unchanged = d.changes.length - d.changes.filter((c) => c.action !== "unchanged").length;
     if (options.verbose !== true && unchanged > 0) lines.push(`  (${unchanged} unchanged)`);
@@ -35,7 +36,8 @@ export function renderRunReport(report: RunReport, options: { verbose?: boolean 
 function renderChange(c: PlannedChange, keyWidth: number): string[] {
   const action = c.action === "shadowed" && c.write !== undefined ? `shadowed (${c.write})` : c.action;
   const from = c.source === null ? "" : `  from ${c.source}`;
-  const out = [`  ${SYMBOL[c.action]} ${action.padEnd(10)} ${c.key.padEnd(keyWidth)}${from}`];
+  // A key with a line break would otherwise print a line of its own (issue 8, finding 1).
+  const out = [`  ${SYMBOL[c.action]} ${action.padEnd(10)} ${displayKeyString(c.key).padEnd(keyWidth)}${from}`];
   for (const f of c.diff ?? []) out.push(`      ${f.field}: ${f.before ?? "(unset)"} → ${f.after ?? "(unset)"}`);
   if (c.reason !== undefined) out.push(`      ${c.reason}`);
   for (const s of c.shadowedSources ?? []) out.push(`      also in ${s.source} (${s.same ? "same value" : "different value, shadowed"})`);

@@ -43,6 +43,8 @@ export interface PlannedChange {
   /** Prefix of the keyed hash of the winning value. */
   readonly hash?: string;
   readonly version?: string;
+  /** For a `conflict` between keys that become one name in the target: the other keys. Fails the run. */
+  readonly collidesWith?: readonly KeyString[];
   /** Set after a sync when the target refused this key. */
   readonly error?: string;
 }
@@ -79,9 +81,14 @@ export function emptyCounts(): Record<PlanAction, number> {
   return { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, orphaned: 0, invalid: 0, shadowed: 0 };
 }
 
-/** True when the run should exit non-zero: a Deployment failed, or a value was invalid. */
+/**
+ * True when the run should exit non-zero: a Deployment failed, a value or key was invalid, a
+ * write failed, or keys collided on one name in a target.
+ */
 export function runHasFailures(report: RunReport): boolean {
   return (
-    report.summary.failed > 0 || report.summary.invalid > 0 || report.deployments.some((d) => d.changes.some((c) => c.error !== undefined))
+    report.summary.failed > 0 ||
+    report.summary.invalid > 0 ||
+    report.deployments.some((d) => d.changes.some((c) => c.error !== undefined || c.collidesWith !== undefined))
   );
 }

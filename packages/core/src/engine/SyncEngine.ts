@@ -9,6 +9,7 @@ import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
 import { applyPlan, countOps } from "./applyPlan.ts";
 import { canonicalValue } from "./canonicalValue.ts";
+import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
@@ -258,6 +259,7 @@ export class SyncEngine {
       hash: this.hash,
       now: this.now(),
       showSecrets: options.showSecrets ?? false,
+      keyProblems: checkPlannedKeys(binding.target, resolutions, snapshot.entries),
     });
     return { binding, snapshot, owned, resolutions, items };
   }

@@ -103,7 +103,8 @@ export async function applyPlan(
         }
       }
     } catch (error) {
-      writes += 1;
+      // Not counted as a write: whatever the call did, it did not confirm one (a report must not
+      // say "2 target writes" for a directory it could not write to).
       failure = errorMessage(error);
       for (const op of ops.slice(i)) errors.set(keyString(op.key), `not applied: ${failure}`);
       // This chunk may have landed (keep its pending records); later chunks were never sent.

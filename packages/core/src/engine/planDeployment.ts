@@ -3,7 +3,7 @@ import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import { isOlderVersion } from "../model/SourceVersion.ts";
 import type { StateRecord } from "../model/StateRecord.ts";
-import type { TargetEntry } from "../ports/DeploymentTarget.ts";
+import type { KeyProblem, TargetEntry } from "../ports/DeploymentTarget.ts";
 import type { DeletionPolicy } from "./DeploymentBinding.ts";
 import { hashPrefix, maskedDiff } from "./maskedDiff.ts";
 import type { PlannedChange, ShadowedCandidate } from "./RunReport.ts";
@@ -24,6 +24,8 @@ export interface PlanInput {
   /** ISO time stamped on new state records. */
   readonly now: string;
   readonly showSecrets?: boolean;
+  /** What the target said it cannot hold (`DeploymentTarget.checkKeys`), by key. */
+  readonly keyProblems?: ReadonlyMap<KeyString, KeyProblem>;
 }
 
 /** One planned key: the report line, and what applying it means for the target and the state. */
@@ -85,6 +87,16 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
   if (keyErrors.length > 0) {
     // Airflow would drop or refuse the key (sanitize_conn_id, the 250-character columns).
     return { change: { key, action: "invalid", source: winner.sourceId, reason: `not a valid Airflow key: ${keyErrors.join("; ")}` } };
+  }
+  const problem = input.keyProblems?.get(key);
+  if (problem !== undefined) {
+    // The target's readers would not read this key back as itself (an injected line, a name
+    // Compose refuses, two keys on one name): writing it would corrupt or grow the target.
+    const kept = entry !== undefined ? "; the target keeps its current value" : "";
+    const reason = `${problem.reason}${kept}`;
+    return problem.collidesWith === undefined
+      ? { change: { key, action: "invalid", source: winner.sourceId, reason } }
+      : { change: { key, action: "conflict", source: winner.sourceId, reason, collidesWith: problem.collidesWith } };
   }
   const common = {
     key,

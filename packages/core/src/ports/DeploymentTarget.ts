@@ -55,6 +55,17 @@ export interface ApplyOutcome {
   readonly calls?: number;
 }
 
+/**
+ * A key the target cannot hold exactly. `reason` names the key and the rule, never a value.
+ * `collidesWith` lists the other keys that become the same name in this target (a conflict:
+ * none of them is written).
+ */
+export interface KeyProblem {
+  readonly key: KeyString;
+  readonly reason: string;
+  readonly collidesWith?: readonly KeyString[];
+}
+
 /** One Deployment's layer that afsync writes into. */
 export interface DeploymentTarget {
   /** Target type as in the config: `airflow-settings`, `env-file`, `airflow-api`, `astro-env-vars`, … */
@@ -63,6 +74,14 @@ export interface DeploymentTarget {
   readonly describe: string;
   readonly layer: PrecedenceLayer;
   readonly capabilities: TargetCapabilities;
+  /**
+   * Which of `keys` this target cannot hold so that its readers (Airflow, Docker Compose, the
+   * REST API, …) read back exactly that key: control characters, names its readers refuse, keys
+   * that become one name. Pure and synchronous: the engine asks while planning, so `plan` shows it.
+   * Every adapter implements it (the target contract suite checks); it is optional only so that
+   * a throwaway fake in a test need not.
+   */
+  checkKeys?(keys: readonly AirflowKey[]): KeyProblem[];
   read(): Promise<TargetSnapshot>;
   apply(request: ApplyRequest): Promise<ApplyOutcome>;
   close?(): Promise<void>;

@@ -2,17 +2,20 @@ import { isDeepStrictEqual } from "node:util";
 import {
   AfsyncError,
   type AirflowKey,
+  type ApplyItemResult,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type TargetCapabilities,
   type TargetEntry,
   type TargetSnapshot,
 } from "@afsync/core";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import { type Document, isMap, parseDocument } from "yaml";
-import { atomicWriteFile, readFileIfExists } from "../atomicWrite.ts";
+import { atomicWriteFile, checkTargetFile, readFileIfExists, type TargetFileOptions } from "../atomicWrite.ts";
 import { connectionFromSettingsEntry, variableValueFromSettings } from "./airflowSettingsEntry.ts";
 import { applyToSettingsDocument, listItems, YAML_OPTIONS } from "./settingsDocument.ts";
 import { spliceSettingsItems } from "./spliceSettingsItems.ts";
@@ -41,11 +44,23 @@ export class AirflowSettingsTarget implements DeploymentTarget {
    */
   private cache: { readonly text: string; readonly doc: Document } | null = null;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly fileOptions: TargetFileOptions = {},
+  ) {
     this.describe = path;
   }
 
+  /**
+   * YAML quotes any string, so only control characters are refused: the Astro CLI hands each id
+   * to `airflow connections add` / `variables set`, where a line break would split the command.
+   */
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, { target: "airflow-settings", nameOf: keyString });
+  }
+
   async read(): Promise<TargetSnapshot> {
+    await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
     const entries = new Map<KeyString, TargetEntry>();
     if (text === null) return { entries };
@@ -69,9 +84,15 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     return { entries };
   }
 
-  async apply(request: ApplyRequest): Promise<ApplyOutcome> {
-    const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((key) => ({ key: keyString(key), ok: true }));
-    if (results.length === 0) return { results, calls: 0 };
+  async apply(input: ApplyRequest): Promise<ApplyOutcome> {
+    // The engine plans with checkKeys already; a direct caller must not write such a key either.
+    const refused = new Map(this.checkKeys(input.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
+    const request = { ...input, upserts: input.upserts.filter((u) => !refused.has(keyString(u.key))) };
+    const results: ApplyItemResult[] = [...input.upserts.map((u) => u.key), ...input.deletes].map((key) => {
+      const error = refused.get(keyString(key));
+      return error === undefined ? { key: keyString(key), ok: true } : { key: keyString(key), ok: false, error };
+    });
+    if (request.upserts.length === 0 && request.deletes.length === 0) return { results, calls: 0 };
     const text = await readFileIfExists(this.path);
     const original = text === null ? null : this.parse(text);
     const edited = original?.clone() ?? parseDocument("airflow:\n  connections: []\n  variables: []\n", YAML_OPTIONS);
@@ -86,7 +107,7 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     }
     out ??= { text: edited.toString({ lineWidth: 0 }), doc: null };
     this.cache = null;
-    await atomicWriteFile(this.path, out.text);
+    await atomicWriteFile(this.path, out.text, this.fileOptions);
     if (out.doc !== null) this.cache = { text: out.text, doc: out.doc };
     return { results, calls: 1 };
   }

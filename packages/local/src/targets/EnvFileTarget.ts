@@ -1,9 +1,11 @@
 import {
   AfsyncError,
   type AirflowKey,
+  type ApplyItemResult,
   type ApplyOutcome,
   type ApplyRequest,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   parseKeyString,
@@ -12,8 +14,9 @@ import {
   type TargetSnapshot,
 } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
-import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/formats/envVars";
-import { atomicWriteFile, readFileIfExists } from "../atomicWrite.ts";
+import { envVarNameFor, envVarValueFor, keyFromEnvVarName, namesTeamNamespace } from "@afsync/core/formats/envVars";
+import { checkTargetKeys, type TargetKeyRules } from "@afsync/core/formats/targetKeyRules";
+import { atomicWriteFile, checkTargetFile, readFileIfExists, type TargetFileOptions } from "../atomicWrite.ts";
 import { type DotenvStatement, formatDotenvAssignment, parseDotenvDocument, renderDotenvDocument } from "./dotenvDocument.ts";
 
 /**
@@ -22,7 +25,9 @@ import { type DotenvStatement, formatDotenvAssignment, parseDotenvDocument, rend
  * environment-variables layer. Every other line (comments, unrelated variables, blank lines)
  * stays byte for byte; an owned assignment is rewritten where it stands, a new one appended.
  *
- * Airflow upper-cases the id to build the variable name, so `my_db` and `MY_DB` are one key here.
+ * Airflow upper-cases the id to build the variable name, so `my_db` and `MY_DB` are one name
+ * here: `checkKeys` reports such keys as a conflict, and refuses ids whose name the readers would
+ * not read back as written (ENV_FILE_KEY_RULES), so no key can inject a line or grow the file.
  * A line reads back as the key `keyFromEnvVarName` derives (ids lower-cased), or as the key an
  * `# afsync-key:` comment above it names (see KEY_MARKER_PREFIX).
  */
@@ -36,12 +41,20 @@ export class EnvFileTarget implements DeploymentTarget {
   };
   readonly describe: string;
 
-  constructor(private readonly path: string) {
+  constructor(
+    private readonly path: string,
+    private readonly fileOptions: TargetFileOptions = {},
+  ) {
     this.describe = path;
+  }
+
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, ENV_FILE_KEY_RULES);
   }
 
   async read(): Promise<TargetSnapshot> {
     const entries = new Map<KeyString, TargetEntry>();
+    await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
     if (text === null) return { entries };
     for (const statement of foldKeyMarkers(parseDotenvDocument(text))) {
@@ -62,29 +75,69 @@ export class EnvFileTarget implements DeploymentTarget {
       // Rewriting around an unterminated quote could swallow the lines after it.
       throw new AfsyncError("INVALID_TARGET_FILE", `${this.path}: line ${problem.line}: ${problem.problem}; fix the file first`);
     }
-    const statements: { raw: string; name?: string }[] = foldKeyMarkers(parsed);
+    // Statements by variable name: an upsert replaces the first assignment in place (later
+    // duplicates would win in compose, so they go), a new name is appended, a delete drops all.
+    const statements: ({ raw: string; name?: string } | null)[] = foldKeyMarkers(parsed);
+    const positions = new Map<string, number[]>();
+    statements.forEach((s, i) => {
+      if (s?.name === undefined) return;
+      const at = positions.get(s.name);
+      if (at === undefined) positions.set(s.name, [i]);
+      else at.push(i);
+    });
+    // The engine plans with checkKeys already; a direct caller must not inject a line either.
+    const refused = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
     for (const { key, value } of request.upserts) {
+      if (refused.has(keyString(key))) continue;
       if (key.kind !== value.kind)
         throw new AfsyncError("INVALID_APPLY", `${keyString(key)}: value kind ${value.kind} does not match the key`);
       const name = envVarNameFor(key);
       const raw = `${needsKeyMarker(key) ? `${KEY_MARKER_PREFIX}${keyString(key)}\n` : ""}${formatDotenvAssignment(name, envVarValueFor(value))}`;
-      const at = statements.findIndex((s) => s.name === name);
-      if (at < 0) statements.push({ raw, name });
-      else {
-        statements[at] = { raw, name };
-        // Later duplicates would win in compose; drop them so the file says one thing.
-        for (let i = statements.length - 1; i > at; i--) if (statements[i]?.name === name) statements.splice(i, 1);
+      const [first, ...later] = positions.get(name) ?? [];
+      if (first === undefined) {
+        positions.set(name, [statements.length]);
+        statements.push({ raw, name });
+      } else {
+        statements[first] = { raw, name };
+        for (const i of later) statements[i] = null;
+        positions.set(name, [first]);
       }
     }
     for (const key of request.deletes) {
       const name = envVarNameFor(key);
-      for (let i = statements.length - 1; i >= 0; i--) if (statements[i]?.name === name) statements.splice(i, 1);
+      for (const i of positions.get(name) ?? []) statements[i] = null;
+      positions.delete(name);
     }
-    if (request.upserts.length > 0 || request.deletes.length > 0) await atomicWriteFile(this.path, renderDotenvDocument(statements));
-    const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((key) => ({ key: keyString(key), ok: true }));
-    return { results, calls: results.length > 0 ? 1 : 0 };
+    if (request.upserts.length > refused.size || request.deletes.length > 0) {
+      const kept = statements.filter((s): s is { raw: string; name?: string } => s !== null);
+      await atomicWriteFile(this.path, renderDotenvDocument(kept), this.fileOptions);
+    }
+    const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((key): ApplyItemResult => {
+      const error = refused.get(keyString(key));
+      return error === undefined ? { key: keyString(key), ok: true } : { key: keyString(key), ok: false, error };
+    });
+    const written = request.upserts.length > refused.size || request.deletes.length > 0;
+    return { results, calls: written ? 1 : 0 };
   }
 }
+
+// compose-go (Docker Compose's env_file parser, which `astro dev start` uses) reads names of
+// letters, digits, '_', '.' and '-' (dashes since compose-go #336); python-dotenv stops a name at
+// '=', '#' or white space. ASCII only: the upper-casing of other scripts differs between Python
+// and JavaScript across Unicode versions, and older readers refuse them.
+const ENV_FILE_ID = /^[A-Za-z0-9_.-]+$/;
+
+const ENV_FILE_KEY_RULES: TargetKeyRules = {
+  target: "env-file",
+  nameOf: envVarNameFor,
+  refuse(key: AirflowKey, name: string): string | undefined {
+    if (!ENV_FILE_ID.test(key.id))
+      return `${name} is not a name Docker Compose's env_file and dotenv readers all read back as written; the env-file target accepts ids of ASCII letters, digits, '_', '.' and '-' only`;
+    if (namesTeamNamespace(key.id))
+      return `${name} spells a team namespace (_<team>___<id>), which Airflow 3.3.1+ reads as a team-scoped name, not this key`;
+    return undefined;
+  },
+};
 
 /**
  * Airflow upper-cases ids into variable names, so `var:MY_VAR` and `var:my_var` both become

@@ -7,6 +7,7 @@ import {
   type ApplyRequest,
   type Connection,
   type DeploymentTarget,
+  type KeyProblem,
   type KeyString,
   keyString,
   type TargetCapabilities,
@@ -14,9 +15,10 @@ import {
   type TargetSnapshot,
 } from "@afsync/core";
 import { parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
-import { atomicWriteFile, readFileIfExists } from "../atomicWrite.ts";
+import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
+import { atomicWriteFile, checkTargetFile, readFileIfExists, type TargetFileOptions } from "../atomicWrite.ts";
 
-export interface LocalFilesystemTargetPaths {
+export interface LocalFilesystemTargetPaths extends TargetFileOptions {
   readonly connectionsFilePath?: string;
   readonly variablesFilePath?: string;
 }
@@ -40,11 +42,17 @@ export class LocalFilesystemTarget implements DeploymentTarget {
     this.describe = [paths.connectionsFilePath, paths.variablesFilePath].filter((p) => p !== undefined).join(", ");
   }
 
+  /** JSON holds any string as a key; only control characters are refused, as by every target. */
+  checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {
+    return checkTargetKeys(keys, { target: "local-filesystem", nameOf: keyString });
+  }
+
   async read(): Promise<TargetSnapshot> {
     const entries = new Map<KeyString, TargetEntry>();
     for (const kind of ["connection", "variable"] as const) {
       const path = this.pathFor(kind);
       if (path === undefined) continue;
+      await checkTargetFile(path, this.paths);
       const text = await readFileIfExists(path);
       // An empty file is a target nobody wrote yet (Airflow would refuse it, afsync fills it).
       if (text === null || text.trim() === "") continue;
@@ -67,9 +75,12 @@ export class LocalFilesystemTarget implements DeploymentTarget {
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const results: ApplyItemResult[] = [];
     let calls = 0;
+    // The engine plans with checkKeys already; a direct caller must not write such a key either.
+    const refused = new Map(this.checkKeys(request.upserts.map((u) => u.key)).map((p) => [p.key, p.reason]));
+    for (const [key, error] of refused) results.push({ key, ok: false, error });
     // One file per kind; each file is replaced atomically, but the two files are two renames.
     for (const kind of ["connection", "variable"] as const) {
-      const upserts = request.upserts.filter((u) => u.key.kind === kind);
+      const upserts = request.upserts.filter((u) => u.key.kind === kind && !refused.has(keyString(u.key)));
       const deletes = request.deletes.filter((k) => k.kind === kind);
       if (upserts.length === 0 && deletes.length === 0) continue;
       const path = this.pathFor(kind);
@@ -84,7 +95,7 @@ export class LocalFilesystemTarget implements DeploymentTarget {
         else document[key.id] = value.value;
       }
       for (const key of deletes) delete document[key.id];
-      await atomicWriteFile(path, `${JSON.stringify(document, null, 2)}\n`);
+      await atomicWriteFile(path, `${JSON.stringify(document, null, 2)}\n`, this.paths);
       calls += 1;
       for (const key of [...upserts.map((u) => u.key), ...deletes]) results.push({ key: keyString(key), ok: true });
     }

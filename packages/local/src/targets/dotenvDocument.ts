@@ -23,7 +23,8 @@ export interface DotenvStatement {
   readonly line: number;
 }
 
-const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.]*)[ \t]*=[ \t]*/;
+// compose-go names: letters, digits, '_', '.' and '-' (the env-file target writes no others).
+const ASSIGNMENT = /^[ \t]*(?:export[ \t]+)?([A-Za-z_][A-Za-z0-9_.-]*)[ \t]*=[ \t]*/;
 
 export function parseDotenvDocument(text: string): DotenvStatement[] {
   const statements: DotenvStatement[] = [];
@@ -72,13 +73,15 @@ export function formatDotenvAssignment(name: string, value: string): string {
 
 /** Serializes statements back to text; the inverse of `parseDotenvDocument` for untouched input. */
 export function renderDotenvDocument(statements: readonly { readonly raw: string }[]): string {
-  let out = "";
+  const parts: string[] = [];
+  let endsWithBreak = true;
   for (const statement of statements) {
     // A last line without a newline must not glue itself to an appended assignment.
-    if (out.length > 0 && !out.endsWith("\n")) out += "\n";
-    out += statement.raw;
+    if (!endsWithBreak) parts.push("\n");
+    parts.push(statement.raw);
+    endsWithBreak = statement.raw === "" ? endsWithBreak : statement.raw.endsWith("\n");
   }
-  return out;
+  return parts.join("");
 }
 
 function decodeValue(text: string, start: number, lineEnd: number): { value?: string; problem?: string; end: number } {

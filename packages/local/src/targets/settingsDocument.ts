@@ -1,5 +1,5 @@
 import { AfsyncError, type AirflowKey, type AirflowValue, type ApplyRequest, keyString } from "@afsync/core";
-import { type Document, isMap, isSeq, type YAMLMap, YAMLSeq } from "yaml";
+import { type Document, isMap, isSeq, type Node, visit, type YAMLMap, YAMLSeq } from "yaml";
 import { connectionToSettingsEntry } from "./airflowSettingsEntry.ts";
 
 /**
@@ -50,6 +50,7 @@ export function listItems(doc: Document, section: "connections" | "variables", p
 export function applyToSettingsDocument(doc: Document, request: ApplyRequest, path: string): void {
   for (const { key, value } of request.upserts) {
     const node = doc.createNode(settingsItemFor(key, value));
+    quoteMultilineStrings(node);
     const seq = sequenceFor(doc, key.kind, path);
     const at = seq.items.findIndex((item) => itemId(item, key.kind) === key.id);
     if (at < 0) seq.items.push(node);
@@ -87,4 +88,18 @@ function sequenceFor(doc: Document, kind: AirflowKey["kind"], path: string): YAM
 
 function isScalarNull(node: unknown): boolean {
   return !isSeq(node) && node !== null && typeof node === "object" && "value" in node && (node as { value: unknown }).value === null;
+}
+
+/**
+ * Makes every multi-line string in `node` double-quoted. YAML block scalars (`|+`) cannot hold
+ * every string: a first line that starts with spaces, or a line of spaces only, is read back
+ * with other indentation, so a value would change between sync and read (and be rewritten on
+ * every sync). Double quotes escape everything.
+ */
+export function quoteMultilineStrings(node: unknown): void {
+  visit(node as Node, {
+    Scalar(_, scalar) {
+      if (typeof scalar.value === "string" && /[\n\r\u0085\u2028\u2029]/.test(scalar.value)) scalar.type = "QUOTE_DOUBLE";
+    },
+  });
 }

@@ -1,6 +1,6 @@
 import type { AirflowKey, ApplyRequest } from "@afsync/core";
 import { Document, isMap, isSeq, type Node } from "yaml";
-import { itemId, sectionFor, settingsItemFor, YAML_OPTIONS } from "./settingsDocument.ts";
+import { itemId, quoteMultilineStrings, sectionFor, settingsItemFor, YAML_OPTIONS } from "./settingsDocument.ts";
 
 interface Edit {
   readonly start: number;
@@ -81,6 +81,8 @@ function itemRegion(text: string, item: Node): { start: number; end: number; pre
 /** One item in block style, its first line after `prefix` (`    - `) and the rest aligned under it. */
 function renderItem(item: Record<string, unknown>, prefix: string): string {
   const pad = " ".repeat(prefix.length);
-  const lines = new Document(item, YAML_OPTIONS).toString({ lineWidth: 0 }).replace(/\n$/, "").split("\n");
+  const doc = new Document(item, YAML_OPTIONS);
+  quoteMultilineStrings(doc.contents);
+  const lines = doc.toString({ lineWidth: 0 }).replace(/\n$/, "").split("\n");
   return `${lines.map((line, i) => (i === 0 ? prefix + line : line === "" ? "" : pad + line)).join("\n")}\n`;
 }
