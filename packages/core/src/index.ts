@@ -11,5 +11,6 @@ export * from "./ports/Clock.ts";
 export * from "./ports/DeploymentTarget.ts";
 export * from "./ports/Hasher.ts";
 export * from "./ports/Logger.ts";
+export * from "./ports/RunLock.ts";
 export * from "./ports/SecretSource.ts";
 export * from "./ports/StateStore.ts";

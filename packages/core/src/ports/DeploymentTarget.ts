@@ -65,6 +65,11 @@ export interface DeploymentTarget {
   readonly describe: string;
   readonly layer: PrecedenceLayer;
   readonly capabilities: TargetCapabilities;
+  /**
+   * Local files this target writes (absolute paths). A sync locks each of them, so two runs, of
+   * one config or of two configs sharing a file, never write it at once. Absent for REST targets.
+   */
+  readonly localFiles?: readonly string[];
   read(): Promise<TargetSnapshot>;
   apply(request: ApplyRequest): Promise<ApplyOutcome>;
   close?(): Promise<void>;

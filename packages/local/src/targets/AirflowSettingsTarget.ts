@@ -42,8 +42,11 @@ export class AirflowSettingsTarget implements DeploymentTarget {
    */
   private cache: { readonly text: string; readonly doc: Document } | null = null;
 
+  readonly localFiles: readonly string[];
+
   constructor(private readonly path: string) {
     this.describe = path;
+    this.localFiles = [path];
   }
 
   async read(): Promise<TargetSnapshot> {

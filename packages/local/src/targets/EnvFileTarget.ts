@@ -37,8 +37,11 @@ export class EnvFileTarget implements DeploymentTarget {
   };
   readonly describe: string;
 
+  readonly localFiles: readonly string[];
+
   constructor(private readonly path: string) {
     this.describe = path;
+    this.localFiles = [path];
   }
 
   async read(): Promise<TargetSnapshot> {

@@ -37,8 +37,11 @@ export class LocalFilesystemTarget implements DeploymentTarget {
   };
   readonly describe: string;
 
+  readonly localFiles: readonly string[];
+
   constructor(private readonly paths: LocalFilesystemTargetPaths) {
-    this.describe = [paths.connectionsFilePath, paths.variablesFilePath].filter((p) => p !== undefined).join(", ");
+    this.localFiles = [paths.connectionsFilePath, paths.variablesFilePath].filter((p) => p !== undefined);
+    this.describe = this.localFiles.join(", ");
   }
 
   async read(): Promise<TargetSnapshot> {
