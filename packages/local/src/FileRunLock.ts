@@ -104,7 +104,7 @@ export class FileRunLock implements RunLock {
       }
       if (!announced) {
         announced = true;
-        this.#logger.log("info", "waiting for another afsync run to finish", {
+        this.#logger.log("warn", "waiting for another afsync run to finish", {
           resource: busy.resource,
           ...(busy.holder === undefined ? {} : { holder: describeHolder(busy.holder) }),
           waitSeconds: Math.round(this.#o.waitMs / 1000),
