@@ -120,7 +120,7 @@ deployments:
       type: astro-env-vars
       organization_id: org-1
       deployment_id: dep-astro
-      api_url: ${astro.platformUrl}
+      api_url: ${astro.v1Url}
       retry: { max_attempts: 1 }
     sources: [aws-sm]
     deletion: delete
