@@ -17,6 +17,9 @@ import { stringify } from "yaml";
  * `deletion: delete`) while the sources change must leave ownership and values equal to the
  * source truth after every round. Small by default; the size of the original report with
  * AFSYNC_OVERLAP_ROUNDS=11 AFSYNC_OVERLAP_KEYS=2000.
+ *
+ * Whether real processes hit the bad interleaving depends on timing (the report saw it on a
+ * loaded machine only); run-lock-interleaving.test.ts forces it, with and without the lock.
  */
 const ROUNDS = Number(process.env.AFSYNC_OVERLAP_ROUNDS ?? 2);
 const KEYS = Number(process.env.AFSYNC_OVERLAP_KEYS ?? 40);
