@@ -11,6 +11,7 @@ import { AirflowSettingsTarget } from "@afsync/local/targets/AirflowSettingsTarg
 import { EnvFileTarget } from "@afsync/local/targets/EnvFileTarget";
 import { type AfsyncBinaryRun, runAfsyncBinary } from "@afsync/testing";
 import { stringify } from "yaml";
+import { startServe } from "./localServeProcess.ts";
 
 /**
  * Issue 8, finding 7: overlapping `afsync sync` processes on one config (two targets,
@@ -200,5 +201,21 @@ describe("the run lock (real binary)", () => {
     const run = await sync("--wait-lock", "0");
     syncReport(run, "sync after a killed one");
     assert.match(run.stderr, new RegExp(`warn: took over a run lock left by a process that is no longer running .*pid ${record.pid}`));
+  });
+
+  it("serve holds the lock only during its runs: a CLI sync with --wait-lock 0 goes through between them", async () => {
+    const serve = await startServe(["--config", "afsync.yaml", "--port", "0"], { cwd: dir });
+    try {
+      await serve.waitForOutput(/initial sync/, { timeoutMs: 60_000 });
+      assert.deepEqual(
+        readdirSync(join(dir, "project")).filter((f) => f.includes(RUN_LOCK_SUFFIX)),
+        [],
+        "no lock held between serve's runs",
+      );
+      syncReport(await sync("--wait-lock", "0"), "sync while serve is idle");
+      assert.equal(serve.child.exitCode, null, "serve is still running");
+    } finally {
+      await serve.stop();
+    }
   });
 });

@@ -2,7 +2,15 @@ import { randomUUID } from "node:crypto";
 import { existsSync, linkSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, resolve } from "node:path";
-import { type Logger, type RunLock, RunLockedError, type RunLockHolder, type RunLockRelease, silentLogger } from "@afsync/core";
+import {
+  AfsyncError,
+  type Logger,
+  type RunLock,
+  RunLockedError,
+  type RunLockHolder,
+  type RunLockRelease,
+  silentLogger,
+} from "@afsync/core";
 
 /** Next to each locked file: `.afsync/state.db.afsync-lock`, `.env.afsync-lock`. */
 export const RUN_LOCK_SUFFIX = ".afsync-lock";
@@ -89,7 +97,13 @@ export class FileRunLock implements RunLock {
         token: randomUUID(),
       };
       for (const resource of this.#resources) {
-        const attempt = this.#tryLock(resource, record);
+        let attempt: Attempt;
+        try {
+          attempt = this.#tryLock(resource, record);
+        } catch (error) {
+          releaseAll(heldFiles, record.token);
+          throw lockFileError(resource, error);
+        }
         if (!attempt.ok) {
           busy = attempt;
           break;
@@ -156,6 +170,12 @@ export class FileRunLock implements RunLock {
       releaseAll([guard], guardRecord.token);
     }
   }
+}
+
+/** A lock file that cannot be created or read (a read-only directory, say): named, with the OS's reason. */
+function lockFileError(resource: string, error: unknown): AfsyncError {
+  const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+  return new AfsyncError("RUN_LOCK_FAILED", `cannot take the run lock ${resource}${RUN_LOCK_SUFFIX}: ${reason}`, { cause: error });
 }
 
 /** `kill(pid, 0)` checks without signalling: ESRCH means gone, EPERM means alive but not ours. */

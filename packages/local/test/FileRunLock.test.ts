@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type Logger, RunLockedError } from "@afsync/core";
+import { AfsyncError, type Logger, RunLockedError } from "@afsync/core";
 import { FileRunLock, isProcessAlive, RUN_LOCK_SUFFIX } from "../src/FileRunLock.ts";
 import { makeTempDir } from "./tempDir.ts";
 
@@ -175,5 +175,17 @@ describe("FileRunLock", () => {
     const release = await new FileRunLock({ resources: [join(dir, "missing", ".env")], command: "afsync sync", waitMs: 0 }).acquire();
     assert.equal(existsSync(join(dir, "missing")), false);
     await release();
+  });
+
+  it("names the lock file and the OS's reason when it cannot create one", async () => {
+    // A path below a regular file: its "directory" exists but is not one (ENOTDIR). A read-only
+    // directory (EACCES) takes the same path, but root, which runs these tests in CI, ignores modes.
+    const file = join(dir, "plain-file");
+    writeFileSync(file, "");
+    await assert.rejects(
+      new FileRunLock({ resources: [join(file, ".env")], command: "afsync sync", waitMs: 0 }).acquire(),
+      (error: unknown) =>
+        error instanceof AfsyncError && error.code === "RUN_LOCK_FAILED" && /plain-file\/\.env\.afsync-lock: ENOTDIR/.test(error.message),
+    );
   });
 });
