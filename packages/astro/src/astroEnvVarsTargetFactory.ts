@@ -49,7 +49,18 @@ export const astroEnvVarsOptionsSchema = z
     manifest_variable: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default("AFSYNC_MANIFEST"),
     retry: retryOptionsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    // `api_url` pinned to the old default (v1beta1) would get v1 request bodies.
+    if (o.api_url !== undefined && o.api_version === "v1" && /\/platform\/v1beta1\/?$/.test(new URL(o.api_url).pathname)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["api_url"],
+        message:
+          "points at the Platform API v1beta1 while api_version is v1; use https://api.astronomer.io/v1, or set api_version: v1beta1 (end of support January 2027)",
+      });
+    }
+  });
 
 export type AstroEnvVarsOptions = z.infer<typeof astroEnvVarsOptionsSchema>;
 

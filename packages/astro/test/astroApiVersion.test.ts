@@ -33,6 +33,24 @@ describe("astro-env-vars api_version", () => {
     assert.equal(ASTRO_API_URLS.v1beta1, "https://api.astronomer.io/platform/v1beta1");
   });
 
+  it("refuses an api_url pinned to the v1beta1 Platform API while api_version is v1, naming the option", () => {
+    const result = astroEnvVarsOptionsSchema.safeParse({
+      organization_id: "o",
+      deployment_id: "d",
+      api_url: "https://api.astronomer.io/platform/v1beta1",
+    });
+    assert.equal(result.success, false);
+    assert.deepEqual(result.error?.issues[0]?.path, ["api_url"]);
+    assert.match(result.error?.issues[0]?.message ?? "", /api_version: v1beta1/);
+    const pinned = {
+      organization_id: "o",
+      deployment_id: "d",
+      api_url: "https://api.astronomer.io/platform/v1beta1",
+      api_version: "v1beta1",
+    };
+    assert.equal(astroEnvVarsOptionsSchema.safeParse(pinned).success, true);
+  });
+
   it("refuses an unknown api_version", () => {
     assert.throws(() => astroEnvVarsOptionsSchema.parse({ organization_id: "o", deployment_id: "d", api_version: "v2" }));
   });
