@@ -218,4 +218,13 @@ describe("the run lock (real binary)", () => {
       await serve.stop();
     }
   });
+
+  it("refuses --wait-lock on plan and a --wait-lock that is not a number of seconds, as usage errors", async () => {
+    const plan = await runAfsyncBinary(["plan", "--config", "afsync.yaml", "--wait-lock", "5"], { cwd: dir });
+    assert.equal(plan.code, 2);
+    assert.match(plan.stderr, /--wait-lock applies to sync only/);
+    const bad = await sync("--wait-lock", "soon");
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--wait-lock must be a number of seconds \(got 'soon'\)/);
+  });
 });
