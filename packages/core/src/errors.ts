@@ -61,9 +61,11 @@ export class RunLockedError extends AfsyncError {
     // A holder on another host (a container, a shared disk) cannot be checked for liveness here,
     // so it is never taken over automatically; say how to clear it if that run is gone.
     const foreign =
-      holder !== undefined && holder.host !== options.thisHost
-        ? ` If no afsync runs on host ${holder.host} any more, delete ${lockFile}.`
-        : "";
+      holder === undefined
+        ? ` If no afsync run is going on, delete ${lockFile}.`
+        : holder.host !== options.thisHost
+          ? ` If no afsync runs on host ${holder.host} any more, delete ${lockFile}.`
+          : "";
     super(
       "RUN_LOCKED",
       `${resource} is locked by ${who}${waited}; runs on one config never overlap. Try again when that run has finished, or wait longer with --wait-lock SECONDS.${foreign}`,

@@ -188,4 +188,17 @@ describe("FileRunLock", () => {
         error instanceof AfsyncError && error.code === "RUN_LOCK_FAILED" && /plain-file\/\.env\.afsync-lock: ENOTDIR/.test(error.message),
     );
   });
+
+  it("treats an unreadable lock record as held, and says which file to delete if no run is going on", async () => {
+    writeFileSync(lockOf("i"), "not a lock record");
+    await assert.rejects(
+      new FileRunLock({ resources: [join(dir, "i")], command: "afsync sync", waitMs: 0 }).acquire(),
+      (error: unknown) => {
+        assert.ok(error instanceof RunLockedError);
+        assert.match(error.message, /its lock record is unreadable/);
+        assert.ok(error.message.includes(`If no afsync run is going on, delete ${lockOf("i")}.`));
+        return true;
+      },
+    );
+  });
 });
