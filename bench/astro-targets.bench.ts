@@ -60,7 +60,7 @@ async function step(target: DeploymentTarget, emulator: Awaited<ReturnType<typeo
 const emulator = await startAstroEmulator({ token: "bench" });
 try {
   emulator.seedDeployment({ id: "dep-bench", organizationId: ORG, workspaceId: "ws-bench" });
-  const envVars = new AstroEnvVarsTarget({ organizationId: ORG, deploymentId: "dep-bench", apiUrl: emulator.platformUrl, token: "bench" });
+  const envVars = new AstroEnvVarsTarget({ organizationId: ORG, deploymentId: "dep-bench", apiUrl: emulator.v1Url, token: "bench" });
   const envVarsFirst = await step(envVars, emulator, request("r1"));
   const envVarsRotate = await step(
     envVars,

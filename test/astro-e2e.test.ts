@@ -74,7 +74,7 @@ function envVarsTarget(id: string, deploymentId: string): string[] {
     `      organization_id: ${ORG}`,
     `      deployment_id: ${deploymentId}`,
     "      token_env: ASTRO_API_TOKEN",
-    `      api_url: ${astro.platformUrl}`,
+    `      api_url: ${astro.v1Url}`,
     "      retry: { base_delay_ms: 5, max_delay_ms: 50 }",
     "    sources: [team-files]",
     "    deletion: delete",

@@ -110,7 +110,7 @@ before(async () => {
       type: astro-env-vars
       organization_id: org-1
       deployment_id: dep-astro
-      api_url: ${astro.platformUrl}
+      api_url: ${astro.v1Url}
       retry: { max_attempts: 1 }
     sources: [aws-sm]
     deletion: delete

@@ -21,6 +21,7 @@ import { envVarNameFor, envVarValueFor, keyFromEnvVarName } from "@afsync/core/f
 import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { RetryOptions } from "@afsync/http/retryingFetch";
+import { type AstroApiVersion, type AstroDeploymentApi, createAstroDeploymentApi, type DeploymentVariables } from "./AstroDeploymentApi.ts";
 import {
   changedRecords,
   DEFAULT_MANIFEST_OWNER,
@@ -31,9 +32,7 @@ import {
   sameRecord,
   withOwnerRecords,
 } from "./AstroManifest.ts";
-import { astroCallError, astroNetworkError, createPlatformClient, type PlatformClient } from "./astroClient.ts";
 import { astroEnvVarKeyRules } from "./astroEnvVarKeyRules.ts";
-import { type Deployment, updateRequestFor } from "./deploymentUpdateRequest.ts";
 import { astroWriteLocks, type KeyedMutex } from "./KeyedMutex.ts";
 import { mergeEnvironmentVariables } from "./mergeEnvironmentVariables.ts";
 import { secretFragments } from "./secretFragments.ts";
@@ -43,8 +42,10 @@ export const DEFAULT_MANIFEST_VARIABLE = "AFSYNC_MANIFEST";
 export interface AstroEnvVarsTargetOptions {
   readonly organizationId: string;
   readonly deploymentId: string;
-  /** Platform API base; the real one is `https://api.astronomer.io/platform/v1beta1`. */
+  /** API base matching `apiVersion`: `https://api.astronomer.io/v1` for the real v1. */
   readonly apiUrl: string;
+  /** Which Astro API serves the Deployment: `v1` (default) or the Platform API `v1beta1` (end of support January 2027). */
+  readonly apiVersion?: AstroApiVersion;
   readonly token: string;
   /** Name of the visible variable holding afsync's manifest. */
   readonly manifestVariable?: string;
@@ -76,7 +77,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
   readonly capabilities = { readsValues: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
   readonly #o: AstroEnvVarsTargetOptions;
-  readonly #client: PlatformClient;
+  readonly #api: AstroDeploymentApi;
   readonly #manifestVariable: string;
   readonly #owner: string;
   readonly #logger: Logger;
@@ -93,8 +94,8 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
         errorClass: "user",
       });
     }
-    this.#client = createPlatformClient(options);
     this.#logger = options.logger ?? silentLogger;
+    this.#api = createAstroDeploymentApi({ ...options, apiVersion: options.apiVersion ?? "v1", logger: this.#logger });
     this.#locks = options.locks ?? astroWriteLocks;
     this.describe = `Astro Deployment ${options.deploymentId} (organization ${options.organizationId}) environment variables at ${hostOf(options.apiUrl)}`;
   }
@@ -200,7 +201,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
 
   /** What of this write is not in the Deployment read back: variable names and manifest keys. */
   #lostChanges(
-    deployment: Deployment,
+    deployment: DeploymentVariables,
     upserts: ReadonlyMap<string, string>,
     deletes: ReadonlySet<string>,
     records: ReadonlyMap<KeyString, StateRecord | undefined>,
@@ -214,37 +215,19 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     return lost;
   }
 
-  async #getDeployment(): Promise<Deployment> {
-    const what = `GetDeployment ${this.#o.deploymentId}`;
-    try {
-      const { data, error, response } = await this.#client.GET("/organizations/{organizationId}/deployments/{deploymentId}", {
-        params: { path: { organizationId: this.#o.organizationId, deploymentId: this.#o.deploymentId } },
-      });
-      if (data === undefined) throw astroCallError(what, response, error);
-      return data;
-    } catch (e) {
-      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
-    }
+  #getDeployment(): Promise<DeploymentVariables> {
+    return this.#api.get();
   }
 
   async #update(
-    current: Deployment,
+    current: DeploymentVariables,
     variables: ReturnType<typeof mergeEnvironmentVariables>["variables"],
     sent: readonly string[],
   ): Promise<void> {
-    const what = `UpdateDeployment ${this.#o.deploymentId}`;
-    try {
-      const { data, error, response } = await this.#client.POST("/organizations/{organizationId}/deployments/{deploymentId}", {
-        params: { path: { organizationId: this.#o.organizationId, deploymentId: this.#o.deploymentId } },
-        body: updateRequestFor(current, variables),
-      });
-      if (data === undefined) throw astroCallError(what, response, error, sent);
-    } catch (e) {
-      throw e instanceof RemoteCallError ? e : astroNetworkError(what, e);
-    }
+    await this.#api.update(current, variables, sent);
   }
 
-  #ownersOf(deployment: Deployment): ManifestOwners | null {
+  #ownersOf(deployment: DeploymentVariables): ManifestOwners | null {
     const variable = (deployment.environmentVariables ?? []).find((v) => v.key === this.#manifestVariable);
     if (variable === undefined) return null;
     if (variable.isSecret || variable.value === undefined) {

@@ -2,12 +2,14 @@ import { RemoteCallError } from "@afsync/core";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
 import createClient, { type Client } from "openapi-fetch";
+import type { paths as DeploymentV1Paths } from "./generated/astroApiV1Deployments.ts";
 import type { paths as EnvironmentObjectPaths } from "./generated/astroEnvironmentObjects.ts";
 import type { paths as PlatformPaths } from "./generated/astroPlatformV1beta1.ts";
 
 /**
  * Typed Astro API clients: openapi-fetch over the types openapi-typescript generated from the
- * Platform API v1beta1 spec and from the reconstructed environment-objects spec
+ * Astro API v1 Deployment spec, the Platform API v1beta1 spec and the reconstructed
+ * environment-objects spec
  * (`npm run generate -w packages/astro`). Every call goes through `retryingFetch`.
  */
 
@@ -29,10 +31,11 @@ export const ASTRO_RETRY = {
 } as const satisfies RetryOptions;
 
 export type PlatformClient = Client<PlatformPaths>;
+export type DeploymentClientV1 = Client<DeploymentV1Paths>;
 export type EnvironmentObjectClient = Client<EnvironmentObjectPaths>;
 
 export interface AstroClientOptions {
-  /** API base, e.g. `https://api.astronomer.io/platform/v1beta1` or an emulator's URL. */
+  /** API base, e.g. `https://api.astronomer.io/v1` or an emulator's URL. */
   readonly apiUrl: string;
   /** An Astro API token (Deployment, Workspace or Organization). Never logged. */
   readonly token: string;
@@ -52,6 +55,10 @@ function transport(options: AstroClientOptions): { baseUrl: string; headers: Rec
 
 export function createPlatformClient(options: AstroClientOptions): PlatformClient {
   return createClient<PlatformPaths>(transport(options));
+}
+
+export function createDeploymentClientV1(options: AstroClientOptions): DeploymentClientV1 {
+  return createClient<DeploymentV1Paths>(transport(options));
 }
 
 export function createEnvironmentObjectClient(options: AstroClientOptions): EnvironmentObjectClient {

@@ -1,6 +1,7 @@
 import { ConfigError, type DeploymentTarget, type Logger } from "@afsync/core";
 import type { RetryOptions } from "@afsync/http/retryingFetch";
 import { z } from "zod";
+import { ASTRO_API_URLS } from "./AstroDeploymentApi.ts";
 import { AstroEnvVarsTarget } from "./AstroEnvVarsTarget.ts";
 
 /** What every Astro target factory gets from the composition root (a subset of the CLI's FactoryContext). */
@@ -37,13 +38,29 @@ export const astroEnvVarsOptionsSchema = z
     deployment_id: z.string().min(1),
     /** Environment variable holding the Astro API token (a Deployment API token is enough). */
     token_env: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default("ASTRO_API_TOKEN"),
-    /** The Platform API base; tests point it at the emulator. */
-    api_url: z.url({ protocol: /^https?$/ }).default("https://api.astronomer.io/platform/v1beta1"),
+    /**
+     * Astro API v1 by default; `v1beta1` (the Platform API) stays selectable until its end of
+     * support in January 2027, with a warning.
+     */
+    api_version: z.enum(["v1", "v1beta1"]).default("v1"),
+    /** The API base; by default the real one for `api_version`. Tests point it at the emulator. */
+    api_url: z.url({ protocol: /^https?$/ }).optional(),
     /** Visible variable holding afsync's ownership manifest. */
     manifest_variable: z.string().regex(ENV_VAR_NAME, "must be an environment variable name").default("AFSYNC_MANIFEST"),
     retry: retryOptionsSchema,
   })
-  .strict();
+  .strict()
+  .superRefine((o, ctx) => {
+    // `api_url` pinned to the old default (v1beta1) would get v1 request bodies.
+    if (o.api_url !== undefined && o.api_version === "v1" && /\/platform\/v1beta1\/?$/.test(new URL(o.api_url).pathname)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["api_url"],
+        message:
+          "points at the Platform API v1beta1 while api_version is v1; use https://api.astronomer.io/v1, or set api_version: v1beta1 (end of support January 2027)",
+      });
+    }
+  });
 
 export type AstroEnvVarsOptions = z.infer<typeof astroEnvVarsOptionsSchema>;
 
@@ -67,7 +84,8 @@ export const astroEnvVarsTargetFactory = {
     return new AstroEnvVarsTarget({
       organizationId: o.organization_id,
       deploymentId: o.deployment_id,
-      apiUrl: o.api_url,
+      apiUrl: o.api_url ?? ASTRO_API_URLS[o.api_version],
+      apiVersion: o.api_version,
       token: tokenFrom(ctx.env, o.token_env, ctx.id),
       manifestVariable: o.manifest_variable,
       retry: retryFrom(o.retry),

@@ -1,6 +1,7 @@
 import type { components } from "./generated/astroPlatformV1beta1.ts";
 
-type EnvVar = components["schemas"]["DeploymentEnvironmentVariable"];
+/** A variable as GetDeployment returns it (v1 and v1beta1 agree on these fields). */
+type EnvVar = Pick<components["schemas"]["DeploymentEnvironmentVariable"], "key" | "value" | "isSecret">;
 type EnvVarRequest = components["schemas"]["DeploymentEnvironmentVariableRequest"];
 
 export interface EnvVarChanges {

@@ -7,10 +7,14 @@ export interface CliIO {
   readonly cwd: string;
 }
 
-/** Exit codes shared by every command: 0 success, 1 invalid input (or a failed sync), 2 usage error. */
+/**
+ * Exit codes shared by every command: 0 success, 1 invalid input (or a failed sync), 2 usage
+ * error, 75 another run holds the run lock (sysexits' EX_TEMPFAIL: try again later).
+ */
 export const EXIT_OK = 0;
 export const EXIT_INVALID = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_LOCKED = 75;
 
 /** A command module: `commands/<name>.ts` exports one of these as `command`. */
 export interface Command {

@@ -1,3 +1,5 @@
+import type { RunLockHolder } from "./ports/RunLock.ts";
+
 /**
  * The few named errors afsync raises. Each has a stable `code` and a class: `user` errors
  * (bad config, bad value, bad input: do not retry) or `transient` ones (throttling, 5xx,
@@ -36,6 +38,40 @@ export class ConfigError extends AfsyncError {
   constructor(path: string, message: string, options?: { cause?: unknown }) {
     super("INVALID_CONFIG", path ? `${path}: ${message}` : message, options);
     this.path = path;
+  }
+}
+
+/**
+ * Another afsync run holds the lock on `resource` (a state store or a target file) and did not
+ * give it back within the wait. Transient: trying again after that run ends succeeds.
+ */
+export class RunLockedError extends AfsyncError {
+  readonly resource: string;
+  readonly lockFile: string;
+  readonly holder: RunLockHolder | undefined;
+  constructor(options: { resource: string; lockFile: string; holder: RunLockHolder | undefined; waitedMs: number; thisHost: string }) {
+    const { resource, lockFile, holder, waitedMs } = options;
+    const who =
+      holder === undefined
+        ? "another afsync run (its lock record is unreadable)"
+        : `'${holder.command}' (pid ${holder.pid} on host ${holder.host}, since ${holder.since})`;
+    const waited = waitedMs > 0 ? ` and was not released within ${Number((waitedMs / 1000).toFixed(1))} s` : "";
+    // A holder on another host (a container, a shared disk) cannot be checked for liveness here,
+    // so it is never taken over automatically; say how to clear it if that run is gone.
+    const foreign =
+      holder === undefined
+        ? ` If no afsync run is going on, delete ${lockFile}.`
+        : holder.host !== options.thisHost
+          ? ` If no afsync runs on host ${holder.host} any more, delete ${lockFile}.`
+          : "";
+    super(
+      "RUN_LOCKED",
+      `${resource} is locked by ${who}${waited}; runs on one config never overlap. Try again when that run has finished, or wait longer with --wait-lock SECONDS.${foreign}`,
+      { errorClass: "transient" },
+    );
+    this.resource = resource;
+    this.lockFile = lockFile;
+    this.holder = holder;
   }
 }
 

@@ -13,5 +13,6 @@ export * from "./ports/DeploymentTarget.ts";
 export * from "./ports/EventParser.ts";
 export * from "./ports/Hasher.ts";
 export * from "./ports/Logger.ts";
+export * from "./ports/RunLock.ts";
 export * from "./ports/SecretSource.ts";
 export * from "./ports/StateStore.ts";

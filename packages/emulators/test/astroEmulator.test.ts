@@ -223,3 +223,61 @@ describe("Astro emulator: environment objects", () => {
     );
   });
 });
+
+describe("Astro emulator: UpdateDeployment is validated against the spec of the version it was sent to", () => {
+  let astro: AstroEmulator;
+  before(async () => {
+    astro = await startAstroEmulator({ token: TOKEN });
+    astro.seedDeployment({ id: "dep-v", organizationId: ORG, workspaceId: "ws-1" });
+  });
+  after(() => astro.close());
+
+  const post = async (base: string, body: Record<string, unknown>) => {
+    const res = await fetch(`${base}/organizations/${ORG}/deployments/dep-v`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json()) as { message?: string; fieldErrors?: string[] } };
+  };
+  const current = () => {
+    const d = astro.deployment(ORG, "dep-v");
+    assert.ok(d !== undefined);
+    return { ...d.fields, type: d.type, workspaceId: d.workspaceId };
+  };
+
+  it("v1 accepts a hosted update without the task-pod sizes (optional since v1), which v1beta1 requires", async () => {
+    const {
+      defaultTaskPodCpu: _cpu,
+      defaultTaskPodMemory: _memory,
+      resourceQuotaCpu: _qc,
+      resourceQuotaMemory: _qm,
+      ...rest
+    } = updateBody(current(), [{ key: "A", value: "1", isSecret: false }]);
+    const v1 = await post(astro.v1Url, rest);
+    assert.equal(v1.status, 200, JSON.stringify(v1.body));
+    const v1beta1 = await post(astro.platformUrl, rest);
+    assert.equal(v1beta1.status, 400);
+    assert.match(v1beta1.body.message ?? "", /defaultTaskPodCpu: is required/);
+  });
+
+  it("v1 refuses an update without environmentVariables (a required array that replaces the whole list)", async () => {
+    const { environmentVariables: _omitted, ...rest } = updateBody(current(), []);
+    const v1 = await post(astro.v1Url, rest);
+    assert.equal(v1.status, 400);
+    assert.match(v1.body.message ?? "", /environmentVariables: is required/);
+  });
+
+  it("v1 refuses a worker queue machine outside its enum, naming the field and not the value", async () => {
+    const body = {
+      ...updateBody(current(), []),
+      workerQueues: [
+        { name: "default", isDefault: true, astroMachine: "A999", maxWorkerCount: 1, minWorkerCount: 0, workerConcurrency: 5 },
+      ],
+    };
+    const v1 = await post(astro.v1Url, body);
+    assert.equal(v1.status, 400);
+    assert.match(v1.body.message ?? "", /workerQueues\.0\.astroMachine/);
+    assert.ok(!(v1.body.message ?? "").includes("A999"));
+  });
+});

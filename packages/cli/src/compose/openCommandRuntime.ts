@@ -1,7 +1,7 @@
 import { dirname, resolve } from "node:path";
 import { ConfigError, type Logger } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
+import { buildRuntime, type Runtime, type RuntimeContext } from "@afsync/runtime/compose/buildRuntime";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 
 export const DEFAULT_CONFIG_FILE = "afsync.yaml";
@@ -23,6 +23,7 @@ export async function openCommandRuntime(options: {
   readonly configFile?: string | undefined;
   readonly deployments?: readonly string[] | undefined;
   readonly readOnly: boolean;
+  readonly runLock?: RuntimeContext["runLock"];
 }): Promise<{ runtime: Runtime; bindings: DeploymentBinding[] }> {
   const configPath = resolve(options.cwd, options.configFile ?? DEFAULT_CONFIG_FILE);
   const config = await loadConfigFile(configPath, options.env);
@@ -36,6 +37,7 @@ export async function openCommandRuntime(options: {
     configDir: dirname(configPath),
     logger: options.logger,
     readOnly: options.readOnly,
+    ...(options.runLock === undefined ? {} : { runLock: options.runLock }),
   });
   const bindings = wanted.length === 0 ? runtime.bindings : runtime.bindings.filter((b) => wanted.includes(b.id));
   return { runtime, bindings };

@@ -1,6 +1,7 @@
 import type { Logger } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
+import { DEFAULT_RUN_LOCK_WAIT_MS } from "@afsync/local/FileRunLock";
 import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type CliIO, EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
@@ -16,6 +17,9 @@ export const RUN_OPTIONS_HELP = `Options:
   --verbose             list unchanged keys too
   --show-secrets        show real values in diffs instead of *** and hash prefixes`;
 
+export const WAIT_LOCK_HELP = `  --wait-lock <sec>     how long to wait for another run on this config (its state store
+                        or a target file) to finish; default 30, 0 fails at once`;
+
 /**
  * `afsync plan` and `afsync sync`: a full reconciliation of the chosen Deployments. A plan opens
  * the state read-only and writes nothing; it exits 1 only for an invalid config or invalid
@@ -29,6 +33,12 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
     return usageError(io.stderr, mode, error instanceof Error ? error.message : String(error));
   }
   if (args.positionals.length > 0) return usageError(io.stderr, mode, `unexpected argument '${args.positionals[0]}'`);
+  const waitLock = args.values["wait-lock"];
+  if (waitLock !== undefined && mode === "plan")
+    return usageError(io.stderr, mode, "--wait-lock applies to sync only (a plan writes nothing)");
+  if (waitLock !== undefined && !/^\d+(\.\d+)?$/.test(waitLock)) {
+    return usageError(io.stderr, mode, `--wait-lock must be a number of seconds (got '${waitLock}')`);
+  }
   // The report already shows each Deployment's outcome; the log adds only other warnings.
   const stderrLogger = createCliLogger(io.stderr);
   const logger: Logger = {
@@ -45,6 +55,7 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
       configFile: args.values.config,
       deployments: args.values.deployment,
       readOnly: mode === "plan",
+      runLock: { command: `afsync ${mode}`, waitMs: waitLock === undefined ? DEFAULT_RUN_LOCK_WAIT_MS : Number(waitLock) * 1000 },
     });
   } catch (error) {
     return commandError(io.stderr, mode, error);
@@ -83,5 +94,6 @@ function parse(argv: readonly string[]) {
     json: { type: "boolean" },
     verbose: { type: "boolean", short: "v" },
     "show-secrets": { type: "boolean" },
+    "wait-lock": { type: "string" },
   } as const);
 }

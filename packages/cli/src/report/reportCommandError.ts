@@ -1,5 +1,5 @@
-import { AfsyncError } from "@afsync/core";
-import { EXIT_INVALID, EXIT_USAGE } from "../CliIO.ts";
+import { AfsyncError, RunLockedError } from "@afsync/core";
+import { EXIT_INVALID, EXIT_LOCKED, EXIT_USAGE } from "../CliIO.ts";
 
 /** A wrong flag or argument: what was wrong, then how to get help; exit 2. */
 export function usageError(stderr: NodeJS.WritableStream, command: string, message: string): number {
@@ -14,7 +14,7 @@ export function usageError(stderr: NodeJS.WritableStream, command: string, messa
 export function commandError(stderr: NodeJS.WritableStream, command: string, error: unknown): number {
   if (error instanceof AfsyncError) {
     stderr.write(`afsync ${command}: ${error.message}\n`);
-    return EXIT_INVALID;
+    return error instanceof RunLockedError ? EXIT_LOCKED : EXIT_INVALID;
   }
   const message = error instanceof Error ? error.message : String(error);
   stderr.write(`afsync ${command}: unexpected error: ${message}\n`);

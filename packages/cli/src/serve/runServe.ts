@@ -14,6 +14,9 @@ import { formatDuration } from "./renderStatusPage.ts";
 import { ServeStatus } from "./ServeStatus.ts";
 import { SyncCoordinator } from "./SyncCoordinator.ts";
 
+/** A serve run waits this long for a CLI sync that holds the run lock (a long first sync, say). */
+const SERVE_RUN_LOCK_WAIT_MS = 5 * 60_000;
+
 export interface ServeOptions {
   readonly configPath: string;
   readonly host?: string;
@@ -58,7 +61,10 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   let runtime: Runtime;
   try {
     const config = await loadConfigFile(configPath, io.env);
-    runtime = await buildRuntime(config, { env: io.env, configDir: dirname(configPath), logger });
+    // Serve takes the run lock for each run, not for its lifetime, so a CLI sync can run between
+    // two of them; a run waits out a CLI sync in progress rather than failing.
+    const runLock = { command: "afsync serve", waitMs: SERVE_RUN_LOCK_WAIT_MS };
+    runtime = await buildRuntime(config, { env: io.env, configDir: dirname(configPath), logger, runLock });
   } catch (error) {
     io.stderr.write(`afsync serve: ${error instanceof Error ? error.message : String(error)}\n`);
     return EXIT_INVALID;

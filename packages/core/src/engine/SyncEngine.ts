@@ -5,6 +5,7 @@ import type { StateRecord } from "../model/StateRecord.ts";
 import type { Clock } from "../ports/Clock.ts";
 import type { Hasher } from "../ports/Hasher.ts";
 import type { Logger } from "../ports/Logger.ts";
+import type { RunLock } from "../ports/RunLock.ts";
 import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
 import { applyPlan, countOps } from "./applyPlan.ts";
@@ -30,6 +31,8 @@ export interface EngineDeps {
   readonly hasher: Hasher;
   readonly logger: Logger;
   readonly state: StateStore;
+  /** Held around every sync, so two runs on one state store or target file never overlap. */
+  readonly runLock?: RunLock;
 }
 
 export interface RunOptions {
@@ -61,8 +64,17 @@ export class SyncEngine {
     return this.run("plan", bindings, trigger, options);
   }
 
-  sync(bindings: readonly DeploymentBinding[], trigger: Trigger, options: RunOptions = {}): Promise<RunReport> {
-    return this.run("sync", bindings, trigger, options);
+  /**
+   * The lock is taken before the sources are read: a run that waited for another must plan
+   * against what that run recorded and wrote, not against what it saw before.
+   */
+  async sync(bindings: readonly DeploymentBinding[], trigger: Trigger, options: RunOptions = {}): Promise<RunReport> {
+    const release = await this.deps.runLock?.acquire();
+    try {
+      return await this.run("sync", bindings, trigger, options);
+    } finally {
+      await release?.();
+    }
   }
 
   /**

@@ -82,6 +82,11 @@ export interface DeploymentTarget {
    * a throwaway fake in a test need not.
    */
   checkKeys?(keys: readonly AirflowKey[]): KeyProblem[];
+  /**
+   * Local files this target writes (absolute paths). A sync locks each of them, so two runs, of
+   * one config or of two configs sharing a file, never write it at once. Absent for REST targets.
+   */
+  readonly localFiles?: readonly string[];
   read(): Promise<TargetSnapshot>;
   apply(request: ApplyRequest): Promise<ApplyOutcome>;
   close?(): Promise<void>;

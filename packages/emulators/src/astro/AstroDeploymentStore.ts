@@ -188,6 +188,8 @@ function defaultFields(seed: SeedDeployment, now: string): Record<string, unknow
     name: seed.name ?? seed.id,
     description: "",
     airflowVersion: "2.10.3",
+    apiUrl: `https://emulated.astronomer.run/${seed.id}/api/v1`,
+    uiUrl: `https://emulated.astronomer.run/${seed.id}`,
     astroRuntimeVersion: "12.5.0",
     runtimeVersion: "12.5.0",
     cloudProvider: "AWS",

@@ -7,12 +7,19 @@ import { createOpenApiValidator, type OpenApiValidation } from "../openapi/creat
 import type { SpecViolation } from "../openapi/validationErrorBody.ts";
 
 /**
- * Checks each Astro API request against its spec: the saved Platform API v1beta1 file for
- * Deployments, the reconstructed environment-objects file for the Environment Manager.
- * Failures answer like the Astro API: 400 `{message, requestId, statusCode, fieldErrors}`.
+ * Checks each Astro API request against its spec: Deployments against the Astro API v1 spec
+ * (`/v1`, reconstructed from the generated v1 clients) or the saved Platform API v1beta1 file
+ * (`/platform/v1beta1`), by the version the request was sent to; the Environment Manager against
+ * the reconstructed environment-objects file. Failures answer like the Astro API: 400
+ * `{message, requestId, statusCode, fieldErrors}`.
  */
 
-const PLATFORM_SPEC = fileURLToPath(new URL("../../specs/astro-platform-api-v1beta1.yaml", import.meta.url));
+export type AstroApiVersion = "v1" | "v1beta1";
+
+const DEPLOYMENT_SPECS: Readonly<Record<AstroApiVersion, string>> = {
+  v1: fileURLToPath(new URL("../../specs/astro-api-v1-deployments.yaml", import.meta.url)),
+  v1beta1: fileURLToPath(new URL("../../specs/astro-platform-api-v1beta1.yaml", import.meta.url)),
+};
 const ENVIRONMENT_OBJECTS_SPEC = fileURLToPath(new URL("./astro-environment-objects.openapi.yaml", import.meta.url));
 const VARIANTS: Readonly<Record<string, string>> = {
   STANDARD: "UpdateStandardDeploymentRequest",
@@ -23,6 +30,8 @@ const UPDATE_DEPLOYMENT = /^\/organizations\/([^/]+)\/deployments\/([^/]+)\/?$/;
 const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
 
 export interface AstroRequest {
+  /** The API the request was sent to, from its path prefix. */
+  readonly version: AstroApiVersion;
   readonly method: string;
   /** Path below the API version prefix: `/organizations/o/deployments/d`. */
   readonly path: string;
@@ -35,12 +44,15 @@ export type AstroValidation = OpenApiValidation;
 
 export function createAstroRequestValidator(nextRequestId: () => string): (request: AstroRequest) => AstroValidation {
   const errorStyle = (violations: readonly SpecViolation[]) => ({ status: 400, body: astroValidationBody(violations, nextRequestId()) });
-  const platform = createOpenApiValidator(PLATFORM_SPEC, { basePath: "", errorStyle });
+  const deployments = {
+    v1: createOpenApiValidator(DEPLOYMENT_SPECS.v1, { basePath: "", errorStyle }),
+    v1beta1: createOpenApiValidator(DEPLOYMENT_SPECS.v1beta1, { basePath: "", errorStyle }),
+  };
   const environmentObjects = createOpenApiValidator(ENVIRONMENT_OBJECTS_SPEC, { basePath: "", errorStyle });
-  const variants = deploymentVariantValidators();
+  const variants = { v1: deploymentVariantValidators(DEPLOYMENT_SPECS.v1), v1beta1: deploymentVariantValidators(DEPLOYMENT_SPECS.v1beta1) };
 
-  const variantViolations = (body: Record<string, unknown>): SpecViolation[] => {
-    const check = variants.get(String(body.type));
+  const variantViolations = (version: AstroApiVersion, body: Record<string, unknown>): SpecViolation[] => {
+    const check = variants[version].get(String(body.type));
     if (check === undefined) return [typeViolation(body.type)];
     if (check(body)) return [];
     return (check.errors ?? []).map((e) => ({
@@ -51,16 +63,16 @@ export function createAstroRequestValidator(nextRequestId: () => string): (reque
   };
 
   return (request) => {
-    const validator = request.path.includes("/environment-objects") ? environmentObjects : platform;
+    const validator = request.path.includes("/environment-objects") ? environmentObjects : deployments[request.version];
     const result = validator.validate(request);
-    // UpdateDeploymentRequest is a oneOf without a discriminator, and a STANDARD body is also a
-    // valid DEDICATED one, so plain oneOf semantics cannot decide (and its errors mix all three
-    // variants). The server picks the variant by `type`, as astro-cli's generated client does,
-    // and so does the emulator.
+    // UpdateDeploymentRequest is a oneOf, and a STANDARD body is also a valid DEDICATED one, so
+    // plain oneOf semantics cannot decide (and its errors mix all three variants). v1beta1 has
+    // no discriminator; v1 declares `type` as one. The server picks the variant by `type`, as
+    // astro-cli's generated clients do, and so does the emulator, for both versions.
     const match = request.method === "POST" ? UPDATE_DEPLOYMENT.exec(request.path) : null;
     const body = match === null ? undefined : parseObject(request.body);
     if (match === null || body === undefined) return result;
-    const violations = variantViolations(body);
+    const violations = variantViolations(request.version, body);
     if (violations.length > 0) return { ok: false, ...errorStyle(violations), violations };
     return {
       ok: true,
@@ -82,12 +94,12 @@ function parseObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function deploymentVariantValidators(): Map<string, ValidateFunction> {
+function deploymentVariantValidators(specPath: string): Map<string, ValidateFunction> {
   const ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false, logger: false });
   addFormats(ajv);
-  ajv.addSchema(parseYaml(readFileSync(PLATFORM_SPEC, "utf8")) as object, "astro-platform");
+  ajv.addSchema(parseYaml(readFileSync(specPath, "utf8")) as object, "astro-deployments");
   return new Map(
-    Object.entries(VARIANTS).map(([type, schema]) => [type, ajv.compile({ $ref: `astro-platform#/components/schemas/${schema}` })]),
+    Object.entries(VARIANTS).map(([type, schema]) => [type, ajv.compile({ $ref: `astro-deployments#/components/schemas/${schema}` })]),
   );
 }
 

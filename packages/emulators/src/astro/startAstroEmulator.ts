@@ -6,8 +6,9 @@ import { AstroEnvironmentObjectStore, type EmulatedEnvironmentObject } from "./A
 import { createAstroRequestValidator } from "./astroRequestValidator.ts";
 
 /**
- * A stateful local Astro API: Deployments with their environment variables (Platform API,
- * validated against the saved v1beta1 spec) and Environment Manager objects (validated against
+ * A stateful local Astro API: Deployments with their environment variables (Astro API v1 under
+ * `/v1` and Platform API v1beta1 under `/platform/v1beta1`, each request validated against its
+ * version's spec) and Environment Manager objects (validated against
  * the reconstructed spec next to this file, as no public one exists). Serves the same paths
  * under `/platform/v1beta1` and `/v1`, as the real API does.
  *
@@ -43,9 +44,9 @@ export type AstroFault = Fault | BarrierFault;
 export interface AstroEmulator {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
-  /** `<url>/platform/v1beta1`, the Platform API base. */
+  /** `<url>/platform/v1beta1`, the Platform API base (v1beta1, end of support January 2027). */
   readonly platformUrl: string;
-  /** `<url>/v1`, the Astro API v1 base. */
+  /** `<url>/v1`, the Astro API v1 base (Deployments and environment objects). */
   readonly v1Url: string;
   seedDeployment(seed: SeedDeployment): EmulatedDeployment;
   /** Creates an object as CreateEnvironmentObject would (body in the API's shape). */
@@ -121,7 +122,8 @@ export async function startAstroEmulator(options: AstroEmulatorOptions = {}): Pr
     }
     await passBarrier(route.operationId);
 
-    const checked = validate({ method: req.method ?? "GET", path, query: url.searchParams, headers: req.headers, body });
+    const version = prefix === "/v1" ? "v1" : "v1beta1";
+    const checked = validate({ version, method: req.method ?? "GET", path, query: url.searchParams, headers: req.headers, body });
     if (!checked.ok) return send(res, checked.status, checked.body);
     const [, org = "", id = ""] = route.pattern.exec(path) ?? [];
     const input = (checked.body ?? {}) as Record<string, unknown>;

@@ -44,11 +44,14 @@ export class AirflowSettingsTarget implements DeploymentTarget {
    */
   private cache: { readonly text: string; readonly doc: Document } | null = null;
 
+  readonly localFiles: readonly string[];
+
   constructor(
     private readonly path: string,
     private readonly fileOptions: TargetFileOptions = {},
   ) {
     this.describe = path;
+    this.localFiles = [path];
   }
 
   /**

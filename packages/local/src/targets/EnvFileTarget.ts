@@ -41,11 +41,14 @@ export class EnvFileTarget implements DeploymentTarget {
   };
   readonly describe: string;
 
+  readonly localFiles: readonly string[];
+
   constructor(
     private readonly path: string,
     private readonly fileOptions: TargetFileOptions = {},
   ) {
     this.describe = path;
+    this.localFiles = [path];
   }
 
   checkKeys(keys: readonly AirflowKey[]): KeyProblem[] {

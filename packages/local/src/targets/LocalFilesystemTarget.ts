@@ -38,8 +38,11 @@ export class LocalFilesystemTarget implements DeploymentTarget {
   };
   readonly describe: string;
 
+  readonly localFiles: readonly string[];
+
   constructor(private readonly paths: LocalFilesystemTargetPaths) {
-    this.describe = [paths.connectionsFilePath, paths.variablesFilePath].filter((p) => p !== undefined).join(", ");
+    this.localFiles = [paths.connectionsFilePath, paths.variablesFilePath].filter((p) => p !== undefined);
+    this.describe = this.localFiles.join(", ");
   }
 
   /** JSON holds any string as a key; only control characters are refused, as by every target. */

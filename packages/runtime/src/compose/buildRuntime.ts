@@ -11,6 +11,7 @@ import {
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
+import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
 import { atConfigPath, buildSources } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
@@ -25,6 +26,8 @@ export interface RuntimeContext {
   /** Override the configured state store (tests, or a host that owns one). */
   readonly state?: StateStore & HmacKeyProvider;
   readonly clock?: Clock;
+  /** Who takes the run lock and how long a sync waits for another run (default: `afsync`, 30 s). */
+  readonly runLock?: { readonly command: string; readonly waitMs: number };
 }
 
 export interface Runtime {
@@ -85,7 +88,25 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
       });
     }
 
-    const engine = new SyncEngine({ clock: ctx.clock ?? systemClock, hasher: createHmacHasher(hmacKey), logger: ctx.logger, state });
+    // Every sync holds a lock on the SQLite state store and each local target file (ADR 006).
+    const lockedFiles = [
+      ...(config.state.type === "sqlite" && ctx.state === undefined ? [resolve(ctx.configDir, config.state.path)] : []),
+      ...bindings.flatMap((b) => b.target.localFiles ?? []),
+    ];
+    const runLock = new FileRunLock({
+      resources: lockedFiles,
+      command: "afsync",
+      waitMs: DEFAULT_RUN_LOCK_WAIT_MS,
+      ...ctx.runLock,
+      logger: ctx.logger,
+    });
+    const engine = new SyncEngine({
+      clock: ctx.clock ?? systemClock,
+      hasher: createHmacHasher(hmacKey),
+      logger: ctx.logger,
+      state,
+      runLock,
+    });
     return { engine, bindings, sources, config, close: closeAll };
   } catch (error) {
     await closeAll();
