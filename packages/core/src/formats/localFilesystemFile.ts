@@ -1,18 +1,20 @@
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
+import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import { InvalidValueError } from "../errors.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { Connection } from "../model/Connection.ts";
 import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields } from "./connectionFields.ts";
-import { parseConnectionUri } from "./connectionUri.ts";
+import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
 import { JsonSyntaxError, locateJsonError, PythonFloat, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
 import { pyyamlTags } from "./pyyamlSchema.ts";
 
 /**
  * The files of Airflow's `LocalFilesystemBackend` (`airflow/secrets/local_filesystem.py`), read
- * the way it reads them: `.env` (`KEY=VALUE`, no trimming, quotes kept), JSON and YAML (PyYAML's
- * safe_load is YAML 1.1: `yes`/`no` are booleans, `None` is a string). Connection values are a URI
- * string, a field dict (`Connection(**dict)`: no `from_json` normalization, `extra_dejson`
- * allowed) or a list of one of those.
+ * the way it reads them: text mode (universal newlines; the caller decodes strict UTF-8 with
+ * `decodeStrictUtf8`), then `.env` (`KEY=VALUE`, no trimming, quotes kept), JSON (`json.loads`,
+ * the last of a repeated key wins) or YAML (PyYAML's `safe_load`: YAML 1.1, so `yes`/`no` are
+ * booleans and `None` is a string; python/* and unknown tags refused; the last of a repeated key
+ * wins). Connection values are a URI string, a field dict (`Connection(**dict)`: no `from_json`
+ * normalization, `extra_dejson` allowed) or a list of one of those.
  *
  * Airflow refuses the whole file when any problem below is found; we return the good entries as
  * well, so a caller can report everything at once and decide (a sync source should treat any
@@ -43,17 +45,50 @@ interface RawEntry {
   readonly key: string;
   readonly values: unknown;
   readonly line?: number;
+  /** The line of each field of a dict value, to point a problem at the field at fault. */
+  readonly fieldLines?: ReadonlyMap<string, number>;
+  /** Why the value cannot be used, found while reading the file (a YAML `!!binary`…), with its line. */
+  readonly unusable?: { readonly message: string; readonly line?: number };
 }
+
+const BOM = "\ufeff";
+
+// Python's `\s` for str patterns (COMMENT_PATTERN is `^\s*#`): unlike JS's `\s` it includes
+// \x1c-\x1f and \x85 and excludes U+FEFF. (\x1c-\x1e and \x85 never reach it: they end lines.)
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are whitespace to Python
+const PYTHON_COMMENT = /^[ \t\n\r\f\v\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*#/;
 
 // Python's str.splitlines() boundaries.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are line breaks to Python
 const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
 
+// A byte order mark is text to Python's utf-8 codec: Airflow reads it as the first character of
+// line 1, so the first key (or comment) is no longer what the user wrote.
+function bomProblem(line: string, problems: LocalFileProblem[]): void {
+  const rest = line.slice(BOM.length);
+  const eq = rest.indexOf("=");
+  const note =
+    "the file starts with a UTF-8 byte order mark, which Airflow reads as part of the first line; save the file as UTF-8 without BOM";
+  if (eq > 0 && eq < rest.length - 1) {
+    problems.push({
+      key: rest.slice(0, eq),
+      line: 1,
+      message: `${note} (Airflow would read this key with the mark in front, so no lookup finds it)`,
+    });
+  } else {
+    problems.push({ line: 1, message: `Invalid line format: ${note}` });
+  }
+}
+
 function parseEnv(text: string, problems: LocalFileProblem[]): RawEntry[] {
   const byKey = new Map<string, { values: string[]; line: number }>();
   text.split(LINE_BREAK).forEach((line, index) => {
     const lineNo = index + 1;
-    if (line === "" || /^\s*#/.test(line)) return;
+    if (index === 0 && line.startsWith(BOM)) {
+      bomProblem(line, problems);
+      return;
+    }
+    if (line === "" || PYTHON_COMMENT.test(line)) return;
     const eq = line.indexOf("=");
     if (eq < 0) {
       problems.push({ line: lineNo, message: 'Invalid line format. The line should contain at least one equal sign ("=").' });
@@ -81,6 +116,15 @@ function parseJson(text: string, problems: LocalFileProblem[]): RawEntry[] {
     problems.push({ line: 1, message: "The file is empty." });
     return [];
   }
+  if (text.startsWith(BOM)) {
+    // json.loads refuses it: "Unexpected UTF-8 BOM (decode using utf-8-sig)".
+    problems.push({
+      line: 1,
+      message:
+        "Unexpected UTF-8 BOM: the file starts with a byte order mark, which Airflow's JSON reader refuses; save the file as UTF-8 without BOM",
+    });
+    return [];
+  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -95,8 +139,8 @@ function parseJson(text: string, problems: LocalFileProblem[]): RawEntry[] {
   }
   const lines = topLevelKeyLines(text);
   return Object.entries(parsed).map(([key, values]) => {
-    const line = lines.get(key);
-    return line === undefined ? { key, values } : { key, values, line };
+    const at = lines.get(key);
+    return at === undefined ? { key, values } : { key, values, line: at.line, fieldLines: at.fields };
   });
 }
 
@@ -115,6 +159,10 @@ function parseYaml(text: string, problems: LocalFileProblem[]): RawEntry[] {
     }
     return [];
   }
+  const lineOfNode = (node: Node) => (node.range ? lineCounter.linePos(node.range[0]).line : undefined);
+  const before = problems.length;
+  refusedTags(doc, lineOfNode, problems);
+  if (problems.length > before) return [];
   if (!isMap(doc.contents)) {
     problems.push({ line: 1, message: "The file should contain the object." });
     return [];
@@ -130,15 +178,73 @@ function parseYaml(text: string, problems: LocalFileProblem[]): RawEntry[] {
     });
     return [];
   }
-  const lines = new Map<string, number>();
+  // A repeated key: the last pair wins, as in PyYAML (the yaml package's toJS agrees).
+  const located = new Map<string, Omit<RawEntry, "key" | "values">>();
   for (const pair of doc.contents.items) {
     const keyNode = pair.key;
-    if (isScalar(keyNode) && keyNode.range) lines.set(String(keyNode.value), lineCounter.linePos(keyNode.range[0]).line);
+    if (!isScalar(keyNode)) continue;
+    const line = lineOfNode(keyNode);
+    const fieldLines = new Map<string, number>();
+    const valueNode = pair.value;
+    const dict = isSeq(valueNode) && valueNode.items.length === 1 ? valueNode.items[0] : valueNode;
+    if (isMap(dict)) {
+      for (const field of dict.items) {
+        const fieldLine = isNode(field.key) ? lineOfNode(field.key) : undefined;
+        if (isScalar(field.key) && fieldLine !== undefined) fieldLines.set(String(field.key.value), fieldLine);
+      }
+    }
+    const unusable = isNode(valueNode) ? nonTextValue(valueNode, lineOfNode) : undefined;
+    located.set(String(keyNode.value), {
+      ...(line === undefined ? {} : { line }),
+      fieldLines,
+      ...(unusable === undefined ? {} : { unusable }),
+    });
   }
-  return Object.entries(values).map(([key, v]) => {
-    const line = lines.get(key);
-    return line === undefined ? { key, values: v } : { key, values: v, line };
+  return Object.entries(values).map(([key, v]) => ({ key, values: v, ...located.get(key) }));
+}
+
+// PyYAML's SafeConstructor builds these tags and nothing else; `safe_load` raises
+// "could not determine a constructor for the tag" on any other (every python/* tag included),
+// which fails the whole file in Airflow.
+const SAFE_TAGS = new Set(
+  ["null", "bool", "int", "float", "binary", "timestamp", "omap", "pairs", "set", "str", "seq", "map"].map((t) => `tag:yaml.org,2002:${t}`),
+);
+
+function refusedTags(doc: Document, lineOf: (node: Node) => number | undefined, problems: LocalFileProblem[]): void {
+  visit(doc, (_key, node) => {
+    if (!isNode(node) || node.tag === undefined || node.tag === "!" || SAFE_TAGS.has(node.tag)) return;
+    const line = lineOf(node);
+    problems.push({
+      ...(line === undefined ? {} : { line }),
+      message: `YAML tag '${node.tag}' is refused: Airflow reads YAML with PyYAML's safe_load, which could not determine a constructor for it`,
+    });
   });
+}
+
+// Tags safe_load builds into Python objects that are not text, a number or a dict/list of those:
+// neither a connection (Airflow wants a str or a dict) nor a variable's text can be made of them.
+const NON_TEXT_TAGS: Readonly<Record<string, string>> = {
+  "tag:yaml.org,2002:binary": "a Python bytes object",
+  "tag:yaml.org,2002:set": "a Python set",
+  "tag:yaml.org,2002:omap": "a list of (key, value) tuples",
+  "tag:yaml.org,2002:pairs": "a list of (key, value) tuples",
+};
+
+function nonTextValue(node: Node, lineOf: (node: Node) => number | undefined): RawEntry["unusable"] {
+  let found: RawEntry["unusable"];
+  visit(node, (_key, inner) => {
+    if (!isNode(inner) || inner.tag === undefined) return;
+    const what = NON_TEXT_TAGS[inner.tag];
+    if (what === undefined) return;
+    const line = lineOf(inner);
+    const tag = `!!${inner.tag.slice("tag:yaml.org,2002:".length)}`;
+    found = {
+      ...(line === undefined ? {} : { line }),
+      message: `the value uses the YAML tag ${tag}, which PyYAML's safe_load reads as ${what}, not text; Airflow cannot use it as a connection or a variable's text. Write it as a plain string`,
+    };
+    return visit.BREAK;
+  });
+  return found;
 }
 
 /** Python's `type(value)` spelling, for Airflow's "Unexpected value type" message. */
@@ -174,7 +280,7 @@ function createConnection(key: string, raw: unknown): Connection {
         "the value is JSON text, but the local filesystem backend reads a string as a URI; write the fields as an object instead",
       );
     }
-    return parseConnectionUri(value);
+    return parseIntendedConnectionUri(value);
   }
   if (value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date)) {
     const dict = { ...(value as Record<string, unknown>) };
@@ -183,10 +289,13 @@ function createConnection(key: string, raw: unknown): Connection {
     if (illegal.length > 0) {
       throw new InvalidValueError(
         `The object have illegal keys: ${illegal.join(", ")}. The dictionary can only contain the following keys: ${[...allowed].join(", ")}`,
+        { field: illegal[0] as string },
       );
     }
     if ("extra" in dict && "extra_dejson" in dict) {
-      throw new InvalidValueError("The extra and extra_dejson parameters are mutually exclusive. Please provide only one parameter.");
+      throw new InvalidValueError("The extra and extra_dejson parameters are mutually exclusive. Please provide only one parameter.", {
+        field: "extra_dejson",
+      });
     }
     if ("extra_dejson" in dict) {
       dict.extra = pythonJsonDumps(dict.extra_dejson);
@@ -195,9 +304,10 @@ function createConnection(key: string, raw: unknown): Connection {
     if ("conn_id" in dict && dict.conn_id !== key) {
       throw new InvalidValueError(
         `Mismatch conn_id. The dictionary key has the value: ${String(dict.conn_id)}. The item has the value: ${key}.`,
+        { field: "conn_id" },
       );
     }
-    return connectionFromFields(dict, { normalizeType: false, ignoreKeys: ["conn_id"], parseUri: parseConnectionUri });
+    return connectionFromFields(dict, { normalizeType: false, ignoreKeys: ["conn_id"], parseUri: parseIntendedConnectionUri });
   }
   throw new InvalidValueError(
     `Unexpected value type: <class '${pythonTypeName(value)}'>. The connection can only be defined using a string or object.`,
@@ -222,11 +332,22 @@ export function parseLocalFilesystemFile(
   options: { fileName?: string } = {},
 ): LocalFileParseResult {
   const problems: LocalFileProblem[] = [];
-  const raw = fileType === "env" ? parseEnv(text, problems) : fileType === "json" ? parseJson(text, problems) : parseYaml(text, problems);
+  // Python's text mode (universal newlines): `\r\n` and a lone `\r` reach the parsers as `\n`.
+  const pythonText = text.replace(/\r\n?/g, "\n");
+  const raw =
+    fileType === "env"
+      ? parseEnv(pythonText, problems)
+      : fileType === "json"
+        ? parseJson(pythonText, problems)
+        : parseYaml(pythonText, problems);
   const entries: LocalFileEntry[] = [];
   const fileName = options.fileName ?? `the ${fileType} file`;
-  for (const { key, values, line } of raw) {
+  for (const { key, values, line, fieldLines, unusable } of raw) {
     const at = line === undefined ? { key } : { key, line };
+    if (unusable !== undefined) {
+      problems.push({ ...at, ...(unusable.line === undefined ? {} : { line: unusable.line }), message: unusable.message });
+      continue;
+    }
     if (kind === "variable") {
       if (fileType === "env") {
         const list = values as string[];
@@ -254,7 +375,12 @@ export function parseLocalFilesystemFile(
       entries.push({ ...at, value: { kind: "connection", connection: createConnection(key, candidates[0]) } });
     } catch (e) {
       if (!(e instanceof InvalidValueError)) throw e;
-      problems.push({ ...at, message: e.message });
+      // Point at the field at fault; `extra` given as `extra_dejson` is on that key's line.
+      const fieldLine =
+        e.field === undefined
+          ? undefined
+          : (fieldLines?.get(e.field) ?? (e.field === "extra" ? fieldLines?.get("extra_dejson") : undefined));
+      problems.push({ ...at, ...(fieldLine === undefined ? {} : { line: fieldLine }), message: e.message });
     }
   }
   problems.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));

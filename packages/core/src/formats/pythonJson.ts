@@ -84,16 +84,31 @@ export function parseJsonSafely(text: string): unknown {
   }
 }
 
-/** The line (1-based) of each key of the top-level object, in order; used to point problems at their entry. */
-export function topLevelKeyLines(text: string): Map<string, number> {
-  const lines = new Map<string, number>();
+/** Where a top-level entry sits: its key's line and, when its value is an object (or a list holding one), each field's line. */
+export interface EntryLines {
+  readonly line: number;
+  readonly fields: ReadonlyMap<string, number>;
+}
+
+/**
+ * The line (1-based) of each key of the top-level object and of the fields of its value, used to
+ * point problems at the entry and the field at fault. A repeated key points at its last
+ * occurrence: Python's `json.loads` keeps the last value.
+ */
+export function topLevelKeyLines(text: string): Map<string, EntryLines> {
+  const lines = new Map<string, EntryLines>();
   const scanner = new Scanner(text);
   try {
     scanner.skipWs();
     if (scanner.peek() !== "{") return lines;
-    scanner.objectKeys((key, line) => {
-      if (!lines.has(key)) lines.set(key, line);
-    });
+    let current = new Map<string, number>();
+    scanner.objectKeys(
+      (key, line) => {
+        current = new Map<string, number>();
+        lines.set(key, { line, fields: current });
+      },
+      () => scanner.valueRecordingFields(current),
+    );
   } catch {
     // Positions are a courtesy; a file JSON.parse accepted always scans.
   }
@@ -168,7 +183,29 @@ class Scanner {
     else this.fail("expecting a value");
   }
 
-  objectKeys(onKey: (key: string, line: number) => void): void {
+  /** A value; when it is an object, or a list whose first item is one, its keys' lines go into `fields`. */
+  valueRecordingFields(fields: Map<string, number>): void {
+    this.skipWs();
+    const record = (key: string, line: number) => fields.set(key, line);
+    if (this.peek() === "{") {
+      this.objectKeys(record);
+      return;
+    }
+    if (this.peek() !== "[") {
+      this.value();
+      return;
+    }
+    this.i++; // [
+    this.skipWs();
+    if (this.peek() === "{") this.objectKeys(record);
+    else if (this.peek() === "]") {
+      this.i++;
+      return;
+    } else this.value();
+    this.arrayRest();
+  }
+
+  objectKeys(onKey: (key: string, line: number) => void, onValue: () => void = () => this.value()): void {
     this.i++; // {
     this.skipWs();
     if (this.peek() === "}") {
@@ -184,7 +221,7 @@ class Scanner {
       this.skipWs();
       if (this.peek() !== ":") this.fail("expecting ':' after the property name");
       this.i++;
-      this.value();
+      onValue();
       this.skipWs();
       const c = this.peek();
       if (c === ",") {
@@ -206,19 +243,22 @@ class Scanner {
       this.i++;
       return;
     }
+    this.value();
+    this.arrayRest();
+  }
+
+  /** The rest of a list after its first item. */
+  arrayRest(): void {
     for (;;) {
-      this.value();
       this.skipWs();
       const c = this.peek();
-      if (c === ",") {
-        this.i++;
-        continue;
-      }
       if (c === "]") {
         this.i++;
         return;
       }
-      this.fail("expecting ',' or ']' in an array");
+      if (c !== ",") this.fail("expecting ',' or ']' in an array");
+      this.i++;
+      this.value();
     }
   }
 
