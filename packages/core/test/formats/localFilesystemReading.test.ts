@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { parseLocalFilesystemFile } from "../../src/formats/localFilesystemFile.ts";
+import { kindFromContent, parseLocalFilesystemFile } from "../../src/formats/localFilesystemFile.ts";
 
 /**
  * LocalFilesystemBackend files read as Airflow reads them (checked against CPython 3.11 and
@@ -160,5 +160,22 @@ describe("parseLocalFilesystemFile: a value Airflow would not read as intended i
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("kindFromContent", () => {
+  it("says connections when a value looks like one, variables when none does and one could not be, else nothing", () => {
+    const cases: [string, "json" | "yaml" | "env", string | null][] = [
+      ["a: postgres://h\nb: 3\n", "yaml", "connection"],
+      ["a:\n  conn_type: http\nb: x\n", "yaml", "connection"],
+      ["a: [{host: h}]\n", "yaml", "connection"],
+      ["a: development\nb: 3\n", "yaml", "variable"],
+      ['{"a": {"region": "eu"}, "b": "x"}', "json", "variable"],
+      ['{"a": [1, 2]}', "json", "variable"],
+      ["A=development\nB=x\n", "env", null],
+      ["A=mysql://h\n", "env", "connection"],
+      ["a: x\nb: y\n", "yaml", null],
+    ];
+    for (const [text, type, kind] of cases) assert.equal(kindFromContent(text, type)?.kind ?? null, kind, text);
   });
 });
