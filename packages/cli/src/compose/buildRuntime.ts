@@ -3,6 +3,7 @@ import { type Clock, ConfigError, type HmacKeyProvider, type Logger, type Secret
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
+import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
 import { sourceFactories } from "./sourceFactories.ts";
@@ -36,6 +37,7 @@ type Closable = { close?(): Promise<void> };
  * better-sqlite3), the HMAC hasher keyed from that store, and the engine.
  */
 export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): Promise<Runtime> {
+  await checkConfiguredFiles(config, ctx.configDir);
   const opened: Closable[] = [];
   const closeAll = async () => {
     for (const c of opened.reverse()) await c.close?.().catch(() => undefined);

@@ -198,7 +198,9 @@ export class LocalSecretSource implements SecretSource {
       // Strict, as Airflow opens the file: a byte that does not decode fails the whole read, never a U+FFFD pushed on.
       text = decodeStrictUtf8(bytes);
     } catch (error) {
-      throw new AfsyncError("INVALID_SOURCE_FILE", `${file.label}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new AfsyncError("INVALID_SOURCE_FILE", `${file.label}: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
     const parsed = parseLocalFilesystemFile(text, type, kind);
     const fileProblem = parsed.problems.find((p) => p.key === undefined);
