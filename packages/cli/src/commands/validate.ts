@@ -28,8 +28,8 @@ export, keys that become the same environment variable.
 
 FILE     the file; its type comes from the extension (.json, .yaml, .yml, .env) unless --type.
 -        read stdin (then --type says the file type; without it stdin is one connection value).
-         A FILE argument that is not a file but looks like a value (a URI, or JSON) is checked
-         as one connection value.
+         A FILE argument that is not a file and not a file name (no .json/.yaml/.yml/.env, no
+         directory) is checked as one connection value, and never printed.
 --kind   what the file holds: connection or variable. Without it, the file name decides when it
          names one (variables.yaml, my_conns.json), else the content (connections when a value
          looks like one; variables when none does and some could not be one), else connection;
@@ -56,6 +56,12 @@ function fileTypeOf(option: string | undefined, fileName: string | null): LocalF
   if (t === undefined)
     throw new InvalidValueError("Unsupported file format. The file must have one of the following extensions: .env .json .yaml .yml");
   return t;
+}
+
+/** A file name the user meant (a known extension or a directory part), as opposed to a value. */
+function looksLikePath(arg: string): boolean {
+  if (arg.includes("://") || arg.trimStart().startsWith("{")) return false;
+  return EXTENSIONS[extname(arg).toLowerCase()] !== undefined || arg.includes("/") || arg.includes("\\");
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -130,7 +136,9 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     }
     label = arg;
     fileName = basename(arg);
-  } else if (values.type === undefined && (arg.includes("://") || arg.trimStart().startsWith("{"))) {
+  } else if (values.type === undefined && !looksLikePath(arg)) {
+    // A URI, JSON, or anything else that is no file name: perhaps a secret pasted as the value.
+    // Checked as a value, it is never echoed (a "no such file" error would print it).
     return checkValue(arg, kindOption ?? "connection", io);
   } else {
     throw new InvalidValueError(`${arg}: no such file`);
