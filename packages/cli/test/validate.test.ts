@@ -121,6 +121,16 @@ describe("afsync validate (real binary)", () => {
     assert.ok(!r.stderr.includes(SECRET) && !r.stdout.includes(SECRET));
   });
 
+  it("refuses stdin that is not UTF-8 the same way, for a file and for one value", async () => {
+    const bytes = Buffer.concat([Buffer.from(`a: http://u:${SECRET}@h\nb: caf`), Buffer.from([0xe9])]);
+    for (const args of [["validate", "-", "--type", "yaml"], ["validate"]]) {
+      const r = await runAfsync(args, bytes);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, /stdin: not valid UTF-8: .*byte offset \d+ /);
+      assert.ok(!r.stderr.includes(SECRET) && !r.stdout.includes(SECRET));
+    }
+  });
+
   it("reports a pasted secret (a bare string as a connection) as invalid without showing any of it", async () => {
     const r = await runAfsync(["validate", file("pasted.yaml", `db: ${SECRET}\nblank: ""\nspaces: "   "\n`)]);
     assert.match(r.stdout, /reading it as connections \(the default; pass --kind variable/);
