@@ -45,6 +45,8 @@ interface RawEntry {
   readonly key: string;
   readonly values: unknown;
   readonly line?: number;
+  /** The line the value starts on (its first item's, for a list), for a problem in a URI string. */
+  readonly valueLine?: number;
   /** The line of each field of a dict value, to point a problem at the field at fault. */
   readonly fieldLines?: ReadonlyMap<string, number>;
   /** Why the value cannot be used, found while reading the file (a YAML `!!binary`…), with its line. */
@@ -140,7 +142,7 @@ function parseJson(text: string, problems: LocalFileProblem[]): RawEntry[] {
   const lines = topLevelKeyLines(text);
   return Object.entries(parsed).map(([key, values]) => {
     const at = lines.get(key);
-    return at === undefined ? { key, values } : { key, values, line: at.line, fieldLines: at.fields };
+    return at === undefined ? { key, values } : { key, values, line: at.line, valueLine: at.valueLine, fieldLines: at.fields };
   });
 }
 
@@ -194,8 +196,10 @@ function parseYaml(text: string, problems: LocalFileProblem[]): RawEntry[] {
       }
     }
     const unusable = isNode(valueNode) ? nonTextValue(valueNode, lineOfNode) : undefined;
+    const valueLine = isNode(dict) ? lineOfNode(dict) : undefined;
     located.set(String(keyNode.value), {
       ...(line === undefined ? {} : { line }),
+      ...(valueLine === undefined ? {} : { valueLine }),
       fieldLines,
       ...(unusable === undefined ? {} : { unusable }),
     });
@@ -245,6 +249,20 @@ function nonTextValue(node: Node, lineOf: (node: Node) => number | undefined): R
     return visit.BREAK;
   });
   return found;
+}
+
+/**
+ * The line of what is at fault: the field the error names (`extra` given as `extra_dejson` is on
+ * that key's line), or the string itself when a URI is; undefined keeps the key's line.
+ */
+function faultLine(
+  error: InvalidValueError,
+  value: unknown,
+  valueLine: number | undefined,
+  fieldLines: ReadonlyMap<string, number> | undefined,
+): number | undefined {
+  if (error.field === undefined) return typeof value === "string" ? valueLine : undefined;
+  return fieldLines?.get(error.field) ?? (error.field === "extra" ? fieldLines?.get("extra_dejson") : undefined);
 }
 
 /** Python's `type(value)` spelling, for Airflow's "Unexpected value type" message. */
@@ -342,7 +360,7 @@ export function parseLocalFilesystemFile(
         : parseYaml(pythonText, problems);
   const entries: LocalFileEntry[] = [];
   const fileName = options.fileName ?? `the ${fileType} file`;
-  for (const { key, values, line, fieldLines, unusable } of raw) {
+  for (const { key, values, line, valueLine, fieldLines, unusable } of raw) {
     const at = line === undefined ? { key } : { key, line };
     if (unusable !== undefined) {
       problems.push({ ...at, ...(unusable.line === undefined ? {} : { line: unusable.line }), message: unusable.message });
@@ -375,11 +393,7 @@ export function parseLocalFilesystemFile(
       entries.push({ ...at, value: { kind: "connection", connection: createConnection(key, candidates[0]) } });
     } catch (e) {
       if (!(e instanceof InvalidValueError)) throw e;
-      // Point at the field at fault; `extra` given as `extra_dejson` is on that key's line.
-      const fieldLine =
-        e.field === undefined
-          ? undefined
-          : (fieldLines?.get(e.field) ?? (e.field === "extra" ? fieldLines?.get("extra_dejson") : undefined));
+      const fieldLine = faultLine(e, candidates[0], valueLine, fieldLines);
       problems.push({ ...at, ...(fieldLine === undefined ? {} : { line: fieldLine }), message: e.message });
     }
   }

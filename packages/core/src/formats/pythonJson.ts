@@ -87,6 +87,8 @@ export function parseJsonSafely(text: string): unknown {
 /** Where a top-level entry sits: its key's line and, when its value is an object (or a list holding one), each field's line. */
 export interface EntryLines {
   readonly line: number;
+  /** Where the value starts (the first item's, for a list). */
+  readonly valueLine: number;
   readonly fields: ReadonlyMap<string, number>;
 }
 
@@ -101,13 +103,16 @@ export function topLevelKeyLines(text: string): Map<string, EntryLines> {
   try {
     scanner.skipWs();
     if (scanner.peek() !== "{") return lines;
-    let current = new Map<string, number>();
+    let pending = { key: "", line: 1 };
     scanner.objectKeys(
       (key, line) => {
-        current = new Map<string, number>();
-        lines.set(key, { line, fields: current });
+        pending = { key, line };
       },
-      () => scanner.valueRecordingFields(current),
+      () => {
+        const fields = new Map<string, number>();
+        const valueLine = scanner.valueRecordingFields(fields);
+        lines.set(pending.key, { line: pending.line, valueLine, fields });
+      },
     );
   } catch {
     // Positions are a courtesy; a file JSON.parse accepted always scans.
@@ -183,26 +188,33 @@ class Scanner {
     else this.fail("expecting a value");
   }
 
-  /** A value; when it is an object, or a list whose first item is one, its keys' lines go into `fields`. */
-  valueRecordingFields(fields: Map<string, number>): void {
+  /**
+   * A value; when it is an object, or a list whose first item is one, its keys' lines go into
+   * `fields`. Returns the line the value (a list's first item) starts on.
+   */
+  valueRecordingFields(fields: Map<string, number>): number {
     this.skipWs();
     const record = (key: string, line: number) => fields.set(key, line);
     if (this.peek() === "{") {
+      const line = this.position().line;
       this.objectKeys(record);
-      return;
+      return line;
     }
     if (this.peek() !== "[") {
+      const line = this.position().line;
       this.value();
-      return;
+      return line;
     }
     this.i++; // [
     this.skipWs();
+    const line = this.position().line;
     if (this.peek() === "{") this.objectKeys(record);
     else if (this.peek() === "]") {
       this.i++;
-      return;
+      return line;
     } else this.value();
     this.arrayRest();
+    return line;
   }
 
   objectKeys(onKey: (key: string, line: number) => void, onValue: () => void = () => this.value()): void {

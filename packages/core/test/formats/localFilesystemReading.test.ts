@@ -129,6 +129,10 @@ describe("parseLocalFilesystemFile: a problem points at the field at fault", () 
     ["db:\n  conn_type: postgres\n  login: [1]\n", "yaml", 3],
     ["db:\n  - conn_type: postgres\n    port: 70000\n", "yaml", 3],
     ["db:\n  conn_type: postgres\n  uri: hunter2-pasted\n", "yaml", 3],
+    ["db:\n  postgres://u:p@h:99999/x\n", "yaml", 2],
+    ["db:\n  - postgres://u:p@h:abc/x\n", "yaml", 2],
+    ['{"db":\n  "postgres://h:99999"}', "json", 2],
+    ['{"db": [\n  "postgres://h:99999"]}', "json", 2],
     ['{"db": {\n  "conn_type": "postgres",\n  "host": "h",\n  "port": "abc"}}', "json", 4],
     ['{"other": {"port": 1},\n "db": [\n {"conn_type": "x",\n  "bogus": 1}]}', "json", 4],
   ];
