@@ -83,21 +83,21 @@ describe("afsync validate (real binary)", () => {
   it("reads a variables file given without --kind as variables, and says what it assumed and why", async () => {
     const vars = `environment: development\nretries: 3\nconfig:\n  region: eu\napi_secret: ${SECRET}\n`;
     for (const [name, because] of [
-      ["variables.yaml", /reading it as variables \(the file name says so\)/],
-      ["settings.yaml", /reading it as variables \(no value looks like a connection, and some could not be one\)/],
+      ["variables.yaml", /note: reading .*variables\.yaml as variables \(the file name says so\)/],
+      ["settings.yaml", /note: reading .*settings\.yaml as variables \(no value looks like a connection, and some could not be one\)/],
     ] as const) {
       const r = await runAfsync(["validate", file(name, vars)]);
       assert.equal(r.code, 0, r.stdout);
-      assert.match(r.stdout.split("\n")[0] ?? "", because);
+      assert.match(r.stderr, because);
       assert.match(r.stdout, /4 variables read, 0 problems/);
       assert.doesNotMatch(r.stdout, /illegal keys/);
       assert.ok(!r.stdout.includes(SECRET));
     }
     const conns = await runAfsync(["validate", file("my_conns.json", '{"a": "http://h"}')]);
-    assert.match(conns.stdout, /reading it as connections \(the file name says so\)/);
+    assert.match(conns.stderr, /reading .*my_conns\.json as connections \(the file name says so\)/);
     const forced = await runAfsync(["validate", file("variables2.yaml", vars), "--kind", "connection"]);
     assert.equal(forced.code, 1, "--kind still wins");
-    assert.doesNotMatch(forced.stdout, /reading it as/);
+    assert.doesNotMatch(forced.stderr, /note: reading/);
   });
 
   it("points a problem at the line of the field that is wrong, not the key", async () => {
@@ -133,7 +133,7 @@ describe("afsync validate (real binary)", () => {
 
   it("reports a pasted secret (a bare string as a connection) as invalid without showing any of it", async () => {
     const r = await runAfsync(["validate", file("pasted.yaml", `db: ${SECRET}\nblank: ""\nspaces: "   "\n`)]);
-    assert.match(r.stdout, /reading it as connections \(the default; pass --kind variable/);
+    assert.match(r.stderr, /reading .*pasted\.yaml as connections \(the default; pass --kind variable/);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /pasted\.yaml:1: db: Invalid connection URI/);
     assert.match(r.stdout, /pasted\.yaml:2: blank: .*empty/);

@@ -33,7 +33,7 @@ FILE     the file; its type comes from the extension (.json, .yaml, .yml, .env) 
 --kind   what the file holds: connection or variable. Without it, the file name decides when it
          names one (variables.yaml, my_conns.json), else the content (connections when a value
          looks like one; variables when none does and some could not be one), else connection;
-         the first line says which was assumed and why.
+         a note on stderr says which was assumed and why.
 
 Output never contains secret values.
 Exit status: 0 no problems; 1 problems found (or unreadable input); 2 usage error.`;
@@ -149,7 +149,8 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   if (kindOption === undefined) {
     const assumed = assumedKind(text, fileType, fileName);
     kind = assumed.kind;
-    io.stdout.write(`${label}: reading it as ${kind}s (${assumed.because})\n`);
+    // On stderr: stdout stays the list of problems that scripts and the README's examples show.
+    io.stderr.write(`afsync validate: note: reading ${label} as ${kind}s (${assumed.because})\n`);
   } else {
     kind = kindOption;
   }
