@@ -4,7 +4,7 @@ import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { Connection } from "../model/Connection.ts";
 import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields } from "./connectionFields.ts";
 import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
-import { JsonSyntaxError, locateJsonError, PythonFloat, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
+import { JsonSyntaxError, PythonFloat, parsePythonJson, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
 import { pyyamlTags } from "./pyyamlSchema.ts";
 
 /**
@@ -129,10 +129,11 @@ function parseJson(text: string, problems: LocalFileProblem[]): RawEntry[] {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    const err = locateJsonError(text);
-    problems.push({ line: err?.position.line ?? 1, message: err instanceof JsonSyntaxError ? err.message : "The file is not valid JSON." });
+    // json.loads, not JSON.parse: `1.0` stays a float, big ints stay exact, NaN/Infinity are read.
+    parsed = parsePythonJson(text);
+  } catch (e) {
+    if (!(e instanceof JsonSyntaxError)) throw e;
+    problems.push({ line: e.position.line, message: e.message });
     return [];
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
@@ -270,6 +271,7 @@ function pythonTypeName(value: unknown): string {
   if (value === null || value === undefined) return "NoneType";
   if (typeof value === "boolean") return "bool";
   if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
+  if (typeof value === "bigint") return "int";
   if (typeof value === "string") return "str";
   if (Array.isArray(value)) return "list";
   if (value instanceof Date) return "datetime.datetime";
@@ -280,6 +282,7 @@ function pythonTypeName(value: unknown): string {
 // Connection fields take plain numbers: a YAML float in a port or an extra is just a number there.
 function plainNumbers(value: unknown): unknown {
   if (value instanceof PythonFloat) return value.value;
+  if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value)) return value.map(plainNumbers);
   if (value !== null && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
@@ -328,7 +331,7 @@ function createConnection(key: string, raw: unknown): Connection {
     return connectionFromFields(dict, { normalizeType: false, ignoreKeys: ["conn_id"], parseUri: parseIntendedConnectionUri });
   }
   throw new InvalidValueError(
-    `Unexpected value type: <class '${pythonTypeName(value)}'>. The connection can only be defined using a string or object.`,
+    `Unexpected value type: <class '${pythonTypeName(raw)}'>. The connection can only be defined using a string or object.`,
   );
 }
 

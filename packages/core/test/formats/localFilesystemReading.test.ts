@@ -183,3 +183,30 @@ describe("kindFromContent", () => {
     for (const [text, type, kind] of cases) assert.equal(kindFromContent(text, type)?.kind ?? null, kind, text);
   });
 });
+
+describe("parseLocalFilesystemFile: json.loads", () => {
+  it("keeps what Python's json keeps: floats as floats, big ints exact, NaN and Infinity", () => {
+    const text = '{"f": 1.0, "e": 1e3, "big": 123456789012345678901234567890, "obj": {"r": 2.50, "n": NaN, "i": -Infinity}, "s": "NaN"}';
+    assert.deepEqual(variables(text, "json"), {
+      values: { f: "1.0", e: "1000.0", big: "123456789012345678901234567890", obj: '{"r": 2.5, "n": NaN, "i": -Infinity}', s: "NaN" },
+      problems: [],
+    });
+  });
+
+  it("reads a __proto__ key as data, as json.loads and JSON.parse do", () => {
+    assert.deepEqual(variables('{"__proto__": "x", "a": {"__proto__": 1}}', "json").values, { ["__proto__"]: "x", a: '{"__proto__": 1}' });
+  });
+
+  it("names Python's float type for a number given as a connection", () => {
+    const { problems } = parseLocalFilesystemFile('{"c": 1.0}', "json", "connection");
+    assert.match(problems[0]?.message ?? "", /<class 'float'>/);
+  });
+
+  it("still refuses what json.loads refuses, with a line and no snippet", () => {
+    for (const text of ['{"a": nan}', '{"a": 01}', '{"a": "x",}', '{"a": -NaN}']) {
+      const { problems } = parseLocalFilesystemFile(`\n${text}`, "json", "variable");
+      assert.equal(problems.length, 1, text);
+      assert.equal(problems[0]?.line, 2, text);
+    }
+  });
+});
