@@ -1,8 +1,9 @@
 import { InvalidValueError } from "../errors.ts";
 
 /**
- * Bytes to text as Python's `open(path, encoding="utf-8")` reads them, which is how Airflow's
- * LocalFilesystemBackend opens its files: strict UTF-8 (no replacement characters), a leading
+ * Bytes to text as Airflow's LocalFilesystemBackend reads its files: `open(path)` in text mode,
+ * whose encoding is UTF-8 under the UTF-8 locales Airflow runs in (and in the C locale, which
+ * Python coerces to UTF-8, PEP 538/540): strict UTF-8 (no replacement characters), a leading
  * byte order mark kept as U+FEFF (the `utf-8` codec, unlike `utf-8-sig`, does not drop it).
  * Universal newlines, the other half of Python's text mode, are `parseLocalFilesystemFile`'s.
  */
@@ -53,7 +54,7 @@ export function decodeStrictUtf8(bytes: Uint8Array): string {
   } catch {
     const offset = firstInvalidUtf8Offset(bytes) ?? 0;
     throw new InvalidValueError(
-      `not valid UTF-8: the bytes at byte offset ${offset} (counting from 0) do not decode; Airflow opens the file as UTF-8 and refuses it. Save the file as UTF-8`,
+      `not valid UTF-8: the byte at byte offset ${offset} (counting from 0) starts no valid UTF-8 sequence; Airflow reads the file as UTF-8 and refuses it. Save the file as UTF-8`,
     );
   }
 }
