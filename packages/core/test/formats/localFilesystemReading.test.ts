@@ -210,3 +210,68 @@ describe("parseLocalFilesystemFile: json.loads", () => {
     }
   });
 });
+
+describe("parseLocalFilesystemFile: the classes above, generated (fast-check)", () => {
+  const key = fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/);
+  const word = fc.stringMatching(/^[A-Za-z0-9._-]{1,12}$/);
+
+  it("reads a file with CRLF or CR line ends exactly as with LF, lines included", () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.tuple(key, word), { minLength: 1, maxLength: 6, selector: ([k]) => k }),
+        fc.constantFrom("json", "yaml", "env") as fc.Arbitrary<"json" | "yaml" | "env">,
+        fc.constantFrom("\r\n", "\r"),
+        (pairs, type, eol) => {
+          const lines =
+            type === "json"
+              ? ["{", ...pairs.map(([k, v], i) => `"${k}": "${v}"${i < pairs.length - 1 ? "," : ""}`), "}"]
+              : pairs.map(([k, v]) => (type === "yaml" ? `${k}: "${v}"` : `${k}=${v}`));
+          const lf = parseLocalFilesystemFile(`${lines.join("\n")}\n`, type, "variable");
+          const other = parseLocalFilesystemFile(`${lines.join(eol)}${eol}`, type, "variable");
+          assert.deepEqual(other, lf);
+          assert.equal(lf.entries.length, pairs.length);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it("points a bad field at its own line, wherever it sits among good ones, in YAML and JSON", () => {
+    const good: [string, string][] = [
+      ["conn_type", '"postgres"'],
+      ["host", '"db.internal"'],
+      ["login", '"etl"'],
+      ["schema", '"analytics"'],
+      ["description", '"d"'],
+    ];
+    const bad = fc.constantFrom<[string, string]>(
+      ["port", '"abc"'],
+      ["port", "70000"],
+      ["bogus", "1"],
+      ["extra", '"{not json"'],
+      ["login", "[1]"],
+    );
+    fc.assert(
+      fc.property(
+        fc.shuffledSubarray(good),
+        bad,
+        fc.nat(),
+        fc.constantFrom("json", "yaml") as fc.Arbitrary<"json" | "yaml">,
+        (fields, wrong, at, type) => {
+          const all = fields.filter(([k]) => k !== wrong[0]); // a repeated field: the last would win
+          const position = at % (all.length + 1);
+          all.splice(position, 0, wrong);
+          const text =
+            type === "yaml"
+              ? `other: http://h\ndb:\n${all.map(([k, v]) => `  ${k}: ${v}`).join("\n")}\n`
+              : `{"other": "http://h",\n"db": {\n${all.map(([k, v]) => `"${k}": ${v}`).join(",\n")}}}`;
+          const { problems } = parseLocalFilesystemFile(text, type, "connection");
+          assert.equal(problems.length, 1, text);
+          assert.equal(problems[0]?.key, "db");
+          assert.equal(problems[0]?.line, 3 + position, text);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
