@@ -25,11 +25,11 @@ export function checkConnectionUriShape(uri: string): void {
   if (URI_START.test(stripped)) return;
   if (stripped.includes("://")) {
     throw new InvalidValueError(
-      "Invalid connection URI: the text before '://' is not a URI scheme Airflow can read (a letter, then letters, digits, '+', '-' or '.'; write '_' in a connection type as '-'); the value is not shown",
+      "Invalid connection URI: the text before '://' is not a URI scheme Airflow can read (a letter, then letters, digits, '+', '-' or '.'; write a '_' in the connection type as '-'). The value is not shown",
     );
   }
   throw new InvalidValueError(
-    "Invalid connection URI: the value does not start with a connection type and '://' (like postgres://host), so Airflow would read it as a connection with no type and the text as its schema; if it is a password, put it in a URI or in the JSON form. The value is not shown",
+    "Invalid connection URI: it does not start with a connection type and '://' (like postgres://host), so Airflow would read the text as the schema of a typeless connection. A password goes inside a URI or the JSON form (the value is not shown)",
   );
 }
 
