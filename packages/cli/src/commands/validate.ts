@@ -4,12 +4,8 @@ import { InvalidValueError } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor } from "@afsync/core/formats/envVars";
 import { findKeyCollisions, validateKey } from "@afsync/core/formats/keyValidation";
-import {
-  kindFromContent,
-  type LocalFileKind,
-  type LocalFileType,
-  parseLocalFilesystemFile,
-} from "@afsync/core/formats/localFilesystemFile";
+import { kindFromContent } from "@afsync/core/formats/kindFromContent";
+import { type LocalFileKind, type LocalFileType, parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
 import { decodeStrictUtf8 } from "@afsync/core/formats/strictUtf8";
 import type { AirflowKey } from "@afsync/core/model/AirflowKey";
 import type { CliIO, Command } from "../CliIO.ts";

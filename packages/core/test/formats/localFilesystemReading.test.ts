@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { kindFromContent, parseLocalFilesystemFile } from "../../src/formats/localFilesystemFile.ts";
+import { kindFromContent } from "../../src/formats/kindFromContent.ts";
+import { parseLocalFilesystemFile } from "../../src/formats/localFilesystemFile.ts";
 
 /**
  * LocalFilesystemBackend files read as Airflow reads them (checked against CPython 3.11 and
