@@ -21,9 +21,11 @@ const S = {
   rotated: "Lk-rotated-5e1f08",
   onlyEnv: "Lk-onlyenv-c3c3aa",
   broken: "Lk-broken-0d0d11",
+  pasted: "Lk-pasted-9f7c2e",
+  pastedUri: "Lk-pasted-uri-61d4",
   webhook: "Lk-webhook-secret-6b6b",
 } as const;
-const VALUE_SENTINELS = [S.password, S.token, S.variable, S.invalid, S.rotated, S.onlyEnv, S.broken];
+const VALUE_SENTINELS = [S.password, S.token, S.variable, S.invalid, S.rotated, S.onlyEnv, S.broken, S.pasted, S.pastedUri];
 
 const CONFIG = `
 sources:
@@ -64,6 +66,11 @@ db:
     sslmode: require
 bad: postgres://app:${S.invalid}@db.internal:99999/app
 only_env: mysql://root:${S.onlyEnv}@mysql.internal:3306/x
+pasted: ${S.pasted}
+pasted_fields:
+  uri: ${S.pastedUri}
+blank: ""
+spaces: "   "
 `;
 
 async function filesUnder(root: string): Promise<string[]> {
@@ -102,11 +109,26 @@ describe("secret leak check (local mode, through the binary)", () => {
         ["explain", "var:plain", "--json"],
         ["explain", "conn:bad"],
         ["explain", "conn:only_env", "--json"],
+        // The pasted-secret class: a bare string (a password pasted as the whole value), empty values.
+        ["explain", "conn:pasted"],
+        ["explain", "conn:pasted", "--json"],
+        ["explain", "conn:pasted_fields", "--json"],
+        ["explain", "conn:blank"],
+        ["validate", "secrets/connections.yaml"],
+        ["validate", "secrets/connections.yaml", "--kind", "connection"],
+        ["validate", S.pasted],
+        ["conn", "parse", S.pasted],
+        ["conn", "parse", S.pasted, "--format", "uri"],
+        ["conn", "parse", S.pasted, "--format", "uri", "--show-secrets"],
+        ["conn", "uri", JSON.stringify({ uri: S.pastedUri })],
+        ["conn", "json", JSON.stringify({ uri: S.pastedUri })],
       ]) {
         const result = await runAfsync(args, { cwd: dir, env });
         assert.notEqual(result.code, 2, `${args.join(" ")}: ${result.stderr}`);
-        record(`afsync ${args.join(" ")} stdout`, result.stdout);
-        record(`afsync ${args.join(" ")} stderr`, result.stderr);
+        // The label must not carry the sentinels passed as arguments: only the output is checked.
+        const shown = args.map((a) => (VALUE_SENTINELS.some((v) => a.includes(v)) ? "<value>" : a)).join(" ");
+        record(`afsync ${shown} stdout`, result.stdout);
+        record(`afsync ${shown} stderr`, result.stderr);
       }
 
       const serve = await startServe(["--config", "afsync.yaml"], { cwd: dir, env });
@@ -133,6 +155,9 @@ describe("secret leak check (local mode, through the binary)", () => {
       record("serve stderr (log)", serve.stderr());
       assert.match(serve.stdout(), /broken: FAILED/, "the broken source's error went through the output we check");
       assert.match(serve.stdout(), /conn:bad: invalid/, "the invalid value's reason went through the output we check");
+      for (const key of ["pasted", "pasted_fields", "blank", "spaces"]) {
+        assert.match(serve.stdout(), new RegExp(`conn:${key}: invalid`), `a pasted or empty value (${key}) is invalid, never a connection`);
+      }
 
       // afsync's own files (SQLite state, WAL) and any file that is neither a source nor a target.
       const sources = new Set(["secrets/connections.yaml", "secrets/variables.env", "secrets/broken.json", "afsync.yaml"]);

@@ -21,6 +21,33 @@ describe("afsync.yaml errors through the binary", () => {
     assert.match(result.stderr, /afsync\.yaml:\d+:\d+: not valid YAML/);
   });
 
+  it("refuses a target that is a source file, and two Deployments writing one file, before touching anything", () => {
+    const source = project.read("secrets/connections.yaml");
+    project.write("afsync.yaml", CONFIG.replace("path: astro-project/.env", "path: ./secrets/../secrets/connections.yaml"));
+    const onSource = project.run("sync");
+    assert.equal(onSource.code, 1);
+    assert.match(
+      onSource.stderr,
+      /deployments\.dev-env\.target\.path: Deployment dev-env writes .*, which source team-files reads \(sources\.team-files\.connections_file_path\)/,
+    );
+    assert.equal(project.read("secrets/connections.yaml"), source, "the source is not written");
+
+    project.write(
+      "afsync.yaml",
+      CONFIG.replace(
+        "{ type: env-file, path: astro-project/.env }",
+        "{ type: airflow-settings, path: astro-project/airflow_settings.yaml }",
+      ),
+    );
+    const twice = project.run("plan");
+    assert.equal(twice.code, 1);
+    assert.match(
+      twice.stderr,
+      /Deployment dev \(deployments\.dev\.target\.path\) and Deployment dev-env \(deployments\.dev-env\.target\.path\) both write/,
+    );
+    project.write("afsync.yaml", CONFIG);
+  });
+
   it("says where to point --config when the file is missing", () => {
     const result = project.run("plan", "--config", "nowhere.yaml");
     assert.equal(result.code, 1);

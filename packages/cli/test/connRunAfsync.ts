@@ -6,6 +6,6 @@ export const repoRoot = REPO_ROOT;
 export type AfsyncRun = AfsyncBinaryRun;
 
 /** Spawns the real `afsync` binary with `stdin` piped in. */
-export function runAfsync(args: readonly string[], stdin = "", cwd = repoRoot): Promise<AfsyncRun> {
+export function runAfsync(args: readonly string[], stdin: string | Uint8Array = "", cwd = repoRoot): Promise<AfsyncRun> {
   return runAfsyncBinary(args, { stdin, cwd });
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { assertNoSecretLeak } from "@afsync/testing";
@@ -71,6 +71,27 @@ describe("afsync plan (real binary, example project)", () => {
     assert.equal(broken?.action, "invalid");
     assert.match(broken?.reason ?? "", /[Pp]ort/);
     assert.equal(existsSync(join(project.dir, ".afsync")), false);
+  });
+
+  it("exits 1, as sync does, when a Deployment cannot be planned because its source is missing or malformed", () => {
+    const breakages: [string, () => void][] = [
+      ["missing", () => rmSync(join(project.dir, "secrets/connections.yaml"))],
+      ["malformed", () => project.write("secrets/connections.yaml", "warehouse_db: [unclosed\n")],
+    ];
+    for (const [what, breakSource] of breakages) {
+      breakSource();
+      const { code, report } = project.json("plan");
+      assert.equal(code, 1, `a ${what} source must fail the CI gate`);
+      assert.ok(
+        report.deployments.every((d) => d.status === "failed"),
+        what,
+      );
+      const human = project.run("plan");
+      assert.equal(human.code, 1, what);
+      assert.match(human.stderr, /Deployment dev could not be planned: .*connections\.yaml/, what);
+    }
+    project.write("secrets/connections.yaml", connectionsYaml());
+    assert.equal(project.run("plan").code, 0, "and exits 0 again once the source is fixed");
   });
 
   it("answers a usage error with exit 2", () => {

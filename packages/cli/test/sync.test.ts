@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { assertNoSecretLeak } from "@afsync/testing";
@@ -97,6 +97,25 @@ describe("afsync sync (real binary, example project)", () => {
     assert.equal(actionsOf(report, "dev")["var:new_flag"], "create");
     assert.match(project.read("astro-project/.env"), /^AIRFLOW_VAR_NEW_FLAG=/m);
     assert.match(project.read("astro-project/.env"), new RegExp(SENTINELS.apiToken), "the last good value stays");
+  });
+
+  it("fails on a source file with bytes that are not UTF-8, naming the file and byte offset, and keeps the targets", () => {
+    const before = { env: project.read("astro-project/.env"), settings: project.read("astro-project/airflow_settings.yaml") };
+    const good = Buffer.from(connectionsYaml(SENTINELS.warehouseRotated));
+    const at = good.indexOf("warehouse.internal");
+    writeFileSync(
+      join(project.dir, "secrets/connections.yaml"),
+      Buffer.concat([good.subarray(0, at), Buffer.from([0xff]), good.subarray(at)]),
+    );
+    const { code, report } = project.json("sync");
+    assert.equal(code, 1);
+    for (const d of report.deployments) {
+      assert.equal(d.status, "failed", d.id);
+      assert.match(d.error ?? "", new RegExp(`connections\\.yaml: not valid UTF-8: .*byte offset ${at} `), d.id);
+    }
+    assert.equal(project.read("astro-project/.env"), before.env, "nothing pushed, no U+FFFD");
+    assert.equal(project.read("astro-project/airflow_settings.yaml"), before.settings);
+    project.write("secrets/connections.yaml", connectionsYaml(SENTINELS.warehouseRotated));
   });
 
   it("deletes a removed key where deletion is delete and reports it orphaned where it is retain", () => {

@@ -80,6 +80,67 @@ describe("afsync validate (real binary)", () => {
     assert.ok(!r.stdout.includes(SECRET));
   });
 
+  it("reads a variables file given without --kind as variables, and says what it assumed and why", async () => {
+    const vars = `environment: development\nretries: 3\nconfig:\n  region: eu\napi_secret: ${SECRET}\n`;
+    for (const [name, because] of [
+      ["variables.yaml", /note: reading .*variables\.yaml as variables \(the file name says so\)/],
+      ["settings.yaml", /note: reading .*settings\.yaml as variables \(no value looks like a connection, and some could not be one\)/],
+    ] as const) {
+      const r = await runAfsync(["validate", file(name, vars)]);
+      assert.equal(r.code, 0, r.stdout);
+      assert.match(r.stderr, because);
+      assert.match(r.stdout, /4 variables read, 0 problems/);
+      assert.doesNotMatch(r.stdout, /illegal keys/);
+      assert.ok(!r.stdout.includes(SECRET));
+    }
+    const conns = await runAfsync(["validate", file("my_conns.json", '{"a": "http://h"}')]);
+    assert.match(conns.stderr, /reading .*my_conns\.json as connections \(the file name says so\)/);
+    const forced = await runAfsync(["validate", file("variables2.yaml", vars), "--kind", "connection"]);
+    assert.equal(forced.code, 1, "--kind still wins");
+    assert.doesNotMatch(forced.stderr, /note: reading/);
+  });
+
+  it("points a problem at the line of the field that is wrong, not the key", async () => {
+    const r = await runAfsync([
+      "validate",
+      file("fields.yaml", `db:\n  conn_type: postgres\n  password: ${SECRET}\n  port: nope\napi:\n  conn_type: http\n  extra: "{bad"\n`),
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /fields\.yaml:4: db: .*port/);
+    assert.match(r.stdout, /fields\.yaml:7: api: .*extra/);
+    assert.ok(!r.stdout.includes(SECRET));
+  });
+
+  it("refuses a file that is not UTF-8, naming it and the byte offset, as Airflow refuses it", async () => {
+    const path = join(dir, "latin1.yaml");
+    writeFileSync(path, Buffer.concat([Buffer.from(`a: http://u:${SECRET}@h\nb: caf`), Buffer.from([0xe9]), Buffer.from("\n")]));
+    const r = await runAfsync(["validate", path]);
+    assert.equal(r.code, 1);
+    const offset = Buffer.byteLength(`a: http://u:${SECRET}@h\nb: caf`);
+    assert.match(r.stderr, new RegExp(`latin1\\.yaml: not valid UTF-8: .*byte offset ${offset} `));
+    assert.ok(!r.stderr.includes(SECRET) && !r.stdout.includes(SECRET));
+  });
+
+  it("refuses stdin that is not UTF-8 the same way, for a file and for one value", async () => {
+    const bytes = Buffer.concat([Buffer.from(`a: http://u:${SECRET}@h\nb: caf`), Buffer.from([0xe9])]);
+    for (const args of [["validate", "-", "--type", "yaml"], ["validate"]]) {
+      const r = await runAfsync(args, bytes);
+      assert.equal(r.code, 1, args.join(" "));
+      assert.match(r.stderr, /stdin: not valid UTF-8: .*byte offset \d+ /);
+      assert.ok(!r.stderr.includes(SECRET) && !r.stdout.includes(SECRET));
+    }
+  });
+
+  it("reports a pasted secret (a bare string as a connection) as invalid without showing any of it", async () => {
+    const r = await runAfsync(["validate", file("pasted.yaml", `db: ${SECRET}\nblank: ""\nspaces: "   "\n`)]);
+    assert.match(r.stderr, /reading .*pasted\.yaml as connections \(the default; pass --kind variable/);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /pasted\.yaml:1: db: Invalid connection URI/);
+    assert.match(r.stdout, /pasted\.yaml:2: blank: .*empty/);
+    assert.match(r.stdout, /pasted\.yaml:3: spaces: .*empty/);
+    assert.ok(!r.stdout.includes(SECRET.slice(1)) && !r.stderr.includes(SECRET.slice(1)));
+  });
+
   it("exits 2 on usage errors", async () => {
     assert.equal((await runAfsync(["validate", "--kind", "secret", "x.json"])).code, 2);
     assert.equal((await runAfsync(["validate", "a", "b"])).code, 2);

@@ -18,10 +18,16 @@ export class AfsyncError extends Error {
   }
 }
 
-/** A value that is not a valid Airflow connection or variable. */
+/**
+ * A value that is not a valid Airflow connection or variable. `field` names the connection
+ * field at fault (`port`, `extra`, an unexpected key) when there is one, so a file problem can
+ * point at that field's line rather than at the key's.
+ */
 export class InvalidValueError extends AfsyncError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super("INVALID_VALUE", message, options);
+  readonly field?: string;
+  constructor(message: string, options?: { cause?: unknown; field?: string }) {
+    super("INVALID_VALUE", message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options?.field !== undefined) this.field = options.field;
   }
 }
 

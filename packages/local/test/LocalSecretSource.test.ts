@@ -42,6 +42,45 @@ for (const type of ["json", "yaml", "env"] as const) {
 }
 
 describe("LocalSecretSource", () => {
+  it("fails the read of a file that is not UTF-8, naming it and the byte offset, and never pushes a U+FFFD", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const head = Buffer.from("db=postgres://u:s3cr3t@h/caf");
+      await writeFile(join(dir, "c.env"), Buffer.concat([head, Buffer.from([0xe9, 0x0a])]));
+      const source = new LocalSecretSource("files", { connections: { path: join(dir, "c.env"), label: "c.env" } });
+      await assert.rejects(source.readAll(), (error: Error & { code?: string }) => {
+        assert.equal(error.code, "INVALID_SOURCE_FILE");
+        assert.match(error.message, new RegExp(`^c\\.env: not valid UTF-8: .*byte offset ${head.length} `));
+        assert.ok(!error.message.includes("s3cr3t"));
+        return true;
+      });
+    } finally {
+      await cleanup();
+    }
+  });
+
+  it("reads CRLF files and a YAML byte order mark as Airflow does, and reports a pasted secret as invalid", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      await writeFile(join(dir, "c.yaml"), "\ufeffdb: postgres://h/x\r\npasted: Pasted-pw-77\r\n");
+      await writeFile(join(dir, "v.env"), "A=1\r\nB=two\r\n");
+      const source = new LocalSecretSource("files", {
+        connections: { path: join(dir, "c.yaml"), label: "c.yaml" },
+        variables: { path: join(dir, "v.env"), label: "v.env" },
+      });
+      const reads = Object.fromEntries((await source.readAll()).map((r) => [keyString(r.key), r]));
+      const db = reads["conn:db"];
+      assert.equal(db?.status === "found" && db.value.kind === "connection" ? db.value.connection.schema : null, "x");
+      const pasted = reads["conn:pasted"];
+      assert.equal(pasted?.status, "invalid");
+      assert.ok(pasted?.status === "invalid" && /line 2/.test(pasted.reason) && !pasted.reason.includes("asted-pw"));
+      const b = reads["var:B"];
+      assert.equal(b?.status === "found" && b.value.kind === "variable" ? b.value.value : null, "two", "no trailing \\r");
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("fails the whole read when a file cannot be parsed, instead of reporting its keys missing", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {

@@ -18,7 +18,7 @@ export interface AfsyncBinaryOptions {
   /** Added to this process's environment (which carries the test runner's loader and network guard). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Written to the binary's stdin, which is then closed. */
-  readonly stdin?: string;
+  readonly stdin?: string | Uint8Array;
 }
 
 /** Runs `afsync <args>` to completion and collects its output. */

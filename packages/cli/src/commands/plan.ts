@@ -12,6 +12,7 @@ Writes nothing anywhere: not the targets, not afsync's state.
 
 ${RUN_OPTIONS_HELP}
 
-Exit status: 0 ok; 1 invalid config or invalid values; 2 usage error.`,
+Exit status: 0 ok; 1 invalid config, invalid values or a Deployment that could not be planned
+(a missing or broken source), as sync; 2 usage error.`,
   run: (argv, io) => runPlanOrSync("plan", argv, io),
 };

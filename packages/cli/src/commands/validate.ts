@@ -4,7 +4,9 @@ import { InvalidValueError } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { envVarNameFor } from "@afsync/core/formats/envVars";
 import { findKeyCollisions, validateKey } from "@afsync/core/formats/keyValidation";
-import { type LocalFileType, parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
+import { kindFromContent } from "@afsync/core/formats/kindFromContent";
+import { type LocalFileKind, type LocalFileType, parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
+import { decodeStrictUtf8 } from "@afsync/core/formats/strictUtf8";
 import type { AirflowKey } from "@afsync/core/model/AirflowKey";
 import type { CliIO, Command } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
@@ -22,9 +24,12 @@ export, keys that become the same environment variable.
 
 FILE     the file; its type comes from the extension (.json, .yaml, .yml, .env) unless --type.
 -        read stdin (then --type says the file type; without it stdin is one connection value).
-         A FILE argument that is not a file but looks like a value (a URI, or JSON) is checked
-         as one connection value.
---kind   what the file holds: connection (default) or variable.
+         A FILE argument that is not a file and not a file name (no .json/.yaml/.yml/.env, no
+         directory) is checked as one connection value, and never printed.
+--kind   what the file holds: connection or variable. Without it, the file name decides when it
+         names one (variables.yaml, my_conns.json), else the content (connections when a value
+         looks like one; variables when none does and some could not be one), else connection;
+         a note on stderr says which was assumed and why.
 
 Output never contains secret values.
 Exit status: 0 no problems; 1 problems found (or unreadable input); 2 usage error.`;
@@ -47,6 +52,12 @@ function fileTypeOf(option: string | undefined, fileName: string | null): LocalF
   if (t === undefined)
     throw new InvalidValueError("Unsupported file format. The file must have one of the following extensions: .env .json .yaml .yml");
   return t;
+}
+
+/** A file name the user meant (a known extension or a directory part), as opposed to a value. */
+function looksLikePath(arg: string): boolean {
+  if (arg.includes("://") || arg.trimStart().startsWith("{")) return false;
+  return EXTENSIONS[extname(arg).toLowerCase()] !== undefined || arg.includes("/") || arg.includes("\\");
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -81,12 +92,29 @@ function displayKey(key: string): string {
   return key.replace(/(:\/\/[^/?#@:]*:)[^@/?#]*@/g, "$1***@");
 }
 
+/**
+ * The kind of a file given without --kind, and why: Airflow keeps connections and variables in
+ * two files (`connections_file_path`, `variables_file_path`) and nothing in a file says which it
+ * is, so the name decides when it says (the docs' `connections.yaml`, `variables.env`), then the
+ * content (`kindFromContent`), then the default.
+ */
+function assumedKind(text: string, fileType: LocalFileType, fileName: string | null): { kind: LocalFileKind; because: string } {
+  const name = (fileName ?? "").toLowerCase();
+  const saysConn = name.includes("conn");
+  const saysVar = name.includes("var");
+  if (saysVar && !saysConn) return { kind: "variable", because: "the file name says so" };
+  if (saysConn && !saysVar) return { kind: "connection", because: "the file name says so" };
+  return kindFromContent(text, fileType) ?? { kind: "connection", because: "the default; pass --kind variable if it holds variables" };
+}
+
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, OPTIONS);
   const [arg, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
-  const kind = values.kind ?? "connection";
-  if (kind !== "connection" && kind !== "variable") throw new UsageError(`unknown --kind '${kind}'; use connection or variable`);
+  const kindOption = values.kind;
+  if (kindOption !== undefined && kindOption !== "connection" && kindOption !== "variable") {
+    throw new UsageError(`unknown --kind '${kindOption}'; use connection or variable`);
+  }
 
   let text: string;
   let label: string;
@@ -95,16 +123,33 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     text = await readAll(io.stdin);
     label = "<stdin>";
   } else if (await isFile(resolve(io.cwd, arg))) {
-    text = await readFile(resolve(io.cwd, arg), "utf8");
+    try {
+      // Strict, as Airflow opens the file: a byte that is not UTF-8 is the file's problem, not a U+FFFD.
+      text = decodeStrictUtf8(await readFile(resolve(io.cwd, arg)));
+    } catch (e) {
+      if (e instanceof InvalidValueError) throw new InvalidValueError(`${arg}: ${e.message}`, { cause: e });
+      throw e;
+    }
     label = arg;
     fileName = basename(arg);
-  } else if (values.type === undefined && (arg.includes("://") || arg.trimStart().startsWith("{"))) {
-    return checkValue(arg, kind, io);
+  } else if (values.type === undefined && !looksLikePath(arg)) {
+    // A URI, JSON, or anything else that is no file name: perhaps a secret pasted as the value.
+    // Checked as a value, it is never echoed (a "no such file" error would print it).
+    return checkValue(arg, kindOption ?? "connection", io);
   } else {
     throw new InvalidValueError(`${arg}: no such file`);
   }
   const fileType = fileTypeOf(values.type, fileName);
-  if (fileType === null) return checkValue(text.replace(/\r?\n$/, ""), kind, io);
+  if (fileType === null) return checkValue(text.replace(/\r?\n$/, ""), kindOption ?? "connection", io);
+  let kind: LocalFileKind;
+  if (kindOption === undefined) {
+    const assumed = assumedKind(text, fileType, fileName);
+    kind = assumed.kind;
+    // On stderr: stdout stays the list of problems that scripts and the README's examples show.
+    io.stderr.write(`afsync validate: note: reading ${label} as ${kind}s (${assumed.because})\n`);
+  } else {
+    kind = kindOption;
+  }
 
   const { entries, problems } = parseLocalFilesystemFile(text, fileType, kind, { fileName: fileName ?? label });
   const lines: { line: number; text: string }[] = [];

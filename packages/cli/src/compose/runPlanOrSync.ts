@@ -22,8 +22,8 @@ export const WAIT_LOCK_HELP = `  --wait-lock <sec>     how long to wait for anot
 
 /**
  * `afsync plan` and `afsync sync`: a full reconciliation of the chosen Deployments. A plan opens
- * the state read-only and writes nothing; it exits 1 only for an invalid config or invalid
- * values. A sync exits 1 when a Deployment failed or a value was invalid (the rest is applied).
+ * the state read-only and writes nothing. Both exit 1 when a Deployment failed or a value was
+ * invalid (a sync still applies the rest).
  */
 export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string[], io: CliIO): Promise<number> {
   let args: ReturnType<typeof parse>;
@@ -77,8 +77,8 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
     if (mode === "plan") {
       for (const d of report.deployments)
         if (d.status === "failed") io.stderr.write(`afsync plan: Deployment ${d.id} could not be planned: ${d.error ?? "unknown error"}\n`);
-      return report.summary.invalid > 0 ? EXIT_INVALID : EXIT_OK;
     }
+    // A Deployment that could not be planned (a missing or broken source) fails `plan` as it fails `sync`: CI gates on it.
     return runHasFailures(report) ? EXIT_INVALID : EXIT_OK;
   } catch (error) {
     bar.finish();

@@ -1,10 +1,17 @@
+import { InvalidValueError } from "@afsync/core";
+import { decodeStrictUtf8 } from "@afsync/core/formats/strictUtf8";
 import type { CliIO } from "../CliIO.ts";
 
-/** Everything on stdin, as UTF-8 text. */
+/** Everything on stdin, as strict UTF-8 text: a byte that does not decode is an error, never a U+FFFD. */
 export async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString("utf8");
+  try {
+    return decodeStrictUtf8(Buffer.concat(chunks));
+  } catch (e) {
+    if (e instanceof InvalidValueError) throw new InvalidValueError(`stdin: ${e.message}`, { cause: e });
+    throw e;
+  }
 }
 
 /**

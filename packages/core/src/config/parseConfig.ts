@@ -147,8 +147,11 @@ function unknownSource(ref: string, known: ReadonlySet<string>): string {
   return `unknown source '${ref}'; defined sources: ${[...known].join(", ")}`;
 }
 
-/** Unknown keys first: a typo (`pth:`) is usually why a required key (`path:`) looks missing. */
-function toError(issues: readonly ConfigIssue[]): ConfigError {
+/**
+ * One ConfigError for many issues, naming the first path. Unknown keys first: a typo (`pth:`) is
+ * usually why a required key (`path:`) looks missing.
+ */
+export function toError(issues: readonly ConfigIssue[]): ConfigError {
   const ordered = [
     ...issues.filter((i) => i.message.startsWith("unknown key")),
     ...issues.filter((i) => !i.message.startsWith("unknown key")),

@@ -43,12 +43,13 @@ export function normalizePort(value: unknown, where: string): number | null {
   if (typeof value === "string") {
     // Python int() accepts surrounding whitespace, a sign and digit-group underscores.
     const m = /^\s*([+-]?)(\d+(?:_\d+)*)\s*$/.exec(value);
-    if (m === null) throw new InvalidValueError(`${where}port: expected an integer value for \`port\`, but got a non-numeric string`);
+    if (m === null)
+      throw new InvalidValueError(`${where}port: expected an integer value for \`port\`, but got a non-numeric string`, { field: "port" });
     port = Number(`${m[1]}${(m[2] as string).replaceAll("_", "")}`);
   }
   if (typeof port !== "number" || !Number.isInteger(port) || port < 0 || port > 65535) {
     const got = typeof port === "number" ? String(port) : `a ${Array.isArray(port) ? "list" : typeof port}`;
-    throw new InvalidValueError(`${where}port: expected an integer in the range 0-65535, got ${got}`);
+    throw new InvalidValueError(`${where}port: expected an integer in the range 0-65535, got ${got}`, { field: "port" });
   }
   return port;
 }
@@ -63,11 +64,15 @@ export function parseExtraText(text: string, where: string): Record<string, unkn
     parsed = parseJsonSafely(text);
   } catch (e) {
     const detail = e instanceof JsonSyntaxError ? `: ${e.message}` : "";
-    throw new InvalidValueError(`${where}extra: encountered non-JSON in \`extra\`${detail}; Airflow 3 requires a JSON object`);
+    throw new InvalidValueError(`${where}extra: encountered non-JSON in \`extra\`${detail}; Airflow 3 requires a JSON object`, {
+      field: "extra",
+    });
   }
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     const got = parsed === null ? "null" : Array.isArray(parsed) ? "a list" : `a ${typeof parsed}`;
-    throw new InvalidValueError(`${where}extra: encountered JSON value in \`extra\` which does not parse as a dictionary (got ${got})`);
+    throw new InvalidValueError(`${where}extra: encountered JSON value in \`extra\` which does not parse as a dictionary (got ${got})`, {
+      field: "extra",
+    });
   }
   return parsed as Record<string, unknown>;
 }
@@ -87,7 +92,9 @@ function stringField(fields: Record<string, unknown>, name: string, where: strin
   const v = fields[name];
   if (v === null || v === undefined) return null;
   if (typeof v !== "string")
-    throw new InvalidValueError(`${where}${name}: expected a string or null, got a ${Array.isArray(v) ? "list" : typeof v}`);
+    throw new InvalidValueError(`${where}${name}: expected a string or null, got a ${Array.isArray(v) ? "list" : typeof v}`, {
+      field: name,
+    });
   return v;
 }
 
@@ -113,13 +120,14 @@ export function connectionFromFields(fields: Record<string, unknown>, options: F
     if (!allowed.has(key)) {
       throw new InvalidValueError(
         `${where}unexpected key '${key}'; a connection accepts only ${CONNECTION_CONSTRUCTOR_KEYS.filter((k) => k !== "uri").join(", ")} (or uri)`,
+        { field: key },
       );
     }
   }
   const description = stringField(fields, "description", where);
   const uri = fields.uri;
   if (uri !== undefined && uri !== null && uri !== "") {
-    if (typeof uri !== "string") throw new InvalidValueError(`${where}uri: expected a string`);
+    if (typeof uri !== "string") throw new InvalidValueError(`${where}uri: expected a string`, { field: "uri" });
     const mixed = ["conn_type", "host", "login", "password", "schema", "port", "extra"].filter((k) => {
       const v = fields[k];
       return v !== undefined && v !== null && v !== "" && v !== 0 && v !== false;
@@ -128,10 +136,12 @@ export function connectionFromFields(fields: Record<string, unknown>, options: F
       throw new InvalidValueError(
         // Core's wording, missing space included, so messages match what users see from Airflow.
         `${where}You must create an object using the URI or individual values (conn_type, host, login, password, schema, port or extra).You can't mix these two ways to create this object. Found uri together with ${mixed.join(", ")}.`,
+        { field: "uri" },
       );
     }
-    if (options.parseUri === undefined) throw new InvalidValueError(`${where}uri: a URI is not accepted here`);
-    const conn = options.parseUri(uri);
+    const parseUri = options.parseUri;
+    if (parseUri === undefined) throw new InvalidValueError(`${where}uri: a URI is not accepted here`);
+    const conn = fieldAtFault("uri", () => parseUri(uri));
     return description === null ? conn : { ...conn, description };
   }
   const rawType = stringField(fields, "conn_type", where);
@@ -149,4 +159,14 @@ export function connectionFromFields(fields: Record<string, unknown>, options: F
     extra: normalizeExtra(fields.extra, where),
   };
   return description === null ? conn : { ...conn, description };
+}
+
+/** Runs `parse`, tagging an InvalidValueError that names no field with `field`. */
+function fieldAtFault<T>(field: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (e) {
+    if (e instanceof InvalidValueError && e.field === undefined) throw new InvalidValueError(e.message, { cause: e, field });
+    throw e;
+  }
 }

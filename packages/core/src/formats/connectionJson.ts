@@ -1,7 +1,7 @@
 import { InvalidValueError } from "../errors.ts";
 import type { Connection } from "../model/Connection.ts";
 import { connectionFromFields } from "./connectionFields.ts";
-import { parseConnectionUri } from "./connectionUri.ts";
+import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
 import { JsonSyntaxError, parseJsonSafely, pythonJsonDumps } from "./pythonJson.ts";
 
 /**
@@ -32,7 +32,7 @@ export function parseJsonObject(json: string, what: string): Record<string, unkn
  */
 export function connectionFromJson(json: string | Record<string, unknown>): Connection {
   const fields = typeof json === "string" ? parseJsonObject(json, "connection JSON") : json;
-  return connectionFromFields(fields, { where: "connection JSON: ", normalizeType: true, parseUri: parseConnectionUri });
+  return connectionFromFields(fields, { where: "connection JSON: ", normalizeType: true, parseUri: parseIntendedConnectionUri });
 }
 
 /**

@@ -2,7 +2,7 @@ import { InvalidValueError } from "../errors.ts";
 import type { Connection } from "../model/Connection.ts";
 import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields, normalizePort } from "./connectionFields.ts";
 import { connectionFromJson, parseJsonObject } from "./connectionJson.ts";
-import { parseConnectionUri } from "./connectionUri.ts";
+import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
 import { pythonJsonDumps } from "./pythonJson.ts";
 
 /**
@@ -139,10 +139,10 @@ export function connectionFromVaultSecret(secret: Record<string, unknown>): Conn
   const uri = secret.conn_uri;
   if (uri !== undefined && uri !== null && uri !== "") {
     if (typeof uri !== "string") throw new InvalidValueError("vault secret: 'conn_uri' must be a string");
-    return parseConnectionUri(uri);
+    return parseIntendedConnectionUri(uri);
   }
   const { conn_uri: _ignored, ...fields } = secret;
-  return connectionFromFields(fields, { where: "vault secret: ", normalizeType: true, parseUri: parseConnectionUri });
+  return connectionFromFields(fields, { where: "vault secret: ", normalizeType: true, parseUri: parseIntendedConnectionUri });
 }
 
 /** The AWS Secrets Manager backend's JSON: aliases standardized, re-dumped, then `from_json`. */
@@ -181,15 +181,14 @@ export function parseConnectionValue(value: string | Record<string, unknown>, op
   const backendKwargs = options.backendKwargs ?? {};
   if (format === "uri") {
     if (typeof value !== "string") throw new InvalidValueError("format uri expects a string");
-    return parseConnectionUri(value.trim());
+    return parseIntendedConnectionUri(value.trim());
   }
   let obj: Record<string, unknown>;
   if (typeof value === "string") {
     const trimmed = value.trim();
     if (!trimmed.startsWith("{")) {
       if (format !== "auto") throw new InvalidValueError(`format ${format} expects a JSON object, but the value does not start with '{'`);
-      if (trimmed === "") throw new InvalidValueError("the connection value is empty");
-      return parseConnectionUri(trimmed);
+      return parseIntendedConnectionUri(trimmed);
     }
     obj = parseJsonObject(trimmed, "connection value");
   } else {

@@ -1,25 +1,25 @@
-import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { InvalidValueError } from "../errors.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { Connection } from "../model/Connection.ts";
 import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields } from "./connectionFields.ts";
-import { parseConnectionUri } from "./connectionUri.ts";
-import { JsonSyntaxError, locateJsonError, PythonFloat, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
-import { pyyamlTags } from "./pyyamlSchema.ts";
+import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
+import { type LocalFileProblem, type LocalFileRawEntry, type LocalFileType, readLocalFileEntries } from "./localFileEntries.ts";
+import { PythonFloat, pythonJsonDumps } from "./pythonJson.ts";
 
 /**
  * The files of Airflow's `LocalFilesystemBackend` (`airflow/secrets/local_filesystem.py`), read
- * the way it reads them: `.env` (`KEY=VALUE`, no trimming, quotes kept), JSON and YAML (PyYAML's
- * safe_load is YAML 1.1: `yes`/`no` are booleans, `None` is a string). Connection values are a URI
- * string, a field dict (`Connection(**dict)`: no `from_json` normalization, `extra_dejson`
- * allowed) or a list of one of those.
+ * the way it reads them (`readLocalFileEntries`: text mode, `.env` lines, `json.loads`, PyYAML's
+ * `safe_load`; the caller decodes strict UTF-8 with `decodeStrictUtf8`), then turned into
+ * connections or variables as `_create_connection` and `load_variables` do. Connection values
+ * are a URI string, a field dict (`Connection(**dict)`: no `from_json` normalization,
+ * `extra_dejson` allowed) or a list of one of those.
  *
  * Airflow refuses the whole file when any problem below is found; we return the good entries as
  * well, so a caller can report everything at once and decide (a sync source should treat any
  * problem as a failed read, not as deletions).
  */
 
-export type LocalFileType = "json" | "yaml" | "env";
+export type { LocalFileProblem, LocalFileType };
 export type LocalFileKind = "connection" | "variable";
 
 export interface LocalFileEntry {
@@ -28,117 +28,23 @@ export interface LocalFileEntry {
   readonly line?: number;
 }
 
-export interface LocalFileProblem {
-  readonly key?: string;
-  readonly line?: number;
-  readonly message: string;
-}
-
 export interface LocalFileParseResult {
   readonly entries: LocalFileEntry[];
   readonly problems: LocalFileProblem[];
 }
 
-interface RawEntry {
-  readonly key: string;
-  readonly values: unknown;
-  readonly line?: number;
-}
-
-// Python's str.splitlines() boundaries.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: these control characters are line breaks to Python
-const LINE_BREAK = /\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]/;
-
-function parseEnv(text: string, problems: LocalFileProblem[]): RawEntry[] {
-  const byKey = new Map<string, { values: string[]; line: number }>();
-  text.split(LINE_BREAK).forEach((line, index) => {
-    const lineNo = index + 1;
-    if (line === "" || /^\s*#/.test(line)) return;
-    const eq = line.indexOf("=");
-    if (eq < 0) {
-      problems.push({ line: lineNo, message: 'Invalid line format. The line should contain at least one equal sign ("=").' });
-      return;
-    }
-    const key = line.slice(0, eq);
-    const value = line.slice(eq + 1);
-    if (key === "") {
-      problems.push({ line: lineNo, message: "Invalid line format. Key is empty." });
-      return;
-    }
-    if (value === "") {
-      problems.push({ key, line: lineNo, message: "Invalid line format. Value is empty." });
-      return;
-    }
-    const slot = byKey.get(key);
-    if (slot === undefined) byKey.set(key, { values: [value], line: lineNo });
-    else slot.values.push(value);
-  });
-  return [...byKey].map(([key, { values, line }]) => ({ key, values, line }));
-}
-
-function parseJson(text: string, problems: LocalFileProblem[]): RawEntry[] {
-  if (text === "") {
-    problems.push({ line: 1, message: "The file is empty." });
-    return [];
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    const err = locateJsonError(text);
-    problems.push({ line: err?.position.line ?? 1, message: err instanceof JsonSyntaxError ? err.message : "The file is not valid JSON." });
-    return [];
-  }
-  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-    problems.push({ line: 1, message: "The file should contain the object." });
-    return [];
-  }
-  const lines = topLevelKeyLines(text);
-  return Object.entries(parsed).map(([key, values]) => {
-    const line = lines.get(key);
-    return line === undefined ? { key, values } : { key, values, line };
-  });
-}
-
-function parseYaml(text: string, problems: LocalFileProblem[]): RawEntry[] {
-  if (text === "") {
-    problems.push({ line: 1, message: "The file is empty." });
-    return [];
-  }
-  const lineCounter = new LineCounter();
-  // prettyErrors off: the pretty form quotes the offending source line, which may hold a secret.
-  const doc = parseDocument(text, { version: "1.1", customTags: pyyamlTags, uniqueKeys: false, prettyErrors: false, lineCounter });
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const line = err.linePos?.[0].line ?? lineCounter.linePos(err.pos[0]).line;
-      problems.push({ line, message: `YAML syntax error: ${err.message.split("\n")[0] ?? err.code}` });
-    }
-    return [];
-  }
-  if (!isMap(doc.contents)) {
-    problems.push({ line: 1, message: "The file should contain the object." });
-    return [];
-  }
-  let values: Record<string, unknown>;
-  try {
-    values = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
-  } catch (e) {
-    // An alias to an anchor defined later, or an alias bomb: refused as PyYAML refuses them.
-    problems.push({
-      line: 1,
-      message: `YAML error: ${e instanceof Error ? (e.message.split("\n")[0] ?? "invalid document") : "invalid document"}`,
-    });
-    return [];
-  }
-  const lines = new Map<string, number>();
-  for (const pair of doc.contents.items) {
-    const keyNode = pair.key;
-    if (isScalar(keyNode) && keyNode.range) lines.set(String(keyNode.value), lineCounter.linePos(keyNode.range[0]).line);
-  }
-  return Object.entries(values).map(([key, v]) => {
-    const line = lines.get(key);
-    return line === undefined ? { key, values: v } : { key, values: v, line };
-  });
+/**
+ * The line of what is at fault: the field the error names (`extra` given as `extra_dejson` is on
+ * that key's line), or the string itself when a URI is; undefined keeps the key's line.
+ */
+function faultLine(
+  error: InvalidValueError,
+  value: unknown,
+  valueLine: number | undefined,
+  fieldLines: ReadonlyMap<string, number> | undefined,
+): number | undefined {
+  if (error.field === undefined) return typeof value === "string" ? valueLine : undefined;
+  return fieldLines?.get(error.field) ?? (error.field === "extra" ? fieldLines?.get("extra_dejson") : undefined);
 }
 
 /** Python's `type(value)` spelling, for Airflow's "Unexpected value type" message. */
@@ -146,6 +52,7 @@ function pythonTypeName(value: unknown): string {
   if (value === null || value === undefined) return "NoneType";
   if (typeof value === "boolean") return "bool";
   if (typeof value === "number") return Number.isInteger(value) ? "int" : "float";
+  if (typeof value === "bigint") return "int";
   if (typeof value === "string") return "str";
   if (Array.isArray(value)) return "list";
   if (value instanceof Date) return "datetime.datetime";
@@ -156,6 +63,7 @@ function pythonTypeName(value: unknown): string {
 // Connection fields take plain numbers: a YAML float in a port or an extra is just a number there.
 function plainNumbers(value: unknown): unknown {
   if (value instanceof PythonFloat) return value.value;
+  if (typeof value === "bigint") return Number(value);
   if (Array.isArray(value)) return value.map(plainNumbers);
   if (value !== null && typeof value === "object" && !(value instanceof Date)) {
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
@@ -174,7 +82,7 @@ function createConnection(key: string, raw: unknown): Connection {
         "the value is JSON text, but the local filesystem backend reads a string as a URI; write the fields as an object instead",
       );
     }
-    return parseConnectionUri(value);
+    return parseIntendedConnectionUri(value);
   }
   if (value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date)) {
     const dict = { ...(value as Record<string, unknown>) };
@@ -183,10 +91,13 @@ function createConnection(key: string, raw: unknown): Connection {
     if (illegal.length > 0) {
       throw new InvalidValueError(
         `The object have illegal keys: ${illegal.join(", ")}. The dictionary can only contain the following keys: ${[...allowed].join(", ")}`,
+        { field: illegal[0] as string },
       );
     }
     if ("extra" in dict && "extra_dejson" in dict) {
-      throw new InvalidValueError("The extra and extra_dejson parameters are mutually exclusive. Please provide only one parameter.");
+      throw new InvalidValueError("The extra and extra_dejson parameters are mutually exclusive. Please provide only one parameter.", {
+        field: "extra_dejson",
+      });
     }
     if ("extra_dejson" in dict) {
       dict.extra = pythonJsonDumps(dict.extra_dejson);
@@ -195,12 +106,13 @@ function createConnection(key: string, raw: unknown): Connection {
     if ("conn_id" in dict && dict.conn_id !== key) {
       throw new InvalidValueError(
         `Mismatch conn_id. The dictionary key has the value: ${String(dict.conn_id)}. The item has the value: ${key}.`,
+        { field: "conn_id" },
       );
     }
-    return connectionFromFields(dict, { normalizeType: false, ignoreKeys: ["conn_id"], parseUri: parseConnectionUri });
+    return connectionFromFields(dict, { normalizeType: false, ignoreKeys: ["conn_id"], parseUri: parseIntendedConnectionUri });
   }
   throw new InvalidValueError(
-    `Unexpected value type: <class '${pythonTypeName(value)}'>. The connection can only be defined using a string or object.`,
+    `Unexpected value type: <class '${pythonTypeName(raw)}'>. The connection can only be defined using a string or object.`,
   );
 }
 
@@ -222,11 +134,15 @@ export function parseLocalFilesystemFile(
   options: { fileName?: string } = {},
 ): LocalFileParseResult {
   const problems: LocalFileProblem[] = [];
-  const raw = fileType === "env" ? parseEnv(text, problems) : fileType === "json" ? parseJson(text, problems) : parseYaml(text, problems);
+  const raw: LocalFileRawEntry[] = readLocalFileEntries(text, fileType, problems);
   const entries: LocalFileEntry[] = [];
   const fileName = options.fileName ?? `the ${fileType} file`;
-  for (const { key, values, line } of raw) {
+  for (const { key, values, line, valueLine, fieldLines, unusable } of raw) {
     const at = line === undefined ? { key } : { key, line };
+    if (unusable !== undefined) {
+      problems.push({ ...at, ...(unusable.line === undefined ? {} : { line: unusable.line }), message: unusable.message });
+      continue;
+    }
     if (kind === "variable") {
       if (fileType === "env") {
         const list = values as string[];
@@ -254,7 +170,8 @@ export function parseLocalFilesystemFile(
       entries.push({ ...at, value: { kind: "connection", connection: createConnection(key, candidates[0]) } });
     } catch (e) {
       if (!(e instanceof InvalidValueError)) throw e;
-      problems.push({ ...at, message: e.message });
+      const fieldLine = faultLine(e, candidates[0], valueLine, fieldLines);
+      problems.push({ ...at, ...(fieldLine === undefined ? {} : { line: fieldLine }), message: e.message });
     }
   }
   problems.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));

@@ -20,6 +20,7 @@ export function pythonJsonDumps(value: unknown): string {
   if (typeof value === "string") return pythonJsonString(value);
   if (typeof value === "boolean") return value ? "true" : "false";
   if (value instanceof PythonFloat) return pythonNumber(value.value, true);
+  if (typeof value === "bigint") return value.toString(); // a Python int too big for a double, kept exact
   if (typeof value === "number") {
     // allow_nan=True is json.dumps' default: YAML's .inf and .nan reach here from files.
     return pythonNumber(value);
@@ -84,20 +85,55 @@ export function parseJsonSafely(text: string): unknown {
   }
 }
 
-/** The line (1-based) of each key of the top-level object, in order; used to point problems at their entry. */
-export function topLevelKeyLines(text: string): Map<string, number> {
-  const lines = new Map<string, number>();
-  const scanner = new Scanner(text);
+/** Where a top-level entry sits: its key's line and, when its value is an object (or a list holding one), each field's line. */
+export interface EntryLines {
+  readonly line: number;
+  /** Where the value starts (the first item's, for a list). */
+  readonly valueLine: number;
+  readonly fields: ReadonlyMap<string, number>;
+}
+
+/**
+ * The line (1-based) of each key of the top-level object and of the fields of its value, used to
+ * point problems at the entry and the field at fault. A repeated key points at its last
+ * occurrence: Python's `json.loads` keeps the last value.
+ */
+export function topLevelKeyLines(text: string): Map<string, EntryLines> {
+  const lines = new Map<string, EntryLines>();
+  const scanner = new Scanner(text, true);
   try {
     scanner.skipWs();
     if (scanner.peek() !== "{") return lines;
-    scanner.objectKeys((key, line) => {
-      if (!lines.has(key)) lines.set(key, line);
-    });
+    let pending = { key: "", line: 1 };
+    scanner.objectKeys(
+      (key, line) => {
+        pending = { key, line };
+      },
+      () => {
+        const fields = new Map<string, number>();
+        const valueLine = scanner.valueRecordingFields(fields);
+        lines.set(pending.key, { line: pending.line, valueLine, fields });
+      },
+    );
   } catch {
     // Positions are a courtesy; a file JSON.parse accepted always scans.
   }
   return lines;
+}
+
+/**
+ * Python's `json.loads(text)`, keeping what JavaScript's JSON.parse loses: a number with a
+ * fraction or exponent is a float (`PythonFloat`, so `1.0` is written back as `1.0`), an integer
+ * beyond 2^53 stays exact (a bigint), and `NaN`, `Infinity` and `-Infinity` are read, as Python
+ * reads them. Errors carry a position and never a snippet of the text.
+ */
+export function parsePythonJson(text: string): unknown {
+  const scanner = new Scanner(text, true);
+  scanner.skipWs();
+  const value = scanner.build();
+  scanner.skipWs();
+  if (scanner.i < text.length) scanner.fail("unexpected text after the JSON value");
+  return value;
 }
 
 /** Finds where `text` stops being JSON; null when it is valid. */
@@ -115,9 +151,26 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
   }
 }
 
+const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const JSON_LITERALS: readonly [string, unknown][] = [
+  ["true", true],
+  ["false", false],
+  ["null", null],
+];
+// Python's json.loads reads these (parse_constant); json.dumps writes them back the same way.
+const PYTHON_CONSTANTS: readonly [string, number][] = [
+  ["NaN", Number.NaN],
+  ["Infinity", Number.POSITIVE_INFINITY],
+  ["-Infinity", Number.NEGATIVE_INFINITY],
+];
+
 class Scanner {
   i = 0;
-  constructor(readonly text: string) {}
+  /** `pythonConstants`: accept `NaN`, `Infinity` and `-Infinity`, as Python's json module does. */
+  constructor(
+    readonly text: string,
+    private readonly pythonConstants = false,
+  ) {}
 
   // Positions are asked for in increasing order, so counting resumes where it stopped: linear
   // in the file, even with one lookup per key of a large export.
@@ -155,20 +208,102 @@ class Scanner {
   }
 
   value(): void {
+    this.build();
+  }
+
+  /** Reads one value and returns it as Python's json module would hand it over. */
+  build(): unknown {
     this.skipWs();
     const c = this.peek();
     if (c === undefined) this.fail("expecting a value but the text ended");
-    if (c === "{") this.objectKeys(() => {});
-    else if (c === "[") this.array();
-    else if (c === '"') this.string();
-    else if (c === "-" || (c >= "0" && c <= "9")) this.number();
-    else if (this.text.startsWith("true", this.i)) this.i += 4;
-    else if (this.text.startsWith("false", this.i)) this.i += 5;
-    else if (this.text.startsWith("null", this.i)) this.i += 4;
-    else this.fail("expecting a value");
+    if (c === "{") return this.buildObject();
+    if (c === "[") return this.buildArray();
+    if (c === '"') return this.string();
+    if (this.pythonConstants) {
+      for (const [word, value] of PYTHON_CONSTANTS) {
+        if (this.text.startsWith(word, this.i)) {
+          this.i += word.length;
+          return new PythonFloat(value);
+        }
+      }
+    }
+    if (c === "-" || (c >= "0" && c <= "9")) return this.number();
+    for (const [word, value] of JSON_LITERALS) {
+      if (this.text.startsWith(word, this.i)) {
+        this.i += word.length;
+        return value;
+      }
+    }
+    return this.fail("expecting a value");
   }
 
-  objectKeys(onKey: (key: string, line: number) => void): void {
+  private buildObject(): Record<string, unknown> {
+    // defineProperty: a "__proto__" key is data, as in JSON.parse, not the prototype.
+    const out: Record<string, unknown> = {};
+    let key = "";
+    this.objectKeys(
+      (k) => {
+        key = k;
+      },
+      () => {
+        Object.defineProperty(out, key, { value: this.build(), enumerable: true, writable: true, configurable: true });
+      },
+    );
+    return out;
+  }
+
+  private buildArray(): unknown[] {
+    const out: unknown[] = [];
+    this.i++; // [
+    this.skipWs();
+    if (this.peek() === "]") {
+      this.i++;
+      return out;
+    }
+    out.push(this.build());
+    for (;;) {
+      this.skipWs();
+      const c = this.peek();
+      if (c === "]") {
+        this.i++;
+        return out;
+      }
+      if (c !== ",") this.fail("expecting ',' or ']' in an array");
+      this.i++;
+      out.push(this.build());
+    }
+  }
+
+  /**
+   * A value; when it is an object, or a list whose first item is one, its keys' lines go into
+   * `fields`. Returns the line the value (a list's first item) starts on.
+   */
+  valueRecordingFields(fields: Map<string, number>): number {
+    this.skipWs();
+    const record = (key: string, line: number) => fields.set(key, line);
+    if (this.peek() === "{") {
+      const line = this.position().line;
+      this.objectKeys(record);
+      return line;
+    }
+    if (this.peek() !== "[") {
+      const line = this.position().line;
+      this.value();
+      return line;
+    }
+    this.i++; // [
+    this.skipWs();
+    const line = this.position().line;
+    if (this.peek() === "{") this.objectKeys(record);
+    else if (this.peek() === "]") {
+      this.i++;
+      return line;
+    } else this.value();
+    this.arrayRest();
+    return line;
+  }
+
+  objectKeys(onKey: (key: string, line: number) => void, onValue: () => void = () => this.value()): void {
     this.i++; // {
     this.skipWs();
     if (this.peek() === "}") {
@@ -184,7 +319,7 @@ class Scanner {
       this.skipWs();
       if (this.peek() !== ":") this.fail("expecting ':' after the property name");
       this.i++;
-      this.value();
+      onValue();
       this.skipWs();
       const c = this.peek();
       if (c === ",") {
@@ -199,26 +334,18 @@ class Scanner {
     }
   }
 
-  array(): void {
-    this.i++; // [
-    this.skipWs();
-    if (this.peek() === "]") {
-      this.i++;
-      return;
-    }
+  /** The rest of a list after its first item. */
+  arrayRest(): void {
     for (;;) {
-      this.value();
       this.skipWs();
       const c = this.peek();
-      if (c === ",") {
-        this.i++;
-        continue;
-      }
       if (c === "]") {
         this.i++;
         return;
       }
-      this.fail("expecting ',' or ']' in an array");
+      if (c !== ",") this.fail("expecting ',' or ']' in an array");
+      this.i++;
+      this.value();
     }
   }
 
@@ -245,9 +372,15 @@ class Scanner {
     return JSON.parse(this.text.slice(start, this.i)) as string;
   }
 
-  number(): void {
-    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400));
+  /** An int (a bigint beyond 2^53, as Python keeps it exact) or, with a fraction or exponent, a float. */
+  number(): number | bigint | PythonFloat {
+    NUMBER.lastIndex = this.i;
+    const m = NUMBER.exec(this.text);
     if (m === null) this.fail("invalid number");
-    this.i += m[0].length;
+    const text = m[0];
+    this.i += text.length;
+    if (/[.eE]/.test(text)) return new PythonFloat(Number(text));
+    const n = Number(text);
+    return Number.isSafeInteger(n) ? n : BigInt(text);
   }
 }

@@ -14,6 +14,7 @@ import {
   type SourceVersion,
 } from "@afsync/core";
 import { parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
+import { decodeStrictUtf8 } from "@afsync/core/formats/strictUtf8";
 import { describeFsError } from "../atomicWrite.ts";
 import { digestOf, type FileWatch, watchFile } from "./watchFile.ts";
 
@@ -180,15 +181,24 @@ export class LocalSecretSource implements SecretSource {
   private async load(kind: AirflowKind, file: LocalSourceFile): Promise<LoadedFile> {
     const type = fileTypeFor(file.path);
     if (type === null) throw new AfsyncError("UNSUPPORTED_FILE", `${file.label}: unsupported file type; use .json, .yaml, .yml or .env`);
-    let text: string;
+    let bytes: Uint8Array;
     let version: SourceVersion;
     try {
-      const [content, info] = await Promise.all([readFile(file.path, "utf8"), stat(file.path)]);
-      text = content;
+      const [content, info] = await Promise.all([readFile(file.path), stat(file.path)]);
+      bytes = content;
       version = { id: `mtime:${Math.trunc(info.mtimeMs)}` };
     } catch (error) {
       // Airflow raises "File … was not found" too; treating it as empty would delete every key.
       throw new AfsyncError("SOURCE_FILE_UNREADABLE", `${file.label}: cannot read the ${kind}s file: ${describeFsError(error)}`, {
+        cause: error,
+      });
+    }
+    let text: string;
+    try {
+      // Strict, as Airflow opens the file: a byte that does not decode fails the whole read, never a U+FFFD pushed on.
+      text = decodeStrictUtf8(bytes);
+    } catch (error) {
+      throw new AfsyncError("INVALID_SOURCE_FILE", `${file.label}: ${error instanceof Error ? error.message : String(error)}`, {
         cause: error,
       });
     }
@@ -220,7 +230,7 @@ export class LocalSecretSource implements SecretSource {
       reads.push({ status: "found", key: { kind, id: entry.key }, secretId: `${file.label}#${entry.key}`, value: entry.value, version });
     }
     this.knownKeys.set(kind, keys);
-    this.knownDigest.set(kind, digestOf(text));
+    this.knownDigest.set(kind, digestOf(bytes));
     return { reads, keys };
   }
 }

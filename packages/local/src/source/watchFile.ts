@@ -82,23 +82,24 @@ export function watchFile(
   };
 }
 
-function readSync(path: string): string | null {
+// Bytes, not text: two saves that differ only in bytes that do not decode must still differ.
+function readSync(path: string): Buffer | null {
   try {
-    return readFileSync(path, "utf8");
+    return readFileSync(path);
   } catch {
     return null;
   }
 }
 
-async function readAsync(path: string): Promise<string | null> {
+async function readAsync(path: string): Promise<Buffer | null> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch {
     return null;
   }
 }
 
 /** The digest `watchFile` compares; callers that read the file themselves pass it as `initialDigest`. */
-export function digestOf(content: string | null): string {
+export function digestOf(content: string | Uint8Array | null): string {
   return content === null ? "absent" : createHash("sha256").update(content).digest("hex");
 }

@@ -1,5 +1,5 @@
 import type { Connection } from "@afsync/core";
-import { parseConnectionUri } from "@afsync/core/formats/connectionUri";
+import { parseIntendedConnectionUri } from "@afsync/core/formats/intendedConnectionUri";
 
 /**
  * One `airflow.connections` item of the Astro CLI's `airflow_settings.yaml`. The Astro CLI
@@ -30,7 +30,8 @@ export function connectionFromSettingsEntry(entry: Readonly<Record<string, unkno
   const uri = entry.conn_uri;
   if (typeof uri === "string" && uri !== "") {
     try {
-      return { connection: parseConnectionUri(uri) };
+      // A hand-written conn_uri that is no URI (a pasted password) has no fields to show in a diff.
+      return { connection: parseIntendedConnectionUri(uri) };
     } catch {
       return { problem: "conn_uri is not a valid connection URI" };
     }

@@ -11,6 +11,7 @@ import {
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
+import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
 import { atConfigPath, buildSources } from "./buildSources.ts";
@@ -47,6 +48,7 @@ type Closable = { close?(): Promise<void> };
  * better-sqlite3), the HMAC hasher keyed from that store, and the engine.
  */
 export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): Promise<Runtime> {
+  await checkConfiguredFiles(config, ctx.configDir);
   const opened: Closable[] = [];
   const closeAll = async () => {
     for (const c of opened.reverse()) await c.close?.().catch(() => undefined);
