@@ -113,7 +113,8 @@ function parse(uri: string): Connection {
  * - extras are query parameters when every value is a string, else one `__extra__` parameter
  *   holding the JSON (newest core stringifies non-string values instead, which older versions
  *   read back as strings, so we keep the form every version agrees on);
- * - port 0 is written (the Task SDK's `is not None`), where core's `if self.port:` dropped it.
+ * - port 0 is left out, as `if self.port:` does: every Airflow reader then has no port, where
+ *   `:0` would be port 0 from a URI but no port from the JSON form (`from_json` drops a falsy port).
  */
 export function connectionToUri(conn: Connection): string {
   const host = conn.host ?? "";
@@ -145,7 +146,7 @@ function build(conn: Connection, protocol: string | null, host: string): string 
   if (conn.password !== null) auth += `:${quote(conn.password)}`;
   if (auth !== "") uri += `${auth}@`;
   let hostBlock = host ? quote(host) : "";
-  if (conn.port !== null) hostBlock += hostBlock === "" && auth === "" ? `@:${conn.port}` : `:${conn.port}`;
+  if (conn.port) hostBlock += hostBlock === "" && auth === "" ? `@:${conn.port}` : `:${conn.port}`;
   if (conn.schema) hostBlock += `/${quote(conn.schema)}`;
   uri += hostBlock;
   if (conn.extra !== null) {

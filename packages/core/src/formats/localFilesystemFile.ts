@@ -4,7 +4,7 @@ import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { Connection } from "../model/Connection.ts";
 import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields } from "./connectionFields.ts";
 import { parseConnectionUri } from "./connectionUri.ts";
-import { JsonSyntaxError, locateJsonError, PythonFloat, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
+import { JsonSyntaxError, locateJsonError, PythonFloat, parsePythonJson, pythonJsonDumps, topLevelKeyLines } from "./pythonJson.ts";
 import { pyyamlTags } from "./pyyamlSchema.ts";
 
 /**
@@ -83,9 +83,10 @@ function parseJson(text: string, problems: LocalFileProblem[]): RawEntry[] {
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    const err = locateJsonError(text);
+    // json.loads: a float stays a float (written back as `1.0`, `1e+20`), NaN and Infinity read.
+    parsed = parsePythonJson(text);
+  } catch (e) {
+    const err = e instanceof JsonSyntaxError ? e : locateJsonError(text);
     problems.push({ line: err?.position.line ?? 1, message: err instanceof JsonSyntaxError ? err.message : "The file is not valid JSON." });
     return [];
   }
@@ -153,19 +154,11 @@ function pythonTypeName(value: unknown): string {
   return "dict";
 }
 
-// Connection fields take plain numbers: a YAML float in a port or an extra is just a number there.
-function plainNumbers(value: unknown): unknown {
-  if (value instanceof PythonFloat) return value.value;
-  if (Array.isArray(value)) return value.map(plainNumbers);
-  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
-  }
-  return value;
-}
-
 // `_create_connection(conn_id, value)`.
 function createConnection(key: string, raw: unknown): Connection {
-  const value = plainNumbers(raw);
+  // A float stays a PythonFloat: the port rule reads it as int() would, and in `extra` it is
+  // written back with Python's repr (`1.0`), as json.dumps does.
+  const value = raw;
   if (typeof value === "string") {
     if (value.trimStart().startsWith("{")) {
       // Airflow hands every string to Connection(uri=...): JSON here silently becomes a broken

@@ -12,6 +12,20 @@
  */
 export class PythonFloat {
   constructor(readonly value: number) {}
+  /** Generic JSON writers (logs, request bodies) see the plain number. */
+  toJSON(): number {
+    return this.value;
+  }
+  /** Python's `repr(float)`: `1e+20`, `1.0`, `-0.0`, `nan`, `inf`. */
+  toString(): string {
+    return Number.isFinite(this.value)
+      ? pythonNumber(this.value, true)
+      : Number.isNaN(this.value)
+        ? "nan"
+        : this.value > 0
+          ? "inf"
+          : "-inf";
+  }
 }
 
 /** `json.dumps(value)` as CPython writes it (non-finite numbers as `NaN`/`Infinity`, as Python allows). */
@@ -41,6 +55,7 @@ function pythonNumber(x: number, float = false): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
   if (!float && Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
+  if (Object.is(x, 0) || Object.is(x, -0)) return Object.is(x, -0) ? "-0.0" : "0.0";
   const [mantissa = "", expText = "0"] = x.toExponential().split("e");
   const exp = Number(expText);
   const sign = mantissa.startsWith("-") ? "-" : "";
@@ -72,6 +87,23 @@ export class JsonSyntaxError extends Error {
     super(`${message} (line ${position.line}, column ${position.column})`);
     this.position = position;
   }
+}
+
+/**
+ * `json.loads` as CPython reads it, for the connection forms whose text Airflow writes back
+ * (`extra`, `as_json`): a number written with a fraction or an exponent is a Python float and is
+ * kept as a PythonFloat, so it is written back as `1e+20` or `1.0`, not as JavaScript's
+ * `100000000000000000000` or `1`; `NaN`, `Infinity` and `-Infinity` are accepted, as Python's
+ * reader does. An integer beyond 2^53 is refused: Python keeps it exactly, a JavaScript number
+ * cannot, and afsync refuses what it cannot hold exactly.
+ */
+export function parsePythonJson(text: string): unknown {
+  const scanner = new Scanner(text, true);
+  scanner.skipWs();
+  const value = scanner.value();
+  scanner.skipWs();
+  if (scanner.i < text.length) scanner.fail("unexpected text after the JSON value");
+  return value;
 }
 
 /** `JSON.parse`, with a position-carrying, snippet-free error. */
@@ -117,7 +149,11 @@ export function locateJsonError(text: string): JsonSyntaxError | null {
 
 class Scanner {
   i = 0;
-  constructor(readonly text: string) {}
+  /** `python`: read as `json.loads` does (floats kept as PythonFloat, NaN and Infinity accepted). */
+  constructor(
+    readonly text: string,
+    readonly python = false,
+  ) {}
 
   // Positions are asked for in increasing order, so counting resumes where it stopped: linear
   // in the file, even with one lookup per key of a large export.
@@ -154,26 +190,47 @@ class Scanner {
     while (this.i < this.text.length && " \t\n\r".includes(this.text[this.i] as string)) this.i++;
   }
 
-  value(): void {
+  value(): unknown {
     this.skipWs();
     const c = this.peek();
     if (c === undefined) this.fail("expecting a value but the text ended");
-    if (c === "{") this.objectKeys(() => {});
-    else if (c === "[") this.array();
-    else if (c === '"') this.string();
-    else if (c === "-" || (c >= "0" && c <= "9")) this.number();
-    else if (this.text.startsWith("true", this.i)) this.i += 4;
-    else if (this.text.startsWith("false", this.i)) this.i += 5;
-    else if (this.text.startsWith("null", this.i)) this.i += 4;
-    else this.fail("expecting a value");
+    if (c === "{") return this.objectKeys(() => {});
+    if (c === "[") return this.array();
+    if (c === '"') return this.string();
+    if (this.python) {
+      // Python's scanner tries these before numbers, so `-Infinity` is not a bad number.
+      for (const [word, v] of [
+        ["NaN", Number.NaN],
+        ["Infinity", Number.POSITIVE_INFINITY],
+        ["-Infinity", Number.NEGATIVE_INFINITY],
+      ] as const) {
+        if (this.text.startsWith(word, this.i)) {
+          this.i += word.length;
+          return new PythonFloat(v);
+        }
+      }
+    }
+    if (c === "-" || (c >= "0" && c <= "9")) return this.number();
+    for (const [word, v] of [
+      ["true", true],
+      ["false", false],
+      ["null", null],
+    ] as const) {
+      if (this.text.startsWith(word, this.i)) {
+        this.i += word.length;
+        return v;
+      }
+    }
+    this.fail("expecting a value");
   }
 
-  objectKeys(onKey: (key: string, line: number) => void): void {
+  objectKeys(onKey: (key: string, line: number) => void): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
     this.i++; // {
     this.skipWs();
     if (this.peek() === "}") {
       this.i++;
-      return;
+      return out;
     }
     for (;;) {
       this.skipWs();
@@ -184,7 +241,10 @@ class Scanner {
       this.skipWs();
       if (this.peek() !== ":") this.fail("expecting ':' after the property name");
       this.i++;
-      this.value();
+      const v = this.value();
+      // A repeated key keeps its first place and its last value, as a Python dict does; a
+      // `__proto__` key is an own property, never the object's prototype.
+      Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
       this.skipWs();
       const c = this.peek();
       if (c === ",") {
@@ -193,21 +253,22 @@ class Scanner {
       }
       if (c === "}") {
         this.i++;
-        return;
+        return out;
       }
       this.fail("expecting ',' or '}' in an object");
     }
   }
 
-  array(): void {
+  array(): unknown[] {
+    const out: unknown[] = [];
     this.i++; // [
     this.skipWs();
     if (this.peek() === "]") {
       this.i++;
-      return;
+      return out;
     }
     for (;;) {
-      this.value();
+      out.push(this.value());
       this.skipWs();
       const c = this.peek();
       if (c === ",") {
@@ -216,7 +277,7 @@ class Scanner {
       }
       if (c === "]") {
         this.i++;
-        return;
+        return out;
       }
       this.fail("expecting ',' or ']' in an array");
     }
@@ -245,9 +306,18 @@ class Scanner {
     return JSON.parse(this.text.slice(start, this.i)) as string;
   }
 
-  number(): void {
-    const m = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400));
+  number(): number | PythonFloat {
+    const m = /^(-?(?:0|[1-9][0-9]*))(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(this.text.slice(this.i, this.i + 400));
     if (m === null) this.fail("invalid number");
+    const n = Number(m[0]);
+    if (this.python && (m[2] !== undefined || m[3] !== undefined)) {
+      this.i += m[0].length;
+      return new PythonFloat(n);
+    }
+    if (this.python && !Number.isSafeInteger(n)) {
+      this.fail("an integer beyond 2^53 cannot be held exactly (Python keeps every digit; write it as a string)");
+    }
     this.i += m[0].length;
+    return n;
   }
 }
