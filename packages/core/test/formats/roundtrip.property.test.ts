@@ -113,7 +113,9 @@ describe("format round trips (fast-check)", () => {
       fc.assert(
         fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/), fc.constantFrom(...kinds), (key, kind) => {
           const fwd = secretIdForKey(backend, kind, key);
-          assert.ok(fwd.ok);
+          // Key Vault never looks up a key that reads as team-scoped (`a--b`) outside a team.
+          if (!fwd.ok && backend === "azure-key-vault" && kind !== "config" && /^[^-]+--.+$/.test(key.replaceAll("_", "-"))) return;
+          assert.ok(fwd.ok, fwd.ok ? "" : fwd.reason);
           const back = keysForSecretId(backend, secretIdText(fwd.secretId));
           assert.ok(back.ok, back.ok ? "" : back.reason);
           assert.equal(back.kind, kind);
