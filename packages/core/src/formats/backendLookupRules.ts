@@ -1,5 +1,6 @@
 import type { BackendName, NamingKind, SecretId, VaultSecretId } from "./backendNaming.ts";
 import { namesTeamNamespace } from "./envVars.ts";
+import { pythonRegexMatcher } from "./pythonRegex.ts";
 
 /**
  * Each secrets backend's lookup rule, as its provider code builds the secret id from
@@ -38,20 +39,14 @@ function team(kwargs: Kwargs): string | null {
   return typeof t === "string" && t !== "" ? t : null;
 }
 
-// `re.match(pattern, key, re.IGNORECASE)`: anchored at the start only. Python's named groups are
-// rewritten to JavaScript's spelling; everything else of the common syntax is shared.
+// `re.match(pattern, key, re.IGNORECASE)`, with Python's meaning (see pythonRegex.ts).
 function lookupPatternAllows(kwargs: Kwargs, kind: NamingKind, key: string): void {
   const name = `${PLURAL[kind]}_lookup_pattern`;
   const pattern = opt(kwargs, name, null);
-  if (pattern === null) return;
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern.replaceAll("(?P<", "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"), "iy");
-  } catch {
-    refuse(`backend_kwargs.${name} is not a valid regular expression`);
-  }
-  re.lastIndex = 0;
-  if (!re.test(key)) refuse(`${name} does not match '${key}', so the backend never looks this ${kind} up`);
+  if (!pattern) return; // `if lookup_pattern and not re.match(...)`: "" looks everything up
+  const matches = pythonRegexMatcher(pattern);
+  if (matches === null) refuse(`backend_kwargs.${name} is not a valid regular expression`);
+  if (!matches(key)) refuse(`${name} does not match '${key}', so the backend never looks this ${kind} up`);
 }
 
 function nullPrefix(name: string, kind: NamingKind): never {

@@ -32,8 +32,9 @@ export function emptyConnection(): Connection {
   return { conn_type: null, host: null, login: null, password: null, schema: null, port: null, extra: null };
 }
 
-// Python's str.isspace(), which int() strips: JavaScript's \s without U+FEFF, plus U+001C..U+001F and U+0085.
-const PY_SPACE = "[\\t\\n\\v\\f\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+// The spaces Python's int() strips: str.isspace() but U+001C..U+001F (measured on CPython 3.11),
+// which is JavaScript's \s without U+FEFF, plus U+0085.
+const PY_SPACE = "[\\t\\n\\v\\f\\r\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
 const PY_INT_TEXT = new RegExp(`^${PY_SPACE}*([+-]?)(\\p{Nd}+(?:_\\p{Nd}+)*)${PY_SPACE}*$`, "u");
 
 // A Unicode decimal digit's value: Nd digits come in runs of ten starting at zero (a Unicode

@@ -24,6 +24,8 @@ import {
  */
 
 const EXTRA_KEY = "__extra__";
+// In unicode mode a surrogate pair reads as one code point, so \p{Cs} finds only lone halves.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function invalid(reason: string): InvalidValueError {
   return new InvalidValueError(`Invalid connection string: ${reason}.`);
@@ -44,6 +46,9 @@ function hostFromNetloc(parts: SplitResult): string {
 
 /** Parses an Airflow connection URI exactly as `Connection(uri=...)` does; throws InvalidValueError. */
 export function parseConnectionUri(uri: string): Connection {
+  // Connection(uri="") skips parsing (`if uri:`) and leaves every field None, conn_type included,
+  // which no Airflow store accepts: an empty value is refused rather than read as that.
+  if (uri === "") throw new InvalidValueError("Invalid connection string: the connection URI is empty.");
   try {
     return parse(uri);
   } catch (e) {
@@ -110,7 +115,7 @@ function parse(uri: string): Connection {
  *   (`http://http%3A%2F%2Fhost`), as newest Airflow does; 3.0 wrote `http://http://host`, which
  *   parses back with an empty host. We also encode whole any other protocol-in-host that would
  *   not survive the `type://protocol://host` form (upper case, a non-scheme protocol);
- * - extras are query parameters when every value is a string, else one `__extra__` parameter
+ * - extras are query parameters when every value is a well-formed string, else one `__extra__` parameter
  *   holding the JSON (newest core stringifies non-string values instead, which older versions
  *   read back as strings, so we keep the form every version agrees on);
  * - port 0 is left out, as `if self.port:` does: every Airflow reader then has no port, where
@@ -152,7 +157,10 @@ function build(conn: Connection, protocol: string | null, host: string): string 
   if (conn.extra !== null) {
     uri += conn.schema ? "?" : "/?";
     const entries = Object.entries(conn.extra);
-    const allStrings = entries.length > 0 && entries.every(([, v]) => typeof v === "string");
+    // A lone surrogate has no UTF-8 form, so no query parameter can carry it (Airflow's get_uri
+    // raises UnicodeEncodeError); the JSON of `__extra__` escapes it and reads back exactly.
+    const allStrings =
+      entries.length > 0 && entries.every(([k, v]) => typeof v === "string" && !LONE_SURROGATE.test(v) && !LONE_SURROGATE.test(k));
     uri += allStrings ? urlencode(entries as [string, string][]) : `${EXTRA_KEY}=${quotePlus(pythonJsonDumps(conn.extra))}`;
   }
   return uri;
