@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { describe, it } from "node:test";
-import { fileURLToPath } from "node:url";
 import { secretIdForKey } from "../../src/formats/backendNaming.ts";
 import { connectionFromJson, connectionToJson } from "../../src/formats/connectionJson.ts";
 import { connectionToUri, parseConnectionUri } from "../../src/formats/connectionUri.ts";
 import { parsePythonJson, pythonJsonDumps } from "../../src/formats/pythonJson.ts";
 import type { Connection } from "../../src/model/Connection.ts";
+import { type Answer, askAirflow } from "./askAirflow.ts";
 import { type ConnCase, type OracleCase, oracleCases } from "./oracleCases.ts";
 
 /**
@@ -22,36 +21,6 @@ import { type ConnCase, type OracleCase, oracleCases } from "./oracleCases.ts";
  */
 const DEFAULT_SEED = 20261130;
 const seed = process.env.AFSYNC_ORACLE_SEED === undefined ? DEFAULT_SEED : Number(process.env.AFSYNC_ORACLE_SEED);
-const oracle = fileURLToPath(new URL("./airflow_oracle.py", import.meta.url));
-
-type Answer =
-  | { ok: true; c?: Record<string, unknown>; uri?: string; plain?: string; newest?: string; ids?: unknown[] }
-  | { ok: false; error: string };
-
-/** Runs the whole batch through python3 once; fails, saying so, when python3 is missing or too old. */
-export function askAirflow(cases: readonly OracleCase[]): Answer[] {
-  const version = spawnSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" });
-  if (version.error !== undefined || version.status !== 0) {
-    assert.fail("python3 is needed for the Airflow differential (packages/core/test/oracle): install Python 3.11 or newer");
-  }
-  const [major = 0, minor = 0] = version.stdout.trim().split(".").map(Number);
-  assert.ok(
-    major > 3 || (major === 3 && minor >= 11),
-    `the Airflow differential needs Python 3.11+ (urllib as Airflow 3 runs it); found ${version.stdout.trim()}`,
-  );
-  const run = spawnSync("python3", [oracle], {
-    input: cases.map((c) => JSON.stringify(c)).join("\n"),
-    encoding: "utf8",
-    maxBuffer: 1 << 28,
-  });
-  assert.equal(run.status, 0, run.stderr);
-  const answers = run.stdout
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as Answer);
-  assert.equal(answers.length, cases.length);
-  return answers;
-}
 
 function afsyncFields(conn: Connection): Record<string, unknown> {
   return {
