@@ -79,9 +79,8 @@ export function normalizePort(value: unknown, where: string): number | null {
   } else if (typeof raw === "number") {
     if (Number.isNaN(raw) || !Number.isFinite(raw)) throw new InvalidValueError(`${where}port: expected an integer, got ${String(raw)}`);
     if (!Number.isInteger(raw)) {
-      throw new InvalidValueError(
-        `${where}port: ${String(raw)} is not a whole number (Airflow's int() would silently make it ${Math.trunc(raw)})`,
-      );
+      // from_json's int() would silently truncate it; the bare constructor keeps a float no client can use.
+      throw new InvalidValueError(`${where}port: ${String(raw)} is not a whole number`);
     }
     port = raw;
   } else if (typeof raw === "boolean") {

@@ -122,6 +122,12 @@ function parse(uri: string): Connection {
  *   `:0` would be port 0 from a URI but no port from the JSON form (`from_json` drops a falsy port).
  */
 export function connectionToUri(conn: Connection): string {
+  // urllib's `.port` reads only 0..65535, so no URI carries another port (JSON does).
+  if (conn.port !== null && (conn.port < 0 || conn.port > 65535)) {
+    throw new InvalidValueError(
+      `port ${conn.port} cannot be written in a URI (Airflow reads a URI port only in 0-65535); write the connection as JSON`,
+    );
+  }
   const host = conn.host ?? "";
   const sep = host.indexOf("://");
   if (sep >= 0) {

@@ -44,6 +44,18 @@ describe("port 0 (core's `if self.port:` and `if port:`)", () => {
   });
 });
 
+describe("ports a URI cannot carry", () => {
+  it("are refused by the URI writer, which names the port and the form that holds it", () => {
+    for (const port of [-1, 65536, 70000]) {
+      assert.throws(
+        () => connectionToUri(conn(port)),
+        (e: unknown) => e instanceof InvalidValueError && e.message.includes(`port ${port}`) && /JSON/.test(e.message),
+      );
+    }
+    assert.equal(connectionToUri(conn(65535)), "postgres://app@db:65535");
+  });
+});
+
 describe("ports from JSON (core's `int(port)`)", () => {
   it("keeps any integer, even one a URI cannot carry", () => {
     for (const [text, port] of [
