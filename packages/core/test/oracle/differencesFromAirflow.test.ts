@@ -87,7 +87,16 @@ describe("deliberate differences from Airflow, each shown against Airflow's sema
     assert.equal(connectionToJson(connectionFromJson(text)), '{"conn_type": "x", "extra": {"10": "2", "b": "1"}}');
   });
 
-  it("newest-as_json-rereads-string-extras: afsync's JSON keeps a string that looks like JSON", () => {
+  it("newest-rereads-string-extras: afsync's URI keeps a string that is JSON text; Airflow's get_uri unquotes it", () => {
+    const conn = { ...base, extra: { name: '"x"' } };
+    const theirs = airflowGetUri(conn, '{"name": "\\"x\\""}') as string;
+    assert.equal(theirs, "x://h/?name=x");
+    const ours = connectionToUri(conn);
+    assert.equal(ours, "x://h/?name=%22x%22");
+    assert.equal((airflowParse(ours) as Record<string, unknown>).extra, '{"name": "\\"x\\""}');
+  });
+
+  it("newest-rereads-string-extras: afsync's JSON keeps a string that looks like JSON", () => {
     const conn = { ...base, extra: { retries: "3" } };
     const [a] = askAirflow([{ op: "as_json", conn: asCase(conn, '{"retries": "3"}') }]);
     assert.ok(a?.ok);
