@@ -147,7 +147,8 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
     assert.equal(code, 0, stderr);
     for (const af of [af2, af3]) {
       assert.equal(af.state.connections.get("warehouse_db")?.password, DB_PASSWORD);
-      assert.equal(af.state.connections.get("warehouse_db")?.extra, '{"sslmode":"require"}');
+      // extra is sent as Python's json.dumps writes it, the text Airflow itself would store
+      assert.equal(af.state.connections.get("warehouse_db")?.extra, '{"sslmode": "require"}');
       assert.equal(af.state.connections.get("orders_api")?.password, API_TOKEN);
       assert.equal(af.state.variables.get("environment")?.value, "production");
       assert.equal(af.state.connections.get("their_conn")?.password, THEIR_PASSWORD);

@@ -63,7 +63,7 @@ describe("afsync serve (binary, example project)", () => {
       // An invalid value is reported; both targets keep the last good one.
       const connectionsPath = join(dir, "secrets/connections.yaml");
       const from2 = serve.stdout().length;
-      await writeFile(connectionsPath, (await readFile(connectionsPath, "utf8")).replace("port: 5432", "port: 99999"));
+      await writeFile(connectionsPath, (await readFile(connectionsPath, "utf8")).replace("port: 5432", "port: 5432.5"));
       await serve.waitForOutput(/conn:warehouse_db: invalid: .*port/, { from: from2 });
       assert.match(await readFile(envPath, "utf8"), /AIRFLOW_CONN_WAREHOUSE_DB='.*"port": 5432/);
       const page = await (await fetch(`${serve.url}/`)).text();

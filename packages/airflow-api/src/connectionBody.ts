@@ -5,6 +5,7 @@
  * Airflow's own `as_json` treats it.
  */
 import type { Connection } from "@afsync/core";
+import { pythonJsonDumps } from "@afsync/core/formats/pythonJson";
 
 export interface ConnectionBody {
   connection_id: string;
@@ -22,7 +23,8 @@ export function connectionBody(connectionId: string, conn: Connection): Connecti
   if (conn.conn_type === null || conn.conn_type === "") {
     return { error: "the Airflow REST API requires conn_type, and this connection has none" };
   }
-  const extra = conn.extra !== null && Object.keys(conn.extra).length > 0 ? JSON.stringify(conn.extra) : null;
+  // Python's json.dumps, as Airflow itself writes `extra`: a float stays `1.0`/`1e+20`, NaN stays NaN.
+  const extra = conn.extra !== null && Object.keys(conn.extra).length > 0 ? pythonJsonDumps(conn.extra) : null;
   return {
     connection_id: connectionId,
     conn_type: conn.conn_type,

@@ -87,7 +87,7 @@ for (const apiVersion of [1, 2] as const) {
       );
       const stored = emulator.state.connections.get("db");
       assert.equal(stored?.password, SECRET);
-      assert.equal(stored?.extra, '{"sslmode":"require","api_key":"x-api-key-value"}');
+      assert.equal(stored?.extra, '{"sslmode": "require", "api_key": "x-api-key-value"}');
       assert.equal(emulator.state.variables.get("team/a/key")?.value, "value-1");
       assert.deepEqual(emulator.state.connections.get("theirs"), {
         connection_id: "theirs",

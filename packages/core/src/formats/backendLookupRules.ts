@@ -1,5 +1,6 @@
 import type { BackendName, NamingKind, SecretId, VaultSecretId } from "./backendNaming.ts";
 import { namesTeamNamespace } from "./envVars.ts";
+import { pythonRegexMatcher } from "./pythonRegex.ts";
 
 /**
  * Each secrets backend's lookup rule, as its provider code builds the secret id from
@@ -38,20 +39,14 @@ function team(kwargs: Kwargs): string | null {
   return typeof t === "string" && t !== "" ? t : null;
 }
 
-// `re.match(pattern, key, re.IGNORECASE)`: anchored at the start only. Python's named groups are
-// rewritten to JavaScript's spelling; everything else of the common syntax is shared.
+// `re.match(pattern, key, re.IGNORECASE)`, with Python's meaning (see pythonRegex.ts).
 function lookupPatternAllows(kwargs: Kwargs, kind: NamingKind, key: string): void {
   const name = `${PLURAL[kind]}_lookup_pattern`;
   const pattern = opt(kwargs, name, null);
-  if (pattern === null) return;
-  let re: RegExp;
-  try {
-    re = new RegExp(pattern.replaceAll("(?P<", "(?<").replace(/\(\?P=(\w+)\)/g, "\\k<$1>"), "iy");
-  } catch {
-    refuse(`backend_kwargs.${name} is not a valid regular expression`);
-  }
-  re.lastIndex = 0;
-  if (!re.test(key)) refuse(`${name} does not match '${key}', so the backend never looks this ${kind} up`);
+  if (!pattern) return; // `if lookup_pattern and not re.match(...)`: "" looks everything up
+  const matches = pythonRegexMatcher(pattern);
+  if (matches === null) refuse(`backend_kwargs.${name} is not a valid regular expression`);
+  if (!matches(key)) refuse(`${name} does not match '${key}', so the backend never looks this ${kind} up`);
 }
 
 function nullPrefix(name: string, kind: NamingKind): never {
@@ -87,15 +82,33 @@ const awsSsm: Forward = (kind, key, kwargs) => {
 };
 
 // providers/microsoft/azure/.../secrets/key_vault.py: build_path replaces "_" with sep in the whole path.
+// Multi-team (newest provider): with a team, `<prefix><sep><team>--<key>` is tried first, then the
+// plain id; without a team (every lookup outside multi-team mode), a key that reads as team-scoped
+// (`[^sep]+--.+` once "_" became sep) is never looked up. Config lookups take no team.
 const azureKeyVault: Forward = (kind, key, kwargs) => {
   const sep = opt(kwargs, "sep", "-") ?? "-";
   const name = `${PLURAL[kind]}_prefix`;
   let prefix = opt(kwargs, name, `airflow-${PLURAL[kind]}`);
   if (prefix === null) nullPrefix(name, kind);
   if (prefix) prefix = rstripChars(prefix, sep);
-  const build = (id: string) => (prefix === "" ? id : `${prefix}${sep}${id}`).replaceAll("_", sep);
-  return withTeam(kwargs, key, build, (t) => `${build(t)}--${key.replaceAll("_", sep)}`, "--");
+  const build = (p: string, id: string) => (p === "" ? id : `${p}${sep}${id}`).replaceAll("_", sep);
+  if (kind === "config") return { ids: [build(prefix, key)] };
+  const t = kwargs.multi_team === true && typeof kwargs.team_name === "string" ? kwargs.team_name : null;
+  if (t === null && azureTeamScopedPattern(sep).test(key.replaceAll("_", sep))) {
+    refuse(`'${key}' reads as team-scoped (<team>--<key>), so outside a team the Key Vault backend never looks it up`);
+  }
+  const ids: SecretId[] = [];
+  // `if team_name:`: an empty team name has no team-scoped id.
+  if (t) ids.push(build(prefix, `${build("", t)}--${key.replaceAll("_", sep)}`));
+  ids.push(build(prefix, key));
+  return { ids };
 };
+
+// `re.fullmatch(rf"[^{re.escape(sep)}]+--.+", id)`; Python's `.` stops only at "\n".
+function azureTeamScopedPattern(sep: string): RegExp {
+  const notSep = sep.replace(/[\]\\^-]/g, "\\$&");
+  return new RegExp(`^[^${notSep}]+--[^\\n]+$`, "u");
+}
 
 // providers/google/.../secrets/secret_manager.py: no rstrip; the prefix+sep must match a regex at init.
 const gcpSecretManager: Forward = (kind, key, kwargs) => {
@@ -111,7 +124,13 @@ const gcpSecretManager: Forward = (kind, key, kwargs) => {
   return withTeam(kwargs, key, build, (t) => build(`${t}--${key}`), "--");
 };
 
-// providers/hashicorp/.../secrets/vault.py
+// providers/hashicorp/.../secrets/vault.py and _internal_client/vault_client.py. The path is
+// built in two steps: the backend joins `(mount + "/" if mount else "") + base/key` (with
+// mount_point null, the key's first segment is the mount), then the client, again with
+// mount_point null, splits that text at its first "/" into mount and path; with nothing to
+// split it raises InvalidPath, which ends the lookup. Multi-team: `{base}/{team}/{key}` first
+// (build_path joins with "/" even when base is "", hence `/team_a/key`), then
+// `{base}/{global_secrets_path}/{key}` or `{base}/{key}`. Config lookups take no team.
 const vault: Forward = (kind, key, kwargs) => {
   const mountPoint = opt(kwargs, "mount_point", "secret");
   const name = `${PLURAL[kind]}_path`;
@@ -120,23 +139,52 @@ const vault: Forward = (kind, key, kwargs) => {
   base = rstripChars(base, "/");
   const version = kwargs.kv_engine_version ?? 2;
   if (version !== 1 && version !== 2 && version !== "1" && version !== "2") refuse("backend_kwargs.kv_engine_version must be 1 or 2");
-  let mount: string;
-  let keyPart: string;
-  if (mountPoint) {
-    mount = mountPoint;
-    keyPart = key;
+  const bases: string[] = [];
+  if (kind !== "config" && kwargs.multi_team === true) {
+    const t = kwargs.team_name;
+    const useTeam = kwargs.use_team_secrets_path ?? true;
+    if (useTeam && typeof t === "string") bases.push(`${base}/${t}`);
+    const global = opt(kwargs, "global_secrets_path", null);
+    bases.push(global === null ? base : `${base}/${rstripChars(global, "/")}`);
   } else {
+    bases.push(base);
+  }
+  const ids: SecretId[] = [];
+  for (const b of bases) {
+    const id = vaultSecretAt(mountPoint, b, key);
+    if (id === "no mount") {
+      if (ids.length === 0) refuse("mount_point is null and the key has no '/', so the backend has no mount point and never looks it up");
+      continue;
+    }
+    if (id === "invalid path") {
+      if (ids.length === 0) {
+        refuse("mount_point is null and the path has no mount segment before a '/', so the Vault client raises InvalidPath");
+      }
+      break; // the exception ends the lookup: later ids are never tried
+    }
+    ids.push(id);
+  }
+  return { ids };
+};
+
+function vaultSecretAt(mountPoint: string | null, base: string, key: string): VaultSecretId | "no mount" | "invalid path" {
+  // VaultBackend._parse_path
+  let mount = "";
+  let keyPart = key;
+  if (!mountPoint) {
     const slash = key.indexOf("/");
-    if (slash < 0) refuse("mount_point is null and the key has no '/', so the backend has no mount point and never looks it up");
+    if (slash < 0) return "no mount";
     mount = key.slice(0, slash);
     keyPart = key.slice(slash + 1);
   }
-  const at = (p: string): VaultSecretId => ({ mount_point: mount, path: base === "" ? p : `${base}/${p}` });
-  const t = team(kwargs);
-  if (t === null) return { ids: [at(keyPart)] };
-  const global = opt(kwargs, "global_secrets_path", null);
-  return { ids: [at(`${t}/${keyPart}`), global ? at(`${global}/${keyPart}`) : at(keyPart)] };
-};
+  const secretPath = base === "" ? keyPart : `${base}/${keyPart}`;
+  if (mountPoint) return { mount_point: mountPoint, path: secretPath };
+  // _VaultClient._parse_secret_path on `(mount + "/" if mount else "") + secret_path`
+  const full = mount ? `${mount}/${secretPath}` : secretPath;
+  const slash = full.indexOf("/");
+  if (slash < 0) return "invalid path";
+  return { mount_point: full.slice(0, slash), path: full.slice(slash + 1) };
+}
 
 // airflow/secrets/environment_variables.py
 const env: Forward = (kind, key, kwargs) => {

@@ -205,10 +205,11 @@ function teamScoped(backend: BackendName, rest: string, kwargs: Kwargs): { team:
   }
   if (backend === "vault") {
     // `{base}/{team}/{key}`: only the configured team can be told apart from a key with a '/'.
+    // With an empty base path build_path still joins with "/", so the team id reads `/team/key`.
     const t = kwargs.team_name;
-    return typeof t === "string" && t !== "" && rest.startsWith(`${t}/`) && rest.length > t.length + 1
-      ? { team: t, key: rest.slice(t.length + 1) }
-      : null;
+    if (typeof t !== "string" || t === "") return null;
+    const lead = rest.startsWith(`/${t}/`) ? `/${t}/` : rest.startsWith(`${t}/`) ? `${t}/` : null;
+    return lead !== null && rest.length > lead.length ? { team: t, key: rest.slice(lead.length) } : null;
   }
   if (backend === "local") return null;
   const at = rest.indexOf("--");

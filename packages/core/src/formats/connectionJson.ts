@@ -2,7 +2,7 @@ import { InvalidValueError } from "../errors.ts";
 import type { Connection } from "../model/Connection.ts";
 import { connectionFromFields } from "./connectionFields.ts";
 import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
-import { JsonSyntaxError, parseJsonSafely, pythonJsonDumps } from "./pythonJson.ts";
+import { JsonSyntaxError, parsePythonJson, pythonJsonDumps } from "./pythonJson.ts";
 
 /**
  * Airflow's JSON form of a connection: `Connection.from_json` (what every backend uses for a
@@ -13,7 +13,7 @@ import { JsonSyntaxError, parseJsonSafely, pythonJsonDumps } from "./pythonJson.
 export function parseJsonObject(json: string, what: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = parseJsonSafely(json);
+    parsed = parsePythonJson(json);
   } catch (e) {
     throw new InvalidValueError(`${what} is not valid JSON: ${e instanceof JsonSyntaxError ? e.message : "syntax error"}`, { cause: e });
   }
@@ -26,9 +26,9 @@ export function parseJsonObject(json: string, what: string): Record<string, unkn
 }
 
 /**
- * `Connection.from_json(value)` of the newest release: `conn_type` normalized, `port` validated
- * (0..65535, digit strings accepted), `extra` as an object or a JSON-object string, unknown keys
- * refused as Python's constructor refuses them.
+ * `Connection.from_json(value)` of the newest release: `conn_type` normalized, `port` read with
+ * `int()` (see normalizePort), `extra` as an object or a JSON-object string, unknown keys refused
+ * as Python's constructor refuses them.
  */
 export function connectionFromJson(json: string | Record<string, unknown>): Connection {
   const fields = typeof json === "string" ? parseJsonObject(json, "connection JSON") : json;

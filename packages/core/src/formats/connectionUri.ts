@@ -24,6 +24,8 @@ import {
  */
 
 const EXTRA_KEY = "__extra__";
+// In unicode mode a surrogate pair reads as one code point, so \p{Cs} finds only lone halves.
+const LONE_SURROGATE = /\p{Cs}/u;
 
 function invalid(reason: string): InvalidValueError {
   return new InvalidValueError(`Invalid connection string: ${reason}.`);
@@ -44,6 +46,9 @@ function hostFromNetloc(parts: SplitResult): string {
 
 /** Parses an Airflow connection URI exactly as `Connection(uri=...)` does; throws InvalidValueError. */
 export function parseConnectionUri(uri: string): Connection {
+  // Connection(uri="") skips parsing (`if uri:`) and leaves every field None, conn_type included,
+  // which no Airflow store accepts: an empty value is refused rather than read as that.
+  if (uri === "") throw new InvalidValueError("Invalid connection string: the connection URI is empty.");
   try {
     return parse(uri);
   } catch (e) {
@@ -110,12 +115,19 @@ function parse(uri: string): Connection {
  *   (`http://http%3A%2F%2Fhost`), as newest Airflow does; 3.0 wrote `http://http://host`, which
  *   parses back with an empty host. We also encode whole any other protocol-in-host that would
  *   not survive the `type://protocol://host` form (upper case, a non-scheme protocol);
- * - extras are query parameters when every value is a string, else one `__extra__` parameter
+ * - extras are query parameters when every value is a well-formed string, else one `__extra__` parameter
  *   holding the JSON (newest core stringifies non-string values instead, which older versions
  *   read back as strings, so we keep the form every version agrees on);
- * - port 0 is written (the Task SDK's `is not None`), where core's `if self.port:` dropped it.
+ * - port 0 is left out, as `if self.port:` does: every Airflow reader then has no port, where
+ *   `:0` would be port 0 from a URI but no port from the JSON form (`from_json` drops a falsy port).
  */
 export function connectionToUri(conn: Connection): string {
+  // urllib's `.port` reads only 0..65535, so no URI carries another port (JSON does).
+  if (conn.port !== null && (conn.port < 0 || conn.port > 65535)) {
+    throw new InvalidValueError(
+      `port ${conn.port} cannot be written in a URI (Airflow reads a URI port only in 0-65535); write the connection as JSON`,
+    );
+  }
   const host = conn.host ?? "";
   const sep = host.indexOf("://");
   if (sep >= 0) {
@@ -145,13 +157,16 @@ function build(conn: Connection, protocol: string | null, host: string): string 
   if (conn.password !== null) auth += `:${quote(conn.password)}`;
   if (auth !== "") uri += `${auth}@`;
   let hostBlock = host ? quote(host) : "";
-  if (conn.port !== null) hostBlock += hostBlock === "" && auth === "" ? `@:${conn.port}` : `:${conn.port}`;
+  if (conn.port) hostBlock += hostBlock === "" && auth === "" ? `@:${conn.port}` : `:${conn.port}`;
   if (conn.schema) hostBlock += `/${quote(conn.schema)}`;
   uri += hostBlock;
   if (conn.extra !== null) {
     uri += conn.schema ? "?" : "/?";
     const entries = Object.entries(conn.extra);
-    const allStrings = entries.length > 0 && entries.every(([, v]) => typeof v === "string");
+    // A lone surrogate has no UTF-8 form, so no query parameter can carry it (Airflow's get_uri
+    // raises UnicodeEncodeError); the JSON of `__extra__` escapes it and reads back exactly.
+    const allStrings =
+      entries.length > 0 && entries.every(([k, v]) => typeof v === "string" && !LONE_SURROGATE.test(v) && !LONE_SURROGATE.test(k));
     uri += allStrings ? urlencode(entries as [string, string][]) : `${EXTRA_KEY}=${quotePlus(pythonJsonDumps(conn.extra))}`;
   }
   return uri;

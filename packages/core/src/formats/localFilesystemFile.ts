@@ -60,20 +60,11 @@ function pythonTypeName(value: unknown): string {
   return "dict";
 }
 
-// Connection fields take plain numbers: a YAML float in a port or an extra is just a number there.
-function plainNumbers(value: unknown): unknown {
-  if (value instanceof PythonFloat) return value.value;
-  if (typeof value === "bigint") return Number(value);
-  if (Array.isArray(value)) return value.map(plainNumbers);
-  if (value !== null && typeof value === "object" && !(value instanceof Date)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plainNumbers(v)]));
-  }
-  return value;
-}
-
 // `_create_connection(conn_id, value)`.
 function createConnection(key: string, raw: unknown): Connection {
-  const value = plainNumbers(raw);
+  // A float stays a PythonFloat: the port rule reads it as int() would, and in `extra` it is
+  // written back with Python's repr (`1.0`), as json.dumps does.
+  const value = raw;
   if (typeof value === "string") {
     if (value.trimStart().startsWith("{")) {
       // Airflow hands every string to Connection(uri=...): JSON here silently becomes a broken
@@ -84,7 +75,7 @@ function createConnection(key: string, raw: unknown): Connection {
     }
     return parseIntendedConnectionUri(value);
   }
-  if (value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date)) {
+  if (value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Date) && !(value instanceof PythonFloat)) {
     const dict = { ...(value as Record<string, unknown>) };
     const allowed = new Set<string>([...CONNECTION_CONSTRUCTOR_KEYS, "conn_id", "extra_dejson"]);
     const illegal = Object.keys(dict).filter((k) => !allowed.has(k));

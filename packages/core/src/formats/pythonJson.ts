@@ -12,6 +12,20 @@
  */
 export class PythonFloat {
   constructor(readonly value: number) {}
+  /** Generic JSON writers (logs, request bodies) see the plain number. */
+  toJSON(): number {
+    return this.value;
+  }
+  /** Python's `repr(float)`: `1e+20`, `1.0`, `-0.0`, `nan`, `inf`. */
+  toString(): string {
+    return Number.isFinite(this.value)
+      ? pythonNumber(this.value, true)
+      : Number.isNaN(this.value)
+        ? "nan"
+        : this.value > 0
+          ? "inf"
+          : "-inf";
+  }
 }
 
 /** `json.dumps(value)` as CPython writes it (non-finite numbers as `NaN`/`Infinity`, as Python allows). */
@@ -42,6 +56,7 @@ function pythonNumber(x: number, float = false): string {
   if (Number.isNaN(x)) return "NaN";
   if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
   if (!float && Number.isInteger(x) && Math.abs(x) < 1e21) return String(x);
+  if (Object.is(x, 0) || Object.is(x, -0)) return Object.is(x, -0) ? "-0.0" : "0.0";
   const [mantissa = "", expText = "0"] = x.toExponential().split("e");
   const exp = Number(expText);
   const sign = mantissa.startsWith("-") ? "-" : "";

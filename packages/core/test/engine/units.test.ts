@@ -24,6 +24,13 @@ describe("canonicalValue", () => {
     assert.notEqual(canonicalValue({ kind: "variable", value: "1" }), canonicalValue({ kind: "variable", value: "1 " }));
     assert.notEqual(
       canonicalValue({ kind: "connection", connection: { ...pg(), port: null } }),
+      canonicalValue({ kind: "connection", connection: { ...pg(), port: 5432 } }),
+    );
+  });
+
+  it("reads port 0 as no port, as Airflow's get_uri and from_json do", () => {
+    assert.equal(
+      canonicalValue({ kind: "connection", connection: { ...pg(), port: null } }),
       canonicalValue({ kind: "connection", connection: { ...pg(), port: 0 } }),
     );
   });

@@ -47,8 +47,18 @@ function assertFields(conn: Connection, expected: Record<string, unknown>): void
   }
 }
 
+// Issue 8: core's from_json reads the port with `if port: int(port)`, so 0 is no port; the
+// vector describes a `port is not None` rule the source of record does not have.
+const PORT_ZERO_IS_NO_PORT = new Set(['from_json/port/{"port": 0}']);
+
 describe("connection-uri.json json_form[]", () => {
   for (const c of cases) {
+    if (PORT_ZERO_IS_NO_PORT.has(c.id)) {
+      it(`${c.id}: from_json reads port 0 as no port (core's \`if port:\`)`, () => {
+        assert.equal(connectionFromJson(c.input ?? "").port, null);
+      });
+      continue;
+    }
     switch (c.kind) {
       case "Connection.from_json":
       case "sdk Connection.from_json":

@@ -128,7 +128,7 @@ describe("parseLocalFilesystemFile: a problem points at the field at fault", () 
     ["db:\n  conn_type: postgres\n  extra_dejson: [1]\n", "yaml", 3],
     ["db:\n  conn_type: postgres\n  bogus: 1\n", "yaml", 3],
     ["db:\n  conn_type: postgres\n  login: [1]\n", "yaml", 3],
-    ["db:\n  - conn_type: postgres\n    port: 70000\n", "yaml", 3],
+    ["db:\n  - conn_type: postgres\n    port: 1.5\n", "yaml", 3],
     ["db:\n  conn_type: postgres\n  uri: hunter2-pasted\n", "yaml", 3],
     ["db:\n  postgres://u:p@h:99999/x\n", "yaml", 2],
     ["db:\n  - postgres://u:p@h:abc/x\n", "yaml", 2],
@@ -247,7 +247,7 @@ describe("parseLocalFilesystemFile: the classes above, generated (fast-check)", 
     ];
     const bad = fc.constantFrom<[string, string]>(
       ["port", '"abc"'],
-      ["port", "70000"],
+      ["port", "1.5"],
       ["bogus", "1"],
       ["extra", '"{not json"'],
       ["login", "[1]"],

@@ -11,6 +11,7 @@ import {
 } from "../../src/formats/backendNaming.ts";
 import { connectionFromJson, connectionToJson } from "../../src/formats/connectionJson.ts";
 import { connectionToUri, parseConnectionUri } from "../../src/formats/connectionUri.ts";
+import { parsePythonJson } from "../../src/formats/pythonJson.ts";
 import type { Connection } from "../../src/model/Connection.ts";
 
 const text = fc.string({ unit: "grapheme", minLength: 1, maxLength: 20 });
@@ -21,9 +22,19 @@ const safeKey = (k: string) => k !== "__extra__" && k !== "__proto__";
 const stringExtra = fc
   .dictionary(fc.string({ maxLength: 8 }).filter(safeKey), fc.string({ maxLength: 12 }), { minKeys: 1, maxKeys: 4 })
   .map((d) => Object.fromEntries(Object.entries(d)));
+// Read as Python's json.loads reads them (a float stays a float); integers beyond 2^53 are refused
+// by design, so they are left out here.
+const pythonJsonValue = fc.json({ maxDepth: 2 }).filter((v) => {
+  try {
+    parsePythonJson(v);
+    return true;
+  } catch {
+    return false;
+  }
+});
 const jsonExtra = fc
-  .dictionary(fc.string({ maxLength: 8 }).filter(safeKey), fc.json({ maxDepth: 2 }), { minKeys: 1, maxKeys: 4 })
-  .map((d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, JSON.parse(v) as unknown])));
+  .dictionary(fc.string({ maxLength: 8 }).filter(safeKey), pythonJsonValue, { minKeys: 1, maxKeys: 4 })
+  .map((d) => Object.fromEntries(Object.entries(d).map(([k, v]) => [k, parsePythonJson(v)])));
 
 /**
  * Connections in the URI form's domain: the URI has no null host/schema (they read back as ""),
@@ -41,7 +52,8 @@ const uriConnection: fc.Arbitrary<Connection> = fc
     login: fc.option(text, { nil: null }),
     password: fc.option(text, { nil: null }),
     schema: fc.oneof(fc.constant(""), text),
-    port: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }),
+    // Port 0 is written as no port (get_uri's `if self.port:`), tested on its own.
+    port: fc.option(fc.integer({ min: 1, max: 65535 }), { nil: null }),
     extra: fc.oneof(fc.constant(null), stringExtra, jsonExtra),
   })
   .map((c) => ({
@@ -59,7 +71,11 @@ const jsonConnection: fc.Arbitrary<Connection> = fc.record({
   login: fc.option(fc.string({ maxLength: 10 }), { nil: null }),
   password: fc.option(text, { nil: null }),
   schema: fc.option(fc.string({ maxLength: 10 }), { nil: null }),
-  port: fc.option(fc.integer({ min: 0, max: 65535 }), { nil: null }),
+  // from_json reads any integer but 0 (`if port:`), which is tested on its own.
+  port: fc.option(
+    fc.integer({ min: -(2 ** 31), max: 2 ** 31 }).filter((p) => p !== 0),
+    { nil: null },
+  ),
   extra: fc.oneof(fc.constant(null), stringExtra, jsonExtra),
 });
 
@@ -97,7 +113,9 @@ describe("format round trips (fast-check)", () => {
       fc.assert(
         fc.property(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,30}$/), fc.constantFrom(...kinds), (key, kind) => {
           const fwd = secretIdForKey(backend, kind, key);
-          assert.ok(fwd.ok);
+          // Key Vault never looks up a key that reads as team-scoped (`a--b`) outside a team.
+          if (!fwd.ok && backend === "azure-key-vault" && kind !== "config" && /^[^-]+--.+$/.test(key.replaceAll("_", "-"))) return;
+          assert.ok(fwd.ok, fwd.ok ? "" : fwd.reason);
           const back = keysForSecretId(backend, secretIdText(fwd.secretId));
           assert.ok(back.ok, back.ok ? "" : back.reason);
           assert.equal(back.kind, kind);
