@@ -57,6 +57,11 @@ export class VaultTokenSession {
     return this.#lease.token;
   }
 
+  /** Forgets the current token (the server refused it): the next `token()` obtains a fresh one. */
+  invalidate(): void {
+    this.#lease = null;
+  }
+
   /** Sends a request with the current token; on 403 obtains a fresh token once and retries. */
   async send(req: Omit<VaultRequest, "token">): Promise<VaultResponse> {
     const first = await this.#http.send({ ...req, token: await this.token() });
