@@ -1,5 +1,6 @@
 import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws/awsSourceFactories";
 import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
+import { vaultSourceFactory } from "@afsync/vault/vaultSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
 
 export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
@@ -14,4 +15,5 @@ export const sourceFactories: Record<string, SourceFactory> = {
   local: localSourceFactory,
   "aws-secrets-manager": awsSecretsManagerSourceFactory,
   "aws-ssm": awsSsmSourceFactory,
+  vault: vaultSourceFactory,
 };
