@@ -1,5 +1,6 @@
 import { createSign, generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
@@ -19,6 +20,8 @@ export interface VaultEmulatorOptions {
   readonly namespaces?: readonly string[];
   /** TTL of tokens the logins issue. Default 3600 s. */
   readonly tokenTtlSeconds?: number;
+  /** Serve HTTPS (and WSS) with this PEM key and certificate, as a Vault behind a private CA. */
+  readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export interface VaultEmulator {
@@ -269,11 +272,12 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     }
   }
 
-  const server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => void handle(req, res, Buffer.concat(chunks).toString("utf8")));
-  });
+  };
+  const server = options.tls ? createHttpsServer({ key: options.tls.key, cert: options.tls.cert }, onRequest) : createServer(onRequest);
 
   const wss = new WebSocketServer({ noServer: true });
   server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -309,7 +313,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", resolve);
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   function splitPath(path: string, namespace = ""): { mount: NonNullable<ReturnType<VaultKvStore["resolve"]>>["mount"]; rest: string } {
     const resolved = store.resolve(trimSlashes(namespace), path);
