@@ -88,7 +88,7 @@ describe("Vault emulator: KV v2 over Vault's HTTP API", () => {
       [
         "kv-v2/data-write secret/data/life",
         "kv-v2/data-patch secret/data/life",
-        "kv-v2/delete secret/data/life",
+        "kv-v2/data-delete secret/data/life",
         "kv-v2/undelete secret/undelete/life",
         "kv-v2/destroy secret/destroy/life",
         "kv-v2/metadata-delete secret/metadata/life",

@@ -151,12 +151,15 @@ export class VaultKvStore {
       const v = secret.versions.get(n);
       if (v && !v.destroyed) v.deletion_time = now;
     }
-    const eventPath = versions === undefined ? `${mount.name}/data/${path}` : `${mount.name}/delete/${path}`;
-    this.#emitKv(namespace, mount, "kv-v2/delete", "delete", eventPath, {
-      current_version: String(secret.current_version),
-      oldest_version: String(secret.oldest_version),
-      deleted_versions: JSON.stringify(targets),
-    });
+    const versionsSeen = { current_version: String(secret.current_version), oldest_version: String(secret.oldest_version) };
+    // vault-plugin-secrets-kv: `DELETE data/:path` emits data-delete; `POST delete/:path` emits delete with the versions.
+    if (versions === undefined)
+      this.#emitKv(namespace, mount, "kv-v2/data-delete", "data-delete", `${mount.name}/data/${path}`, versionsSeen);
+    else
+      this.#emitKv(namespace, mount, "kv-v2/delete", "delete", `${mount.name}/delete/${path}`, {
+        ...versionsSeen,
+        deleted_versions: JSON.stringify(targets),
+      });
   }
 
   v2Undelete(namespace: string, mount: Mount, path: string, versions: number[]): void {
