@@ -64,9 +64,11 @@ export class VaultTokenSession {
 
   /** Sends a request with the current token; on 403 obtains a fresh token once and retries. */
   async send(req: Omit<VaultRequest, "token">): Promise<VaultResponse> {
-    const first = await this.#http.send({ ...req, token: await this.token() });
+    const used = await this.token();
+    const first = await this.#http.send({ ...req, token: used });
     if (first.status !== 403) return first;
-    this.#lease = null;
+    // Concurrent reads that all hit 403 replace the token once, not once each.
+    if (this.#lease?.token === used) this.#lease = null;
     return this.#http.send({ ...req, token: await this.token() });
   }
 

@@ -58,6 +58,7 @@ export class VaultKvStore {
   readonly #mounts = new Map<string, Mount>();
   readonly #now: () => number;
   readonly #emit: (event: VaultEventEnvelope) => void;
+  #silent = false;
 
   constructor(now: () => number, emit: (event: VaultEventEnvelope) => void) {
     this.#now = now;
@@ -259,7 +260,18 @@ export class VaultKvStore {
     return new Date(this.#now()).toISOString();
   }
 
+  /** Runs a change that emits no event (seeding a test's starting state). */
+  silently(change: () => void): void {
+    this.#silent = true;
+    try {
+      change();
+    } finally {
+      this.#silent = false;
+    }
+  }
+
   #emitKv(namespace: string, mount: Mount, eventType: string, operation: string, path: string, extra: Record<string, string>): void {
+    if (this.#silent) return;
     const id = randomUUID();
     const envelope: VaultEventEnvelope = {
       id,

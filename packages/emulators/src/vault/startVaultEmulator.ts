@@ -354,20 +354,10 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     seed(path, data, o = {}) {
       const ns = trimSlashes(o.namespace ?? "");
       const { mount, rest } = splitPath(path, ns);
-      // Seeding is a write whose event nobody sees.
-      const saved = [...listeners];
-      listeners.clear();
-      const before = events.length;
-      const subs = [...subscribers];
-      subscribers.clear();
-      try {
+      store.silently(() => {
         if (mount.version === 1) store.v1Write(ns, mount, rest, data);
         else store.v2Write(ns, mount, rest, data, "data-write");
-      } finally {
-        events.length = before;
-        for (const l of saved) listeners.add(l);
-        for (const s of subs) subscribers.add(s);
-      }
+      });
     },
     mount: (name, version, namespace = "") => {
       namespaces.add(trimSlashes(namespace));
