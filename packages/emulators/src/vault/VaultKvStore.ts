@@ -1,21 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { kvEventEnvelope, type VaultEventEnvelope } from "./kvEventEnvelope.ts";
 
-/** A Vault event as the events WebSocket sends it with `json=true` (the CloudEvents-like envelope). */
-export interface VaultEventEnvelope {
-  readonly id: string;
-  readonly source: string;
-  readonly specversion: "1.0";
-  readonly type: "*";
-  readonly data: {
-    readonly event: { readonly id: string; readonly metadata: Readonly<Record<string, string>> };
-    readonly event_type: string;
-    readonly plugin_info: Readonly<Record<string, string>>;
-    readonly namespace?: string;
-  };
-  /** Sic: Vault spells it without the second "t". */
-  readonly datacontentype: "application/cloudevents";
-  readonly time: string;
-}
+export type { VaultEventEnvelope } from "./kvEventEnvelope.ts";
 
 export class VaultApiError extends Error {
   readonly status: number;
@@ -41,7 +27,7 @@ interface V2Secret {
   custom_metadata: Record<string, string> | null;
 }
 
-interface Mount {
+export interface VaultMount {
   readonly name: string;
   readonly version: 1 | 2;
   readonly accessor: string;
@@ -55,7 +41,7 @@ interface Mount {
  * 1.15+ emits for it (metadata values are strings; version lists are JSON-array strings).
  */
 export class VaultKvStore {
-  readonly #mounts = new Map<string, Mount>();
+  readonly #mounts = new Map<string, VaultMount>();
   readonly #now: () => number;
   readonly #emit: (event: VaultEventEnvelope) => void;
   #silent = false;
@@ -77,8 +63,8 @@ export class VaultKvStore {
   }
 
   /** The mount an API path starts with (longest match) and the rest of the path. */
-  resolve(namespace: string, path: string): { mount: Mount; rest: string } | null {
-    let best: Mount | null = null;
+  resolve(namespace: string, path: string): { mount: VaultMount; rest: string } | null {
+    let best: VaultMount | null = null;
     for (const [id, m] of this.#mounts) {
       if (!id.startsWith(`${namespace}|`)) continue;
       if ((path === m.name || path.startsWith(`${m.name}/`)) && (best === null || m.name.length > best.name.length)) best = m;
@@ -88,7 +74,7 @@ export class VaultKvStore {
 
   // ---- KV v2 ----
 
-  v2Read(mount: Mount, path: string, version?: number): { status: 200 | 404; body: unknown } {
+  v2Read(mount: VaultMount, path: string, version?: number): { status: 200 | 404; body: unknown } {
     const secret = mount.v2.get(path);
     if (!secret) return { status: 404, body: { errors: [] } };
     const n = version ?? secret.current_version;
@@ -108,7 +94,7 @@ export class VaultKvStore {
 
   v2Write(
     namespace: string,
-    mount: Mount,
+    mount: VaultMount,
     path: string,
     data: Record<string, unknown>,
     operation: "data-write" | "data-patch",
@@ -143,7 +129,7 @@ export class VaultKvStore {
   }
 
   /** `DELETE data/:path` deletes the current version; `POST delete/:path` the listed ones. */
-  v2Delete(namespace: string, mount: Mount, path: string, versions?: number[]): void {
+  v2Delete(namespace: string, mount: VaultMount, path: string, versions?: number[]): void {
     const secret = mount.v2.get(path);
     if (!secret) return;
     const targets = versions ?? [secret.current_version];
@@ -163,7 +149,7 @@ export class VaultKvStore {
       });
   }
 
-  v2Undelete(namespace: string, mount: Mount, path: string, versions: number[]): void {
+  v2Undelete(namespace: string, mount: VaultMount, path: string, versions: number[]): void {
     const secret = mount.v2.get(path);
     if (!secret) return;
     for (const n of versions) {
@@ -178,7 +164,7 @@ export class VaultKvStore {
     });
   }
 
-  v2Destroy(namespace: string, mount: Mount, path: string, versions: number[]): void {
+  v2Destroy(namespace: string, mount: VaultMount, path: string, versions: number[]): void {
     const secret = mount.v2.get(path);
     if (!secret) return;
     for (const n of versions) {
@@ -192,7 +178,7 @@ export class VaultKvStore {
     });
   }
 
-  v2MetadataRead(mount: Mount, path: string): { status: 200 | 404; body: unknown } {
+  v2MetadataRead(mount: VaultMount, path: string): { status: 200 | 404; body: unknown } {
     const secret = mount.v2.get(path);
     if (!secret) return { status: 404, body: { errors: [] } };
     const versions: Record<string, unknown> = {};
@@ -216,30 +202,30 @@ export class VaultKvStore {
     };
   }
 
-  v2MetadataDelete(namespace: string, mount: Mount, path: string): void {
+  v2MetadataDelete(namespace: string, mount: VaultMount, path: string): void {
     if (!mount.v2.delete(path)) return;
     this.#emitKv(namespace, mount, "kv-v2/metadata-delete", "metadata-delete", `${mount.name}/metadata/${path}`, {});
   }
 
   // ---- KV v1 ----
 
-  v1Read(mount: Mount, path: string): { status: 200 | 404; body: unknown } {
+  v1Read(mount: VaultMount, path: string): { status: 200 | 404; body: unknown } {
     const data = mount.v1.get(path);
     return data ? { status: 200, body: { data } } : { status: 404, body: { errors: [] } };
   }
 
-  v1Write(namespace: string, mount: Mount, path: string, data: Record<string, unknown>): void {
+  v1Write(namespace: string, mount: VaultMount, path: string, data: Record<string, unknown>): void {
     mount.v1.set(path, structuredClone(data));
     this.#emitKv(namespace, mount, "kv-v1/write", "write", `${mount.name}/${path}`, { data_path: `${mount.name}/${path}` });
   }
 
-  v1Delete(namespace: string, mount: Mount, path: string): void {
+  v1Delete(namespace: string, mount: VaultMount, path: string): void {
     if (!mount.v1.delete(path)) return;
     this.#emitKv(namespace, mount, "kv-v1/delete", "delete", `${mount.name}/${path}`, {});
   }
 
   /** LIST: the direct children of a folder, folders with a trailing "/", sorted; null when empty (404). */
-  list(mount: Mount, folder: string): string[] | null {
+  list(mount: VaultMount, folder: string): string[] | null {
     const prefix = folder === "" || folder.endsWith("/") ? folder : `${folder}/`;
     const names = new Set<string>();
     const paths = mount.version === 2 ? mount.v2.keys() : mount.v1.keys();
@@ -270,30 +256,21 @@ export class VaultKvStore {
     }
   }
 
-  #emitKv(namespace: string, mount: Mount, eventType: string, operation: string, path: string, extra: Record<string, string>): void {
+  #emitKv(namespace: string, mount: VaultMount, eventType: string, operation: string, path: string, extra: Record<string, string>): void {
     if (this.#silent) return;
-    const id = randomUUID();
-    const envelope: VaultEventEnvelope = {
-      id,
-      source: "vault://emulator",
-      specversion: "1.0",
-      type: "*",
-      data: {
-        event: { id, metadata: { ...extra, modified: "true", operation, path } },
-        event_type: eventType,
-        plugin_info: {
-          mount_class: "secret",
-          mount_accessor: mount.accessor,
-          mount_path: `${mount.name}/`,
-          plugin: "kv",
-          version: String(mount.version),
-        },
-        ...(namespace !== "" ? { namespace: `${namespace}/` } : {}),
-      },
-      datacontentype: "application/cloudevents",
-      time: this.#iso(),
-    };
-    this.#emit(envelope);
+    this.#emit(
+      kvEventEnvelope({
+        namespace,
+        eventType,
+        operation,
+        path,
+        extra,
+        mountPath: `${mount.name}/`,
+        mountAccessor: mount.accessor,
+        kvVersion: mount.version,
+        time: this.#iso(),
+      }),
+    );
   }
 }
 

@@ -1,12 +1,13 @@
-import { createSign, generateKeyPairSync } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { type WebSocket, WebSocketServer } from "ws";
 import { type Fault, FaultInjector } from "../faults/FaultInjector.ts";
+import { CloudIdentityStandIns } from "./CloudIdentityStandIns.ts";
+import { opFor, routeKvRequest } from "./routeKvRequest.ts";
 import { VaultAuthBackends } from "./VaultAuthBackends.ts";
-import { VaultApiError, type VaultEventEnvelope, VaultKvStore } from "./VaultKvStore.ts";
+import { VaultApiError, type VaultEventEnvelope, VaultKvStore, type VaultMount } from "./VaultKvStore.ts";
 
 export type { VaultEventEnvelope } from "./VaultKvStore.ts";
 
@@ -99,15 +100,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
   for (const ns of namespaces)
     for (const [name, version] of Object.entries(options.mounts ?? { secret: 2 })) store.mount(ns, name, version === 1 ? 1 : 2);
 
-  // The cloud identity stand-ins sign with this key; trustCloudIdentity makes a mount accept it.
-  const cloudKey = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const cloudPublicPem = cloudKey.publicKey.export({ type: "spki", format: "pem" }).toString();
-  const signCloudJwt = (claims: Record<string, unknown>) => {
-    const head = Buffer.from(JSON.stringify({ alg: "RS256", typ: "JWT" })).toString("base64url");
-    const body = Buffer.from(JSON.stringify(claims)).toString("base64url");
-    const sig = createSign("RSA-SHA256").update(`${head}.${body}`).sign(cloudKey.privateKey).toString("base64url");
-    return `${head}.${body}.${sig}`;
-  };
+  const cloudIdentity = new CloudIdentityStandIns(now);
 
   const count = (op: string) => counts.set(op, (counts.get(op) ?? 0) + 1);
 
@@ -119,24 +112,8 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     const method = req.method === "GET" && url.searchParams.get("list") === "true" ? "LIST" : (req.method ?? "GET");
     const path = decodeURIComponent(url.pathname);
     // Cloud identity stand-ins (not Vault's API).
-    if (path === "/msi/token") {
-      const resource = url.searchParams.get("resource") ?? "";
-      return { op: "azure-identity/token", status: 200, body: cloudToken(resource) };
-    }
-    if (path.startsWith("/computeMetadata/v1/instance/service-accounts/default/")) {
-      const what = path.slice(path.lastIndexOf("/") + 1);
-      if (what === "email") return { op: "gcp-metadata/email", status: 200, body: "afsync@emulated-project.iam.gserviceaccount.com" };
-      return {
-        op: "gcp-metadata/token",
-        status: 200,
-        body: { access_token: "gcp-metadata-access-token", expires_in: 3599, token_type: "Bearer" },
-      };
-    }
-    const signJwt = /^\/v1\/projects\/-\/serviceAccounts\/([^/]+):signJwt$/.exec(path);
-    if (signJwt) {
-      const claims = JSON.parse(String(body.payload ?? "{}")) as Record<string, unknown>;
-      return { op: "gcp-iam/signJwt", status: 200, body: { keyId: "emulated", signedJwt: signCloudJwt(claims) } };
-    }
+    const cloud = cloudIdentity.handle(path, url, body);
+    if (cloud) return cloud;
     if (!path.startsWith("/v1/")) throw new VaultApiError(404, "not found");
     const apiPath = path.slice(4);
     const namespace = trimSlashes(String(req.headers["x-vault-namespace"] ?? ""));
@@ -157,76 +134,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     const resolved = store.resolve(namespace, apiPath);
     if (!resolved) throw new VaultApiError(404, `no handler for route "${apiPath}". route entry not found.`);
     const { mount, rest } = resolved;
-    if (mount.version === 1) {
-      const p = rest.replace(/\/$/, "");
-      if (method === "LIST") return listAnswer("kv-v1/list", store.list(mount, rest));
-      if (method === "GET") return { op: "kv-v1/read", ...store.v1Read(mount, p) };
-      if (method === "POST" || method === "PUT") {
-        store.v1Write(namespace, mount, p, body);
-        return { op: "kv-v1/write", status: 204, body: null };
-      }
-      if (method === "DELETE") {
-        store.v1Delete(namespace, mount, p);
-        return { op: "kv-v1/delete", status: 204, body: null };
-      }
-      throw new VaultApiError(405, "unsupported operation");
-    }
-    const slash = rest.indexOf("/");
-    const section = slash < 0 ? rest : rest.slice(0, slash);
-    const p = slash < 0 ? "" : rest.slice(slash + 1);
-    const versions = Array.isArray(body.versions) ? body.versions.filter((v): v is number => typeof v === "number") : [];
-    switch (`${section} ${method}`) {
-      case "data GET": {
-        const v = url.searchParams.get("version");
-        return { op: "kv-v2/read", ...store.v2Read(mount, p, v && v !== "0" ? Number(v) : undefined) };
-      }
-      case "data POST":
-      case "data PUT": {
-        const data = objectOr400(body.data, "data");
-        const cas = (body.options as { cas?: unknown } | undefined)?.cas;
-        return {
-          op: "kv-v2/write",
-          status: 200,
-          body: store.v2Write(namespace, mount, p, data, "data-write", typeof cas === "number" ? cas : undefined),
-        };
-      }
-      case "data PATCH":
-        return { op: "kv-v2/patch", status: 200, body: store.v2Write(namespace, mount, p, objectOr400(body.data, "data"), "data-patch") };
-      case "data DELETE":
-        store.v2Delete(namespace, mount, p);
-        return { op: "kv-v2/delete", status: 204, body: null };
-      case "delete POST":
-        store.v2Delete(namespace, mount, p, versions);
-        return { op: "kv-v2/delete", status: 204, body: null };
-      case "undelete POST":
-        store.v2Undelete(namespace, mount, p, versions);
-        return { op: "kv-v2/undelete", status: 204, body: null };
-      case "destroy POST":
-      case "destroy PUT":
-        store.v2Destroy(namespace, mount, p, versions);
-        return { op: "kv-v2/destroy", status: 204, body: null };
-      case "metadata LIST":
-        return listAnswer("kv-v2/list", store.list(mount, p));
-      case "metadata GET":
-        return { op: "kv-v2/metadata-read", ...store.v2MetadataRead(mount, p) };
-      case "metadata DELETE":
-        store.v2MetadataDelete(namespace, mount, p);
-        return { op: "kv-v2/metadata-delete", status: 204, body: null };
-      default:
-        throw new VaultApiError(405, "unsupported operation");
-    }
-  }
-
-  function cloudToken(resource: string): unknown {
-    const iat = Math.floor(now() / 1000);
-    const accessToken = signCloudJwt({
-      aud: resource,
-      iss: "https://sts.windows.net/emulated/",
-      iat,
-      exp: iat + 3600,
-      xms_mirid: "emulated",
-    });
-    return { access_token: accessToken, expires_on: String(iat + 3600), resource, token_type: "Bearer" };
+    return routeKvRequest(store, { namespace, mount, rest, method, url, body });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse, raw: string): Promise<void> {
@@ -315,7 +223,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
   });
   const url = `${options.tls ? "https" : "http"}://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  function splitPath(path: string, namespace = ""): { mount: NonNullable<ReturnType<VaultKvStore["resolve"]>>["mount"]; rest: string } {
+  function splitPath(path: string, namespace = ""): { mount: VaultMount; rest: string } {
     const resolved = store.resolve(trimSlashes(namespace), path);
     if (!resolved) throw new Error(`no mount for ${path} in namespace '${namespace}'`);
     return resolved;
@@ -371,7 +279,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
     setAwsServerId: (value) => {
       auth.awsServerId = value;
     },
-    trustCloudIdentity: (mount, roles) => auth.trustJwtKey(mount, cloudPublicPem, roles),
+    trustCloudIdentity: (mount, roles) => auth.trustJwtKey(mount, cloudIdentity.publicKeyPem, roles),
     advanceTime: (ms) => {
       offset += ms;
     },
@@ -390,30 +298,6 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-function listAnswer(op: string, keys: string[] | null): { op: string; status: number; body: unknown } {
-  return keys === null ? { op, status: 404, body: { errors: [] } } : { op, status: 200, body: { data: { keys } } };
-}
-
-function objectOr400(value: unknown, field: string): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) throw new VaultApiError(400, `no '${field}' provided`);
-  return value as Record<string, unknown>;
-}
-
-/** The operation name a request is counted (and faulted) under, from its path alone. */
-function opFor(apiPath: string, method: string): string {
-  const login = /^auth\/(.+)\/login$/.exec(apiPath);
-  if (login) return `auth/${login[1]}/login`;
-  if (apiPath === "auth/token/lookup-self") return "token/lookup-self";
-  if (apiPath === "auth/token/renew-self") return "token/renew-self";
-  const section = apiPath.split("/")[1] ?? "";
-  if (section === "metadata")
-    return method === "LIST" ? "kv-v2/list" : method === "DELETE" ? "kv-v2/metadata-delete" : "kv-v2/metadata-read";
-  if (section === "data")
-    return method === "GET" ? "kv-v2/read" : method === "PATCH" ? "kv-v2/patch" : method === "DELETE" ? "kv-v2/delete" : "kv-v2/write";
-  if (["delete", "undelete", "destroy"].includes(section)) return `kv-v2/${section}`;
-  return method === "LIST" ? "kv-v1/list" : method === "GET" ? "kv-v1/read" : method === "DELETE" ? "kv-v1/delete" : "kv-v1/write";
 }
 
 function trimSlashes(s: string): string {
