@@ -46,6 +46,19 @@ describe("Vault auth methods against the emulator", () => {
     assert.equal((await read({ token_path: "token" }))?.status, "found");
   });
 
+  it("names what is missing when there is no address or no token", async () => {
+    assert.throws(() => createVaultSource({}, { id: "v", env: {} }), /url: set url or VAULT_ADDR/);
+    const noToken = createVaultSource({}, { id: "v", env: { VAULT_ADDR: emu.url } });
+    await assert.rejects(noToken.readAll(), /VAULT_TOKEN: environment variable VAULT_TOKEN is not set/);
+    const revoked = emu.issueToken();
+    emu.revokeToken(revoked);
+    await assert.rejects(createVaultSource({}, { id: "v", env: { VAULT_ADDR: emu.url, VAULT_TOKEN: revoked } }).readAll(), (err: Error) => {
+      assert.match(err.message, /the Vault token from \$VAULT_TOKEN is not valid \(HTTP 403\)/);
+      assertNoSecretLeak([err.message], [revoked]);
+      return true;
+    });
+  });
+
   it("logs in with AppRole (secret id from an env var) and refuses a wrong secret id without echoing it", async () => {
     emu.addAppRole("afsync", "role-1234", SECRET_ID);
     emu.resetCalls();
