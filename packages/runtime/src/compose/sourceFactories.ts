@@ -2,6 +2,7 @@ import { awsSecretsManagerSourceFactory, awsSsmSourceFactory } from "@afsync/aws
 import { azureKeyVaultSourceFactory } from "@afsync/azure/azureKeyVaultSourceFactory";
 import { gcpSecretManagerSourceFactory } from "@afsync/gcp/gcpSourceFactory";
 import { localSourceFactory } from "@afsync/local/source/localSourceFactory";
+import { vaultSourceFactory } from "@afsync/vault/vaultSourceFactory";
 import type { SourceFactory } from "./AdapterFactory.ts";
 
 export type { FactoryContext, SourceFactory } from "./AdapterFactory.ts";
@@ -18,4 +19,5 @@ export const sourceFactories: Record<string, SourceFactory> = {
   "aws-ssm": awsSsmSourceFactory,
   "azure-key-vault": azureKeyVaultSourceFactory,
   "gcp-secret-manager": gcpSecretManagerSourceFactory,
+  vault: vaultSourceFactory,
 };
