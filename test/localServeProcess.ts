@@ -52,6 +52,8 @@ export async function startServe(args: readonly string[], options: { cwd: string
     err += d.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // A bound on waiting, not a timing check: a loaded 2-core machine can take tens of seconds to
+  // start the binary (tsx compiles on first run) and do its first sync.
   const waitForOutput = (pattern: RegExp, o?: { from?: number; timeoutMs?: number }) =>
     new Promise<string>((resolve, reject) => {
       const check = () => {
@@ -64,7 +66,7 @@ export async function startServe(args: readonly string[], options: { cwd: string
       const timer = setTimeout(() => {
         listeners.delete(check);
         reject(new Error(`timed out waiting for ${pattern} in serve output:\n${out}\nstderr:\n${err}`));
-      }, o?.timeoutMs ?? 15_000);
+      }, o?.timeoutMs ?? 60_000);
       listeners.add(check);
       void exited.then(() => {
         if (listeners.has(check)) {
@@ -75,7 +77,15 @@ export async function startServe(args: readonly string[], options: { cwd: string
       });
       check();
     });
-  const banner = await waitForOutput(/Status page: (http:\/\/\S+)/);
+  let banner: string;
+  try {
+    banner = await waitForOutput(/Status page: (http:\/\/\S+)/);
+  } catch (error) {
+    // A serve that never came up must not outlive the test: its open pipes would keep the test
+    // file's process (and so the whole run) waiting for ever.
+    if (child.exitCode === null) child.kill("SIGKILL");
+    throw error;
+  }
   const url = (/Status page: (http:\/\/\S+?)\/?\n/.exec(banner)?.[1] ?? "").replace(/\/$/, "");
   return {
     url,
