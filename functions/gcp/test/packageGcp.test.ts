@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { GCP_FUNCTIONS } from "../src/registerGcpFunctions.ts";
 
 const root = fileURLToPath(new URL("../../..", import.meta.url));
@@ -26,6 +27,15 @@ describe("npm run package:gcp", () => {
     assert.deepEqual(Object.keys(manifest.dependencies), ["@google-cloud/functions-framework"]);
     assert.ok(existsSync(join(out, "afsync.config.yaml")));
     assert.doesNotMatch(readFileSync(join(out, "index.js"), "utf8"), /require\("@afsync\//, "workspace packages are inside the bundle");
+  });
+
+  it("ships a config that parses, keeps state in the target (functions have no lasting disk) and reads a gcp-secret-manager source", async () => {
+    const config = await loadConfigFile(join(out, "afsync.config.yaml"));
+    assert.equal(config.state.type, "target");
+    assert.deepEqual(
+      config.sources.map((s) => s.type),
+      ["gcp-secret-manager"],
+    );
   });
 
   it("loads with only the Functions Framework installed and registers every entry point", () => {
