@@ -68,7 +68,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "(^|/)(node_modules|generated|\\.serverless|\\.esbuild)/" },
+    exclude: { path: "(^|/)(node_modules|generated|dist|\\.serverless|\\.esbuild)/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     combinedDependencies: true,

@@ -1,5 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { Logger, SecretSource } from "@afsync/core";
+import { AfsyncError, type ChangeHint, type Logger, type SecretSource } from "@afsync/core";
+import { resolveHints } from "@afsync/core/engine/resolveHints";
+import type { PubSubPushVerifier } from "@afsync/runtime/events/createPubSubPushVerifier";
+import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookHints } from "@afsync/runtime/webhook/webhookHints";
@@ -7,14 +10,18 @@ import { renderStatusPage } from "./renderStatusPage.ts";
 import type { ServeStatus } from "./ServeStatus.ts";
 import type { SyncCoordinator } from "./SyncCoordinator.ts";
 
-/** Webhook bodies are a source id and a list of keys; anything bigger is refused unread. */
+/** Webhook bodies are a source id and a list of keys; anything bigger is refused unread (Pub/Sub notifications are far smaller). */
 const MAX_BODY_BYTES = 256 * 1024;
+/** Where authenticated Pub/Sub push subscriptions deliver. */
+export const PUBSUB_PATH = "/pubsub";
 
 export interface ServeHttpDeps {
   readonly status: ServeStatus;
   readonly coordinator: SyncCoordinator;
   /** null when no webhook secret is configured: the webhook answers 503 and nothing runs. */
   readonly verifier: WebhookVerifier | null;
+  /** null when `serve.pubsub_push` is not configured: `POST /pubsub` answers 503 and nothing runs. */
+  readonly pubsubVerifier?: PubSubPushVerifier | null;
   readonly sources: ReadonlyMap<string, SecretSource>;
   readonly now: () => Date;
   readonly logger: Logger;
@@ -22,7 +29,8 @@ export interface ServeHttpDeps {
 
 /**
  * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json` and the signed
- * `POST /hooks/generic`. Plain node:http: four routes do not need a framework.
+ * `POST /hooks/generic`, and `POST /pubsub` for authenticated Pub/Sub push deliveries of
+ * Secret Manager notifications. Plain node:http: five routes do not need a framework.
  */
 export function createServeHttpServer(deps: ServeHttpDeps): Server {
   return createServer((req, res) => {
@@ -39,6 +47,10 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
   if (path === "/hooks/generic") {
     if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
     return handleWebhook(deps, req, res);
+  }
+  if (path === PUBSUB_PATH) {
+    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
+    return handlePubSubPush(deps, req, res);
   }
   if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET, HEAD" });
   if (path === "/") {
@@ -62,7 +74,10 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
     });
   }
   if (path === "/status.json") return sendJson(res, 200, statusJson(deps.status));
-  return sendJson(res, 404, { error: "not found", routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic"] });
+  return sendJson(res, 404, {
+    error: "not found",
+    routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic", "POST /pubsub"],
+  });
 }
 
 async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -91,6 +106,44 @@ async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: Ser
     return sendJson(res, record.error === undefined ? 200 : 500, { run: record });
   }
   return sendJson(res, 202, { accepted: true, source: source.id, keys: keys === null ? "all" : keys.length });
+}
+
+/**
+ * An authenticated Pub/Sub push (a push subscription on the secrets' notification topic): the
+ * OIDC token is checked before the body is read (401 none, 403 bad; nothing runs), then the
+ * notification goes through the parser registry and the hints join the next run. Pub/Sub
+ * redelivers anything but 102/200/201/202/204, so a notification afsync cannot use is
+ * acknowledged (200) with the reason rather than refused: it would not parse on redelivery either.
+ */
+async function handlePubSubPush(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (deps.pubsubVerifier === undefined || deps.pubsubVerifier === null)
+    return sendJson(res, 503, { error: "Pub/Sub push disabled: set serve.pubsub_push (audience, service_account) in afsync.yaml" });
+  const authorization = req.headers.authorization;
+  const verdict = await deps.pubsubVerifier(authorization);
+  if (!verdict.ok) {
+    const status = authorization === undefined || authorization.trim() === "" ? 401 : 403;
+    deps.logger.log("warn", "Pub/Sub push rejected", { status, reason: verdict.reason });
+    return sendJson(res, status, { error: verdict.reason });
+  }
+  const body = await readBody(req);
+  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  let hints: ChangeHint[];
+  try {
+    hints = eventParsers.parse(JSON.parse(body.toString("utf8")) as unknown);
+  } catch (error) {
+    const reason = error instanceof SyntaxError ? "body is not valid JSON" : error instanceof AfsyncError ? error.message : undefined;
+    if (reason === undefined) throw error;
+    deps.logger.log("warn", "Pub/Sub push ignored: it does not parse", { reason });
+    return sendJson(res, 200, { accepted: false, ignored: reason });
+  }
+  const resolved = resolveHints(hints, deps.sources.values());
+  const actionable = resolved.filter((h) => h.action !== "ignore" && h.sourceId !== undefined);
+  const ignored = resolved
+    .filter((h) => !actionable.includes(h))
+    .map((h) => ({ secretId: h.secretId, reason: h.reason ?? "not a value change" }));
+  if (actionable.length === 0) return sendJson(res, 200, { accepted: false, ignored });
+  void deps.coordinator.requestHints(`pubsub (${[...new Set(actionable.map((h) => h.sourceId))].join(", ")})`, actionable);
+  return sendJson(res, 202, { accepted: true, hints: actionable.length, ignored });
 }
 
 function statusJson(status: ServeStatus): unknown {

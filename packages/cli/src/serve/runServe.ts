@@ -2,6 +2,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { ChangeHint, Logger, SecretSource } from "@afsync/core";
 import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import { createPubSubPushVerifier } from "@afsync/runtime/events/createPubSubPushVerifier";
 import { createLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
@@ -73,6 +74,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   const secretEnv = config.serve.webhookSecretEnv;
   const secret = secretEnv === undefined ? undefined : io.env[secretEnv];
   const verifier = secret === undefined || secret === "" ? null : new WebhookVerifier(secret);
+  const pubsubVerifier = config.serve.pubsubPush === undefined ? null : createPubSubPushVerifier(config.serve.pubsubPush);
   const watchable = [...runtime.sources.values()].filter(isWatchable);
   const show = (path: string) => relative(io.cwd, path) || path;
 
@@ -95,7 +97,15 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
       for (const line of formatRunLines(record, report)) out(line);
     },
   });
-  const server = createServeHttpServer({ status, coordinator, verifier, sources: runtime.sources, now: () => new Date(), logger });
+  const server = createServeHttpServer({
+    status,
+    coordinator,
+    verifier,
+    pubsubVerifier,
+    sources: runtime.sources,
+    now: () => new Date(),
+    logger,
+  });
 
   const host = options.host ?? config.serve.host;
   let port: number;
@@ -136,6 +146,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
       ? `Webhook: disabled${secretEnv === undefined ? " (no serve.webhook_secret_env in the config)" : ` (set ${secretEnv} to enable POST ${url}hooks/generic)`}`
       : `Webhook: POST ${url}hooks/generic (signed with ${secretEnv})`,
   );
+  if (pubsubVerifier !== null) out(`Pub/Sub push: POST ${url}pubsub (OIDC audience ${config.serve.pubsubPush?.audience ?? ""})`);
   out(`Status page: ${url}`);
   out(`Press Ctrl+C to stop.`);
 

@@ -42,6 +42,8 @@ export interface ServeConfig {
   readonly reconcileEveryMs: number;
   /** Name of the env var holding the webhook HMAC secret, if webhooks are enabled. */
   readonly webhookSecretEnv?: string;
+  /** `serve.pubsub_push`: what an authenticated Pub/Sub push's OIDC token must carry, if `POST /pubsub` is on. */
+  readonly pubsubPush?: { readonly audience: string; readonly serviceAccount: string };
 }
 
 /** afsync.yaml once parsed: ids keep the file's order. */

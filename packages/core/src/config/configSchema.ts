@@ -49,6 +49,13 @@ export const serveSchema = z
     port: z.number().int().min(0).max(65535).default(8080),
     reconcile_every: duration.default("15m"),
     webhook_secret_env: envVarName.optional(),
+    /** Accept authenticated Pub/Sub push deliveries on `POST /pubsub`: the OIDC token's audience and service account. */
+    pubsub_push: z
+      .strictObject({
+        audience: z.string().min(1),
+        service_account: z.string().regex(/^[^@\s]+@[^@\s]+$/, "must be the push subscription's service account email"),
+      })
+      .optional(),
   })
   .default({ host: "127.0.0.1", port: 8080, reconcile_every: "15m" });
 

@@ -170,6 +170,24 @@ describe("parseConfig", () => {
     assert.match(error.message, /serve\.webhook_secret_env: must be an environment variable name/);
   });
 
+  it("reads serve.pubsub_push (audience and service account) and names what is wrong in it", () => {
+    const doc = example();
+    doc.serve = { pubsub_push: { audience: "https://afsync.example.com/pubsub", service_account: "push@p.iam.gserviceaccount.com" } };
+    assert.deepEqual(parseConfig(doc, registry).serve.pubsubPush, {
+      audience: "https://afsync.example.com/pubsub",
+      serviceAccount: "push@p.iam.gserviceaccount.com",
+    });
+    doc.serve = { pubsub_push: { audience: "", service_account: "nobody", audiance: "x" } };
+    const error = configError(() => parseConfig(doc, registry));
+    assert.match(error.message, /serve\.pubsub_push/);
+    assert.match(error.message, /audiance/);
+    doc.serve = { pubsub_push: { audience: "a", service_account: "nobody" } };
+    assert.match(
+      configError(() => parseConfig(doc, registry)).message,
+      /serve\.pubsub_push\.service_account: must be the push subscription's service account email/,
+    );
+  });
+
   it("accepts the memory and target state stores", () => {
     const doc = example();
     doc.state = { type: "target" };

@@ -1,0 +1,30 @@
+import type { Clock, Logger } from "@afsync/core";
+import type { PubSubPushTokenVerdict } from "@afsync/gcp/events/verifyPubSubPushToken";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
+import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
+import type { WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
+
+/** Checks the OIDC token of a push or Scheduler request (`Authorization: Bearer …`). */
+export type VerifyGoogleToken = (authorization: string | undefined) => Promise<PubSubPushTokenVerdict>;
+
+/**
+ * What the producers (events, push, reconcile) need: which Deployments read which sources, the
+ * worker topic, the token check and the webhook secret. No target, no engine, no HMAC key.
+ */
+export interface GcpProducerDeps {
+  readonly bindings: readonly RoutableBinding[];
+  readonly queue: SyncQueue;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly verifyToken: VerifyGoogleToken;
+  /** The webhook HMAC secret (from the env var `serve.webhook_secret_env` names), if webhooks are on. */
+  readonly webhookSecret: string | undefined;
+}
+
+/** The worker: the runtime's batch loop deps plus the token check of its push subscription. */
+export interface GcpWorkerDeps extends WorkerDeps {
+  readonly verifyToken: VerifyGoogleToken;
+}
+
+export type LoadGcpProducerDeps = () => Promise<GcpProducerDeps>;
+export type LoadGcpWorkerDeps = () => Promise<GcpWorkerDeps>;

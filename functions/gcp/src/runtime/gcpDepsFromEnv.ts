@@ -1,0 +1,118 @@
+import { resolve } from "node:path";
+import { type Clock, ConfigError, type Logger } from "@afsync/core";
+import { verifyPubSubPushToken } from "@afsync/gcp/events/verifyPubSubPushToken";
+import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
+import { buildSources } from "@afsync/runtime/compose/buildSources";
+import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { type Certificates, OAuth2Client } from "google-auth-library";
+import { createPubSubClient } from "../queue/createPubSubClient.ts";
+import { PubSubSyncQueue } from "../queue/PubSubSyncQueue.ts";
+import type { LoadGcpProducerDeps, LoadGcpWorkerDeps, VerifyGoogleToken } from "./GcpFunctionDeps.ts";
+
+/** The environment the functions read (Terraform sets each; see functions/gcp/infra). */
+export const GCP_FUNCTION_ENV = {
+  /** The afsync config bundled with the source, relative to the function's working directory. */
+  config: "AFSYNC_CONFIG",
+  /** The worker topic, `projects/<project>/topics/afsync-sync`. */
+  syncTopic: "AFSYNC_SYNC_TOPIC",
+  /** The regional Pub/Sub endpoint every producer publishes through (`<region>-pubsub.googleapis.com`). */
+  pubsubEndpoint: "AFSYNC_PUBSUB_ENDPOINT",
+  /** The audience the push subscriptions and the Scheduler job put in their OIDC tokens. */
+  oidcAudience: "AFSYNC_OIDC_AUDIENCE",
+  /** The service account those tokens name. */
+  oidcServiceAccount: "AFSYNC_OIDC_SERVICE_ACCOUNT",
+} as const;
+
+export const DEFAULT_CONFIG_FILE = "afsync.config.yaml";
+export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
+
+export interface GcpColdStartOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Signing keys for the OIDC check; absent in production (Google's, fetched and cached). Tests pass a local set. */
+  readonly certs?: Certificates;
+}
+
+/**
+ * The producers' composition root (events, push, reconcile): env → config → sources → the
+ * worker topic. Routing needs only which Deployment reads which source, so it builds no target
+ * and reads no target credential. Built on the first request of an instance, then reused; a
+ * failed build is retried by the next request.
+ */
+export function gcpProducerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdStartOptions = {}): LoadGcpProducerDeps {
+  return once(async () => {
+    const start = await coldStart(env, options);
+    const sources = await buildSources(start.config, { env, configDir: start.configDir, logger: start.logger });
+    const bindings: RoutableBinding[] = start.config.deployments.map((d) => ({
+      id: d.id,
+      sources: d.sources.flatMap((id) => sources.get(id) ?? []),
+    }));
+    const projectId = projectOfTopic(required(env, GCP_FUNCTION_ENV.syncTopic));
+    const queue = new PubSubSyncQueue(
+      createPubSubClient(projectId, env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined),
+      required(env, GCP_FUNCTION_ENV.syncTopic),
+    );
+    start.logger.log("info", "cold start: producer built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
+    return {
+      bindings,
+      queue,
+      logger: start.logger,
+      clock: start.clock,
+      verifyToken: start.verifyToken,
+      webhookSecret: env[start.config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV],
+    };
+  });
+}
+
+/** The worker's composition root: env → config → the full runtime (sources, targets, state, engine). */
+export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdStartOptions = {}): LoadGcpWorkerDeps {
+  return once(async () => {
+    const start = await coldStart(env, options);
+    const runtime = await buildRuntime(start.config, { env, configDir: start.configDir, logger: start.logger, clock: start.clock });
+    start.logger.log("info", "cold start: worker built", { deployments: runtime.bindings.map((b) => b.id) });
+    return { bindings: runtime.bindings, engine: runtime.engine, logger: start.logger, verifyToken: start.verifyToken };
+  });
+}
+
+async function coldStart(env: NodeJS.ProcessEnv, options: GcpColdStartOptions) {
+  const logger = options.logger ?? createJsonLineLogger({ base: { fn: env.K_SERVICE ?? env.FUNCTION_TARGET ?? "local" } });
+  const path = resolve(process.cwd(), env[GCP_FUNCTION_ENV.config] || DEFAULT_CONFIG_FILE);
+  const config = await loadConfigFile(path, env);
+  const expected = {
+    audience: required(env, GCP_FUNCTION_ENV.oidcAudience),
+    serviceAccountEmail: required(env, GCP_FUNCTION_ENV.oidcServiceAccount),
+    // One client per instance: it caches Google's certificates between requests.
+    client: new OAuth2Client(),
+    ...(options.certs !== undefined ? { certs: options.certs } : {}),
+  };
+  const verifyToken: VerifyGoogleToken = (authorization) => verifyPubSubPushToken(authorization, expected);
+  return { logger, clock: options.clock ?? systemClock, config, configDir: resolve(path, ".."), verifyToken };
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value === "") throw new ConfigError(name, "is not set (functions/gcp/infra sets it on every function)");
+  return value;
+}
+
+function projectOfTopic(topic: string): string {
+  const match = /^projects\/([^/]+)\/topics\/[^/]+$/.exec(topic);
+  if (match?.[1] === undefined)
+    throw new ConfigError(GCP_FUNCTION_ENV.syncTopic, "must be a full topic name, projects/<project>/topics/<topic>");
+  return match[1];
+}
+
+/** Runs `build` once and shares the result; a failed build is forgotten so the next request tries again. */
+function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

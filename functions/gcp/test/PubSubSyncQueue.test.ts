@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { RemoteCallError } from "@afsync/core";
+import { type PubSubEmulator, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import type { PubSub } from "@google-cloud/pubsub";
+import { createPubSubClient } from "../src/queue/createPubSubClient.ts";
+import { DEPLOYMENT_ATTRIBUTE, ORIGIN_ATTRIBUTE, PubSubSyncQueue } from "../src/queue/PubSubSyncQueue.ts";
+
+const message = (deployment: string, origin: string): SyncMessage => ({ v: 1, deployment, trigger: { kind: "full" }, origin });
+
+let emu: PubSubEmulator;
+let client: PubSub;
+before(async () => {
+  emu = await startPubSubEmulator();
+  client = createPubSubClient(emu.projectId, emu.endpoint);
+});
+after(async () => {
+  await client.close();
+  await emu.close();
+});
+
+describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
+  it("publishes each message with the Deployment as ordering key, in order per key", async () => {
+    const topic = emu.createTopic("queue-order");
+    const queue = new PubSubSyncQueue(client, topic);
+    await queue.enqueue([message("prod", "a"), message("staging", "b"), message("prod", "c")]);
+    const sent = emu.published.filter((m) => m.topic === topic);
+    const rows = sent.map((m) => [
+      m.orderingKey,
+      JSON.parse(m.data.toString("utf8")).origin,
+      m.attributes[DEPLOYMENT_ATTRIBUTE],
+      m.attributes[ORIGIN_ATTRIBUTE],
+    ]);
+    // Order holds within a key (the client batches per key), not across keys.
+    assert.deepEqual(
+      rows.filter(([key]) => key === "prod"),
+      [
+        ["prod", "a", "prod", "a"],
+        ["prod", "c", "prod", "c"],
+      ],
+    );
+    assert.deepEqual(
+      rows.filter(([key]) => key === "staging"),
+      [["staging", "b", "staging", "b"]],
+    );
+  });
+
+  it("throws a transient error naming the Deployment when publishing fails, and publishes that key again afterwards", async () => {
+    const queue = new PubSubSyncQueue(client, `projects/${emu.projectId}/topics/queue-missing`);
+    const error = await queue.enqueue([message("prod", "x")]).then(
+      () => assert.fail("expected the publish to fail"),
+      (e: unknown) => e,
+    );
+    assert.ok(error instanceof RemoteCallError);
+    assert.equal(error.errorClass, "transient");
+    assert.match(error.message, /prod: /);
+    // The client paused the key after the failure; the queue resumed it, so a retry goes through.
+    emu.createTopic("queue-missing");
+    await queue.enqueue([message("prod", "y")]);
+    assert.equal(emu.published.at(-1)?.orderingKey, "prod");
+  });
+});

@@ -1,0 +1,132 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
+import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
+import { type PubSubEmulator, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { getTestServer } from "@google-cloud/functions-framework/testing";
+import {
+  GOOGLE_CERTS,
+  PUSH_AUDIENCE,
+  PUSH_SERVICE_ACCOUNT,
+  pushTokenClaims,
+  signGoogleToken,
+} from "../../../../packages/gcp/test/localGoogleKeys.ts";
+import { GCP_FUNCTIONS, registerGcpFunctions } from "../../src/registerGcpFunctions.ts";
+import type { GcpWorkerDeps, LoadGcpWorkerDeps } from "../../src/runtime/GcpFunctionDeps.ts";
+import { GCP_FUNCTION_ENV, gcpProducerDepsFromEnv, gcpWorkerDepsFromEnv } from "../../src/runtime/gcpDepsFromEnv.ts";
+
+export const AIRFLOW_PASSWORD = "gcp-fn-airflow-admin-61c0";
+export const HMAC_KEY = "gcp-fn-hmac-key-0123456789abcdef-0123456789";
+export const WEBHOOK_SECRET = "gcp-fn-whsec-3d9a";
+export const SYNC_TOPIC = "afsync-sync";
+export const NOTIFICATION_TOPIC = "airflow-secrets";
+
+/** Wraps the worker's deps (a spy around the real engine, say) before the function sees them. */
+export type WorkerDecorator = (deps: GcpWorkerDeps) => GcpWorkerDeps;
+
+export interface GcpFunctionWorld {
+  readonly secretManager: GcpEmulator;
+  readonly pubsub: PubSubEmulator;
+  /** Deployment `prod` (Airflow 3 API, deletion: delete) and `staging` (same sources). */
+  readonly airflow: { readonly prod: AirflowEmulator; readonly staging: AirflowEmulator };
+  /** Loopback URLs of the four functions, each served by functions-framework's own test server. */
+  readonly urls: Readonly<Record<keyof typeof GCP_FUNCTIONS, string>>;
+  readonly topics: { readonly sync: string; readonly notifications: string };
+  readonly logLines: string[];
+  /** `Bearer <token>` as a push subscription or Scheduler sends it, signed by the local "Google" key. */
+  authorization(): string;
+  close(): Promise<void>;
+}
+
+/**
+ * The function app on loopback: the Secret Manager and Pub/Sub emulators, two Airflow API
+ * emulators, the bundled config in a temporary directory, and the four functions registered
+ * with functions-framework and served by its test server. Only Google's machinery between them
+ * (a push subscription's POST, Eventarc) is played by the emulators' delivery.
+ */
+export async function startGcpFunctionWorld(options: { readonly decorateWorker?: WorkerDecorator } = {}): Promise<GcpFunctionWorld> {
+  const secretManager = await startGcpEmulator();
+  const pubsub = await startPubSubEmulator({ projectId: secretManager.project.id });
+  const airflow = {
+    prod: await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
+    staging: await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
+  };
+  const topics = {
+    sync: pubsub.createTopic(SYNC_TOPIC),
+    notifications: `projects/${secretManager.project.id}/topics/${NOTIFICATION_TOPIC}`,
+  };
+  const dir = mkdtempSync(join(tmpdir(), "afsync-gcp-fn-"));
+  const target = (url: string) => `
+    target:
+      type: airflow-api
+      url: ${url}
+      api_version: 2
+      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
+      retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }
+    sources: [gcp]
+    deletion: delete`;
+  writeFileSync(
+    join(dir, "afsync.config.yaml"),
+    `sources:
+  gcp:
+    type: gcp-secret-manager
+    project_id: ${secretManager.project.id}
+    api_endpoint: "${secretManager.endpoint}"
+    connections_prefix: airflow-connections
+    variables_prefix: airflow-variables
+deployments:
+  prod:${target(airflow.prod.url)}
+  staging:${target(airflow.staging.url)}
+state: { type: target }
+serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
+`,
+  );
+  const env: NodeJS.ProcessEnv = {
+    [GCP_FUNCTION_ENV.config]: join(dir, "afsync.config.yaml"),
+    [GCP_FUNCTION_ENV.syncTopic]: topics.sync,
+    [GCP_FUNCTION_ENV.pubsubEndpoint]: pubsub.endpoint,
+    [GCP_FUNCTION_ENV.oidcAudience]: PUSH_AUDIENCE,
+    [GCP_FUNCTION_ENV.oidcServiceAccount]: PUSH_SERVICE_ACCOUNT,
+    // What Terraform's secret_environment_variables mount from Secret Manager in production.
+    AFSYNC_HMAC_KEY: HMAC_KEY,
+    AIRFLOW_USERNAME: "admin",
+    AIRFLOW_PASSWORD,
+    AFSYNC_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  };
+  const logLines: string[] = [];
+  const coldStart = { logger: createJsonLineLogger({ write: (line) => logLines.push(line) }), certs: GOOGLE_CERTS };
+  const realWorker = gcpWorkerDepsFromEnv(env, coldStart);
+  const decorate = options.decorateWorker;
+  const worker: LoadGcpWorkerDeps = decorate === undefined ? realWorker : async () => decorate(await realWorker());
+  registerGcpFunctions(gcpProducerDepsFromEnv(env, coldStart), worker);
+
+  const servers: Server[] = [];
+  const urls = {} as Record<keyof typeof GCP_FUNCTIONS, string>;
+  for (const [key, name] of Object.entries(GCP_FUNCTIONS) as [keyof typeof GCP_FUNCTIONS, string][]) {
+    const server = getTestServer(name);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    servers.push(server);
+    urls[key] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  return {
+    secretManager,
+    pubsub,
+    airflow,
+    urls,
+    topics,
+    logLines,
+    authorization: () => `Bearer ${signGoogleToken(pushTokenClaims())}`,
+    async close() {
+      for (const server of servers) {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+      await Promise.all([secretManager.close(), pubsub.close(), airflow.prod.close(), airflow.staging.close()]);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
