@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger, SecretSource } from "@afsync/core";
+import type { EventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookHints } from "@afsync/runtime/webhook/webhookHints";
@@ -15,14 +16,17 @@ export interface ServeHttpDeps {
   readonly coordinator: SyncCoordinator;
   /** null when no webhook secret is configured: the webhook answers 503 and nothing runs. */
   readonly verifier: WebhookVerifier | null;
+  /** null when no Event Grid delivery key is configured: `/eventgrid` answers 503 and nothing runs. */
+  readonly eventGrid?: EventGridEndpoint | null;
   readonly sources: ReadonlyMap<string, SecretSource>;
   readonly now: () => Date;
   readonly logger: Logger;
 }
 
 /**
- * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json` and the signed
- * `POST /hooks/generic`. Plain node:http: four routes do not need a framework.
+ * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json`, the signed
+ * `POST /hooks/generic` and `POST|OPTIONS /eventgrid` (Key Vault events delivered by an Event Grid
+ * subscription). Plain node:http: five routes do not need a framework.
  */
 export function createServeHttpServer(deps: ServeHttpDeps): Server {
   return createServer((req, res) => {
@@ -40,6 +44,7 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
     if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
     return handleWebhook(deps, req, res);
   }
+  if (path === "/eventgrid") return handleEventGrid(deps, req, res);
   if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET, HEAD" });
   if (path === "/") {
     const html = renderStatusPage(deps.status, deps.now());
@@ -62,7 +67,10 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
     });
   }
   if (path === "/status.json") return sendJson(res, 200, statusJson(deps.status));
-  return sendJson(res, 404, { error: "not found", routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic"] });
+  return sendJson(res, 404, {
+    error: "not found",
+    routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic", "POST /eventgrid"],
+  });
 }
 
 async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -91,6 +99,38 @@ async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: Ser
     return sendJson(res, record.error === undefined ? 200 : 500, { run: record });
   }
   return sendJson(res, 202, { accepted: true, source: source.id, keys: keys === null ? "all" : keys.length });
+}
+
+/**
+ * An Event Grid delivery: the key check, both handshakes and the parsing are the runtime's
+ * (the same as the Azure function app's HTTP trigger); the hints then join serve's next run.
+ */
+async function handleEventGrid(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const endpoint = deps.eventGrid ?? null;
+  if (endpoint === null) {
+    return sendJson(res, 503, {
+      error: "Event Grid endpoint disabled: set serve.eventgrid_key_env in afsync.yaml and that environment variable",
+    });
+  }
+  const body = await readBody(req);
+  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  const outcome = endpoint.handle({ method: req.method ?? "GET", url: req.url ?? "/", headers, body: body.toString("utf8") });
+  const actionable = outcome.hints.filter((h) => h.action !== "ignore");
+  deps.logger.log(outcome.outcome === "refused" ? "warn" : "info", "event grid delivery", {
+    outcome: outcome.outcome,
+    hints: outcome.hints.length,
+    actionable: actionable.length,
+  });
+  if (actionable.length > 0) void deps.coordinator.requestHints("Event Grid delivery", actionable);
+  const { status, headers: responseHeaders, body: responseBody } = outcome.response;
+  if (responseBody === undefined) {
+    res.writeHead(status, { "cache-control": "no-store", ...responseHeaders });
+    res.end();
+    return;
+  }
+  return sendJson(res, status, responseBody, { ...responseHeaders });
 }
 
 function statusJson(status: ServeStatus): unknown {

@@ -2,6 +2,7 @@ import { dirname, relative, resolve } from "node:path";
 import type { ChangeHint, Logger, SecretSource } from "@afsync/core";
 import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { createLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
@@ -67,6 +68,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   const secretEnv = config.serve.webhookSecretEnv;
   const secret = secretEnv === undefined ? undefined : io.env[secretEnv];
   const verifier = secret === undefined || secret === "" ? null : new WebhookVerifier(secret);
+  const eventGrid = eventGridEndpoint(config, io.env);
   const watchable = [...runtime.sources.values()].filter(isWatchable);
   const show = (path: string) => relative(io.cwd, path) || path;
 
@@ -89,7 +91,15 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
       for (const line of formatRunLines(record, report)) out(line);
     },
   });
-  const server = createServeHttpServer({ status, coordinator, verifier, sources: runtime.sources, now: () => new Date(), logger });
+  const server = createServeHttpServer({
+    status,
+    coordinator,
+    verifier,
+    eventGrid: eventGrid.enabled ? eventGrid.endpoint : null,
+    sources: runtime.sources,
+    now: () => new Date(),
+    logger,
+  });
 
   const host = options.host ?? config.serve.host;
   let port: number;
@@ -129,6 +139,11 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     verifier === null
       ? `Webhook: disabled${secretEnv === undefined ? " (no serve.webhook_secret_env in the config)" : ` (set ${secretEnv} to enable POST ${url}hooks/generic)`}`
       : `Webhook: POST ${url}hooks/generic (signed with ${secretEnv})`,
+  );
+  out(
+    eventGrid.enabled
+      ? `Event Grid: POST ${url}eventgrid?code=<key in ${eventGrid.endpoint.keyEnv}> (subscription validation and CloudEvents handshakes answered)`
+      : `Event Grid: disabled (${eventGrid.reason})`,
   );
   out(`Status page: ${url}`);
   out(`Press Ctrl+C to stop.`);

@@ -42,6 +42,8 @@ export interface ServeConfig {
   readonly reconcileEveryMs: number;
   /** Name of the env var holding the webhook HMAC secret, if webhooks are enabled. */
   readonly webhookSecretEnv?: string;
+  /** Name of the env var holding the key Event Grid deliveries must present, if `/eventgrid` is enabled. */
+  readonly eventGridKeyEnv?: string;
 }
 
 /** afsync.yaml once parsed: ids keep the file's order. */

@@ -49,6 +49,7 @@ export const serveSchema = z
     port: z.number().int().min(0).max(65535).default(8080),
     reconcile_every: duration.default("15m"),
     webhook_secret_env: envVarName.optional(),
+    eventgrid_key_env: envVarName.optional(),
   })
   .default({ host: "127.0.0.1", port: 8080, reconcile_every: "15m" });
 

@@ -75,6 +75,7 @@ export function parseConfig(input: unknown, registry: OptionsRegistry): AfsyncCo
       port: serve.port,
       reconcileEveryMs: parseDuration(serve.reconcile_every) ?? 15 * 60_000,
       ...(serve.webhook_secret_env === undefined ? {} : { webhookSecretEnv: serve.webhook_secret_env }),
+      ...(serve.eventgrid_key_env === undefined ? {} : { eventGridKeyEnv: serve.eventgrid_key_env }),
     },
   };
 }
@@ -138,7 +139,7 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] | undefine
   if (path.length === 0) return TOP_LEVEL_KEYS;
   if (path.length === 2 && path[0] === "deployments") return DEPLOYMENT_KEYS;
   if (path.length === 3 && path[0] === "deployments" && path[2] === "observe") return ["secrets_backend"];
-  if (path.length === 1 && path[0] === "serve") return ["host", "port", "reconcile_every", "webhook_secret_env"];
+  if (path.length === 1 && path[0] === "serve") return ["host", "port", "reconcile_every", "webhook_secret_env", "eventgrid_key_env"];
   if (path.length === 1 && path[0] === "state") return ["type", "path", "hmac_key_env"];
   return undefined;
 }

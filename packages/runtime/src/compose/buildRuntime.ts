@@ -12,7 +12,7 @@ import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
-import { atConfigPath, buildSources } from "./buildSources.ts";
+import { atConfigPath, buildSources, type SourceBuildContext } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
 import { targetFactories } from "./targetFactories.ts";
 
@@ -25,6 +25,8 @@ export interface RuntimeContext {
   /** Override the configured state store (tests, or a host that owns one). */
   readonly state?: StateStore & HmacKeyProvider;
   readonly clock?: Clock;
+  /** See SourceBuildContext.clientOverrides. */
+  readonly clientOverrides?: SourceBuildContext["clientOverrides"];
 }
 
 export interface Runtime {
