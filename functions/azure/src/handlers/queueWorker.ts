@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { decodeSyncMessage, encodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { decodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { InvocationContext } from "@azure/functions";
 import type { LoadFunctionDeps } from "../runtime/FunctionDeps.ts";
-import { unpinUnorderedVersions } from "../worker/unpinUnorderedVersions.ts";
 
 export interface QueueWorkerOptions {
   /** How long to wait for another worker to release the Deployment before handing the message back. */
@@ -28,6 +27,10 @@ const DEFAULT_LEASE_POLL_MS = 1_000;
  * message back to the queue (visible again after host.json's `visibilityTimeout`); after
  * `maxDequeueCount` deliveries the host moves it to `<queue>-poison`. That happens to a message
  * that does not decode, to a Deployment whose sync failed, and to one whose lease stayed taken.
+ *
+ * Storage Queues keep no order, so an event's message may arrive after a newer one's: the pinned
+ * (older) version is then read and the planner keeps the newer value it applied (Key Vault
+ * versions are ordered by creation time), so a late message changes nothing.
  */
 export function createQueueWorkerHandler(load: LoadFunctionDeps, options: QueueWorkerOptions = {}) {
   const waitMs = options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
@@ -42,8 +45,8 @@ export function createQueueWorkerHandler(load: LoadFunctionDeps, options: QueueW
       deps.logger.log("error", "queue message rejected", { messageId, reason: decoded.reason });
       throw new Error(`queue message ${messageId} rejected: ${decoded.reason}`);
     }
-    const message = unpinUnorderedVersions(decoded.message, deps.sources);
-    const record = { messageId, body: encodeSyncMessage(message) };
+    const message = decoded.message;
+    const record = { messageId, body };
     // Wall time, not deps.clock: a test's fixed clock must not make the wait endless.
     const deadline = Date.now() + waitMs;
     for (let waits = 0; ; waits++) {
