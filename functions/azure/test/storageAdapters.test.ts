@@ -2,19 +2,25 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RemoteCallError } from "@afsync/core";
+import { decodeSyncMessage, encodeSyncMessage, SYNC_MESSAGE_VERSION, type SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import { type Azurite, startAzurite } from "@afsync/testing/startAzurite";
 import { BlobServiceClient, type ContainerClient } from "@azure/storage-blob";
 import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
 import { DeploymentLease } from "../src/lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../src/queue/StorageQueueSyncQueue.ts";
 
-interface TestMessage {
-  readonly deployment: string;
-  readonly origin: string;
-  readonly hints: readonly string[];
+/** A runtime SyncMessage: hints for the given secret ids, or a full reconciliation without any. */
+function message(deployment: string, origin: string, secretIds: readonly string[] = []): SyncMessage {
+  return {
+    v: SYNC_MESSAGE_VERSION,
+    deployment,
+    origin,
+    trigger:
+      secretIds.length === 0
+        ? { kind: "full" }
+        : { kind: "hints", hints: secretIds.map((secretId) => ({ provider: "azure-key-vault", secretId, action: "upsert" as const })) },
+  };
 }
-
-const encode = (m: TestMessage) => JSON.stringify(m);
 
 /** The Azure Storage adapters against Azurite (Microsoft's emulator), with the official SDK clients. */
 describe("Azure Storage adapters on Azurite", () => {
@@ -32,36 +38,33 @@ describe("Azure Storage adapters on Azurite", () => {
 
   describe("StorageQueueSyncQueue", () => {
     let client: QueueClient;
-    let queue: StorageQueueSyncQueue<TestMessage>;
+    let queue: StorageQueueSyncQueue;
     before(async () => {
       client = queues.getQueueClient("afsync-sync");
       await client.create();
-      queue = new StorageQueueSyncQueue(client, encode);
+      queue = new StorageQueueSyncQueue(client);
     });
 
     it("sends base64 bodies a worker receives, completes and never sees again", async () => {
-      const sent = [
-        { deployment: "dev", origin: "event:1", hints: ["a"] },
-        { deployment: "prod", origin: "event:1", hints: ["b"] },
-      ];
+      const sent = [message("dev", "event:1", ["a"]), message("prod", "event:1", ["b"])];
       await queue.enqueue(sent);
       const [peeked] = (await client.peekMessages({ numberOfMessages: 1 })).peekedMessageItems;
       assert.equal(
         Buffer.from(peeked?.messageText ?? "", "base64").toString("utf8"),
-        encode(sent[0] as TestMessage),
+        encodeSyncMessage(sent[0] as SyncMessage),
         "base64, as the Functions queue trigger expects by default",
       );
       const received = await queue.receive(10, 30);
       assert.deepEqual(
-        received.map((r) => JSON.parse(r.body)),
-        sent,
+        received.map((r) => decodeSyncMessage(r.body)),
+        sent.map((m) => ({ ok: true, message: m })),
       );
       for (const r of received) await r.complete();
       assert.equal((await client.getProperties()).approximateMessagesCount, 0);
     });
 
     it("hands a message out again, counted, when a worker dies before completing it", async () => {
-      await queue.enqueue([{ deployment: "dev", origin: "schedule:1", hints: [] }]);
+      await queue.enqueue([message("dev", "schedule:1")]);
       const [first] = await queue.receive(1, 1);
       assert.equal(first?.dequeueCount, 1);
       assert.deepEqual(await queue.receive(1, 1), [], "hidden while the first worker has it");
@@ -72,8 +75,8 @@ describe("Azure Storage adapters on Azurite", () => {
     });
 
     it("refuses a message over 64 KiB before sending anything, naming the Deployment", async () => {
-      const big = { deployment: "huge", origin: "event:big", hints: ["x".repeat(60 * 1024)] };
-      await assert.rejects(queue.enqueue([{ deployment: "small", origin: "event:ok", hints: [] }, big]), (e: Error) => {
+      const big = message("huge", "event:big", ["x".repeat(60 * 1024)]);
+      await assert.rejects(queue.enqueue([message("small", "event:ok"), big]), (e: Error) => {
         assert.ok(e instanceof RemoteCallError);
         assert.match(e.message, /Deployment huge \(event:big\).*over the queue's 64 KiB/);
         return true;
@@ -82,8 +85,8 @@ describe("Azure Storage adapters on Azurite", () => {
     });
 
     it("reports a failed send as transient, naming the queue and the Deployment", async () => {
-      const missing = new StorageQueueSyncQueue<TestMessage>(queues.getQueueClient("no-such-queue"), encode);
-      await assert.rejects(missing.enqueue([{ deployment: "dev", origin: "event:2", hints: [] }]), (e: Error) => {
+      const missing = new StorageQueueSyncQueue(queues.getQueueClient("no-such-queue"));
+      await assert.rejects(missing.enqueue([message("dev", "event:2")]), (e: Error) => {
         assert.ok(e instanceof RemoteCallError);
         assert.equal(e.errorClass, "transient");
         assert.match(e.message, /Deployment dev to queue no-such-queue failed: QueueNotFound \(HTTP 404\)/);

@@ -1,21 +1,7 @@
 import { RemoteCallError } from "@afsync/core";
+import { encodeSyncMessage, type SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { QueueClient } from "@azure/storage-queue";
-
-/**
- * What the queue needs to know of a sync message: the Deployment it is for and where it came
- * from (for errors). The runtime's queue message satisfies it; its encoding is passed in, so this
- * adapter stays independent of the message schema.
- */
-export interface QueueableMessage {
-  readonly deployment: string;
-  readonly origin: string;
-}
-
-/** The producers' side of the queue (the same shape as the runtime's SyncQueue port). */
-export interface SyncQueue<M extends QueueableMessage> {
-  /** Sends every message or throws; the caller (an Event Grid delivery, a timer) is then retried. */
-  enqueue(messages: readonly M[]): Promise<void>;
-}
 
 /** One received message, for a worker that polls instead of using the Functions queue trigger. */
 export interface ReceivedSyncMessage {
@@ -35,21 +21,23 @@ const MAX_ENCODED_BYTES = 64 * 1024;
  * message groups and no deduplication: a Deployment is never applied by two workers at once
  * because the worker holds that Deployment's blob lease (DeploymentLease), and a duplicate is
  * harmless because the worker re-reads every source. Bodies are base64, the Functions queue
- * trigger's default `messageEncoding`.
+ * trigger's default `messageEncoding`. The body is the runtime's SyncMessage, as on every cloud.
  */
-export class StorageQueueSyncQueue<M extends QueueableMessage> implements SyncQueue<M> {
+export class StorageQueueSyncQueue implements SyncQueue {
   readonly #queue: QueueClient;
-  readonly #encode: (message: M) => string;
 
-  constructor(queue: QueueClient, encode: (message: M) => string) {
+  constructor(queue: QueueClient) {
     this.#queue = queue;
-    this.#encode = encode;
   }
 
-  async enqueue(messages: readonly M[]): Promise<void> {
+  get queueName(): string {
+    return this.#queue.name;
+  }
+
+  async enqueue(messages: readonly SyncMessage[]): Promise<void> {
     // Encode everything first: a message too large must not leave the others half sent.
     const bodies = messages.map((message) => {
-      const body = Buffer.from(this.#encode(message), "utf8").toString("base64");
+      const body = Buffer.from(encodeSyncMessage(message), "utf8").toString("base64");
       if (Buffer.byteLength(body) > MAX_ENCODED_BYTES)
         throw new RemoteCallError(
           `the sync message for Deployment ${message.deployment} (${message.origin}) is ${Buffer.byteLength(body)} bytes in base64, over the queue's 64 KiB`,

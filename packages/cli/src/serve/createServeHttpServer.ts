@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { AfsyncError, type ChangeHint, type Logger, type SecretSource } from "@afsync/core";
 import { resolveHints } from "@afsync/core/engine/resolveHints";
 import type { PubSubPushVerifier } from "@afsync/runtime/events/createPubSubPushVerifier";
+import type { EventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
@@ -22,15 +23,18 @@ export interface ServeHttpDeps {
   readonly verifier: WebhookVerifier | null;
   /** null when `serve.pubsub_push` is not configured: `POST /pubsub` answers 503 and nothing runs. */
   readonly pubsubVerifier?: PubSubPushVerifier | null;
+  /** null when no Event Grid delivery key is configured: `/eventgrid` answers 503 and nothing runs. */
+  readonly eventGrid?: EventGridEndpoint | null;
   readonly sources: ReadonlyMap<string, SecretSource>;
   readonly now: () => Date;
   readonly logger: Logger;
 }
 
 /**
- * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json` and the signed
- * `POST /hooks/generic`, and `POST /pubsub` for authenticated Pub/Sub push deliveries of
- * Secret Manager notifications. Plain node:http: five routes do not need a framework.
+ * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json`, the signed
+ * `POST /hooks/generic`, `POST /pubsub` for authenticated Pub/Sub push deliveries of Secret
+ * Manager notifications and `POST|OPTIONS /eventgrid` (Key Vault events delivered by an Event
+ * Grid subscription). Plain node:http: a handful of routes do not need a framework.
  */
 export function createServeHttpServer(deps: ServeHttpDeps): Server {
   return createServer((req, res) => {
@@ -52,6 +56,7 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
     if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
     return handlePubSubPush(deps, req, res);
   }
+  if (path === "/eventgrid") return handleEventGrid(deps, req, res);
   if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET, HEAD" });
   if (path === "/") {
     const html = renderStatusPage(deps.status, deps.now());
@@ -76,7 +81,7 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
   if (path === "/status.json") return sendJson(res, 200, statusJson(deps.status));
   return sendJson(res, 404, {
     error: "not found",
-    routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic", "POST /pubsub"],
+    routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic", "POST /pubsub", "POST /eventgrid"],
   });
 }
 
@@ -144,6 +149,38 @@ async function handlePubSubPush(deps: ServeHttpDeps, req: IncomingMessage, res: 
   if (actionable.length === 0) return sendJson(res, 200, { accepted: false, ignored });
   void deps.coordinator.requestHints(`pubsub (${[...new Set(actionable.map((h) => h.sourceId))].join(", ")})`, actionable);
   return sendJson(res, 202, { accepted: true, hints: actionable.length, ignored });
+}
+
+/**
+ * An Event Grid delivery: the key check, both handshakes and the parsing are the runtime's
+ * (the same as the Azure function app's HTTP trigger); the hints then join serve's next run.
+ */
+async function handleEventGrid(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const endpoint = deps.eventGrid ?? null;
+  if (endpoint === null) {
+    return sendJson(res, 503, {
+      error: "Event Grid endpoint disabled: set serve.eventgrid_key_env in afsync.yaml and that environment variable",
+    });
+  }
+  const body = await readBody(req);
+  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
+  const outcome = endpoint.handle({ method: req.method ?? "GET", url: req.url ?? "/", headers, body: body.toString("utf8") });
+  const actionable = outcome.hints.filter((h) => h.action !== "ignore");
+  deps.logger.log(outcome.outcome === "refused" ? "warn" : "info", "event grid delivery", {
+    outcome: outcome.outcome,
+    hints: outcome.hints.length,
+    actionable: actionable.length,
+  });
+  if (actionable.length > 0) void deps.coordinator.requestHints("Event Grid delivery", actionable);
+  const { status, headers: responseHeaders, body: responseBody } = outcome.response;
+  if (responseBody === undefined) {
+    res.writeHead(status, { "cache-control": "no-store", ...responseHeaders });
+    res.end();
+    return;
+  }
+  return sendJson(res, status, responseBody, { ...responseHeaders });
 }
 
 function statusJson(status: ServeStatus): unknown {

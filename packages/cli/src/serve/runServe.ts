@@ -3,6 +3,7 @@ import type { ChangeHint, Logger, SecretSource } from "@afsync/core";
 import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { createPubSubPushVerifier } from "@afsync/runtime/events/createPubSubPushVerifier";
+import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { createLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
@@ -75,6 +76,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   const secret = secretEnv === undefined ? undefined : io.env[secretEnv];
   const verifier = secret === undefined || secret === "" ? null : new WebhookVerifier(secret);
   const pubsubVerifier = config.serve.pubsubPush === undefined ? null : createPubSubPushVerifier(config.serve.pubsubPush);
+  const eventGrid = eventGridEndpoint(config, io.env);
   const watchable = [...runtime.sources.values()].filter(isWatchable);
   const show = (path: string) => relative(io.cwd, path) || path;
 
@@ -102,6 +104,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     coordinator,
     verifier,
     pubsubVerifier,
+    eventGrid: eventGrid.enabled ? eventGrid.endpoint : null,
     sources: runtime.sources,
     now: () => new Date(),
     logger,
@@ -147,6 +150,11 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
       : `Webhook: POST ${url}hooks/generic (signed with ${secretEnv})`,
   );
   if (pubsubVerifier !== null) out(`Pub/Sub push: POST ${url}pubsub (OIDC audience ${config.serve.pubsubPush?.audience ?? ""})`);
+  out(
+    eventGrid.enabled
+      ? `Event Grid: POST ${url}eventgrid?code=<key in ${eventGrid.endpoint.keyEnv}> (subscription validation and CloudEvents handshakes answered)`
+      : `Event Grid: disabled (${eventGrid.reason})`,
+  );
   out(`Status page: ${url}`);
   out(`Press Ctrl+C to stop.`);
 

@@ -44,6 +44,8 @@ export interface ServeConfig {
   readonly webhookSecretEnv?: string;
   /** `serve.pubsub_push`: what an authenticated Pub/Sub push's OIDC token must carry, if `POST /pubsub` is on. */
   readonly pubsubPush?: { readonly audience: string; readonly serviceAccount: string };
+  /** Name of the env var holding the key Event Grid deliveries must present, if `/eventgrid` is enabled. */
+  readonly eventGridKeyEnv?: string;
 }
 
 /** afsync.yaml once parsed: ids keep the file's order. */

@@ -56,6 +56,7 @@ export const serveSchema = z
         service_account: z.string().regex(/^[^@\s]+@[^@\s]+$/, "must be the push subscription's service account email"),
       })
       .optional(),
+    eventgrid_key_env: envVarName.optional(),
   })
   .default({ host: "127.0.0.1", port: 8080, reconcile_every: "15m" });
 

@@ -78,6 +78,7 @@ export function parseConfig(input: unknown, registry: OptionsRegistry): AfsyncCo
       ...(serve.pubsub_push === undefined
         ? {}
         : { pubsubPush: { audience: serve.pubsub_push.audience, serviceAccount: serve.pubsub_push.service_account } }),
+      ...(serve.eventgrid_key_env === undefined ? {} : { eventGridKeyEnv: serve.eventgrid_key_env }),
     },
   };
 }
@@ -141,7 +142,8 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] | undefine
   if (path.length === 0) return TOP_LEVEL_KEYS;
   if (path.length === 2 && path[0] === "deployments") return DEPLOYMENT_KEYS;
   if (path.length === 3 && path[0] === "deployments" && path[2] === "observe") return ["secrets_backend"];
-  if (path.length === 1 && path[0] === "serve") return ["host", "port", "reconcile_every", "webhook_secret_env", "pubsub_push"];
+  if (path.length === 1 && path[0] === "serve")
+    return ["host", "port", "reconcile_every", "webhook_secret_env", "pubsub_push", "eventgrid_key_env"];
   if (path.length === 2 && path[0] === "serve" && path[1] === "pubsub_push") return ["audience", "service_account"];
   if (path.length === 1 && path[0] === "state") return ["type", "path", "hmac_key_env"];
   return undefined;

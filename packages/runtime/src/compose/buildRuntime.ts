@@ -14,7 +14,7 @@ import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
-import { atConfigPath, buildSources } from "./buildSources.ts";
+import { atConfigPath, buildSources, type SourceBuildContext } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
 import { targetFactories } from "./targetFactories.ts";
 
@@ -29,6 +29,8 @@ export interface RuntimeContext {
   readonly clock?: Clock;
   /** Who takes the run lock and how long a sync waits for another run (default: `afsync`, 30 s). */
   readonly runLock?: { readonly command: string; readonly waitMs: number };
+  /** See SourceBuildContext.clientOverrides. */
+  readonly clientOverrides?: SourceBuildContext["clientOverrides"];
 }
 
 export interface Runtime {

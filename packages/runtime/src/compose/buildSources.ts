@@ -1,3 +1,4 @@
+import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
 import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { sourceFactories } from "./sourceFactories.ts";
@@ -8,6 +9,12 @@ export interface SourceBuildContext {
   readonly logger: Logger;
   /** The keys the Deployments hold now; only the full runtime, which has targets, can say. */
   readonly knownKeys?: () => Promise<ReadonlySet<KeyString>>;
+  /**
+   * Client settings a host passes to the sources it builds beside the config: the function app's
+   * tests hand the Azure source the Key Vault emulator's credential and CA this way (production
+   * passes nothing and gets DefaultAzureCredential).
+   */
+  readonly clientOverrides?: { readonly azure?: AzureClientOverrides };
 }
 
 /**
@@ -30,6 +37,7 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
           configDir: ctx.configDir,
           logger: ctx.logger,
           ...(ctx.knownKeys === undefined ? {} : { knownKeys: ctx.knownKeys }),
+          ...(ctx.clientOverrides?.azure === undefined ? {} : { azure: ctx.clientOverrides.azure }),
         }),
       );
       sources.set(s.id, source);

@@ -1,0 +1,70 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { decodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
+import type { InvocationContext } from "@azure/functions";
+import type { LoadFunctionDeps } from "../runtime/FunctionDeps.ts";
+
+export interface QueueWorkerOptions {
+  /** How long to wait for another worker to release the Deployment before handing the message back. */
+  readonly leaseWaitMs?: number;
+  /** How often to try the lease meanwhile. */
+  readonly leasePollMs?: number;
+}
+
+export interface QueueWorkerResult {
+  readonly deployment: string;
+  /** How many times the lease was found held by another worker before this one got it. */
+  readonly leaseWaits: number;
+}
+
+// Well under the Consumption plan's default 5-minute function timeout.
+const DEFAULT_LEASE_WAIT_MS = 120_000;
+const DEFAULT_LEASE_POLL_MS = 1_000;
+
+/**
+ * The queue-triggered worker: one Storage Queues message → the runtime's batch loop, under the
+ * Deployment's blob lease, so two instances never apply one Deployment at once. Throwing hands the
+ * message back to the queue (visible again after host.json's `visibilityTimeout`); after
+ * `maxDequeueCount` deliveries the host moves it to `<queue>-poison`. That happens to a message
+ * that does not decode, to a Deployment whose sync failed, and to one whose lease stayed taken.
+ *
+ * Storage Queues keep no order, so an event's message may arrive after a newer one's: the pinned
+ * (older) version is then read and the planner keeps the newer value it applied (Key Vault
+ * versions are ordered by creation time), so a late message changes nothing.
+ */
+export function createQueueWorkerHandler(load: LoadFunctionDeps, options: QueueWorkerOptions = {}) {
+  const waitMs = options.leaseWaitMs ?? DEFAULT_LEASE_WAIT_MS;
+  const pollMs = options.leasePollMs ?? DEFAULT_LEASE_POLL_MS;
+  return async (queueItem: unknown, context: InvocationContext): Promise<QueueWorkerResult> => {
+    const deps = await load();
+    const messageId = messageIdOf(context);
+    // The host hands a JSON message over parsed; the runtime decodes (and validates) the text.
+    const body = typeof queueItem === "string" ? queueItem : JSON.stringify(queueItem);
+    const decoded = decodeSyncMessage(body);
+    if (!decoded.ok) {
+      deps.logger.log("error", "queue message rejected", { messageId, reason: decoded.reason });
+      throw new Error(`queue message ${messageId} rejected: ${decoded.reason}`);
+    }
+    const message = decoded.message;
+    const record = { messageId, body };
+    // Wall time, not deps.clock: a test's fixed clock must not make the wait endless.
+    const deadline = Date.now() + waitMs;
+    for (let waits = 0; ; waits++) {
+      const run = await deps.lease.runExclusive(message.deployment, () => runWorkerBatch([record], deps));
+      if (run.ran) {
+        if (run.result.length > 0) throw new Error(`sync of Deployment ${message.deployment} failed (message ${messageId}); see the log`);
+        return { deployment: message.deployment, leaseWaits: waits };
+      }
+      if (Date.now() + pollMs > deadline) {
+        deps.logger.log("warn", "Deployment busy: message handed back to the queue", { messageId, deployment: message.deployment });
+        throw new Error(`${run.reason}; message ${messageId} goes back to the queue`);
+      }
+      await sleep(pollMs);
+    }
+  };
+}
+
+function messageIdOf(context: InvocationContext): string {
+  const id = context.triggerMetadata?.id;
+  return typeof id === "string" && id !== "" ? id : context.invocationId;
+}

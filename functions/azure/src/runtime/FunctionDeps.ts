@@ -1,0 +1,50 @@
+import type { Clock, Logger, SecretSource } from "@afsync/core";
+import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
+import type { RunReport } from "@afsync/core/engine/RunReport";
+import type { Trigger } from "@afsync/core/engine/Trigger";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
+import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
+import type { EventGridEndpointSetup } from "@afsync/runtime/events/eventGridEndpoint";
+import type { DeploymentLease } from "../lease/DeploymentLease.ts";
+
+/**
+ * What the edge functions (Event Grid, HTTP, timer) need: which Deployments read which sources,
+ * the queue, and the keys their HTTP endpoints check. No target and no engine.
+ */
+export interface ProducerDeps {
+  readonly bindings: readonly RoutableBinding[];
+  readonly queue: SyncQueue;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  /** The webhook HMAC secret (from the env var `serve.webhook_secret_env` names), if webhooks are on. */
+  readonly webhookSecret: string | undefined;
+  /** The Event Grid endpoint, or why it is off. */
+  readonly eventGrid: EventGridEndpointSetup;
+}
+
+/** Everything the queue-triggered worker needs: a superset of ProducerDeps, so one loader serves all (tests do). */
+export interface FunctionDeps extends ProducerDeps {
+  readonly bindings: readonly DeploymentBinding[];
+  readonly sources: ReadonlyMap<string, SecretSource>;
+  readonly engine: { sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> };
+  /** One worker per Deployment at a time, across every instance of the app. */
+  readonly lease: DeploymentLease;
+}
+
+export type LoadProducerDeps = () => Promise<ProducerDeps>;
+export type LoadFunctionDeps = () => Promise<FunctionDeps>;
+
+/**
+ * Runs `build` once per instance and shares the result; a failed build is forgotten so the next
+ * invocation tries again (a storage hiccup at cold start must not poison the instance).
+ */
+export function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => {
+    pending ??= build().catch((error: unknown) => {
+      pending = undefined;
+      throw error;
+    });
+    return pending;
+  };
+}

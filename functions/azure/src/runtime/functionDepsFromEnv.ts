@@ -1,0 +1,136 @@
+import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
+import type { Clock, Logger } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
+import { buildSources } from "@afsync/runtime/compose/buildSources";
+import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
+import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
+import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { DefaultAzureCredential } from "@azure/identity";
+import { BlobServiceClient } from "@azure/storage-blob";
+import { QueueServiceClient } from "@azure/storage-queue";
+import { DeploymentLease } from "../lease/DeploymentLease.ts";
+import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
+import { type LoadFunctionDeps, type LoadProducerDeps, once, type ProducerDeps } from "./FunctionDeps.ts";
+import { loadFunctionConfig } from "./loadFunctionConfig.ts";
+
+/** The storage connection the Functions host itself uses; the queue trigger binds to it too. */
+export const STORAGE_CONNECTION = "AzureWebJobsStorage";
+export const QUEUE_NAME_ENV = "AFSYNC_QUEUE_NAME";
+export const DEFAULT_QUEUE_NAME = "afsync-sync";
+export const LEASE_CONTAINER_ENV = "AFSYNC_LEASE_CONTAINER";
+export const DEFAULT_LEASE_CONTAINER = "afsync-leases";
+export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
+export const DEFAULT_EVENTGRID_KEY_ENV = "AFSYNC_EVENTGRID_KEY";
+
+export interface FunctionDepsOptions {
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+  /** Where a relative AFSYNC_CONFIG path resolves (the app root; the host's working directory). */
+  readonly appRoot?: string;
+  /** Tests: the Key Vault emulator's credential and CA (production: DefaultAzureCredential, the app's managed identity). */
+  readonly azure?: AzureClientOverrides;
+  /** Blob lease duration in seconds (15–60). */
+  readonly leaseSeconds?: number;
+}
+
+/**
+ * The worker's composition root: app settings → config → runtime (sources, targets, engine) →
+ * queue and lease, built on the first invocation of an instance. Secrets reach the env as the
+ * platform resolves Key Vault references in app settings (`@Microsoft.KeyVault(SecretUri=…)`),
+ * so nothing here reads a secret store itself. Tests pass their own env object.
+ */
+export function functionDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDepsOptions = {}): LoadFunctionDeps {
+  return once(async () => {
+    const start = await coldStart(env, options);
+    const runtime = await buildRuntime(start.config, {
+      env,
+      configDir: start.configDir,
+      logger: start.deps.logger,
+      ...(options.azure === undefined ? {} : { clientOverrides: { azure: options.azure } }),
+    });
+    const lease = new DeploymentLease(blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER), {
+      ...(options.leaseSeconds === undefined ? {} : { durationSeconds: options.leaseSeconds }),
+    });
+    start.deps.logger.log("info", "cold start: runtime built", {
+      deployments: runtime.bindings.map((b) => b.id),
+      sources: [...runtime.sources.keys()],
+    });
+    return { ...start.deps, bindings: runtime.bindings, sources: runtime.sources, engine: runtime.engine, lease };
+  });
+}
+
+/**
+ * The edge functions' composition root: routing needs only which Deployment reads which source,
+ * so this builds no target and no engine and reads no target credential or HMAC key.
+ */
+export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDepsOptions = {}): LoadProducerDeps {
+  return once(async () => {
+    const start = await coldStart(env, options);
+    const sources = await buildSources(start.config, {
+      env,
+      configDir: start.configDir,
+      logger: start.deps.logger,
+      ...(options.azure === undefined ? {} : { clientOverrides: { azure: options.azure } }),
+    });
+    const bindings: RoutableBinding[] = start.config.deployments.map((d) => ({
+      id: d.id,
+      sources: d.sources.flatMap((id) => sources.get(id) ?? []),
+    }));
+    return { ...start.deps, bindings };
+  });
+}
+
+async function coldStart(env: NodeJS.ProcessEnv, options: FunctionDepsOptions) {
+  const logger = options.logger ?? createJsonLineLogger({ base: { fn: env.WEBSITE_SITE_NAME ?? "local" } });
+  const { config, configDir } = await loadFunctionConfig(env, options.appRoot);
+  const queueName = env[QUEUE_NAME_ENV] || DEFAULT_QUEUE_NAME;
+  const deps: Omit<ProducerDeps, "bindings"> = {
+    queue: new StorageQueueSyncQueue(queueServiceFrom(env).getQueueClient(queueName)),
+    logger,
+    clock: options.clock ?? systemClock,
+    webhookSecret: webhookSecretOf(config, env),
+    eventGrid: eventGridEndpoint(config, env, { defaultKeyEnv: DEFAULT_EVENTGRID_KEY_ENV }),
+  };
+  return { config, configDir, deps };
+}
+
+function webhookSecretOf(config: AfsyncConfig, env: NodeJS.ProcessEnv): string | undefined {
+  const value = env[config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV];
+  return value === "" ? undefined : value;
+}
+
+/**
+ * `AzureWebJobsStorage` as the host reads it: a connection string (Azurite, or a key-based
+ * account), or identity-based settings (`AzureWebJobsStorage__queueServiceUri` /
+ * `__blobServiceUri`, or `__accountName`) with the app's managed identity, which the Bicep
+ * template uses so the app holds no storage key.
+ */
+function queueServiceFrom(env: NodeJS.ProcessEnv): QueueServiceClient {
+  const connection = env[STORAGE_CONNECTION];
+  if (connection) return QueueServiceClient.fromConnectionString(connection);
+  return new QueueServiceClient(serviceUri(env, "queue"), storageCredential(env));
+}
+
+function blobServiceFrom(env: NodeJS.ProcessEnv): BlobServiceClient {
+  const connection = env[STORAGE_CONNECTION];
+  if (connection) return BlobServiceClient.fromConnectionString(connection);
+  return new BlobServiceClient(serviceUri(env, "blob"), storageCredential(env));
+}
+
+function serviceUri(env: NodeJS.ProcessEnv, service: "queue" | "blob"): string {
+  const explicit = env[`${STORAGE_CONNECTION}__${service}ServiceUri`];
+  if (explicit) return explicit;
+  const account = env[`${STORAGE_CONNECTION}__accountName`];
+  if (account) return `https://${account}.${service}.core.windows.net`;
+  throw new Error(
+    `${STORAGE_CONNECTION} is not set: give a connection string, or ${STORAGE_CONNECTION}__accountName for the managed identity`,
+  );
+}
+
+/** A user-assigned identity is named by `AzureWebJobsStorage__clientId`, as the host expects it. */
+function storageCredential(env: NodeJS.ProcessEnv): DefaultAzureCredential {
+  const clientId = env[`${STORAGE_CONNECTION}__clientId`];
+  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+}
