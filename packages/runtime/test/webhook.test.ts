@@ -14,7 +14,7 @@ function verifierAt(seconds: { now: number }) {
 describe("WebhookVerifier", () => {
   it("accepts a body signed as the docs' openssl example computes it", () => {
     const body = '{"source":"team-files"}';
-    // Same recipe as docs/local-mode.md: HMAC-SHA256 over "<t>.<raw body>", hex.
+    // Same recipe as docs/serve.md: HMAC-SHA256 over "<t>.<raw body>", hex.
     const mac = createHmac("sha256", SECRET).update(`${T0}.${body}`).digest("hex");
     const result = verifierAt({ now: T0 }).verify(`t=${T0},v1=${mac}`, body);
     assert.deepEqual(result, { ok: true, timestamp: T0 });

@@ -1,7 +1,7 @@
 /**
  * A local stand-in for the AWS side, to run the real function bundles with
- * `serverless invoke local` and watch a secret reach Airflow (docs/aws-deploy.md, "Try the whole
- * chain locally"). It starts the AWS emulator (Secrets Manager, SSM, SQS) on :4566 and an
+ * `serverless invoke local` and watch a secret reach Airflow (docs/deploy/aws.md, "The whole
+ * chain locally, on the emulators"). It starts the AWS emulator (Secrets Manager, SSM, SQS) on :4566 and an
  * Airflow 3 API emulator on :18080, creates the queues serverless.yml declares, seeds the
  * deploy-time secrets, writes `.afsync/playground/afsync.config.yaml`, and saves every EventBridge event
  * the emulator emits to `.afsync/playground/events/`. A small control API on :4567 stands in for the
