@@ -3,7 +3,8 @@ import { ConfigError, InvalidValueError, keyString, RemoteCallError } from "@afs
 import type { VaultSecretId } from "@afsync/core/formats/backendNaming";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { parseVariableValue } from "@afsync/core/formats/variableValue";
-import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import type { ChangeSubscription, ChangeSubscriptionHandlers, SubscribableSource } from "@afsync/core/ports/ChangeSubscription";
+import type { SecretIdMapping, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
 import { mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import { vaultCallError } from "./VaultHttpClient.ts";
 import type { VaultNaming } from "./VaultNaming.ts";
@@ -35,22 +36,50 @@ type ReadOne =
  * recursively (a conn id may contain `/`), then reads each secret. With KV v2, `listVersions()`
  * reads only metadata, so a caller can skip values whose current version it already applied.
  */
-export class VaultSource implements SecretSource {
+export class VaultSource implements SubscribableSource {
   readonly id: string;
   readonly provider = "vault";
   readonly capabilities: SourceCapabilities;
+  readonly changeEvents: SubscribableSource["changeEvents"];
   readonly #session: VaultTokenSession;
   readonly #naming: VaultNaming;
   readonly #kvVersion: 1 | 2;
   readonly #now: () => number;
 
-  constructor(id: string, session: VaultTokenSession, naming: VaultNaming, kvVersion: 1 | 2, now: () => number = Date.now) {
+  constructor(
+    id: string,
+    session: VaultTokenSession,
+    naming: VaultNaming,
+    kvVersion: 1 | 2,
+    options: { readonly events?: "off" | "websocket"; readonly now?: () => number } = {},
+  ) {
     this.id = id;
     this.#session = session;
     this.#naming = naming;
     this.#kvVersion = kvVersion;
-    this.#now = now;
+    this.#now = options.now ?? Date.now;
     this.capabilities = { batchSize: BATCH_SIZE, orderedVersions: kvVersion === 2 };
+    this.changeEvents =
+      options.events === "websocket"
+        ? { enabled: true }
+        : { enabled: false, why: "not enabled: set `events: websocket` on the source (Vault Enterprise 1.16+)" };
+  }
+
+  /**
+   * Subscribes to Vault's KV event notifications for `afsync serve`. The WebSocket client loads
+   * only here, so the Lambda and function bundles that never subscribe do not carry it.
+   */
+  async subscribe(handlers: ChangeSubscriptionHandlers): Promise<ChangeSubscription> {
+    const { VaultEventSubscription } = await import("./events/VaultEventSubscription.ts");
+    const subscription = new VaultEventSubscription({
+      session: this.#session,
+      onHints: (hints) => handlers.onHints(hints.map((h) => ({ ...h, sourceId: this.id }))),
+      onReconnect: handlers.onReconnect,
+      onStateChange: handlers.onState,
+      ...(handlers.onError !== undefined ? { onError: handlers.onError } : {}),
+    });
+    void subscription.start();
+    return subscription;
   }
 
   secretIdFor(key: AirflowKey): string | null {

@@ -25,7 +25,10 @@ export function createVaultSource(options: unknown, ctx: VaultFactoryContext): V
   });
   const namespace = o.namespace ?? (ctx.env.VAULT_NAMESPACE || undefined);
   const kvVersion = o.kv_engine_version === 1 ? 1 : 2;
-  return new VaultSource(ctx.id, session, new VaultNaming(vaultNamingKwargs(o), namespace), kvVersion, ctx.now);
+  return new VaultSource(ctx.id, session, new VaultNaming(vaultNamingKwargs(o), namespace), kvVersion, {
+    events: o.events,
+    ...(ctx.now !== undefined ? { now: ctx.now } : {}),
+  });
 }
 
 /** Registry entry for `packages/runtime/src/compose/sourceFactories.ts`. */

@@ -41,6 +41,10 @@ export const vaultSourceOptionsSchema = z
       .transform(Number)
       .default(2),
     auth_type: z.string().default("token"),
+    // afsync only (not an Airflow kwarg): how `afsync serve` learns of changes. `websocket`
+    // subscribes to Vault's event notifications (Enterprise 1.16+); off by default because
+    // Community Edition has no events API and the schedule's metadata-first reads cover it.
+    events: z.enum(["off", "websocket"]).default("off"),
     auth_mount_point: z.string().min(1).optional(),
     // Multi-team (Airflow 3.3.1+ with [core] multi_team): `{base}/{team}/{key}` first, then global.
     multi_team: z.boolean().optional(),

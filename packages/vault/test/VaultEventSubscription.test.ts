@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type ChangeHint, keyString } from "@afsync/core";
+import type { ChangeStreamState } from "@afsync/core/ports/ChangeSubscription";
 import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
 import { createVaultClient } from "../src/createVaultClient.ts";
 import { VaultEventSubscription } from "../src/events/VaultEventSubscription.ts";
@@ -27,6 +28,7 @@ describe("VaultEventSubscription against the emulator's events WebSocket", () =>
   function subscribe(env: NodeJS.ProcessEnv = {}) {
     const hints: ChangeHint[] = [];
     const errors: string[] = [];
+    const states: ChangeStreamState[] = [];
     let reconnects = 0;
     const session = createVaultClient(vaultSourceOptionsSchema.parse({}), {
       env: { VAULT_ADDR: emu.url, VAULT_TOKEN: emu.rootToken, ...env },
@@ -40,10 +42,11 @@ describe("VaultEventSubscription against the emulator's events WebSocket", () =>
         reconnects += 1;
       },
       onError: (e) => errors.push(e.message),
+      onStateChange: (state) => states.push(state),
       initialBackoffMs: 20,
       maxBackoffMs: 200,
     });
-    return { subscription, hints, errors, reconnects: () => reconnects };
+    return { subscription, hints, errors, states, reconnects: () => reconnects };
   }
 
   it("turns every write into a hint the source maps back to its key", async () => {
@@ -77,6 +80,42 @@ describe("VaultEventSubscription against the emulator's events WebSocket", () =>
     await subscription.close();
     assert.equal(emu.subscriberCount, 0);
   });
+
+  it("says live, then reconnecting once per drop however many attempts fail, then live again", async () => {
+    const { subscription, states } = subscribe();
+    await subscription.start();
+    emu.inject({ status: 503, operationId: "events/subscribe", times: 2 });
+    emu.dropEventStreams();
+    await waitFor("live again", () => states.length === 3);
+    assert.deepEqual(
+      states.map((s) => s.kind),
+      ["live", "reconnecting", "live"],
+    );
+    await subscription.close();
+  });
+
+  for (const [status, words] of [
+    [403, /permission denied.*subscribe/],
+    [404, /no events API/],
+    [405, /no events API/],
+  ] as const) {
+    it(`stops on a refusal (HTTP ${status}) and says why, instead of retrying a call that cannot succeed`, async () => {
+      const { subscription, states, errors } = subscribe();
+      emu.resetCalls();
+      emu.inject({ status, operationId: "events/subscribe" });
+      void subscription.start();
+      await waitFor("the refusal", () => states.length === 1);
+      const [state] = states;
+      assert.equal(state?.kind, "refused");
+      assert.equal(state?.kind === "refused" && state.httpStatus, status);
+      assert.match(state?.kind === "refused" ? state.reason : "", words);
+      await new Promise((r) => setTimeout(r, 150)); // several backoff periods
+      assert.equal(emu.calls("events/subscribe"), 1, "no retry after a refusal");
+      assert.equal(subscription.connected, false);
+      assert.deepEqual(errors, [], "the refusal is a state, not an error repeated per attempt");
+      await subscription.close();
+    });
+  }
 
   it("receives only its namespace's events", async () => {
     const { subscription, hints } = subscribe({ VAULT_NAMESPACE: "ns1" });

@@ -199,4 +199,12 @@ describe("vault options", () => {
       "secret_id_env: auth_type approle needs secret_id_env or secret_id_path",
     ]);
   });
+
+  it("leaves event notifications off unless `events: websocket` asks for them, and names the choices otherwise", () => {
+    assert.equal(vaultSourceOptionsSchema.parse({}).events, "off");
+    assert.equal(vaultSourceOptionsSchema.parse({ events: "websocket" }).events, "websocket");
+    assert.match(issues({ events: "webhook" })[0] ?? "", /^events: .*"off"\|"websocket"/);
+    const off = createVaultSource({}, { id: "v", env: { VAULT_ADDR: "http://127.0.0.1:1", VAULT_TOKEN: "t" } }).changeEvents;
+    assert.deepEqual(off.enabled ? "on" : off.why, "not enabled: set `events: websocket` on the source (Vault Enterprise 1.16+)");
+  });
 });

@@ -24,6 +24,17 @@ export interface DeploymentStatus {
   readonly keys: ReadonlyMap<KeyString, PlannedChange>;
 }
 
+/** Whether a source's change events reach serve: `live`, `reconnecting` (dropped, retrying) or `off`, and why. */
+export interface EventFeedStatus {
+  readonly source: string;
+  readonly state: "connecting" | "live" | "reconnecting" | "off";
+  /** Why, in words: `connected`, `the event stream closed`, `not enabled: …`, `refused by Vault (HTTP 403): …`. */
+  readonly detail: string;
+  readonly since: string;
+  /** Set when the server refused the subscription: an operator has something to fix. */
+  readonly refused?: boolean;
+}
+
 export interface Problem {
   readonly deployment?: string;
   readonly key?: string;
@@ -40,6 +51,7 @@ const PROBLEM_ACTIONS = new Set(["invalid", "conflict", "orphaned", "shadowed"])
 export class ServeStatus {
   private readonly runs: RunRecord[] = [];
   private readonly deployments = new Map<string, DeploymentStatus>();
+  private readonly feeds = new Map<string, EventFeedStatus>();
   private nextId = 1;
   readonly startedAt: string;
 
@@ -89,11 +101,20 @@ export class ServeStatus {
     return [...this.deployments.values()];
   }
 
+  setEventFeed(feed: EventFeedStatus): void {
+    this.feeds.set(feed.source, feed);
+  }
+
+  get eventFeeds(): readonly EventFeedStatus[] {
+    return [...this.feeds.values()];
+  }
+
   /** Failed Deployments, failed runs and keys that need a human: invalid values, conflicts, orphans, shadowed copies. */
   problems(): Problem[] {
     const out: Problem[] = [];
     const lastRun = this.runs[0];
     if (lastRun?.error !== undefined) out.push({ message: `last run (${lastRun.trigger}) failed: ${lastRun.error}` });
+    for (const f of this.feeds.values()) if (f.refused === true) out.push({ message: `events for source ${f.source}: ${f.detail}` });
     for (const d of this.deployments.values()) {
       if (d.status === "failed") out.push({ deployment: d.id, message: d.error ?? "failed" });
       for (const change of d.keys.values()) {

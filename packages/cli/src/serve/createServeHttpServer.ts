@@ -189,6 +189,7 @@ function statusJson(status: ServeStatus): unknown {
     runs: status.runCount,
     recentRuns: status.recentRuns,
     deployments: status.deploymentStatuses.map((d) => ({ ...d, keys: [...d.keys.values()] })),
+    eventFeeds: status.eventFeeds,
     problems: status.problems(),
   };
 }

@@ -33,6 +33,15 @@ export function renderStatusPage(status: ServeStatus, now: Date): string {
   if (status.info.watching.length > 0) {
     rows.push(`<p>Watching: ${status.info.watching.map((w) => `<code>${e(w)}</code>`).join(", ")}</p>`);
   }
+  if (status.eventFeeds.length > 0) {
+    rows.push(`<h2>Change events</h2><table><tr><th>Source</th><th>Events</th><th>Why</th><th>Since</th></tr>`);
+    for (const f of status.eventFeeds) {
+      rows.push(
+        `<tr><td>${e(f.source)}</td><td class="${e(f.state)}">${e(f.state)}</td><td>${e(f.detail)}</td><td>${e(f.since)}</td></tr>`,
+      );
+    }
+    rows.push(`</table>`);
+  }
   rows.push(`<h2>Problems (${problems.length})</h2>`);
   if (problems.length === 0) rows.push(`<p class="ok">None.</p>`);
   else {
@@ -102,4 +111,4 @@ export function formatDuration(ms: number): string {
 const STYLE =
   "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse;margin-bottom:1rem}" +
   "td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}th{background:#f4f4f4}.failed,.invalid,.conflict{color:#b00020}" +
-  ".ok,.create,.update{color:#1b5e20}.orphaned,.shadowed,.pending{color:#8a6d00}code{font-size:.9em}";
+  ".ok,.live,.create,.update{color:#1b5e20}.orphaned,.shadowed,.pending,.reconnecting,.connecting{color:#8a6d00}code{font-size:.9em}";

@@ -14,6 +14,7 @@ import { listenWithFallback } from "./listenWithFallback.ts";
 import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
 import { formatDuration } from "./renderStatusPage.ts";
 import { ServeStatus } from "./ServeStatus.ts";
+import { SourceEventFeeds } from "./SourceEventFeeds.ts";
 import { SyncCoordinator } from "./SyncCoordinator.ts";
 
 /** A serve run waits this long for a CLI sync that holds the run lock (a long first sync, say). */
@@ -125,6 +126,17 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   }
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
 
+  // Event streams come up before the initial sync, so a change made while it runs is not missed.
+  const feeds = new SourceEventFeeds(runtime.sources.values(), {
+    coordinator,
+    status,
+    now: () => new Date(),
+    logger,
+    say: out,
+    reconcileEveryMs: config.serve.reconcileEveryMs,
+  });
+  await feeds.start();
+  feeds.markSynced();
   // The first run also fills the local sources' key lists, which the watchers diff against.
   await coordinator.requestFull("initial sync");
 
@@ -137,13 +149,18 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
         }),
     }),
   );
-  const schedule = setInterval(() => void coordinator.requestFull("scheduled reconciliation"), config.serve.reconcileEveryMs);
+  const schedule = setInterval(() => {
+    feeds.retryRefused();
+    void coordinator.requestFull("scheduled reconciliation");
+  }, config.serve.reconcileEveryMs);
 
   out("");
   out(`Deployments:`);
   for (const b of runtime.bindings) out(`  ${b.id} → ${b.target.type} ${show(b.target.describe)}`);
   if (status.info.watching.length > 0) out(`Edit these and the targets follow: ${status.info.watching.join(", ")}`);
   out(`Reconciliation every ${formatDuration(config.serve.reconcileEveryMs)}.`);
+  // Live and refused streams have said so already.
+  for (const f of status.eventFeeds) if (f.state !== "live" && f.refused !== true) out(`Events from ${f.source}: ${f.state} (${f.detail})`);
   out(
     verifier === null
       ? `Webhook: disabled${secretEnv === undefined ? " (no serve.webhook_secret_env in the config)" : ` (set ${secretEnv} to enable POST ${url}hooks/generic)`}`
@@ -166,6 +183,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
   out("Stopping: finishing the run in flight…");
   clearInterval(schedule);
   for (const w of watches) w.close();
+  await feeds.close();
   const closed = new Promise<void>((resolveClose) => server.close(() => resolveClose()));
   server.closeIdleConnections();
   await coordinator.idle();

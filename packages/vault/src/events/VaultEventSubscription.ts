@@ -1,4 +1,5 @@
 import type { ChangeHint } from "@afsync/core";
+import type { ChangeStreamState } from "@afsync/core/ports/ChangeSubscription";
 import WebSocket from "ws";
 import type { VaultTokenSession } from "../VaultTokenSession.ts";
 import { parseVaultEvent } from "./parseVaultEvent.ts";
@@ -18,16 +19,29 @@ export interface VaultEventSubscriptionOptions {
   readonly onReconnect: () => void | Promise<void>;
   /** A message that did not parse, a refused or dropped connection. Messages name no value. */
   readonly onError?: (error: Error) => void;
+  /**
+   * `live` on every open, `reconnecting` once per drop (not per failed attempt), `refused` when
+   * Vault answers the subscribe call with 403, 404 or 405: the subscription then stops for good.
+   */
+  readonly onStateChange?: (state: ChangeStreamState) => void;
   /** Reconnect backoff: starts here, doubles per failed attempt up to `maxBackoffMs`, with jitter. */
   readonly initialBackoffMs?: number;
   readonly maxBackoffMs?: number;
 }
 
+/** Answers to the subscribe call that retrying will not change, in words for the operator. */
+const REFUSALS: ReadonlyMap<number, string> = new Map([
+  [403, "permission denied: the token's policy lacks `subscribe` on sys/events/subscribe/* (and `read` on the KV paths)"],
+  [404, "this Vault has no events API (Community Edition, or Enterprise before 1.16)"],
+  [405, "this Vault has no events API (Community Edition, or Enterprise before 1.16)"],
+]);
+
 /**
  * A long-lived subscription to Vault's event notifications (`GET /v1/sys/events/subscribe/<type>?json=true`
  * over a WebSocket, Enterprise 1.16+), for `afsync serve`. Each message becomes change hints;
- * a dropped or refused connection is retried with exponential backoff and jitter, and after each
- * reconnect `onReconnect` lets the caller reconcile what it may have missed.
+ * a dropped connection (or a failed attempt) is retried with exponential backoff and jitter, a
+ * refusal (403/404/405) ends it, and after each reconnect `onReconnect` lets the caller
+ * reconcile what it may have missed.
  */
 export class VaultEventSubscription {
   readonly #options: VaultEventSubscriptionOptions;
@@ -37,6 +51,7 @@ export class VaultEventSubscription {
   #everConnected = false;
   #closed = false;
   #opened: Promise<void> | null = null;
+  #lastState: ChangeStreamState["kind"] | null = null;
 
   constructor(options: VaultEventSubscriptionOptions) {
     this.#options = options;
@@ -80,6 +95,7 @@ export class VaultEventSubscription {
       token = await session.token();
     } catch (err) {
       this.#report(err);
+      this.#setState({ kind: "reconnecting", reason: "no Vault token (the login failed)" });
       return this.#scheduleReconnect(onFirstOpen);
     }
     const query = new URLSearchParams({ json: "true" });
@@ -88,8 +104,10 @@ export class VaultEventSubscription {
     const ca = session.http.ca;
     const socket = new WebSocket(url, { headers: session.http.baseHeaders(token), ...(ca ? { ca } : {}) });
     this.#socket = socket;
+    let refusedWith: number | null = null;
     socket.on("open", () => {
       this.#attempt = 0;
+      this.#setState({ kind: "live" });
       const reconnect = this.#everConnected;
       this.#everConnected = true;
       onFirstOpen();
@@ -108,14 +126,34 @@ export class VaultEventSubscription {
     socket.on("unexpected-response", (_req, res) => {
       // 403: the token was revoked or expired early; get a fresh one before the next attempt.
       if (res.statusCode === 403) session.invalidate();
-      this.#report(new Error(`Vault refused the event subscription: HTTP ${res.statusCode}`));
+      if (res.statusCode !== undefined && REFUSALS.has(res.statusCode)) refusedWith = res.statusCode;
+      else this.#report(new Error(`Vault refused the event subscription: HTTP ${res.statusCode}`));
       socket.terminate();
     });
-    socket.on("error", (err) => this.#report(err));
+    // After a refusal ws also reports the handshake it aborted; the refusal already says it all.
+    socket.on("error", (err) => refusedWith === null && this.#report(err));
     socket.on("close", () => {
       if (this.#socket === socket) this.#socket = null;
-      if (!this.#closed) this.#scheduleReconnect(onFirstOpen);
+      if (this.#closed) return;
+      if (refusedWith !== null) {
+        // 404/405: this Vault has no events API (Community Edition); 403: the token lacks the
+        // `subscribe` capability on sys/events/subscribe. Retrying in a loop fixes neither.
+        this.#closed = true;
+        return this.#setState({ kind: "refused", httpStatus: refusedWith, reason: REFUSALS.get(refusedWith) ?? "refused" });
+      }
+      this.#setState({ kind: "reconnecting", reason: "the event stream closed" });
+      this.#scheduleReconnect(onFirstOpen);
     });
+  }
+
+  #setState(state: ChangeStreamState): void {
+    if (state.kind === this.#lastState) return;
+    this.#lastState = state.kind;
+    try {
+      this.#options.onStateChange?.(state);
+    } catch (err) {
+      this.#report(err);
+    }
   }
 
   #scheduleReconnect(onFirstOpen: () => void): void {
