@@ -1,14 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Logger, SecretSource } from "@afsync/core";
+import { applyServerLimits, DEFAULT_HTTP_LIMITS, type HttpLimits, serverTimeoutOptions } from "@afsync/runtime/http/HttpLimits";
+import { readBoundedBody, refuseAndClose } from "@afsync/runtime/http/readBoundedBody";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookHints } from "@afsync/runtime/webhook/webhookHints";
 import { renderStatusPage } from "./renderStatusPage.ts";
 import type { ServeStatus } from "./ServeStatus.ts";
 import type { SyncCoordinator } from "./SyncCoordinator.ts";
-
-/** Webhook bodies are a source id and a list of keys; anything bigger is refused unread. */
-const MAX_BODY_BYTES = 256 * 1024;
 
 export interface ServeHttpDeps {
   readonly status: ServeStatus;
@@ -18,29 +17,43 @@ export interface ServeHttpDeps {
   readonly sources: ReadonlyMap<string, SecretSource>;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Body size and header/body time bounds; DEFAULT_HTTP_LIMITS unless a test shortens them. */
+  readonly limits?: HttpLimits;
 }
+
+/** The routes and the methods each takes: any other path is 404 whatever the method, a known path with another method 405. */
+const ROUTES: Readonly<Record<string, readonly string[]>> = {
+  "/": ["GET", "HEAD"],
+  "/healthz": ["GET", "HEAD"],
+  "/status.json": ["GET", "HEAD"],
+  "/hooks/generic": ["POST"],
+};
 
 /**
  * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json` and the signed
  * `POST /hooks/generic`. Plain node:http: four routes do not need a framework.
  */
 export function createServeHttpServer(deps: ServeHttpDeps): Server {
-  return createServer((req, res) => {
-    handle(deps, req, res).catch((error: unknown) => {
+  const limits = deps.limits ?? DEFAULT_HTTP_LIMITS;
+  const server = createServer(serverTimeoutOptions(limits), (req, res) => {
+    handle(deps, limits, req, res).catch((error: unknown) => {
       deps.logger.log("error", "request failed", { path: pathOf(req), message: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.end();
     });
   });
+  return applyServerLimits(server, limits);
 }
 
-async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = pathOf(req);
-  if (path === "/hooks/generic") {
-    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
-    return handleWebhook(deps, req, res);
-  }
-  if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET, HEAD" });
+  const methods = ROUTES[path];
+  // A body sent to a path or method that takes none is never read: the connection closes after the
+  // answer instead of node draining (reading) the whole body to keep it alive.
+  const answer = hasBody(req) ? refuseAndClose : sendJson;
+  if (methods === undefined) return answer(res, 404, { error: "not found", routes: routeList() });
+  if (!methods.includes(req.method ?? "")) return answer(res, 405, { error: `use ${methods.join(" or ")}` }, { allow: methods.join(", ") });
+  if (path === "/hooks/generic") return handleWebhook(deps, limits, req, res);
   if (path === "/") {
     const html = renderStatusPage(deps.status, deps.now());
     res.writeHead(200, {
@@ -62,15 +75,29 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
     });
   }
   if (path === "/status.json") return sendJson(res, 200, statusJson(deps.status));
-  return sendJson(res, 404, { error: "not found", routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic"] });
+  return sendJson(res, 404, { error: "not found", routes: routeList() });
 }
 
-async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
+}
+
+function routeList(): string[] {
+  return Object.entries(ROUTES).map(([path, methods]) => `${methods[0]} ${path}`);
+}
+
+async function handleWebhook(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (deps.verifier === null) {
-    return sendJson(res, 503, { error: "webhook disabled: set serve.webhook_secret_env in afsync.yaml and that environment variable" });
+    return refuseAndClose(res, 503, {
+      error: "webhook disabled: set serve.webhook_secret_env in afsync.yaml and that environment variable",
+    });
   }
-  const body = await readBody(req);
-  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  const read = await readBoundedBody(req, { maxBytes: limits.maxBodyBytes, deadlineMs: limits.bodyDeadlineMs });
+  if (!read.ok) {
+    deps.logger.log("warn", "webhook refused unread", { status: read.status, reason: read.reason });
+    return refuseAndClose(res, read.status, { error: read.reason });
+  }
+  const body = read.body;
   const header = req.headers[SIGNATURE_HEADER];
   const verdict = deps.verifier.verify(Array.isArray(header) ? header[0] : header, body);
   if (!verdict.ok) {
@@ -101,21 +128,6 @@ function statusJson(status: ServeStatus): unknown {
     deployments: status.deploymentStatuses.map((d) => ({ ...d, keys: [...d.keys.values()] })),
     problems: status.problems(),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {

@@ -7,6 +7,7 @@ import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { createServeHttpServer } from "./createServeHttpServer.ts";
+import { exposureWarning } from "./exposureWarning.ts";
 import { formatRunLines } from "./formatRunLines.ts";
 import { listenWithFallback } from "./listenWithFallback.ts";
 import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
@@ -111,6 +112,8 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     return EXIT_INVALID;
   }
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+  const warning = exposureWarning(host);
+  if (warning !== null) io.stderr.write(`${warning}\n`);
 
   // The first run also fills the local sources' key lists, which the watchers diff against.
   await coordinator.requestFull("initial sync");
