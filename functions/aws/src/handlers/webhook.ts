@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { DEFAULT_HTTP_LIMITS } from "@afsync/runtime/http/HttpLimits";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
@@ -20,7 +21,8 @@ export interface HttpApiResponse {
 /**
  * HTTP API → verify `X-Afsync-Signature` (the same verifier as `afsync serve`) → one message per
  * Deployment reading the source, on the same FIFO queue as the events.
- * 401 bad signature, 409 stale or replayed, 400 bad body, 404 unknown source, 202 queued.
+ * 413 body over the limit serve also holds (before any hashing or parsing), 401 bad signature,
+ * 409 stale or replayed, 400 bad body, 404 unknown source, 202 queued.
  */
 export function createWebhookHandler(load: LoadProducerDeps) {
   // One verifier per container, so its replay cache spans the container's invocations.
@@ -36,9 +38,19 @@ export function createWebhookHandler(load: LoadProducerDeps) {
       deps.logger.log("error", "webhook called but no webhook secret is configured (serve.webhook_secret_env)");
       return reply(503, { error: "webhook is not configured" });
     }
-    const rawBody = request.isBase64Encoded === true ? Buffer.from(request.body ?? "", "base64").toString("utf8") : (request.body ?? "");
+    // API Gateway already caps a payload at 10 MB and a direct invoke at 6 MB, but the Lambda pays
+    // for every byte it hashes and parses: anything over serve's limit is refused before that.
+    const maxBytes = DEFAULT_HTTP_LIMITS.maxBodyBytes;
+    const encoded = request.body ?? "";
+    const base64 = request.isBase64Encoded === true;
+    // Decided on the string's length first, so a huge body is never copied: a text body has at least
+    // one byte per UTF-16 unit, and base64 takes 4 characters per 3 bytes.
+    if (encoded.length > (base64 ? Math.ceil(maxBytes / 3) * 4 + 4 : maxBytes)) return tooLarge(deps, maxBytes);
+    const bytes = base64 ? Buffer.from(encoded, "base64") : Buffer.from(encoded, "utf8");
+    if (bytes.length > maxBytes) return tooLarge(deps, maxBytes);
+    const rawBody = bytes.toString("utf8");
     const signature = header(request, SIGNATURE_HEADER);
-    const check = verifierFor(deps, deps.webhookSecret).verify(signature, rawBody);
+    const check = verifierFor(deps, deps.webhookSecret).verify(signature, bytes);
     if (!check.ok) {
       deps.logger.log("warn", "webhook rejected", { status: check.status, reason: check.reason });
       return reply(check.status, { error: check.reason });
@@ -57,6 +69,11 @@ export function createWebhookHandler(load: LoadProducerDeps) {
     deps.logger.log("info", "webhook accepted", { enqueued });
     return reply(202, { enqueued });
   };
+}
+
+function tooLarge(deps: ProducerDeps, maxBytes: number): HttpApiResponse {
+  deps.logger.log("warn", "webhook rejected", { status: 413, reason: `body larger than ${maxBytes} bytes` });
+  return reply(413, { error: `body larger than ${maxBytes} bytes` });
 }
 
 function header(request: HttpApiRequest, name: string): string | undefined {

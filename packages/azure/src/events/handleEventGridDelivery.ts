@@ -18,10 +18,23 @@ export interface EventGridHttpOutcome {
   readonly response: DeliveryResponse;
   readonly hints: readonly ChangeHint[];
   /** What happened, for the log: never a value. */
-  readonly outcome: "refused" | "cloudevents-handshake" | "subscription-validation" | "events" | "bad-request" | "method-not-allowed";
+  readonly outcome:
+    | "refused"
+    | "cloudevents-handshake"
+    | "subscription-validation"
+    | "events"
+    | "bad-request"
+    | "method-not-allowed"
+    | "too-large";
 }
 
 const JSON_HEADERS = { "content-type": "application/json" };
+
+/**
+ * Event Grid delivers at most 1 MB per request (its batch and event size limit), so a longer body
+ * is not Event Grid's; 413 is also one of the codes Event Grid dead-letters without retrying.
+ */
+export const EVENT_GRID_MAX_BODY_BYTES = 1024 * 1024;
 
 /**
  * Everything an HTTP endpoint receiving Event Grid deliveries must do before any work, as one
@@ -45,6 +58,13 @@ export function handleEventGridDelivery(request: EventGridHttpRequest, auth: Del
       response: { status: 405, headers: { ...JSON_HEADERS, Allow: "POST, OPTIONS" }, body: { error: `${method} is not accepted` } },
       hints: [],
       outcome: "method-not-allowed",
+    };
+  // Checked on the string's length first, so an oversized body is never copied or parsed.
+  if (request.body.length > EVENT_GRID_MAX_BODY_BYTES || Buffer.byteLength(request.body) > EVENT_GRID_MAX_BODY_BYTES)
+    return {
+      response: { status: 413, headers: JSON_HEADERS, body: { error: `body larger than ${EVENT_GRID_MAX_BODY_BYTES} bytes` } },
+      hints: [],
+      outcome: "too-large",
     };
   let body: unknown;
   try {

@@ -4,6 +4,8 @@ import { resolveHints } from "@afsync/core/engine/resolveHints";
 import type { PubSubPushVerifier } from "@afsync/runtime/events/createPubSubPushVerifier";
 import type { EventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
+import { applyServerLimits, DEFAULT_HTTP_LIMITS, type HttpLimits, serverTimeoutOptions } from "@afsync/runtime/http/HttpLimits";
+import { readBoundedBody, refuseAndClose } from "@afsync/runtime/http/readBoundedBody";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookHints } from "@afsync/runtime/webhook/webhookHints";
@@ -11,8 +13,6 @@ import { renderStatusPage } from "./renderStatusPage.ts";
 import type { ServeStatus } from "./ServeStatus.ts";
 import type { SyncCoordinator } from "./SyncCoordinator.ts";
 
-/** Webhook bodies are a source id and a list of keys; anything bigger is refused unread (Pub/Sub notifications are far smaller). */
-const MAX_BODY_BYTES = 256 * 1024;
 /** Where authenticated Pub/Sub push subscriptions deliver. */
 export const PUBSUB_PATH = "/pubsub";
 
@@ -28,7 +28,19 @@ export interface ServeHttpDeps {
   readonly sources: ReadonlyMap<string, SecretSource>;
   readonly now: () => Date;
   readonly logger: Logger;
+  /** Body size and header/body time bounds; DEFAULT_HTTP_LIMITS unless a test shortens them. */
+  readonly limits?: HttpLimits;
 }
+
+/** The routes and the methods each takes: any other path is 404 whatever the method, a known path with another method 405. */
+const ROUTES: Readonly<Record<string, readonly string[]>> = {
+  "/": ["GET", "HEAD"],
+  "/healthz": ["GET", "HEAD"],
+  "/status.json": ["GET", "HEAD"],
+  "/hooks/generic": ["POST"],
+  "/pubsub": ["POST"],
+  "/eventgrid": ["POST", "OPTIONS"],
+};
 
 /**
  * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json`, the signed
@@ -37,27 +49,28 @@ export interface ServeHttpDeps {
  * Grid subscription). Plain node:http: a handful of routes do not need a framework.
  */
 export function createServeHttpServer(deps: ServeHttpDeps): Server {
-  return createServer((req, res) => {
-    handle(deps, req, res).catch((error: unknown) => {
+  const limits = deps.limits ?? DEFAULT_HTTP_LIMITS;
+  const server = createServer(serverTimeoutOptions(limits), (req, res) => {
+    handle(deps, limits, req, res).catch((error: unknown) => {
       deps.logger.log("error", "request failed", { path: pathOf(req), message: error instanceof Error ? error.message : String(error) });
       if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
       else res.end();
     });
   });
+  return applyServerLimits(server, limits);
 }
 
-async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = pathOf(req);
-  if (path === "/hooks/generic") {
-    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
-    return handleWebhook(deps, req, res);
-  }
-  if (path === PUBSUB_PATH) {
-    if (req.method !== "POST") return sendJson(res, 405, { error: "use POST" }, { allow: "POST" });
-    return handlePubSubPush(deps, req, res);
-  }
-  if (path === "/eventgrid") return handleEventGrid(deps, req, res);
-  if (req.method !== "GET" && req.method !== "HEAD") return sendJson(res, 405, { error: "use GET" }, { allow: "GET, HEAD" });
+  const methods = ROUTES[path];
+  // A body sent to a path or method that takes none is never read: the connection closes after the
+  // answer instead of node draining (reading) the whole body to keep it alive.
+  const answer = hasBody(req) ? refuseAndClose : sendJson;
+  if (methods === undefined) return answer(res, 404, { error: "not found", routes: routeList() });
+  if (!methods.includes(req.method ?? "")) return answer(res, 405, { error: `use ${methods.join(" or ")}` }, { allow: methods.join(", ") });
+  if (path === "/hooks/generic") return handleWebhook(deps, limits, req, res);
+  if (path === PUBSUB_PATH) return handlePubSubPush(deps, limits, req, res);
+  if (path === "/eventgrid") return handleEventGrid(deps, limits, req, res);
   if (path === "/") {
     const html = renderStatusPage(deps.status, deps.now());
     res.writeHead(200, {
@@ -79,18 +92,29 @@ async function handle(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResp
     });
   }
   if (path === "/status.json") return sendJson(res, 200, statusJson(deps.status));
-  return sendJson(res, 404, {
-    error: "not found",
-    routes: ["GET /", "GET /healthz", "GET /status.json", "POST /hooks/generic", "POST /pubsub", "POST /eventgrid"],
-  });
+  return sendJson(res, 404, { error: "not found", routes: routeList() });
 }
 
-async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || (req.headers["content-length"] ?? "0") !== "0";
+}
+
+function routeList(): string[] {
+  return Object.entries(ROUTES).map(([path, methods]) => `${methods[0]} ${path}`);
+}
+
+async function handleWebhook(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (deps.verifier === null) {
-    return sendJson(res, 503, { error: "webhook disabled: set serve.webhook_secret_env in afsync.yaml and that environment variable" });
+    return refuseAndClose(res, 503, {
+      error: "webhook disabled: set serve.webhook_secret_env in afsync.yaml and that environment variable",
+    });
   }
-  const body = await readBody(req);
-  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  const read = await readBoundedBody(req, { maxBytes: limits.maxBodyBytes, deadlineMs: limits.bodyDeadlineMs });
+  if (!read.ok) {
+    deps.logger.log("warn", "webhook refused unread", { status: read.status, reason: read.reason });
+    return refuseAndClose(res, read.status, { error: read.reason });
+  }
+  const body = read.body;
   const header = req.headers[SIGNATURE_HEADER];
   const verdict = deps.verifier.verify(Array.isArray(header) ? header[0] : header, body);
   if (!verdict.ok) {
@@ -120,7 +144,7 @@ async function handleWebhook(deps: ServeHttpDeps, req: IncomingMessage, res: Ser
  * redelivers anything but 102/200/201/202/204, so a notification afsync cannot use is
  * acknowledged (200) with the reason rather than refused: it would not parse on redelivery either.
  */
-async function handlePubSubPush(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handlePubSubPush(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (deps.pubsubVerifier === undefined || deps.pubsubVerifier === null)
     return sendJson(res, 503, { error: "Pub/Sub push disabled: set serve.pubsub_push (audience, service_account) in afsync.yaml" });
   const authorization = req.headers.authorization;
@@ -130,8 +154,9 @@ async function handlePubSubPush(deps: ServeHttpDeps, req: IncomingMessage, res: 
     deps.logger.log("warn", "Pub/Sub push rejected", { status, reason: verdict.reason });
     return sendJson(res, status, { error: verdict.reason });
   }
-  const body = await readBody(req);
-  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  const read = await readBoundedBody(req, { maxBytes: limits.maxBodyBytes, deadlineMs: limits.bodyDeadlineMs });
+  if (!read.ok) return refuseAndClose(res, read.status, { error: read.reason });
+  const body = read.body;
   let hints: ChangeHint[];
   try {
     hints = eventParsers.parse(JSON.parse(body.toString("utf8")) as unknown);
@@ -155,15 +180,16 @@ async function handlePubSubPush(deps: ServeHttpDeps, req: IncomingMessage, res: 
  * An Event Grid delivery: the key check, both handshakes and the parsing are the runtime's
  * (the same as the Azure function app's HTTP trigger); the hints then join serve's next run.
  */
-async function handleEventGrid(deps: ServeHttpDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handleEventGrid(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const endpoint = deps.eventGrid ?? null;
   if (endpoint === null) {
     return sendJson(res, 503, {
       error: "Event Grid endpoint disabled: set serve.eventgrid_key_env in afsync.yaml and that environment variable",
     });
   }
-  const body = await readBody(req);
-  if (body === null) return sendJson(res, 413, { error: `body larger than ${MAX_BODY_BYTES} bytes` });
+  const read = await readBoundedBody(req, { maxBytes: limits.maxBodyBytes, deadlineMs: limits.bodyDeadlineMs });
+  if (!read.ok) return refuseAndClose(res, read.status, { error: read.reason });
+  const body = read.body;
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(req.headers)) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   const outcome = endpoint.handle({ method: req.method ?? "GET", url: req.url ?? "/", headers, body: body.toString("utf8") });
@@ -192,21 +218,6 @@ function statusJson(status: ServeStatus): unknown {
     eventFeeds: status.eventFeeds,
     problems: status.problems(),
   };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer | null> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) tooLarge = true;
-      else chunks.push(chunk);
-    });
-    req.on("end", () => resolve(tooLarge ? null : Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {

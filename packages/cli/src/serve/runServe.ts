@@ -9,6 +9,7 @@ import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { createServeHttpServer } from "./createServeHttpServer.ts";
+import { exposureWarning } from "./exposureWarning.ts";
 import { formatRunLines } from "./formatRunLines.ts";
 import { listenWithFallback } from "./listenWithFallback.ts";
 import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
@@ -125,6 +126,8 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     return EXIT_INVALID;
   }
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
+  const warning = exposureWarning(host);
+  if (warning !== null) io.stderr.write(`${warning}\n`);
 
   // Event streams come up before the initial sync, so a change made while it runs is not missed.
   const feeds = new SourceEventFeeds(runtime.sources.values(), {
