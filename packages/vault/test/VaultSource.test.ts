@@ -75,7 +75,7 @@ describe("VaultSource", () => {
     });
     const source = createVaultSource({ variables_path: "ver/variables", connections_path: null }, { id: "v", env: env() });
     emu.resetCalls();
-    const versions = await source.listVersions();
+    const versions = await source.listMetadata();
     const byKey = Object.fromEntries(versions.map((v) => [v.keys.map(keyString).join(), `${v.currentVersion} ${v.state}`]));
     assert.deepEqual(byKey, { "var:live": "2 current", "var:gone": "1 deleted", "var:burnt": "1 destroyed" });
     assert.equal(emu.calls("kv-v2/read"), 0, "no secret value is read");
