@@ -13,6 +13,7 @@ import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startA
 import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
 import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 import { DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 
 const N = 25;
 
@@ -82,9 +83,10 @@ describe("metadata-first reconciliation: Secrets Manager", () => {
     const first = await sync();
     assert.equal(first.changed.dev?.length, N);
     assert.equal(first.changed.prod?.length, N);
+    // ceil(25/20) pages under the variables prefix, and one (empty) page under the connections prefix.
     assert.deepEqual(
       [emu.calls("BatchGetSecretValue"), emu.calls("ListSecrets"), emu.calls("GetSecretValue")],
-      [Math.ceil(N / 20) * 2, 0, 0],
+      [Math.ceil(N / 20) + 1, 0, 0],
     );
   });
 
@@ -122,6 +124,61 @@ describe("metadata-first reconciliation: Secrets Manager", () => {
     assert.deepEqual(restored.changed, { dev: ["update var:v5"], prod: [] });
     assert.equal(emu.calls("BatchGetSecretValue"), 1);
     assert.match(readFileSync(path, "utf8"), /value-5/);
+  });
+});
+
+describe("metadata-first reconciliation: SSM Parameter Store", () => {
+  let dir: string;
+  let emu: AwsEmulator;
+  const ssm = () =>
+    new SSMClient({ endpoint: emu.url, region: "us-east-1", credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" } });
+  const sync = async () => {
+    const run = await runAfsyncBinary(["sync", "--json", "--config", join(dir, "afsync.yaml")], {
+      env: { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" },
+    });
+    assert.equal(run.code, 0, run.stderr);
+    return outcome(run.stdout);
+  };
+
+  before(async () => {
+    emu = await startAwsEmulator();
+    for (let i = 0; i < N; i++) emu.seedParameter({ name: `/airflow/variables/v${i}`, value: `value-${i}`, type: "SecureString" });
+    dir = mkdtempSync(join(tmpdir(), "afsync-metadata-ssm-"));
+    writeFileSync(join(dir, "afsync.yaml"), config(["  src:", "    type: aws-ssm", "    region_name: us-east-1"]));
+  });
+  after(async () => {
+    await emu?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("walks the prefixes on the first sync, then lists and reads no value when nothing changed", async () => {
+    await sync();
+    emu.resetCalls();
+    const noop = await sync();
+    assert.deepEqual(noop, { changed: { dev: [], prod: [] }, writes: 0 });
+    // One DescribeParameters page (50 a page) per prefix: the floor.
+    assert.deepEqual([emu.calls("DescribeParameters"), emu.calls("GetParameters"), emu.calls("GetParametersByPath")], [2, 0, 0]);
+  });
+
+  it("reads just the changed parameter, and finds deleted and recreated ones", async () => {
+    await ssm().send(
+      new PutParameterCommand({ Name: "/airflow/variables/v3", Value: "value-3-new", Type: "SecureString", Overwrite: true }),
+    );
+    emu.resetCalls();
+    const changed = await sync();
+    assert.deepEqual(changed.changed, { dev: ["update var:v3"], prod: ["update var:v3"] });
+    assert.deepEqual([emu.calls("DescribeParameters"), emu.calls("GetParameters")], [2, 1]);
+
+    await ssm().send(new DeleteParameterCommand({ Name: "/airflow/variables/v7" }));
+    await ssm().send(new DeleteParameterCommand({ Name: "/airflow/variables/v0" }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Created again: its Version is 1 again, as the one afsync applied was.
+    await ssm().send(new PutParameterCommand({ Name: "/airflow/variables/v0", Value: "value-0-recreated", Type: "SecureString" }));
+    emu.resetCalls();
+    const deleted = await sync();
+    assert.deepEqual(deleted.changed, { dev: ["update var:v0", "delete var:v7"], prod: ["update var:v0", "delete var:v7"] });
+    assert.equal(emu.calls("GetParameters"), 1);
+    assert.match(readFileSync(join(dir, "dev.env"), "utf8"), /value-0-recreated/);
   });
 });
 
