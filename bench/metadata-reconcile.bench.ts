@@ -183,7 +183,7 @@ for (const n of SIZES) {
   for (const provider of [...(await awsProviders()), await vaultProvider()]) {
     process.stderr.write(`metadata-reconcile: ${provider.name} N=${n}…\n`);
     const result = await scenario(provider, n);
-    (results[provider.name] ??= []).push(result);
+    results[provider.name] = [...(results[provider.name] ?? []), result];
     await provider.close();
   }
 }
