@@ -2,7 +2,7 @@
  * Full reconciliation of 1,000 Secrets Manager secrets (and 1,000 SSM parameters) through the
  * real SDK clients against the AWS emulator: API calls per operation and wall time, with and
  * without a 5 ms per-call latency. The acceptance bound is ceil(1000/20) BatchGetSecretValue
- * calls plus the ListSecrets pages, never one call per secret.
+ * calls (name-filtered, so no separate ListSecrets pages), never one call per secret.
  */
 import { performance } from "node:perf_hooks";
 import { createAwsSecretsManagerSource, createAwsSsmSource } from "@afsync/aws/awsSourceFactory";

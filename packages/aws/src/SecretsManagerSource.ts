@@ -1,12 +1,13 @@
 import type { AirflowKey, AirflowValue, SourceVersion } from "@afsync/core";
 import { keyString } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
-import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import type { ListedVersion, SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
 import type { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
 import { chunk, mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import { readRawValue } from "@afsync/core/source/readRawValue";
 import {
   BatchGetSecretValueCommand,
+  type BatchGetSecretValueCommandOutput,
   GetSecretValueCommand,
   type GetSecretValueResponse,
   ListSecretsCommand,
@@ -28,13 +29,15 @@ type Entry = SecretValueEntry | GetSecretValueResponse;
  * AWS Secrets Manager read the way Airflow's `SecretsManagerBackend` reads it: ids are
  * `prefix + sep + key`, values are URIs or JSON (with the backend's aliases, or a rotation
  * function's `engine/host/username/password/dbname` JSON), variables the raw string. Full
- * reconciliation lists under the prefixes (`ListSecrets`, name filter, paged) and reads in
- * batches of 20 (`BatchGetSecretValue`); a version named by an event is read exactly.
+ * reconciliation reads under the prefixes with `BatchGetSecretValue`'s name filter (20 a page,
+ * no separate listing); `listVersions()` lists each secret's AWSCURRENT VersionId with
+ * `ListSecrets` (100 a page, no value), and a version named by an event is read exactly.
+ * Every new value is a new VersionId (a UUID, never reused), so the listing is trustworthy.
  */
 export class SecretsManagerSource implements SecretSource {
   readonly id: string;
   readonly provider = "aws-secrets-manager";
-  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true };
+  readonly capabilities: SourceCapabilities = { batchSize: BATCH_SIZE, orderedVersions: true, listsVersions: true };
   readonly #client: SecretsManagerClient;
   readonly #naming: BackendSecretNaming;
   readonly #kwargs: Record<string, unknown>;
@@ -55,20 +58,70 @@ export class SecretsManagerSource implements SecretSource {
   }
 
   async readAll(): Promise<SourceRead[]> {
-    const names = new Set<string>();
+    const prefixes = this.#prefixes();
+    // BatchGetSecretValue's Filters need a value: without a prefix, list then read by id.
+    if (prefixes.includes(""))
+      return (await this.#readBatched(this.#wanted(await this.#listEntries("")))).filter((r) => r.status !== "missing");
+    const pages = await Promise.all(prefixes.map((prefix) => this.#readFiltered(prefix)));
+    const out = new Map<string, SourceRead>();
+    for (const page of pages) for (const read of page) out.set(keyString(read.key), read);
+    return [...out.values()];
+  }
+
+  async listVersions(): Promise<ListedVersion[]> {
+    const listings = await Promise.all(this.#prefixes().map((prefix) => this.#listEntries(prefix)));
+    const current = new Map<string, string>();
+    for (const listing of listings) for (const e of listing) if (e.versionId !== undefined) current.set(e.name, e.versionId);
+    const out: ListedVersion[] = [];
+    for (const { key, secretId } of this.#wanted([...current.keys()].map((name) => ({ name })))) {
+      const id = current.get(secretId);
+      if (id !== undefined) out.push({ key, secretId, version: { id } });
+    }
+    return out;
+  }
+
+  #prefixes(): string[] {
     const prefixes = new Set<string>();
     for (const kind of ["connection", "variable"] as const) {
       const prefix = this.#naming.listingPrefix(kind);
       if (prefix !== null) prefixes.add(prefix);
     }
-    const listings = await Promise.all([...prefixes].map((prefix) => this.#list(prefix)));
-    for (const listing of listings) for (const name of listing) names.add(name);
+    return [...prefixes];
+  }
+
+  /** The keys whose lookup reads exactly these names. */
+  #wanted(entries: readonly { name: string }[]): { key: AirflowKey; secretId: string }[] {
     const wanted: { key: AirflowKey; secretId: string }[] = [];
-    for (const name of names) {
+    for (const { name } of new Map(entries.map((e) => [e.name, e])).values()) {
       for (const key of this.#naming.keysFor(name).keys) if (this.#naming.secretIdFor(key) === name) wanted.push({ key, secretId: name });
     }
-    // A secret deleted between the listing and the read simply drops out of a full listing.
-    return (await this.#readBatched(wanted)).filter((r) => r.status !== "missing");
+    return wanted;
+  }
+
+  /** Values under a prefix, 20 a call with the name filter: a first full read costs ceil(N/20) calls. */
+  async #readFiltered(prefix: string): Promise<SourceRead[]> {
+    const out: SourceRead[] = [];
+    let token: string | undefined;
+    do {
+      let page: BatchGetSecretValueCommandOutput;
+      try {
+        page = await this.#client.send(
+          new BatchGetSecretValueCommand({ Filters: [{ Key: "name", Values: [prefix] }], MaxResults: BATCH_SIZE, NextToken: token }),
+        );
+      } catch (err) {
+        // A failed read must not look like "everything was deleted": fail the whole read.
+        throw awsCallError(`BatchGetSecretValue under '${prefix}' (source ${this.id})`, err);
+      }
+      // The name filter's matching is looser than Airflow's exact ids (case, word boundaries): keep exact prefixes.
+      const byName = new Map<string, SecretValueEntry>();
+      for (const v of page.SecretValues ?? []) if (v.Name?.startsWith(prefix)) byName.set(v.Name, v);
+      for (const { key, secretId } of this.#wanted([...byName.keys()].map((name) => ({ name })))) {
+        const entry = byName.get(secretId);
+        if (entry) out.push(this.#toRead(key, secretId, entry));
+      }
+      token = page.NextToken;
+    } while (token);
+    return out;
   }
 
   async read(keys: readonly AirflowKey[], versions?: ReadonlyMap<string, string>): Promise<SourceRead[]> {
@@ -100,8 +153,9 @@ export class SecretsManagerSource implements SecretSource {
     this.#client.destroy();
   }
 
-  async #list(prefix: string): Promise<string[]> {
-    const names: string[] = [];
+  /** Names (and AWSCURRENT VersionIds) under a prefix, 100 a page, no value read. */
+  async #listEntries(prefix: string): Promise<{ name: string; versionId?: string }[]> {
+    const out: { name: string; versionId?: string }[] = [];
     let token: string | undefined;
     do {
       try {
@@ -112,15 +166,18 @@ export class SecretsManagerSource implements SecretSource {
             ...(prefix ? { Filters: [{ Key: "name", Values: [prefix] }] } : {}),
           }),
         );
-        // The name filter's matching is looser than Airflow's exact ids (case, word boundaries): keep exact prefixes.
-        for (const s of page.SecretList ?? []) if (s.Name?.startsWith(prefix)) names.push(s.Name);
+        for (const s of page.SecretList ?? []) {
+          if (!s.Name?.startsWith(prefix)) continue;
+          const versionId = Object.entries(s.SecretVersionsToStages ?? {}).find(([, stages]) => stages.includes("AWSCURRENT"))?.[0];
+          out.push({ name: s.Name, ...(versionId === undefined ? {} : { versionId }) });
+        }
         token = page.NextToken;
       } catch (err) {
         // A failed listing must not look like "everything was deleted": fail the whole read.
         throw awsCallError(`ListSecrets under '${prefix}' (source ${this.id})`, err);
       }
     } while (token);
-    return names;
+    return out;
   }
 
   async #readBatched(wanted: readonly { key: AirflowKey; secretId: string }[]): Promise<SourceRead[]> {

@@ -1,13 +1,20 @@
 import type { AirflowKey, AirflowValue } from "@afsync/core";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
-import type { SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import type { ListedVersion, SecretIdMapping, SecretSource, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
 import type { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
 import { chunk, mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import { readRawValue } from "@afsync/core/source/readRawValue";
-import { GetParametersCommand, type Parameter, paginateGetParametersByPath, type SSMClient } from "@aws-sdk/client-ssm";
+import {
+  GetParametersCommand,
+  type Parameter,
+  paginateDescribeParameters,
+  paginateGetParametersByPath,
+  type SSMClient,
+} from "@aws-sdk/client-ssm";
 import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
 
 const NAMES_PER_CALL = 10; // GetParameters' maximum
+const DESCRIBE_PAGE = 50; // DescribeParameters' maximum
 const CONCURRENCY = 4;
 const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter\//;
 
@@ -16,13 +23,15 @@ const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter\//;
  * names are `/prefix/key`, SecureStrings decrypted, values a URI or Airflow's JSON form (no alias
  * standardisation, unlike Secrets Manager). Full reconciliation walks each prefix with
  * `GetParametersByPath` (recursive, paged until no NextToken, even after empty pages); targeted
- * reads use `GetParameters`, 10 names a call. The version is the parameter's `Version`.
+ * reads use `GetParameters`, 10 names a call. `listVersions()` lists with `DescribeParameters`
+ * (50 a page, no value). The version id is `<Version>@<LastModifiedDate ms>`: the number alone
+ * restarts at 1 when a parameter is deleted and created again, and would hide that new value.
  */
 export class SsmParameterSource implements SecretSource {
   readonly id: string;
   readonly provider = "aws-ssm";
   // Parameter Store events carry no version, so reads always take the latest one.
-  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true };
+  readonly capabilities: SourceCapabilities = { batchSize: NAMES_PER_CALL, orderedVersions: true, listsVersions: true };
   readonly #client: SSMClient;
   readonly #naming: BackendSecretNaming;
 
@@ -72,6 +81,36 @@ export class SsmParameterSource implements SecretSource {
     return [...out.values()];
   }
 
+  async listVersions(): Promise<ListedVersion[]> {
+    const listings = await Promise.all((["connection", "variable"] as const).map((kind) => this.#describe(kind)));
+    return listings.flat();
+  }
+
+  async #describe(kind: AirflowKey["kind"]): Promise<ListedVersion[]> {
+    const prefix = this.#naming.listingPrefix(kind);
+    if (prefix === null) return [];
+    const out = new Map<string, ListedVersion>();
+    try {
+      const pages = paginateDescribeParameters(
+        { client: this.#client, pageSize: DESCRIBE_PAGE },
+        { ParameterFilters: [{ Key: "Path", Option: "Recursive", Values: [prefix.slice(0, -1) || "/"] }] },
+      );
+      for await (const page of pages) {
+        for (const p of page.Parameters ?? []) {
+          const version = versionOf(p.Version, p.LastModifiedDate);
+          if (!p.Name || version === undefined) continue;
+          for (const key of this.#naming.keysFor(p.Name).keys) {
+            if (key.kind === kind && this.#naming.secretIdFor(key) === p.Name) out.set(p.Name, { key, secretId: p.Name, version });
+          }
+        }
+      }
+    } catch (err) {
+      // A failed listing must not look like "everything was deleted": fail the whole read.
+      throw awsCallError(`DescribeParameters '${prefix}' (source ${this.id})`, err);
+    }
+    return [...out.values()];
+  }
+
   async read(keys: readonly AirflowKey[]): Promise<SourceRead[]> {
     const out: SourceRead[] = [];
     const wanted: { key: AirflowKey; name: string }[] = [];
@@ -105,12 +144,17 @@ export class SsmParameterSource implements SecretSource {
   }
 
   #toRead(key: AirflowKey, name: string, p: Parameter): SourceRead {
-    const version = p.Version !== undefined ? { id: String(p.Version), order: p.Version } : undefined;
+    const version = versionOf(p.Version, p.LastModifiedDate);
     const raw = p.Value;
     if (raw === undefined)
       return { status: "invalid", key, secretId: name, reason: "the parameter has no value", ...(version ? { version } : {}) };
     return readRawValue(key, name, () => parse(key, raw), version);
   }
+}
+
+function versionOf(number: number | undefined, modified: Date | undefined): { id: string; order: number } | undefined {
+  if (number === undefined) return undefined;
+  return { id: modified === undefined ? String(number) : `${number}@${modified.getTime()}`, order: number };
 }
 
 /** Airflow's `deserialize_connection`: JSON when it starts with `{` after stripping, else a URI. */

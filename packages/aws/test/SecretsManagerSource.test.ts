@@ -38,7 +38,7 @@ describe("SecretsManagerSource", () => {
     await emu.close();
   });
 
-  it("reconciles 1,000 secrets with ceil(1000/20) BatchGetSecretValue calls plus the list pages", async () => {
+  it("reads 1,000 secrets whole with ceil(1000/20) filtered BatchGetSecretValue calls and no separate listing", async () => {
     for (let i = 0; i < 1000; i++) emu.seedSecret({ name: `bulk/connections/c${i}`, secretString: `postgres://u:p${i}@h${i}:5432/db` });
     const source = createAwsSecretsManagerSource(
       { connections_prefix: "bulk/connections", variables_prefix: null },
@@ -48,8 +48,21 @@ describe("SecretsManagerSource", () => {
     const reads = await source.readAll();
     assert.equal(reads.filter((r) => r.status === "found").length, 1000);
     assert.equal(emu.calls("BatchGetSecretValue"), Math.ceil(1000 / 20));
-    assert.equal(emu.calls("ListSecrets"), Math.ceil(1000 / 100));
+    assert.equal(emu.calls("ListSecrets"), 0);
     assert.equal(emu.calls("GetSecretValue"), 0);
+    emu.resetCalls();
+    const listed = await source.listVersions();
+    assert.equal(listed.length, 1000);
+    assert.deepEqual(
+      [emu.calls("ListSecrets"), emu.calls("BatchGetSecretValue")],
+      [Math.ceil(1000 / 100), 0],
+      "the listing reads no value",
+    );
+    const byKey = new Map(reads.map((r) => [keyString(r.key), r.status === "found" ? r.version?.id : undefined]));
+    assert.ok(
+      listed.every((l) => byKey.get(keyString(l.key)) === l.version.id),
+      "the listing names the AWSCURRENT VersionId the read returned",
+    );
     await source.close();
   });
 
@@ -116,9 +129,11 @@ describe("SecretsManagerSource", () => {
     emu.inject({ op: "BatchGetSecretValue", status: 500, times: 2 });
     const [failed] = await source.read([connectionKey("a")]);
     assert.ok(failed?.status === "error" && /InternalServiceError/.test(failed.reason));
-    // Both prefixes are listed at once, each with 2 attempts: 4 failures exhaust both.
-    emu.inject({ op: "ListSecrets", status: 429, times: 4 });
+    // Both prefixes are read at once, each with 2 attempts: 4 failures exhaust both.
+    emu.inject({ op: "BatchGetSecretValue", status: 429, times: 4 });
     await assert.rejects(source.readAll(), (e: unknown) => (e as { code?: string }).code === "REMOTE_CALL_FAILED");
+    emu.inject({ op: "ListSecrets", status: 429, times: 4 });
+    await assert.rejects(source.listVersions(), (e: unknown) => (e as { code?: string }).code === "REMOTE_CALL_FAILED");
     await source.close();
   });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { connectionKey, variableKey } from "@afsync/core";
+import { connectionKey, keyString, variableKey } from "@afsync/core";
 import { connectionToJson } from "@afsync/core/formats/connectionJson";
 import { connectionToUri } from "@afsync/core/formats/connectionUri";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
@@ -35,6 +35,42 @@ describe("SsmParameterSource", () => {
   });
   after(async () => {
     await emu.close();
+  });
+
+  it("lists versions with DescribeParameters, 50 a page and no value, naming the version a read returns", async () => {
+    for (let i = 0; i < 60; i++) emu.seedParameter({ name: `/d/connections/c${i}`, value: `http://h${i}`, type: "SecureString" });
+    emu.seedParameter({ name: "/d/connections/deeper/x", value: "http://x" });
+    emu.seedParameter({ name: "/d/elsewhere", value: "not listed" });
+    const source = createAwsSsmSource({ connections_prefix: "d/connections", variables_prefix: null }, { id: "d", env: envFor(emu) });
+    emu.resetCalls();
+    const listed = await source.listVersions();
+    assert.equal(listed.length, 61);
+    assert.deepEqual(
+      [emu.calls("DescribeParameters"), emu.calls("GetParameters"), emu.calls("GetParametersByPath")],
+      [Math.ceil(61 / 50), 0, 0],
+      "the listing reads no value",
+    );
+    const reads = await source.readAll();
+    const byKey = new Map(reads.map((r) => [keyString(r.key), r.status === "found" ? r.version?.id : undefined]));
+    assert.ok(
+      listed.every((l) => byKey.get(keyString(l.key)) === l.version.id),
+      "listing and read name one version alike",
+    );
+
+    // Deleted and created again: Version restarts at 1, the id does not repeat.
+    const before = listed.find((l) => l.key.id === "c0")?.version.id;
+    const { DeleteParameterCommand, PutParameterCommand, SSMClient } = await import("@aws-sdk/client-ssm");
+    const client = new SSMClient({ endpoint: emu.url, region: "us-east-1", credentials: { accessKeyId: "A", secretAccessKey: "B" } });
+    await client.send(new DeleteParameterCommand({ Name: "/d/connections/c0" }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await client.send(new PutParameterCommand({ Name: "/d/connections/c0", Value: "http://recreated", Type: "SecureString" }));
+    const after = (await source.listVersions()).find((l) => l.key.id === "c0")?.version;
+    assert.equal(after?.order, 1);
+    assert.notEqual(after?.id, before);
+    client.destroy();
+    emu.inject({ op: "DescribeParameters", status: 500, times: 5 }); // afsync's 5 attempts
+    await assert.rejects(source.listVersions(), (e: unknown) => (e as { code?: string }).code === "REMOTE_CALL_FAILED");
+    await source.close();
   });
 
   it("walks each prefix with paged GetParametersByPath and reads named keys 10 per GetParameters call", async () => {

@@ -4,6 +4,7 @@ import {
   type Connection,
   type KeyString,
   keyString,
+  type ListedVersion,
   parseKeyString,
   type SecretIdMapping,
   type SecretSource,
@@ -20,7 +21,8 @@ type Stored =
 /**
  * A secrets manager in a Map. Secret ids are the key strings themselves (`conn:db`), every
  * write gets the next ordered version, and read calls are counted. Faults are explicit:
- * `setInvalid`, `setError`, `failListing`.
+ * `setInvalid`, `setError`, `failListing`. With `listsVersions`, it lists (key, version)
+ * without values, and `valuesRead` counts the keys whose value was handed out.
  */
 export class InMemorySecretSource implements SecretSource {
   readonly id: string;
@@ -28,18 +30,22 @@ export class InMemorySecretSource implements SecretSource {
   readonly capabilities: SourceCapabilities;
   readCalls = 0;
   readAllCalls = 0;
+  listCalls = 0;
+  /** Keys answered by `read` and `readAll` (values handed out, or reasons for unreadable ones). */
+  valuesRead = 0;
   /** The versions each pinned `read` asked for (key string → version id), in call order. */
   readonly pinnedVersions: Map<string, string>[] = [];
   private readonly store = new Map<KeyString, Stored>();
   private versionCounter = 0;
   private listingFailure: string | undefined;
 
-  constructor(id: string, options: { provider?: string; batchSize?: number; orderedVersions?: boolean } = {}) {
+  constructor(id: string, options: { provider?: string; batchSize?: number; orderedVersions?: boolean; listsVersions?: boolean } = {}) {
     this.id = id;
     this.provider = options.provider ?? "memory";
     this.capabilities = {
       batchSize: options.batchSize ?? 20,
       orderedVersions: options.orderedVersions ?? true,
+      ...(options.listsVersions === undefined ? {} : { listsVersions: options.listsVersions }),
     };
   }
 
@@ -88,6 +94,18 @@ export class InMemorySecretSource implements SecretSource {
     });
   }
 
+  async listVersions(): Promise<ListedVersion[]> {
+    this.listCalls += 1;
+    if (this.listingFailure !== undefined) throw new Error(this.listingFailure);
+    return [...this.store].flatMap(([ks, stored]) => {
+      const key = parseKeyString(ks);
+      if (key === null) return [];
+      // An unreadable key lists under a version nothing was applied at, so it is read (and errs).
+      const version = stored.status === "error" ? { id: "unreadable" } : stored.version;
+      return [{ key, secretId: ks, version }];
+    });
+  }
+
   async read(keys: readonly AirflowKey[], versions?: ReadonlyMap<string, string>): Promise<SourceRead[]> {
     this.readCalls += 1;
     if (versions !== undefined) this.pinnedVersions.push(new Map(versions));
@@ -106,6 +124,7 @@ export class InMemorySecretSource implements SecretSource {
   }
 
   private answer(key: AirflowKey): SourceRead {
+    this.valuesRead += 1;
     const secretId = keyString(key);
     const stored = this.store.get(secretId);
     if (stored === undefined) return { status: "missing", key, secretId };

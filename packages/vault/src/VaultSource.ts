@@ -4,7 +4,7 @@ import type { VaultSecretId } from "@afsync/core/formats/backendNaming";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { parseVariableValue } from "@afsync/core/formats/variableValue";
 import type { ChangeSubscription, ChangeSubscriptionHandlers, SubscribableSource } from "@afsync/core/ports/ChangeSubscription";
-import type { SecretIdMapping, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
+import type { ListedVersion, SecretIdMapping, SourceCapabilities, SourceRead } from "@afsync/core/ports/SecretSource";
 import { mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import { vaultCallError } from "./VaultHttpClient.ts";
 import type { VaultNaming } from "./VaultNaming.ts";
@@ -18,6 +18,8 @@ export interface VaultVersionEntry {
   /** `deleted`: soft-deleted (undeletable); `destroyed`: its data is gone for good. Either way Airflow reads nothing. */
   readonly state: "current" | "deleted" | "destroyed";
   readonly updatedTime?: string;
+  /** When the current version was written: with the number, what tells a recreated secret's version 1 from the old one. */
+  readonly createdTime?: string;
 }
 
 // Vault has no batch read: one GET per secret, this many at a time.
@@ -25,7 +27,7 @@ const CONCURRENCY = 8;
 const BATCH_SIZE = 50;
 
 type ReadOne =
-  | { status: "found"; data: Record<string, unknown>; version?: number }
+  | { status: "found"; data: Record<string, unknown>; version?: number; createdTime?: string }
   | { status: "missing" }
   | { status: "error"; reason: string };
 
@@ -36,6 +38,9 @@ type ReadOne =
  * recursively (a conn id may contain `/`), then reads each secret. With KV v2, `listVersions()`
  * reads only metadata, so a caller can skip values whose current version it already applied.
  */
+// A KV v2 version id is `<number>@<created_time>`: the number alone restarts at 1 when a
+// secret's metadata is deleted and it is written again, and a listing compared on the number
+// alone would then miss the new value.
 export class VaultSource implements SubscribableSource {
   readonly id: string;
   readonly provider = "vault";
@@ -58,7 +63,7 @@ export class VaultSource implements SubscribableSource {
     this.#naming = naming;
     this.#kvVersion = kvVersion;
     this.#now = options.now ?? Date.now;
-    this.capabilities = { batchSize: BATCH_SIZE, orderedVersions: kvVersion === 2 };
+    this.capabilities = { batchSize: BATCH_SIZE, orderedVersions: kvVersion === 2, listsVersions: kvVersion === 2 };
     this.changeEvents =
       options.events === "websocket"
         ? { enabled: true }
@@ -103,11 +108,38 @@ export class VaultSource implements SubscribableSource {
   }
 
   /**
+   * KV v2 only: each key with the version its lookup would read (the team path before the
+   * global one, a soft-deleted or destroyed current version reading as nothing, as Airflow
+   * reads it), from metadata alone: a LIST per folder and a metadata GET per secret, no value.
+   */
+  async listVersions(): Promise<ListedVersion[]> {
+    const entries = await this.listMetadata();
+    const current = new Map<string, VaultVersionEntry>();
+    for (const e of entries) if (e.state === "current") current.set(e.secretId, e);
+    const out: ListedVersion[] = [];
+    const seen = new Set<string>();
+    for (const e of entries) {
+      for (const key of e.keys) {
+        const ks = keyString(key);
+        if (seen.has(ks)) continue;
+        const holder = this.#naming
+          .lookupOrder(key)
+          .map((l) => current.get(this.#naming.idOf(l)))
+          .find((h) => h !== undefined);
+        if (holder === undefined) continue;
+        seen.add(ks);
+        out.push({ key, secretId: holder.secretId, version: kvVersionOf(holder.currentVersion, holder.createdTime) });
+      }
+    }
+    return out;
+  }
+
+  /**
    * KV v2 only: every secret under the base paths with its current version, from metadata alone
    * (no secret value is read). A soft-deleted or destroyed current version is reported as such.
    */
-  async listVersions(): Promise<VaultVersionEntry[]> {
-    if (this.#kvVersion !== 2) throw new ConfigError("kv_engine_version", "listVersions needs KV version 2 (KV v1 keeps no versions)");
+  async listMetadata(): Promise<VaultVersionEntry[]> {
+    if (this.#kvVersion !== 2) throw new ConfigError("kv_engine_version", "listing versions needs KV version 2 (KV v1 keeps no versions)");
     const listed = await this.#listAll();
     const entries = await mapWithConcurrency(listed, CONCURRENCY, async ({ location, keys }): Promise<VaultVersionEntry | null> => {
       const secretId = this.#naming.idOf(location);
@@ -121,7 +153,15 @@ export class VaultSource implements SubscribableSource {
       const state =
         version?.destroyed === true ? "destroyed" : deletionTime !== "" && Date.parse(deletionTime) <= this.#now() ? "deleted" : "current";
       const updatedTime = typeof data?.updated_time === "string" ? data.updated_time : undefined;
-      return { secretId, keys, currentVersion: current, state, ...(updatedTime ? { updatedTime } : {}) };
+      const createdTime = typeof version?.created_time === "string" ? version.created_time : undefined;
+      return {
+        secretId,
+        keys,
+        currentVersion: current,
+        state,
+        ...(updatedTime ? { updatedTime } : {}),
+        ...(createdTime ? { createdTime } : {}),
+      };
     });
     return entries.filter((e): e is VaultVersionEntry => e !== null);
   }
@@ -136,7 +176,7 @@ export class VaultSource implements SubscribableSource {
       const one = await this.#readLocation(location);
       if (one.status === "missing") continue;
       if (one.status === "error") return { status: "error", key, secretId, reason: one.reason };
-      const version = one.version !== undefined ? { version: { id: String(one.version), order: one.version } } : {};
+      const version = one.version !== undefined ? { version: kvVersionOf(one.version, one.createdTime) } : {};
       try {
         return { status: "found", key, secretId, value: toValue(key, one.data), ...version };
       } catch (err) {
@@ -167,7 +207,8 @@ export class VaultSource implements SubscribableSource {
     const data = objectAt(outer, "data");
     const metadata = objectAt(outer, "metadata");
     if (data === null) return { status: "missing" };
-    return { status: "found", data, ...(typeof metadata?.version === "number" ? { version: metadata.version } : {}) };
+    const createdTime = typeof metadata?.created_time === "string" ? { createdTime: metadata.created_time } : {};
+    return { status: "found", data, ...(typeof metadata?.version === "number" ? { version: metadata.version, ...createdTime } : {}) };
   }
 
   async #listAll(): Promise<{ location: VaultSecretId; keys: AirflowKey[] }[]> {
@@ -232,4 +273,8 @@ function objectAt(value: unknown, field: string): Record<string, unknown> | null
   if (typeof value !== "object" || value === null) return null;
   const v = (value as Record<string, unknown>)[field];
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+}
+
+function kvVersionOf(number: number, createdTime: string | undefined): { id: string; order: number } {
+  return { id: createdTime === undefined ? String(number) : `${number}@${createdTime}`, order: number };
 }

@@ -75,17 +75,27 @@ describe("VaultSource", () => {
     });
     const source = createVaultSource({ variables_path: "ver/variables", connections_path: null }, { id: "v", env: env() });
     emu.resetCalls();
-    const versions = await source.listVersions();
+    const versions = await source.listMetadata();
     const byKey = Object.fromEntries(versions.map((v) => [v.keys.map(keyString).join(), `${v.currentVersion} ${v.state}`]));
     assert.deepEqual(byKey, { "var:live": "2 current", "var:gone": "1 deleted", "var:burnt": "1 destroyed" });
     assert.equal(emu.calls("kv-v2/read"), 0, "no secret value is read");
     assert.equal(emu.calls("kv-v2/metadata-read"), 3);
+    const listed = await source.listVersions();
+    assert.equal(emu.calls("kv-v2/read"), 0, "the port's listing reads no value either");
+    assert.deepEqual(
+      listed.map((l) => keyString(l.key)),
+      ["var:live"],
+      "a deleted or destroyed current version is not listed",
+    );
     const reads = await source.read([variableKey("live"), variableKey("gone"), variableKey("burnt")]);
     assert.deepEqual(
-      reads.map((r) => `${r.status}${r.status === "found" ? ` ${r.version?.id}` : ""}`),
+      reads.map((r) => `${r.status}${r.status === "found" ? ` ${r.version?.id?.split("@")[0]}` : ""}`),
       ["found 2", "missing", "missing"],
       "Airflow reads nothing for a deleted or destroyed current version",
     );
+    const [live] = reads;
+    assert.equal(live?.status === "found" ? live.version?.id : undefined, listed[0]?.version.id, "listing and read name one version alike");
+    assert.match(listed[0]?.version.id ?? "", /^2@\d{4}-/, "the version's creation time tells a recreated secret's 2 from this one");
   });
 
   it("reads in the namespace from the options or VAULT_NAMESPACE, and ignores ids from other namespaces", async () => {

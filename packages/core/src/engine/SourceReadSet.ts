@@ -1,12 +1,14 @@
 import { type AirflowKey, type KeyString, keyString } from "../model/AirflowKey.ts";
-import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
+import type { ListedVersion, SecretSource, SourceRead } from "../ports/SecretSource.ts";
 
 /**
  * Everything one run reads from its sources, read once per source however many Deployments
  * share it: `readAll` for a full reconciliation, batched `read` calls (at most the source's
  * `batchSize` keys each) for hints. A call that throws does not abort the run: its keys become
  * `error` reads (for `read`) or the whole source is marked failed (for `readAll`, since
- * treating a failed listing as "no keys" would delete everything).
+ * treating a failed listing as "no keys" would delete everything). A source that lists versions
+ * (`listVersions`) can be completed from its listing instead: the keys whose value is needed
+ * are read, the others are held as listed (version only, no value).
  */
 export class SourceReadSet {
   /** Source read calls made, for reports and benchmarks. */
@@ -14,6 +16,7 @@ export class SourceReadSet {
   private readonly reads = new Map<string, Map<KeyString, SourceRead>>();
   private readonly complete = new Set<string>();
   private readonly failures = new Map<string, string>();
+  private readonly listed = new Map<string, Map<KeyString, ListedVersion>>();
 
   async readAll(source: SecretSource): Promise<void> {
     if (this.complete.has(source.id) || this.failures.has(source.id)) return;
@@ -26,6 +29,41 @@ export class SourceReadSet {
     } catch (error) {
       this.failures.set(source.id, errorMessage(error));
     }
+  }
+
+  /** The source's version listing (one call), or undefined when it failed (the source is then marked failed). */
+  async listVersions(source: SecretSource): Promise<readonly ListedVersion[] | undefined> {
+    if (this.complete.has(source.id) || this.failures.has(source.id) || source.listVersions === undefined) return undefined;
+    this.calls += 1;
+    try {
+      return await source.listVersions();
+    } catch (error) {
+      this.failures.set(source.id, errorMessage(error));
+      return undefined;
+    }
+  }
+
+  /**
+   * Completes a source from its version listing: reads `toRead` (batched, as `read` does) and
+   * holds every other listed key as listed, its value unread. The source then counts as fully
+   * read: a key neither listed nor read is one it does not hold.
+   */
+  async completeFromListing(source: SecretSource, listing: readonly ListedVersion[], toRead: readonly AirflowKey[]): Promise<void> {
+    if (this.complete.has(source.id) || this.failures.has(source.id)) return;
+    await this.read(source, toRead);
+    const map = this.mapFor(source.id);
+    const unread = new Map<KeyString, ListedVersion>();
+    for (const entry of listing) {
+      const ks = keyString(entry.key);
+      if (!map.has(ks)) unread.set(ks, entry);
+    }
+    this.listed.set(source.id, unread);
+    this.complete.add(source.id);
+  }
+
+  /** A key held as listed (its value not read this run), if it is one. */
+  listedOnly(sourceId: string, key: KeyString): ListedVersion | undefined {
+    return this.listed.get(sourceId)?.get(key);
   }
 
   /** Reads the keys not yet known for this source, in batches; `versions` pins keys to the version an event named. */
@@ -59,9 +97,11 @@ export class SourceReadSet {
     return this.reads.get(sourceId)?.get(key);
   }
 
-  /** Every key a fully listed source holds. */
-  keysOf(sourceId: string): readonly SourceRead[] {
-    return [...(this.reads.get(sourceId)?.values() ?? [])];
+  /** Every key a fully listed source holds (read or held as listed). */
+  keysOf(sourceId: string): readonly AirflowKey[] {
+    const read = [...(this.reads.get(sourceId)?.values() ?? [])].map((r) => r.key);
+    const listed = [...(this.listed.get(sourceId)?.values() ?? [])].map((l) => l.key);
+    return [...read, ...listed];
   }
 
   /** Why listing a source failed, if it did. */

@@ -3,12 +3,13 @@ import { keyString, parseKeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { StateRecord } from "../model/StateRecord.ts";
 import type { Clock } from "../ports/Clock.ts";
+import type { TargetSnapshot } from "../ports/DeploymentTarget.ts";
 import type { Hasher } from "../ports/Hasher.ts";
 import type { Logger } from "../ports/Logger.ts";
 import type { RunLock } from "../ports/RunLock.ts";
-import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
+import type { ListedVersion, SecretSource, SourceRead } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
-import { applyPlan, countOps } from "./applyPlan.ts";
+import { applyPlan, countOps, PENDING_HASH } from "./applyPlan.ts";
 import { canonicalValue } from "./canonicalValue.ts";
 import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
@@ -40,6 +41,12 @@ export interface RunOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Show real values in diffs (`--show-secrets`); masked otherwise. */
   readonly showSecrets?: boolean;
+}
+
+/** A Deployment's target as read at the start of planning, with what afsync owns there. */
+interface LoadedTarget {
+  readonly snapshot: TargetSnapshot;
+  readonly owned: ReadonlyMap<KeyString, StateRecord>;
 }
 
 /** A Deployment planned, before (or instead of) applying. */
@@ -120,10 +127,11 @@ export class SyncEngine {
     options: RunOptions,
   ): Promise<RunReport> {
     const reads = new SourceReadSet();
-    const scopes = await this.readSources(bindings, trigger, reads);
+    const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
+    const scopes = await this.readSources(bindings, trigger, reads, loaded);
     // Targets are read concurrently (each Deployment's own API); planOne never throws.
     const planned: Planned[] = await Promise.all(
-      bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options)),
+      bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options, loaded.get(binding.id))),
     );
 
     const reports: DeploymentReport[] = [];
@@ -178,10 +186,32 @@ export class SyncEngine {
     bindings: readonly DeploymentBinding[],
     trigger: Trigger,
     reads: SourceReadSet,
+    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
     if (trigger.kind === "full") {
-      await Promise.all(distinctSources(bindings).map((source) => reads.readAll(source)));
+      const sources = distinctSources(bindings);
+      // A secrets backend observed above a target is compared by value hash: always read whole.
+      const observed = new Set(bindings.flatMap((b) => (b.observe?.secretsBackend === undefined ? [] : [b.observe.secretsBackend])));
+      const listable = new Set(
+        sources.filter((s) => s.capabilities.listsVersions === true && s.listVersions !== undefined && !observed.has(s)),
+      );
+      if (listable.size > 0) {
+        // What each Deployment holds decides which listed values need reading; the same
+        // snapshots are then planned against, so the targets are still read once per run.
+        await Promise.all(
+          bindings.map(async (binding) => {
+            try {
+              loaded.set(binding.id, await this.loadTarget(binding));
+            } catch (error) {
+              loaded.set(binding.id, { error });
+            }
+          }),
+        );
+      }
+      await Promise.all(
+        sources.map((source) => (listable.has(source) ? this.readListed(source, bindings, loaded, reads) : reads.readAll(source))),
+      );
       return scopes;
     }
     // Hints from the edge arrive resolved; anything else (a file watch, a test) is resolved here, once.
@@ -196,14 +226,76 @@ export class SyncEngine {
     return scopes;
   }
 
+  /**
+   * Metadata-first full read of a source that lists versions: list (key, version), then read the
+   * value of a key only where some Deployment that reads this source and selects the key could
+   * plan anything but "unchanged" from it — it has not applied this very version from this very
+   * secret, or the target lacks the key or holds a drifted value. The others are planned from
+   * what was applied. A source no Deployment has applied anything from yet is read whole, which
+   * is cheaper than a listing followed by reading everything.
+   */
+  private async readListed(
+    source: SecretSource,
+    bindings: readonly DeploymentBinding[],
+    loaded: ReadonlyMap<string, LoadedTarget | { readonly error: unknown }>,
+    reads: SourceReadSet,
+  ): Promise<void> {
+    const readers: { binding: DeploymentBinding; target: LoadedTarget }[] = [];
+    for (const binding of bindings) {
+      const target = loaded.get(binding.id);
+      // A Deployment whose target could not be read fails on its own and writes nothing.
+      if (binding.sources.includes(source) && target !== undefined && !("error" in target)) readers.push({ binding, target });
+    }
+    const appliedBefore = readers.some(({ target }) => [...target.owned.values()].some((r) => r.sourceId === source.id));
+    if (!appliedBefore) return reads.readAll(source);
+    const listing = await reads.listVersions(source);
+    if (listing === undefined) return;
+    const toRead = listing.filter((entry) => this.needsValue(entry, source, readers)).map((entry) => entry.key);
+    await reads.completeFromListing(source, listing, toRead);
+  }
+
+  private needsValue(
+    entry: ListedVersion,
+    source: SecretSource,
+    readers: readonly { binding: DeploymentBinding; target: LoadedTarget }[],
+  ): boolean {
+    const ks = keyString(entry.key);
+    for (const { binding, target } of readers) {
+      if (!isKeySelected(ks, binding.include, binding.exclude)) continue;
+      const record = target.owned.get(ks);
+      if (
+        record === undefined ||
+        record.hash === PENDING_HASH ||
+        record.sourceId !== source.id ||
+        record.version !== entry.version.id ||
+        (record.secretId !== undefined && record.secretId !== entry.secretId)
+      )
+        return true;
+      const held = target.snapshot.entries.get(ks);
+      if (held === undefined) return true;
+      if (binding.target.capabilities.readsValues && held.value !== undefined && this.hash(held.value) !== record.hash) return true;
+    }
+    return false;
+  }
+
+  private async loadTarget(binding: DeploymentBinding): Promise<LoadedTarget> {
+    const snapshot = await binding.target.read();
+    const owned = binding.target.capabilities.holdsState
+      ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
+      : await this.deps.state.load(binding.id);
+    return { snapshot, owned };
+  }
+
   private async planOne(
     binding: DeploymentBinding,
     hinted: readonly AirflowKey[],
     reads: SourceReadSet,
     trigger: Trigger,
     options: RunOptions,
+    loaded?: LoadedTarget | { readonly error: unknown },
   ): Promise<Planned> {
     try {
+      if (loaded !== undefined && "error" in loaded) throw loaded.error;
       for (const source of binding.sources) {
         const failure = reads.failure(source.id);
         if (failure !== undefined) return { binding, error: `source ${source.id} could not be listed: ${failure}` };
@@ -218,14 +310,14 @@ export class SyncEngine {
         const select = (ks: KeyString, key: AirflowKey) => {
           if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
         };
-        for (const source of binding.sources) for (const read of reads.keysOf(source.id)) select(keyString(read.key), read.key);
+        for (const source of binding.sources) for (const key of reads.keysOf(source.id)) select(keyString(key), key);
         for (const record of owned.values()) {
           const key = parseKeyString(record.key);
           if (key !== null) select(record.key, key);
         }
         return scope;
       };
-      const plan = await this.planKeys(binding, scopeOf, reads, options);
+      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded);
       return { binding, items: plan.items, owned: plan.owned };
     } catch (error) {
       return { binding, error: errorMessage(error) };
@@ -242,15 +334,13 @@ export class SyncEngine {
     scopeOf: (owned: ReadonlyMap<KeyString, StateRecord>) => ReadonlyMap<KeyString, AirflowKey>,
     reads: SourceReadSet,
     options: RunOptions,
+    loaded?: LoadedTarget,
   ): Promise<DeploymentPlan> {
-    const snapshot = await binding.target.read();
-    const owned = binding.target.capabilities.holdsState
-      ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
-      : await this.deps.state.load(binding.id);
+    const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
     const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) =>
       resolvePrecedence(
         key,
-        binding.sources.map((s) => ({ sourceId: s.id, read: asDeclared(s, reads.get(s.id, ks)) })),
+        binding.sources.map((s) => answerOf(s, reads, ks, owned.get(ks))),
         this.hash,
       ),
     );
@@ -275,6 +365,22 @@ export class SyncEngine {
     });
     return { binding, snapshot, owned, resolutions, items };
   }
+}
+
+/**
+ * A source's answer for a key: what was read, or, for a key held as listed (value not read),
+ * the hash afsync applied at that version. A listed key this Deployment has not applied at that
+ * version would be a planner bug (`needsValue` reads those): it answers as unreadable, so
+ * nothing changes, rather than as missing, which would delete it.
+ */
+function answerOf(source: SecretSource, reads: SourceReadSet, ks: KeyString, record: StateRecord | undefined) {
+  const read = asDeclared(source, reads.get(source.id, ks));
+  const listed = reads.listedOnly(source.id, ks);
+  if (read !== undefined || listed === undefined) return { sourceId: source.id, read };
+  if (record?.sourceId === source.id && record.version === listed.version.id && record.hash !== PENDING_HASH)
+    return { sourceId: source.id, read: undefined, listed: { secretId: listed.secretId, version: listed.version, hash: record.hash } };
+  const reason = "listed at a version this Deployment has not applied, and its value was not read";
+  return { sourceId: source.id, read: { status: "error", key: listed.key, secretId: listed.secretId, reason } satisfies SourceRead };
 }
 
 function sourcesOf(binding: DeploymentBinding): SecretSource[] {

@@ -12,7 +12,7 @@ export function checkPlannedKeys(
   entries: ReadonlyMap<KeyString, TargetEntry>,
 ): Map<KeyString, KeyProblem> {
   const planned = new Map<KeyString, AirflowKey>();
-  for (const r of resolutions) if (r.outcome.kind === "value") planned.set(r.keyString, r.key);
+  for (const r of resolutions) if (r.outcome.kind === "value" || r.outcome.kind === "applied") planned.set(r.keyString, r.key);
   if (planned.size === 0) return new Map();
   const asked = new Map(planned);
   for (const [ks, entry] of entries) if (!asked.has(ks)) asked.set(ks, entry.key);

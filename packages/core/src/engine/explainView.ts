@@ -143,6 +143,8 @@ export function shownValue(value: AirflowValue, showSecrets: boolean): ShownValu
 
 function why(outcome: ReturnType<typeof resolvePrecedence>["outcome"], sourceCount: number): string {
   switch (outcome.kind) {
+    case "applied":
+      return `${outcome.winner.sourceId} listed it at the version afsync applied (${outcome.winner.version.id}); its value was not read`;
     case "value":
       return outcome.winner.rank === 1
         ? `${outcome.winner.sourceId} is the first listed source and holds it`

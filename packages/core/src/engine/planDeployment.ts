@@ -105,6 +105,9 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
     ...(winner.version === undefined ? {} : { version: winner.version.id }),
     ...shadowedSources(res.candidates, winner),
   };
+  const before = entryValue(entry, input);
+  if (outcome.kind === "applied") return markShadowed(planApplied(common, owned, entry, before, outcome.winner, input), input, winner.hash);
+  const valued = outcome.winner;
   const record: StateRecord = {
     key,
     sourceId: winner.sourceId,
@@ -114,8 +117,7 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
     hash: winner.hash,
     appliedAt: input.now,
   };
-  const before = entryValue(entry, input);
-  const upsert = { key: res.key, value: winner.value, record };
+  const upsert = { key: res.key, value: valued.value, record };
 
   let base: PlanItem;
   if (owned !== undefined) {
@@ -140,7 +142,7 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
           ...common,
           action: "update",
           reason: "the target's value was changed outside afsync; restoring the source's value",
-          diff: diff(before, winner, input),
+          diff: diff(before, valued, input),
         },
         upsert,
       };
@@ -156,12 +158,12 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
           ...common,
           action: "create",
           reason: "afsync owns it but it is missing from the target",
-          diff: diff(undefined, winner, input),
+          diff: diff(undefined, valued, input),
         },
         upsert,
       };
     } else {
-      base = { change: { ...common, action: "update", diff: diff(before, winner, input, owned.hash) }, upsert };
+      base = { change: { ...common, action: "update", diff: diff(before, valued, input, owned.hash) }, upsert };
     }
   } else if (entry !== undefined) {
     if (!input.adopt) {
@@ -174,13 +176,46 @@ function planKey(res: Resolution, input: PlanInput): PlanItem | null {
       };
     }
     base = {
-      change: { ...common, action: "update", reason: "adopted: the target held it before afsync", diff: diff(before, winner, input) },
+      change: { ...common, action: "update", reason: "adopted: the target held it before afsync", diff: diff(before, valued, input) },
       upsert,
     };
   } else {
-    base = { change: { ...common, action: "create", diff: diff(undefined, winner, input) }, upsert };
+    base = { change: { ...common, action: "create", diff: diff(undefined, valued, input) }, upsert };
   }
   return markShadowed(base, input, winner.hash);
+}
+
+/**
+ * A key whose winning source listed the version afsync applied, its value not read: unchanged.
+ * The engine reads the value instead whenever the plan could need it (not owned from this source
+ * at this version, missing from the target, or drifted there), so the fallback below is an
+ * invariant broken, reported rather than guessed at.
+ */
+function planApplied(
+  common: Omit<PlannedChange, "action">,
+  owned: StateRecord | undefined,
+  entry: TargetEntry | undefined,
+  before: AirflowValue | "unknown" | undefined,
+  winner: Candidate & { hash: string; version: { id: string } },
+  input: PlanInput,
+): PlanItem {
+  const drifted = before !== undefined && before !== "unknown" && input.hash(before) !== winner.hash;
+  if (
+    owned?.sourceId === winner.sourceId &&
+    owned.version === winner.version.id &&
+    owned.hash === winner.hash &&
+    entry !== undefined &&
+    !drifted
+  )
+    return { change: { ...common, action: "unchanged" } };
+  return {
+    change: {
+      key: common.key,
+      action: "invalid",
+      source: winner.sourceId,
+      reason: "its value was not read (listed at the applied version) but the plan needs it; the next reconciliation reads it",
+    },
+  };
 }
 
 /** A key the Deployment's own secrets backend also holds: Airflow reads that copy first. */

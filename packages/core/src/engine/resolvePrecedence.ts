@@ -18,6 +18,11 @@ export interface Candidate {
 
 export type Outcome =
   | { readonly kind: "value"; readonly winner: Candidate & { readonly value: AirflowValue; readonly hash: string } }
+  /**
+   * The winner listed the version afsync applied, so its value was not read: the hash is the
+   * applied one (metadata-first reconciliation). Planned as unchanged, never written.
+   */
+  | { readonly kind: "applied"; readonly winner: Candidate & { readonly hash: string; readonly version: SourceVersion } }
   /** The first source that holds the key holds a value that does not parse. */
   | { readonly kind: "invalid"; readonly sourceId: string; readonly reason: string }
   /** A source above any holder could not be read: the winner is unknown, so nothing may change. */
@@ -37,6 +42,11 @@ export interface Resolution {
 export interface SourceAnswer {
   readonly sourceId: string;
   readonly read: SourceRead | undefined;
+  /**
+   * When `read` is undefined: the source listed the key at the version afsync applied from it
+   * (and so the value it hashed to), and the value was not read.
+   */
+  readonly listed?: { readonly secretId: string; readonly version: SourceVersion; readonly hash: string };
 }
 
 /**
@@ -53,6 +63,8 @@ export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswe
     if (c.status === "missing") continue;
     if (c.status === "found" && c.value !== undefined && c.hash !== undefined) {
       outcome = { kind: "value", winner: { ...c, value: c.value, hash: c.hash } };
+    } else if (c.status === "found" && c.hash !== undefined && c.version !== undefined) {
+      outcome = { kind: "applied", winner: { ...c, hash: c.hash, version: c.version } };
     } else if (c.status === "invalid") {
       outcome = { kind: "invalid", sourceId: c.sourceId, reason: c.reason ?? "the value does not parse" };
     } else {
@@ -66,6 +78,9 @@ export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswe
 function toCandidate(answer: SourceAnswer, rank: number, hash: (value: AirflowValue) => string): Candidate {
   const read = answer.read;
   const base = { sourceId: answer.sourceId, rank };
+  const listed = answer.listed;
+  if (read === undefined && listed !== undefined)
+    return { ...base, status: "found", secretId: listed.secretId, hash: listed.hash, version: listed.version };
   if (read === undefined) return { ...base, status: "missing" };
   switch (read.status) {
     case "found":

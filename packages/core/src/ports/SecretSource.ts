@@ -11,6 +11,20 @@ export interface SourceCapabilities {
    * only then does the engine refuse a value older than the one it applied.
    */
   readonly orderedVersions: boolean;
+  /**
+   * Whether `listVersions()` lists every key with its current version without reading values.
+   * Declared only where the listed version changes with EVERY value change (AWS VersionId, Vault
+   * KV v2 `current_version`): the engine then skips reading a key whose listed version is the one
+   * it applied, so a version that can stay put while the value changes would hide that change.
+   */
+  readonly listsVersions?: boolean;
+}
+
+/** One key as a version listing gives it: no value, just which secret holds it at which version. */
+export interface ListedVersion {
+  readonly key: AirflowKey;
+  readonly secretId: string;
+  readonly version: SourceVersion;
 }
 
 /** One key as a source holds it, after normalization. */
@@ -64,6 +78,12 @@ export interface SecretSource {
   readonly capabilities: SourceCapabilities;
   /** Every key the source holds under its prefixes, read in batches (full reconciliation). */
   readAll(): Promise<SourceRead[]>;
+  /**
+   * Every key the source holds under its prefixes with its current version, and no value (only
+   * when `capabilities.listsVersions`). Throws when the listing fails: a failed listing must
+   * never read as "every key was deleted".
+   */
+  listVersions?(): Promise<ListedVersion[]>;
   /**
    * The current value of each key. `versions` pins a key to the version an event named, when the
    * provider can read that version exactly.

@@ -34,10 +34,11 @@ export interface SeedParameterInput {
 
 const GET_PARAMETERS_LIMIT = 10;
 const BY_PATH_LIMIT = 10;
+const DESCRIBE_LIMIT = 50;
 
 /**
  * A stateful SSM Parameter Store: GetParameter(s), GetParametersByPath (paged, recursive),
- * PutParameter, DeleteParameter and LabelParameterVersion (event only), with the service's limits (10 names, 10 per page) and error
+ * DescribeParameters (metadata only, `Path` and `Name` parameter filters, 50 a page), PutParameter, DeleteParameter and LabelParameterVersion (event only), with the service's limits (10 names, 10 per page) and error
  * types. SecureString values come back "encrypted" unless WithDecryption is set. Writes emit the
  * native `Parameter Store Change` events.
  */
@@ -64,6 +65,8 @@ export class SsmEmulator {
         return this.#getParameters(body);
       case "GetParametersByPath":
         return this.#getByPath(body);
+      case "DescribeParameters":
+        return this.#describe(body);
       case "PutParameter":
         return this.#putParameter(body);
       case "DeleteParameter": {
@@ -184,6 +187,49 @@ export class SsmEmulator {
       else invalid.push(name);
     }
     return { Parameters: parameters, InvalidParameters: invalid };
+  }
+
+  /** Metadata only (no `Value`), as the service answers: what a version listing reads. */
+  #describe(body: Json): Json {
+    const max = optionalNumber(body, "MaxResults") ?? DESCRIBE_LIMIT;
+    if (max < 1 || max > DESCRIBE_LIMIT)
+      throw validationError(
+        `Value '${max}' at 'maxResults' failed to satisfy constraint: Member must have value less than or equal to ${DESCRIBE_LIMIT}`,
+      );
+    const filters = Array.isArray(body.ParameterFilters) ? (body.ParameterFilters as Json[]) : [];
+    const matches = (p: StoredParameter) =>
+      filters.every((f) => {
+        const values = Array.isArray(f.Values) ? f.Values.filter((v): v is string => typeof v === "string") : [];
+        if (f.Key === "Path") {
+          const recursive = f.Option === "Recursive";
+          return values.some((path) => {
+            const base = path.endsWith("/") ? path : `${path}/`;
+            return p.name.startsWith(base) && (recursive || !p.name.slice(base.length).includes("/"));
+          });
+        }
+        if (f.Key === "Name") return values.some((v) => (f.Option === "BeginsWith" ? p.name.startsWith(v) : p.name === v));
+        throw new AwsServiceError("InvalidFilterKey", `The emulator does not support the filter key ${String(f.Key)}`);
+      });
+    const all = [...this.#params.values()].filter(matches).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const scope = `describe:${JSON.stringify(filters)}`;
+    const token = optionalString(body, "NextToken");
+    const offset = token === undefined ? 0 : decodePageToken(token, scope, "InvalidNextToken");
+    const page = all.slice(offset, offset + max);
+    const next = offset + page.length;
+    return {
+      Parameters: page.map((p) => ({
+        Name: p.name,
+        ARN: this.#arn(p.name),
+        Type: p.type,
+        Version: p.version,
+        LastModifiedDate: p.lastModifiedDate / 1000,
+        DataType: p.dataType,
+        Tier: "Standard",
+        Policies: [],
+        ...(p.description === undefined ? {} : { Description: p.description }),
+      })),
+      ...(next < all.length ? { NextToken: encodePageToken(scope, next) } : {}),
+    };
   }
 
   #getByPath(body: Json): Json {
