@@ -1,7 +1,6 @@
 // The stable surface of @afsync/core: the model, the ports and the errors. Formats, the engine
 // and config are imported by subpath (`@afsync/core/formats/connectionUri`, …), one concept per file.
 export * from "./errors.ts";
-export * from "./quoteReceivedName.ts";
 export * from "./model/AirflowKey.ts";
 export * from "./model/AirflowValue.ts";
 export * from "./model/ChangeHint.ts";
@@ -17,3 +16,4 @@ export * from "./ports/Logger.ts";
 export * from "./ports/RunLock.ts";
 export * from "./ports/SecretSource.ts";
 export * from "./ports/StateStore.ts";
+export * from "./quoteReceivedName.ts";
