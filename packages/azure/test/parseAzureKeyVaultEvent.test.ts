@@ -189,7 +189,7 @@ describe("parseAzureKeyVaultEvent", () => {
       [
         "an unknown type",
         (e) => ({ ...e, eventType: "Microsoft.Storage.BlobCreated" }),
-        /\[0\]\.eventType: 'Microsoft\.Storage\.BlobCreated' is not a Key Vault event/,
+        /\[0\]\.eventType: "Microsoft\.Storage\.BlobCreated" is not a Key Vault event/,
       ],
       ["an empty array", () => null, /empty array/],
     ];

@@ -16,3 +16,4 @@ export * from "./ports/Logger.ts";
 export * from "./ports/RunLock.ts";
 export * from "./ports/SecretSource.ts";
 export * from "./ports/StateStore.ts";
+export * from "./quoteReceivedName.ts";

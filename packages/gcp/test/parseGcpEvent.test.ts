@@ -121,7 +121,7 @@ describe("parseGcpEvent", () => {
         /attributes\.secretId: expected a string .* got number/,
       ],
       ["no eventType", pushWith({ secretId: SECRET }), /eventType is missing/],
-      ["no secretId", pushWith({ eventType: "SECRET_VERSION_ADD" }), /secretId is missing on a SECRET_VERSION_ADD/],
+      ["no secretId", pushWith({ eventType: "SECRET_VERSION_ADD" }), /secretId is missing on a "SECRET_VERSION_ADD"/],
       [
         "a secretId that is no resource name",
         pushWith({ eventType: "SECRET_DELETE", secretId: "airflow-connections-db" }),

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Stats } from "node:fs";
-import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { AfsyncError } from "@afsync/core";
 
@@ -45,6 +45,7 @@ export async function atomicWriteFile(path: string, content: string, options: Ta
     await rename(temp, path);
     renamed = true;
     await syncDirectory(dir);
+    await removeDeadWritersTempFiles(dir, basename(path));
   } catch (error) {
     if (!renamed) await rm(temp, { force: true });
     throw writeFailed(path, error);
@@ -97,6 +98,38 @@ export async function readFileIfExists(path: string): Promise<string | null> {
   } catch (error) {
     if (isNodeError(error) && error.code === "ENOENT") return null;
     throw new AfsyncError("READ_FAILED", `could not read ${path}: ${describeFsError(error)}`, { cause: error, errorClass: "transient" });
+  }
+}
+
+/**
+ * A run killed between creating its temp file and the rename (`kill -9`, a crash, a power cut)
+ * leaves `.<file>.<pid>.<hex>.tmp` behind, holding the secrets it was about to write. The next
+ * write of that file removes those whose writer is no longer running on this host. Best effort: a
+ * temp file it cannot remove is left for the next write.
+ */
+async function removeDeadWritersTempFiles(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(/^(\d+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length))?.[1]);
+    if (!Number.isInteger(pid) || pid === process.pid || isRunning(pid)) continue;
+    await rm(join(dir, name), { force: true }).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return isNodeError(error) && error.code === "EPERM";
   }
 }
 

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -6,6 +7,24 @@ import { atomicWriteFile, readFileIfExists } from "../src/atomicWrite.ts";
 import { makeTempDir } from "./tempDir.ts";
 
 describe("atomicWriteFile", () => {
+  it("removes the temp files a killed writer left (they hold secrets), keeping a running writer's", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const dead = Number(spawnSync(process.execPath, ["-e", "process.stdout.write(String(process.pid))"], { encoding: "utf8" }).stdout);
+      const path = join(dir, ".env");
+      await writeFile(join(dir, `..env.${dead}.0a1b2c3d4e5f.tmp`), "SECRET=half-writ");
+      await writeFile(join(dir, `..env.${process.ppid}.0a1b2c3d4e5f.tmp`), "SECRET=in-progress");
+      await writeFile(join(dir, `.other.${dead}.0a1b2c3d4e5f.tmp`), "another file's");
+      await atomicWriteFile(path, "X=1\n");
+      assert.deepEqual(
+        (await readdir(dir)).sort(),
+        [`..env.${process.ppid}.0a1b2c3d4e5f.tmp`, ".env", `.other.${dead}.0a1b2c3d4e5f.tmp`].sort(),
+      );
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("creates missing parent directories only when asked to, and writes a new file 0600", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {

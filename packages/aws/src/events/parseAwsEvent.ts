@@ -1,4 +1,4 @@
-import { type ChangeHint, type EventParser, UnrecognizedEventError } from "@afsync/core";
+import { type ChangeHint, type EventParser, quoteReceivedName, UnrecognizedEventError } from "@afsync/core";
 import { type EventBridgeEnvelope, isEventBridgeEnvelope, isObject } from "./eventShapes.ts";
 import { OwnWriteMarkers } from "./OwnWriteMarkers.ts";
 import { isSecretLabelUpdated, secretLabelUpdatedHint } from "./secretLabelUpdated.ts";
@@ -9,6 +9,12 @@ import {
   parameterStoreChangeHint,
   parameterStorePolicyActionHint,
 } from "./ssmParameterEvents.ts";
+
+// The shapes of the names AWS puts in an event, for quoting them in errors (anything else is only
+// described): `secretsmanager.amazonaws.com`, `aws.ssm`, `Parameter Store Change`.
+const AWS_SERVICE_HOST = /^[a-z0-9-]+\.amazonaws\.com$/;
+const EVENTBRIDGE_SOURCE = /^aws\.[a-z0-9-]+$/;
+const EVENTBRIDGE_DETAIL_TYPE = /^[A-Z][A-Za-z0-9-]*( [A-Za-z0-9-]+)+$/;
 
 export interface ParseAwsEventOptions {
   /** Principals (IAM ARNs / principal ids) whose writes are afsync's own. */
@@ -38,7 +44,9 @@ function parseOne(event: unknown, markers: OwnWriteMarkers, where: string): Chan
   if (isEventBridgeEnvelope(event)) return [envelopeHint(event, markers, where)];
   if (isSecretsManagerCloudTrailRecord(event)) return [secretsManagerCloudTrailHint(event, markers)];
   if (isObject(event) && typeof event.eventSource === "string") {
-    throw new UnrecognizedEventError(`${where}: a CloudTrail record from ${event.eventSource}, not from secretsmanager.amazonaws.com`);
+    throw new UnrecognizedEventError(
+      `${where}: a CloudTrail record from ${quoteReceivedName(event.eventSource, AWS_SERVICE_HOST)}, not from secretsmanager.amazonaws.com`,
+    );
   }
   throw new UnrecognizedEventError(
     `${where}: not an AWS event afsync understands (expected an EventBridge event with "source", "detail-type" and "detail", or a Secrets Manager CloudTrail record)`,
@@ -56,7 +64,7 @@ function envelopeHint(event: EventBridgeEnvelope, markers: OwnWriteMarkers, wher
   if (isParameterStoreChange(event)) return parameterStoreChangeHint(event);
   if (isParameterStorePolicyAction(event)) return parameterStorePolicyActionHint(event);
   throw new UnrecognizedEventError(
-    `${where}: EventBridge event "${event["detail-type"]}" from ${event.source} is not a Secrets Manager or Parameter Store event afsync understands`,
+    `${where}: EventBridge event ${quoteReceivedName(event["detail-type"], EVENTBRIDGE_DETAIL_TYPE)} from ${quoteReceivedName(event.source, EVENTBRIDGE_SOURCE)} is not a Secrets Manager or Parameter Store event afsync understands`,
   );
 }
 

@@ -1,7 +1,10 @@
 import type { ChangeHint, EventParser } from "@afsync/core";
-import { UnrecognizedEventError } from "@afsync/core";
+import { quoteReceivedName, UnrecognizedEventError } from "@afsync/core";
 import { type EventGridEventView, isObject, viewEvent } from "./eventGridShapes.ts";
 import { type KeyVaultEventData, readKeyVaultEventData } from "./keyVaultEventData.ts";
+
+// An Event Grid event type (`Microsoft.KeyVault.SecretNewVersionCreated`), for quoting in errors.
+const EVENT_GRID_TYPE = /^Microsoft(\.[A-Za-z]+)+$/;
 
 export const AZURE_KEY_VAULT_PROVIDER = "azure-key-vault";
 
@@ -67,7 +70,7 @@ function hintFor(view: EventGridEventView): ChangeHint {
   }
   if (!type.startsWith("Microsoft.KeyVault.Secret"))
     throw new UnrecognizedEventError(
-      `${view.where}.${view.schema === "cloudevents" ? "type" : "eventType"}: '${type}' is not a Key Vault event`,
+      `${view.where}.${view.schema === "cloudevents" ? "type" : "eventType"}: ${quoteReceivedName(type, EVENT_GRID_TYPE)} is not a Key Vault event`,
     );
   const data = readKeyVaultEventData(view.data, view.where);
   if (data.objectType !== undefined && data.objectType.toLowerCase() !== "secret")
@@ -82,7 +85,9 @@ function hintFor(view: EventGridEventView): ChangeHint {
     case "Microsoft.KeyVault.SecretExpired":
       return notice(secretId, data, `the current version expired${at(data.exp)}: rotate it`);
     default:
-      throw new UnrecognizedEventError(`${view.where}: '${type}' is not a Key Vault secret event afsync understands`);
+      throw new UnrecognizedEventError(
+        `${view.where}: ${quoteReceivedName(type, EVENT_GRID_TYPE)} is not a Key Vault secret event afsync understands`,
+      );
   }
 }
 

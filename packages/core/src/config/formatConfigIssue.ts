@@ -68,7 +68,9 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null (an empty value)";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return /^[\w.:*/-]{1,32}$/.test(value) ? `'${value}'` : "a string";
+  // Quoted only when it reads like a mistyped enum word ('purge', 'yes'): lower-case letters, no
+  // digits. A token, a key or a password pasted in the wrong place is described, never shown.
+  if (typeof value === "string") return /^[a-z][a-z_-]{0,31}$/.test(value) ? `'${value}'` : `a ${value.length}-character string`;
   return `${typeof value === "number" ? "the number" : "the boolean"} ${String(value)}`;
 }
 

@@ -1,5 +1,6 @@
 import type { ZodType } from "zod";
 import { ConfigError } from "../errors.ts";
+import { quoteReceivedName } from "../quoteReceivedName.ts";
 import type { AfsyncConfig, DeploymentConfig, SourceConfig, StateConfig } from "./AfsyncConfig.ts";
 import { configSchema, DEPLOYMENT_KEYS, parseDuration, TOP_LEVEL_KEYS } from "./configSchema.ts";
 import { type ConfigIssue, formatConfigIssue, formatPath } from "./formatConfigIssue.ts";
@@ -42,7 +43,11 @@ export function parseConfig(input: unknown, registry: OptionsRegistry): AfsyncCo
     const seen = new Set<string>();
     d.sources.forEach((ref, i) => {
       if (!sourceIds.has(ref)) issues.push({ path: formatPath(["deployments", id, "sources", i]), message: unknownSource(ref, sourceIds) });
-      if (seen.has(ref)) issues.push({ path: formatPath(["deployments", id, "sources", i]), message: `source '${ref}' is listed twice` });
+      if (seen.has(ref))
+        issues.push({
+          path: formatPath(["deployments", id, "sources", i]),
+          message: `source ${quoteReceivedName(ref, CONFIG_NAME, "'")} is listed twice`,
+        });
       seen.add(ref);
     });
     const backend = d.observe?.secrets_backend;
@@ -95,12 +100,13 @@ function checkOptions(
   what: "source" | "target",
   issues: ConfigIssue[],
 ): { value: unknown } | undefined {
-  const schema = schemas[type];
+  // Own keys only: `type: constructor` (or `__proto__`) would otherwise find Object.prototype's.
+  const schema = Object.hasOwn(schemas, type) ? schemas[type] : undefined;
   if (schema === undefined) {
     const known = Object.keys(schemas).sort();
     issues.push({
       path: formatPath([...at, "type"]),
-      message: `unknown ${what} type '${type}'; expected one of: ${known.join(", ") || "(none registered)"}`,
+      message: `unknown ${what} type ${quoteReceivedName(type, CONFIG_NAME, "'")}; expected one of: ${known.join(", ") || "(none registered)"}`,
     });
     return undefined;
   }
@@ -149,8 +155,12 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] | undefine
   return undefined;
 }
 
+// A source id or an adapter type, quoted in a message; anything else (a URI, a pasted token) is
+// only described.
+const CONFIG_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
+
 function unknownSource(ref: string, known: ReadonlySet<string>): string {
-  return `unknown source '${ref}'; defined sources: ${[...known].join(", ")}`;
+  return `unknown source ${quoteReceivedName(ref, CONFIG_NAME, "'")}; defined sources: ${[...known].join(", ")}`;
 }
 
 /**

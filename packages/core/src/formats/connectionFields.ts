@@ -1,5 +1,6 @@
 import { InvalidValueError } from "../errors.ts";
 import type { Connection } from "../model/Connection.ts";
+import { quoteReceivedName } from "../quoteReceivedName.ts";
 import { JsonSyntaxError, PythonFloat, parsePythonJson, pythonJsonDumps } from "./pythonJson.ts";
 
 /**
@@ -9,6 +10,12 @@ import { JsonSyntaxError, PythonFloat, parsePythonJson, pythonJsonDumps } from "
  */
 
 /** The keyword arguments `Connection(...)` accepts (besides `conn_id`). */
+/**
+ * A field name shown in a message as it is; any other (a value run into its key by a broken
+ * line or quote) is only described, so the message never carries what the input held.
+ */
+export const FIELD_NAME = /^[A-Za-z_][\w.-]{0,63}$/;
+
 export const CONNECTION_CONSTRUCTOR_KEYS = [
   "conn_type",
   "description",
@@ -176,7 +183,7 @@ export function connectionFromFields(fields: Record<string, unknown>, options: F
   for (const key of Object.keys(fields)) {
     if (!allowed.has(key)) {
       throw new InvalidValueError(
-        `${where}unexpected key '${key}'; a connection accepts only ${CONNECTION_CONSTRUCTOR_KEYS.filter((k) => k !== "uri").join(", ")} (or uri)`,
+        `${where}unexpected key ${quoteReceivedName(key, FIELD_NAME, "'")}; a connection accepts only ${CONNECTION_CONSTRUCTOR_KEYS.filter((k) => k !== "uri").join(", ")} (or uri)`,
         { field: key },
       );
     }

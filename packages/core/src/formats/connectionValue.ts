@@ -1,6 +1,7 @@
 import { InvalidValueError } from "../errors.ts";
 import type { Connection } from "../model/Connection.ts";
-import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields, normalizePort } from "./connectionFields.ts";
+import { quoteReceivedName } from "../quoteReceivedName.ts";
+import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields, FIELD_NAME, normalizePort } from "./connectionFields.ts";
 import { connectionFromJson, parseJsonObject } from "./connectionJson.ts";
 import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
 import { pythonJsonDumps } from "./pythonJson.ts";
@@ -104,7 +105,9 @@ const RDS_FIELD_KEYS = new Set(["engine", "host", "port", "username", "password"
 export function connectionFromRdsSecret(secret: Record<string, unknown>): Connection {
   for (const key of Object.keys(secret)) {
     if (!RDS_FIELD_KEYS.has(key) && !RDS_IGNORED_KEYS.has(key)) {
-      throw new InvalidValueError(`rds secret: unexpected key '${key}'; a rotation secret has ${[...RDS_FIELD_KEYS].join(", ")}`);
+      throw new InvalidValueError(
+        `rds secret: unexpected key ${quoteReceivedName(key, FIELD_NAME, "'")}; a rotation secret has ${[...RDS_FIELD_KEYS].join(", ")}`,
+      );
     }
   }
   const engine = secret.engine;

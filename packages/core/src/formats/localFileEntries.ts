@@ -1,6 +1,7 @@
 import { type Document, isMap, isNode, isScalar, isSeq, LineCounter, type Node, parseDocument, visit } from "yaml";
 import { JsonSyntaxError, parsePythonJson, topLevelKeyLines } from "./pythonJson.ts";
 import { pyyamlTags } from "./pyyamlSchema.ts";
+import { yamlErrorText } from "./yamlErrorText.ts";
 
 /**
  * The first half of reading a LocalFilesystemBackend file: its text (Python's text mode) into
@@ -133,8 +134,8 @@ function parseYaml(text: string, problems: LocalFileProblem[]): LocalFileRawEntr
   const doc = parseDocument(text, { version: "1.1", customTags: pyyamlTags, uniqueKeys: false, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     for (const err of doc.errors) {
-      const line = err.linePos?.[0].line ?? lineCounter.linePos(err.pos[0]).line;
-      problems.push({ line, message: `YAML syntax error: ${err.message.split("\n")[0] ?? err.code}` });
+      const { line, col } = err.linePos?.[0] ?? lineCounter.linePos(err.pos[0]);
+      problems.push({ line, message: `YAML syntax error at column ${col}: ${yamlErrorText(err)}` });
     }
     return [];
   }
@@ -150,10 +151,12 @@ function parseYaml(text: string, problems: LocalFileProblem[]): LocalFileRawEntr
   try {
     values = doc.toJS({ maxAliasCount: 1000 }) as Record<string, unknown>;
   } catch (e) {
-    // An alias to an anchor defined later, or an alias bomb: refused as PyYAML refuses them.
+    // An alias to an anchor defined later, or an alias bomb: refused as PyYAML refuses them. The
+    // yaml package's message names the alias; it is worded here instead, as every YAML error is.
+    const bomb = e instanceof Error && /alias count/i.test(e.message);
     problems.push({
       line: 1,
-      message: `YAML error: ${e instanceof Error ? (e.message.split("\n")[0] ?? "invalid document") : "invalid document"}`,
+      message: `YAML error: ${bomb ? yamlErrorText({ code: "RESOURCE_EXHAUSTION" }) : "an alias refers to an anchor that is not defined before it"}`,
     });
     return [];
   }

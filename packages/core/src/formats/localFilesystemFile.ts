@@ -1,7 +1,8 @@
 import { InvalidValueError } from "../errors.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { Connection } from "../model/Connection.ts";
-import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields } from "./connectionFields.ts";
+import { quoteReceivedName } from "../quoteReceivedName.ts";
+import { CONNECTION_CONSTRUCTOR_KEYS, connectionFromFields, FIELD_NAME } from "./connectionFields.ts";
 import { parseIntendedConnectionUri } from "./intendedConnectionUri.ts";
 import { type LocalFileProblem, type LocalFileRawEntry, type LocalFileType, readLocalFileEntries } from "./localFileEntries.ts";
 import { PythonFloat, pythonJsonDumps } from "./pythonJson.ts";
@@ -81,7 +82,7 @@ function createConnection(key: string, raw: unknown): Connection {
     const illegal = Object.keys(dict).filter((k) => !allowed.has(k));
     if (illegal.length > 0) {
       throw new InvalidValueError(
-        `The object have illegal keys: ${illegal.join(", ")}. The dictionary can only contain the following keys: ${[...allowed].join(", ")}`,
+        `The object have illegal keys: ${illegal.map((k) => quoteReceivedName(k, FIELD_NAME, "")).join(", ")}. The dictionary can only contain the following keys: ${[...allowed].join(", ")}`,
         { field: illegal[0] as string },
       );
     }

@@ -90,6 +90,9 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** How deep Python's `json.loads` nests before its recursion limit (1000 frames) stops it. */
+const MAX_NESTING = 990;
+
 /** `JSON.parse`, with a position-carrying, snippet-free error. */
 export function parseJsonSafely(text: string): unknown {
   try {
@@ -210,6 +213,8 @@ class Scanner {
     return { line: this.line, column: at - this.lineStart + 1 };
   }
 
+  private depth = 0;
+
   fail(message: string): never {
     throw new JsonSyntaxError(message, this.position());
   }
@@ -231,8 +236,17 @@ class Scanner {
     this.skipWs();
     const c = this.peek();
     if (c === undefined) this.fail("expecting a value but the text ended");
-    if (c === "{") return this.buildObject();
-    if (c === "[") return this.buildArray();
+    if (c === "{" || c === "[") {
+      // Python's scanner recurses per level and raises RecursionError near its default limit of
+      // 1000 frames, so Airflow cannot read such a file; refused here before the JS stack ends too.
+      if (this.depth >= MAX_NESTING) this.fail(`nested deeper than ${MAX_NESTING} levels, more than Python's json module reads`);
+      this.depth++;
+      try {
+        return c === "{" ? this.buildObject() : this.buildArray();
+      } finally {
+        this.depth--;
+      }
+    }
     if (c === '"') return this.string();
     if (this.pythonConstants) {
       for (const [word, value] of PYTHON_CONSTANTS) {

@@ -1,7 +1,10 @@
 import type { ChangeAction, ChangeHint, EventParser } from "@afsync/core";
-import { UnrecognizedEventError } from "@afsync/core";
+import { quoteReceivedName, UnrecognizedEventError } from "@afsync/core";
 import { parseSecretResourceName } from "../secretResourceName.ts";
 import { MESSAGE_PUBLISHED, type PubSubMessage, pubSubMessageOf } from "./pubSubDelivery.ts";
+
+// A Secret Manager notification type (`SECRET_VERSION_ADD`), for quoting in errors.
+const SECRET_MANAGER_EVENT_TYPE = /^[A-Z][A-Z0-9_]*$/;
 
 export const GCP_SECRET_MANAGER = "gcp-secret-manager";
 
@@ -44,7 +47,9 @@ function parseOne(event: unknown, where: string): ChangeHint[] {
     ];
   const secretId = message.attributes.secretId;
   if (secretId === undefined)
-    throw new UnrecognizedEventError(`${where}: message.attributes.secretId is missing on a ${eventType} notification`);
+    throw new UnrecognizedEventError(
+      `${where}: message.attributes.secretId is missing on a ${quoteReceivedName(eventType, SECRET_MANAGER_EVENT_TYPE)} notification`,
+    );
   const secret = parseSecretResourceName(secretId);
   if (secret === null || secret.version !== undefined)
     throw new UnrecognizedEventError(

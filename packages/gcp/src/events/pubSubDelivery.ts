@@ -1,4 +1,7 @@
-import { UnrecognizedEventError } from "@afsync/core";
+import { quoteReceivedName, UnrecognizedEventError } from "@afsync/core";
+
+// A CloudEvent type (`google.cloud.pubsub.topic.v1.messagePublished`), for quoting in errors.
+const CLOUDEVENT_TYPE = /^[a-z][a-z0-9-]*(\.[A-Za-z0-9-]+)+$/;
 
 export const MESSAGE_PUBLISHED = "google.cloud.pubsub.topic.v1.messagePublished";
 
@@ -35,7 +38,7 @@ export function pubSubMessageOf(event: unknown, where: string): PubSubMessage {
   if (typeof event.specversion === "string" || typeof event.type === "string") {
     if (event.type !== MESSAGE_PUBLISHED)
       throw new UnrecognizedEventError(
-        `${where}.type: a CloudEvent of type ${JSON.stringify(event.type)}; afsync reads ${MESSAGE_PUBLISHED} (Pub/Sub) CloudEvents`,
+        `${where}.type: a CloudEvent of type ${quoteReceivedName(event.type, CLOUDEVENT_TYPE)}; afsync reads ${MESSAGE_PUBLISHED} (Pub/Sub) CloudEvents`,
       );
     if (!isObject(event.data))
       throw new UnrecognizedEventError(`${where}.data: expected the MessagePublishedData object, got ${typeName(event.data)}`);

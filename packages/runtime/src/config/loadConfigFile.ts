@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
+import { yamlErrorText } from "@afsync/core/formats/yamlErrorText";
 import { LineCounter, parseDocument } from "yaml";
 import { sourceFactories } from "../compose/sourceFactories.ts";
 import { targetFactories } from "../compose/targetFactories.ts";
@@ -35,12 +36,19 @@ export async function loadConfigFile(path: string, _env: NodeJS.ProcessEnv = {})
   const first = doc.errors[0];
   if (first !== undefined) {
     const pos = lineCounter.linePos(first.pos[0]);
+    throw new ConfigError("", `${path}${pos === undefined ? "" : `:${pos.line}:${pos.col}`}: not valid YAML: ${yamlErrorText(first)}`);
+  }
+  let input: unknown;
+  try {
+    input = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    // An alias bomb (more than 100 alias expansions) or an alias to an anchor not defined before it.
+    const bomb = error instanceof Error && /alias count/i.test(error.message);
     throw new ConfigError(
       "",
-      `${path}${pos === undefined ? "" : `:${pos.line}:${pos.col}`}: not valid YAML: ${first.message.split("\n")[0] ?? ""}`,
+      `${path}: not valid YAML: ${bomb ? yamlErrorText({ code: "RESOURCE_EXHAUSTION" }) : "an alias refers to an anchor that is not defined before it"}`,
     );
   }
-  const input: unknown = doc.toJS({ maxAliasCount: 100 });
   try {
     return parseConfig(input, optionsRegistry());
   } catch (error) {
