@@ -25,6 +25,7 @@ it(`AWS storm (${sizeName}, seed ${seed}): every target ends equal to the provid
   assert.deepEqual(report.mismatches, [], `replay with AFSYNC_STORM_SEED=${seed}`);
   assert.equal(report.lostUpdates, 0);
   assert.deepEqual(report.unownedChanged, []);
+  assert.ok(report.truthKeys.airflowConnections > 0 && report.truthKeys.airflowVariables > 0 && report.truthKeys.astroVariables > 0);
   assert.ok(report.workerKills.midApply >= Math.min(3, size.kills), `killed mid-apply ${report.workerKills.midApply} times`);
   assertNoSecretLeak(logLines, sentinels);
 });

@@ -2,7 +2,8 @@
  * A seeded fault storm over the AWS path: change events on Secrets Manager and SSM keys go through
  * the REAL events handler, the emulated SQS FIFO queue and the REAL worker handler — the worker in
  * a child process that the storm SIGKILLs in the middle of applies — to an Airflow 3 API
- * Deployment (both sources, Secrets Manager first) and an Astro env-vars Deployment (SSM only).
+ * Deployment (Secrets Manager, then SSM, then Vault — whose changes come in as signed webhooks to
+ * the REAL Lambda webhook handler) and an Astro env-vars Deployment (SSM only).
  *
  * Injected: provider 429/500/ThrottlingException, target 429 (with Retry-After)/500/503/504 and
  * slow answers, events duplicated, reordered and lost, and worker kills. Afterwards every target
@@ -15,7 +16,9 @@ import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/ai
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import type { EventBridgeEvent } from "@afsync/emulators/aws/startAwsEmulator";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
+import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import {
   CreateSecretCommand,
   DeleteSecretCommand,
@@ -35,8 +38,8 @@ import {
 } from "@aws-sdk/client-ssm";
 import { createEventsHandler } from "../../functions/aws/src/handlers/events.ts";
 import { createReconcileHandler } from "../../functions/aws/src/handlers/reconcile.ts";
+import { createWebhookHandler } from "../../functions/aws/src/handlers/webhook.ts";
 import { lambdaDepsFromEnv } from "../../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
-import { lambdaConfigYaml } from "../../functions/aws/test/support/lambdaConfigYaml.ts";
 import { createSeededRandom, type SeededRandom } from "./createSeededRandom.ts";
 
 export interface StormSize {
@@ -63,6 +66,8 @@ export interface StormReport {
   /** Keys the event path alone left wrong (lost events, dead letters) that a reconciliation had to repair. */
   readonly mismatchesBeforeReconciliation: number;
   readonly reconciliationRounds: number;
+  /** What the truth held at the end: a storm that ended with empty targets would prove nothing. */
+  readonly truthKeys: { airflowConnections: number; airflowVariables: number; astroVariables: number; vaultOnly: number };
   readonly convergenceMsAfterLastFault: number;
   readonly deadLettered: readonly { readonly body: string; readonly receiveCount: string; readonly why: string }[];
   readonly peakRssMb: { readonly runner: number; readonly worker: number };
@@ -76,6 +81,8 @@ const credentials = { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" };
 const AIRFLOW_PASSWORD = "storm-airflow-admin-4b1d";
 const HMAC_KEY = "storm-hmac-0123456789abcdef-0123456789abcdef";
 const ASTRO_TOKEN = "storm-astro-token-77e1";
+const WEBHOOK_SECRET = "storm-whsec-9a0c";
+const VAULT_TOKEN = "storm-vault-root-3c5e";
 const VISIBILITY_TIMEOUT_S = 360;
 const workerScript = fileURLToPath(new URL("./awsStormWorker.ts", import.meta.url));
 
@@ -152,7 +159,7 @@ class WorkerProcess {
 export async function runAwsStorm(seed: number, size: StormSize): Promise<StormReport> {
   const random = createSeededRandom(seed);
   const logLines: string[] = [];
-  const sentinels = [AIRFLOW_PASSWORD, HMAC_KEY, ASTRO_TOKEN];
+  const sentinels = [AIRFLOW_PASSWORD, HMAC_KEY, ASTRO_TOKEN, WEBHOOK_SECRET, VAULT_TOKEN];
   const faults: Record<string, number> = {};
   const count = (kind: string) => {
     faults[kind] = (faults[kind] ?? 0) + 1;
@@ -161,6 +168,7 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
   const aws = await startAwsEmulator({ region: REGION });
   const airflow = await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } });
   const astro = await startAstroEmulator({ token: ASTRO_TOKEN });
+  const vault = await startVaultEmulator({ rootToken: VAULT_TOKEN });
   const client = { endpoint: aws.url, region: REGION, credentials, maxAttempts: 8 };
   const sm = new SecretsManagerClient(client);
   const ssm = new SSMClient(client);
@@ -188,6 +196,8 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
     aws.seedSecret({ name: "afsync/hmac-key", secretString: HMAC_KEY });
     aws.seedSecret({ name: "afsync/airflow-password", secretString: AIRFLOW_PASSWORD });
     aws.seedSecret({ name: "afsync/astro-token", secretString: ASTRO_TOKEN });
+    aws.seedSecret({ name: "afsync/webhook-secret", secretString: WEBHOOK_SECRET });
+    aws.seedSecret({ name: "afsync/vault-token", secretString: VAULT_TOKEN });
 
     // Keys afsync does not own: they must come out byte-for-byte as they went in.
     airflow.state.seedConnection({ connection_id: "theirs_db", conn_type: "mysql", host: "theirs.internal", password: "their-pw" });
@@ -197,10 +207,23 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
       ?.environmentVariables.push({ key: "THEIR_SETTING", value: "keep-me", isSecret: false, updatedAt: "2026-01-01T00:00:00Z" });
     const unownedBefore = unownedSnapshot(airflow, astro);
 
-    const config = lambdaConfigYaml(airflow.url, {
-      target: "      retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }\n",
-      prod: "    deletion: delete\n",
-      deployments: `  astro:
+    // Vault is the third, lowest-precedence source of `prod`; its changes arrive as signed webhooks.
+    const config = `
+sources:
+  aws-sm: { type: aws-secrets-manager }
+  aws-ssm: { type: aws-ssm }
+  vault-prod: { type: vault, url: "${vault.url}", auth_type: token, connections_path: airflow/connections, variables_path: airflow/variables }
+deployments:
+  prod:
+    target:
+      type: airflow-api
+      url: ${airflow.url}
+      api_version: 2
+      auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
+      retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }
+    sources: [aws-sm, aws-ssm, vault-prod]
+    deletion: delete
+  astro:
     target:
       type: astro-env-vars
       organization_id: org-1
@@ -209,9 +232,9 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
       retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }
     sources: [aws-ssm]
     deletion: delete
-`,
-      top: "state: { type: target }\n",
-    });
+state: { type: target }
+serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
+`;
     const lambdaEnv: NodeJS.ProcessEnv = {
       AFSYNC_CONFIG: config,
       AFSYNC_QUEUE_URL: queueUrl,
@@ -219,6 +242,8 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
         AFSYNC_HMAC_KEY: "afsync/hmac-key",
         AIRFLOW_PASSWORD: "afsync/airflow-password",
         ASTRO_API_TOKEN: "afsync/astro-token",
+        AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret",
+        VAULT_TOKEN: "afsync/vault-token",
       }),
       AIRFLOW_USERNAME: "admin",
       AWS_ENDPOINT_URL: aws.url,
@@ -230,6 +255,7 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
     const load = lambdaDepsFromEnv(lambdaEnv, { logger: createJsonLineLogger({ write: (line) => logLines.push(line) }) });
     const events = createEventsHandler(load);
     const reconcile = createReconcileHandler(load);
+    const webhook = createWebhookHandler(load);
     const startWorker = () => {
       worker = new WorkerProcess({ ...process.env, ...lambdaEnv }, logLines);
       return worker.until(() => true, 0);
@@ -269,6 +295,10 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
     for (let n = 0; n < size.events; n++) {
       injectProviderFault(random, aws, count);
       injectTargetFault(random, airflow, astro, count);
+      if (random.next() < 0.25) {
+        await changeVault(random, vault, webhook, connectionIds, variableNames, sentinels, count);
+        continue;
+      }
       const emitted = await eventsOf(aws, () => mutate(random, { sm, ssm }, connectionIds, variableNames, exists, sentinels));
       for (const event of emitted) {
         const roll = random.next();
@@ -300,14 +330,16 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
     airflow.faults.clear();
     astro.clearFaults();
     const lastFaultAt = Date.now();
-    const truthOf = () => computeTruth(sm, ssm);
+    const truthOf = () => computeTruth(sm, ssm, vault);
     let rounds = 0;
     let mismatches: string[] = [];
+    let truth: Truth | undefined;
     let mismatchesBeforeReconciliation: number | undefined;
     for (; rounds < 6; rounds++) {
       aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000);
       await waitForEmptyQueue(aws, "storm.fifo");
-      mismatches = compare(await truthOf(), airflow, astro);
+      truth = await truthOf();
+      mismatches = compare(truth, airflow, astro);
       mismatchesBeforeReconciliation ??= mismatches.length;
       if (mismatches.length === 0) break;
       // Past the dedup window so the reconciliation's messages are not taken for duplicates.
@@ -347,6 +379,12 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
       mismatches,
       unownedChanged,
       reconciliationRounds: rounds,
+      truthKeys: {
+        airflowConnections: truth?.connections.size ?? 0,
+        airflowVariables: truth?.variables.size ?? 0,
+        astroVariables: truth?.astroVariables.size ?? 0,
+        vaultOnly: truth?.vaultOnly ?? 0,
+      },
       mismatchesBeforeReconciliation: mismatchesBeforeReconciliation ?? 0,
       convergenceMsAfterLastFault,
       deadLettered,
@@ -359,6 +397,7 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
     for (const c of [sm, ssm, sqs]) c.destroy();
     await airflow.close();
     await astro.close();
+    await vault.close();
     await aws.close();
   }
 }
@@ -489,15 +528,18 @@ interface Truth {
   readonly variables: Map<string, string>;
   /** Astro Deployment (SSM only). */
   readonly astroVariables: Map<string, string>;
+  /** Keys only Vault holds (so only its webhook path or a reconciliation can have put them there). */
+  readonly vaultOnly: number;
 }
 
 /**
  * The truth from the provider's final state, read back over the SDK and mapped by hand: Airflow's
  * URI form for connections, and the first listed source (aws-sm) winning over aws-ssm.
  */
-async function computeTruth(sm: SecretsManagerClient, ssm: SSMClient): Promise<Truth> {
+async function computeTruth(sm: SecretsManagerClient, ssm: SSMClient, vault: VaultEmulator): Promise<Truth> {
   const connections: Truth["connections"] = new Map();
   const smVariables = new Map<string, string>();
+  const smConnections = new Map<string, string>();
   let nextToken: string | undefined;
   do {
     const page: ListSecretsCommandOutput = await sm.send(new ListSecretsCommand({ NextToken: nextToken, MaxResults: 100 }));
@@ -506,17 +548,7 @@ async function computeTruth(sm: SecretsManagerClient, ssm: SSMClient): Promise<T
       if (!name.startsWith("airflow/")) continue;
       const value = (await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString ?? "";
       if (name.startsWith("airflow/variables/")) smVariables.set(name.slice("airflow/variables/".length), value);
-      else if (name.startsWith("airflow/connections/")) {
-        const uri = new URL(value);
-        connections.set(name.slice("airflow/connections/".length), {
-          conn_type: uri.protocol === "postgresql:" ? "postgres" : uri.protocol.slice(0, -1),
-          host: uri.hostname,
-          login: decodeURIComponent(uri.username),
-          password: decodeURIComponent(uri.password),
-          port: Number(uri.port),
-          schema: uri.pathname.slice(1),
-        });
-      }
+      else if (name.startsWith("airflow/connections/")) smConnections.set(name.slice("airflow/connections/".length), value);
     }
     nextToken = page.NextToken;
   } while (nextToken);
@@ -529,9 +561,18 @@ async function computeTruth(sm: SecretsManagerClient, ssm: SSMClient): Promise<T
     for (const p of page.Parameters ?? []) ssmVariables.set((p.Name ?? "").slice("/airflow/variables/".length), p.Value ?? "");
     nextToken = page.NextToken;
   } while (nextToken);
-  const variables = new Map(ssmVariables);
+  // Lowest first, so each higher source overwrites: vault-prod < aws-ssm < aws-sm.
+  const vaultData = await readVaultKv(vault);
+  const connectionUris = new Map(vaultData.connections);
+  for (const [id, uri] of smConnections) connectionUris.set(id, uri);
+  for (const [id, uri] of connectionUris) connections.set(id, connectionFields(uri));
+  const variables = new Map(vaultData.variables);
+  for (const [k, v] of ssmVariables) variables.set(k, v);
   for (const [k, v] of smVariables) variables.set(k, v);
-  return { connections, variables, astroVariables: ssmVariables };
+  const vaultOnly =
+    [...vaultData.connections.keys()].filter((id) => !smConnections.has(id)).length +
+    [...vaultData.variables.keys()].filter((k) => !smVariables.has(k) && !ssmVariables.has(k)).length;
+  return { connections, variables, astroVariables: ssmVariables, vaultOnly };
 }
 
 /** Every difference between the truth and the targets, by key (values never named). */
@@ -571,4 +612,79 @@ function unownedSnapshot(airflow: AirflowEmulator, astro: AstroEmulator): Record
     "airflow variable theirs_var": exact(airflow.state.variables.get("theirs_var")),
     "astro THEIR_SETTING": exact(env.find((v) => v.key === "THEIR_SETTING")),
   };
+}
+
+/** Airflow's URI form, as the stored connection fields. */
+function connectionFields(value: string) {
+  const uri = new URL(value);
+  return {
+    conn_type: uri.protocol === "postgresql:" ? "postgres" : uri.protocol.slice(0, -1),
+    host: uri.hostname,
+    login: decodeURIComponent(uri.username),
+    password: decodeURIComponent(uri.password),
+    port: Number(uri.port),
+    schema: uri.pathname.slice(1),
+  };
+}
+
+/** Vault's KV v2 `secret/airflow/{connections,variables}`, read back over its HTTP API. */
+async function readVaultKv(vault: VaultEmulator): Promise<{ connections: Map<string, string>; variables: Map<string, string> }> {
+  const headers = { "x-vault-token": vault.rootToken };
+  const read = async (folder: string, field: string) => {
+    const out = new Map<string, string>();
+    const listed = await fetch(`${vault.url}/v1/secret/metadata/airflow/${folder}?list=true`, { headers });
+    if (listed.status === 404) return out;
+    const keys = ((await listed.json()) as { data: { keys: string[] } }).data.keys;
+    for (const key of keys) {
+      const got = (await (await fetch(`${vault.url}/v1/secret/data/airflow/${folder}/${key}`, { headers })).json()) as {
+        data: { data: Record<string, string> };
+      };
+      out.set(key, got.data.data[field] ?? "");
+    }
+    return out;
+  };
+  return { connections: await read("connections", "conn_uri"), variables: await read("variables", "value") };
+}
+
+/**
+ * One Vault KV write (its own API, as `vault kv put` would), announced to the Lambda webhook with a
+ * signed body naming the key — or not announced (lost), or announced twice (the replay is refused).
+ */
+async function changeVault(
+  random: SeededRandom,
+  vault: VaultEmulator,
+  webhook: ReturnType<typeof createWebhookHandler>,
+  connectionIds: readonly string[],
+  variableNames: readonly string[],
+  sentinels: string[],
+  count: (kind: string) => void,
+): Promise<void> {
+  const value = `storm-${random.token()}${random.token()}`;
+  sentinels.push(value);
+  const isConnection = random.next() < 0.5;
+  const id = isConnection ? random.pick(connectionIds) : random.pick(variableNames);
+  const data = isConnection ? { conn_uri: `postgresql://app:${value}@${random.token()}.internal:5432/db_${random.below(9)}` } : { value };
+  // Through the real API with the root token: the emulator's own bookkeeping is not the provider state.
+  const put = await fetch(`${vault.url}/v1/secret/data/airflow/${isConnection ? "connections" : "variables"}/${id}`, {
+    method: "POST",
+    headers: { "x-vault-token": vault.rootToken, "content-type": "application/json" },
+    body: JSON.stringify({ data }),
+  });
+  if (!put.ok) throw new Error(`vault write answered ${put.status}`);
+  // The worker's next Vault read fails (Vault sends no Retry-After).
+  if (random.next() < 0.2) {
+    vault.inject({ status: 503, times: 1, operationId: "kv-v2/read" });
+    count("provider-vault-503");
+  }
+  const roll = random.next();
+  if (roll < 0.05) return count("event-lost");
+  const body = JSON.stringify({ source: "vault-prod", keys: [`${isConnection ? "conn" : "var"}:${id}`] });
+  const request = { headers: { "x-afsync-signature": signWebhookBody(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) }, body };
+  const first = await webhook(request);
+  if (first.statusCode !== 202) count(`webhook-${first.statusCode}`);
+  if (roll < 0.2) {
+    count("event-duplicated");
+    const replay = await webhook(request);
+    if (replay.statusCode !== 409) throw new Error(`a replayed webhook got ${replay.statusCode}, not 409`);
+  }
 }
