@@ -3,12 +3,14 @@
  * (AFSYNC_STORM_SIZE=full) the full one. The seed is printed; AFSYNC_STORM_SEED replays it.
  */
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
 import { it } from "node:test";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import { runAwsStorm, type StormSize } from "./awsStorm.ts";
 
 const SIZES: Record<string, StormSize> = {
   small: { events: 40, keys: 8, kills: 3 },
+  medium: { events: 300, keys: 25, kills: 6 },
   full: { events: 1000, keys: 50, kills: 12 },
 };
 const sizeName = process.env.AFSYNC_STORM_SIZE ?? "small";
@@ -21,6 +23,8 @@ it(`AWS storm (${sizeName}, seed ${seed}): every target ends equal to the provid
   assert.ok(size, `AFSYNC_STORM_SIZE is small or full, not ${sizeName}`);
   const report = await runAwsStorm(seed, size);
   const { logLines, sentinels, ...figures } = report;
+  // Every process's log lines, for a failure's post-mortem (they hold no values: checked below).
+  if (process.env.AFSYNC_STORM_LOG) writeFileSync(process.env.AFSYNC_STORM_LOG, logLines.join("\n"));
   console.log(`AFSYNC_STORM_REPORT ${JSON.stringify({ path: "aws", size: sizeName, ...figures })}`);
   assert.deepEqual(report.mismatches, [], `replay with AFSYNC_STORM_SEED=${seed}`);
   assert.equal(report.lostUpdates, 0);

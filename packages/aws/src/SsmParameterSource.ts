@@ -105,7 +105,11 @@ export class SsmParameterSource implements SecretSource {
   }
 
   #toRead(key: AirflowKey, name: string, p: Parameter): SourceRead {
-    const version = p.Version !== undefined ? { id: String(p.Version), order: p.Version } : undefined;
+    // Ordered by LastModifiedDate, not Version: SSM numbers versions from 1 again after
+    // DeleteParameter + PutParameter, so a recreated parameter's value would look older than the
+    // one afsync applied before the delete and be kept out forever (found by the fault storm).
+    const order = p.LastModifiedDate?.getTime() ?? p.Version;
+    const version = p.Version !== undefined ? { id: String(p.Version), ...(order === undefined ? {} : { order }) } : undefined;
     const raw = p.Value;
     if (raw === undefined)
       return { status: "invalid", key, secretId: name, reason: "the parameter has no value", ...(version ? { version } : {}) };
