@@ -152,9 +152,17 @@ export class SsmParameterSource implements SecretSource {
   }
 }
 
+/**
+ * Ordered by LastModifiedDate, not Version: SSM numbers versions from 1 again after
+ * DeleteParameter + PutParameter, so a recreated parameter's value would look older than the one
+ * afsync applied before the delete and be kept out for ever (found by the fault storm). The id
+ * carries the time for the same reason: a listing compared on the number alone would miss it.
+ */
 function versionOf(number: number | undefined, modified: Date | undefined): { id: string; order: number } | undefined {
   if (number === undefined) return undefined;
-  return { id: modified === undefined ? String(number) : `${number}@${modified.getTime()}`, order: number };
+  return modified === undefined
+    ? { id: String(number), order: number }
+    : { id: `${number}@${modified.getTime()}`, order: modified.getTime() };
 }
 
 /** Airflow's `deserialize_connection`: JSON when it starts with `{` after stripping, else a URI. */

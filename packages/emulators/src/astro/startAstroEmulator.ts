@@ -61,6 +61,8 @@ export interface AstroEmulator {
   writeCalls(): number;
   resetCalls(): void;
   inject(fault: AstroFault): void;
+  /** Drops every pending status and latency fault (a storm's "last fault" moment). */
+  clearFaults(): void;
   close(): Promise<void>;
 }
 
@@ -219,6 +221,7 @@ export async function startAstroEmulator(options: AstroEmulatorOptions = {}): Pr
       if ("barrier" in fault) barriers.push({ operationId: fault.operationId, parties: fault.barrier, waiting: [] });
       else faults.inject(fault);
     },
+    clearFaults: () => faults.clear(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
