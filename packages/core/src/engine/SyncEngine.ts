@@ -18,6 +18,7 @@ import { explainView } from "./explainView.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
+import { overlappingClaims } from "./overlappingClaims.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
@@ -44,7 +45,13 @@ export interface RunOptions {
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
-  | { readonly binding: DeploymentBinding; readonly items: readonly PlanItem[]; readonly owned: ReadonlyMap<KeyString, StateRecord> }
+  | {
+      readonly binding: DeploymentBinding;
+      readonly items: readonly PlanItem[];
+      readonly owned: ReadonlyMap<KeyString, StateRecord>;
+      /** Keys a source of the Deployment holds, or that it would delete: what it claims in its target. */
+      readonly claimed: ReadonlySet<KeyString>;
+    }
   | { readonly binding: DeploymentBinding; readonly error: string };
 
 /**
@@ -122,8 +129,8 @@ export class SyncEngine {
     const reads = new SourceReadSet();
     const scopes = await this.readSources(bindings, trigger, reads);
     // Targets are read concurrently (each Deployment's own API); planOne never throws.
-    const planned: Planned[] = await Promise.all(
-      bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options)),
+    const planned: Planned[] = failOverlappingClaims(
+      await Promise.all(bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options))),
     );
 
     const reports: DeploymentReport[] = [];
@@ -226,7 +233,9 @@ export class SyncEngine {
         return scope;
       };
       const plan = await this.planKeys(binding, scopeOf, reads, options);
-      return { binding, items: plan.items, owned: plan.owned };
+      const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
+      for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
+      return { binding, items: plan.items, owned: plan.owned, claimed };
     } catch (error) {
       return { binding, error: errorMessage(error) };
     }
@@ -275,6 +284,20 @@ export class SyncEngine {
     });
     return { binding, snapshot, owned, resolutions, items };
   }
+}
+
+/** Every plan of the run checked together: Deployments that would write one key of one target fail, both named. */
+function failOverlappingClaims(planned: Planned[]): Planned[] {
+  const claims = planned.flatMap((p) =>
+    "items" in p && p.binding.target.claimScope !== undefined
+      ? [{ deploymentId: p.binding.id, scope: p.binding.target.claimScope, target: p.binding.target.describe, keys: p.claimed }]
+      : [],
+  );
+  const errors = overlappingClaims(claims);
+  return planned.map((p) => {
+    const error = errors.get(p.binding.id);
+    return error === undefined ? p : { binding: p.binding, error };
+  });
 }
 
 function sourcesOf(binding: DeploymentBinding): SecretSource[] {
