@@ -15,6 +15,7 @@ import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
 import { explainView } from "./explainView.ts";
+import { historyEntries } from "./historyEntries.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
@@ -157,6 +158,7 @@ export class SyncEngine {
         // The state store failed (write-ahead records make the next run re-plan creates as ours).
         result = { errors: new Map(), writes: 0, failure: `the state store failed: ${errorMessage(error)}` };
       }
+      await this.recordHistory(p.binding, p.items, result.errors, trigger);
       const changes = p.items.map((i) => {
         const error = result.errors.get(i.change.key);
         return error === undefined ? i.change : { ...i.change, error };
@@ -178,6 +180,27 @@ export class SyncEngine {
       });
     }
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
+  }
+
+  /**
+   * Appends what landed to the history, where the state store keeps one. A history that cannot be
+   * written does not undo the writes (they happened): it is logged as an error instead.
+   */
+  private async recordHistory(
+    binding: DeploymentBinding,
+    items: readonly PlanItem[],
+    errors: ReadonlyMap<KeyString, string>,
+    trigger: Trigger,
+  ): Promise<void> {
+    const append = this.deps.state.appendHistory?.bind(this.deps.state);
+    if (append === undefined) return;
+    const entries = historyEntries(binding.id, binding.target.layer, items, errors, trigger, this.now());
+    if (entries.length === 0) return;
+    try {
+      await append(entries);
+    } catch (error) {
+      this.deps.logger.log("error", "history not recorded", { deployment: binding.id, keys: entries.length, error: errorMessage(error) });
+    }
   }
 
   /** Reads what the trigger needs from every source involved, once each; returns each Deployment's keys. */
