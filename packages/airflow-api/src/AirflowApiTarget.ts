@@ -108,6 +108,11 @@ export class AirflowApiTarget implements DeploymentTarget {
     return `${displayUrl(this.#config.url)} (Airflow REST API ${this.#version === undefined ? "auto" : `v${this.#version}`})`;
   }
 
+  /** One Airflow, whichever spelling of its URL (credentials, trailing slash, `/api/v1`) a config uses. */
+  get claimScope(): string {
+    return `airflow-api ${claimUrl(this.#root)}`;
+  }
+
   get capabilities(): TargetCapabilities {
     return {
       readsValues: false,
@@ -266,6 +271,19 @@ export class AirflowApiTarget implements DeploymentTarget {
 /** The API root: without trailing `/`, `/api/v1` or `/api/v2` (the version is chosen separately). */
 export function rootUrl(url: string): string {
   return url.replace(/\/+$/, "").replace(/\/api\/v[12]$/, "");
+}
+
+function claimUrl(root: string): string {
+  try {
+    const u = new URL(root);
+    u.username = "";
+    u.password = "";
+    u.search = "";
+    u.hash = "";
+    return u.toString().replace(/\/+$/, "");
+  } catch {
+    return root;
+  }
 }
 
 function displayUrl(url: string): string {

@@ -76,6 +76,8 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
   readonly layer = "environment-variables" as const;
   readonly capabilities = { readsValues: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
+  /** One Astro Deployment's environment variables, however many Deployments of the config point at it. */
+  readonly claimScope: string;
   readonly #o: AstroEnvVarsTargetOptions;
   readonly #api: AstroDeploymentApi;
   readonly #manifestVariable: string;
@@ -97,6 +99,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
     this.#logger = options.logger ?? silentLogger;
     this.#api = createAstroDeploymentApi({ ...options, apiVersion: options.apiVersion ?? "v1", logger: this.#logger });
     this.#locks = options.locks ?? astroWriteLocks;
+    this.claimScope = `astro-env-vars ${hostOf(options.apiUrl)} ${options.organizationId} ${options.deploymentId}`;
     this.describe = `Astro Deployment ${options.deploymentId} (organization ${options.organizationId}) environment variables at ${hostOf(options.apiUrl)}`;
   }
 

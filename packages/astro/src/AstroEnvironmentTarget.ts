@@ -82,6 +82,8 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   // the engine hands over the whole plan and the manifest is written once per sync, not per key.
   readonly capabilities = { readsValues: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
+  /** One scope's environment objects (a Workspace or a Deployment), however many Deployments of the config write it. */
+  readonly claimScope: string;
   readonly #o: AstroEnvironmentTargetOptions;
   readonly #api: EnvironmentObjectApi;
   readonly #links: LinkSettings;
@@ -103,6 +105,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     this.#logger = options.logger ?? silentLogger;
     this.#locks = options.locks ?? astroWriteLocks;
     const where = `${options.scope.scope === "WORKSPACE" ? "Workspace" : "Deployment"} ${options.scope.scopeEntityId}`;
+    this.claimScope = `astro-environment ${hostOf(options.apiUrl)} ${options.organizationId} ${where}`;
     this.describe = `Astro Environment Manager, ${where} (organization ${options.organizationId}) at ${hostOf(options.apiUrl)}`;
   }
 

@@ -11,6 +11,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   plan: () => import("./commands/plan.ts"),
   sync: () => import("./commands/sync.ts"),
   explain: () => import("./commands/explain.ts"),
+  history: () => import("./commands/history.ts"),
   serve: () => import("./commands/serve.ts"),
   event: () => import("./commands/event.ts"),
 };

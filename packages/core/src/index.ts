@@ -5,6 +5,7 @@ export * from "./model/AirflowKey.ts";
 export * from "./model/AirflowValue.ts";
 export * from "./model/ChangeHint.ts";
 export * from "./model/Connection.ts";
+export * from "./model/HistoryEntry.ts";
 export * from "./model/ResolvedHint.ts";
 export * from "./model/SourceVersion.ts";
 export * from "./model/StateRecord.ts";

@@ -24,6 +24,8 @@ export interface InMemoryTargetOptions {
   readonly readsValues?: boolean;
   readonly holdsState?: boolean;
   readonly maxBatch?: number;
+  /** Two fakes with one `claimScope` stand for two Deployments writing one store (overlapping claims). */
+  readonly claimScope?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
   readonly describe: string;
   readonly layer: PrecedenceLayer;
   readonly capabilities: TargetCapabilities;
+  readonly claimScope?: string;
   readonly values = new Map<KeyString, AirflowValue>();
   manifest: readonly StateRecord[] | null = null;
   readCalls = 0;
@@ -48,6 +51,7 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
     this.type = options.type ?? "memory";
     this.describe = options.describe ?? "in-memory";
     this.layer = options.layer ?? "metadata-db";
+    if (options.claimScope !== undefined) this.claimScope = options.claimScope;
     this.capabilities = {
       readsValues: options.readsValues ?? true,
       holdsState: options.holdsState ?? false,

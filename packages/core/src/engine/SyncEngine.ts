@@ -16,9 +16,11 @@ import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
 import { explainView } from "./explainView.ts";
+import { historyEntries } from "./historyEntries.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
+import { overlappingClaims } from "./overlappingClaims.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
@@ -51,7 +53,13 @@ interface LoadedTarget {
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
-  | { readonly binding: DeploymentBinding; readonly items: readonly PlanItem[]; readonly owned: ReadonlyMap<KeyString, StateRecord> }
+  | {
+      readonly binding: DeploymentBinding;
+      readonly items: readonly PlanItem[];
+      readonly owned: ReadonlyMap<KeyString, StateRecord>;
+      /** Keys a source of the Deployment holds, or that it would delete: what it claims in its target. */
+      readonly claimed: ReadonlySet<KeyString>;
+    }
   | { readonly binding: DeploymentBinding; readonly error: string };
 
 /**
@@ -130,8 +138,10 @@ export class SyncEngine {
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
     const scopes = await this.readSources(bindings, trigger, reads, loaded);
     // Targets are read concurrently (each Deployment's own API); planOne never throws.
-    const planned: Planned[] = await Promise.all(
-      bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options, loaded.get(binding.id))),
+    const planned: Planned[] = failOverlappingClaims(
+      await Promise.all(
+        bindings.map((binding) => this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options, loaded.get(binding.id))),
+      ),
     );
 
     const reports: DeploymentReport[] = [];
@@ -158,6 +168,7 @@ export class SyncEngine {
         // The state store failed (write-ahead records make the next run re-plan creates as ours).
         result = { errors: new Map(), writes: 0, failure: `the state store failed: ${errorMessage(error)}` };
       }
+      await this.recordHistory(p.binding, p.items, result.errors, trigger);
       const changes = p.items.map((i) => {
         const error = result.errors.get(i.change.key);
         return error === undefined ? i.change : { ...i.change, error };
@@ -179,6 +190,27 @@ export class SyncEngine {
       });
     }
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
+  }
+
+  /**
+   * Appends what landed to the history, where the state store keeps one. A history that cannot be
+   * written does not undo the writes (they happened): it is logged as an error instead.
+   */
+  private async recordHistory(
+    binding: DeploymentBinding,
+    items: readonly PlanItem[],
+    errors: ReadonlyMap<KeyString, string>,
+    trigger: Trigger,
+  ): Promise<void> {
+    const append = this.deps.state.appendHistory?.bind(this.deps.state);
+    if (append === undefined) return;
+    const entries = historyEntries(binding.id, binding.target.layer, items, errors, trigger, this.now());
+    if (entries.length === 0) return;
+    try {
+      await append(entries);
+    } catch (error) {
+      this.deps.logger.log("error", "history not recorded", { deployment: binding.id, keys: entries.length, error: errorMessage(error) });
+    }
   }
 
   /** Reads what the trigger needs from every source involved, once each; returns each Deployment's keys. */
@@ -318,7 +350,9 @@ export class SyncEngine {
         return scope;
       };
       const plan = await this.planKeys(binding, scopeOf, reads, options, loaded);
-      return { binding, items: plan.items, owned: plan.owned };
+      const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
+      for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
+      return { binding, items: plan.items, owned: plan.owned, claimed };
     } catch (error) {
       return { binding, error: errorMessage(error) };
     }
@@ -381,6 +415,20 @@ function answerOf(source: SecretSource, reads: SourceReadSet, ks: KeyString, rec
     return { sourceId: source.id, read: undefined, listed: { secretId: listed.secretId, version: listed.version, hash: record.hash } };
   const reason = "listed at a version this Deployment has not applied, and its value was not read";
   return { sourceId: source.id, read: { status: "error", key: listed.key, secretId: listed.secretId, reason } satisfies SourceRead };
+}
+
+/** Every plan of the run checked together: Deployments that would write one key of one target fail, both named. */
+function failOverlappingClaims(planned: Planned[]): Planned[] {
+  const claims = planned.flatMap((p) =>
+    "items" in p && p.binding.target.claimScope !== undefined
+      ? [{ deploymentId: p.binding.id, scope: p.binding.target.claimScope, target: p.binding.target.describe, keys: p.claimed }]
+      : [],
+  );
+  const errors = overlappingClaims(claims);
+  return planned.map((p) => {
+    const error = errors.get(p.binding.id);
+    return error === undefined ? p : { binding: p.binding, error };
+  });
 }
 
 function sourcesOf(binding: DeploymentBinding): SecretSource[] {

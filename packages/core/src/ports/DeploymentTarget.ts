@@ -87,6 +87,13 @@ export interface DeploymentTarget {
    * one config or of two configs sharing a file, never write it at once. Absent for REST targets.
    */
   readonly localFiles?: readonly string[];
+  /**
+   * The store this target writes, as an identity two targets share exactly when they write the
+   * same keys: a normalized Airflow URL, an Astro Deployment id. The engine fails the Deployments
+   * of a run that would write one key of one scope, before anything is written. Absent for local
+   * files, which the config check already refuses to share between Deployments.
+   */
+  readonly claimScope?: string;
   read(): Promise<TargetSnapshot>;
   apply(request: ApplyRequest): Promise<ApplyOutcome>;
   close?(): Promise<void>;

@@ -1,4 +1,5 @@
 import type { KeyString } from "../model/AirflowKey.ts";
+import type { HistoryEntry, HistoryQuery } from "../model/HistoryEntry.ts";
 import type { StateRecord } from "../model/StateRecord.ts";
 
 /**
@@ -9,6 +10,13 @@ export interface StateStore {
   load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>>;
   /** Replace the records of `upserted` keys and drop `removed` ones, in one transaction. */
   save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void>;
+  /**
+   * Keep applied changes for `afsync history` (append only). Optional: a store without it (the
+   * targets' own manifests in the cloud) keeps no history, and `afsync history` says so.
+   */
+  appendHistory?(entries: readonly HistoryEntry[]): Promise<void>;
+  /** Applied changes, oldest first. Present exactly when `appendHistory` is. */
+  readHistory?(query: HistoryQuery): Promise<HistoryEntry[]>;
   close?(): Promise<void>;
 }
 

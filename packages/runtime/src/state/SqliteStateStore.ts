@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { HmacKeyProvider, KeyString, StateRecord, StateStore } from "@afsync/core";
+import type { HistoryEntry, HistoryQuery, HmacKeyProvider, KeyString, StateRecord, StateStore } from "@afsync/core";
 import Database from "better-sqlite3";
 
 const SCHEMA = `
@@ -16,7 +16,34 @@ CREATE TABLE IF NOT EXISTS records (
   hash TEXT NOT NULL,
   applied_at TEXT NOT NULL,
   PRIMARY KEY (deployment, key)
-);`;
+);
+CREATE TABLE IF NOT EXISTS history (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  deployment TEXT NOT NULL,
+  key TEXT NOT NULL,
+  action TEXT NOT NULL,
+  layer TEXT NOT NULL,
+  source_id TEXT,
+  secret_id TEXT,
+  version TEXT,
+  hash TEXT,
+  trigger TEXT NOT NULL,
+  applied_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS history_by_key ON history (deployment, key);`;
+
+interface HistoryRow {
+  deployment: string;
+  key: string;
+  action: HistoryEntry["action"];
+  layer: string;
+  source_id: string | null;
+  secret_id: string | null;
+  version: string | null;
+  hash: string | null;
+  trigger: HistoryEntry["trigger"];
+  applied_at: string;
+}
 
 interface Row {
   key: string;
@@ -32,7 +59,8 @@ interface Row {
  * The embedded state store of local mode: what afsync applied per Deployment and key, plus the
  * HMAC key for value hashes (table `meta`, generated on first use). The file holds hashes, not
  * values, but the HMAC key makes those hashes guessable offline, so it is created 0600 and its
- * directory 0700. WAL lets `afsync plan` read while `afsync serve` writes.
+ * directory 0700. Table `history` keeps every applied change (hashes and versions, no values);
+ * `CREATE ... IF NOT EXISTS` on open adds it to a store made before it existed. WAL lets `afsync plan` read while `afsync serve` writes.
  *
  * `readOnly` (for `plan`): the file is opened read-only; a missing key is replaced by a
  * provisional one that is never stored (hashes are then only compared within the run).
@@ -113,6 +141,44 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
     })();
   }
 
+  async appendHistory(entries: readonly HistoryEntry[]): Promise<void> {
+    if (this.readOnly) throw new Error("the state store is open read-only");
+    const insert = this.db.prepare(
+      `INSERT INTO history (deployment, key, action, layer, source_id, secret_id, version, hash, trigger, applied_at)
+       VALUES (@deployment, @key, @action, @layer, @source_id, @secret_id, @version, @hash, @trigger, @applied_at)`,
+    );
+    this.db.transaction(() => {
+      for (const e of entries) {
+        insert.run({
+          deployment: e.deploymentId,
+          key: e.key,
+          action: e.action,
+          layer: e.layer,
+          source_id: e.sourceId ?? null,
+          secret_id: e.secretId ?? null,
+          version: e.version ?? null,
+          hash: e.hash ?? null,
+          trigger: e.trigger,
+          applied_at: e.appliedAt,
+        });
+      }
+    })();
+  }
+
+  async readHistory(query: HistoryQuery): Promise<HistoryEntry[]> {
+    // A store from before history existed, opened read-only: nothing recorded yet.
+    if (!this.hasTable("history")) return [];
+    const rows = this.db
+      .prepare<[], HistoryRow>(
+        "SELECT deployment, key, action, layer, source_id, secret_id, version, hash, trigger, applied_at FROM history ORDER BY id",
+      )
+      .all();
+    const deployments = query.deploymentIds === undefined ? undefined : new Set(query.deploymentIds);
+    return rows
+      .filter((r) => (deployments === undefined || deployments.has(r.deployment)) && (query.key === undefined || r.key === query.key))
+      .map(toHistoryEntry);
+  }
+
   async hmacKey(): Promise<Uint8Array> {
     if (this.hasTable("meta")) {
       const row = this.db.prepare<[], { value: Buffer }>("SELECT value FROM meta WHERE key = 'hmac_key'").get();
@@ -145,6 +211,21 @@ function toRecord(row: Row): StateRecord {
     ...(row.version === null ? {} : { version: row.version }),
     ...(row.version_order === null ? {} : { versionOrder: row.version_order }),
     hash: row.hash,
+    appliedAt: row.applied_at,
+  };
+}
+
+function toHistoryEntry(row: HistoryRow): HistoryEntry {
+  return {
+    deploymentId: row.deployment,
+    key: row.key as KeyString,
+    action: row.action,
+    layer: row.layer,
+    ...(row.source_id === null ? {} : { sourceId: row.source_id }),
+    ...(row.secret_id === null ? {} : { secretId: row.secret_id }),
+    ...(row.version === null ? {} : { version: row.version }),
+    ...(row.hash === null ? {} : { hash: row.hash }),
+    trigger: row.trigger,
     appliedAt: row.applied_at,
   };
 }

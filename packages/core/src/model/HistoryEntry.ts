@@ -1,0 +1,27 @@
+import type { KeyString } from "./AirflowKey.ts";
+
+/**
+ * One change afsync applied to one key of one Deployment, kept for `afsync history` and
+ * `afsync rollback`: where the value came from (source, secret id, version) and its keyed hash,
+ * never the value. A delete carries no source and no hash.
+ */
+export interface HistoryEntry {
+  readonly deploymentId: string;
+  readonly key: KeyString;
+  readonly action: "create" | "update" | "delete";
+  /** The precedence layer written (`DeploymentTarget.layer`). */
+  readonly layer: string;
+  readonly sourceId?: string;
+  readonly secretId?: string;
+  readonly version?: string;
+  readonly hash?: string;
+  /** `reconciliation` (a full run) or `event` (a run over hinted keys). */
+  readonly trigger: "reconciliation" | "event";
+  /** ISO-8601 time of the write, from the Clock port. */
+  readonly appliedAt: string;
+}
+
+export interface HistoryQuery {
+  readonly deploymentIds?: readonly string[];
+  readonly key?: KeyString;
+}
