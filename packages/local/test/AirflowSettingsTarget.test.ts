@@ -309,3 +309,60 @@ describe("AirflowSettingsTarget (property)", () => {
     );
   });
 });
+
+describe("AirflowSettingsTarget (batched requests)", () => {
+  // A file with a duplicated item: the Astro CLI imports the first, so afsync rewrites the first and drops the rest.
+  const WITH_DUPLICATES = `${HAND_MADE}    - variable_name: a
+      variable_value: first
+    - variable_name: a
+      variable_value: second
+`;
+
+  it("applies a request of many keys exactly as it would apply them one request at a time", async () => {
+    const value = fc.constantFrom("v", "yes", "line1\nline2", " lead", "0x1F");
+    const upsert = fc.record({
+      kind: fc.constantFrom("var" as const, "conn" as const),
+      id: fc.constantFrom("a", "b", "c", "hand_var"),
+      value,
+    });
+    const keyOf = (u: { kind: "var" | "conn"; id: string }) => (u.kind === "var" ? variableKey(u.id) : connectionKey(u.id));
+    const airflowValueOf = (u: { kind: "var" | "conn"; value: string }): AirflowValue =>
+      u.kind === "var"
+        ? { kind: "variable", value: u.value }
+        : {
+            kind: "connection",
+            connection: { conn_type: "http", host: "h", login: null, password: u.value, schema: null, port: null, extra: null },
+          };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(upsert, { maxLength: 8 }),
+        fc.array(fc.record({ kind: fc.constantFrom("var" as const, "conn" as const), id: fc.constantFrom("a", "b", "hand_made") }), {
+          maxLength: 4,
+        }),
+        async (upserts, deletes) => {
+          const { dir, cleanup } = await makeTempDir();
+          try {
+            const batched = join(dir, "batched.yaml");
+            const oneByOne = join(dir, "one-by-one.yaml");
+            await writeFile(batched, WITH_DUPLICATES);
+            await writeFile(oneByOne, WITH_DUPLICATES);
+            await new AirflowSettingsTarget(batched).apply({
+              upserts: upserts.map((u) => ({ key: keyOf(u), value: airflowValueOf(u) })),
+              deletes: deletes.map(keyOf),
+              manifest: [],
+            });
+            // A request applies its upserts, then its deletes.
+            const single = new AirflowSettingsTarget(oneByOne);
+            for (const u of upserts)
+              await single.apply({ upserts: [{ key: keyOf(u), value: airflowValueOf(u) }], deletes: [], manifest: [] });
+            for (const d of deletes) await single.apply({ upserts: [], deletes: [keyOf(d)], manifest: [] });
+            assert.equal(await readFile(batched, "utf8"), await readFile(oneByOne, "utf8"));
+          } finally {
+            await cleanup();
+          }
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -20,17 +20,13 @@ interface Edit {
 export function spliceSettingsItems(text: string, doc: Document, request: ApplyRequest): string | null {
   const edits: Edit[] = [];
   const appends = new Map<"connections" | "variables", { at: number; prefix: string; items: string[] }>();
+  // Each section's item regions are found once and indexed by id: scanning the section per key
+  // made an update of N keys in an N-item file O(N²).
+  const sections = new Map<AirflowKey["kind"], SectionRegions | null>();
   const regionsOf = (kind: AirflowKey["kind"], id: string) => {
-    const seq = doc.getIn(["airflow", sectionFor(kind)], true);
-    if (!isSeq(seq) || seq.flow || seq.items.length === 0) return null;
-    const regions = [];
-    for (const item of seq.items) {
-      const region = itemRegion(text, item as Node);
-      if (region === null) return null;
-      if (itemId(item, kind) === id) regions.push(region);
-    }
-    const last = itemRegion(text, seq.items[seq.items.length - 1] as Node);
-    return last === null ? null : { regions, last };
+    if (!sections.has(kind)) sections.set(kind, sectionRegions(text, doc, kind));
+    const section = sections.get(kind) ?? null;
+    return section === null ? null : { regions: section.byId.get(id) ?? [], last: section.last };
   };
   for (const { key, value } of request.upserts) {
     const found = regionsOf(key.kind, key.id);
@@ -57,18 +53,48 @@ export function spliceSettingsItems(text: string, doc: Document, request: ApplyR
     edits.push({ start: a.at, end: a.at, text: lead + a.items.join("") });
   }
   edits.sort((x, y) => y.start - x.start || y.end - x.end);
-  let out = text;
-  let floor = Number.POSITIVE_INFINITY;
+  // Pieces joined once: slicing the whole text per edit made N edits O(N²) in copied bytes.
+  const pieces: string[] = [];
+  let floor = text.length;
   for (const e of edits) {
     if (e.end > floor) return null; // overlapping edits: leave it to the full re-render
-    out = out.slice(0, e.start) + e.text + out.slice(e.end);
+    pieces.push(text.slice(e.end, floor), e.text);
     floor = e.start;
   }
-  return out;
+  pieces.push(text.slice(0, floor));
+  return pieces.reverse().join("");
+}
+
+interface Region {
+  readonly start: number;
+  readonly end: number;
+  readonly prefix: string;
+}
+
+interface SectionRegions {
+  readonly byId: Map<unknown, Region[]>;
+  readonly last: Region;
+}
+
+/** The regions of a section's items by id, or null when the section's layout is not one the splice handles. */
+function sectionRegions(text: string, doc: Document, kind: AirflowKey["kind"]): SectionRegions | null {
+  const seq = doc.getIn(["airflow", sectionFor(kind)], true);
+  if (!isSeq(seq) || seq.flow || seq.items.length === 0) return null;
+  const byId = new Map<unknown, Region[]>();
+  let last: Region | null = null;
+  for (const item of seq.items) {
+    last = itemRegion(text, item as Node);
+    if (last === null) return null;
+    const id = itemId(item, kind);
+    const list = byId.get(id);
+    if (list === undefined) byId.set(id, [last]);
+    else list.push(last);
+  }
+  return last === null ? null : { byId, last };
 }
 
 /** The lines of one block-sequence item: from its `- ` line to the end of its last line. */
-function itemRegion(text: string, item: Node): { start: number; end: number; prefix: string } | null {
+function itemRegion(text: string, item: Node): Region | null {
   const range = item.range;
   if (!isMap(item) || range === undefined || range === null) return null;
   const start = text.lastIndexOf("\n", range[0] - 1) + 1;
