@@ -163,7 +163,11 @@ describe("afsync serve with Vault event notifications (binary)", () => {
       const from = serve.stdout().length;
       emu.write("secret/airflow/variables/scheduled", { value: SCHEDULED });
       await waitUntil(async () => envFile(dir).includes(SCHEDULED), "the scheduled reconciliation to apply the change");
-      assert.match(serve.stdout().slice(from), /scheduled reconciliation: 1 created/);
+      // The file lands before the run's line is printed: wait for the line rather than race it.
+      await waitUntil(
+        async () => /scheduled reconciliation: 1 created/.test(serve.stdout().slice(from)),
+        "the scheduled reconciliation's line",
+      );
 
       await waitUntil(async () => (await feedOf(serve))?.state === "live", "the subscription retried at the schedule");
       await serve.waitForOutput(/vault events \(vault-prod\): connected again/);
