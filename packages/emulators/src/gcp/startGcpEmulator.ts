@@ -10,6 +10,7 @@ import {
 import { type Fault, FaultInjector } from "../faults/FaultInjector.ts";
 import { type DeliveryResult, deliverNotification, type HttpDeliveryTarget } from "./deliverNotification.ts";
 import { GrpcStatusError } from "./GrpcStatusError.ts";
+import { grpcStatusForHttp } from "./grpcStatusForHttp.ts";
 import { loadSecretManagerService } from "./loadSecretManagerService.ts";
 import { type CreateSecretInput, type SecretManagerProject, SecretManagerStore } from "./SecretManagerStore.ts";
 import type { SecretManagerNotification } from "./secretManagerNotifications.ts";
@@ -73,18 +74,6 @@ export interface GcpEmulator {
   close(): Promise<void>;
 }
 
-const HTTP_TO_GRPC: Readonly<Record<number, status>> = {
-  400: status.INVALID_ARGUMENT,
-  403: status.PERMISSION_DENIED,
-  404: status.NOT_FOUND,
-  409: status.ABORTED,
-  429: status.RESOURCE_EXHAUSTED,
-  500: status.INTERNAL,
-  501: status.UNIMPLEMENTED,
-  503: status.UNAVAILABLE,
-  504: status.DEADLINE_EXCEEDED,
-};
-
 /**
  * A Secret Manager gRPC server built from the protos the official client ships: the
  * SecretManagerService methods afsync and its tests use, over a plaintext loopback channel.
@@ -135,10 +124,7 @@ export async function startGcpEmulator(options: GcpEmulatorOptions = {}): Promis
       try {
         if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
         if (decision.respond)
-          throw new GrpcStatusError(
-            HTTP_TO_GRPC[decision.respond.status] ?? status.UNKNOWN,
-            `Injected fault (HTTP ${decision.respond.status}).`,
-          );
+          throw new GrpcStatusError(grpcStatusForHttp(decision.respond.status), `Injected fault (HTTP ${decision.respond.status}).`);
         chargeQuota(method);
         callback(null, handle(call.request));
       } catch (err) {

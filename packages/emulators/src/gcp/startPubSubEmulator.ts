@@ -9,6 +9,7 @@ import {
 } from "@grpc/grpc-js";
 import { type Fault, FaultInjector } from "../faults/FaultInjector.ts";
 import { GrpcStatusError } from "./GrpcStatusError.ts";
+import { grpcStatusForHttp } from "./grpcStatusForHttp.ts";
 import { loadPubSubPublisherService } from "./loadPubSubPublisherService.ts";
 import { type PublishedMessage, PubSubPushSubscription, type PushSubscriptionOptions, shortName } from "./PubSubPushSubscription.ts";
 
@@ -31,16 +32,6 @@ export interface PubSubEmulator {
   pushTo(options: PushSubscriptionOptions): PubSubPushSubscription;
   close(): Promise<void>;
 }
-
-const HTTP_TO_GRPC: Readonly<Record<number, status>> = {
-  400: status.INVALID_ARGUMENT,
-  403: status.PERMISSION_DENIED,
-  404: status.NOT_FOUND,
-  429: status.RESOURCE_EXHAUSTED,
-  500: status.INTERNAL,
-  503: status.UNAVAILABLE,
-  504: status.DEADLINE_EXCEEDED,
-};
 
 /**
  * A minimal Pub/Sub: the Publisher service (CreateTopic, GetTopic, Publish with ordering keys)
@@ -66,10 +57,7 @@ export async function startPubSubEmulator(options: { readonly projectId?: string
       try {
         if (decision.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.latencyMs));
         if (decision.respond)
-          throw new GrpcStatusError(
-            HTTP_TO_GRPC[decision.respond.status] ?? status.UNKNOWN,
-            `Injected fault (HTTP ${decision.respond.status}).`,
-          );
+          throw new GrpcStatusError(grpcStatusForHttp(decision.respond.status), `Injected fault (HTTP ${decision.respond.status}).`);
         callback(null, handle(call.request));
       } catch (err) {
         if (!(err instanceof GrpcStatusError)) throw err;
