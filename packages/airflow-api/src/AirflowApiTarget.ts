@@ -9,7 +9,8 @@
  * Airflow variable, written in the same bulk call as the values where v2 allows, right after
  * them on v1, and always describing what was really written (a failed key keeps its old record).
  */
-import type { AirflowKey, KeyProblem, KeyString, Logger, StateRecord } from "@afsync/core";
+import { randomBytes } from "node:crypto";
+import type { AirflowKey, KeyProblem, KeyString, Logger } from "@afsync/core";
 import { keyString, RemoteCallError } from "@afsync/core";
 import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type {
@@ -23,15 +24,16 @@ import type {
 } from "@afsync/core/ports/DeploymentTarget";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, VariableWrite } from "./AirflowApi.ts";
+import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
 import { createAirflowV1Api } from "./AirflowV1Api.ts";
 import { createAirflowV2Api } from "./AirflowV2Api.ts";
 import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
 import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
+import { isManifestVariable, loadManifestLog, type ManifestLog, type ManifestWritePlan, planManifestWrite } from "./manifestLog.ts";
 import { failManifest, settleManifest } from "./settleManifest.ts";
-import { decodeManifest, encodeManifest, MANIFEST_DESCRIPTION, sameManifest } from "./targetManifest.ts";
+import { MANIFEST_DESCRIPTION } from "./targetManifest.ts";
 
 /**
  * This target's retry settings. Every wait is bounded by `maxDelayMs`, a `Retry-After`
@@ -73,8 +75,8 @@ export class AirflowApiTarget implements DeploymentTarget {
   #api: Promise<AirflowApi> | undefined;
   #version: 1 | 2 | undefined;
   #calls = 0;
-  /** The manifest as last read or written: a failed key falls back to its record here. */
-  #manifest: StateRecord[] | null | undefined;
+  /** The manifest log as last read or written: a failed key falls back to its record here. */
+  #manifest: ManifestLog | null | undefined;
   /** Keys the last read saw (kept up to date by applies): which first call an upsert makes on v1. */
   #present: Set<KeyString> | undefined;
 
@@ -134,24 +136,20 @@ export class AirflowApiTarget implements DeploymentTarget {
     for (const id of connectionIds) entries.set(keyString({ kind: "connection", id }), { key: { kind: "connection", id } });
     for (const v of variables) {
       // afsync's own bookkeeping is neither a conflict nor a key to sync.
-      if (this.#config.state === "manifest" && v.key === this.#config.manifestVariable) continue;
+      if (this.#config.state === "manifest" && isManifestVariable(this.#config.manifestVariable, v.key)) continue;
       entries.set(keyString({ kind: "variable", id: v.key }), { key: { kind: "variable", id: v.key } });
     }
     this.#present = new Set(entries.keys());
     if (this.#config.state !== "manifest") return { entries };
-    const listed = variables.find((v) => v.key === this.#config.manifestVariable);
-    this.#manifest = listed === undefined ? null : await this.#readManifest(api, listed.value);
-    return { entries, manifest: this.#manifest };
+    this.#manifest = await this.#readManifest(api, variables);
+    return { entries, manifest: this.#manifest === null ? null : [...this.#manifest.records.values()] };
   }
 
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const callsBefore = this.#calls;
     const api = await this.#resolveApi();
     const manifestOn = this.#config.state === "manifest";
-    if (manifestOn && this.#manifest === undefined) {
-      const text = await api.getVariable(this.#config.manifestVariable);
-      this.#manifest = text === null ? null : decodeManifest(text, this.#config.manifestVariable);
-    }
+    if (manifestOn && this.#manifest === undefined) this.#manifest = await this.#readManifest(api, await api.listVariables());
     const results = new Map<KeyString, ApplyItemResult>();
     const record = (kind: AirflowKey["kind"], items: readonly ItemResult[]) => {
       for (const r of items) {
@@ -168,7 +166,7 @@ export class AirflowApiTarget implements DeploymentTarget {
       const refusal = refused.get(keyString(key));
       if (refusal !== undefined) {
         record(key.kind, [{ id: key.id, ok: false, error: refusal }]);
-      } else if (manifestOn && key.kind === "variable" && key.id === this.#config.manifestVariable) {
+      } else if (manifestOn && key.kind === "variable" && isManifestVariable(this.#config.manifestVariable, key.id)) {
         record("variable", [
           {
             id: key.id,
@@ -190,7 +188,7 @@ export class AirflowApiTarget implements DeploymentTarget {
     const known = (kind: AirflowKey["kind"]) => (id: string) => present?.has(keyString({ kind, id }));
     const connDeletes = request.deletes.filter((k) => k.kind === "connection").map((k) => k.id);
     const varDeletes = request.deletes
-      .filter((k) => k.kind === "variable" && !(manifestOn && k.id === this.#config.manifestVariable))
+      .filter((k) => k.kind === "variable" && !(manifestOn && isManifestVariable(this.#config.manifestVariable, k.id)))
       .map((k) => k.id);
 
     if (connWrites.length > 0 || connDeletes.length > 0)
@@ -202,30 +200,39 @@ export class AirflowApiTarget implements DeploymentTarget {
       return this.#outcome(request, results, callsBefore);
     }
 
-    const previous = this.#manifest ?? null;
-    let written = previous;
+    const log = this.#manifest ?? null;
+    const previous = log === null ? null : [...log.records.values()];
+    let written = log;
     if (api.version === 2) {
-      // v2: the manifest rides in the same bulk call as the variables, assuming they succeed…
-      const optimistic = settleManifest(request, previous, results);
-      const withManifest = sameManifest(previous, optimistic) ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
+      // v2: the manifest's change rides in the same bulk call as the variables, assuming they succeed…
+      const optimistic = planManifestWrite(this.#config.manifestVariable, log, settleManifest(request, previous, results), manifestTag());
+      const withManifest = optimistic === null ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
       if (withManifest.length > 0 || varDeletes.length > 0) {
         const answer = await api.writeVariables(withManifest, varDeletes);
         record(
           "variable",
-          answer.filter((r) => r.id !== this.#config.manifestVariable),
+          answer.filter((r) => r.id !== optimistic?.variable),
         );
-        const manifestResult = answer.find((r) => r.id === this.#config.manifestVariable);
-        if (manifestResult?.ok === true) written = optimistic;
+        if (optimistic !== null && answer.find((r) => r.id === optimistic.variable)?.ok === true) {
+          written = optimistic.next;
+          await this.#deleteFolded(api, optimistic);
+        }
       }
     } else if (varWrites.length > 0 || varDeletes.length > 0) {
       record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
     }
     // …and is corrected (v2) or written (v1) once every key's outcome is known.
-    const settled = settleManifest(request, previous, results);
-    if (!sameManifest(written, settled)) {
-      const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => previous !== null || written !== null);
-      if (answer?.ok === true) written = settled;
-      else failManifest(results, request, answer?.error ?? "no answer");
+    const settled = planManifestWrite(this.#config.manifestVariable, written, settleManifest(request, previous, results), manifestTag());
+    if (settled !== null) {
+      const [answer] = await api.writeVariables(
+        [this.#manifestWrite(settled)],
+        [],
+        () => settled.variable === this.#config.manifestVariable && written?.hasBase === true,
+      );
+      if (answer?.ok === true) {
+        written = settled.next;
+        await this.#deleteFolded(api, settled);
+      } else failManifest(results, request, answer?.error ?? "no answer");
     }
     this.#manifest = written;
     return this.#outcome(request, results, callsBefore);
@@ -241,14 +248,27 @@ export class AirflowApiTarget implements DeploymentTarget {
 
   async close(): Promise<void> {}
 
-  #manifestWrite(records: readonly StateRecord[]): VariableWrite {
-    return { key: this.#config.manifestVariable, value: encodeManifest(records), description: MANIFEST_DESCRIPTION, secrets: [] };
+  #manifestWrite(plan: ManifestWritePlan): VariableWrite {
+    return { key: plan.variable, value: plan.text, description: MANIFEST_DESCRIPTION, secrets: [] };
   }
 
-  async #readManifest(api: AirflowApi, listedValue: string | undefined): Promise<StateRecord[] | null> {
-    // v2 lists carry values; v1 lists do not, so v1 costs one GET more.
-    const text = listedValue ?? (await api.getVariable(this.#config.manifestVariable));
-    return text === null ? null : decodeManifest(text, this.#config.manifestVariable);
+  /** After a fold landed: its old segments are stale (the base names the last one), so a failed delete costs nothing but a retry next fold. */
+  async #deleteFolded(api: AirflowApi, plan: ManifestWritePlan): Promise<void> {
+    if (plan.deleteAfter.length > 0) await api.writeVariables([], plan.deleteAfter, () => true);
+  }
+
+  async #readManifest(api: AirflowApi, listed: readonly ListedVariable[]): Promise<ManifestLog | null> {
+    const base = this.#config.manifestVariable;
+    // v2 lists carry values; v1 lists do not, so v1 costs one GET per manifest variable.
+    const parts = await Promise.all(
+      listed
+        .filter((v) => isManifestVariable(base, v.key))
+        .map(async (v) => ({ variable: v.key, text: v.value ?? (await api.getVariable(v.key)) })),
+    );
+    return loadManifestLog(
+      base,
+      parts.flatMap((p) => (p.text === null ? [] : [{ variable: p.variable, text: p.text }])),
+    );
   }
 
   #resolveApi(): Promise<AirflowApi> {
@@ -295,4 +315,9 @@ function displayUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** A few random characters so two writers that pick the same segment number write two variables. */
+function manifestTag(): string {
+  return randomBytes(3).toString("hex");
 }

@@ -1,6 +1,7 @@
 import type { AirflowKey } from "@afsync/core";
 import { keyString } from "@afsync/core";
 import type { TargetKeyRules } from "@afsync/core/formats/targetKeyRules";
+import { isManifestVariable } from "./manifestLog.ts";
 
 // `connection_id`: v1 checks it with `airflow.utils.helpers.validate_key(max_length=200)`, v2's
 // `ConnectionBody` has `pattern: ^[\w.-]+$, maxLength: 200`. `\w` is Unicode in Python but ASCII
@@ -36,8 +37,8 @@ export function airflowApiKeyRules(manifestVariable: string | null): TargetKeyRu
         return `the Airflow REST API accepts variable keys up to ${REST_VARIABLE_KEY_MAX} characters; this one has ${key.id.length}`;
       if (key.id.startsWith("/") || key.id.endsWith("/") || key.id.includes("//"))
         return "a variable key that starts or ends with '/' or holds '//' cannot be read, updated or deleted through the REST API once written (apache/airflow#68065)";
-      if (key.id === manifestVariable)
-        return `'${key.id}' is the variable afsync keeps its manifest in; rename the key or set manifest_variable`;
+      if (manifestVariable !== null && isManifestVariable(manifestVariable, key.id))
+        return `'${key.id}' is a variable afsync keeps its manifest in; rename the key or set manifest_variable`;
       return undefined;
     },
   };

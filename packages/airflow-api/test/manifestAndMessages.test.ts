@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { type ApplyItemResult, connectionKey, type KeyString, type StateRecord } from "@afsync/core";
 import { serverMessage } from "../src/serverMessage.ts";
 import { settleManifest } from "../src/settleManifest.ts";
-import { decodeManifest, encodeManifest } from "../src/targetManifest.ts";
+import { decodeManifestPart, encodeManifestPart } from "../src/targetManifest.ts";
 
 const rec = (key: StateRecord["key"], hash: string): StateRecord => ({ key, sourceId: "s", hash, appliedAt: "2026-01-01T00:00:00.000Z" });
 
@@ -30,9 +30,9 @@ describe("manifest encoding", () => {
     const records: StateRecord[] = [
       { ...rec("conn:db_password_conn", "a".repeat(64)), secretId: "airflow/connections/db", version: "v1", versionOrder: 3 },
     ];
-    const text = encodeManifest(records);
-    assert.deepEqual(decodeManifest(text, "afsync_manifest"), records);
-    const keys = Object.keys((JSON.parse(text) as { records: Record<string, unknown>[] }).records[0] ?? {});
+    const text = encodeManifestPart(records);
+    assert.deepEqual(decodeManifestPart(text, "afsync_manifest").records, records);
+    const keys = Object.keys(JSON.parse(text) as Record<string, unknown>);
     assert.ok(
       keys.every((k) => !/password|secret|token|api_?key|private_key|passphrase|authorization/i.test(k)),
       keys.join(","),

@@ -42,6 +42,8 @@ export interface RecordedCall {
   readonly path: string;
   readonly operationId: string;
   readonly status: number;
+  /** Bytes of the request body (UTF-8), so a benchmark can count what a client sent. */
+  readonly bodyBytes: number;
 }
 
 export interface AirflowEmulator {
@@ -128,7 +130,8 @@ export async function startAirflowEmulator(options: AirflowEmulatorOptions): Pro
       body,
     });
     const operationId = result.operationId ?? `${req.method} ${url.pathname}`;
-    const record = (status: number) => calls.push({ method: req.method ?? "GET", path: url.pathname, operationId, status });
+    const bodyBytes = Buffer.byteLength(body);
+    const record = (status: number) => calls.push({ method: req.method ?? "GET", path: url.pathname, operationId, status, bodyBytes });
 
     const decision = faults.next(operationId);
     if (decision.latencyMs > 0) await new Promise((r) => setTimeout(r, decision.latencyMs));

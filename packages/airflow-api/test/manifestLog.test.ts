@@ -1,0 +1,195 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
+import { type KeyString, type StateRecord, variableKey } from "@afsync/core";
+import { startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
+import { loadManifestLog, MAX_MANIFEST_SEGMENTS, planManifestWrite, segmentSeq } from "../src/manifestLog.ts";
+import { encodeManifestPart } from "../src/targetManifest.ts";
+
+const BASE = "afsync_manifest";
+const rec = (key: string, hash = "a".repeat(64), at = "2026-01-01T00:00:00.000Z"): StateRecord => ({
+  key: key as KeyString,
+  sourceId: "aws",
+  secretId: `airflow/${key}`,
+  version: "v1",
+  hash,
+  appliedAt: at,
+});
+const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => rec(`var:k${from + i}`));
+
+/** Applies plans as a store would, so a test can load the log back from "what Airflow holds". */
+function store() {
+  const vars = new Map<string, string>();
+  return {
+    vars,
+    parts: () => [...vars].map(([variable, text]) => ({ variable, text })),
+    land(plan: NonNullable<ReturnType<typeof planManifestWrite>>, deletes = true) {
+      vars.set(plan.variable, plan.text);
+      if (deletes) for (const d of plan.deleteAfter) vars.delete(d);
+    },
+  };
+}
+
+describe("the manifest log", () => {
+  it("writes the first records as the base and later changes as segments holding only the delta", () => {
+    const s = store();
+    const first = planManifestWrite(BASE, null, keys(100), "t1");
+    assert.ok(first !== null);
+    assert.equal(first.variable, BASE);
+    s.land(first);
+    const second = planManifestWrite(BASE, first.next, [...keys(100), ...keys(50, 100)], "t2");
+    assert.ok(second !== null);
+    assert.equal(segmentSeq(BASE, second.variable), 1);
+    assert.equal((JSON.parse(second.text) as { records: unknown[] }).records.length, 50, "only the 50 new records");
+    s.land(second);
+    const loaded = loadManifestLog(BASE, s.parts());
+    assert.deepEqual(
+      [...(loaded?.records.values() ?? [])].sort((a, b) => a.key.localeCompare(b.key)),
+      [...keys(100), ...keys(50, 100)].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    assert.equal(planManifestWrite(BASE, loaded, [...keys(100), ...keys(50, 100)], "t3"), null, "nothing changed, nothing written");
+  });
+
+  it("records removals in a segment, and a key removed then re-added is owned again", () => {
+    const s = store();
+    let log = null;
+    for (const [next, tag] of [
+      [keys(3), "a"],
+      [keys(2), "b"],
+      [keys(3), "c"],
+    ] as const) {
+      const plan = planManifestWrite(BASE, log, next, tag);
+      assert.ok(plan !== null);
+      s.land(plan);
+      log = loadManifestLog(BASE, s.parts());
+    }
+    assert.deepEqual([...(log?.records.keys() ?? [])].sort(), ["var:k0", "var:k1", "var:k2"]);
+  });
+
+  it("folds the segments into a new base once they hold more records than the manifest, and a crash before the old segments are deleted loses nothing", () => {
+    const s = store();
+    let log = loadManifestLog(BASE, []);
+    let next = keys(10);
+    let plan = planManifestWrite(BASE, log, next, "x");
+    assert.ok(plan !== null);
+    s.land(plan);
+    log = plan.next;
+    // Rotate every key, one at a time: 10 one-record segments, then the 11th write folds.
+    for (let round = 0; round < 11; round++) {
+      next = next.map((r, i) => (i === round % 10 ? { ...r, hash: String(round).repeat(64).slice(0, 64) } : r));
+      plan = planManifestWrite(BASE, log, next, `r${round}`);
+      assert.ok(plan !== null);
+      if (round < 10) assert.notEqual(plan.variable, BASE, `round ${round} appends`);
+      else {
+        assert.equal(plan.variable, BASE, "round 10 folds");
+        assert.equal(plan.deleteAfter.length, 10);
+        // The crash: the new base landed, the old segments were never deleted.
+        s.land(plan, false);
+        const afterCrash = loadManifestLog(BASE, s.parts());
+        assert.equal(afterCrash?.stale.length, 10, "the old segments are stale, not applied");
+        assert.deepEqual([...(afterCrash?.records.values() ?? [])], next);
+        // The next fold deletes them.
+        const later = planManifestWrite(BASE, afterCrash, next.slice(1), "z");
+        assert.ok(later !== null);
+        break;
+      }
+      s.land(plan);
+      log = plan.next;
+    }
+  });
+
+  it("folds when there are too many segments, which each cost a GET on Airflow 2", () => {
+    let next = keys(10_000);
+    let log = planManifestWrite(BASE, null, next, "b")?.next ?? null;
+    for (let i = 0; i <= MAX_MANIFEST_SEGMENTS; i++) {
+      next = next.map((r, j) => (j === i ? { ...r, hash: "d".repeat(64) } : r));
+      const plan = planManifestWrite(BASE, log, next, `s${i}`);
+      assert.ok(plan !== null);
+      assert.equal(plan.variable === BASE, i === MAX_MANIFEST_SEGMENTS, `write ${i}`);
+      log = plan.next;
+    }
+  });
+
+  it("reads the first format (one variable, objects) and migrates with no key orphaned", () => {
+    const old = JSON.stringify({ afsync: 1, records: [{ k: "conn:db", src: "aws", h: "b".repeat(64), at: "2026-01-01T00:00:00.000Z" }] });
+    const log = loadManifestLog(BASE, [{ variable: BASE, text: old }]);
+    assert.deepEqual([...(log?.records.keys() ?? [])], ["conn:db"]);
+    const plan = planManifestWrite(BASE, log, [...(log?.records.values() ?? []), rec("var:new")], "m");
+    assert.ok(plan !== null);
+    const s = store();
+    s.vars.set(BASE, old);
+    s.land(plan);
+    assert.deepEqual([...(loadManifestLog(BASE, s.parts())?.records.keys() ?? [])].sort(), ["conn:db", "var:new"]);
+  });
+
+  it("keeps records compact: packed hashes, source ids and the write time stored once", () => {
+    const text = encodeManifestPart(keys(1000));
+    const perRecord = Buffer.byteLength(text) / 1000;
+    assert.ok(perRecord < 100, `${perRecord} bytes a record`);
+    assert.ok(!text.includes("a".repeat(64)), "the hash is packed");
+  });
+});
+
+describe("the airflow-api target writes manifest bytes in proportion to what changed", () => {
+  for (const apiVersion of [1, 2] as const) {
+    it(`Airflow ${apiVersion + 1}: a first push in chunks writes each record about once, and a later change writes only its own`, async () => {
+      const emulator = await startAirflowEmulator({ apiVersion, users: { admin: "pw" } });
+      try {
+        const target = new AirflowApiTarget({
+          url: emulator.url,
+          apiVersion,
+          auth:
+            apiVersion === 1
+              ? { type: "basic", username: "admin", password: "pw" }
+              : { type: "airflow-token", username: "admin", password: "pw" },
+          state: "manifest",
+          manifestVariable: BASE,
+          pageLimit: 100,
+          batchSize: 25,
+        });
+        await target.read();
+        const upserts = Array.from({ length: 200 }, (_, i) => ({
+          key: variableKey(`k${i}`),
+          value: { kind: "variable" as const, value: `v${i}` },
+        }));
+        const records = keys(200);
+        for (let i = 0; i < upserts.length; i += 25) {
+          await target.apply({ upserts: upserts.slice(i, i + 25), deletes: [], manifest: records.slice(0, i + 25) });
+        }
+        const manifestBytes = () =>
+          [...emulator.state.variables]
+            .filter(([k]) => k === BASE || segmentSeq(BASE, k) !== undefined)
+            .reduce((n, [, v]) => n + Buffer.byteLength(v.value ?? ""), 0);
+        const once = Buffer.byteLength(encodeManifestPart(records));
+        assert.ok(manifestBytes() < once * 1.1, `the manifest variables hold ${manifestBytes()} bytes against ${once} written once`);
+
+        const snapshot = await new AirflowApiTarget({
+          url: emulator.url,
+          apiVersion,
+          auth:
+            apiVersion === 1
+              ? { type: "basic", username: "admin", password: "pw" }
+              : { type: "airflow-token", username: "admin", password: "pw" },
+          state: "manifest",
+          manifestVariable: BASE,
+          pageLimit: 100,
+          batchSize: 25,
+        }).read();
+        assert.equal(snapshot.entries.size, 200, "segments are bookkeeping, not keys");
+        assert.deepEqual([...(snapshot.manifest ?? [])].map((r) => r.key).sort(), records.map((r) => r.key).sort());
+
+        emulator.resetCalls();
+        const changed = records.map((r, i) => (i === 7 ? { ...r, hash: "c".repeat(64) } : r));
+        await target.apply({
+          upserts: [{ key: variableKey("k7"), value: { kind: "variable", value: "new" } }],
+          deletes: [],
+          manifest: changed,
+        });
+        const sent = emulator.calls.reduce((n, c) => n + c.bodyBytes, 0);
+        assert.ok(sent < 1000, `one changed key sent ${sent} bytes`);
+      } finally {
+        await emulator.close();
+      }
+    });
+  }
+});
