@@ -1,15 +1,18 @@
 /**
  * The ownership manifest as a log of Airflow variables (ADR 008): a base holding every record up
  * to segment `upTo`, then segments holding only what one write changed. A write appends a segment
- * of its delta; once the segments hold more records than the manifest itself (or too many
- * variables), the next write folds them into a new base. Bytes written per change are then
+ * of its delta; once the records later writes superseded outnumber the live ones (or there are
+ * too many variables), the next write folds them into a new base. Bytes written per change are then
  * amortized O(changed), where rewriting one variable costs O(owned) per chunk: 137 MB sent for a
  * 10,000-key first push that held 5 MB of values.
  */
 import type { KeyString, StateRecord } from "@afsync/core";
 import { decodeManifestPart, encodeManifestPart, sameRecord } from "./targetManifest.ts";
 
-/** Segments beyond this many are folded into the base: Airflow 2's list carries no values, so each one costs a GET per read. */
+/**
+ * Segments beyond this many (or beyond one per 100 keys owned, the size of a list page) are
+ * folded into the base: Airflow 2's list carries no values, so each one costs a GET per read.
+ */
 export const MAX_MANIFEST_SEGMENTS = 128;
 
 export interface ManifestSegment {
@@ -27,6 +30,8 @@ export interface ManifestLog {
   readonly segments: readonly ManifestSegment[];
   /** Segments already folded into the base that a crash left behind: ignored, deleted at the next fold. */
   readonly stale: readonly ManifestSegment[];
+  /** Records the log holds that a later segment superseded or removed: what a fold would reclaim. */
+  readonly garbage: number;
 }
 
 export interface ManifestWritePlan {
@@ -71,6 +76,7 @@ export function loadManifestLog(base: string, parts: readonly { readonly variabl
       return seq === undefined ? [] : [{ ...p, seq }];
     })
     .sort((a, b) => a.seq - b.seq || (a.variable < b.variable ? -1 : 1));
+  let garbage = 0;
   for (const p of decoded) {
     const part = decodeManifestPart(p.text, p.variable);
     const segment = { name: p.variable, seq: p.seq, size: part.records.length + part.removed.length };
@@ -78,12 +84,18 @@ export function loadManifestLog(base: string, parts: readonly { readonly variabl
       stale.push(segment);
       continue;
     }
-    for (const r of part.records) records.set(r.key, r);
-    for (const k of part.removed) records.delete(k);
+    for (const r of part.records) {
+      if (records.has(r.key)) garbage += 1;
+      records.set(r.key, r);
+    }
+    for (const k of part.removed) {
+      // The removal entry and the record it removes are both dead weight.
+      garbage += records.delete(k) ? 2 : 1;
+    }
     segments.push(segment);
   }
   if (decodedBase === undefined && decoded.length === 0) return null;
-  return { records, hasBase: decodedBase !== undefined, upTo, segments, stale };
+  return { records, hasBase: decodedBase !== undefined, upTo, segments, stale, garbage };
 }
 
 /**
@@ -104,10 +116,14 @@ export function planManifestWrite(
   if (changed.length === 0 && removed.length === 0) return null;
 
   const segments = log?.segments ?? [];
-  const inSegments = segments.reduce((n, s) => n + s.size, 0);
+  // What this write makes dead: the records it supersedes and removes, and its removal entries.
+  const superseded = changed.filter((r) => before.has(r.key)).length + 2 * removed.length;
+  const garbage = (log?.garbage ?? 0) + superseded;
   const lastSeq = Math.max(log?.upTo ?? 0, ...segments.map((s) => s.seq), ...(log?.stale ?? []).map((s) => s.seq));
+  // Folding once the dead records outnumber the live ones keeps the bytes a change costs at two
+  // records amortized, and a first push (all new keys, nothing dead) is never folded.
   const fold =
-    log === null || !log.hasBase || inSegments + changed.length + removed.length > after.size || segments.length >= MAX_MANIFEST_SEGMENTS;
+    log === null || !log.hasBase || garbage > after.size || segments.length >= Math.max(MAX_MANIFEST_SEGMENTS, Math.ceil(after.size / 100));
   if (fold) {
     // The base is written first and names the last segment it folds in; the old segments are
     // deleted only after it landed, and a crash in between leaves them stale, never needed.
@@ -115,7 +131,7 @@ export function planManifestWrite(
       variable: base,
       text: encodeManifestPart(next, { upTo: lastSeq }),
       deleteAfter: [...segments, ...(log?.stale ?? [])].map((s) => s.name),
-      next: { records: after, hasBase: true, upTo: lastSeq, segments: [], stale: [] },
+      next: { records: after, hasBase: true, upTo: lastSeq, segments: [], stale: [], garbage: 0 },
     };
   }
   const seq = lastSeq + 1;
@@ -124,6 +140,6 @@ export function planManifestWrite(
     variable: name,
     text: encodeManifestPart(changed, { seq, removed }),
     deleteAfter: [],
-    next: { ...log, records: after, segments: [...segments, { name, seq, size: changed.length + removed.length }] },
+    next: { ...log, records: after, segments: [...segments, { name, seq, size: changed.length + removed.length }], garbage },
   };
 }

@@ -26,9 +26,6 @@ export interface ManifestPart {
   readonly removed: readonly KeyString[];
 }
 
-/** A record as stored: [key, source index, hash, secretId, version, versionOrder, appliedAt]; trailing nulls dropped. */
-type EncodedRecord = [string, number, string, ...(string | number | null)[]];
-
 const HEX_HASH = /^[0-9a-f]{64}$/;
 const PACKED_HASH = /^[A-Za-z0-9_-]{43}$/;
 
@@ -41,47 +38,86 @@ function unpackHash(hash: string): string {
   return PACKED_HASH.test(hash) ? Buffer.from(hash, "base64url").toString("hex") : hash;
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const LONG_HEX = /^(?:[0-9a-f]{2}){8,}$/;
+
+// Version ids are mostly UUIDs (Secrets Manager) or long hex (Key Vault): packed to base64url
+// behind a "~u"/"~h" marker; a version that itself starts with "~" is stored with one more.
+function packVersion(version: string): string {
+  if (UUID.test(version)) return `~u${Buffer.from(version.replaceAll("-", ""), "hex").toString("base64url")}`;
+  if (LONG_HEX.test(version)) return `~h${Buffer.from(version, "hex").toString("base64url")}`;
+  return version.startsWith("~") ? `~${version}` : version;
+}
+
+function unpackVersion(stored: string): string {
+  if (stored.startsWith("~~")) return stored.slice(1);
+  if (stored.startsWith("~u")) {
+    const hex = Buffer.from(stored.slice(2), "base64url").toString("hex");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  if (stored.startsWith("~h")) return Buffer.from(stored.slice(2), "base64url").toString("hex");
+  return stored;
+}
+
+/** A key string's kind (`conn`) and id (`db`). */
+function splitKey(key: string): [string, string] {
+  const colon = key.indexOf(":");
+  return [key.slice(0, colon), key.slice(colon + 1)];
+}
+
 /**
- * Encodes a base (`removed` empty, `seq` undefined) or a segment. Source ids and the write time,
- * the same for most records of one write, are stored once.
+ * Records sharing a source, a key kind and (when every secret id is that prefix followed by the
+ * key's id, as most source layouts name secrets: `airflow/connections/<conn_id>`) a secret-id
+ * prefix. Each row is [id, hash, version, versionOrder, appliedAt, secretId], trailing nulls dropped.
+ */
+interface EncodedGroup {
+  s: string;
+  k: string;
+  p?: string;
+  r: (string | number | null)[][];
+}
+
+/**
+ * Encodes a base (`seq` undefined) or a segment, grouped so that what most records of one write
+ * share (source, kind, secret-id prefix, write time) is stored once: about 85 bytes a record.
  */
 export function encodeManifestPart(
   records: readonly StateRecord[],
   options: { upTo?: number; seq?: number; removed?: readonly KeyString[] } = {},
 ): string {
-  const sources: string[] = [];
-  const sourceIndex = new Map<string, number>();
   const times = new Map<string, number>();
   for (const r of records) times.set(r.appliedAt, (times.get(r.appliedAt) ?? 0) + 1);
   let at: string | null = null;
   let most = 0;
   for (const [time, count] of times) if (count > most) [at, most] = [time, count];
-  const encoded = [...records]
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    .map((r): EncodedRecord => {
-      let s = sourceIndex.get(r.sourceId);
-      if (s === undefined) {
-        s = sources.push(r.sourceId) - 1;
-        sourceIndex.set(r.sourceId, s);
-      }
-      const row: EncodedRecord = [
-        r.key,
-        s,
-        packHash(r.hash),
-        r.secretId ?? null,
-        r.version ?? null,
-        r.versionOrder ?? null,
-        r.appliedAt === at ? null : r.appliedAt,
-      ];
-      while (row.length > 3 && row[row.length - 1] === null) row.pop();
-      return row;
-    });
+  const groups = new Map<string, EncodedGroup>();
+  const sorted = [...records].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  for (const r of sorted) {
+    const [kind, id] = splitKey(r.key);
+    const prefix =
+      r.secretId !== undefined && id !== "" && r.secretId.endsWith(id) ? r.secretId.slice(0, r.secretId.length - id.length) : undefined;
+    const groupKey = JSON.stringify([r.sourceId, kind, prefix ?? null]);
+    let group = groups.get(groupKey);
+    if (group === undefined) {
+      group = { s: r.sourceId, k: kind, ...(prefix === undefined ? {} : { p: prefix }), r: [] };
+      groups.set(groupKey, group);
+    }
+    const row: (string | number | null)[] = [
+      id,
+      packHash(r.hash),
+      r.version === undefined ? null : packVersion(r.version),
+      r.versionOrder ?? null,
+      r.appliedAt === at ? null : r.appliedAt,
+      prefix === undefined ? (r.secretId ?? null) : null,
+    ];
+    while (row.length > 2 && row[row.length - 1] === null) row.pop();
+    group.r.push(row);
+  }
   return JSON.stringify({
     afsync: 2,
     ...(options.seq === undefined ? { upTo: options.upTo ?? 0 } : { seq: options.seq }),
     at,
-    src: sources,
-    records: encoded,
+    groups: [...groups.values()],
     ...(options.removed !== undefined && options.removed.length > 0 ? { removed: [...options.removed].sort() } : {}),
   });
 }
@@ -96,30 +132,41 @@ export function decodeManifestPart(text: string, variable: string): ManifestPart
   }
   const doc = (parsed ?? {}) as Record<string, unknown>;
   if (doc.afsync === 1 && Array.isArray(doc.records)) return { upTo: 0, records: decodeVersion1(doc.records, variable), removed: [] };
-  if (doc.afsync !== 2 || !Array.isArray(doc.records) || !Array.isArray(doc.src)) {
-    throw new InvalidValueError(`Airflow variable '${variable}' is not an afsync manifest (expected {"afsync": 2, "records": [...]})`);
+  if (doc.afsync !== 2 || !Array.isArray(doc.groups)) {
+    throw new InvalidValueError(`Airflow variable '${variable}' is not an afsync manifest (expected {"afsync": 2, "groups": [...]})`);
   }
-  const sources = doc.src as unknown[];
   const at = typeof doc.at === "string" ? doc.at : null;
-  const records = doc.records.map((raw, i): StateRecord => {
-    const row = Array.isArray(raw) ? (raw as unknown[]) : [];
-    const [k, s, h, sid, ver, ord, time] = row;
-    const key = typeof k === "string" ? parseKeyString(k) : null;
-    const sourceId = typeof s === "number" ? sources[s] : undefined;
-    const appliedAt = typeof time === "string" ? time : at;
-    if (key === null || typeof sourceId !== "string" || typeof h !== "string" || appliedAt === null) {
-      throw new InvalidValueError(`Airflow variable '${variable}': record ${i} is malformed (needs key, source, hash and time)`);
+  const records: StateRecord[] = [];
+  for (const [g, rawGroup] of doc.groups.entries()) {
+    const group = (rawGroup ?? {}) as Record<string, unknown>;
+    const { s: sourceId, k: kind, p: prefix, r: rows } = group;
+    if (
+      typeof sourceId !== "string" ||
+      typeof kind !== "string" ||
+      !Array.isArray(rows) ||
+      (prefix !== undefined && typeof prefix !== "string")
+    ) {
+      throw new InvalidValueError(`Airflow variable '${variable}': group ${g} is malformed (needs s, k and r)`);
     }
-    return {
-      key: k as KeyString,
-      sourceId,
-      hash: unpackHash(h),
-      appliedAt,
-      ...(typeof sid === "string" ? { secretId: sid } : {}),
-      ...(typeof ver === "string" ? { version: ver } : {}),
-      ...(typeof ord === "number" ? { versionOrder: ord } : {}),
-    };
-  });
+    for (const [i, raw] of rows.entries()) {
+      const [id, h, ver, ord, time, sid] = Array.isArray(raw) ? (raw as unknown[]) : [];
+      const key = typeof id === "string" ? parseKeyString(`${kind}:${id}`) : null;
+      const appliedAt = typeof time === "string" ? time : at;
+      if (key === null || typeof h !== "string" || appliedAt === null) {
+        throw new InvalidValueError(`Airflow variable '${variable}': group ${g} record ${i} is malformed (needs id, hash and time)`);
+      }
+      const secretId = typeof prefix === "string" ? prefix + (id as string) : typeof sid === "string" ? sid : undefined;
+      records.push({
+        key: `${kind}:${id as string}` as KeyString,
+        sourceId,
+        hash: unpackHash(h),
+        appliedAt,
+        ...(secretId === undefined ? {} : { secretId }),
+        ...(typeof ver === "string" ? { version: unpackVersion(ver) } : {}),
+        ...(typeof ord === "number" ? { versionOrder: ord } : {}),
+      });
+    }
+  }
   const removed = Array.isArray(doc.removed) ? doc.removed : [];
   for (const [i, k] of removed.entries()) {
     if (typeof k !== "string" || parseKeyString(k) === null)

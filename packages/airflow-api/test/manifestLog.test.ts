@@ -4,7 +4,7 @@ import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
 import { type KeyString, type StateRecord, variableKey } from "@afsync/core";
 import { startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { loadManifestLog, MAX_MANIFEST_SEGMENTS, planManifestWrite, segmentSeq } from "../src/manifestLog.ts";
-import { encodeManifestPart } from "../src/targetManifest.ts";
+import { decodeManifestPart, encodeManifestPart } from "../src/targetManifest.ts";
 
 const BASE = "afsync_manifest";
 const rec = (key: string, hash = "a".repeat(64), at = "2026-01-01T00:00:00.000Z"): StateRecord => ({
@@ -40,7 +40,7 @@ describe("the manifest log", () => {
     const second = planManifestWrite(BASE, first.next, [...keys(100), ...keys(50, 100)], "t2");
     assert.ok(second !== null);
     assert.equal(segmentSeq(BASE, second.variable), 1);
-    assert.equal((JSON.parse(second.text) as { records: unknown[] }).records.length, 50, "only the 50 new records");
+    assert.equal(decodeManifestPart(second.text, second.variable).records.length, 50, "only the 50 new records");
     s.land(second);
     const loaded = loadManifestLog(BASE, s.parts());
     assert.deepEqual(
@@ -122,11 +122,24 @@ describe("the manifest log", () => {
     assert.deepEqual([...(loadManifestLog(BASE, s.parts())?.records.keys() ?? [])].sort(), ["conn:db", "var:new"]);
   });
 
-  it("keeps records compact: packed hashes, source ids and the write time stored once", () => {
-    const text = encodeManifestPart(keys(1000));
+  it("keeps records compact (packed hashes and version ids, secret-id prefixes, source ids and time once) and round-trips every field", () => {
+    const records: StateRecord[] = [
+      { ...rec("conn:a"), secretId: "airflow/connections/a", version: "0d5f2c1e-9b7a-4c3d-8e2f-1a2b3c4d5e6f" },
+      { ...rec("var:b"), secretId: "elsewhere/B", version: "0123456789abcdef0123456789abcdef" },
+      { ...rec("var:c"), version: "~u-not-a-packed-one", versionOrder: 3 },
+      { ...rec("var:d", "pending", "2026-02-02T00:00:00.000Z"), version: "7" },
+      { key: "var:e" as KeyString, sourceId: "other", hash: "f".repeat(64), appliedAt: "2026-01-01T00:00:00.000Z" },
+    ];
+    assert.deepEqual(decodeManifestPart(encodeManifestPart(records), BASE).records, records);
+    const many = Array.from({ length: 1000 }, (_, i) => ({
+      ...rec(`conn:conn_${i}`),
+      secretId: `airflow/connections/conn_${i}`,
+      version: "0d5f2c1e-9b7a-4c3d-8e2f-1a2b3c4d5e6f",
+    }));
+    const text = encodeManifestPart(many);
     const perRecord = Buffer.byteLength(text) / 1000;
     assert.ok(perRecord < 100, `${perRecord} bytes a record`);
-    assert.ok(!text.includes("a".repeat(64)), "the hash is packed");
+    assert.ok(!text.includes("a".repeat(64)) && !text.includes("airflow/connections/conn_1"), "hash and secret id packed");
   });
 });
 
