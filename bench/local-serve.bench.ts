@@ -2,7 +2,8 @@
  * Local mode through `runServe` (the code behind `afsync serve`): the initial full sync from
  * LocalFilesystemBackend YAML files into an airflow_settings.yaml and a .env, then the latency
  * from saving a secrets file to both targets holding the new value (the issue asks for "within
- * a second"). Measured at the example's size (6 keys) and at 1,000 keys. Progress on stderr,
+ * a second"). Measured at the example's size (6 keys), at 1,000 and at 10,000 keys (issue 14:
+ * under 1 s at 10,000). BENCH_SIZES=10000 runs one size. Progress on stderr,
  * one JSON object on the last stdout line.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
@@ -40,6 +41,7 @@ async function measure(connections: number, variables: number) {
   };
   try {
     await mkdir(join(dir, "secrets"));
+    await mkdir(join(dir, "project"));
     const conns: string[] = [];
     for (let i = 0; i < connections; i++) conns.push(`conn_${i}: postgres://user_${i}:pw-${i}@db-${i}.internal:5432/app?sslmode=require`);
     await writeFile(join(dir, "secrets/connections.yaml"), `${conns.join("\n")}\n`);
@@ -57,8 +59,10 @@ async function measure(connections: number, variables: number) {
     );
     const controller = new AbortController();
     const serving = runServe({ configPath: "afsync.yaml", demo: false }, io, controller.signal);
-    await until(async () => out.includes("Status page:"), 60_000);
+    await until(async () => out.includes("Status page:"), 120_000);
+    if (!/initial sync: /.test(out)) throw new Error(`serve did not report its initial sync:\n${out}`);
     const initial = /initial sync: (\d+) created.*in (\d+) ms/.exec(out);
+    if (/failed;/.test(out) && !/ 0 Deployment\(s\) failed/.test(out)) throw new Error(`the initial sync failed:\n${out}`);
     const latencies: number[] = [];
     for (let edit = 1; edit <= EDITS; edit++) {
       const saved = performance.now();
@@ -89,6 +93,7 @@ async function measure(connections: number, variables: number) {
   }
 }
 
-const exampleSize = await measure(3, 3);
-const thousandKeys = await measure(500, 500);
-process.stdout.write(`${JSON.stringify({ deployments: 2, exampleSize, thousandKeys })}\n`);
+const sizes = (process.env.BENCH_SIZES ?? "6,1000,10000").split(",").map(Number);
+const results: Record<string, Awaited<ReturnType<typeof measure>>> = {};
+for (const keys of sizes) results[`keys${keys}`] = await measure(Math.floor(keys / 2), Math.ceil(keys / 2));
+process.stdout.write(`${JSON.stringify({ deployments: 2, ...results })}\n`);
