@@ -67,6 +67,7 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     const text = await readFileIfExists(this.path);
     const entries = new Map<KeyString, TargetEntry>();
     if (text === null) return { entries };
+    if (this.lastRead?.text === text) return { entries: new Map(this.lastRead.entries) };
     const doc = this.parse(text);
     for (const item of listItems(doc, "connections", this.path)) {
       const id = item.conn_id;
@@ -84,8 +85,12 @@ export class AirflowSettingsTarget implements DeploymentTarget {
       const value = variableValueFromSettings(item.variable_value);
       entries.set(keyString(key), value === null ? { key } : { key, value: { kind: "variable", value } });
     }
+    this.lastRead = { text, entries: new Map(entries) };
     return { entries };
   }
+
+  /** The last text read and its entries: serve reads the file it last wrote on every run. */
+  private lastRead: { readonly text: string; readonly entries: ReadonlyMap<KeyString, TargetEntry> } | undefined;
 
   async apply(input: ApplyRequest): Promise<ApplyOutcome> {
     // The engine plans with checkKeys already; a direct caller must not write such a key either.

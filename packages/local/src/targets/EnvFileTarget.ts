@@ -60,15 +60,25 @@ export class EnvFileTarget implements DeploymentTarget {
     await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
     if (text === null) return { entries };
+    const seen = new Map<string, TargetEntry>();
     for (const statement of foldKeyMarkers(parseDotenvDocument(text))) {
       if (statement.name === undefined) continue;
       const key = statement.markedKey ?? keyFromEnvVarName(statement.name);
       if (key === null) continue;
+      // Parsing a connection's value (a URI or JSON) is most of a read, and serve re-reads the
+      // file after every edit that changed a few lines: an unchanged line reuses its entry.
+      const memo = `${keyString(key)}\u0000${statement.raw}`;
+      const entry = this.lastEntries.get(memo) ?? entryFor(key, statement);
+      seen.set(memo, entry);
       // compose-go lets a later assignment win, so the last one is what Airflow sees.
-      entries.set(keyString(key), entryFor(key, statement));
+      entries.set(keyString(key), entry);
     }
+    this.lastEntries = seen;
     return { entries };
   }
+
+  /** Each line of the last read (by key and raw text) and what it parsed to. */
+  private lastEntries: ReadonlyMap<string, TargetEntry> = new Map();
 
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const text = (await readFileIfExists(this.path)) ?? "";
