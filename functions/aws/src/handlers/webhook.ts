@@ -4,7 +4,7 @@ import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { LoadProducerDeps, ProducerDeps } from "../runtime/LambdaDeps.ts";
-import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
+import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
 
 /** The parts of an HTTP API (payload v2) request and response this handler uses. */
 export interface HttpApiRequest {
@@ -86,4 +86,4 @@ function reply(statusCode: number, body: unknown): HttpApiResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-export const handler = createWebhookHandler(producerDepsFromEnv(process.env));
+export const handler = createWebhookHandler(lazyProducerDeps(process.env));

@@ -1,7 +1,7 @@
 import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
 import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
-import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
+import { lazyLambdaDeps } from "../runtime/lazyDeps.ts";
 
 /** The parts of Lambda's SQS event and partial-batch response this handler reads and writes. */
 export interface SqsBatchEvent {
@@ -22,4 +22,4 @@ export function createWorkerHandler(load: LoadLambdaDeps) {
   };
 }
 
-export const handler = createWorkerHandler(lambdaDepsFromEnv(process.env));
+export const handler = createWorkerHandler(lazyLambdaDeps(process.env));
