@@ -1,5 +1,4 @@
 import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
-import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
 import { lazyLambdaDeps } from "../runtime/lazyDeps.ts";
 
@@ -17,7 +16,11 @@ export interface SqsBatchResponse {
  */
 export function createWorkerHandler(load: LoadLambdaDeps) {
   return async (event: SqsBatchEvent): Promise<SqsBatchResponse> => {
-    const failures = await runWorkerBatch(event.Records, await load());
+    const deps = await load();
+    // Imported here, not at the top: the queue message decoder is a zod schema, and zod is
+    // loaded by the first invocation's config parsing anyway (see lazyDeps.ts).
+    const { runWorkerBatch } = await import("@afsync/runtime/worker/runWorkerBatch");
+    const failures = await runWorkerBatch(event.Records, deps);
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
