@@ -4,7 +4,7 @@
  *
  * Every bundle is built by esbuild with the options serverless.yml gives serverless-esbuild
  * (`custom.esbuild`, read from the file so the two cannot drift): minified, keepNames, node20,
- * CommonJS. A "bare SDK bundle" is a handler built the same way that does nothing but construct
+ * CommonJS, and only the source and target types the bundled config names (its `define`). A "bare SDK bundle" is a handler built the same way that does nothing but construct
  * the AWS SDK clients the function calls with the bundled config:
  *   events, webhook, reconcile → SQS (the queue) + Secrets Manager (AFSYNC_ENV_FROM_SECRETS)
  *   worker                     → Secrets Manager + SSM (the config's two sources; the Airflow
@@ -30,16 +30,24 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { parse as parseYaml } from "yaml";
+import { awsDeployFacts } from "../functions/aws/src/deploy/awsDeployFacts.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
 const handlersDir = join(repoRoot, "functions", "aws", "src", "handlers");
+const configPath = join(repoRoot, "functions", "aws", "afsync.config.yaml");
 
-/** serverless.yml's `custom.esbuild`, minus what only serverless-esbuild reads. */
-function serverlessEsbuildOptions(): BuildOptions {
+/**
+ * serverless.yml's `custom.esbuild`, minus what only serverless-esbuild reads, with its `define`
+ * (a `${file(...)}` variable there) resolved as serverless does: from the bundled config.
+ */
+async function serverlessEsbuildOptions(): Promise<BuildOptions> {
   const doc = parseYaml(readFileSync(join(repoRoot, "serverless.yml"), "utf8")) as { custom: { esbuild: Record<string, unknown> } };
-  const { exclude, packager: _packager, outputFileExtension: _ext, ...options } = doc.custom.esbuild;
-  return { ...(options as BuildOptions), external: [...((exclude as string[] | undefined) ?? [])] };
+  const { exclude, packager: _packager, outputFileExtension: _ext, define, ...options } = doc.custom.esbuild;
+  if (typeof define !== "string" || !define.includes("iam-from-config.cjs):esbuildDefine"))
+    throw new Error("serverless.yml: custom.esbuild.define is no longer iam-from-config's esbuildDefine; update this bench");
+  const facts = await awsDeployFacts(configPath);
+  return { ...(options as BuildOptions), define: { ...facts.esbuildDefine }, external: [...((exclude as string[] | undefined) ?? [])] };
 }
 
 const BARE: Record<string, { clients: string; source: string }> = {
@@ -141,7 +149,7 @@ function shuffled<T>(items: readonly T[], seed: number): T[] {
 
 const outDir = mkdtempSync(join(tmpdir(), "afsync-bench-bundles-"));
 try {
-  const options = serverlessEsbuildOptions();
+  const options = await serverlessEsbuildOptions();
   const subjects: Subject[] = [];
   for (const [name, bare] of Object.entries(BARE)) {
     const built = await bundle(
@@ -166,7 +174,7 @@ try {
     AWS_SECRET_ACCESS_KEY: "bench",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
     AWS_LAMBDA_FUNCTION_NAME: "bench",
-    AFSYNC_CONFIG: join(repoRoot, "functions", "aws", "afsync.config.yaml"),
+    AFSYNC_CONFIG: configPath,
     AFSYNC_QUEUE_URL: "http://127.0.0.1:9/000000000000/bench.fifo",
     AFSYNC_HMAC_KEY: "bench-hmac-key-bench-hmac-key-bench-hmac-key",
     AIRFLOW_USERNAME: "bench",

@@ -1,3 +1,4 @@
+import { ConfigError } from "@afsync/core";
 import type { OptionsRegistry } from "@afsync/core/config/parseConfig";
 import type { ZodType } from "zod";
 import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
@@ -8,24 +9,90 @@ import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
  * Secrets Manager never runs the Google, Azure or Vault client modules at cold start. The
  * function hosts and `buildSources` / `buildRuntime` use these; a test checks that both
  * registries hold the same types and factories.
+ *
+ * `process.env.AFSYNC_BUNDLE_OMITS_*` are build-time constants, not settings: a function bundle
+ * built for one config has esbuild `define` them as "1" for every type that config does not name
+ * (`adapterOmissionDefines`), which drops that adapter's import, and so its code and SDK, from
+ * the bundle (a bundle's size is most of its cold start: V8 parses all of it). Run unbundled
+ * they are unset and every adapter is there.
  */
-export const sourceFactoryLoaders: Readonly<Record<string, () => Promise<SourceFactory>>> = {
-  local: async () => (await import("@afsync/local/source/localSourceFactory")).localSourceFactory,
-  "aws-secrets-manager": async () => (await import("@afsync/aws/awsSourceFactory")).awsSecretsManagerSourceFactory,
-  "aws-ssm": async () => (await import("@afsync/aws/awsSourceFactory")).awsSsmSourceFactory,
-  "azure-key-vault": async () => (await import("@afsync/azure/azureKeyVaultSourceFactory")).azureKeyVaultSourceFactory,
-  "gcp-secret-manager": async () => (await import("@afsync/gcp/gcpSourceFactory")).gcpSecretManagerSourceFactory,
-  vault: async () => (await import("@afsync/vault/vaultSourceFactory")).vaultSourceFactory,
+export const sourceFactoryLoaders: Readonly<Record<string, SourceFactoryLoader>> = {
+  local:
+    process.env.AFSYNC_BUNDLE_OMITS_SOURCE_LOCAL === "1"
+      ? notBundled("source", "local")
+      : async () => (await import("@afsync/local/source/localSourceFactory")).localSourceFactory,
+  "aws-secrets-manager":
+    process.env.AFSYNC_BUNDLE_OMITS_SOURCE_AWS_SECRETS_MANAGER === "1"
+      ? notBundled("source", "aws-secrets-manager")
+      : async () => (await import("@afsync/aws/awsSourceFactory")).awsSecretsManagerSourceFactory,
+  "aws-ssm":
+    process.env.AFSYNC_BUNDLE_OMITS_SOURCE_AWS_SSM === "1"
+      ? notBundled("source", "aws-ssm")
+      : async () => (await import("@afsync/aws/awsSourceFactory")).awsSsmSourceFactory,
+  "azure-key-vault":
+    process.env.AFSYNC_BUNDLE_OMITS_SOURCE_AZURE_KEY_VAULT === "1"
+      ? notBundled("source", "azure-key-vault")
+      : async () => (await import("@afsync/azure/azureKeyVaultSourceFactory")).azureKeyVaultSourceFactory,
+  "gcp-secret-manager":
+    process.env.AFSYNC_BUNDLE_OMITS_SOURCE_GCP_SECRET_MANAGER === "1"
+      ? notBundled("source", "gcp-secret-manager")
+      : async () => (await import("@afsync/gcp/gcpSourceFactory")).gcpSecretManagerSourceFactory,
+  vault:
+    process.env.AFSYNC_BUNDLE_OMITS_SOURCE_VAULT === "1"
+      ? notBundled("source", "vault")
+      : async () => (await import("@afsync/vault/vaultSourceFactory")).vaultSourceFactory,
 };
 
-export const targetFactoryLoaders: Readonly<Record<string, () => Promise<TargetFactory>>> = {
-  "airflow-api": async () => (await import("@afsync/airflow-api/airflowApiTargetFactory")).airflowApiTargetFactory,
-  "airflow-settings": async () => (await import("@afsync/local/targets/airflowSettingsTargetFactory")).airflowSettingsTargetFactory,
-  "astro-env-vars": async () => (await import("@afsync/astro/astroEnvVarsTargetFactory")).astroEnvVarsTargetFactory,
-  "astro-environment": async () => (await import("@afsync/astro/astroEnvironmentTargetFactory")).astroEnvironmentTargetFactory,
-  "env-file": async () => (await import("@afsync/local/targets/envFileTargetFactory")).envFileTargetFactory,
-  "local-filesystem": async () => (await import("@afsync/local/targets/localFilesystemTargetFactory")).localFilesystemTargetFactory,
+export const targetFactoryLoaders: Readonly<Record<string, TargetFactoryLoader>> = {
+  "airflow-api":
+    process.env.AFSYNC_BUNDLE_OMITS_TARGET_AIRFLOW_API === "1"
+      ? notBundled("target", "airflow-api")
+      : async () => (await import("@afsync/airflow-api/airflowApiTargetFactory")).airflowApiTargetFactory,
+  "airflow-settings":
+    process.env.AFSYNC_BUNDLE_OMITS_TARGET_AIRFLOW_SETTINGS === "1"
+      ? notBundled("target", "airflow-settings")
+      : async () => (await import("@afsync/local/targets/airflowSettingsTargetFactory")).airflowSettingsTargetFactory,
+  "astro-env-vars":
+    process.env.AFSYNC_BUNDLE_OMITS_TARGET_ASTRO_ENV_VARS === "1"
+      ? notBundled("target", "astro-env-vars")
+      : async () => (await import("@afsync/astro/astroEnvVarsTargetFactory")).astroEnvVarsTargetFactory,
+  "astro-environment":
+    process.env.AFSYNC_BUNDLE_OMITS_TARGET_ASTRO_ENVIRONMENT === "1"
+      ? notBundled("target", "astro-environment")
+      : async () => (await import("@afsync/astro/astroEnvironmentTargetFactory")).astroEnvironmentTargetFactory,
+  "env-file":
+    process.env.AFSYNC_BUNDLE_OMITS_TARGET_ENV_FILE === "1"
+      ? notBundled("target", "env-file")
+      : async () => (await import("@afsync/local/targets/envFileTargetFactory")).envFileTargetFactory,
+  "local-filesystem":
+    process.env.AFSYNC_BUNDLE_OMITS_TARGET_LOCAL_FILESYSTEM === "1"
+      ? notBundled("target", "local-filesystem")
+      : async () => (await import("@afsync/local/targets/localFilesystemTargetFactory")).localFilesystemTargetFactory,
 };
+
+type SourceFactoryLoader = (() => Promise<SourceFactory>) & { readonly notBundled?: true };
+type TargetFactoryLoader = (() => Promise<TargetFactory>) & { readonly notBundled?: true };
+
+/**
+ * The build-time constant that leaves a type out of a bundle (see above), e.g.
+ * `process.env.AFSYNC_BUNDLE_OMITS_SOURCE_GCP_SECRET_MANAGER`.
+ */
+export function omissionConstant(kind: "source" | "target", type: string): string {
+  return `process.env.AFSYNC_BUNDLE_OMITS_${kind.toUpperCase()}_${type.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/** The loader of a type the bundle was built without: it says so, and what to do. */
+function notBundled(kind: "source" | "target", type: string): (() => Promise<never>) & { readonly notBundled: true } {
+  return Object.assign(
+    async () => {
+      // A plain Error: the caller puts it at the config path naming the type (`atConfigPath`).
+      throw new Error(
+        `${kind} type '${type}' is not in this function bundle: it was built for a config that does not name it (deploy the function with the config that does)`,
+      );
+    },
+    { notBundled: true as const },
+  );
+}
 
 /** The source factory registered for `type`, loaded on first use; undefined for an unknown type. */
 export async function loadSourceFactory(type: string): Promise<SourceFactory | undefined> {
@@ -46,17 +113,51 @@ export async function loadOptionsRegistry(input: unknown): Promise<OptionsRegist
   const unknown =
     [...named.sources].some((t) => !Object.hasOwn(sourceFactoryLoaders, t)) ||
     [...named.targets].some((t) => !Object.hasOwn(targetFactoryLoaders, t));
-  const sourceTypes = unknown ? Object.keys(sourceFactoryLoaders) : [...named.sources];
-  const targetTypes = unknown ? Object.keys(targetFactoryLoaders) : [...named.targets];
+  // Listing every type for an unknown one: every type this bundle holds.
+  const sourceTypes = unknown ? bundledTypes(sourceFactoryLoaders) : [...named.sources];
+  const targetTypes = unknown ? bundledTypes(targetFactoryLoaders) : [...named.targets];
   const schemas = async (types: string[], load: (type: string) => Promise<SourceFactory | TargetFactory | undefined>) => {
     const entries: [string, ZodType][] = [];
-    for (const [i, factory] of (await Promise.all(types.map(load))).entries()) {
+    const loaded = await Promise.all(
+      types.map((type) =>
+        load(type).catch((error: unknown) => {
+          throw new ConfigError("", error instanceof Error ? error.message : String(error), { cause: error });
+        }),
+      ),
+    );
+    for (const [i, factory] of loaded.entries()) {
       const type = types[i];
       if (factory !== undefined && type !== undefined) entries.push([type, factory.schema]);
     }
     return Object.fromEntries(entries);
   };
   return { sources: await schemas(sourceTypes, loadSourceFactory), targets: await schemas(targetTypes, loadTargetFactory) };
+}
+
+function bundledTypes(loaders: Readonly<Record<string, { readonly notBundled?: true }>>): string[] {
+  return Object.entries(loaders)
+    .filter(([, load]) => load.notBundled !== true)
+    .map(([type]) => type);
+}
+
+/**
+ * The esbuild `define`s that build a function bundle with only the adapters `config` names
+ * (see `sourceFactoryLoaders`).
+ */
+export function adapterOmissionDefines(config: {
+  readonly sources: readonly { readonly type: string }[];
+  readonly deployments: readonly { readonly target: { readonly type: string } }[];
+}): Record<string, string> {
+  const sources = new Set(config.sources.map((s) => s.type));
+  const targets = new Set(config.deployments.map((d) => d.target.type));
+  return Object.fromEntries([
+    ...Object.keys(sourceFactoryLoaders)
+      .filter((t) => !sources.has(t))
+      .map((t) => [omissionConstant("source", t), '"1"']),
+    ...Object.keys(targetFactoryLoaders)
+      .filter((t) => !targets.has(t))
+      .map((t) => [omissionConstant("target", t), '"1"']),
+  ]);
 }
 
 /** The `type` strings under `sources.*` and `deployments.*.target`, read defensively (unvalidated input). */

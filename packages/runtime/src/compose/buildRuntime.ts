@@ -67,7 +67,7 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
     opened.push(...sources.values());
 
     for (const d of config.deployments) {
-      const factory = await loadTargetFactory(d.target.type);
+      const factory = await atConfigPath(`deployments.${d.id}.target.type`, () => loadTargetFactory(d.target.type));
       if (factory === undefined) throw new ConfigError(`deployments.${d.id}.target.type`, `unknown target type '${d.target.type}'`);
       const target = await atConfigPath(`deployments.${d.id}.target`, () =>
         factory.create(d.target.options, { id: d.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),

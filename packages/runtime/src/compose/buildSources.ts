@@ -29,7 +29,8 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
   const sources = new Map<string, SecretSource>();
   try {
     for (const s of config.sources) {
-      const factory = await loadSourceFactory(s.type);
+      // In a function bundle built for another config the type may be left out: say so at its place.
+      const factory = await atConfigPath(`sources.${s.id}.type`, () => loadSourceFactory(s.type));
       if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
       const source = await atConfigPath(`sources.${s.id}`, () =>
         factory.create(s.options, {
