@@ -1,6 +1,6 @@
 import { ConfigError } from "@afsync/core";
 import type { OptionsRegistry } from "@afsync/core/config/parseConfig";
-import type { ZodType } from "zod";
+import type { $ZodType } from "zod/v4/core";
 import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
 
 /**
@@ -117,7 +117,7 @@ export async function loadOptionsRegistry(input: unknown): Promise<OptionsRegist
   const sourceTypes = unknown ? bundledTypes(sourceFactoryLoaders) : [...named.sources];
   const targetTypes = unknown ? bundledTypes(targetFactoryLoaders) : [...named.targets];
   const schemas = async (types: string[], load: (type: string) => Promise<SourceFactory | TargetFactory | undefined>) => {
-    const entries: [string, ZodType][] = [];
+    const entries: [string, $ZodType][] = [];
     const loaded = await Promise.all(
       types.map((type) =>
         load(type).catch((error: unknown) => {
