@@ -65,6 +65,12 @@ describe("a function bundle built for one config", () => {
       name: "ConfigError",
       message: /source type 'gcp-secret-manager' is not in this function bundle/,
     });
+    // Building the sources from such a config says so at the type's place in the config.
+    assert.throws(() => loaders.assertBundled("source", "gcp-secret-manager", "sources.g.type"), {
+      name: "ConfigError",
+      message: /^sources\.g\.type: source type 'gcp-secret-manager' is not in this function bundle/,
+    });
+    loaders.assertBundled("source", "aws-secrets-manager", "sources.s.type");
     // An unknown type is listed against the types this bundle holds.
     const registry = await loaders.loadOptionsRegistry({ sources: { s: { type: "nope" } } });
     assert.deepEqual(Object.keys(registry.sources), ["aws-secrets-manager"]);

@@ -85,13 +85,23 @@ export function omissionConstant(kind: "source" | "target", type: string): strin
 function notBundled(kind: "source" | "target", type: string): (() => Promise<never>) & { readonly notBundled: true } {
   return Object.assign(
     async () => {
-      // A plain Error: the caller puts it at the config path naming the type (`atConfigPath`).
-      throw new Error(
-        `${kind} type '${type}' is not in this function bundle: it was built for a config that does not name it (deploy the function with the config that does)`,
-      );
+      throw new ConfigError("", notBundledMessage(kind, type));
     },
     { notBundled: true as const },
   );
+}
+
+function notBundledMessage(kind: "source" | "target", type: string): string {
+  return `${kind} type '${type}' is not in this function bundle: it was built for a config that does not name it (deploy the function with the config that does)`;
+}
+
+/**
+ * A `ConfigError` at `path` (the config's `type` option) when this bundle was built without the
+ * type; nothing when the type is here or unknown (the caller reports an unknown type).
+ */
+export function assertBundled(kind: "source" | "target", type: string, path: string): void {
+  const loaders: Readonly<Record<string, { readonly notBundled?: true }>> = kind === "source" ? sourceFactoryLoaders : targetFactoryLoaders;
+  if (Object.hasOwn(loaders, type) && loaders[type]?.notBundled === true) throw new ConfigError(path, notBundledMessage(kind, type));
 }
 
 /** The source factory registered for `type`, loaded on first use; undefined for an unknown type. */
@@ -116,15 +126,11 @@ export async function loadOptionsRegistry(input: unknown): Promise<OptionsRegist
   // Listing every type for an unknown one: every type this bundle holds.
   const sourceTypes = unknown ? bundledTypes(sourceFactoryLoaders) : [...named.sources];
   const targetTypes = unknown ? bundledTypes(targetFactoryLoaders) : [...named.targets];
+  for (const type of named.sources) assertBundled("source", type, "");
+  for (const type of named.targets) assertBundled("target", type, "");
   const schemas = async (types: string[], load: (type: string) => Promise<SourceFactory | TargetFactory | undefined>) => {
     const entries: [string, $ZodType][] = [];
-    const loaded = await Promise.all(
-      types.map((type) =>
-        load(type).catch((error: unknown) => {
-          throw new ConfigError("", error instanceof Error ? error.message : String(error), { cause: error });
-        }),
-      ),
-    );
+    const loaded = await Promise.all(types.map(load));
     for (const [i, factory] of loaded.entries()) {
       const type = types[i];
       if (factory !== undefined && type !== undefined) entries.push([type, factory.schema]);

@@ -1,7 +1,7 @@
 import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
 import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
-import { loadSourceFactory } from "./adapterFactoryLoaders.ts";
+import { assertBundled, loadSourceFactory } from "./adapterFactoryLoaders.ts";
 
 export interface SourceBuildContext {
   readonly env: NodeJS.ProcessEnv;
@@ -29,8 +29,9 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
   const sources = new Map<string, SecretSource>();
   try {
     for (const s of config.sources) {
-      // In a function bundle built for another config the type may be left out: say so at its place.
-      const factory = await atConfigPath(`sources.${s.id}.type`, () => loadSourceFactory(s.type));
+      // A function bundle built for another config may have left the type out: say so at its place.
+      assertBundled("source", s.type, `sources.${s.id}.type`);
+      const factory = await loadSourceFactory(s.type);
       if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
       const source = await atConfigPath(`sources.${s.id}`, () =>
         factory.create(s.options, {
