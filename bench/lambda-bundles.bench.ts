@@ -1,23 +1,113 @@
 /**
- * The Lambda bundles as they would ship: `serverless package` (offline) into a temp dir, then
- * per function the zip size, the unzipped JavaScript size, and a cold-start proxy: the median
- * time a fresh `node` process takes to `require()` the bundle (parse + evaluate module scope,
- * which builds nothing else: the handlers build their clients on the first invocation), over 11
- * runs. Prints one JSON object as its last stdout line.
+ * Cold start of each Lambda bundle as a ratio to a bare SDK bundle, measured interleaved in the
+ * same run.
+ *
+ * Every bundle is built by esbuild with the options serverless.yml gives serverless-esbuild
+ * (`custom.esbuild`, read from the file so the two cannot drift): minified, keepNames, node20,
+ * CommonJS, and only the source and target types the bundled config names (its `define`). A "bare SDK bundle" is a handler built the same way that does nothing but construct
+ * the AWS SDK clients the function calls with the bundled config:
+ *   events, webhook, reconcile → SQS (the queue) + Secrets Manager (AFSYNC_ENV_FROM_SECRETS)
+ *   worker                     → Secrets Manager + SSM (the config's two sources; the Airflow
+ *                                REST target needs only Node's fetch)
+ *
+ * Each run starts a fresh `node` per bundle (bundles in a shuffled order, so the machine's load
+ * falls on all alike) and measures two things:
+ *   init  — `require()` of the bundle: what Lambda's init phase runs (parse + module scope);
+ *   ready — init plus the first invocation's set-up, for an invocation that calls nothing remote:
+ *           the afsync handler with the bundled config loads its deps (config, sources, targets,
+ *           queue) and answers an event that needs no call (worker: an empty batch; events: an
+ *           event no parser recognises; webhook: no webhook secret set, so 503); the bare bundle
+ *           constructs its clients. Reconcile always enqueues, so it has no `ready` figure.
+ * Prints p50/p90 of each, the ratio of the p50s, and the bundle's bytes; the last stdout line is
+ * the JSON result. `BENCH_RUNS` (default 15) sets the runs.
  *
  *   npm run bench -- lambda-bundles
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { packageServerless, zipEntries } from "../test/support/packageServerless.ts";
+import { fileURLToPath } from "node:url";
+import { type BuildOptions, build, type Metafile } from "esbuild";
+import { parse as parseYaml } from "yaml";
+import { awsDeployFacts } from "../functions/aws/src/deploy/awsDeployFacts.ts";
 
-const RUNS = 11;
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const repoRoot = fileURLToPath(new URL("..", import.meta.url));
+const handlersDir = join(repoRoot, "functions", "aws", "src", "handlers");
+const configPath = join(repoRoot, "functions", "aws", "afsync.config.yaml");
 
-function median(values: number[]): number {
+/**
+ * serverless.yml's `custom.esbuild`, minus what only serverless-esbuild reads, with its `define`
+ * (a `${file(...)}` variable there) resolved as serverless does: from the bundled config.
+ */
+async function serverlessEsbuildOptions(): Promise<BuildOptions> {
+  const doc = parseYaml(readFileSync(join(repoRoot, "serverless.yml"), "utf8")) as { custom: { esbuild: Record<string, unknown> } };
+  const { exclude, packager: _packager, outputFileExtension: _ext, define, ...options } = doc.custom.esbuild;
+  if (typeof define !== "string" || !define.includes("iam-from-config.cjs):esbuildDefine"))
+    throw new Error("serverless.yml: custom.esbuild.define is no longer iam-from-config's esbuildDefine; update this bench");
+  const facts = await awsDeployFacts(configPath);
+  return { ...(options as BuildOptions), define: { ...facts.esbuildDefine }, external: [...((exclude as string[] | undefined) ?? [])] };
+}
+
+const BARE: Record<string, { clients: string; source: string }> = {
+  producer: {
+    clients: "SQSClient + SecretsManagerClient",
+    source: `
+      import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+      import { SQSClient } from "@aws-sdk/client-sqs";
+      let clients;
+      export const handler = async () => { clients ??= [new SQSClient({}), new SecretsManagerClient({})]; return clients.length; };`,
+  },
+  worker: {
+    clients: "SecretsManagerClient + SSMClient",
+    source: `
+      import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+      import { SSMClient } from "@aws-sdk/client-ssm";
+      let clients;
+      export const handler = async () => { clients ??= [new SecretsManagerClient({}), new SSMClient({})]; return clients.length; };`,
+  },
+};
+
+interface Subject {
+  readonly name: string;
+  readonly file: string;
+  readonly bytes: number;
+  /** The event of the no-remote-call first invocation; undefined: no `ready` figure. */
+  readonly readyEvent: unknown;
+  readonly bare?: string;
+}
+
+const HANDLERS: Record<string, { bare: string; readyEvent: unknown }> = {
+  events: { bare: "producer", readyEvent: { id: "bench-cold-start" } },
+  webhook: { bare: "producer", readyEvent: { headers: {}, body: "{}" } },
+  reconcile: { bare: "producer", readyEvent: undefined },
+  worker: { bare: "worker", readyEvent: { Records: [] } },
+};
+
+async function bundle(options: BuildOptions, outfile: string): Promise<{ bytes: number; metafile: Metafile }> {
+  const result = await build({ ...options, outfile, metafile: true, write: true, logLevel: "warning" });
+  return { bytes: statSync(outfile).size, metafile: result.metafile };
+}
+
+/** The largest packages in a bundle (bytes of output), for stderr: what to cut next. */
+function topInputs(metafile: Metafile): string {
+  const byPackage = new Map<string, number>();
+  for (const output of Object.values(metafile.outputs))
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path)?.[1] ?? "afsync sources";
+      byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + input.bytesInOutput);
+    }
+  return [...byPackage]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 6)
+    .map(([pkg, bytes]) => `${pkg} ${Math.round(bytes / 1024)} KB`)
+    .join(", ");
+}
+
+function percentile(values: number[], p: number): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
 }
 
 function round(n: number, digits = 1): number {
@@ -25,48 +115,116 @@ function round(n: number, digits = 1): number {
   return Math.round(n * f) / f;
 }
 
-const outDir = mkdtempSync(join(tmpdir(), "afsync-bench-sls-"));
-try {
-  const packaged = packageServerless(outDir);
-  process.stderr.write(`serverless package: ${Math.round(packaged.durationMs)} ms\n`);
-  const functions: Record<string, unknown> = {};
-  for (const zip of readdirSync(outDir)
-    .filter((f) => f.endsWith(".zip"))
-    .sort()) {
-    const name = zip.replace(/\.zip$/, "");
-    const zipPath = join(outDir, zip);
-    const entries = zipEntries(zipPath);
-    const jsBytes = entries.filter((e) => /\.c?js$/.test(e.name)).reduce((sum, e) => sum + e.size, 0);
-    const unpacked = join(outDir, `${name}-unzipped`);
-    const unzip = spawnSync("unzip", ["-q", "-o", zipPath, "-d", unpacked], { encoding: "utf8" });
-    if (unzip.status !== 0) throw new Error(`unzip ${zip} failed: ${unzip.stderr}`);
-    const bundle = join(unpacked, "functions", "aws", "src", "handlers", `${name}.cjs`);
-    const requireMs: number[] = [];
-    const wallMs: number[] = [];
-    for (let run = 0; run < RUNS; run++) {
-      const started = performance.now();
-      // No tsx, no network guard: a bare node as the Lambda runtime would start it.
-      const child = spawnSync(
-        process.execPath,
-        [
-          "-e",
-          `const t=performance.now();const m=require(${JSON.stringify(bundle)});if(typeof m.handler!=="function")process.exit(3);process.stdout.write(String(performance.now()-t))`,
-        ],
-        { encoding: "utf8", env: { PATH: process.env.PATH ?? "", AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" } },
-      );
-      wallMs.push(performance.now() - started);
-      if (child.status !== 0) throw new Error(`require(${name}) failed: ${child.stderr}`);
-      requireMs.push(Number(child.stdout));
-    }
-    functions[name] = {
-      zipBytes: statSync(zipPath).size,
-      unzippedJsBytes: jsBytes,
-      requireMedianMs: round(median(requireMs)),
-      processWallMedianMs: round(median(wallMs)),
-    };
-    process.stderr.write(`${name}: ${JSON.stringify(functions[name])}\n`);
+/** One fresh process: require the bundle, then (optionally) one invocation; prints both times. */
+function measure(subject: Subject, env: NodeJS.ProcessEnv): { init: number; ready?: number } {
+  const script = `
+    const t0 = performance.now();
+    const m = require(${JSON.stringify(subject.file)});
+    const init = performance.now() - t0;
+    if (typeof m.handler !== "function") process.exit(3);
+    const event = ${JSON.stringify(subject.readyEvent ?? null)};
+    if (event === null) { process.stdout.write("\\n@@" + JSON.stringify({ init })); }
+    else Promise.resolve(m.handler(event)).then(() => {
+      const ready = performance.now() - t0;
+      process.stdout.write("\\n@@" + JSON.stringify({ init, ready }));
+    }, (error) => { console.error(error); process.exit(4); });`;
+  const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env, cwd: repoRoot });
+  if (child.status !== 0) throw new Error(`${subject.name} failed (exit ${child.status}): ${child.stderr}`);
+  // The handlers log JSON lines to stdout: the figures are the last line, marked.
+  const line = child.stdout.split("\n").findLast((l) => l.startsWith("@@"));
+  if (line === undefined) throw new Error(`${subject.name} printed no figures: ${child.stdout}`);
+  return JSON.parse(line.slice(2)) as { init: number; ready?: number };
+}
+
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const out = [...items];
+  let s = seed;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
   }
-  console.log(JSON.stringify({ runs: RUNS, packageMs: Math.round(packaged.durationMs), functions }));
+  return out;
+}
+
+const outDir = mkdtempSync(join(tmpdir(), "afsync-bench-bundles-"));
+try {
+  const options = await serverlessEsbuildOptions();
+  const subjects: Subject[] = [];
+  for (const [name, bare] of Object.entries(BARE)) {
+    const built = await bundle(
+      { ...options, stdin: { contents: bare.source, resolveDir: join(repoRoot, "functions", "aws"), loader: "ts" } },
+      join(outDir, `bare-${name}.cjs`),
+    );
+    subjects.push({ name: `bare-${name}`, file: join(outDir, `bare-${name}.cjs`), bytes: built.bytes, readyEvent: {} });
+    process.stderr.write(`bare-${name} (${bare.clients}): ${built.bytes} bytes; ${topInputs(built.metafile)}\n`);
+  }
+  for (const [name, h] of Object.entries(HANDLERS)) {
+    const built = await bundle({ ...options, entryPoints: [join(handlersDir, `${name}.ts`)] }, join(outDir, `${name}.cjs`));
+    subjects.push({ name, file: join(outDir, `${name}.cjs`), bytes: built.bytes, readyEvent: h.readyEvent, bare: `bare-${h.bare}` });
+    process.stderr.write(`${name}: ${built.bytes} bytes; ${topInputs(built.metafile)}\n`);
+  }
+
+  // What Lambda gives the function (region, role credentials), plus the bundled config; no
+  // endpoint is ever called (see the header), and AFSYNC_ENV_FROM_SECRETS is unset.
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH ?? "",
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDBENCH",
+    AWS_SECRET_ACCESS_KEY: "bench",
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    AWS_LAMBDA_FUNCTION_NAME: "bench",
+    AFSYNC_CONFIG: configPath,
+    AFSYNC_QUEUE_URL: "http://127.0.0.1:9/000000000000/bench.fifo",
+    AFSYNC_HMAC_KEY: "bench-hmac-key-bench-hmac-key-bench-hmac-key",
+    AIRFLOW_USERNAME: "bench",
+    AIRFLOW_PASSWORD: "bench",
+  };
+  const samples = new Map(subjects.map((s) => [s.name, { init: [] as number[], ready: [] as number[] }]));
+  for (let run = 0; run < RUNS; run++) {
+    for (const subject of shuffled(subjects, run + 1)) {
+      const m = measure(subject, env);
+      const s = samples.get(subject.name);
+      s?.init.push(m.init);
+      if (m.ready !== undefined) s?.ready.push(m.ready);
+    }
+    process.stderr.write(`run ${run + 1}/${RUNS}\n`);
+  }
+
+  const figures = (name: string) => {
+    const s = samples.get(name) ?? { init: [], ready: [] };
+    return {
+      initP50Ms: round(percentile(s.init, 50)),
+      initP90Ms: round(percentile(s.init, 90)),
+      ...(s.ready.length > 0 ? { readyP50Ms: round(percentile(s.ready, 50)), readyP90Ms: round(percentile(s.ready, 90)) } : {}),
+    };
+  };
+  const bundles: Record<string, unknown> = {};
+  for (const subject of subjects) {
+    const own = figures(subject.name);
+    const bare = subject.bare === undefined ? undefined : figures(subject.bare);
+    bundles[subject.name] = {
+      bytes: subject.bytes,
+      ...own,
+      ...(bare === undefined
+        ? {}
+        : {
+            bare: subject.bare,
+            initRatio: round(own.initP50Ms / bare.initP50Ms, 2),
+            ...(own.readyP50Ms !== undefined && bare.readyP50Ms !== undefined
+              ? { readyRatio: round(own.readyP50Ms / bare.readyP50Ms, 2) }
+              : {}),
+          }),
+    };
+    process.stderr.write(`${subject.name}: ${JSON.stringify(bundles[subject.name])}\n`);
+  }
+  console.log(
+    JSON.stringify({
+      runs: RUNS,
+      bareSdkBundles: Object.fromEntries(Object.entries(BARE).map(([name, b]) => [`bare-${name}`, b.clients])),
+      bundles,
+    }),
+  );
 } finally {
   rmSync(outDir, { recursive: true, force: true });
 }

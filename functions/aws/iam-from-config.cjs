@@ -13,6 +13,8 @@
 //   workerEnvFromSecretsJson    AFSYNC_ENV_FROM_SECRETS of the worker / the webhook: the secrets each
 //   webhookEnvFromSecretsJson   reads at cold start (events and reconcile read none)
 //   visibilityTimeout           6 × custom.afsync.workerTimeout for the FIFO queue
+//   esbuildDefine               custom.esbuild.define: leaves every source and target type the
+//                               config does not name out of the bundles (cold start)
 //
 // Who reads what: only the worker reads the configured prefixes (the engine) and the target
 // credentials and HMAC key (the targets, the state); the webhook reads its signing secret;
@@ -296,3 +298,8 @@ module.exports.visibilityTimeout = async ({ resolveConfigurationProperty }) => {
     throw new Error("iam-from-config: custom.afsync.workerTimeout must be 1–900 seconds");
   return 6 * timeout;
 };
+
+/** The bundles carry only the adapters the config names (see awsDeployFacts' esbuildDefine). */
+module.exports.esbuildDefine = async ({ resolveConfigurationProperty }) => ({
+  ...(await readFacts(resolveConfigurationProperty)).esbuildDefine,
+});

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { parseConfig } from "@afsync/core/config/parseConfig";
 import { parseConnectionValue } from "@afsync/core/formats/connectionValue";
 import { parseLocalFilesystemFile } from "@afsync/core/formats/localFilesystemFile";
-import { optionsRegistry } from "@afsync/runtime/config/loadConfigFile";
+import { optionsRegistry } from "@afsync/runtime/compose/optionsRegistry";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import { expectClassifiedOrAccepted } from "./classifiedRejection.ts";

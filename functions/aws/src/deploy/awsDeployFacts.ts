@@ -1,5 +1,6 @@
 import { backendKwargsOf, secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "@afsync/aws/awsSourceOptions";
 import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
+import { adapterOmissionDefines } from "@afsync/runtime/compose/adapterFactoryLoaders";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { DEFAULT_WEBHOOK_SECRET_ENV } from "../runtime/lambdaDepsFromEnv.ts";
 
@@ -19,6 +20,11 @@ export interface AwsDeployFacts {
   readonly reconcileEveryMs: number;
   /** The env var holding the webhook's signing secret: the one deploy-time secret the webhook reads. */
   readonly webhookSecretEnv: string;
+  /**
+   * esbuild `define`s that leave out of the bundles every source and target type the config does
+   * not name (`adapterOmissionDefines`): most of a bundle's bytes, and so of its cold start.
+   */
+  readonly esbuildDefine: Readonly<Record<string, string>>;
 }
 
 /**
@@ -44,5 +50,6 @@ export async function awsDeployFacts(configPath: string): Promise<AwsDeployFacts
     awsSources,
     reconcileEveryMs: config.serve.reconcileEveryMs,
     webhookSecretEnv: config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV,
+    esbuildDefine: adapterOmissionDefines(config),
   };
 }

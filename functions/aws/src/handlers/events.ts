@@ -4,7 +4,7 @@ import { routeHints } from "@afsync/runtime/edge/routeHints";
 import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
-import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
+import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
 
 export interface EventsResult {
   readonly eventId: string;
@@ -57,4 +57,4 @@ function eventIdOf(event: unknown): string {
     .slice(0, 32)}`;
 }
 
-export const handler = createEventsHandler(producerDepsFromEnv(process.env));
+export const handler = createEventsHandler(lazyProducerDeps(process.env));

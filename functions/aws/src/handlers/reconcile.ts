@@ -1,6 +1,6 @@
 import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
-import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
+import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
 
 export interface ReconcileResult {
   readonly enqueued: readonly string[];
@@ -33,4 +33,4 @@ function idOf(event: unknown): string | undefined {
   return undefined;
 }
 
-export const handler = createReconcileHandler(producerDepsFromEnv(process.env));
+export const handler = createReconcileHandler(lazyProducerDeps(process.env));

@@ -1,10 +1,9 @@
 import { createHash } from "node:crypto";
 import { DEFAULT_HTTP_LIMITS } from "@afsync/runtime/http/HttpLimits";
-import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { LoadProducerDeps, ProducerDeps } from "../runtime/LambdaDeps.ts";
-import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
+import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
 
 /** The parts of an HTTP API (payload v2) request and response this handler uses. */
 export interface HttpApiRequest {
@@ -55,6 +54,9 @@ export function createWebhookHandler(load: LoadProducerDeps) {
       deps.logger.log("warn", "webhook rejected", { status: check.status, reason: check.reason });
       return reply(check.status, { error: check.reason });
     }
+    // Imported here, not at the top: the body's schema is zod, which the first invocation's
+    // config parsing loads anyway (see lazyDeps.ts); Lambda's init phase stays without it.
+    const { parseWebhookBody } = await import("@afsync/runtime/webhook/parseWebhookBody");
     const parsed = parseWebhookBody(rawBody);
     if (!parsed.ok) return reply(400, { error: parsed.error });
     // The replay cache lives in one container; deriving the queue's dedup id from the signed
@@ -86,4 +88,4 @@ function reply(statusCode: number, body: unknown): HttpApiResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-export const handler = createWebhookHandler(producerDepsFromEnv(process.env));
+export const handler = createWebhookHandler(lazyProducerDeps(process.env));

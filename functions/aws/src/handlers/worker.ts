@@ -1,7 +1,6 @@
 import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
-import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
-import { lambdaDepsFromEnv } from "../runtime/lambdaDepsFromEnv.ts";
+import { lazyLambdaDeps } from "../runtime/lazyDeps.ts";
 
 /** The parts of Lambda's SQS event and partial-batch response this handler reads and writes. */
 export interface SqsBatchEvent {
@@ -17,9 +16,13 @@ export interface SqsBatchResponse {
  */
 export function createWorkerHandler(load: LoadLambdaDeps) {
   return async (event: SqsBatchEvent): Promise<SqsBatchResponse> => {
-    const failures = await runWorkerBatch(event.Records, await load());
+    const deps = await load();
+    // Imported here, not at the top: the queue message decoder is a zod schema, and zod is
+    // loaded by the first invocation's config parsing anyway (see lazyDeps.ts).
+    const { runWorkerBatch } = await import("@afsync/runtime/worker/runWorkerBatch");
+    const failures = await runWorkerBatch(event.Records, deps);
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 
-export const handler = createWorkerHandler(lambdaDepsFromEnv(process.env));
+export const handler = createWorkerHandler(lazyLambdaDeps(process.env));

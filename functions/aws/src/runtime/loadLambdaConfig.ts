@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { parseConfig } from "@afsync/core/config/parseConfig";
-import { loadConfigFile, optionsRegistry } from "@afsync/runtime/config/loadConfigFile";
+import { loadOptionsRegistry } from "@afsync/runtime/compose/adapterFactoryLoaders";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { parse as parseYaml } from "yaml";
 
 export const CONFIG_ENV = "AFSYNC_CONFIG";
@@ -33,7 +34,7 @@ export async function loadLambdaConfig(env: NodeJS.ProcessEnv): Promise<LambdaCo
     } catch (error) {
       throw new ConfigError(CONFIG_ENV, `does not parse as YAML/JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { config: parseConfig(input, optionsRegistry()), configDir: root };
+    return { config: parseConfig(input, await loadOptionsRegistry(input)), configDir: root };
   }
   // Lambda runs in LAMBDA_TASK_ROOT (/var/task); `serverless invoke local` sets that variable
   // but runs from the service directory, so fall back to the working directory.

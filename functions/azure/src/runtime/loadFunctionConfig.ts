@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from "node:path";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { parseConfig } from "@afsync/core/config/parseConfig";
-import { loadConfigFile, optionsRegistry } from "@afsync/runtime/config/loadConfigFile";
+import { loadOptionsRegistry } from "@afsync/runtime/compose/adapterFactoryLoaders";
+import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { parse as parseYaml } from "yaml";
 
 export const CONFIG_ENV = "AFSYNC_CONFIG";
@@ -30,7 +31,7 @@ export async function loadFunctionConfig(env: NodeJS.ProcessEnv, appRoot: string
     } catch (error) {
       throw new ConfigError(CONFIG_ENV, `does not parse as YAML/JSON: ${error instanceof Error ? error.message : String(error)}`);
     }
-    return { config: parseConfig(input, optionsRegistry()), configDir: appRoot };
+    return { config: parseConfig(input, await loadOptionsRegistry(input)), configDir: appRoot };
   }
   const path = isAbsolute(raw) ? raw : resolve(appRoot, raw);
   if (!existsSync(path)) throw new ConfigError(CONFIG_ENV, `names ${path}, which does not exist (package the app with its config)`);

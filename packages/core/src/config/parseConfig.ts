@@ -1,14 +1,16 @@
-import type { ZodType } from "zod";
+import type { $ZodType } from "zod/v4/core";
 import { ConfigError } from "../errors.ts";
 import { quoteReceivedName } from "../quoteReceivedName.ts";
 import type { AfsyncConfig, DeploymentConfig, SourceConfig, StateConfig } from "./AfsyncConfig.ts";
 import { configSchema, DEPLOYMENT_KEYS, parseDuration, TOP_LEVEL_KEYS } from "./configSchema.ts";
 import { type ConfigIssue, formatConfigIssue, formatPath } from "./formatConfigIssue.ts";
+import * as z from "./zodMini.ts";
 
 /** The option schemas of every source and target type, from the composition root's registries. */
 export interface OptionsRegistry {
-  readonly sources: Readonly<Record<string, ZodType>>;
-  readonly targets: Readonly<Record<string, ZodType>>;
+  // Core zod types: an adapter's schema may be built with classic `zod` or `zod/mini`.
+  readonly sources: Readonly<Record<string, $ZodType>>;
+  readonly targets: Readonly<Record<string, $ZodType>>;
 }
 
 /**
@@ -21,7 +23,7 @@ export function parseConfig(input: unknown, registry: OptionsRegistry): AfsyncCo
   if (input === null || typeof input !== "object" || Array.isArray(input)) {
     throw new ConfigError("", "the config must be a mapping with `sources` and `deployments`");
   }
-  const parsed = configSchema.safeParse(input);
+  const parsed = z.safeParse(configSchema, input);
   if (!parsed.success) {
     throw toError(parsed.error.issues.flatMap((i) => formatConfigIssue(i, input, [], knownKeysAt(i.path))));
   }
@@ -96,7 +98,7 @@ function checkOptions(
   at: readonly PropertyKey[],
   type: string,
   options: Record<string, unknown>,
-  schemas: Readonly<Record<string, ZodType>>,
+  schemas: Readonly<Record<string, $ZodType>>,
   what: "source" | "target",
   issues: ConfigIssue[],
 ): { value: unknown } | undefined {
@@ -115,7 +117,7 @@ function checkOptions(
     issues.push(...inline);
     return undefined;
   }
-  const result = schema.safeParse(options);
+  const result = z.safeParse(schema, options);
   if (!result.success) {
     const known = shapeKeys(schema);
     issues.push(...result.error.issues.flatMap((i) => formatConfigIssue(i, options, at, known)));
@@ -139,7 +141,7 @@ function inlineCredentials(value: unknown, at: readonly PropertyKey[]): ConfigIs
   );
 }
 
-function shapeKeys(schema: ZodType): string[] | undefined {
+function shapeKeys(schema: $ZodType): string[] | undefined {
   const shape = (schema as unknown as { shape?: unknown }).shape;
   return shape !== null && typeof shape === "object" ? Object.keys(shape) : undefined;
 }

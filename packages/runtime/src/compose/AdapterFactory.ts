@@ -1,7 +1,7 @@
 import type { KeyString, Logger } from "@afsync/core";
 import type { DeploymentTarget } from "@afsync/core/ports/DeploymentTarget";
 import type { SecretSource } from "@afsync/core/ports/SecretSource";
-import type { ZodType } from "zod";
+import type { $ZodType } from "zod/v4/core";
 
 /** What a factory gets besides its options: where relative paths start and where credentials live. */
 export interface FactoryContext {
@@ -24,12 +24,12 @@ export interface FactoryContext {
  * entry minus `type`) and must reject unknown keys; `create` gets the parsed options.
  */
 export interface SourceFactory {
-  readonly schema: ZodType;
+  readonly schema: $ZodType;
   create(options: unknown, ctx: FactoryContext): Promise<SecretSource> | SecretSource;
 }
 
 /** How a target type is built from `deployments.<id>.target` (minus `type`). */
 export interface TargetFactory {
-  readonly schema: ZodType;
+  readonly schema: $ZodType;
   create(options: unknown, ctx: FactoryContext): Promise<DeploymentTarget> | DeploymentTarget;
 }

@@ -14,9 +14,9 @@ import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
+import { assertBundled, loadTargetFactory } from "./adapterFactoryLoaders.ts";
 import { atConfigPath, buildSources, type SourceBuildContext } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
-import { targetFactories } from "./targetFactories.ts";
 
 export interface RuntimeContext {
   readonly env: NodeJS.ProcessEnv;
@@ -67,7 +67,8 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
     opened.push(...sources.values());
 
     for (const d of config.deployments) {
-      const factory = targetFactories[d.target.type];
+      assertBundled("target", d.target.type, `deployments.${d.id}.target.type`);
+      const factory = await loadTargetFactory(d.target.type);
       if (factory === undefined) throw new ConfigError(`deployments.${d.id}.target.type`, `unknown target type '${d.target.type}'`);
       const target = await atConfigPath(`deployments.${d.id}.target`, () =>
         factory.create(d.target.options, { id: d.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),

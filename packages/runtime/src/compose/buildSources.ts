@@ -1,7 +1,7 @@
 import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
 import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
-import { sourceFactories } from "./sourceFactories.ts";
+import { assertBundled, loadSourceFactory } from "./adapterFactoryLoaders.ts";
 
 export interface SourceBuildContext {
   readonly env: NodeJS.ProcessEnv;
@@ -18,7 +18,8 @@ export interface SourceBuildContext {
 }
 
 /**
- * Every configured source, built from its registered factory, `id → source` in file order. The
+ * Every configured source, built from its registered factory (loaded only for the types the
+ * config names), `id → source` in file order. The
  * one place that turns `sources:` into clients: the full runtime, the cloud producers (which
  * route events and build no target) and `afsync event parse` all call it. Building a source
  * reads nothing from the provider. A factory that throws is reported at its place in the config;
@@ -28,7 +29,9 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
   const sources = new Map<string, SecretSource>();
   try {
     for (const s of config.sources) {
-      const factory = sourceFactories[s.type];
+      // A function bundle built for another config may have left the type out: say so at its place.
+      assertBundled("source", s.type, `sources.${s.id}.type`);
+      const factory = await loadSourceFactory(s.type);
       if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
       const source = await atConfigPath(`sources.${s.id}`, () =>
         factory.create(s.options, {

@@ -1,19 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
-import { type OptionsRegistry, parseConfig } from "@afsync/core/config/parseConfig";
+import { parseConfig } from "@afsync/core/config/parseConfig";
 import { yamlErrorText } from "@afsync/core/formats/yamlErrorText";
 import { LineCounter, parseDocument } from "yaml";
-import { sourceFactories } from "../compose/sourceFactories.ts";
-import { targetFactories } from "../compose/targetFactories.ts";
-
-/** The option schemas of every registered source and target type. */
-export function optionsRegistry(): OptionsRegistry {
-  return {
-    sources: Object.fromEntries(Object.entries(sourceFactories).map(([type, f]) => [type, f.schema])),
-    targets: Object.fromEntries(Object.entries(targetFactories).map(([type, f]) => [type, f.schema])),
-  };
-}
+import { loadOptionsRegistry } from "../compose/adapterFactoryLoaders.ts";
 
 /**
  * Reads and validates afsync.yaml. YAML syntax errors name the line and column; everything else
@@ -50,7 +41,8 @@ export async function loadConfigFile(path: string, _env: NodeJS.ProcessEnv = {})
     );
   }
   try {
-    return parseConfig(input, optionsRegistry());
+    // Only the adapters this file names are loaded (see loadOptionsRegistry).
+    return parseConfig(input, await loadOptionsRegistry(input));
   } catch (error) {
     // Name the file in front of the message; keep `path` (the bad key) for callers that use it.
     if (error instanceof ConfigError)

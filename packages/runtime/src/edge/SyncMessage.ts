@@ -1,6 +1,6 @@
 import type { ChangeHint } from "@afsync/core";
+import * as z from "@afsync/core/config/zodMini";
 import type { Trigger } from "@afsync/core/engine/Trigger";
-import { z } from "zod";
 import { parseJsonWith } from "./parseJsonWith.ts";
 
 /**
@@ -13,27 +13,30 @@ import { parseJsonWith } from "./parseJsonWith.ts";
  */
 export const SYNC_MESSAGE_VERSION = 1;
 
-const keySchema = z.strictObject({ kind: z.enum(["connection", "variable"]), id: z.string().min(1) });
+// zod/mini: the worker decodes these on its first invocation (see @afsync/core/config/zodMini).
+const nonEmpty = () => z.string().check(z.minLength(1));
+
+const keySchema = z.strictObject({ kind: z.enum(["connection", "variable"]), id: nonEmpty() });
 
 const hintSchema = z.strictObject({
-  provider: z.string().min(1),
-  sourceId: z.string().min(1).optional(),
-  secretId: z.string().min(1),
-  version: z.string().min(1).optional(),
+  provider: nonEmpty(),
+  sourceId: z.optional(nonEmpty()),
+  secretId: nonEmpty(),
+  version: z.optional(nonEmpty()),
   action: z.enum(["upsert", "delete", "notice", "ignore"]),
-  reason: z.string().optional(),
-  keys: z.array(keySchema).optional(),
+  reason: z.optional(z.string()),
+  keys: z.optional(z.array(keySchema)),
 });
 
 export const syncMessageSchema = z.strictObject({
   v: z.literal(SYNC_MESSAGE_VERSION),
-  deployment: z.string().min(1),
+  deployment: nonEmpty(),
   trigger: z.discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("full") }),
-    z.strictObject({ kind: z.literal("hints"), hints: z.array(hintSchema).min(1) }),
+    z.strictObject({ kind: z.literal("hints"), hints: z.array(hintSchema).check(z.minLength(1)) }),
   ]),
   /** Where the message came from, for logs and the DLQ: `event:<EventBridge id>`, `webhook:<sig>`, `schedule:<id>`. */
-  origin: z.string().min(1),
+  origin: nonEmpty(),
 });
 
 export interface SyncMessage {

@@ -1,11 +1,13 @@
 import { type AirflowKey, parseKeyString } from "@afsync/core";
-import { z } from "zod";
+import * as z from "@afsync/core/config/zodMini";
 import { parseJsonWith } from "../edge/parseJsonWith.ts";
 
 /** `{"source": "<source id>", "keys"?: ["conn:<id>" | "var:<key>", …]}`; no `keys` means "everything in that source". */
 const webhookBodySchema = z.strictObject({
-  source: z.string().min(1),
-  keys: z.array(z.string()).min(1, "list at least one key, or leave keys out for the whole source").max(10_000).optional(),
+  source: z.string().check(z.minLength(1)),
+  keys: z.optional(
+    z.array(z.string()).check(z.minLength(1, "list at least one key, or leave keys out for the whole source"), z.maxLength(10_000)),
+  ),
 });
 
 export type WebhookRequest = { readonly source: string; readonly keys: readonly AirflowKey[] | null };

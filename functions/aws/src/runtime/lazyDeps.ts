@@ -1,0 +1,17 @@
+import { type LoadLambdaDeps, type LoadProducerDeps, once } from "./LambdaDeps.ts";
+
+/**
+ * The handlers' module-level loaders. The composition roots (config parsing, the adapter
+ * registries, the SDK clients) are imported on the first invocation, not when Lambda loads the
+ * handler: Lambda's init phase then evaluates only the handler's own module and what it imports
+ * statically, and the first invocation loads just the adapters the bundled config names (see
+ * `adapterFactoryLoaders`). In the CommonJS bundle esbuild keeps these modules in the same file,
+ * wrapped so their top level runs on the import.
+ */
+export function lazyProducerDeps(env: NodeJS.ProcessEnv): LoadProducerDeps {
+  return once(async () => (await import("./producerDepsFromEnv.ts")).producerDepsFromEnv(env)());
+}
+
+export function lazyLambdaDeps(env: NodeJS.ProcessEnv): LoadLambdaDeps {
+  return once(async () => (await import("./lambdaDepsFromEnv.ts")).lambdaDepsFromEnv(env)());
+}
