@@ -39,7 +39,7 @@ export function renderDashboard(view: DashboardView, focus: DashboardFocus = { k
         <h1>${view.title}${focus.kind === "all" ? "" : focus.kind === "key" ? ` — key ${focus.key}` : ` — Deployment ${focus.id}`}</h1>
         <p>Config <code>${view.configPath}</code> · ${view.summary.join(" · ")}</p>
         ${focus.kind === "all" ? null : html`<p><a href=${links.home}>← the whole matrix</a></p>`}
-        <p id="updated" role="status" class="muted">Generated ${view.generatedAt}${view.mode === "live" ? "; updates itself" : ""}.</p>
+        <p id="updated" role="status" class="muted">Generated ${shortTime(view.generatedAt)}${view.mode === "live" ? "; updates itself" : ""}.</p>
       </header>
       ${filters(view)}
       <main id="live">
@@ -204,8 +204,8 @@ function keyDetail(view: DashboardView, key: string, links: Links) {
           <dt>Winning source</dt><dd>${c.source ?? "none"}${c.versionText === undefined ? "" : `, ${c.versionText}`}${c.version === undefined ? "" : html` <span class="muted">(<code>${c.version}</code>)</span>`}</dd>
           <dt>Keyed hash</dt><dd>${c.hash === undefined ? "—" : html`<code>${c.hash}</code>`}</dd>
           <dt>Shadowed copies</dt><dd>${c.shadowed.length === 0 ? "none" : shadowText(c)}</dd>
-          <dt>Seen</dt><dd>${c.seenAt ?? "not since serve started"}</dd>
-          <dt>Applied</dt><dd>${c.appliedAt ?? "not since serve started"}${c.lagMs === undefined ? "" : ` (lag ${formatLag(c.lagMs)})`}</dd>
+          <dt>Seen</dt><dd>${c.seenAt === undefined ? "not since serve started" : shortTime(c.seenAt)}</dd>
+          <dt>Applied</dt><dd>${c.appliedAt === undefined ? "not since serve started" : shortTime(c.appliedAt)}${c.lagMs === undefined ? "" : ` (lag ${formatLag(c.lagMs)})`}</dd>
           <dt>Problem</dt><dd>${c.problem === undefined ? "none" : html`${c.problem.message}<br /><span class="remedy">What to do: ${c.problem.remedy}</span>`}</dd>
           <dt>Time to effective</dt><dd>${effect === undefined ? "—" : effectPaths(effect)}</dd>
         </dl>
@@ -227,7 +227,7 @@ function deploymentDetail(view: DashboardView, id: string, links: Links) {
       <dt>Sources, first wins</dt><dd>${d.sources.join(", ") || "—"}</dd>
       ${d.secretsBackend === undefined ? null : html`<dt>Secrets backend above it</dt><dd>${d.secretsBackend}</dd>`}
       <dt>Status</dt><dd><span class=${`status s-${d.status}`}>${d.status}</span>${d.error === undefined ? "" : `: ${d.error}`}</dd>
-      <dt>Last run</dt><dd>${d.lastRunAt ?? "never"}</dd>
+      <dt>Last run</dt><dd>${d.lastRunAt === undefined ? "never" : shortTime(d.lastRunAt)}</dd>
       <dt>Keys</dt><dd>${cells.length}: ${cells.map((c, i) => html`${i === 0 ? "" : ", "}<a href=${links.key(c.key)}><code>${c.key}</code></a> <span class=${`action a-${c.action}`}>${c.action}</span>`)}</dd>
     </dl>
     <h3>Time to effective</h3>
@@ -292,7 +292,7 @@ function feeds(view: DashboardView) {
     <h2 id="feeds-title">Change events</h2>
     <table>
       <thead><tr><th scope="col">Source</th><th scope="col">Events</th><th scope="col">Why</th><th scope="col">Since</th></tr></thead>
-      <tbody>${view.eventFeeds.map((f) => html`<tr><td>${f.source}</td><td class=${`status s-${f.state}`}>${f.state}</td><td>${f.detail}</td><td>${f.since}</td></tr>`)}</tbody>
+      <tbody>${view.eventFeeds.map((f) => html`<tr><td>${f.source}</td><td class=${`status s-${f.state}`}>${f.state}</td><td>${f.detail}</td><td>${shortTime(f.since)}</td></tr>`)}</tbody>
     </table>
   </section>`;
 }
@@ -306,7 +306,7 @@ function runs(view: DashboardView) {
         ? html`<p>No run yet.</p>`
         : html`<table>
           <thead><tr><th scope="col">#</th><th scope="col">Started</th><th scope="col">Trigger</th><th scope="col">Took</th><th scope="col">Outcome</th></tr></thead>
-          <tbody>${view.runs.map((r) => html`<tr><td>${r.id}</td><td>${r.startedAt}</td><td>${r.trigger}</td><td>${r.durationMs} ms</td><td>${r.outcome}</td></tr>`)}</tbody>
+          <tbody>${view.runs.map((r) => html`<tr><td>${r.id}</td><td>${shortTime(r.startedAt)}</td><td>${r.trigger}</td><td>${r.durationMs} ms</td><td>${r.outcome}</td></tr>`)}</tbody>
         </table>`
     }
   </section>`;

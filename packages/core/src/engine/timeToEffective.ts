@@ -126,7 +126,7 @@ function total(learn: string, delay: TargetDelay): string {
       : delay.bound === "immediate"
         ? ""
         : `about ${formatMs(delay.maxMs ?? 0)}`;
-  return [learn, target].filter((p) => p !== "").join(" + ") + " (+ cache_ttl_seconds if use_cache is on)";
+  return `${[learn, target].filter((p) => p !== "").join(" + ")} (+ cache_ttl_seconds if use_cache is on)`;
 }
 
 /** `15m`, `90s`, `1h30m`: short enough for a table cell. */
