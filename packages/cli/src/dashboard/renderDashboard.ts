@@ -190,6 +190,8 @@ function shadowText(c: DashboardCell): string {
 
 function keyDetail(view: DashboardView, key: string, links: Links) {
   const cells = view.cells.filter((c) => c.key === key);
+  // A report is a plan: when a key was seen and applied is serve's to know (or `afsync history`'s).
+  const unknownTime = view.mode === "live" ? "not since serve started" : "not in a plan (see afsync history)";
   return html`<section class="detail" id=${anchorId("key", key)} aria-labelledby=${`${anchorId("key", key)}-title`}>
     <h2 id=${`${anchorId("key", key)}-title`}>Key <code>${key}</code></h2>
     ${cells.length === 0 ? html`<p>No Deployment holds this key.</p>` : null}
@@ -204,8 +206,8 @@ function keyDetail(view: DashboardView, key: string, links: Links) {
           <dt>Winning source</dt><dd>${c.source ?? "none"}${c.versionText === undefined ? "" : `, ${c.versionText}`}${c.version === undefined ? "" : html` <span class="muted">(<code>${c.version}</code>)</span>`}</dd>
           <dt>Keyed hash</dt><dd>${c.hash === undefined ? "—" : html`<code>${c.hash}</code>`}</dd>
           <dt>Shadowed copies</dt><dd>${c.shadowed.length === 0 ? "none" : shadowText(c)}</dd>
-          <dt>Seen</dt><dd>${c.seenAt === undefined ? "not since serve started" : shortTime(c.seenAt)}</dd>
-          <dt>Applied</dt><dd>${c.appliedAt === undefined ? "not since serve started" : shortTime(c.appliedAt)}${c.lagMs === undefined ? "" : ` (lag ${formatLag(c.lagMs)})`}</dd>
+          <dt>Seen</dt><dd>${c.seenAt === undefined ? unknownTime : shortTime(c.seenAt)}</dd>
+          <dt>Applied</dt><dd>${c.appliedAt === undefined ? unknownTime : shortTime(c.appliedAt)}${c.lagMs === undefined ? "" : ` (lag ${formatLag(c.lagMs)})`}</dd>
           <dt>Problem</dt><dd>${c.problem === undefined ? "none" : html`${c.problem.message}<br /><span class="remedy">What to do: ${c.problem.remedy}</span>`}</dd>
           <dt>Time to effective</dt><dd>${effect === undefined ? "—" : effectPaths(effect)}</dd>
         </dl>
