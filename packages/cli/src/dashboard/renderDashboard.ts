@@ -124,7 +124,8 @@ function problems(view: DashboardView, links: Links) {
         : html`<ul class="problems">
           ${view.problems.map(
             (p) => html`<li data-key=${p.key ?? ""} data-deployment-ref=${p.deployment ?? ""}>
-              ${p.deployment === undefined ? null : html`<a href=${links.deployment(p.deployment)}>${p.deployment}</a>${" "}`}
+              ${p.deployment === undefined ? null : html`<a href=${links.deployment(p.deployment)}>${p.deployment}</a>`}
+              ${p.deployment !== undefined && p.key !== undefined ? " " : null}
               ${p.key === undefined ? null : html`<a href=${links.key(p.key)}><code>${p.key}</code></a>`}
               ${p.deployment === undefined && p.key === undefined ? "" : ": "}${p.message}
               <br /><span class="remedy">What to do: ${p.remedy}</span>
