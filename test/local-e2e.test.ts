@@ -67,7 +67,7 @@ describe("afsync serve (binary, example project)", () => {
       await serve.waitForOutput(/conn:warehouse_db: invalid: .*port/, { from: from2 });
       assert.match(await readFile(envPath, "utf8"), /AIRFLOW_CONN_WAREHOUSE_DB='.*"port": 5432/);
       const page = await (await fetch(`${serve.url}/`)).text();
-      assert.match(page, /conn:warehouse_db<\/strong>: invalid/);
+      assert.match(page, /<code>conn:warehouse_db<\/code><\/a>: the value in team-files is invalid/);
 
       // Webhooks: good (with the run's result), bad, stale, replayed.
       const body = JSON.stringify({ source: "team-files", keys: ["var:environment"] });
@@ -121,7 +121,7 @@ describe("afsync serve (binary, example project)", () => {
         assert.equal(await readFile(settingsPath, "utf8"), "airflow:\n  connections: [unclosed\n");
         const health = (await (await fetch(`${serve.url}/healthz`)).json()) as { status: string };
         assert.equal(health.status, "degraded");
-        assert.match(await (await fetch(`${serve.url}/`)).text(), /<strong>dev<\/strong>: .*not valid YAML/);
+        assert.match(await (await fetch(`${serve.url}/`)).text(), /<a href="\/deployments\/dev">dev<\/a>: .*not valid YAML/);
       } finally {
         assert.equal(await serve.stop(), 0);
       }

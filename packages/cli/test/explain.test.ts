@@ -45,6 +45,14 @@ describe("afsync explain (real binary, example project)", () => {
     assert.equal(dev.targetLayer.hash, dev.winner.hash);
     assert.equal(dev.owned.hash, dev.winner.hash);
     assert.equal(dev.action, "unchanged");
+    // Time to effective per source: local files announce by file watch; airflow_settings.yaml waits for a restart.
+    const effect = dev.timeToEffective.find((t: { source: string }) => t.source === "team-files");
+    assert.equal(effect.layer, "metadata-db");
+    assert.deepEqual(
+      effect.paths[0].parts.map((p: { part: string }) => p.part),
+      ["event delivery", "afsync", "target", "airflow secrets cache"],
+    );
+    assert.equal(effect.paths[0].parts[2].bound, "restart");
   });
 
   it("prints a masked human explanation for a variable, with hash prefixes only", () => {
@@ -57,6 +65,8 @@ describe("afsync explain (real binary, example project)", () => {
     assert.match(result.stdout, /afsync owns it: wrote [0-9a-f]{12}/);
     assert.match(result.stdout, /afsync does not own it here/, "dev-env was never synced");
     assert.match(result.stdout, /next sync: create/);
+    assert.match(result.stdout, /time to effective .*\n\s+team-files, create\/new value\/delete: seconds \+ an Airflow restart/);
+    assert.match(result.stdout, /airflow secrets cache\s+≤ 15m\s+only when \[secrets\] use_cache = True/);
   });
 
   it("shows real values only with --show-secrets", () => {

@@ -16,6 +16,7 @@ import {
   InMemoryStateStore,
 } from "@afsync/testing";
 import { createServeHttpServer } from "../src/serve/createServeHttpServer.ts";
+import { deploymentShape } from "../src/serve/deploymentShape.ts";
 import { ServeStatus } from "../src/serve/ServeStatus.ts";
 import { SyncCoordinator } from "../src/serve/SyncCoordinator.ts";
 
@@ -52,7 +53,7 @@ async function start(options: { webhook: boolean }): Promise<Harness> {
     logger: silentLogger,
     state: new InMemoryStateStore(),
   });
-  const status = new ServeStatus(new Date(), [{ id: binding.id, target: `${target.type} ${target.describe}` }], {
+  const status = new ServeStatus(new Date(), [deploymentShape(binding, `${target.type} ${target.describe}`)], {
     configPath: "afsync.yaml",
     webhook: options.webhook,
     watching: [],
@@ -104,10 +105,33 @@ describe("serve HTTP", () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get("content-type") ?? "", /text\/html/);
     const html = await res.text();
-    assert.ok(html.includes("dev&lt;script&gt;") && !html.includes("dev<script>"), "ids are escaped");
+    assert.ok(html.includes("dev&lt;script>") && !html.includes("dev<script>"), "ids are escaped");
     assert.ok(html.includes("conn:db") && html.includes("var:plain"));
-    assert.match(html, /<strong>Last run:<\/strong> .*initial sync.* — \d+ created/);
+    assert.match(html, /Last run: .*initial sync.* — \d+ created/);
+    assert.match(res.headers.get("content-security-policy") ?? "", /script-src 'self'/);
     assertNoSecretLeak([html], [SENTINEL]);
+  });
+
+  it("serves stable URLs for a key and a Deployment, the page's script and its data, all escaped and value-free", async () => {
+    const key = await fetch(`${h.url}/keys/${encodeURIComponent("conn:db")}`);
+    assert.equal(key.status, 200);
+    const keyHtml = await key.text();
+    assert.match(keyHtml, /<h2[^>]*>Key <code>conn:db<\/code><\/h2>/);
+    assert.match(keyHtml, /Airflow reads it from/);
+    assert.ok(!keyHtml.includes('data-key="var:plain"'), "the key's page shows only its own row");
+    const deployment = await (await fetch(`${h.url}/deployments/${encodeURIComponent("dev<script>")}`)).text();
+    assert.match(deployment, /Deployment dev&lt;script>/);
+    assert.ok(!deployment.includes("dev<script>"));
+    const script = await fetch(`${h.url}/dashboard.js`);
+    assert.match(script.headers.get("content-type") ?? "", /javascript/);
+    assert.match(await script.text(), /status\.json/);
+    const dashboardText = await (await fetch(`${h.url}/dashboard.json`)).text();
+    const dashboard = JSON.parse(dashboardText) as { keys: string[]; coverage: { source: string }[] };
+    assert.deepEqual(dashboard.keys, ["conn:db", "var:plain"]);
+    assert.equal(dashboard.coverage[0]?.source, "team<files>");
+    assertNoSecretLeak([keyHtml, deployment, dashboardText], [SENTINEL]);
+    assert.equal((await fetch(`${h.url}/keys/a/b`)).status, 404);
+    assert.equal((await fetch(`${h.url}/keys/%E0%A4%A`)).status, 404);
   });
 
   it("answers /healthz and /status.json without values", async () => {

@@ -13,7 +13,9 @@ export const command: Command = {
 KEY is conn:<conn_id> or var:<key>. For each Deployment: every source that holds the key, in
 precedence order (masked, with its hash prefix and version), the secrets backend above the
 target if the config names one, the target layer as it is now (hashes, not values), what afsync
-last wrote, the winner and why, and what the next sync would do. Writes nothing.
+last wrote, the winner and why, what the next sync would do, and the time to effective per
+source: how afsync learns of a change (event or reconciliation), its own run, the target's delay
+and Airflow's secrets cache. Writes nothing.
 
 Options:
   --config <file>       afsync.yaml to use (default: ./afsync.yaml)
@@ -47,7 +49,10 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       readOnly: true,
     });
     try {
-      const report = await runtime.engine.explain(key, bindings, { showSecrets: args.values["show-secrets"] === true });
+      const report = await runtime.engine.explain(key, bindings, {
+        showSecrets: args.values["show-secrets"] === true,
+        reconcileEveryMs: runtime.config.serve.reconcileEveryMs,
+      });
       io.stdout.write(args.values.json === true ? `${JSON.stringify(report, null, 2)}\n` : renderExplain(report));
       return EXIT_OK;
     } finally {

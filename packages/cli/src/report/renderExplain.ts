@@ -1,4 +1,5 @@
 import type { ExplainCandidate, ExplainDeployment, ExplainReport, ShownValue } from "@afsync/core/engine/ExplainReport";
+import { formatMs, type TimeToEffective } from "@afsync/core/engine/timeToEffective";
 
 /** The human form of `afsync explain`: every layer and source per Deployment, masked. */
 export function renderExplain(report: ExplainReport): string {
@@ -26,6 +27,7 @@ function renderDeployment(d: ExplainDeployment): string[] {
   out.push(`  winner: ${d.winner === null ? "none" : `${d.winner.source}, hash ${d.winner.hash}`} — ${d.why}`);
   if (d.action !== null) out.push(`  next sync: ${d.action}${d.actionReason === undefined ? "" : ` — ${d.actionReason}`}`);
   out.push(`  Airflow reads it from: ${d.effective}`);
+  out.push(...renderTimeToEffective(d.timeToEffective));
   if (d.error !== undefined) out.push(`  error: ${d.error}`);
   return out;
 }
@@ -51,4 +53,18 @@ function showValue(value: ShownValue): string {
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
+}
+
+/** Per source, how long a change takes to reach a task, then its parts (docs/concepts/time-to-effective.md). */
+function renderTimeToEffective(list: readonly TimeToEffective[]): string[] {
+  if (list.length === 0) return [];
+  const out = ["  time to effective (a change in a source until a task sees it):"];
+  for (const t of list) {
+    for (const path of t.paths) {
+      out.push(`    ${t.source}, ${path.changes.join("/")}: ${path.total}`);
+      for (const p of path.parts)
+        out.push(`        ${p.part.padEnd(22)} ${p.maxMs === undefined ? "" : `≤ ${formatMs(p.maxMs)}  `}${p.detail}`);
+    }
+  }
+  return out;
 }

@@ -1,5 +1,6 @@
 import type { KeyString } from "@afsync/core";
 import type { DeploymentReport, PlannedChange, RunReport, RunSummary } from "@afsync/core/engine/RunReport";
+import type { PrecedenceLayer } from "@afsync/core/ports/DeploymentTarget";
 
 /** One run serve made: what started it, when, and what came of it. */
 export interface RunRecord {
@@ -14,9 +15,37 @@ export interface RunRecord {
   readonly error?: string;
 }
 
+/** When serve learned of a key's change and when it wrote it; `lag` on the dashboard is the difference. */
+export interface KeyTiming {
+  /** When the trigger of the run that wrote it arrived (event, file change, webhook, schedule). */
+  readonly seenAt: string;
+  readonly appliedAt: string;
+}
+
+/** What serve knows of a Deployment's shape for the dashboard: its target's layer and its sources. */
+export interface DeploymentShape {
+  readonly id: string;
+  /** `<type> <describe>`, as serve prints it. */
+  readonly target: string;
+  readonly targetType?: string;
+  readonly layer?: PrecedenceLayer;
+  readonly sources?: readonly SourceShape[];
+  readonly secretsBackend?: string;
+}
+
+/** A source as the event-coverage rules need it (the provider, and whether it subscribes to events). */
+export interface SourceShape {
+  readonly id: string;
+  readonly provider: string;
+  readonly changeEvents?: { readonly enabled: boolean };
+}
+
 export interface DeploymentStatus {
   readonly id: string;
   readonly target: string;
+  readonly shape: DeploymentShape;
+  /** Per key, when serve last saw and wrote a change to it (absent until serve writes it). */
+  readonly timings: ReadonlyMap<KeyString, KeyTiming>;
   readonly status: "ok" | "failed" | "pending";
   readonly error?: string;
   readonly lastRunAt?: string;
@@ -43,6 +72,8 @@ export interface Problem {
 
 const KEPT_RUNS = 20;
 const PROBLEM_ACTIONS = new Set(["invalid", "conflict", "orphaned", "shadowed"]);
+/** Actions (or a shadowed key's `write`) that wrote the target. */
+const WRITES = new Set(["create", "update", "delete"]);
 
 /**
  * What the status page and /healthz show: built only from run reports, which hold masked diffs
@@ -53,11 +84,12 @@ export class ServeStatus {
   private readonly deployments = new Map<string, DeploymentStatus>();
   private readonly feeds = new Map<string, EventFeedStatus>();
   private nextId = 1;
+  private changes = 0;
   readonly startedAt: string;
 
   constructor(
     startedAt: Date,
-    deployments: readonly { id: string; target: string }[],
+    deployments: readonly DeploymentShape[],
     readonly info: {
       readonly configPath: string;
       readonly webhook: boolean;
@@ -66,7 +98,8 @@ export class ServeStatus {
     },
   ) {
     this.startedAt = startedAt.toISOString();
-    for (const d of deployments) this.deployments.set(d.id, { id: d.id, target: d.target, status: "pending", keys: new Map() });
+    for (const d of deployments)
+      this.deployments.set(d.id, { id: d.id, target: d.target, shape: d, status: "pending", keys: new Map(), timings: new Map() });
   }
 
   recordRun(
@@ -75,13 +108,17 @@ export class ServeStatus {
     startedAt: Date,
     durationMs: number,
     outcome: { report: RunReport } | { error: string },
+    /** When the first request folded into this run arrived: when serve saw the change. */
+    requestedAt: Date = startedAt,
   ): RunRecord {
     const at = startedAt.toISOString();
+    const timing = { seenAt: requestedAt.toISOString(), appliedAt: new Date(startedAt.getTime() + durationMs).toISOString() };
+    this.changes++;
     const base = { id: this.nextId++, trigger, full, startedAt: at, durationMs };
     const record: RunRecord = "report" in outcome ? { ...base, summary: outcome.report.summary } : { ...base, error: outcome.error };
     this.runs.unshift(record);
     this.runs.length = Math.min(this.runs.length, KEPT_RUNS);
-    if ("report" in outcome) for (const d of outcome.report.deployments) this.recordDeployment(d, full, at);
+    if ("report" in outcome) for (const d of outcome.report.deployments) this.recordDeployment(d, full, at, timing);
     return record;
   }
 
@@ -101,7 +138,13 @@ export class ServeStatus {
     return [...this.deployments.values()];
   }
 
+  /** Goes up with every run and every event-feed change: the dashboard polls it to know when to refresh. */
+  get revision(): number {
+    return this.changes;
+  }
+
   setEventFeed(feed: EventFeedStatus): void {
+    this.changes++;
     this.feeds.set(feed.source, feed);
   }
 
@@ -126,13 +169,20 @@ export class ServeStatus {
     return out;
   }
 
-  private recordDeployment(report: DeploymentReport, full: boolean, at: string): void {
+  private recordDeployment(report: DeploymentReport, full: boolean, at: string, timing: KeyTiming): void {
     const previous = this.deployments.get(report.id);
     const keys = new Map(full || previous === undefined ? [] : previous.keys);
-    for (const change of report.changes) keys.set(change.key, change);
+    const timings = new Map(previous?.timings ?? []);
+    for (const change of report.changes) {
+      keys.set(change.key, change);
+      if (change.error === undefined && WRITES.has(change.write ?? change.action)) timings.set(change.key, timing);
+    }
+    for (const key of timings.keys()) if (!keys.has(key)) timings.delete(key);
     this.deployments.set(report.id, {
       id: report.id,
       target: previous?.target ?? report.target, // serve's shorter, cwd-relative form
+      shape: previous?.shape ?? { id: report.id, target: report.target },
+      timings,
       status: report.status,
       ...(report.error !== undefined && { error: report.error }),
       lastRunAt: at,

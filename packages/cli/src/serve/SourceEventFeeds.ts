@@ -5,7 +5,7 @@ import {
   isSubscribable,
   type SubscribableSource,
 } from "@afsync/core/ports/ChangeSubscription";
-import { formatDuration } from "./renderStatusPage.ts";
+import { formatDuration } from "./formatDuration.ts";
 import type { EventFeedStatus, ServeStatus } from "./ServeStatus.ts";
 import type { SyncCoordinator } from "./SyncCoordinator.ts";
 

@@ -8,6 +8,8 @@ interface Batch {
   full: boolean;
   hints: ChangeHint[];
   reasons: string[];
+  /** When the first request of the batch arrived. */
+  requestedAt: Date;
   waiters: ((record: RunRecord) => void)[];
 }
 
@@ -47,7 +49,7 @@ export class SyncCoordinator {
 
   private enqueue(reason: string, full: boolean, hints: readonly ChangeHint[]): Promise<RunRecord> {
     return new Promise((resolve) => {
-      const batch = this.pending ?? { full: false, hints: [], reasons: [], waiters: [] };
+      const batch = this.pending ?? { full: false, hints: [], reasons: [], requestedAt: this.deps.now(), waiters: [] };
       batch.full ||= full;
       batch.hints.push(...hints);
       if (!batch.reasons.includes(reason)) batch.reasons.push(reason);
@@ -78,16 +80,30 @@ export class SyncCoordinator {
     let record: RunRecord;
     try {
       report = await this.deps.sync(trigger);
-      record = this.deps.status.recordRun(reason, batch.full, startedAt, this.deps.now().getTime() - startedAt.getTime(), { report });
+      record = this.deps.status.recordRun(
+        reason,
+        batch.full,
+        startedAt,
+        this.deps.now().getTime() - startedAt.getTime(),
+        { report },
+        batch.requestedAt,
+      );
     } catch (error) {
       // The engine isolates Deployments itself; reaching here means the run as a whole broke
       // (state store unreadable…). Serve keeps going and shows it as a problem.
       const message = error instanceof Error ? error.message : String(error);
       const code = error instanceof Error && "code" in error ? String(error.code) : "RUN_FAILED";
       this.deps.logger.log("error", "run failed", { trigger: reason, code, message });
-      record = this.deps.status.recordRun(reason, batch.full, startedAt, this.deps.now().getTime() - startedAt.getTime(), {
-        error: message,
-      });
+      record = this.deps.status.recordRun(
+        reason,
+        batch.full,
+        startedAt,
+        this.deps.now().getTime() - startedAt.getTime(),
+        {
+          error: message,
+        },
+        batch.requestedAt,
+      );
     }
     this.deps.onRun?.(record, report);
     return record;

@@ -9,9 +9,11 @@ import { readBoundedBody, refuseAndClose } from "@afsync/runtime/http/readBounde
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, type WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookHints } from "@afsync/runtime/webhook/webhookHints";
-import { renderStatusPage } from "./renderStatusPage.ts";
+import { DASHBOARD_SCRIPT } from "../dashboard/dashboardScript.ts";
+import { DASHBOARD_SCRIPT_PATH, type DashboardFocus, renderDashboard } from "../dashboard/renderDashboard.ts";
 import type { ServeStatus } from "./ServeStatus.ts";
 import type { SyncCoordinator } from "./SyncCoordinator.ts";
+import { serveDashboardView } from "./serveDashboardView.ts";
 
 /** Where authenticated Pub/Sub push subscriptions deliver. */
 export const PUBSUB_PATH = "/pubsub";
@@ -37,13 +39,18 @@ const ROUTES: Readonly<Record<string, readonly string[]>> = {
   "/": ["GET", "HEAD"],
   "/healthz": ["GET", "HEAD"],
   "/status.json": ["GET", "HEAD"],
+  "/dashboard.json": ["GET", "HEAD"],
+  [DASHBOARD_SCRIPT_PATH]: ["GET", "HEAD"],
+  "/keys/<key>": ["GET", "HEAD"],
+  "/deployments/<id>": ["GET", "HEAD"],
   "/hooks/generic": ["POST"],
   "/pubsub": ["POST"],
   "/eventgrid": ["POST", "OPTIONS"],
 };
 
 /**
- * serve's HTTP face: `GET /` (status page), `GET /healthz`, `GET /status.json`, the signed
+ * serve's HTTP face: `GET /` (the operator's dashboard; `/keys/<key>` and `/deployments/<id>`
+ * focus it, `/dashboard.js` is its script, `/dashboard.json` its data), `GET /healthz`, `GET /status.json`, the signed
  * `POST /hooks/generic`, `POST /pubsub` for authenticated Pub/Sub push deliveries of Secret
  * Manager notifications and `POST|OPTIONS /eventgrid` (Key Vault events delivered by an Event
  * Grid subscription). Plain node:http: a handful of routes do not need a framework.
@@ -60,9 +67,15 @@ export function createServeHttpServer(deps: ServeHttpDeps): Server {
   return applyServerLimits(server, limits);
 }
 
+/** The dashboard's page is served strictly: its one script from serve itself, no inline script, nothing else fetched. */
+const DASHBOARD_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
 async function handle(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const path = pathOf(req);
-  const methods = ROUTES[path];
+  const focus = focusOf(path);
+  const methods =
+    ROUTES[focus === null ? path : focus.kind === "key" ? "/keys/<key>" : focus.kind === "deployment" ? "/deployments/<id>" : "/"];
   // A body sent to a path or method that takes none is never read: the connection closes after the
   // answer instead of node draining (reading) the whole body to keep it alive.
   const answer = hasBody(req) ? refuseAndClose : sendJson;
@@ -71,17 +84,28 @@ async function handle(deps: ServeHttpDeps, limits: HttpLimits, req: IncomingMess
   if (path === "/hooks/generic") return handleWebhook(deps, limits, req, res);
   if (path === PUBSUB_PATH) return handlePubSubPush(deps, limits, req, res);
   if (path === "/eventgrid") return handleEventGrid(deps, limits, req, res);
-  if (path === "/") {
-    const html = renderStatusPage(deps.status, deps.now());
+  if (focus !== null) {
+    const html = renderDashboard(serveDashboardView(deps.status, deps.now()), focus);
     res.writeHead(200, {
       "content-type": "text/html; charset=utf-8",
       "cache-control": "no-store",
-      "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+      "content-security-policy": DASHBOARD_CSP,
       "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
     });
     res.end(req.method === "HEAD" ? undefined : html);
     return;
   }
+  if (path === DASHBOARD_SCRIPT_PATH) {
+    res.writeHead(200, {
+      "content-type": "text/javascript; charset=utf-8",
+      "cache-control": "no-store",
+      "x-content-type-options": "nosniff",
+    });
+    res.end(req.method === "HEAD" ? undefined : DASHBOARD_SCRIPT);
+    return;
+  }
+  if (path === "/dashboard.json") return sendJson(res, 200, serveDashboardView(deps.status, deps.now()));
   if (path === "/healthz") {
     const last = deps.status.lastRun;
     const failed = deps.status.deploymentStatuses.some((d) => d.status === "failed") || last?.error !== undefined;
@@ -212,9 +236,10 @@ async function handleEventGrid(deps: ServeHttpDeps, limits: HttpLimits, req: Inc
 function statusJson(status: ServeStatus): unknown {
   return {
     startedAt: status.startedAt,
+    revision: status.revision,
     runs: status.runCount,
     recentRuns: status.recentRuns,
-    deployments: status.deploymentStatuses.map((d) => ({ ...d, keys: [...d.keys.values()] })),
+    deployments: status.deploymentStatuses.map((d) => ({ ...d, keys: [...d.keys.values()], timings: Object.fromEntries(d.timings) })),
     eventFeeds: status.eventFeeds,
     problems: status.problems(),
   };
@@ -223,6 +248,23 @@ function statusJson(status: ServeStatus): unknown {
 function sendJson(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", ...headers });
   res.end(`${JSON.stringify(body)}\n`);
+}
+
+/**
+ * The dashboard's stable URLs: `/` (the matrix), `/keys/<key>` and `/deployments/<id>`, the name
+ * percent-encoded as one path segment; null for any other path.
+ */
+function focusOf(path: string): DashboardFocus | null {
+  if (path === "/") return { kind: "all" };
+  const match = /^\/(keys|deployments)\/([^/]+)$/.exec(path);
+  if (match?.[1] === undefined || match[2] === undefined) return null;
+  let name: string;
+  try {
+    name = decodeURIComponent(match[2]);
+  } catch {
+    return null;
+  }
+  return match[1] === "keys" ? { kind: "key", key: name } : { kind: "deployment", id: name };
 }
 
 function pathOf(req: IncomingMessage): string {

@@ -9,11 +9,12 @@ import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { createServeHttpServer } from "./createServeHttpServer.ts";
+import { deploymentShape } from "./deploymentShape.ts";
 import { exposureWarning } from "./exposureWarning.ts";
+import { formatDuration } from "./formatDuration.ts";
 import { formatRunLines } from "./formatRunLines.ts";
 import { listenWithFallback } from "./listenWithFallback.ts";
 import { prepareDemoWorkspace } from "./prepareDemoWorkspace.ts";
-import { formatDuration } from "./renderStatusPage.ts";
 import { ServeStatus } from "./ServeStatus.ts";
 import { SourceEventFeeds } from "./SourceEventFeeds.ts";
 import { SyncCoordinator } from "./SyncCoordinator.ts";
@@ -84,7 +85,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
 
   const status = new ServeStatus(
     new Date(),
-    runtime.bindings.map((b) => ({ id: b.id, target: `${b.target.type} ${show(b.target.describe)}` })),
+    runtime.bindings.map((b) => deploymentShape(b, `${b.target.type} ${show(b.target.describe)}`)),
     {
       configPath: show(configPath),
       webhook: verifier !== null,

@@ -1,6 +1,7 @@
 import type { KeyString } from "../model/AirflowKey.ts";
 import type { PrecedenceLayer } from "../ports/DeploymentTarget.ts";
 import type { PlanAction } from "./RunReport.ts";
+import type { TimeToEffective } from "./timeToEffective.ts";
 
 /**
  * A value as explain shows it: a masked connection (`***` for secrets) or, for a variable, only
@@ -48,6 +49,8 @@ export interface ExplainDeployment {
   readonly actionReason?: string;
   /** Which layer Airflow will actually read the key from. */
   readonly effective: string;
+  /** Per source: what a change costs before a task sees it, with its parts. */
+  readonly timeToEffective: readonly TimeToEffective[];
   readonly error?: string;
 }
 

@@ -15,7 +15,7 @@ import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
-import { explainView } from "./explainView.ts";
+import { DEFAULT_RECONCILE_EVERY_MS, explainView } from "./explainView.ts";
 import { historyEntries } from "./historyEntries.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
@@ -97,7 +97,11 @@ export class SyncEngine {
    * key, each Deployment is planned over it exactly as a sync would plan it, and the plan (with
    * what the planner saw) is rendered by `explainView`. Nothing is written.
    */
-  async explain(key: AirflowKey, bindings: readonly DeploymentBinding[], options: { showSecrets?: boolean } = {}): Promise<ExplainReport> {
+  async explain(
+    key: AirflowKey,
+    bindings: readonly DeploymentBinding[],
+    options: { showSecrets?: boolean; reconcileEveryMs?: number } = {},
+  ): Promise<ExplainReport> {
     const ks = keyString(key);
     const reads = new SourceReadSet();
     await Promise.all(distinctSources(bindings).map((source) => reads.read(source, [key])));
@@ -111,7 +115,11 @@ export class SyncEngine {
         }
       }),
     );
-    return explainView(key, plans, reads, { hash: this.hash, showSecrets });
+    return explainView(key, plans, reads, {
+      hash: this.hash,
+      showSecrets,
+      reconcileEveryMs: options.reconcileEveryMs ?? DEFAULT_RECONCILE_EVERY_MS,
+    });
   }
 
   /** Keyed hash of a value's canonical form, memoized per value object within the engine's life. */

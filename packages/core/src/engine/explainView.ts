@@ -4,15 +4,22 @@ import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
 import type { ExplainCandidate, ExplainDeployment, ExplainReport, ShownValue } from "./ExplainReport.ts";
+import { eventCoverage } from "./eventCoverage.ts";
 import { isKeySelected } from "./keySelection.ts";
 import { hashPrefix } from "./maskedDiff.ts";
 import { type Candidate, resolvePrecedence } from "./resolvePrecedence.ts";
 import type { SourceReadSet } from "./SourceReadSet.ts";
+import { timeToEffective } from "./timeToEffective.ts";
 
 export interface ExplainViewDeps {
   readonly hash: (value: AirflowValue) => string;
   readonly showSecrets: boolean;
+  /** serve's (and the cloud schedule's) reconciliation interval: what bounds unannounced changes. */
+  readonly reconcileEveryMs: number;
 }
+
+/** `serve.reconcile_every` when the config does not set it. */
+export const DEFAULT_RECONCILE_EVERY_MS = 15 * 60_000;
 
 /**
  * Renders the planner's output for one key, per Deployment: the sources in precedence order, the
@@ -63,6 +70,7 @@ export function explainView(
             },
       why: why(res.outcome, binding.sources.length),
       selected: isKeySelected(ks, binding.include, binding.exclude),
+      timeToEffective: binding.sources.map((s) => timeToEffective(eventCoverage(s, deps.reconcileEveryMs), binding.target)),
     };
     if ("error" in plan) {
       out.push({
