@@ -12,6 +12,7 @@
 import type { AirflowKey, KeyProblem, KeyString, Logger, StateRecord } from "@afsync/core";
 import { keyString, RemoteCallError } from "@afsync/core";
 import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
+import { changedRecords, lostRecords, overlayRecords } from "@afsync/core/model/mergeManifest";
 import type {
   ApplyItemResult,
   ApplyOutcome,
@@ -43,6 +44,9 @@ export const AIRFLOW_API_RETRY = {
   maxDelayMs: 10_000,
   longRetryAfter: "clamp",
 } as const satisfies RetryOptions;
+
+/** Merge-write-read-back cycles before giving up when other writers keep replacing the manifest. */
+const MANIFEST_WRITE_ATTEMPTS = 3;
 
 export interface AirflowApiTargetConfig {
   /** The Deployment's URL as the user knows it (shown in reports; credentials stripped). */
@@ -148,10 +152,7 @@ export class AirflowApiTarget implements DeploymentTarget {
     const callsBefore = this.#calls;
     const api = await this.#resolveApi();
     const manifestOn = this.#config.state === "manifest";
-    if (manifestOn && this.#manifest === undefined) {
-      const text = await api.getVariable(this.#config.manifestVariable);
-      this.#manifest = text === null ? null : decodeManifest(text, this.#config.manifestVariable);
-    }
+    if (manifestOn && this.#manifest === undefined) this.#manifest = await this.#fetchManifest(api);
     const results = new Map<KeyString, ApplyItemResult>();
     const record = (kind: AirflowKey["kind"], items: readonly ItemResult[]) => {
       for (const r of items) {
@@ -202,12 +203,22 @@ export class AirflowApiTarget implements DeploymentTarget {
       return this.#outcome(request, results, callsBefore);
     }
 
-    const previous = this.#manifest ?? null;
-    let written = previous;
+    // The manifest the engine planned against: the base of the three-way merge below. Another
+    // process (serve, a CLI sync, a cloud worker) may have saved records since, and Airflow has
+    // no ETag to refuse a write based on a stale read, so the manifest is re-read right before
+    // it is written, merged, and read back (docs/concepts/concurrency.md).
+    const base = this.#manifest ?? null;
+    // What this apply must leave in the manifest, key by key (a record, or none): every record
+    // it changes, and on v2 also the ones the optimistic write below claimed for keys that failed.
+    const mustHold = changedRecords(base, settleManifest(request, base, results));
+    let seen: StateRecord[] | null | undefined;
     if (api.version === 2) {
       // v2: the manifest rides in the same bulk call as the variables, assuming they succeed…
-      const optimistic = settleManifest(request, previous, results);
-      const withManifest = sameManifest(previous, optimistic) ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
+      const writesValues = varWrites.length > 0 || varDeletes.length > 0;
+      const theirs = writesValues || mustHold.size > 0 ? await this.#fetchManifest(api) : base;
+      seen = theirs;
+      const optimistic = overlayRecords(theirs, mustHold);
+      const withManifest = sameManifest(theirs, optimistic) ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
       if (withManifest.length > 0 || varDeletes.length > 0) {
         const answer = await api.writeVariables(withManifest, varDeletes);
         record(
@@ -215,19 +226,46 @@ export class AirflowApiTarget implements DeploymentTarget {
           answer.filter((r) => r.id !== this.#config.manifestVariable),
         );
         const manifestResult = answer.find((r) => r.id === this.#config.manifestVariable);
-        if (manifestResult?.ok === true) written = optimistic;
+        if (manifestResult?.ok === true) seen = optimistic;
       }
     } else if (varWrites.length > 0 || varDeletes.length > 0) {
       record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
     }
     // …and is corrected (v2) or written (v1) once every key's outcome is known.
-    const settled = settleManifest(request, previous, results);
-    if (!sameManifest(written, settled)) {
-      const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => previous !== null || written !== null);
-      if (answer?.ok === true) written = settled;
-      else failManifest(results, request, answer?.error ?? "no answer");
+    const ours = new Map(settleManifest(request, base, results).map((r) => [r.key, r]));
+    for (const key of mustHold.keys()) mustHold.set(key, ours.get(key));
+    for (const [key, record] of changedRecords(base, [...ours.values()])) mustHold.set(key, record);
+    if (mustHold.size === 0) {
+      if (seen !== undefined) this.#manifest = seen;
+      return this.#outcome(request, results, callsBefore);
     }
-    this.#manifest = written;
+    for (let attempt = 1; attempt <= MANIFEST_WRITE_ATTEMPTS; attempt++) {
+      const theirs = seen === undefined ? await this.#fetchManifest(api) : seen;
+      const merged = overlayRecords(theirs, mustHold);
+      if (!sameManifest(theirs, merged)) {
+        const [answer] = await api.writeVariables([this.#manifestWrite(merged)], [], () => theirs !== null);
+        if (answer?.ok !== true) {
+          failManifest(results, request, answer?.error ?? "no answer");
+          this.#manifest = theirs;
+          return this.#outcome(request, results, callsBefore);
+        }
+      }
+      // Read back: a writer that read the manifest before our write and saved after it replaced ours.
+      const held = await this.#fetchManifest(api);
+      const lost = lostRecords(mustHold, held);
+      if (lost.length === 0) {
+        this.#manifest = held;
+        return this.#outcome(request, results, callsBefore);
+      }
+      this.#config.logger?.log("warn", "airflow-api: another writer replaced afsync's manifest; merging again", {
+        target: this.describe,
+        attempt,
+        missing: lost.slice(0, 10),
+      });
+      seen = held;
+    }
+    failManifest(results, request, `another writer kept replacing it (${MANIFEST_WRITE_ATTEMPTS} attempts)`);
+    this.#manifest = seen;
     return this.#outcome(request, results, callsBefore);
   }
 
@@ -243,6 +281,11 @@ export class AirflowApiTarget implements DeploymentTarget {
 
   #manifestWrite(records: readonly StateRecord[]): VariableWrite {
     return { key: this.#config.manifestVariable, value: encodeManifest(records), description: MANIFEST_DESCRIPTION, secrets: [] };
+  }
+
+  async #fetchManifest(api: AirflowApi): Promise<StateRecord[] | null> {
+    const text = await api.getVariable(this.#config.manifestVariable);
+    return text === null ? null : decodeManifest(text, this.#config.manifestVariable);
   }
 
   async #readManifest(api: AirflowApi, listedValue: string | undefined): Promise<StateRecord[] | null> {
