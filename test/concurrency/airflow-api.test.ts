@@ -4,7 +4,9 @@ import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
 import type { AirflowAuth } from "@afsync/airflow-api/authenticatingFetch";
 import type { KeyString } from "@afsync/core";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
+import type { FetchLike } from "@afsync/http/FetchLike";
 import { createSeededRandom } from "../faults/createSeededRandom.ts";
+import { holdingFetch } from "./holdingFetch.ts";
 import { NO_PROBLEMS, nextTruth, ownershipProblems, syncOnce, type Truth } from "./syncTruth.ts";
 import { GatedTarget, TurnScheduler } from "./TurnScheduler.ts";
 
@@ -40,8 +42,9 @@ for (const apiVersion of [1, 2] as const) {
     });
     after(() => airflow.close());
 
-    const target = () =>
+    const target = (fetch?: FetchLike) =>
       new AirflowApiTarget({
+        ...(fetch === undefined ? {} : { fetch }),
         url: "https://airflow.example.com",
         apiUrl: airflow.url,
         apiVersion,
@@ -103,6 +106,49 @@ for (const apiVersion of [1, 2] as const) {
       assert.equal(repair.summary.conflict, 0);
       await assertEquals(truth, "after the next reconciliation");
       assert.equal(unownedSnapshot(), untouched);
+    });
+
+    /**
+     * The window the merge leaves (docs/concepts/concurrency.md): B re-read the manifest, then is
+     * held just before the request that writes it, while A runs whole; B's write then drops A's
+     * record for the key A changed.
+     */
+    async function overlapInsideTheManifestWrite(viewA: Truth, viewB: Truth): Promise<void> {
+      const manifestWrite = (r: Request) =>
+        r.method === "PATCH" &&
+        (apiVersion === 2 ? new URL(r.url).pathname === "/api/v2/variables" : r.url.includes("/variables/afsync_manifest"));
+      const hold = holdingFetch(manifestWrite);
+      const runB = syncOnce(target(hold.fetch), viewB);
+      await hold.held;
+      await syncOnce(target(), viewA);
+      hold.release();
+      await runB;
+    }
+
+    it("an update that lands inside another writer's manifest write is repaired by the next reconciliation", async () => {
+      const untouched = reset();
+      await syncOnce(target(), truthOf({ k1: ["pw-0", 1], kb: ["pw-0", 1] }));
+      const truth = truthOf({ k1: ["pw-A", 2], kb: ["pw-B", 2] });
+      await overlapInsideTheManifestWrite(truth, truthOf({ k1: ["pw-0", 1], kb: ["pw-B", 2] }));
+      const manifest = (await target().read()).manifest ?? [];
+      assert.equal(manifest.find((r) => r.key === "var:k1")?.version, "1", "A's record for k1 was overwritten: the window is real");
+      await assertConsistent("inside the window: a stale record, but no orphan");
+      const repair = await syncOnce(target(), truth);
+      assert.equal(repair.summary.update, 1, "the next reconciliation rewrites exactly k1");
+      await assertEquals(truth, "after the next reconciliation");
+      assert.equal(unownedSnapshot(), untouched);
+    });
+
+    it("a key created inside another writer's manifest write is left unrecorded: a conflict until adopted once (the documented limit)", async () => {
+      reset();
+      await syncOnce(target(), truthOf({ kb: ["pw-0", 1] }));
+      const truth = truthOf({ ka: ["pw-A", 1], kb: ["pw-B", 2] });
+      await overlapInsideTheManifestWrite(truth, truthOf({ kb: ["pw-B", 2] }));
+      const snapshot = await target().read();
+      assert.deepEqual(ownershipProblems(snapshot.entries.keys(), snapshot.manifest, UNOWNED).orphanedKeys, ["var:ka"]);
+      assert.equal((await syncOnce(target(), truth)).summary.conflict, 1, "reported, and left alone");
+      await syncOnce(target(), truth, { adopt: true });
+      await assertEquals(truth, "after one sync with adopt: true");
     });
 
     for (const seed of [13, 2026, 77_777]) {

@@ -34,7 +34,7 @@ export function nextTruth(previous: Truth, keys: number, step: number, rand: See
  * is the manifest in the target, as in the cloud functions and `state: target`), reading the
  * sources as `truth` and deleting owned keys the sources lost.
  */
-export function syncOnce(target: DeploymentTarget, truth: Truth, id = "prod") {
+export function syncOnce(target: DeploymentTarget, truth: Truth, options: { adopt?: boolean } = {}) {
   const engine = new SyncEngine({
     clock: new FixedClock(),
     hasher: createTestHasher(),
@@ -42,11 +42,11 @@ export function syncOnce(target: DeploymentTarget, truth: Truth, id = "prod") {
     state: new InMemoryStateStore(),
   });
   const binding: DeploymentBinding = {
-    id,
+    id: "prod",
     target,
     sources: [sourceAt(truth)],
     deletion: "delete",
-    adopt: false,
+    adopt: options.adopt ?? false,
     include: ["*"],
     exclude: [],
   };
