@@ -1,4 +1,5 @@
-import { AfsyncError, type KeyString, type StateRecord } from "@afsync/core";
+import { AfsyncError, type StateRecord } from "@afsync/core";
+import { canonicalRecord } from "@afsync/core/model/mergeManifest";
 import { z } from "zod";
 
 /**
@@ -12,6 +13,9 @@ import { z } from "zod";
  * wrote them. Two configs (or two bindings) writing into one Astro Deployment each see only their
  * own records as owned, so neither deletes the other's keys as "gone from my sources".
  */
+
+// The merge moved to core (the Airflow API target races the same way); re-exported for the Astro targets.
+export { changedRecords, mergeManifest, sameRecord } from "@afsync/core/model/mergeManifest";
 
 export const MANIFEST_FORMAT = "afsync-manifest";
 export const MANIFEST_VERSION = 1;
@@ -93,66 +97,4 @@ export function withOwnerRecords(
   const out: ManifestOwners = new Map([...owners].map(([o, r]) => [o, [...r]]));
   out.set(owner, [...records]);
   return out;
-}
-
-/**
- * Three-way merge for writers that may race across processes: a key this writer changed
- * (`ours` differs from the `base` it planned against) takes `ours`; any other key takes what the
- * target holds now (`theirs`), so another writer's records written since are kept.
- * A null base is a read that found no manifest (an empty one); without a base at all (undefined:
- * apply before any read) `ours` is taken whole.
- */
-export function mergeManifest(
-  base: readonly StateRecord[] | null | undefined,
-  ours: readonly StateRecord[],
-  theirs: readonly StateRecord[] | null | undefined,
-): StateRecord[] {
-  if (base === undefined) return [...ours];
-  const baseBy = byKey(base ?? []);
-  const oursBy = byKey(ours);
-  const theirsBy = byKey(theirs ?? []);
-  const keys = new Set<KeyString>([...baseBy.keys(), ...oursBy.keys(), ...theirsBy.keys()]);
-  const out: StateRecord[] = [];
-  for (const key of keys) {
-    const mine = oursBy.get(key);
-    const changedByUs = !sameRecord(mine, baseBy.get(key));
-    const chosen = changedByUs ? mine : theirsBy.get(key);
-    if (chosen !== undefined) out.push(chosen);
-  }
-  return out;
-}
-
-/** The keys whose record this writer changed relative to `base` (what a read-back must find). */
-export function changedRecords(
-  base: readonly StateRecord[] | null | undefined,
-  ours: readonly StateRecord[],
-): Map<KeyString, StateRecord | undefined> {
-  const baseBy = byKey(base ?? []);
-  const oursBy = byKey(ours);
-  const out = new Map<KeyString, StateRecord | undefined>();
-  for (const key of new Set([...baseBy.keys(), ...oursBy.keys()])) {
-    if (!sameRecord(oursBy.get(key), baseBy.get(key))) out.set(key, oursBy.get(key));
-  }
-  return out;
-}
-
-export function sameRecord(a: StateRecord | undefined, b: StateRecord | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return JSON.stringify(canonicalRecord(a)) === JSON.stringify(canonicalRecord(b));
-}
-
-function byKey(records: readonly StateRecord[]): Map<KeyString, StateRecord> {
-  return new Map(records.map((r) => [r.key, r]));
-}
-
-function canonicalRecord(r: StateRecord): StateRecord {
-  return {
-    key: r.key,
-    sourceId: r.sourceId,
-    ...(r.secretId === undefined ? {} : { secretId: r.secretId }),
-    ...(r.version === undefined ? {} : { version: r.version }),
-    ...(r.versionOrder === undefined ? {} : { versionOrder: r.versionOrder }),
-    hash: r.hash,
-    appliedAt: r.appliedAt,
-  };
 }
