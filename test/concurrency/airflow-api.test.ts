@@ -20,8 +20,8 @@ import { GatedTarget, TurnScheduler } from "./TurnScheduler.ts";
  * Found with this file: the target wrote the manifest it had read at the start of the run plus
  * its own changes, so a run held between its read and its write erased every record another run
  * saved meanwhile. The keys that run created stayed in Airflow but were no longer owned: a
- * permanent `conflict` that no reconciliation repairs. The target now re-reads the manifest
- * before writing it, merges three ways, and reads it back.
+ * permanent `conflict` that no reconciliation repairs. The manifest is now a log (ADR 009): each
+ * write appends its own segment variable, so no writer's records replace another's.
  */
 
 const UNOWNED = new Set<KeyString>(["conn:theirs_conn", "var:theirs_var"]);
@@ -109,14 +109,17 @@ for (const apiVersion of [1, 2] as const) {
     });
 
     /**
-     * The window the merge leaves (docs/concepts/concurrency.md): B re-read the manifest, then is
-     * held just before the request that writes it, while A runs whole; B's write then drops A's
-     * record for the key A changed.
+     * The window a whole-manifest rewrite left open: B is held just before the request that writes
+     * its manifest change, while A runs whole. With the manifest a log, B's write adds a segment
+     * and A's records stay.
      */
     async function overlapInsideTheManifestWrite(viewA: Truth, viewB: Truth): Promise<void> {
-      const manifestWrite = (r: Request) =>
-        r.method === "PATCH" &&
-        (apiVersion === 2 ? new URL(r.url).pathname === "/api/v2/variables" : r.url.includes("/variables/afsync_manifest"));
+      const manifestWrite = async (r: Request) =>
+        apiVersion === 2
+          ? r.method === "PATCH" && new URL(r.url).pathname === "/api/v2/variables"
+          : r.method !== "GET" &&
+            r.url.includes("/variables") &&
+            (r.url.includes("afsync_manifest") || (await r.clone().text()).includes('"afsync_manifest'));
       const hold = holdingFetch(manifestWrite);
       const runB = syncOnce(target(hold.fetch), viewB);
       await hold.held;
@@ -125,30 +128,29 @@ for (const apiVersion of [1, 2] as const) {
       await runB;
     }
 
-    it("an update that lands inside another writer's manifest write is repaired by the next reconciliation", async () => {
+    it("an update that lands inside another writer's manifest write keeps its record", async () => {
       const untouched = reset();
       await syncOnce(target(), truthOf({ k1: ["pw-0", 1], kb: ["pw-0", 1] }));
       const truth = truthOf({ k1: ["pw-A", 2], kb: ["pw-B", 2] });
       await overlapInsideTheManifestWrite(truth, truthOf({ k1: ["pw-0", 1], kb: ["pw-B", 2] }));
       const manifest = (await target().read()).manifest ?? [];
-      assert.equal(manifest.find((r) => r.key === "var:k1")?.version, "1", "A's record for k1 was overwritten: the window is real");
-      await assertConsistent("inside the window: a stale record, but no orphan");
+      assert.equal(manifest.find((r) => r.key === "var:k1")?.version, "2", "A's record for k1 survived B's manifest write");
+      await assertConsistent("right after the overlap");
       const repair = await syncOnce(target(), truth);
-      assert.equal(repair.summary.update, 1, "the next reconciliation rewrites exactly k1");
+      assert.equal(repair.summary.conflict, 0);
       await assertEquals(truth, "after the next reconciliation");
       assert.equal(unownedSnapshot(), untouched);
     });
 
-    it("a key created inside another writer's manifest write is left unrecorded: a conflict until adopted once (the documented limit)", async () => {
+    it("a key created inside another writer's manifest write stays recorded: no conflict, nothing to adopt", async () => {
       reset();
       await syncOnce(target(), truthOf({ kb: ["pw-0", 1] }));
       const truth = truthOf({ ka: ["pw-A", 1], kb: ["pw-B", 2] });
       await overlapInsideTheManifestWrite(truth, truthOf({ kb: ["pw-B", 2] }));
       const snapshot = await target().read();
-      assert.deepEqual(ownershipProblems(snapshot.entries.keys(), snapshot.manifest, UNOWNED).orphanedKeys, ["var:ka"]);
-      assert.equal((await syncOnce(target(), truth)).summary.conflict, 1, "reported, and left alone");
-      await syncOnce(target(), truth, { adopt: true });
-      await assertEquals(truth, "after one sync with adopt: true");
+      assert.deepEqual(ownershipProblems(snapshot.entries.keys(), snapshot.manifest, UNOWNED).orphanedKeys, []);
+      assert.equal((await syncOnce(target(), truth)).summary.conflict, 0, "A's key is A's");
+      await assertEquals(truth, "after the next reconciliation");
     });
 
     for (const seed of [13, 2026, 77_777]) {

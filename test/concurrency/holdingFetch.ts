@@ -5,7 +5,11 @@ import type { FetchLike } from "@afsync/http/FetchLike";
  * inside a read-modify-write cycle, between its read and its write, at the HTTP level.
  * `held` resolves when that request has arrived.
  */
-export function holdingFetch(matches: (request: Request) => boolean): { fetch: FetchLike; held: Promise<void>; release: () => void } {
+export function holdingFetch(matches: (request: Request) => boolean | Promise<boolean>): {
+  fetch: FetchLike;
+  held: Promise<void>;
+  release: () => void;
+} {
   let arrived!: () => void;
   const held = new Promise<void>((resolve) => {
     arrived = resolve;
@@ -16,7 +20,7 @@ export function holdingFetch(matches: (request: Request) => boolean): { fetch: F
   });
   let holding = true;
   const fetch: FetchLike = async (request) => {
-    if (holding && matches(request)) {
+    if (holding && (await matches(request))) {
       holding = false;
       arrived();
       await released;

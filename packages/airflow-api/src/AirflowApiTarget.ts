@@ -10,7 +10,7 @@
  * them on v1, and always describing what was really written (a failed key keeps its old record).
  */
 import { randomBytes } from "node:crypto";
-import type { AirflowKey, KeyProblem, KeyString, Logger } from "@afsync/core";
+import type { AirflowKey, KeyProblem, KeyString, Logger, StateRecord } from "@afsync/core";
 import { keyString, RemoteCallError } from "@afsync/core";
 import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type {
@@ -31,7 +31,16 @@ import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
 import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
-import { isManifestVariable, loadManifestLog, type ManifestLog, type ManifestWritePlan, planManifestWrite } from "./manifestLog.ts";
+import {
+  foldManifest,
+  isManifestVariable,
+  loadManifestLog,
+  type ManifestDelta,
+  type ManifestLog,
+  type ManifestWritePlan,
+  manifestDelta,
+  planManifestWrite,
+} from "./manifestLog.ts";
 import { failManifest, settleManifest } from "./settleManifest.ts";
 import { MANIFEST_DESCRIPTION } from "./targetManifest.ts";
 
@@ -200,12 +209,25 @@ export class AirflowApiTarget implements DeploymentTarget {
       return this.#outcome(request, results, callsBefore);
     }
 
+    // Deltas are taken against this run's own view of the manifest (what it read, then what it
+    // wrote), never against records another writer added meanwhile: those stay as they are.
     const log = this.#manifest ?? null;
     const previous = log === null ? null : [...log.records.values()];
-    let written = log;
+    let current = log;
+    let view: ReadonlyMap<KeyString, StateRecord> = log?.records ?? new Map();
+    const planFor = (records: readonly StateRecord[]) => {
+      const delta = manifestDelta(view, records);
+      return delta === null ? null : this.#planDelta(api, current, delta);
+    };
+    const landed = async (plan: ManifestWritePlan, records: readonly StateRecord[]) => {
+      current = plan.next;
+      view = new Map(records.map((r) => [r.key, r]));
+      await this.#deleteFolded(api, plan);
+    };
     if (api.version === 2) {
       // v2: the manifest's change rides in the same bulk call as the variables, assuming they succeed…
-      const optimistic = planManifestWrite(this.#config.manifestVariable, log, settleManifest(request, previous, results), manifestTag());
+      const hoped = settleManifest(request, previous, results);
+      const optimistic = await planFor(hoped);
       const withManifest = optimistic === null ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
       if (withManifest.length > 0 || varDeletes.length > 0) {
         const answer = await api.writeVariables(withManifest, varDeletes);
@@ -213,28 +235,21 @@ export class AirflowApiTarget implements DeploymentTarget {
           "variable",
           answer.filter((r) => r.id !== optimistic?.variable),
         );
-        if (optimistic !== null && answer.find((r) => r.id === optimistic.variable)?.ok === true) {
-          written = optimistic.next;
-          await this.#deleteFolded(api, optimistic);
-        }
+        if (optimistic !== null && answer.find((r) => r.id === optimistic.variable)?.ok === true) await landed(optimistic, hoped);
       }
     } else if (varWrites.length > 0 || varDeletes.length > 0) {
       record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
     }
     // …and is corrected (v2) or written (v1) once every key's outcome is known.
-    const settled = planManifestWrite(this.#config.manifestVariable, written, settleManifest(request, previous, results), manifestTag());
+    const outcome = settleManifest(request, previous, results);
+    const settled = await planFor(outcome);
     if (settled !== null) {
-      const [answer] = await api.writeVariables(
-        [this.#manifestWrite(settled)],
-        [],
-        () => settled.variable === this.#config.manifestVariable && written?.hasBase === true,
-      );
-      if (answer?.ok === true) {
-        written = settled.next;
-        await this.#deleteFolded(api, settled);
-      } else failManifest(results, request, answer?.error ?? "no answer");
+      const isBase = settled.variable === this.#config.manifestVariable;
+      const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => isBase && current?.hasBase === true);
+      if (answer?.ok === true) await landed(settled, outcome);
+      else failManifest(results, request, answer?.error ?? "no answer");
     }
-    this.#manifest = written;
+    this.#manifest = current === null ? null : { ...current, records: view };
     return this.#outcome(request, results, callsBefore);
   }
 
@@ -250,6 +265,14 @@ export class AirflowApiTarget implements DeploymentTarget {
 
   #manifestWrite(plan: ManifestWritePlan): VariableWrite {
     return { key: plan.variable, value: plan.text, description: MANIFEST_DESCRIPTION, secrets: [] };
+  }
+
+  /** The write of `delta`: a segment, or a fold built from a fresh read (another writer may have added segments). */
+  async #planDelta(api: AirflowApi, log: ManifestLog | null, delta: ManifestDelta): Promise<ManifestWritePlan> {
+    const step = planManifestWrite(this.#config.manifestVariable, log, delta, manifestTag());
+    if (step.kind === "segment") return step.plan;
+    const fresh = await this.#readManifest(api, await api.listVariables());
+    return foldManifest(this.#config.manifestVariable, fresh, step.delta);
   }
 
   /** After a fold landed: its old segments are stale (the base names the last one), so a failed delete costs nothing but a retry next fold. */

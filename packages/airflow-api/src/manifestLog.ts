@@ -1,10 +1,15 @@
 /**
- * The ownership manifest as a log of Airflow variables (ADR 008): a base holding every record up
- * to segment `upTo`, then segments holding only what one write changed. A write appends a segment
- * of its delta; once the records later writes superseded outnumber the live ones (or there are
- * too many variables), the next write folds them into a new base. Bytes written per change are then
- * amortized O(changed), where rewriting one variable costs O(owned) per chunk: 137 MB sent for a
- * 10,000-key first push that held 5 MB of values.
+ * The ownership manifest as a log of Airflow variables (ADR 009): a base, then segments holding
+ * only what one write changed. A write appends a segment of its delta; once the records later
+ * writes superseded outnumber the live ones (or there are too many variables), the next write
+ * folds the log into a new base. Bytes written per change are then amortized O(changed), where
+ * rewriting one variable costs O(owned) per chunk: 137 MB sent for a 10,000-key first push that
+ * held 5 MB of values.
+ *
+ * Writers never overwrite each other's segments (each has its own name), so two afsync processes
+ * writing one Deployment at once both keep their records. A fold is built from a fresh read of
+ * the log and names the segments it folded: a segment written meanwhile is not among them and
+ * still applies on top of the new base.
  */
 import type { KeyString, StateRecord } from "@afsync/core";
 import { decodeManifestPart, encodeManifestPart, sameRecord } from "./targetManifest.ts";
@@ -18,20 +23,25 @@ export const MAX_MANIFEST_SEGMENTS = 128;
 export interface ManifestSegment {
   readonly name: string;
   readonly seq: number;
-  /** Records and removals it holds. */
-  readonly size: number;
 }
 
 export interface ManifestLog {
   readonly records: ReadonlyMap<KeyString, StateRecord>;
   readonly hasBase: boolean;
-  readonly upTo: number;
-  /** Segments newer than the base, in the order they apply. */
+  /** Segments not folded into the base, in the order they apply. */
   readonly segments: readonly ManifestSegment[];
-  /** Segments already folded into the base that a crash left behind: ignored, deleted at the next fold. */
+  /** Segments the base already folded that a crash left behind: ignored, deleted at the next fold. */
   readonly stale: readonly ManifestSegment[];
   /** Records the log holds that a later segment superseded or removed: what a fold would reclaim. */
   readonly garbage: number;
+  /** The highest segment number in use or named by the base: a new segment's number is above it, so it is never mistaken for a folded one. */
+  readonly lastSeq: number;
+}
+
+/** What one write changes in the manifest. */
+export interface ManifestDelta {
+  readonly changed: readonly StateRecord[];
+  readonly removed: readonly KeyString[];
 }
 
 export interface ManifestWritePlan {
@@ -43,6 +53,11 @@ export interface ManifestWritePlan {
   /** The log once the write lands. */
   readonly next: ManifestLog;
 }
+
+/** A segment to write, or a fold to make from a fresh read of the log (`foldManifest`). */
+export type ManifestStep =
+  | { readonly kind: "segment"; readonly plan: ManifestWritePlan }
+  | { readonly kind: "fold"; readonly delta: ManifestDelta };
 
 const SEGMENT_SUFFIX = /^\.(\d{1,15})\.([a-z0-9]{1,16})$/;
 
@@ -66,7 +81,7 @@ export function isManifestVariable(base: string, variable: string): boolean {
 export function loadManifestLog(base: string, parts: readonly { readonly variable: string; readonly text: string }[]): ManifestLog | null {
   const baseText = parts.find((p) => p.variable === base)?.text;
   const decodedBase = baseText === undefined ? undefined : decodeManifestPart(baseText, base);
-  const upTo = decodedBase?.upTo ?? 0;
+  const folded = new Set(decodedBase?.folded ?? []);
   const records = new Map<KeyString, StateRecord>((decodedBase?.records ?? []).map((r) => [r.key, r]));
   const segments: ManifestSegment[] = [];
   const stale: ManifestSegment[] = [];
@@ -78,68 +93,77 @@ export function loadManifestLog(base: string, parts: readonly { readonly variabl
     .sort((a, b) => a.seq - b.seq || (a.variable < b.variable ? -1 : 1));
   let garbage = 0;
   for (const p of decoded) {
-    const part = decodeManifestPart(p.text, p.variable);
-    const segment = { name: p.variable, seq: p.seq, size: part.records.length + part.removed.length };
-    if (p.seq <= upTo) {
+    const segment = { name: p.variable, seq: p.seq };
+    if (folded.has(p.variable)) {
       stale.push(segment);
       continue;
     }
+    const part = decodeManifestPart(p.text, p.variable);
     for (const r of part.records) {
       if (records.has(r.key)) garbage += 1;
       records.set(r.key, r);
     }
-    for (const k of part.removed) {
-      // The removal entry and the record it removes are both dead weight.
-      garbage += records.delete(k) ? 2 : 1;
-    }
+    // A removal entry and the record it removes are both dead weight.
+    for (const k of part.removed) garbage += records.delete(k) ? 2 : 1;
     segments.push(segment);
   }
   if (decodedBase === undefined && decoded.length === 0) return null;
-  return { records, hasBase: decodedBase !== undefined, upTo, segments, stale, garbage };
+  const lastSeq = Math.max(0, ...decoded.map((p) => p.seq), ...[...folded].map((n) => segmentSeq(base, n) ?? 0));
+  return { records, hasBase: decodedBase !== undefined, segments, stale, garbage, lastSeq };
+}
+
+/** The records `next` changes and the keys it drops, against `before`. */
+export function manifestDelta(before: ReadonlyMap<KeyString, StateRecord>, next: readonly StateRecord[]): ManifestDelta | null {
+  const after = new Set(next.map((r) => r.key));
+  const changed = next.filter((r) => !sameRecord(before.get(r.key), r));
+  const removed = [...before.keys()].filter((k) => !after.has(k));
+  return changed.length === 0 && removed.length === 0 ? null : { changed, removed };
 }
 
 /**
- * What to write so the manifest says `next`: nothing when it already does, a segment of the
- * delta, or a new base when the segments have grown past the manifest itself. `tag` keeps two
- * writers that pick the same number from overwriting each other's segment.
+ * How to write `delta` into the log: a segment of it, or a fold (when there is no base yet, or
+ * the log has outgrown the manifest). `tag` keeps two writers that pick the same number from
+ * overwriting each other's segment.
  */
-export function planManifestWrite(
-  base: string,
-  log: ManifestLog | null,
-  next: readonly StateRecord[],
-  tag: string,
-): ManifestWritePlan | null {
+export function planManifestWrite(base: string, log: ManifestLog | null, delta: ManifestDelta, tag: string): ManifestStep {
   const before = log?.records ?? new Map<KeyString, StateRecord>();
-  const after = new Map(next.map((r) => [r.key, r]));
-  const changed = next.filter((r) => !sameRecord(before.get(r.key), r));
-  const removed = [...before.keys()].filter((k) => !after.has(k));
-  if (changed.length === 0 && removed.length === 0) return null;
-
+  const records = new Map(before);
+  for (const r of delta.changed) records.set(r.key, r);
+  for (const k of delta.removed) records.delete(k);
   const segments = log?.segments ?? [];
   // What this write makes dead: the records it supersedes and removes, and its removal entries.
-  const superseded = changed.filter((r) => before.has(r.key)).length + 2 * removed.length;
-  const garbage = (log?.garbage ?? 0) + superseded;
-  const lastSeq = Math.max(log?.upTo ?? 0, ...segments.map((s) => s.seq), ...(log?.stale ?? []).map((s) => s.seq));
+  const garbage = (log?.garbage ?? 0) + delta.changed.filter((r) => before.has(r.key)).length + 2 * delta.removed.length;
   // Folding once the dead records outnumber the live ones keeps the bytes a change costs at two
   // records amortized, and a first push (all new keys, nothing dead) is never folded.
-  const fold =
-    log === null || !log.hasBase || garbage > after.size || segments.length >= Math.max(MAX_MANIFEST_SEGMENTS, Math.ceil(after.size / 100));
-  if (fold) {
-    // The base is written first and names the last segment it folds in; the old segments are
-    // deleted only after it landed, and a crash in between leaves them stale, never needed.
-    return {
-      variable: base,
-      text: encodeManifestPart(next, { upTo: lastSeq }),
-      deleteAfter: [...segments, ...(log?.stale ?? [])].map((s) => s.name),
-      next: { records: after, hasBase: true, upTo: lastSeq, segments: [], stale: [], garbage: 0 },
-    };
-  }
-  const seq = lastSeq + 1;
+  const tooMany = segments.length >= Math.max(MAX_MANIFEST_SEGMENTS, Math.ceil(records.size / 100));
+  if (log === null || !log.hasBase || garbage > records.size || tooMany) return { kind: "fold", delta };
+  const seq = log.lastSeq + 1;
   const name = segmentVariable(base, seq, tag);
   return {
-    variable: name,
-    text: encodeManifestPart(changed, { seq, removed }),
-    deleteAfter: [],
-    next: { ...log, records: after, segments: [...segments, { name, seq, size: changed.length + removed.length }], garbage },
+    kind: "segment",
+    plan: {
+      variable: name,
+      text: encodeManifestPart(delta.changed, { seq, removed: delta.removed }),
+      deleteAfter: [],
+      next: { ...log, records, segments: [...segments, { name, seq }], garbage, lastSeq: seq },
+    },
+  };
+}
+
+/**
+ * A new base from a fresh read of the log with `delta` on top. It names every segment it folds;
+ * they are deleted only after it landed, and a crash in between leaves them stale, never needed.
+ * A segment another writer adds after the fresh read is not named, so it still applies on top.
+ */
+export function foldManifest(base: string, fresh: ManifestLog | null, delta: ManifestDelta): ManifestWritePlan {
+  const records = new Map(fresh?.records ?? []);
+  for (const r of delta.changed) records.set(r.key, r);
+  for (const k of delta.removed) records.delete(k);
+  const folded = [...(fresh?.segments ?? []), ...(fresh?.stale ?? [])].map((s) => s.name);
+  return {
+    variable: base,
+    text: encodeManifestPart([...records.values()], { folded }),
+    deleteAfter: folded,
+    next: { records, hasBase: true, segments: [], stale: [], garbage: 0, lastSeq: fresh?.lastSeq ?? 0 },
   };
 }

@@ -17,10 +17,10 @@ import { InvalidValueError, parseKeyString } from "@afsync/core";
 export const DEFAULT_MANIFEST_VARIABLE = "afsync_manifest";
 export const MANIFEST_DESCRIPTION = "Managed by afsync: the keys it owns here, with keyed hashes only. Do not edit.";
 
-/** One manifest variable, decoded: a base (everything up to segment `upTo`) or a segment. */
+/** One manifest variable, decoded: a base or a segment. */
 export interface ManifestPart {
-  /** The base: every segment numbered `upTo` or lower is already folded into it. */
-  readonly upTo: number;
+  /** A base: the segment variables already folded into it (ignored when a crash left them behind). */
+  readonly folded: readonly string[];
   readonly records: readonly StateRecord[];
   /** A segment's keys afsync no longer owns. */
   readonly removed: readonly KeyString[];
@@ -83,7 +83,7 @@ interface EncodedGroup {
  */
 export function encodeManifestPart(
   records: readonly StateRecord[],
-  options: { upTo?: number; seq?: number; removed?: readonly KeyString[] } = {},
+  options: { folded?: readonly string[]; seq?: number; removed?: readonly KeyString[] } = {},
 ): string {
   const times = new Map<string, number>();
   for (const r of records) times.set(r.appliedAt, (times.get(r.appliedAt) ?? 0) + 1);
@@ -115,7 +115,7 @@ export function encodeManifestPart(
   }
   return JSON.stringify({
     afsync: 2,
-    ...(options.seq === undefined ? { upTo: options.upTo ?? 0 } : { seq: options.seq }),
+    ...(options.seq === undefined ? { folded: [...(options.folded ?? [])].sort() } : { seq: options.seq }),
     at,
     groups: [...groups.values()],
     ...(options.removed !== undefined && options.removed.length > 0 ? { removed: [...options.removed].sort() } : {}),
@@ -131,7 +131,7 @@ export function decodeManifestPart(text: string, variable: string): ManifestPart
     throw new InvalidValueError(`Airflow variable '${variable}' is not an afsync manifest (not JSON)`, { cause });
   }
   const doc = (parsed ?? {}) as Record<string, unknown>;
-  if (doc.afsync === 1 && Array.isArray(doc.records)) return { upTo: 0, records: decodeVersion1(doc.records, variable), removed: [] };
+  if (doc.afsync === 1 && Array.isArray(doc.records)) return { folded: [], records: decodeVersion1(doc.records, variable), removed: [] };
   if (doc.afsync !== 2 || !Array.isArray(doc.groups)) {
     throw new InvalidValueError(`Airflow variable '${variable}' is not an afsync manifest (expected {"afsync": 2, "groups": [...]})`);
   }
@@ -172,8 +172,8 @@ export function decodeManifestPart(text: string, variable: string): ManifestPart
     if (typeof k !== "string" || parseKeyString(k) === null)
       throw new InvalidValueError(`Airflow variable '${variable}': removed entry ${i} is not a key`);
   }
-  const upTo = typeof doc.upTo === "number" && Number.isSafeInteger(doc.upTo) && doc.upTo >= 0 ? doc.upTo : 0;
-  return { upTo, records, removed: removed as KeyString[] };
+  const folded = Array.isArray(doc.folded) ? doc.folded.filter((n): n is string => typeof n === "string") : [];
+  return { folded, records, removed: removed as KeyString[] };
 }
 
 /** The first format: one variable, an array of objects with every field spelled out. */

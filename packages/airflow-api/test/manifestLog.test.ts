@@ -3,7 +3,15 @@ import { describe, it } from "node:test";
 import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
 import { type KeyString, type StateRecord, variableKey } from "@afsync/core";
 import { startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
-import { loadManifestLog, MAX_MANIFEST_SEGMENTS, planManifestWrite, segmentSeq } from "../src/manifestLog.ts";
+import {
+  foldManifest,
+  loadManifestLog,
+  MAX_MANIFEST_SEGMENTS,
+  type ManifestLog,
+  manifestDelta,
+  planManifestWrite,
+  segmentSeq,
+} from "../src/manifestLog.ts";
 import { decodeManifestPart, encodeManifestPart } from "../src/targetManifest.ts";
 
 const BASE = "afsync_manifest";
@@ -17,13 +25,21 @@ const rec = (key: string, hash = "a".repeat(64), at = "2026-01-01T00:00:00.000Z"
 });
 const keys = (n: number, from = 0) => Array.from({ length: n }, (_, i) => rec(`var:k${from + i}`));
 
+/** The write for `next`: a segment, or a fold made from `log` itself as the fresh read. */
+function writeFor(log: ManifestLog | null, next: readonly StateRecord[], tag: string) {
+  const delta = manifestDelta(log?.records ?? new Map(), next);
+  if (delta === null) return null;
+  const step = planManifestWrite(BASE, log, delta, tag);
+  return step.kind === "segment" ? step.plan : foldManifest(BASE, log, step.delta);
+}
+
 /** Applies plans as a store would, so a test can load the log back from "what Airflow holds". */
 function store() {
   const vars = new Map<string, string>();
   return {
     vars,
     parts: () => [...vars].map(([variable, text]) => ({ variable, text })),
-    land(plan: NonNullable<ReturnType<typeof planManifestWrite>>, deletes = true) {
+    land(plan: NonNullable<ReturnType<typeof writeFor>>, deletes = true) {
       vars.set(plan.variable, plan.text);
       if (deletes) for (const d of plan.deleteAfter) vars.delete(d);
     },
@@ -33,11 +49,11 @@ function store() {
 describe("the manifest log", () => {
   it("writes the first records as the base and later changes as segments holding only the delta", () => {
     const s = store();
-    const first = planManifestWrite(BASE, null, keys(100), "t1");
+    const first = writeFor(null, keys(100), "t1");
     assert.ok(first !== null);
     assert.equal(first.variable, BASE);
     s.land(first);
-    const second = planManifestWrite(BASE, first.next, [...keys(100), ...keys(50, 100)], "t2");
+    const second = writeFor(first.next, [...keys(100), ...keys(50, 100)], "t2");
     assert.ok(second !== null);
     assert.equal(segmentSeq(BASE, second.variable), 1);
     assert.equal(decodeManifestPart(second.text, second.variable).records.length, 50, "only the 50 new records");
@@ -47,7 +63,7 @@ describe("the manifest log", () => {
       [...(loaded?.records.values() ?? [])].sort((a, b) => a.key.localeCompare(b.key)),
       [...keys(100), ...keys(50, 100)].sort((a, b) => a.key.localeCompare(b.key)),
     );
-    assert.equal(planManifestWrite(BASE, loaded, [...keys(100), ...keys(50, 100)], "t3"), null, "nothing changed, nothing written");
+    assert.equal(writeFor(loaded, [...keys(100), ...keys(50, 100)], "t3"), null, "nothing changed, nothing written");
   });
 
   it("records removals in a segment, and a key removed then re-added is owned again", () => {
@@ -58,7 +74,7 @@ describe("the manifest log", () => {
       [keys(2), "b"],
       [keys(3), "c"],
     ] as const) {
-      const plan = planManifestWrite(BASE, log, next, tag);
+      const plan = writeFor(log, next, tag);
       assert.ok(plan !== null);
       s.land(plan);
       log = loadManifestLog(BASE, s.parts());
@@ -70,14 +86,14 @@ describe("the manifest log", () => {
     const s = store();
     let log = loadManifestLog(BASE, []);
     let next = keys(10);
-    let plan = planManifestWrite(BASE, log, next, "x");
+    let plan = writeFor(log, next, "x");
     assert.ok(plan !== null);
     s.land(plan);
     log = plan.next;
     // Rotate every key, one at a time: 10 one-record segments, then the 11th write folds.
     for (let round = 0; round < 11; round++) {
       next = next.map((r, i) => (i === round % 10 ? { ...r, hash: String(round).repeat(64).slice(0, 64) } : r));
-      plan = planManifestWrite(BASE, log, next, `r${round}`);
+      plan = writeFor(log, next, `r${round}`);
       assert.ok(plan !== null);
       if (round < 10) assert.notEqual(plan.variable, BASE, `round ${round} appends`);
       else {
@@ -89,7 +105,7 @@ describe("the manifest log", () => {
         assert.equal(afterCrash?.stale.length, 10, "the old segments are stale, not applied");
         assert.deepEqual([...(afterCrash?.records.values() ?? [])], next);
         // The next fold deletes them.
-        const later = planManifestWrite(BASE, afterCrash, next.slice(1), "z");
+        const later = writeFor(afterCrash, next.slice(1), "z");
         assert.ok(later !== null);
         break;
       }
@@ -100,10 +116,10 @@ describe("the manifest log", () => {
 
   it("folds when there are too many segments, which each cost a GET on Airflow 2", () => {
     let next = keys(10_000);
-    let log = planManifestWrite(BASE, null, next, "b")?.next ?? null;
+    let log = writeFor(null, next, "b")?.next ?? null;
     for (let i = 0; i <= MAX_MANIFEST_SEGMENTS; i++) {
       next = next.map((r, j) => (j === i ? { ...r, hash: "d".repeat(64) } : r));
-      const plan = planManifestWrite(BASE, log, next, `s${i}`);
+      const plan = writeFor(log, next, `s${i}`);
       assert.ok(plan !== null);
       assert.equal(plan.variable === BASE, i === MAX_MANIFEST_SEGMENTS, `write ${i}`);
       log = plan.next;
@@ -114,7 +130,7 @@ describe("the manifest log", () => {
     const old = JSON.stringify({ afsync: 1, records: [{ k: "conn:db", src: "aws", h: "b".repeat(64), at: "2026-01-01T00:00:00.000Z" }] });
     const log = loadManifestLog(BASE, [{ variable: BASE, text: old }]);
     assert.deepEqual([...(log?.records.keys() ?? [])], ["conn:db"]);
-    const plan = planManifestWrite(BASE, log, [...(log?.records.values() ?? []), rec("var:new")], "m");
+    const plan = writeFor(log, [...(log?.records.values() ?? []), rec("var:new")], "m");
     assert.ok(plan !== null);
     const s = store();
     s.vars.set(BASE, old);
