@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { AfsyncError, type ChangeHint } from "@afsync/core";
-import { routeHints } from "@afsync/runtime/edge/routeHints";
-import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import type { ChangeHint } from "@afsync/core";
+import { enqueueEvent } from "@afsync/runtime/edge/enqueueEvent";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
 import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
@@ -24,27 +23,7 @@ export function createEventsHandler(
   return async (event: unknown): Promise<EventsResult> => {
     const deps = await load();
     const eventId = eventIdOf(event);
-    let hints: ChangeHint[];
-    try {
-      hints = parse(event);
-    } catch (error) {
-      // A malformed event will not parse on retry either: report it and let EventBridge move on.
-      if (error instanceof AfsyncError && error.errorClass === "user") {
-        deps.logger.log("warn", "event ignored: it does not parse", { eventId, error });
-        return { eventId, enqueued: [], ignored: [{ secretId: "", reason: error.message }] };
-      }
-      throw error;
-    }
-    const routed = routeHints(hints, deps.bindings);
-    const messages: SyncMessage[] = [...routed.byDeployment].map(([deployment, deploymentHints]) => ({
-      v: 1,
-      deployment,
-      trigger: { kind: "hints", hints: deploymentHints },
-      origin: `event:${eventId}`,
-    }));
-    await deps.queue.enqueue(messages);
-    deps.logger.log("info", "event routed", { eventId, enqueued: messages.map((m) => m.deployment), ignored: routed.ignored });
-    return { eventId, enqueued: messages.map((m) => m.deployment), ignored: routed.ignored };
+    return { eventId, ...(await enqueueEvent(deps, event, eventId, parse)) };
   };
 }
 

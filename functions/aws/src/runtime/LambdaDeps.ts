@@ -33,18 +33,3 @@ export interface LambdaDeps extends ProducerDeps {
 
 export type LoadProducerDeps = () => Promise<ProducerDeps>;
 export type LoadLambdaDeps = () => Promise<LambdaDeps>;
-
-/**
- * Runs `build` once and shares the result; a failed build is forgotten so the next invocation
- * of a warm container tries again (a throttled Secrets Manager read must not poison it for good).
- */
-export function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= build().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-}

@@ -3,10 +3,11 @@ import type { Clock, Logger } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { once } from "@afsync/runtime/compose/once";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
-import { type LoadLambdaDeps, once } from "./LambdaDeps.ts";
+import type { LoadLambdaDeps } from "./LambdaDeps.ts";
 import { loadLambdaConfig } from "./loadLambdaConfig.ts";
 import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 

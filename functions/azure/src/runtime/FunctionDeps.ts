@@ -33,18 +33,3 @@ export interface FunctionDeps extends ProducerDeps {
 
 export type LoadProducerDeps = () => Promise<ProducerDeps>;
 export type LoadFunctionDeps = () => Promise<FunctionDeps>;
-
-/**
- * Runs `build` once per instance and shares the result; a failed build is forgotten so the next
- * invocation tries again (a storage hiccup at cold start must not poison the instance).
- */
-export function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= build().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-}

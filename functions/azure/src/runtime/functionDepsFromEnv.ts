@@ -4,6 +4,7 @@ import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { once } from "@afsync/runtime/compose/once";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
@@ -12,7 +13,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { DeploymentLease } from "../lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
-import { type LoadFunctionDeps, type LoadProducerDeps, once, type ProducerDeps } from "./FunctionDeps.ts";
+import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
 import { loadFunctionConfig } from "./loadFunctionConfig.ts";
 
 /** The storage connection the Functions host itself uses; the queue trigger binds to it too. */
