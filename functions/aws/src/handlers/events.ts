@@ -12,9 +12,12 @@ export interface EventsResult {
 }
 
 /**
- * EventBridge → hints (the parser registry picks the AWS parser by shape) → one FIFO message per affected Deployment. The dedup id derives from the
- * EventBridge event id, so a redelivered event collapses in SQS; the worker then re-reads the
- * source, so an event that arrives late or out of order still converges on the current value.
+ * EventBridge → hints (the parser registry picks the AWS parser by shape) → one message per
+ * affected Deployment on the hint queue, which the coalesce function drains with a batching window
+ * into one FIFO message per Deployment (or straight on the FIFO queue when there is no hint queue:
+ * the dedup id then derives from the EventBridge event id, so a redelivered event collapses). The
+ * worker re-reads the source, so an event that arrives late, twice or out of order still
+ * converges on the current value.
  */
 export function createEventsHandler(
   load: LoadProducerDeps,
@@ -23,7 +26,7 @@ export function createEventsHandler(
   return async (event: unknown): Promise<EventsResult> => {
     const deps = await load();
     const eventId = eventIdOf(event);
-    return { eventId, ...(await enqueueEvent(deps, event, eventId, parse)) };
+    return { eventId, ...(await enqueueEvent({ ...deps, queue: deps.hintQueue }, event, eventId, parse)) };
   };
 }
 
