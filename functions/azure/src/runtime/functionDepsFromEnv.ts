@@ -58,7 +58,14 @@ export function functionDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       deployments: runtime.bindings.map((b) => b.id),
       sources: [...runtime.sources.keys()],
     });
-    return { ...start.deps, bindings: runtime.bindings, sources: runtime.sources, engine: runtime.engine, lease };
+    return {
+      ...start.deps,
+      bindings: runtime.bindings,
+      sources: runtime.sources,
+      engine: runtime.engine,
+      lease,
+      queueReader: start.queue,
+    };
   });
 }
 
@@ -87,14 +94,15 @@ async function coldStart(env: NodeJS.ProcessEnv, options: FunctionDepsOptions) {
   const logger = options.logger ?? createJsonLineLogger({ base: { fn: env.WEBSITE_SITE_NAME ?? "local" } });
   const { config, configDir } = await loadFunctionConfig(env, options.appRoot);
   const queueName = env[QUEUE_NAME_ENV] || DEFAULT_QUEUE_NAME;
+  const queue = new StorageQueueSyncQueue(queueServiceFrom(env).getQueueClient(queueName));
   const deps: Omit<ProducerDeps, "bindings"> = {
-    queue: new StorageQueueSyncQueue(queueServiceFrom(env).getQueueClient(queueName)),
+    queue,
     logger,
     clock: options.clock ?? systemClock,
     webhookSecret: webhookSecretOf(config, env),
     eventGrid: eventGridEndpoint(config, env, { defaultKeyEnv: DEFAULT_EVENTGRID_KEY_ENV }),
   };
-  return { config, configDir, deps };
+  return { config, configDir, deps, queue };
 }
 
 function webhookSecretOf(config: AfsyncConfig, env: NodeJS.ProcessEnv): string | undefined {
