@@ -31,7 +31,7 @@ interface Statement {
   Resource: unknown;
   Condition?: Record<string, Record<string, unknown>>;
 }
-const FUNCTIONS = ["Events", "Worker", "Webhook", "Reconcile"] as const;
+const FUNCTIONS = ["Events", "Worker", "Webhook", "Reconcile", "Coalesce"] as const;
 type FunctionName = (typeof FUNCTIONS)[number];
 /** The statements of one function's own role. */
 function statements(fn: FunctionName): Statement[] {
@@ -122,7 +122,7 @@ describe("serverless package: CloudFormation template", () => {
   });
 
   it("lets only the worker read the configured prefixes, list secrets and decrypt", () => {
-    for (const fn of ["Events", "Webhook", "Reconcile"] as const) {
+    for (const fn of ["Events", "Webhook", "Reconcile", "Coalesce"] as const) {
       const reads = actionsOf(fn).filter((a) => a.startsWith("ssm:") || a.startsWith("kms:") || a.startsWith("secretsmanager:List"));
       assert.deepEqual(reads, [], `${fn}Role reads no source`);
       for (const s of statements(fn).filter((x) => [x.Action].flat().includes("secretsmanager:GetSecretValue")))
@@ -131,6 +131,7 @@ describe("serverless package: CloudFormation template", () => {
     // Events and reconcile read no deploy-time secret at cold start (AFSYNC_ENV_FROM_SECRETS unset).
     assert.ok(!actionsOf("Events").some((a) => a.startsWith("secretsmanager:")));
     assert.ok(!actionsOf("Reconcile").some((a) => a.startsWith("secretsmanager:")));
+    assert.ok(!actionsOf("Coalesce").some((a) => a.startsWith("secretsmanager:")));
     assert.deepEqual(bySid("ReadDeploymentSecrets", "Webhook").Resource, [
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/webhook-secret-??????`),
     ]);
@@ -184,17 +185,18 @@ describe("serverless package: CloudFormation template", () => {
         .filter((s) => [s.Action].flat().some((a) => a.startsWith("sqs:")))
         .map((s) => ({ actions: [s.Action].flat(), resources: [s.Resource].flat() }));
     const send = { actions: ["sqs:SendMessage"], resources: [getAtt("SyncQueue")] };
+    const sendHint = { actions: ["sqs:SendMessage"], resources: [getAtt("HintQueue")] };
+    const consume = (queue: string) => ({
+      actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+      resources: [getAtt(queue)],
+    });
     // Events also sends what fails after Lambda's retries to the event DLQ (its async destination).
-    assert.deepEqual(sqsOf("Events"), [send, { actions: ["sqs:SendMessage"], resources: [getAtt("EventDeadLetterQueue")] }]);
-    assert.deepEqual(sqsOf("Webhook"), [send]);
+    assert.deepEqual(sqsOf("Events"), [sendHint, { actions: ["sqs:SendMessage"], resources: [getAtt("EventDeadLetterQueue")] }]);
+    assert.deepEqual(sqsOf("Webhook"), [sendHint]);
     assert.deepEqual(sqsOf("Reconcile"), [send]);
-    // The worker only consumes, through its event source mapping.
-    assert.deepEqual(sqsOf("Worker"), [
-      {
-        actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-        resources: [getAtt("SyncQueue")],
-      },
-    ]);
+    // Coalesce drains the hint queue into the FIFO queue; the worker only consumes the FIFO queue.
+    assert.deepEqual(sqsOf("Coalesce"), [consume("HintQueue"), send]);
+    assert.deepEqual(sqsOf("Worker"), [consume("SyncQueue")]);
   });
 
   it("retries EventBridge deliveries for an hour, then dead-letters them to a standard queue only the rules may send to", () => {
@@ -255,12 +257,30 @@ describe("serverless package: CloudFormation template", () => {
     assert.match(String(dlq.QueueName), /\.fifo$/);
   });
 
-  it("feeds the worker from the queue with partial batch failures", () => {
+  it("feeds the worker from the FIFO queue with partial batch failures", () => {
     const mappings = ofType("AWS::Lambda::EventSourceMapping").map(([, r]) => props(r));
-    assert.equal(mappings.length, 1);
-    assert.deepEqual(mappings[0]?.EventSourceArn, { "Fn::GetAtt": ["SyncQueue", "Arn"] });
-    assert.deepEqual(mappings[0]?.FunctionResponseTypes, ["ReportBatchItemFailures"]);
-    assert.equal(mappings[0]?.BatchSize, 10);
+    assert.equal(mappings.length, 2);
+    const worker = mappings.find((m) => JSON.stringify(m.EventSourceArn).includes("SyncQueue"));
+    assert.deepEqual(worker?.FunctionName, getAtt("WorkerLambdaFunction"));
+    assert.deepEqual(worker?.FunctionResponseTypes, ["ReportBatchItemFailures"]);
+    assert.equal(worker?.BatchSize, 10);
+    // FIFO event sources take no batching window (AWS rejects one): coalescing happens before.
+    assert.equal(worker?.MaximumBatchingWindowInSeconds, undefined);
+  });
+
+  it("drains the standard hint queue into the coalesce function with a batching window, at most 2 batches at once", () => {
+    const mappings = ofType("AWS::Lambda::EventSourceMapping").map(([, r]) => props(r));
+    const coalesce = mappings.find((m) => JSON.stringify(m.EventSourceArn).includes("HintQueue"));
+    assert.deepEqual(coalesce?.FunctionName, getAtt("CoalesceLambdaFunction"));
+    assert.equal(coalesce?.BatchSize, 1000);
+    assert.equal(coalesce?.MaximumBatchingWindowInSeconds, 10);
+    assert.deepEqual(coalesce?.ScalingConfig, { MaximumConcurrency: 2 });
+    assert.deepEqual(coalesce?.FunctionResponseTypes, ["ReportBatchItemFailures"]);
+    const queue = props(template.Resources.HintQueue);
+    assert.equal(queue.FifoQueue, undefined, "a standard queue: only those take a batching window");
+    const coalesceTimeout = Number(props(template.Resources.CoalesceLambdaFunction).Timeout);
+    assert.ok(Number(queue.VisibilityTimeout) >= 6 * coalesceTimeout + 10, `${queue.VisibilityTimeout} vs coalesce ${coalesceTimeout}`);
+    assert.deepEqual(queue.RedrivePolicy, { deadLetterTargetArn: getAtt("HintDeadLetterQueue"), maxReceiveCount: 5 });
   });
 
   it("routes POST /webhook on the HTTP API to the webhook function", () => {
@@ -278,12 +298,14 @@ describe("serverless package: CloudFormation template", () => {
       },
       Webhook: { AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret" },
       Reconcile: undefined,
+      Coalesce: undefined,
     };
     for (const name of FUNCTIONS) {
       const fn = props(template.Resources[`${name}LambdaFunction`]);
       const env = (fn.Environment as { Variables: Record<string, unknown> }).Variables;
       assert.equal(env.AFSYNC_CONFIG, "functions/aws/afsync.config.yaml");
       assert.deepEqual(env.AFSYNC_QUEUE_URL, { Ref: "SyncQueue" });
+      assert.deepEqual(env.AFSYNC_HINT_QUEUE_URL, { Ref: "HintQueue" });
       const map = env.AFSYNC_ENV_FROM_SECRETS;
       assert.deepEqual(map === undefined ? undefined : JSON.parse(String(map)), secretsMaps[name], name);
       assert.equal(fn.Runtime, "nodejs20.x");
@@ -296,7 +318,7 @@ describe("serverless package: function zips", () => {
     const zips = readdirSync(outDir)
       .filter((f) => f.endsWith(".zip"))
       .sort();
-    assert.deepEqual(zips, ["events.zip", "reconcile.zip", "webhook.zip", "worker.zip"]);
+    assert.deepEqual(zips, ["coalesce.zip", "events.zip", "reconcile.zip", "webhook.zip", "worker.zip"]);
     for (const zip of zips) {
       const names = zipEntries(join(outDir, zip)).map((e) => e.name);
       const handler = `functions/aws/src/handlers/${zip.replace(".zip", "")}.cjs`;

@@ -6,7 +6,8 @@
 // role holds exactly what that function calls and nothing wider:
 //
 //   eventsRole, workerRole,     one AWS::IAM::Role per function (Serverless 3 would otherwise give
-//   webhookRole, reconcileRole  all four one shared role holding the union of their grants)
+//   webhookRole, reconcileRole, all five one shared role holding the union of their grants)
+//   coalesceRole
 //   secretsManagerNamePatterns  EventBridge `detail.name` filters for Secret Label Updated
 //   ssmNamePatterns             EventBridge `detail.name` filters for Parameter Store Change
 //   reconcileSchedule           rate(...) from serve.reconcile_every (default 15 minutes)
@@ -18,7 +19,7 @@
 //
 // Who reads what: only the worker reads the configured prefixes (the engine) and the target
 // credentials and HMAC key (the targets, the state); the webhook reads its signing secret;
-// events and reconcile only route to the queue (functions/aws/src/runtime/producerDepsFromEnv.ts).
+// events, reconcile and coalesce only route to the queues (functions/aws/src/runtime/producerDepsFromEnv.ts).
 //
 // CommonJS because the Serverless Framework `require()`s it while it reads serverless.yml. The
 // config itself is read by the functions' own TypeScript parser (src/deploy/awsDeployFacts.ts,
@@ -180,6 +181,26 @@ const sendToOwnQueue = {
 };
 
 /** Its own log group only; CloudFormation creates the group (serverless' <Name>LogGroup), so no CreateLogGroup. */
+const HINT_QUEUE_ARN = { "Fn::GetAtt": ["HintQueue", "Arn"] };
+
+/** Events and the webhook send hints to the standard queue the coalesce function drains. */
+const sendToHintQueue = {
+  Sid: "SendToHintQueue",
+  Effect: "Allow",
+  Action: ["sqs:SendMessage"],
+  Resource: [HINT_QUEUE_ARN],
+};
+
+/** What Lambda's SQS event source mapping calls with the function's role. */
+function consume(queueArn) {
+  return {
+    Sid: "ConsumeOwnQueue",
+    Effect: "Allow",
+    Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
+    Resource: [queueArn],
+  };
+}
+
 function ownLogs(logicalName) {
   return {
     Sid: "WriteOwnLogs",
@@ -223,7 +244,7 @@ async function envFromSecretsByFunction(resolveConfigurationProperty) {
 
 module.exports.eventsRole = async () =>
   role("Events", [
-    sendToOwnQueue,
+    sendToHintQueue,
     {
       // Lambda's asynchronous-invocation destination (functions.events.destinations.onFailure)
       // sends with the function's role; EventBridge's own DLQ delivery is allowed by the queue policy.
@@ -238,25 +259,18 @@ module.exports.workerRole = async ({ resolveConfigurationProperty }) => {
   const { awsSources } = await readFacts(resolveConfigurationProperty);
   const kmsKeys = kmsKeyResources(await resolveConfigurationProperty(["custom", "afsync", "kmsKeyArns"]));
   const { worker } = await envFromSecretsByFunction(resolveConfigurationProperty);
-  return role("Worker", [
-    ...sourceReadStatements(awsSources, kmsKeys),
-    ...deploySecretStatements(worker),
-    {
-      Sid: "ConsumeOwnQueue",
-      Effect: "Allow",
-      // What Lambda's SQS event source mapping calls with the function's role.
-      Action: ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"],
-      Resource: [SYNC_QUEUE_ARN],
-    },
-  ]);
+  return role("Worker", [...sourceReadStatements(awsSources, kmsKeys), ...deploySecretStatements(worker), consume(SYNC_QUEUE_ARN)]);
 };
 
 module.exports.webhookRole = async ({ resolveConfigurationProperty }) => {
   const { webhook } = await envFromSecretsByFunction(resolveConfigurationProperty);
-  return role("Webhook", [sendToOwnQueue, ...deploySecretStatements(webhook)]);
+  return role("Webhook", [sendToHintQueue, ...deploySecretStatements(webhook)]);
 };
 
 module.exports.reconcileRole = async () => role("Reconcile", [sendToOwnQueue]);
+
+/** Drains the hint queue, sends one message per Deployment to the FIFO queue; reads no source. */
+module.exports.coalesceRole = async () => role("Coalesce", [consume(HINT_QUEUE_ARN), sendToOwnQueue]);
 
 function namePatterns(type, leadingSlash) {
   return async ({ resolveConfigurationProperty }) => {

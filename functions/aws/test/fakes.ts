@@ -37,20 +37,28 @@ export class RecordingEngine {
   readonly calls: { deployment: string; trigger: Trigger }[] = [];
   readonly failing = new Set<string>();
   readonly throwing = new Set<string>();
+  /** One entry per engine run: the Deployments it covered, in order. */
+  readonly runs: string[][] = [];
   async sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> {
-    const binding = bindings[0];
-    if (binding === undefined) throw new Error("no binding");
-    this.calls.push({ deployment: binding.id, trigger });
-    if (this.throwing.has(binding.id)) throw new Error("target unreachable");
-    const failed = this.failing.has(binding.id);
+    if (bindings.length === 0) throw new Error("no binding");
+    this.runs.push(bindings.map((b) => b.id));
+    for (const binding of bindings) this.calls.push({ deployment: binding.id, trigger });
+    const thrower = bindings.find((b) => this.throwing.has(b.id));
+    if (thrower !== undefined) throw new Error("target unreachable");
     const counts = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, orphaned: 0, invalid: 0, shadowed: 0 };
-    return {
-      mode: "sync",
-      deployments: [
-        { id: binding.id, target: "fake", status: failed ? "failed" : "ok", ...(failed ? { error: "boom" } : {}), changes: [], writes: 0 },
-      ],
-      summary: { ...counts, deployments: 1, failed: failed ? 1 : 0, writes: 0, reads: 0 },
-    };
+    const deployments = bindings.map((binding) => {
+      const failed = this.failing.has(binding.id);
+      return {
+        id: binding.id,
+        target: "fake",
+        status: failed ? ("failed" as const) : ("ok" as const),
+        ...(failed ? { error: "boom" } : {}),
+        changes: [],
+        writes: 0,
+      };
+    });
+    const failed = deployments.filter((d) => d.status === "failed").length;
+    return { mode: "sync", deployments, summary: { ...counts, deployments: bindings.length, failed, writes: 0, reads: 0 } };
   }
 }
 
@@ -69,6 +77,7 @@ export function binding(id: string, sources: SecretSource[]): DeploymentBinding 
 
 export function fakeDeps(overrides: Partial<LambdaDeps> & { bindings: DeploymentBinding[] }): LambdaDeps & {
   queue: RecordingQueue;
+  hintQueue: RecordingQueue;
   engine: RecordingEngine;
   lines: { level: string; message: string; fields?: Readonly<Record<string, unknown>> }[];
 } {
@@ -78,7 +87,11 @@ export function fakeDeps(overrides: Partial<LambdaDeps> & { bindings: Deployment
     clock: { now: () => new Date("2026-11-25T12:00:00Z") },
     webhookSecret: undefined,
     ...overrides,
-    queue: overrides.queue instanceof RecordingQueue ? overrides.queue : new RecordingQueue(),
+    ...(() => {
+      const queue = overrides.queue instanceof RecordingQueue ? overrides.queue : new RecordingQueue();
+      // One recording queue for both unless a test tells them apart.
+      return { queue, hintQueue: overrides.hintQueue instanceof RecordingQueue ? overrides.hintQueue : queue };
+    })(),
     engine: overrides.engine instanceof RecordingEngine ? overrides.engine : new RecordingEngine(),
     logger: { log: (level, message, fields) => lines.push({ level, message, ...(fields ? { fields } : {}) }) },
     lines,

@@ -102,7 +102,7 @@ describe("worker handler", () => {
   const body = (deployment: string, origin = "event:1") =>
     encodeSyncMessage({ v: 1, deployment, trigger: { kind: "hints", hints: [upsertHint("airflow/connections/db")] }, origin });
 
-  it("runs the engine once per Deployment and reports nothing failed when all succeed", async () => {
+  it("runs the engine once for every hinted Deployment of a batch and reports nothing failed when all succeed", async () => {
     const deps = fakeDeps({ bindings: [prod, dev] });
     const out = await createWorkerHandler(async () => deps)({
       Records: [
@@ -112,9 +112,29 @@ describe("worker handler", () => {
       ],
     });
     assert.deepEqual(out, { batchItemFailures: [] });
+    assert.deepEqual(deps.engine.runs, [["prod", "dev"]]);
+  });
+
+  it("runs full reconciliations together and hinted Deployments together, never a hinted one in a full run", async () => {
+    const deps = fakeDeps({ bindings: [prod, dev, team] });
+    const full = (deployment: string) => encodeSyncMessage({ v: 1, deployment, trigger: { kind: "full" }, origin: "schedule:1" });
+    const out = await createWorkerHandler(async () => deps)({
+      Records: [
+        { messageId: "m1", body: full("prod") },
+        { messageId: "m2", body: body("dev") },
+        { messageId: "m3", body: full("team") },
+        { messageId: "m4", body: body("prod", "event:2") },
+      ],
+    });
+    assert.deepEqual(out, { batchItemFailures: [] });
+    assert.deepEqual(deps.engine.runs, [["prod", "team"], ["dev"]]);
     assert.deepEqual(
-      deps.engine.calls.map((c) => c.deployment),
-      ["prod", "dev"],
+      deps.engine.calls.map((c) => [c.deployment, c.trigger.kind]),
+      [
+        ["prod", "full"],
+        ["team", "full"],
+        ["dev", "hints"],
+      ],
     );
   });
 
@@ -134,6 +154,8 @@ describe("worker handler", () => {
     });
     assert.deepEqual(out.batchItemFailures.map((f) => f.itemIdentifier).sort(), ["m1", "m2", "m4", "m5", "m6"]);
     assert.ok(deps.lines.some((l) => l.level === "error" && l.message === "queue message rejected"));
+    // The joint run threw (team), so each Deployment ran alone: dev's messages still succeeded.
+    assert.deepEqual(deps.engine.runs, [["prod", "dev", "team"], ["prod"], ["dev"], ["team"]]);
   });
 });
 

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { AfsyncError, type ChangeHint } from "@afsync/core";
-import { routeHints } from "@afsync/runtime/edge/routeHints";
-import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import type { ChangeHint } from "@afsync/core";
+import { enqueueEvent } from "@afsync/runtime/edge/enqueueEvent";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
 import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
@@ -13,9 +12,12 @@ export interface EventsResult {
 }
 
 /**
- * EventBridge → hints (the parser registry picks the AWS parser by shape) → one FIFO message per affected Deployment. The dedup id derives from the
- * EventBridge event id, so a redelivered event collapses in SQS; the worker then re-reads the
- * source, so an event that arrives late or out of order still converges on the current value.
+ * EventBridge → hints (the parser registry picks the AWS parser by shape) → one message per
+ * affected Deployment on the hint queue, which the coalesce function drains with a batching window
+ * into one FIFO message per Deployment (or straight on the FIFO queue when there is no hint queue:
+ * the dedup id then derives from the EventBridge event id, so a redelivered event collapses). The
+ * worker re-reads the source, so an event that arrives late, twice or out of order still
+ * converges on the current value.
  */
 export function createEventsHandler(
   load: LoadProducerDeps,
@@ -24,27 +26,7 @@ export function createEventsHandler(
   return async (event: unknown): Promise<EventsResult> => {
     const deps = await load();
     const eventId = eventIdOf(event);
-    let hints: ChangeHint[];
-    try {
-      hints = parse(event);
-    } catch (error) {
-      // A malformed event will not parse on retry either: report it and let EventBridge move on.
-      if (error instanceof AfsyncError && error.errorClass === "user") {
-        deps.logger.log("warn", "event ignored: it does not parse", { eventId, error });
-        return { eventId, enqueued: [], ignored: [{ secretId: "", reason: error.message }] };
-      }
-      throw error;
-    }
-    const routed = routeHints(hints, deps.bindings);
-    const messages: SyncMessage[] = [...routed.byDeployment].map(([deployment, deploymentHints]) => ({
-      v: 1,
-      deployment,
-      trigger: { kind: "hints", hints: deploymentHints },
-      origin: `event:${eventId}`,
-    }));
-    await deps.queue.enqueue(messages);
-    deps.logger.log("info", "event routed", { eventId, enqueued: messages.map((m) => m.deployment), ignored: routed.ignored });
-    return { eventId, enqueued: messages.map((m) => m.deployment), ignored: routed.ignored };
+    return { eventId, ...(await enqueueEvent({ ...deps, queue: deps.hintQueue }, event, eventId, parse)) };
   };
 }
 

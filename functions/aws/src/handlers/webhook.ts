@@ -19,7 +19,7 @@ export interface HttpApiResponse {
 
 /**
  * HTTP API → verify `X-Afsync-Signature` (the same verifier as `afsync serve`) → one message per
- * Deployment reading the source, on the same FIFO queue as the events.
+ * Deployment reading the source, on the same (hint) queue as the events.
  * 413 body over the limit serve also holds (before any hashing or parsing), 401 bad signature,
  * 409 stale or replayed, 400 bad body, 404 unknown source, 202 queued.
  */
@@ -66,7 +66,7 @@ export function createWebhookHandler(load: LoadProducerDeps) {
       .digest("hex")}`;
     const built = webhookMessages(parsed.request, deps.bindings, origin);
     if (!built.ok) return reply(404, { error: built.reason });
-    await deps.queue.enqueue(built.messages);
+    await deps.hintQueue.enqueue(built.messages);
     const enqueued = built.messages.map((m) => m.deployment);
     deps.logger.log("info", "webhook accepted", { enqueued });
     return reply(202, { enqueued });

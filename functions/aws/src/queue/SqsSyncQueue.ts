@@ -7,14 +7,20 @@ import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 const SQS_BATCH = 10;
 const SQS_BATCH_BYTES = 200 * 1024;
 
-/** The FIFO queue over the official SQS client (SendMessageBatch, explicit dedup ids). */
+/**
+ * A queue over the official SQS client (SendMessageBatch). `fifo` (the sync queue): one group per
+ * Deployment and explicit dedup ids. `standard` (the hint queue the coalesce function drains with
+ * a batching window): neither, since a standard queue refuses both.
+ */
 export class SqsSyncQueue implements SyncQueue {
   readonly #client: SQSClient;
   readonly #queueUrl: string;
+  readonly #kind: "fifo" | "standard";
 
-  constructor(client: SQSClient, queueUrl: string) {
+  constructor(client: SQSClient, queueUrl: string, kind: "fifo" | "standard" = "fifo") {
     this.#client = client;
     this.#queueUrl = queueUrl;
+    this.#kind = kind;
   }
 
   async enqueue(messages: readonly SyncMessage[]): Promise<void> {
@@ -22,8 +28,7 @@ export class SqsSyncQueue implements SyncQueue {
       const entries = chunk.map(({ entry }, index) => ({
         Id: String(index),
         MessageBody: entry.body,
-        MessageGroupId: entry.groupId,
-        MessageDeduplicationId: entry.deduplicationId,
+        ...(this.#kind === "fifo" ? { MessageGroupId: entry.groupId, MessageDeduplicationId: entry.deduplicationId } : {}),
       }));
       let failed: { Id?: string | undefined; Code?: string | undefined; Message?: string | undefined }[];
       try {

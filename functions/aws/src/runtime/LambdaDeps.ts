@@ -12,7 +12,13 @@ import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
  */
 export interface ProducerDeps {
   readonly bindings: readonly RoutableBinding[];
+  /** The FIFO sync queue (one group per Deployment) the worker consumes; reconcile and coalesce send here. */
   readonly queue: SyncQueue;
+  /**
+   * Where events and webhooks send: the standard hint queue the coalesce function drains with a
+   * batching window (AFSYNC_HINT_QUEUE_URL), or the sync queue itself when that is not set.
+   */
+  readonly hintQueue: SyncQueue;
   readonly logger: Logger;
   readonly clock: Clock;
   /** The webhook HMAC secret (from the env var `serve.webhook_secret_env` names), if webhooks are on. */
@@ -33,18 +39,3 @@ export interface LambdaDeps extends ProducerDeps {
 
 export type LoadProducerDeps = () => Promise<ProducerDeps>;
 export type LoadLambdaDeps = () => Promise<LambdaDeps>;
-
-/**
- * Runs `build` once and shares the result; a failed build is forgotten so the next invocation
- * of a warm container tries again (a throttled Secrets Manager read must not poison it for good).
- */
-export function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= build().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-}

@@ -3,14 +3,16 @@ import type { Clock, Logger } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { once } from "@afsync/runtime/compose/once";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../queue/SqsSyncQueue.ts";
-import { type LoadLambdaDeps, once } from "./LambdaDeps.ts";
+import type { LoadLambdaDeps } from "./LambdaDeps.ts";
 import { loadLambdaConfig } from "./loadLambdaConfig.ts";
 import { resolveSecretEnv } from "./resolveSecretEnv.ts";
 
 export const QUEUE_URL_ENV = "AFSYNC_QUEUE_URL";
+export const HINT_QUEUE_URL_ENV = "AFSYNC_HINT_QUEUE_URL";
 export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
 
 /**
@@ -44,8 +46,10 @@ export async function coldStart(env: NodeJS.ProcessEnv, options: ColdStartOption
   const logger = options.logger ?? defaultLogger(env);
   const resolvedEnv = await resolveSecretEnv(env, () => createSecretsManagerClient({}, env));
   const { config, configDir } = await loadLambdaConfig(resolvedEnv);
+  const queue = queueFromEnv(resolvedEnv, env);
   const deps = {
-    queue: queueFromEnv(resolvedEnv, env),
+    queue,
+    hintQueue: hintQueueFromEnv(resolvedEnv, env) ?? queue,
     logger,
     clock: options.clock ?? systemClock,
     webhookSecret: webhookSecretOf(config, resolvedEnv),
@@ -62,6 +66,13 @@ export function queueFromEnv(resolvedEnv: NodeJS.ProcessEnv, env: NodeJS.Process
   if (queueUrl === undefined || queueUrl === "")
     throw new Error(`${QUEUE_URL_ENV} is not set (serverless.yml sets it to the FIFO queue's URL)`);
   return new SqsSyncQueue(new SQSClient(sqsClientConfig(env)), queueUrl);
+}
+
+/** The standard hint queue, when the deployment has one (serverless.yml does; a test may not). */
+export function hintQueueFromEnv(resolvedEnv: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): SqsSyncQueue | undefined {
+  const queueUrl = resolvedEnv[HINT_QUEUE_URL_ENV];
+  if (queueUrl === undefined || queueUrl === "") return undefined;
+  return new SqsSyncQueue(new SQSClient(sqsClientConfig(env)), queueUrl, "standard");
 }
 
 export function webhookSecretOf(config: AfsyncConfig, resolvedEnv: NodeJS.ProcessEnv): string | undefined {

@@ -1,6 +1,7 @@
 import { buildSources } from "@afsync/runtime/compose/buildSources";
+import { once } from "@afsync/runtime/compose/once";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
-import { type LoadProducerDeps, once } from "./LambdaDeps.ts";
+import type { LoadProducerDeps } from "./LambdaDeps.ts";
 import { type ColdStartOptions, coldStart } from "./lambdaDepsFromEnv.ts";
 
 /**

@@ -8,7 +8,11 @@
  * AWS CLI and the Lambda SQS poller:
  *
  *   POST /secrets   {"name": "...", "value": "..."}   create or put a Secrets Manager value
- *   POST /receive                                      take up to 10 queue messages, delete them,
+ *   POST /receive-hints                                take up to 1,000 hint-queue messages (one
+ *                                                      batching window), delete them, and write them
+ *                                                      as a Lambda SQS event to
+ *                                                      .afsync/playground/hints-event.json
+ *   POST /receive                                      take up to 10 FIFO queue messages, delete them,
  *                                                      and write them as a Lambda SQS event to
  *                                                      .afsync/playground/sqs-event.json
  *   GET  /airflow                                      the emulated Airflow's connections and
@@ -70,6 +74,10 @@ const queueUrl =
     )
   ).QueueUrl ?? "";
 
+// The standard hint queue events and the webhook send to; the coalesce function drains it.
+const hintQueueUrl =
+  (await sqs.send(new CreateQueueCommand({ QueueName: "afsync-dev-hints", Attributes: { VisibilityTimeout: "190" } }))).QueueUrl ?? "";
+
 aws.seedSecret({ name: "afsync/hmac-key", secretString: "playground-hmac-key-0123456789abcdef" });
 aws.seedSecret({ name: "afsync/airflow-username", secretString: "admin" });
 aws.seedSecret({ name: "afsync/airflow-password", secretString: "admin" });
@@ -115,35 +123,43 @@ const control = createServer((req, res) => {
       }
       return reply(200, { ok: true, name });
     }
-    if (req.method === "POST" && req.url === "/receive") {
-      const got = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["All"] }),
-      );
-      const messages = got.Messages ?? [];
-      if (messages.length > 0) {
-        const entries = messages.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" }));
-        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+    if (req.method === "POST" && (req.url === "/receive" || req.url === "/receive-hints")) {
+      const hints = req.url === "/receive-hints";
+      const url = hints ? hintQueueUrl : queueUrl;
+      const messages = [];
+      // Lambda's poller: the FIFO queue's batches hold 10 at most; the hint queue's, one window's worth.
+      for (let more = true; more && messages.length < (hints ? 1000 : 10); ) {
+        const got = await sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ["All"] }),
+        );
+        const batch = got.Messages ?? [];
+        more = hints && batch.length > 0;
+        if (batch.length === 0) break;
+        const entries = batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle ?? "" }));
+        await sqs.send(new DeleteMessageBatchCommand({ QueueUrl: url, Entries: entries }));
+        messages.push(...batch);
       }
       const event = {
         Records: messages.map((m) => ({ messageId: m.MessageId, body: m.Body, attributes: m.Attributes ?? {}, eventSource: "aws:sqs" })),
       };
-      writeFileSync(join(dir, "sqs-event.json"), `${JSON.stringify(event, null, 2)}\n`);
-      return reply(200, { received: messages.length, file: join(dir, "sqs-event.json") });
+      const file = join(dir, hints ? "hints-event.json" : "sqs-event.json");
+      writeFileSync(file, `${JSON.stringify(event, null, 2)}\n`);
+      return reply(200, { received: messages.length, file });
     }
     if (req.method === "GET" && req.url === "/airflow") {
       const connections = [...airflow.state.connections.values()].map((c) => ({ ...c, password: c.password === null ? null : "***" }));
       return reply(200, { connections, variables: [...airflow.state.variables.keys()] });
     }
-    reply(404, { error: "POST /secrets, POST /receive or GET /airflow" });
+    reply(404, { error: "POST /secrets, POST /receive-hints, POST /receive or GET /airflow" });
   })().catch((error: unknown) => reply(500, { error: error instanceof Error ? error.message : String(error) }));
 });
 control.listen(4567, "127.0.0.1");
 
 process.stdout.write(
   [
-    `AWS emulator      ${aws.url}   (queue ${queueUrl})`,
+    `AWS emulator      ${aws.url}   (queues ${hintQueueUrl}, ${queueUrl})`,
     `Airflow emulator  ${airflow.url}   (admin/admin)`,
-    "control API       http://127.0.0.1:4567   (POST /secrets, POST /receive, GET /airflow)",
+    "control API       http://127.0.0.1:4567   (POST /secrets, POST /receive-hints, POST /receive, GET /airflow)",
     `config            ${join(dir, "afsync.config.yaml")}`,
     "Ctrl+C to stop.",
     "",

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
+import { enqueueHints } from "@afsync/runtime/edge/enqueueHints";
 import type { HttpRequest, HttpResponseInit, InvocationContext } from "@azure/functions";
 import type { LoadProducerDeps } from "../runtime/FunctionDeps.ts";
-import { enqueueHints } from "./enqueueHints.ts";
 
 /**
  * Event Grid over HTTP (a webhook subscription to `/api/eventgrid?code=<key>`): the key check in

@@ -1,8 +1,8 @@
 import { AfsyncError, type ChangeHint } from "@afsync/core";
+import { type EnqueueResult, enqueueHints } from "@afsync/runtime/edge/enqueueHints";
 import { eventParsers } from "@afsync/runtime/events/eventParsers";
 import type { InvocationContext } from "@azure/functions";
 import type { LoadProducerDeps } from "../runtime/FunctionDeps.ts";
-import { type EnqueueResult, enqueueHints } from "./enqueueHints.ts";
 
 /**
  * The Event Grid trigger: the host has already answered the subscription handshake and checked

@@ -11,6 +11,13 @@ export interface ReceivedSyncMessage {
   readonly dequeueCount: number;
   /** Deletes it: the work is done. */
   complete(): Promise<void>;
+  /**
+   * Sends a copy and deletes this one: for a message another worker must handle. Handing it back
+   * instead (visibility 0) would count a delivery against it each time, and the host poisons a
+   * message past maxDequeueCount although it never failed. A crash in between leaves a duplicate,
+   * which is harmless (the worker re-reads every source).
+   */
+  requeue(): Promise<void>;
 }
 
 // A queue message is at most 64 KiB; base64 turns 3 bytes into 4.
@@ -70,6 +77,10 @@ export class StorageQueueSyncQueue implements SyncQueue {
       body: Buffer.from(item.messageText, "base64").toString("utf8"),
       dequeueCount: item.dequeueCount,
       complete: async () => {
+        await this.#queue.deleteMessage(item.messageId, item.popReceipt);
+      },
+      requeue: async () => {
+        await this.#queue.sendMessage(item.messageText);
         await this.#queue.deleteMessage(item.messageId, item.popReceipt);
       },
     }));

@@ -6,6 +6,7 @@ import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { EventGridEndpointSetup } from "@afsync/runtime/events/eventGridEndpoint";
 import type { DeploymentLease } from "../lease/DeploymentLease.ts";
+import type { SyncQueueReader } from "../queue/drainDeploymentMessages.ts";
 
 /**
  * What the edge functions (Event Grid, HTTP, timer) need: which Deployments read which sources,
@@ -29,22 +30,9 @@ export interface FunctionDeps extends ProducerDeps {
   readonly engine: { sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> };
   /** One worker per Deployment at a time, across every instance of the app. */
   readonly lease: DeploymentLease;
+  /** The sync queue, for the worker to fold a Deployment's other waiting messages into its run; none, no folding. */
+  readonly queueReader?: SyncQueueReader;
 }
 
 export type LoadProducerDeps = () => Promise<ProducerDeps>;
 export type LoadFunctionDeps = () => Promise<FunctionDeps>;
-
-/**
- * Runs `build` once per instance and shares the result; a failed build is forgotten so the next
- * invocation tries again (a storage hiccup at cold start must not poison the instance).
- */
-export function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= build().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
-}

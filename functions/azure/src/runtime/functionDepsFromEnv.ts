@@ -4,6 +4,7 @@ import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { once } from "@afsync/runtime/compose/once";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
@@ -12,7 +13,7 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { DeploymentLease } from "../lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
-import { type LoadFunctionDeps, type LoadProducerDeps, once, type ProducerDeps } from "./FunctionDeps.ts";
+import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
 import { loadFunctionConfig } from "./loadFunctionConfig.ts";
 
 /** The storage connection the Functions host itself uses; the queue trigger binds to it too. */
@@ -57,7 +58,14 @@ export function functionDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       deployments: runtime.bindings.map((b) => b.id),
       sources: [...runtime.sources.keys()],
     });
-    return { ...start.deps, bindings: runtime.bindings, sources: runtime.sources, engine: runtime.engine, lease };
+    return {
+      ...start.deps,
+      bindings: runtime.bindings,
+      sources: runtime.sources,
+      engine: runtime.engine,
+      lease,
+      queueReader: start.queue,
+    };
   });
 }
 
@@ -86,14 +94,15 @@ async function coldStart(env: NodeJS.ProcessEnv, options: FunctionDepsOptions) {
   const logger = options.logger ?? createJsonLineLogger({ base: { fn: env.WEBSITE_SITE_NAME ?? "local" } });
   const { config, configDir } = await loadFunctionConfig(env, options.appRoot);
   const queueName = env[QUEUE_NAME_ENV] || DEFAULT_QUEUE_NAME;
+  const queue = new StorageQueueSyncQueue(queueServiceFrom(env).getQueueClient(queueName));
   const deps: Omit<ProducerDeps, "bindings"> = {
-    queue: new StorageQueueSyncQueue(queueServiceFrom(env).getQueueClient(queueName)),
+    queue,
     logger,
     clock: options.clock ?? systemClock,
     webhookSecret: webhookSecretOf(config, env),
     eventGrid: eventGridEndpoint(config, env, { defaultKeyEnv: DEFAULT_EVENTGRID_KEY_ENV }),
   };
-  return { config, configDir, deps };
+  return { config, configDir, deps, queue };
 }
 
 function webhookSecretOf(config: AfsyncConfig, env: NodeJS.ProcessEnv): string | undefined {

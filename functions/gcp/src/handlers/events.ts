@@ -1,6 +1,6 @@
+import { enqueueEvent } from "@afsync/runtime/edge/enqueueEvent";
 import type { CloudEvent, CloudEventFunction } from "@google-cloud/functions-framework";
 import type { LoadGcpProducerDeps } from "../runtime/GcpFunctionDeps.ts";
-import { routeNotification } from "./routeNotification.ts";
 
 /**
  * Eventarc's `google.cloud.pubsub.topic.v1.messagePublished` on the secrets' notification topic →
@@ -10,6 +10,6 @@ import { routeNotification } from "./routeNotification.ts";
 export function createEventsFunction(load: LoadGcpProducerDeps): CloudEventFunction<unknown> {
   return async (event: CloudEvent<unknown>) => {
     const deps = await load();
-    await routeNotification(deps, event, event.id);
+    await enqueueEvent(deps, event, event.id);
   };
 }

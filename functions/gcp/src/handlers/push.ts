@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
 import { pubSubMessageOf } from "@afsync/gcp/events/pubSubDelivery";
+import { enqueueEvent } from "@afsync/runtime/edge/enqueueEvent";
 import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
 import type { GcpProducerDeps, LoadGcpProducerDeps } from "../runtime/GcpFunctionDeps.ts";
 import { refuseUnverifiedToken } from "./refuseUnverifiedToken.ts";
-import { routeNotification } from "./routeNotification.ts";
 
 /** The signed webhook's path, the same as `afsync serve`'s. */
 export const WEBHOOK_PATH = "/hooks/generic";
@@ -35,7 +35,7 @@ export function createPushFunction(load: LoadGcpProducerDeps): HttpFunction {
     if (req.path === WEBHOOK_PATH) return webhook(deps, req, res, verifierFor);
     if (await refuseUnverifiedToken(req, res, deps.verifyToken, deps.logger)) return;
     const messageId = messageIdOf(req.body);
-    const routed = await routeNotification(deps, req.body, messageId);
+    const routed = await enqueueEvent(deps, req.body, messageId);
     res.status(204).set("x-afsync-enqueued", routed.enqueued.join(",")).end();
   };
 }

@@ -4,6 +4,7 @@ import { verifyPubSubPushToken } from "@afsync/gcp/events/verifyPubSubPushToken"
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { once } from "@afsync/runtime/compose/once";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
@@ -103,16 +104,4 @@ function projectOfTopic(topic: string): string {
   if (match?.[1] === undefined)
     throw new ConfigError(GCP_FUNCTION_ENV.syncTopic, "must be a full topic name, projects/<project>/topics/<topic>");
   return match[1];
-}
-
-/** Runs `build` once and shares the result; a failed build is forgotten so the next request tries again. */
-function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let pending: Promise<T> | undefined;
-  return () => {
-    pending ??= build().catch((error: unknown) => {
-      pending = undefined;
-      throw error;
-    });
-    return pending;
-  };
 }

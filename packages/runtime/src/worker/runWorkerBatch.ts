@@ -1,7 +1,9 @@
 import type { Logger } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import type { RunReport } from "@afsync/core/engine/RunReport";
+import type { DeploymentReport, RunReport } from "@afsync/core/engine/RunReport";
+import { summarize } from "@afsync/core/engine/summarize";
 import type { Trigger } from "@afsync/core/engine/Trigger";
+import { coalesceTriggers } from "../edge/coalesceTriggers.ts";
 import { coalesceMessages, type DeploymentWork, type QueueRecord } from "./coalesceMessages.ts";
 
 /** What a cloud worker hands the batch loop: the Deployments it can sync and the engine. */
@@ -13,10 +15,14 @@ export interface WorkerDeps {
 
 /**
  * The worker's batch loop, whatever the queue: a batch → coalesced per Deployment → one engine run
- * per Deployment → the ids of the messages to hand back to the queue. A failed Deployment returns
- * all of its messages (a FIFO group / session stays in order and is retried as a whole); a
- * message that does not decode is returned on its own, so after the queue's max deliveries it
- * lands in the dead-letter queue without holding up the rest of the batch.
+ * per kind of trigger (every Deployment due a full reconciliation in one run, every hinted one in
+ * another) → the ids of the messages to hand back to the queue. One run reads each source once
+ * whatever the number of Deployments in it (the engine batches the reads per source), so ten
+ * Deployments sharing a source cost one read of it, not ten.
+ *
+ * A failed Deployment returns all of its messages (a FIFO group / session stays in order and is
+ * retried as a whole); a message that does not decode is returned on its own, so after the
+ * queue's max deliveries it lands in the dead-letter queue without holding up the rest of the batch.
  */
 export async function runWorkerBatch(records: readonly QueueRecord[], deps: WorkerDeps): Promise<string[]> {
   const { work, malformed } = coalesceMessages(records);
@@ -25,48 +31,85 @@ export async function runWorkerBatch(records: readonly QueueRecord[], deps: Work
     deps.logger.log("error", "queue message rejected", { messageId: bad.messageId, reason: bad.reason });
     failures.push(bad.messageId);
   }
-  // Deployments are independent (own target, own FIFO group): run them side by side.
-  const outcomes = await Promise.all(work.map((item) => runDeployment(item, deps)));
-  for (const [index, ok] of outcomes.entries()) if (!ok) failures.push(...(work[index]?.messageIds ?? []));
+  const runnable: { item: DeploymentWork; binding: DeploymentBinding }[] = [];
+  for (const item of work) {
+    const binding = deps.bindings.find((b) => b.id === item.deployment);
+    if (binding !== undefined) {
+      runnable.push({ item, binding });
+      continue;
+    }
+    // The config deployed with this function no longer has the Deployment: retrying will not help,
+    // so the message goes to the DLQ where it stays visible.
+    deps.logger.log("error", "message names a Deployment the bundled config does not have", fieldsOf(item));
+    failures.push(...item.messageIds);
+  }
+  // A full run absorbs hints, but only for its own Deployments: a hinted Deployment must not pay
+  // for a full read of its sources because another one in the batch was due a reconciliation.
+  const runs = [runnable.filter((r) => r.item.trigger.kind === "full"), runnable.filter((r) => r.item.trigger.kind === "hints")];
+  // The two runs touch different Deployments (own target, own FIFO group): side by side.
+  const outcomes = await Promise.all(runs.filter((run) => run.length > 0).map((run) => runTogether(run, deps)));
+  for (const failed of outcomes) failures.push(...failed);
   return failures;
 }
 
-async function runDeployment(item: DeploymentWork, deps: WorkerDeps): Promise<boolean> {
-  const fields = { deployment: item.deployment, messages: item.messageIds.length, origins: item.origins, trigger: item.trigger.kind };
-  const binding: DeploymentBinding | undefined = deps.bindings.find((b) => b.id === item.deployment);
-  if (binding === undefined) {
-    // The config deployed with this function no longer has the Deployment: retrying will not help,
-    // so the message goes to the DLQ where it stays visible.
-    deps.logger.log("error", "message names a Deployment the bundled config does not have", fields);
-    return false;
-  }
+/** One engine run over the Deployments given; returns the message ids of those that failed. */
+async function runTogether(run: readonly { item: DeploymentWork; binding: DeploymentBinding }[], deps: WorkerDeps): Promise<string[]> {
+  const trigger = coalesceTriggers(run.map((r) => r.item.trigger));
+  let report: RunReport;
   try {
-    const report = await deps.engine.sync([binding], item.trigger);
-    const result = report.deployments.find((d) => d.id === binding.id);
-    const counts = report.summary;
-    if (result === undefined || result.status === "failed") {
-      deps.logger.log("error", "sync failed", { ...fields, error: result?.error ?? "the engine returned no report for the Deployment" });
-      return false;
-    }
-    const refused = result.changes.filter((c) => c.error !== undefined).map((c) => ({ key: c.key, error: c.error }));
-    if (refused.length > 0) {
-      // Some keys were refused by the target: retry the messages (the engine skips what already landed).
-      deps.logger.log("error", "target refused some keys", { ...fields, refused });
-      return false;
-    }
-    deps.logger.log("info", "sync done", {
-      ...fields,
-      writes: result.writes,
-      create: counts.create,
-      update: counts.update,
-      delete: counts.delete,
-      unchanged: counts.unchanged,
-      invalid: counts.invalid,
-      conflict: counts.conflict,
-    });
-    return true;
+    report = await deps.engine.sync(
+      run.map((r) => r.binding),
+      trigger,
+    );
   } catch (error) {
-    deps.logger.log("error", "sync threw", { ...fields, error });
+    if (run.length === 1) {
+      const [only] = run;
+      if (only === undefined) return [];
+      deps.logger.log("error", "sync threw", { ...fieldsOf(only.item), error });
+      return [...only.item.messageIds];
+    }
+    // A run that throws (rather than reporting a failed Deployment) names no culprit: run each
+    // Deployment alone, so one broken Deployment does not hold back the others' messages.
+    deps.logger.log("warn", "joint sync threw; running its Deployments one by one", { deployments: run.map((r) => r.binding.id), error });
+    const alone = await Promise.all(run.map((r) => runTogether([r], deps)));
+    return alone.flat();
+  }
+  const failed: string[] = [];
+  for (const { item, binding } of run) {
+    const result = report.deployments.find((d) => d.id === binding.id);
+    if (!judge(item, result, deps.logger)) failed.push(...item.messageIds);
+  }
+  return failed;
+}
+
+/** Logs one Deployment's outcome; true when its messages are done with. */
+function judge(item: DeploymentWork, result: DeploymentReport | undefined, logger: Logger): boolean {
+  const fields = fieldsOf(item);
+  if (result === undefined || result.status === "failed") {
+    logger.log("error", "sync failed", { ...fields, error: result?.error ?? "the engine returned no report for the Deployment" });
     return false;
   }
+  const refused = result.changes.filter((c) => c.error !== undefined).map((c) => ({ key: c.key, error: c.error }));
+  if (refused.length > 0) {
+    // Some keys were refused by the target: retry the messages (the engine skips what already landed).
+    logger.log("error", "target refused some keys", { ...fields, refused });
+    return false;
+  }
+  // This Deployment's own counts, not the joint run's.
+  const counts = summarize([result], 0);
+  logger.log("info", "sync done", {
+    ...fields,
+    writes: result.writes,
+    create: counts.create,
+    update: counts.update,
+    delete: counts.delete,
+    unchanged: counts.unchanged,
+    invalid: counts.invalid,
+    conflict: counts.conflict,
+  });
+  return true;
+}
+
+function fieldsOf(item: DeploymentWork) {
+  return { deployment: item.deployment, messages: item.messageIds.length, origins: item.origins, trigger: item.trigger.kind };
 }
