@@ -120,6 +120,8 @@ export class AirflowApiTarget implements DeploymentTarget {
       // One `apply` takes a whole batch on both versions (v1 then writes it key by key), so the
       // engine sends a batch per apply and the manifest is written once per batch, not per key.
       maxBatch: this.#config.batchSize,
+      // Connections and the manifest variable go in separate calls on both API versions.
+      writeAheadManifest: this.#config.state === "manifest",
     };
   }
 
