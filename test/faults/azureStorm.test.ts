@@ -1,6 +1,9 @@
 /**
  * The Azure fault storm (see azureStorm.ts). `npm test` runs a small size; `npm run test:faults`
- * (AFSYNC_STORM_SIZE=full) the full one. The seed is printed; AFSYNC_STORM_SEED replays it.
+ * (AFSYNC_STORM_SIZE=full) the full one. The seed is printed; AFSYNC_STORM_SEED replays its
+ * choices (which keys, which faults, which deliveries), though not the timing of the worker's
+ * concurrent applies against a kill. AFSYNC_STORM_LOG=<file> keeps every process's log lines;
+ * AFSYNC_STORM_TRACE=1 prints the worker's hand-offs with timestamps, the kills and the last fault.
  */
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";

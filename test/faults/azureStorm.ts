@@ -64,6 +64,8 @@ export interface AzureStormReport {
   readonly truthKeys: { af2: number; af3: number; astroVariables: number; astroConnections: number; teamWins: number };
   readonly convergenceMsAfterLastFault: number;
   readonly deadLettered: readonly { readonly body: string; readonly dequeueCount: number; readonly why: string }[];
+  /** Wall time: emulators, Azurite and the first worker up; the storm itself; then until every target equals the truth. */
+  readonly phasesMs: { readonly setup: number; readonly storm: number; readonly convergence: number };
   readonly peakRssMb: { readonly runner: number; readonly worker: number };
   /** Log lines of every process (for the leak check; not printed). */
   readonly logLines: readonly string[];
@@ -103,6 +105,7 @@ class WorkerProcess {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
         logLines.push(line);
+        if (process.env.AFSYNC_STORM_TRACE) process.stderr.write(`TRACE ${Date.now() % 1_000_000} ${line}\n`);
         this.#take(JSON.parse(line));
         for (const listener of this.#listeners) listener();
         nl = this.#buffer.indexOf("\n");
@@ -132,6 +135,11 @@ class WorkerProcess {
     if (message.done !== undefined) this.inFlight.delete(message.done);
     if (message.settled === "poisoned") this.poisoned.push({ deployment: message.deployment ?? "", why: message.why ?? "" });
     if (message.rssMb !== undefined) this.peakRssMb = Math.max(this.peakRssMb, message.rssMb);
+  }
+
+  /** Tells it to start polling (as soon as it is ready). */
+  activate(): void {
+    this.child.stdin?.write("go\n");
   }
 
   get alive(): boolean {
@@ -185,6 +193,7 @@ export async function runAzureStorm(seed: number, size: StormSize): Promise<Azur
     faults[kind] = (faults[kind] ?? 0) + 1;
   };
 
+  const startedAt = Date.now();
   const [azurite, kv, airflow2, airflow3, astro] = await Promise.all([
     startAzurite(),
     startKeyVaultEmulator(),
@@ -195,6 +204,7 @@ export async function runAzureStorm(seed: number, size: StormSize): Promise<Azur
   const sentinels = [AIRFLOW_PASSWORD, HMAC_KEY, ASTRO_TOKEN, EVENTGRID_KEY, kv.token];
   const writer = new SecretClient(kv.url, kv.credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.ca } });
   let worker: WorkerProcess | undefined;
+  let standby: WorkerProcess | undefined;
   try {
     astro.seedDeployment({
       id: ASTRO_DEPLOYMENT,
@@ -290,17 +300,22 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
       reconcile: createReconcileTimerHandler(load),
     };
     const stats = new WorkerStats();
-    const startWorker = async () => {
+    // A standby worker warms up while the current one works, so a kill costs no cold start (on a
+    // busy machine that is ten seconds of tsx and SDK loading); it polls once told to.
+    const spawnWorker = () =>
+      new WorkerProcess({ ...process.env, ...appSettings, AFSYNC_STORM_KV_TOKEN: kv.token, AFSYNC_STORM_KV_CA: kv.ca }, logLines);
+    // Only while kills are still to come, and not both at once at the start: two cold starts in
+    // parallel slow each other down.
+    const startWorker = (spareNeeded: boolean) => {
       if (worker !== undefined) stats.retire(worker);
-      const started = new WorkerProcess(
-        { ...process.env, ...appSettings, AFSYNC_STORM_KV_TOKEN: kv.token, AFSYNC_STORM_KV_CA: kv.ca },
-        logLines,
-      );
-      worker = started;
-      await started.until(() => started.ready || !started.alive, 60_000);
-      if (!started.alive) throw new Error("the storm worker exited at start; see its log lines");
+      worker = standby ?? spawnWorker();
+      worker.activate();
+      standby = spareNeeded ? spawnWorker() : undefined;
     };
-    await startWorker();
+    startWorker(false);
+    await readyWorker(() => worker);
+    if (size.kills > 0) standby = spawnWorker();
+    const setupMs = Date.now() - startedAt;
 
     // Duplicate writes: a stored entry replaced by an identical one.
     let duplicateWrites = 0;
@@ -357,13 +372,20 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
     const live = new Set<string>();
     const deleted = new Set<string>();
     const heldBack: KeyVaultChangeEvent[] = [];
-    // Kills due by event n, spread evenly over the first three quarters, so the lease the last one
+    // Kills due by event n, spread evenly over the first half, so the lease the last one
     // leaves behind (15 s) runs out while events still come; one that found nothing in flight is
     // owed to the next event.
-    const killsDueBy = (n: number) => Math.min(size.kills, Math.floor(((n + 1) * size.kills) / Math.ceil(size.events * 0.75)));
+    const killsDueBy = (n: number) => Math.min(size.kills, Math.floor(((n + 1) * size.kills) / Math.ceil(size.events * 0.5)));
     let midApplyKills = 0;
     const targets = { airflow2, airflow3, astro };
-    const kill = () => killMidApply(random, targets, () => worker, startWorker, count);
+    const kill = () =>
+      killMidApply(
+        random,
+        targets,
+        () => worker,
+        () => startWorker(midApplyKills + 1 < size.kills),
+        count,
+      );
 
     for (let n = 0; n < size.events; n++) {
       injectProviderFault(random, kv, count);
@@ -399,6 +421,8 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
     for (const f of [kv.faults, airflow2.faults, airflow3.faults]) f.clear();
     astro.clearFaults();
     const lastFaultAt = Date.now();
+    if (process.env.AFSYNC_STORM_TRACE) process.stderr.write(`TRACE ${Date.now() % 1_000_000} last fault\n`);
+    const stormMs = lastFaultAt - startedAt - setupMs;
     const reader = new SecretClient(kv.url, kv.credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.ca } });
     let rounds = 0;
     let mismatches: string[] = [];
@@ -406,6 +430,7 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
     let mismatchesBeforeReconciliation: number | undefined;
     for (; rounds < 6; rounds++) {
       await waitForIdle(queue, () => worker);
+      if (process.env.AFSYNC_STORM_TRACE) process.stderr.write(`TRACE ${Date.now() % 1_000_000} idle\n`);
       truth = await computeTruth(reader);
       mismatches = compare(truth, targets);
       mismatchesBeforeReconciliation ??= mismatches.length;
@@ -446,12 +471,14 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
       },
       convergenceMsAfterLastFault,
       deadLettered,
+      phasesMs: { setup: setupMs, storm: stormMs, convergence: convergenceMsAfterLastFault },
       peakRssMb: { runner: Math.round(process.resourceUsage().maxRSS / 1024), worker: stats.peakRssMb },
       logLines,
       sentinels,
     };
   } finally {
     await (worker as WorkerProcess | undefined)?.kill();
+    await (standby as WorkerProcess | undefined)?.kill();
     await Promise.all([airflow2.close(), airflow3.close(), astro.close(), kv.close()]);
     await azurite.stop();
   }
@@ -542,12 +569,11 @@ async function killMidApply(
   random: SeededRandom,
   targets: Targets,
   current: () => WorkerProcess | undefined,
-  restart: () => Promise<void>,
+  restart: () => void,
   count: (kind: string) => void,
 ): Promise<number> {
   for (let attempt = 0; attempt < 5; attempt++) {
-    const worker = current();
-    if (worker === undefined) return 0;
+    const worker = await readyWorker(current);
     const slowed = targets[random.pick(["airflow2", "airflow3", "astro"] as const)];
     slowed.inject({ latencyMs: 150, times: 2 });
     try {
@@ -559,10 +585,20 @@ async function killMidApply(
     if (worker.inFlight.size === 0) continue;
     await worker.kill();
     count("worker-sigkill");
-    await restart();
+    if (process.env.AFSYNC_STORM_TRACE) process.stderr.write(`TRACE ${Date.now() % 1_000_000} killed\n`);
+    restart();
     return 1;
   }
   return 0;
+}
+
+/** The current worker once it polls the queue; a worker that exits at start fails the storm. */
+async function readyWorker(current: () => WorkerProcess | undefined): Promise<WorkerProcess> {
+  const worker = current();
+  if (worker === undefined) throw new Error("no storm worker is running");
+  await worker.until(() => worker.ready || !worker.alive, 60_000);
+  if (!worker.alive) throw new Error("the storm worker exited at start; see its log lines");
+  return worker;
 }
 
 /**

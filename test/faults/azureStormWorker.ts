@@ -53,11 +53,20 @@ const load = functionDepsFromEnv(env, {
 const worker = createQueueWorkerHandler(load, { leaseWaitMs: (LEASE_SECONDS + 2) * 1000, leasePollMs: 100 });
 const tell = (message: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
+// Started warm, as a standby instance: it builds the runtime, says `ready`, and polls only once
+// the parent writes `go` (when it has killed the worker before it), so a kill costs no cold start.
 let stopping = false;
+let go: () => void = () => undefined;
+const started = new Promise<void>((resolve) => {
+  go = resolve;
+});
+process.stdin.setEncoding("utf8").on("data", (chunk: string) => {
+  if (chunk.includes("go")) go();
+});
 process.stdin.on("end", () => {
   stopping = true;
+  go();
 });
-process.stdin.resume();
 
 let handed = 0;
 let running = 0;
@@ -125,7 +134,9 @@ async function handle(item: DequeuedMessageItem): Promise<void> {
   });
 }
 
+await load();
 tell({ ready: true });
+await started;
 while (!stopping) {
   if (running >= NEW_BATCH_THRESHOLD) {
     await new Promise((r) => setTimeout(r, 20));
