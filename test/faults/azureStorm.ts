@@ -409,6 +409,7 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
         await reconcile();
       }
       if (midApplyKills < killsDueBy(n)) midApplyKills += await kill();
+      await backpressure(queue);
     }
     if (heldBack.length > 0) await deliver(heldBack.splice(0).reverse());
     // Kills still owed: a reconciliation gives the worker something to apply for each.
@@ -617,6 +618,23 @@ async function waitForIdle(queue: QueueClient, current: () => WorkerProcess | un
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("the sync queue did not drain within 180 s");
+}
+
+/**
+ * Holds the storm back while the queue holds more than a burst: the worker applies one message
+ * per Deployment at a time (about one a second on a busy machine), so an unpaced storm would
+ * measure a backlog rather than convergence. Events still come in bursts of up to BACKLOG_HIGH.
+ */
+const BACKLOG_HIGH = 24;
+const BACKLOG_LOW = 8;
+async function backpressure(queue: QueueClient): Promise<void> {
+  const depth = async () => (await queue.getProperties()).approximateMessagesCount ?? 0;
+  if ((await depth()) <= BACKLOG_HIGH) return;
+  const deadline = Date.now() + 180_000;
+  while ((await depth()) > BACKLOG_LOW) {
+    if (Date.now() > deadline) throw new Error(`the sync queue stayed above ${BACKLOG_LOW} messages for 180 s`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 /** The poison queue's messages, each with the reason the worker gave when it poisoned one for that Deployment. */

@@ -104,6 +104,35 @@ for (const apiVersion of [1, 2] as const) {
         });
       await killThenResync(make, () => airflow.state.connections.get("stormc0") as unknown as Record<string, unknown> | undefined);
     });
+
+    it("sends no value when the manifest recording the creates first cannot be written", async () => {
+      const source = new InMemorySecretSource("kv").setConnection("fresh", pg(FIRST, "h3.internal"));
+      const engine = new SyncEngine({
+        clock: new FixedClock(),
+        hasher: createTestHasher(),
+        logger: { log() {} },
+        state: new InMemoryStateStore(),
+      });
+      const target = new AirflowApiTarget({
+        url: airflow.url,
+        apiVersion,
+        auth: { type: apiVersion === 1 ? "basic" : "airflow-token", username: "admin", password: "pw" },
+        state: "manifest",
+        manifestVariable: "afsync_manifest_2",
+        pageLimit: 100,
+        batchSize: 100,
+        retry: { maxAttempts: 1 },
+      });
+      airflow.inject({ status: 500, times: 2, operationId: apiVersion === 1 ? "post_variables" : "bulk_variables" });
+      const report = await engine.sync(
+        [{ id: "dep2", target, sources: [source], deletion: "delete", adopt: false, include: ["*"], exclude: [] }],
+        { kind: "full" },
+      );
+      airflow.faults.clear();
+      assert.equal(report.deployments[0]?.status, "failed");
+      assert.match(report.deployments[0]?.error ?? "", /afsync_manifest_2/);
+      assert.equal(airflow.state.connections.has("fresh"), false, "no connection went out unrecorded");
+    });
   });
 }
 

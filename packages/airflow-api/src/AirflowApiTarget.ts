@@ -227,6 +227,12 @@ export class AirflowApiTarget implements DeploymentTarget {
     if (!sameManifest(written, settled)) {
       const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => previous !== null || written !== null);
       if (answer?.ok === true) written = settled;
+      else if (request.upserts.length === 0 && request.deletes.length === 0)
+        // The engine's write-ahead (creates recorded as pending): no key to report it on, and
+        // the values must not be sent unrecorded, so the call fails.
+        throw new RemoteCallError(
+          `writing the afsync manifest variable ${this.#config.manifestVariable} failed: ${answer?.error ?? "no answer"}`,
+        );
       else failManifest(results, request, answer?.error ?? "no answer");
     }
     this.#manifest = written;
