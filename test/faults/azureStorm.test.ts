@@ -13,7 +13,7 @@ import { runAzureStorm, type StormSize } from "./azureStorm.ts";
 
 const SIZES: Record<string, StormSize> = {
   small: { events: 40, keys: 8, kills: 3 },
-  medium: { events: 300, keys: 25, kills: 6 },
+  medium: { events: 300, keys: 25, kills: 10 },
   full: { events: 1000, keys: 50, kills: 12 },
 };
 const sizeName = process.env.AFSYNC_STORM_SIZE ?? "small";
