@@ -131,6 +131,8 @@ export class AirflowApiTarget implements DeploymentTarget {
       // One `apply` takes a whole batch on both versions (v1 then writes it key by key), so the
       // engine sends a batch per apply and the manifest is written once per batch, not per key.
       maxBatch: this.#config.batchSize,
+      // Connections and the manifest variable go in separate calls on both API versions.
+      writeAheadManifest: this.#config.state === "manifest",
     };
   }
 
@@ -247,6 +249,10 @@ export class AirflowApiTarget implements DeploymentTarget {
       const isBase = settled.variable === this.#config.manifestVariable;
       const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => isBase && current?.hasBase === true);
       if (answer?.ok === true) await landed(settled, outcome);
+      else if (request.upserts.length === 0 && request.deletes.length === 0)
+        // The engine's write-ahead (creates recorded as pending): no key to report it on, and
+        // the values must not be sent unrecorded, so the call fails.
+        throw new RemoteCallError(`writing the afsync manifest variable ${settled.variable} failed: ${answer?.error ?? "no answer"}`);
       else failManifest(results, request, answer?.error ?? "no answer");
     }
     this.#manifest = current === null ? null : { ...current, records: view };

@@ -65,10 +65,26 @@ export async function applyPlan(
   // A create that lands but whose outcome is lost (timeout, crash, the final save failing) is
   // then re-planned as afsync's own key (an update) next run, instead of becoming a conflict.
   const pending = new Set<KeyString>();
+  const creates = ops.flatMap((op) => (op.kind === "upsert" && !owned.has(op.record.key) ? [{ ...op.record, hash: PENDING_HASH }] : []));
   if (!holdsState) {
-    const records = ops.flatMap((op) => (op.kind === "upsert" && !owned.has(op.record.key) ? [{ ...op.record, hash: PENDING_HASH }] : []));
-    if (records.length > 0) await state.save(deploymentId, records, []);
-    for (const r of records) pending.add(r.key);
+    if (creates.length > 0) await state.save(deploymentId, creates, []);
+    for (const r of creates) pending.add(r.key);
+  } else if (target.capabilities.writeAheadManifest === true && creates.length > 0) {
+    // The same write-ahead in a target that keeps its manifest apart from the values: a manifest
+    // holding the pending records, alone, before any value is sent.
+    for (const r of creates) {
+      manifest.set(r.key, r);
+      pending.add(r.key);
+    }
+    try {
+      const outcome = await target.apply({ upserts: [], deletes: [], manifest: [...manifest.values()] });
+      writes += outcome.calls ?? 1;
+    } catch (error) {
+      const reason = errorMessage(error);
+      for (const op of ops) errors.set(keyString(op.key), `not applied: the manifest could not record the creates first: ${reason}`);
+      onOps(ops.length);
+      return { errors, writes, failure: reason };
+    }
   }
 
   const max = target.capabilities.maxBatch;
@@ -93,7 +109,11 @@ export async function applyPlan(
         const error = failed.get(k);
         if (error !== undefined) {
           errors.set(k, error);
-          if (pending.has(k)) removed.push(k); // refused: it did not land, so it is not ours
+          if (pending.has(k)) {
+            // Refused: it did not land, so it is not ours.
+            removed.push(k);
+            manifest.delete(k);
+          }
         } else if (op.kind === "upsert") {
           manifest.set(k, op.record);
           saved.push(op.record);

@@ -17,6 +17,14 @@ export interface TargetCapabilities {
   readonly holdsState: boolean;
   /** Most writes one call carries (Airflow v2 bulk endpoints), or 1 for one-by-one APIs. */
   readonly maxBatch: number;
+  /**
+   * With `holdsState`: the manifest lands in a call of its own, after the values (the Airflow
+   * REST API, Astro Environment Manager objects), not atomically with them. A process killed
+   * between the two would leave a key afsync created but never recorded, which every later run
+   * refuses as someone else's (a conflict). The engine then records each create as pending in the
+   * manifest first. Leave it unset when one call carries values and manifest (Astro env vars).
+   */
+  readonly writeAheadManifest?: boolean;
 }
 
 /** One key as the target holds it now. */
