@@ -117,6 +117,9 @@ export class AirflowApiTarget implements DeploymentTarget {
     return {
       readsValues: false,
       holdsState: this.#config.state === "manifest",
+      // Connections (both versions) and v1 variables go out in calls of their own before the
+      // manifest: a kill between them must not leave a created key unowned.
+      manifestWrittenApart: this.#config.state === "manifest",
       // One `apply` takes a whole batch on both versions (v1 then writes it key by key), so the
       // engine sends a batch per apply and the manifest is written once per batch, not per key.
       maxBatch: this.#config.batchSize,
@@ -225,6 +228,9 @@ export class AirflowApiTarget implements DeploymentTarget {
     if (!sameManifest(written, settled)) {
       const [answer] = await api.writeVariables([this.#manifestWrite(settled)], [], () => previous !== null || written !== null);
       if (answer?.ok === true) written = settled;
+      else if (request.upserts.length + request.deletes.length === 0)
+        // The engine's manifest written ahead of creates: it must know, or the values go out unrecorded.
+        throw new RemoteCallError(`afsync's manifest variable could not be saved: ${answer?.error ?? "no answer"}`);
       else failManifest(results, request, answer?.error ?? "no answer");
     }
     this.#manifest = written;

@@ -80,7 +80,8 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   readonly layer = "environment-manager" as const;
   // The API writes one object per call, but `apply` takes any number and reports per item, so
   // the engine hands over the whole plan and the manifest is written once per sync, not per key.
-  readonly capabilities = { readsValues: false, holdsState: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
+  // One object per call, the manifest last: a kill in between must not leave a created key unowned.
+  readonly capabilities = { readsValues: false, holdsState: true, manifestWrittenApart: true, maxBatch: Number.MAX_SAFE_INTEGER } as const;
   readonly describe: string;
   /** One scope's environment objects (a Workspace or a Deployment), however many Deployments of the config write it. */
   readonly claimScope: string;

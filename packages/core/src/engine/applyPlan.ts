@@ -64,11 +64,29 @@ export async function applyPlan(
   // Write-ahead for creates: record ownership before the target call, under a hash no value has.
   // A create that lands but whose outcome is lost (timeout, crash, the final save failing) is
   // then re-planned as afsync's own key (an update) next run, instead of becoming a conflict.
+  // A target whose manifest lands with the values in one call needs none; one that writes it
+  // apart gets a manifest-only apply first.
   const pending = new Set<KeyString>();
-  if (!holdsState) {
-    const records = ops.flatMap((op) => (op.kind === "upsert" && !owned.has(op.record.key) ? [{ ...op.record, hash: PENDING_HASH }] : []));
-    if (records.length > 0) await state.save(deploymentId, records, []);
-    for (const r of records) pending.add(r.key);
+  const aheadRecords = ops.flatMap((op) =>
+    op.kind === "upsert" && !owned.has(op.record.key) ? [{ ...op.record, hash: PENDING_HASH }] : [],
+  );
+  if (aheadRecords.length > 0 && !holdsState) {
+    await state.save(deploymentId, aheadRecords, []);
+    for (const r of aheadRecords) pending.add(r.key);
+  } else if (aheadRecords.length > 0 && target.capabilities.manifestWrittenApart === true) {
+    const ahead = new Map(manifest);
+    for (const r of aheadRecords) ahead.set(r.key, r);
+    try {
+      const outcome = await target.apply({ upserts: [], deletes: [], manifest: [...ahead.values()] });
+      writes += outcome.calls ?? 1;
+    } catch (error) {
+      // Nothing was written: no value goes out without its record in place first.
+      const failure = `afsync's manifest could not be saved before the writes: ${errorMessage(error)}`;
+      for (const op of ops) errors.set(keyString(op.key), `not applied: ${failure}`);
+      return { errors, writes, failure };
+    }
+    // Later chunks' manifests keep the records of creates not sent yet.
+    for (const r of aheadRecords) manifest.set(r.key, r);
   }
 
   const max = target.capabilities.maxBatch;

@@ -15,6 +15,13 @@ export interface TargetCapabilities {
   readonly readsValues: boolean;
   /** Whether the target keeps afsync's state (an ownership manifest) itself, written with the values. */
   readonly holdsState: boolean;
+  /**
+   * A `holdsState` target whose manifest is written by a call of its own, after the values (one
+   * object per call, or connections and variables apart): a process killed between the two would
+   * leave a created key without its record, and every later run would call it a `conflict`. The
+   * engine then records creates in the manifest first, as it does in a separate state store.
+   */
+  readonly manifestWrittenApart?: boolean;
   /** Most writes one call carries (Airflow v2 bulk endpoints), or 1 for one-by-one APIs. */
   readonly maxBatch: number;
 }
