@@ -47,7 +47,7 @@ export async function readProviderState(
     main: { connections: new Map(), variables: new Map() },
     team: { connections: new Map(), variables: new Map() },
   };
-  const [secrets] = await pastInjectedFaults(() => admin.listSecrets({ parent: `projects/${projectId}`, pageSize: 25_000 }));
+  const [secrets] = await pastInjectedFaults(() => admin.listSecrets({ parent: `projects/${projectId}` }));
   for (const secret of secrets) {
     const id = (secret.name ?? "").split("/").pop() ?? "";
     for (const source of Object.keys(STORM_PREFIXES) as StormSourceName[]) {
