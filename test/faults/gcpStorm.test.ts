@@ -18,6 +18,10 @@ const SIZES: Record<string, StormSize> = {
  * seeded (it races real processes), so each bug also has a deterministic test where it lives:
  * seed 3 — a worker killed between Airflow 2's / Environment Manager's writes and the manifest
  * (packages/core/test/engine/SyncEngine.test.ts, "records creates in a manifest written apart").
+ * Full-size seed 20261201 (not replayed here: about 20 minutes) — a secret deleted and created
+ * again restarts at version 1, which the engine took for older than the applied version 5 and
+ * kept the stale value through every reconciliation (packages/gcp/test/GcpSecretManagerSource.test.ts,
+ * "a secret deleted and created again").
  */
 const REGRESSION_SEEDS = [3];
 const sizeName = process.env.AFSYNC_STORM_SIZE ?? "small";
