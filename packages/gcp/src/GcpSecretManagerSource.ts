@@ -41,7 +41,8 @@ export class GcpSecretManagerSource implements SecretSource {
   readonly id: string;
   readonly provider = "gcp-secret-manager";
   // No batch read exists: `batchSize` only sizes the engine's groups, read concurrently here.
-  readonly capabilities: SourceCapabilities = { batchSize: 50, orderedVersions: true };
+  // Version numbers restart when a secret is recreated, so they order nothing (see versionOf).
+  readonly capabilities: SourceCapabilities = { batchSize: 50, orderedVersions: false };
   readonly #client: SecretManagerServiceClient;
   readonly #naming: GcpSecretNaming;
   readonly #tuning: GcpSourceTuning;
