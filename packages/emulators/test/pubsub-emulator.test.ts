@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { PubSub } from "@google-cloud/pubsub";
 import { PassThroughClient } from "google-auth-library";
+import { pushRetryDelayMs } from "../src/gcp/PubSubPushSubscription.ts";
 import { type PubSubEmulator, startPubSubEmulator } from "../src/gcp/startPubSubEmulator.ts";
 
 let emu: PubSubEmulator;
@@ -112,5 +113,17 @@ describe("Pub/Sub emulator (official client over gRPC)", () => {
       "the key moves on after dead-lettering",
     );
     assert.equal(maxInFlight, 2, "keys a and b were delivered at the same time");
+  });
+
+  it("backs redeliveries off exponentially up to the retry policy's maximum_backoff, or waits the same each time without one", () => {
+    const policy = { retryDelayMs: 100, maxRetryDelayMs: 1000 };
+    assert.deepEqual(
+      [1, 2, 3, 4, 5, 6].map((attempt) => pushRetryDelayMs(policy, attempt)),
+      [100, 200, 400, 800, 1000, 1000],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((attempt) => pushRetryDelayMs({ retryDelayMs: 7 }, attempt)),
+      [7, 7, 7],
+    );
   });
 });

@@ -41,7 +41,8 @@ export class GcpSecretManagerSource implements SecretSource {
   readonly id: string;
   readonly provider = "gcp-secret-manager";
   // No batch read exists: `batchSize` only sizes the engine's groups, read concurrently here.
-  readonly capabilities: SourceCapabilities = { batchSize: 50, orderedVersions: true };
+  // Version numbers restart when a secret is recreated, so they order nothing (see versionOf).
+  readonly capabilities: SourceCapabilities = { batchSize: 50, orderedVersions: false };
   readonly #client: SecretManagerServiceClient;
   readonly #naming: GcpSecretNaming;
   readonly #tuning: GcpSourceTuning;
@@ -210,9 +211,15 @@ function parseValue(key: AirflowKey, raw: string): AirflowValue {
   return { kind: "connection", connection: parseConnectionValue(trimmed, { format: trimmed.startsWith("{") ? "json" : "uri" }) };
 }
 
+/**
+ * The version number as the id, with no `order`: numbers start again at 1 when a secret is
+ * deleted and created again, so version 1 of the new secret is not older than version 5 of the
+ * old one, and the engine, told it was, kept the deleted secret's value for good whenever it had
+ * not seen the delete (GCP storm, seed 20261201). Nothing is lost without it: this source reads
+ * `latest` beside any version an event names, so an older value never comes back.
+ */
 function versionOf(version: string): { version?: SourceVersion } {
-  const order = Number(version);
-  return Number.isInteger(order) ? { version: { id: version, order } } : {};
+  return /^\d+$/.test(version) ? { version: { id: version } } : {};
 }
 
 /** `3`, or `projects/…/secrets/…/versions/3` as the notification's `versionId` attribute carries it. */

@@ -6,6 +6,7 @@ import { after, before, describe, it } from "node:test";
 import { ConfigError, connectionKey, keyString, RemoteCallError, variableKey } from "@afsync/core";
 import { connectionToJson } from "@afsync/core/formats/connectionJson";
 import { connectionToUri } from "@afsync/core/formats/connectionUri";
+import { isOlderVersion } from "@afsync/core/model/SourceVersion";
 import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import { runSecretSourceContract } from "@afsync/testing/runSecretSourceContract";
@@ -79,7 +80,7 @@ describe("GcpSecretManagerSource", () => {
     const [disabled] = await source.read([connectionKey("rotated")]);
     assert.equal(disabled?.status, "invalid");
     assert.match(disabled?.status === "invalid" ? disabled.reason : "", /latest version 2 is DISABLED/);
-    assert.deepEqual(disabled?.status === "invalid" ? disabled.version : undefined, { id: "2", order: 2 });
+    assert.deepEqual(disabled?.status === "invalid" ? disabled.version : undefined, { id: "2" });
     await client.destroySecretVersion({ name: versionName });
     const [destroyed] = await source.read([connectionKey("rotated")]);
     assert.match(destroyed?.status === "invalid" ? destroyed.reason : "", /latest version 2 is DESTROYED/);
@@ -96,7 +97,7 @@ describe("GcpSecretManagerSource", () => {
     const [current] = await source.read([key], pin("3"));
     assert.deepEqual(current?.status === "found" ? [current.value, current.version] : [], [
       { kind: "variable", value: "three" },
-      { id: "3", order: 3 },
+      { id: "3" },
     ]);
     // A late SECRET_VERSION_ADD for version 1 (or an old version re-enabled): Airflow reads latest.
     const [late] = await source.read([key], pin("projects/123/secrets/airflow-variables-pinned/versions/1"));
@@ -104,6 +105,26 @@ describe("GcpSecretManagerSource", () => {
     emu.resetCalls();
     await source.read([key], pin("3"));
     assert.equal(emu.calls("AccessSecretVersion"), 2, "the exact version and latest, together");
+    await source.close();
+  });
+
+  it("a secret deleted and created again (versions from 1 again) is never taken for an older version (GCP storm seed 20261201)", async () => {
+    const client = adminClient(emu);
+    const parent = `projects/${emu.project.id}`;
+    const name = `${parent}/secrets/airflow-variables-reborn`;
+    emu.seedSecret({ secretId: "airflow-variables-reborn", versions: ["old-1", "old-2", "old-3"] });
+    const source = await sourceFor(emu);
+    const key = variableKey("reborn");
+    const [before] = await source.read([key]);
+    await client.deleteSecret({ name });
+    await client.createSecret({ parent, secretId: "airflow-variables-reborn", secret: { replication: { automatic: {} } } });
+    await client.addSecretVersion({ parent: name, payload: { data: Buffer.from("new-1") } });
+    const [after] = await source.read([key]);
+    assert.equal(after?.status === "found" && after.value.kind === "variable" ? after.value.value : undefined, "new-1");
+    const versions = [before, after].map((r) => (r?.status === "found" ? r.version : undefined));
+    assert.deepEqual(versions, [{ id: "3" }, { id: "1" }]);
+    assert.equal(isOlderVersion(versions[1], versions[0]), false, "the engine must not keep the deleted secret's value");
+    await client.close();
     await source.close();
   });
 

@@ -23,6 +23,8 @@ export interface InMemoryTargetOptions {
   /** False imitates REST APIs that redact values: `read` returns presence only. */
   readonly readsValues?: boolean;
   readonly holdsState?: boolean;
+  /** The manifest is written by a call of its own after the values (see TargetCapabilities). */
+  readonly writeAheadManifest?: boolean;
   readonly maxBatch?: number;
   /** Two fakes with one `claimScope` stand for two Deployments writing one store (overlapping claims). */
   readonly claimScope?: string;
@@ -30,7 +32,8 @@ export interface InMemoryTargetOptions {
 
 /**
  * A Deployment layer in a Map. Counts calls, keeps the manifest when it `holdsState`, and
- * injects faults on demand: `failNextApply` (the call throws), `refuse` (one key is rejected).
+ * injects faults on demand: `failNextApply` (the call throws), `refuse` (one key is rejected),
+ * `dieBeforeManifest` (the next apply with values writes them and dies before the manifest).
  */
 export class InMemoryDeploymentTarget implements DeploymentTarget {
   readonly type: string;
@@ -45,6 +48,7 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
   /** Every request received, for assertions about coalescing. */
   readonly requests: ApplyRequest[] = [];
   private failure: string | undefined;
+  private dyingBeforeManifest = false;
   private readonly refused = new Map<KeyString, string>();
 
   constructor(options: InMemoryTargetOptions = {}) {
@@ -55,6 +59,7 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
     this.capabilities = {
       readsValues: options.readsValues ?? true,
       holdsState: options.holdsState ?? false,
+      ...(options.writeAheadManifest === undefined ? {} : { writeAheadManifest: options.writeAheadManifest }),
       maxBatch: options.maxBatch ?? Number.POSITIVE_INFINITY,
     };
   }
@@ -67,6 +72,12 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
 
   failNextApply(reason: string): this {
     this.failure = reason;
+    return this;
+  }
+
+  /** The process writing is killed between the values and the manifest (a target that writes them apart). */
+  dieBeforeManifest(): this {
+    this.dyingBeforeManifest = true;
     return this;
   }
 
@@ -114,6 +125,10 @@ export class InMemoryDeploymentTarget implements DeploymentTarget {
       const ks = keyString(key);
       this.values.delete(ks);
       results.push({ key: ks, ok: true });
+    }
+    if (this.dyingBeforeManifest && request.upserts.length + request.deletes.length > 0) {
+      this.dyingBeforeManifest = false;
+      throw new Error("killed after the values were written, before the manifest");
     }
     if (this.capabilities.holdsState) this.manifest = [...request.manifest];
     return { results, calls: 1 };

@@ -1,4 +1,5 @@
-import { type LoadLambdaDeps, type LoadProducerDeps, once } from "./LambdaDeps.ts";
+import { once } from "@afsync/runtime/compose/once";
+import type { LoadLambdaDeps, LoadProducerDeps } from "./LambdaDeps.ts";
 
 /**
  * The handlers' module-level loaders. The composition roots (config parsing, the adapter

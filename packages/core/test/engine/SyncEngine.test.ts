@@ -300,6 +300,52 @@ describe("SyncEngine.sync", () => {
     ]);
   });
 
+  it("records creates in a manifest written apart before the values, so a kill between them leaves no conflict (GCP storm seed 3)", async () => {
+    const target = new InMemoryDeploymentTarget({ holdsState: true, readsValues: false, writeAheadManifest: true });
+    const { source, engine, binding } = setup({}, target);
+    source.setConnection("db", pg()).setVariable("env", "dev");
+    target.dieBeforeManifest();
+    const killed = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(killed.deployments[0]?.status, "failed");
+    assert.ok(target.values.has("conn:db") && target.values.has("var:env"), "the values landed");
+    assert.deepEqual(target.manifest?.map((r) => [r.key, r.hash]).sort(), [
+      ["conn:db", "pending"],
+      ["var:env", "pending"],
+    ]);
+    const next = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.deepEqual(actions(next), { "conn:db": "update", "var:env": "update" }, "afsync's own keys, not conflicts");
+    assert.equal(next.deployments[0]?.status, "ok");
+    const settled = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(settled.summary.writes, 0);
+  });
+
+  it("writes no manifest ahead for a target that writes it with the values, nor for updates", async () => {
+    const atomic = new InMemoryDeploymentTarget({ holdsState: true, readsValues: false });
+    const first = setup({}, atomic);
+    first.source.setVariable("env", "dev");
+    await first.engine.sync([first.binding], FULL_RECONCILIATION);
+    assert.equal(atomic.applyCalls, 1);
+    const apart = new InMemoryDeploymentTarget({ holdsState: true, readsValues: false, writeAheadManifest: true });
+    const second = setup({}, apart);
+    second.source.setVariable("env", "dev");
+    await second.engine.sync([second.binding], FULL_RECONCILIATION);
+    assert.equal(apart.applyCalls, 2, "the manifest ahead, then the values");
+    second.source.setVariable("env", "prod");
+    await second.engine.sync([second.binding], FULL_RECONCILIATION);
+    assert.equal(apart.applyCalls, 3, "an update of an owned key needs no record ahead");
+  });
+
+  it("writes nothing when the manifest ahead cannot be saved", async () => {
+    const target = new InMemoryDeploymentTarget({ holdsState: true, readsValues: false, writeAheadManifest: true });
+    const { source, engine, binding } = setup({}, target);
+    source.setVariable("env", "dev");
+    target.failNextApply("503 from the target");
+    const report = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(report.deployments[0]?.status, "failed");
+    assert.equal(target.values.size, 0);
+    assert.equal(target.applyCalls, 1);
+  });
+
   it("selects keys with include and exclude globs", async () => {
     const { source, engine, binding } = setup({ include: ["conn:*", "var:team_*"], exclude: ["conn:*_prod"] });
     source.setConnection("db", pg()).setConnection("db_prod", pg()).setVariable("team_a", "1").setVariable("other", "2");

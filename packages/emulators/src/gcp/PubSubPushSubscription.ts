@@ -23,6 +23,11 @@ export interface PushSubscriptionOptions {
   readonly maxDeliveryAttempts?: number;
   /** Wait before a redelivery (Pub/Sub backs off from 10 s; tests need less). */
   readonly retryDelayMs?: number;
+  /**
+   * The retry policy's maximum_backoff: each redelivery of a message waits twice as long as the
+   * one before, from `retryDelayMs` up to this. Absent: every redelivery waits `retryDelayMs`.
+   */
+  readonly maxRetryDelayMs?: number;
 }
 
 export interface PushAttempt {
@@ -106,7 +111,7 @@ export class PubSubPushSubscription {
       const acked = ACK_STATUSES.has(status);
       this.attempts.push({ messageId: message.messageId, orderingKey: message.orderingKey, attempt, status, acked });
       if (acked) return;
-      if (attempt < max) await new Promise((resolve) => setTimeout(resolve, this.#options.retryDelayMs ?? 20));
+      if (attempt < max) await new Promise((resolve) => setTimeout(resolve, pushRetryDelayMs(this.#options, attempt)));
     }
     this.deadLettered.push(message);
   }
@@ -138,6 +143,13 @@ export class PubSubPushSubscription {
       return 0;
     }
   }
+}
+
+/** The wait after a message's `attempt`-th failed delivery: fixed, or doubling up to the maximum backoff. */
+export function pushRetryDelayMs(options: Pick<PushSubscriptionOptions, "retryDelayMs" | "maxRetryDelayMs">, attempt: number): number {
+  const first = options.retryDelayMs ?? 20;
+  const max = options.maxRetryDelayMs;
+  return max === undefined ? first : Math.min(max, first * 2 ** (attempt - 1));
 }
 
 export function shortName(topic: string): string {
