@@ -275,7 +275,7 @@ export class AirflowApiTarget implements DeploymentTarget {
 
   /** The write of `delta`: a segment, or a fold built from a fresh read (another writer may have added segments). */
   async #planDelta(api: AirflowApi, log: ManifestLog | null, delta: ManifestDelta): Promise<ManifestWritePlan> {
-    const step = planManifestWrite(this.#config.manifestVariable, log, delta, manifestTag());
+    const step = planManifestWrite(this.#config.manifestVariable, log, delta, manifestTag(), Date.now());
     if (step.kind === "segment") return step.plan;
     const fresh = await this.#readManifest(api, await api.listVariables());
     return foldManifest(this.#config.manifestVariable, fresh, step.delta);

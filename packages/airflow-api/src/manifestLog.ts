@@ -20,6 +20,9 @@ import { decodeManifestPart, encodeManifestPart, sameRecord } from "./targetMani
  */
 export const MAX_MANIFEST_SEGMENTS = 128;
 
+/** Dead records a log may carry before a fold, whatever its size: about 25 KB. */
+export const MIN_FOLD_GARBAGE = 256;
+
 export interface ManifestSegment {
   readonly name: string;
   readonly seq: number;
@@ -125,7 +128,7 @@ export function manifestDelta(before: ReadonlyMap<KeyString, StateRecord>, next:
  * the log has outgrown the manifest). `tag` keeps two writers that pick the same number from
  * overwriting each other's segment.
  */
-export function planManifestWrite(base: string, log: ManifestLog | null, delta: ManifestDelta, tag: string): ManifestStep {
+export function planManifestWrite(base: string, log: ManifestLog | null, delta: ManifestDelta, tag: string, nowMs = 0): ManifestStep {
   const before = log?.records ?? new Map<KeyString, StateRecord>();
   const records = new Map(before);
   for (const r of delta.changed) records.set(r.key, r);
@@ -136,8 +139,14 @@ export function planManifestWrite(base: string, log: ManifestLog | null, delta: 
   // Folding once the dead records outnumber the live ones keeps the bytes a change costs at two
   // records amortized, and a first push (all new keys, nothing dead) is never folded.
   const tooMany = segments.length >= Math.max(MAX_MANIFEST_SEGMENTS, Math.ceil(records.size / 100));
-  if (log === null || !log.hasBase || garbage > records.size || tooMany) return { kind: "fold", delta };
-  const seq = log.lastSeq + 1;
+  // A small manifest is not folded at every other write (a few KB of dead records cost nothing,
+  // and every fold is a full read of the variables): folds start past MIN_FOLD_GARBAGE.
+  if (log === null || !log.hasBase || garbage > Math.max(records.size, MIN_FOLD_GARBAGE) || tooMany) return { kind: "fold", delta };
+  // Segments apply in the order of their numbers, so a number must say when it was written: two
+  // writers that read the same log would otherwise pick the same next number, and the older
+  // write could sort last and hide the newer record. The write time in milliseconds does (and
+  // stays above every number seen, so one writer's segments never go backwards).
+  const seq = Math.max(log.lastSeq + 1, Math.floor(nowMs));
   const name = segmentVariable(base, seq, tag);
   return {
     kind: "segment",

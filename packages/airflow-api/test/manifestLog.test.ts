@@ -82,36 +82,46 @@ describe("the manifest log", () => {
     assert.deepEqual([...(log?.records.keys() ?? [])].sort(), ["var:k0", "var:k1", "var:k2"]);
   });
 
-  it("folds the segments into a new base once they hold more records than the manifest, and a crash before the old segments are deleted loses nothing", () => {
+  it("folds the segments into a new base once they hold more dead records than live ones, and a crash before the old segments are deleted loses nothing", () => {
     const s = store();
-    let log = loadManifestLog(BASE, []);
-    let next = keys(10);
-    let plan = writeFor(log, next, "x");
-    assert.ok(plan !== null);
-    s.land(plan);
-    log = plan.next;
-    // Rotate every key, one at a time: 10 one-record segments, then the 11th write folds.
-    for (let round = 0; round < 11; round++) {
-      next = next.map((r, i) => (i === round % 10 ? { ...r, hash: String(round).repeat(64).slice(0, 64) } : r));
-      plan = writeFor(log, next, `r${round}`);
-      assert.ok(plan !== null);
-      if (round < 10) assert.notEqual(plan.variable, BASE, `round ${round} appends`);
-      else {
-        assert.equal(plan.variable, BASE, "round 10 folds");
-        assert.equal(plan.deleteAfter.length, 10);
-        // The crash: the new base landed, the old segments were never deleted.
-        s.land(plan, false);
-        const afterCrash = loadManifestLog(BASE, s.parts());
-        assert.equal(afterCrash?.stale.length, 10, "the old segments are stale, not applied");
-        assert.deepEqual([...(afterCrash?.records.values() ?? [])], next);
-        // The next fold deletes them.
-        const later = writeFor(afterCrash, next.slice(1), "z");
-        assert.ok(later !== null);
-        break;
-      }
-      s.land(plan);
-      log = plan.next;
-    }
+    let next = keys(300);
+    const first = writeFor(null, next, "x");
+    assert.ok(first !== null);
+    s.land(first);
+    // Every key rotated once: one segment, 300 dead records, not more than the 300 live ones.
+    next = next.map((r) => ({ ...r, hash: "1".repeat(64) }));
+    const rotated = writeFor(first.next, next, "r1");
+    assert.ok(rotated !== null);
+    assert.notEqual(rotated.variable, BASE, "appends");
+    s.land(rotated);
+    // One more: the dead records now outnumber the live ones, so this write folds.
+    next = next.map((r, i) => (i === 0 ? { ...r, hash: "2".repeat(64) } : r));
+    const fold = writeFor(loadManifestLog(BASE, s.parts()), next, "r2");
+    assert.ok(fold !== null);
+    assert.equal(fold.variable, BASE, "folds");
+    assert.deepEqual(fold.deleteAfter, [rotated.variable]);
+    // The crash: the new base landed, the old segment was never deleted.
+    s.land(fold, false);
+    const afterCrash = loadManifestLog(BASE, s.parts());
+    assert.equal(afterCrash?.stale.length, 1, "the old segment is stale, not applied");
+    assert.deepEqual(
+      [...(afterCrash?.records.values() ?? [])].sort((a, b) => a.key.localeCompare(b.key)),
+      [...next].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+  });
+
+  it("numbers a segment by its write time, so of two writers that read the same log the later write applies last", () => {
+    const log = writeFor(null, keys(2), "b")?.next ?? null;
+    const delta = { changed: [rec("var:k0", "e".repeat(64))], removed: [] };
+    const early = planManifestWrite(BASE, log, delta, "aaa", 1_000);
+    const late = planManifestWrite(BASE, log, { changed: [rec("var:k0", "f".repeat(64))], removed: [] }, "000", 2_000);
+    assert.ok(early.kind === "segment" && late.kind === "segment");
+    const loaded = loadManifestLog(BASE, [
+      { variable: BASE, text: encodeManifestPart(keys(2)) },
+      { variable: late.plan.variable, text: late.plan.text },
+      { variable: early.plan.variable, text: early.plan.text },
+    ]);
+    assert.equal(loaded?.records.get("var:k0" as KeyString)?.hash, "f".repeat(64));
   });
 
   it("folds when there are too many segments, which each cost a GET on Airflow 2", () => {

@@ -187,7 +187,7 @@ export class AstroEnvVarsTarget implements DeploymentTarget {
       calls += 2;
       const lost = this.#lostChanges(check, upserts, deletes, changedRecords(this.#base, ours));
       if (lost.length === 0) {
-        this.#base = merged;
+        this.#base = ours; // this writer's own view: another writer's records would read as removed by this one
         return { results, calls };
       }
       this.#logger.log("warn", "astro-env-vars: another writer replaced the Deployment's variables; merging again", {

@@ -199,6 +199,8 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     const baseBy = new Map((this.#base ?? []).map((r) => [r.key, r]));
     const ours = [...planned.filter((r) => !failed.has(r.key)), ...[...failed].flatMap((k) => baseBy.get(k) ?? [])];
     const mustHold = changedRecords(this.#base, ours);
+    // The base of the next write is this writer's own view (what it planned and wrote), never the
+    // merge: another writer's records in it would read as this writer removing them.
     const manifestFilter = { objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" as const };
     let calls = 0;
     const attempts = this.#o.maxWriteAttempts ?? 3;
@@ -210,7 +212,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
       const merged = mergeManifest(this.#base, ours, owners.get(this.#owner) ?? null);
       const text = encodeManifest(withOwnerRecords(owners, this.#owner, merged));
       if (text === (current === undefined ? null : current.environmentVariable?.value)) {
-        this.#base = merged;
+        this.#base = ours;
         return calls;
       }
       calls += 1;
@@ -222,7 +224,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
       calls += 1;
       const remote = new Map(((check === undefined ? undefined : this.#decode(check).get(this.#owner)) ?? []).map((r) => [r.key, r]));
       if ([...mustHold].every(([key, record]) => sameRecord(remote.get(key), record))) {
-        this.#base = merged;
+        this.#base = ours;
         return calls;
       }
       this.#logger.log("warn", "astro-environment: another writer replaced the manifest; merging again", { attempt });
