@@ -23,6 +23,7 @@ import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
 import { type DeploymentClaim, overlappingClaims } from "./overlappingClaims.ts";
 import { type PlanItem, planDeployment } from "./planDeployment.ts";
+import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
 import { resolvePrecedence } from "./resolvePrecedence.ts";
@@ -182,11 +183,12 @@ export class SyncEngine {
     const reports: DeploymentReport[] = [];
     // Progress counts the changes planned so far: later Deployments are not planned yet.
     const progress = { done: 0, total: 0 };
+    const strings = new ReportStrings();
     planMore();
     for (let current = ahead.shift(); current !== undefined; current = ahead.shift()) {
       const planned = await current;
       planMore();
-      reports.push(await this.applyPlanned(mode, planned, trigger, options, progress));
+      reports.push(await this.applyPlanned(mode, planned, trigger, options, progress, strings));
     }
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
   }
@@ -226,13 +228,15 @@ export class SyncEngine {
     trigger: Trigger,
     options: RunOptions,
     progress: { done: number; total: number },
+    strings: ReportStrings,
   ): Promise<DeploymentReport> {
     const target = `${p.binding.target.type} ${p.binding.target.describe}`;
     if ("error" in p) {
       this.deps.logger.log("error", "deployment failed", { deployment: p.binding.id, error: p.error });
       return { id: p.binding.id, target, status: "failed", error: p.error, changes: [], writes: 0 };
     }
-    if (mode === "plan") return { id: p.binding.id, target, status: "ok", changes: p.items.map((i) => i.change), writes: 0 };
+    if (mode === "plan")
+      return { id: p.binding.id, target, status: "ok", changes: p.items.map((i) => strings.change(i.change)), writes: 0 };
     progress.total += countOps(p.items);
     let result: Awaited<ReturnType<typeof applyPlan>>;
     try {
@@ -247,7 +251,7 @@ export class SyncEngine {
     await this.recordHistory(p.binding, p.items, result.errors, trigger);
     const changes = p.items.map((i) => {
       const error = result.errors.get(i.change.key);
-      return error === undefined ? i.change : { ...i.change, error };
+      return strings.change(error === undefined ? i.change : { ...i.change, error });
     });
     const failedKeys = changes.filter((c) => c.error !== undefined).length;
     const error = result.failure ?? (failedKeys > 0 ? `${failedKeys} of ${countOps(p.items)} writes failed` : undefined);
