@@ -16,7 +16,7 @@
  *
  *   first = M_load · (1 + 1)  +  ceil(max(Nc, Nv) / 20)  +  M · (ceil(Nc / 100) + ceil(Nv / 100))
  *
- * - M_load = ceil(M / 8): the targets are read 8 at a time before the source (what they hold
+ * - M_load = ceil(M / 4): the targets are read 4 at a time before the source (what they hold
  *   decides between a whole read and a listing); each costs a token and one page when empty;
  * - the two prefixes are walked side by side, each page waiting for the previous one's NextToken;
  * - Deployments are applied one at a time and a Deployment's bulk calls one after another (the
@@ -26,7 +26,7 @@
  *   noop = M_load · (1 + R)  +  ceil(max(Nc, Nv) / 100)  +  ceil(M_reread / 2) · (1 + R)
  *
  * with R = ceil(max(Nc, Nv) / 100) pages per target read and M_reread the targets not kept from
- * the fold for planning (the engine keeps at most 200,000 entries; 2 plans are made at once).
+ * the fold for planning (the engine keeps at most 20,000 entries; 2 plans are made at once).
  *
  * Past BENCH_FIRST_MAX_DEPLOYMENTS (default 10) Deployments, the first sync is measured for one
  * Deployment and its result copied to the others before the no-op (said so in the result).
@@ -139,7 +139,10 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 
 /** Runs one phase in a child; async, because the emulators it calls answer from this process's event loop. */
 function runChild(payload: object): Promise<Record<string, number>> {
-  const run = spawn(process.execPath, ["--import", "tsx", fileURLToPath(import.meta.url)], {
+  // BENCH_CHILD_NODE_ARGS (e.g. --max-old-space-size=160) runs the engine with a heap budget, as a
+  // process given a memory size would be.
+  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+  const run = spawn(process.execPath, [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url)], {
     env: { ...process.env, BENCH_CHILD: JSON.stringify(payload), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -202,12 +205,12 @@ async function scenario(n: number, m: number) {
     const noopEmulatorCpuMs = cpuMsSince(emulatorCpu);
     const noopCalls = counts();
 
-    const loads = Math.ceil(m / 8);
+    const loads = Math.ceil(m / 4);
     const pages = Math.ceil(Math.max(nConn, nVar) / 100);
     const firstM = copied ? 1 : m;
     const firstBound =
-      Math.ceil(firstM / 8) * 2 + Math.ceil(Math.max(nConn, nVar) / 20) + firstM * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
-    const kept = Math.min(m, Math.floor(200_000 / Math.max(1, 2 * n)));
+      Math.ceil(firstM / 4) * 2 + Math.ceil(Math.max(nConn, nVar) / 20) + firstM * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
+    const kept = Math.min(m, Math.floor(20_000 / Math.max(1, 2 * n)));
     const noopBound = loads * (1 + pages) + pages + Math.ceil((m - kept) / 2) * (1 + pages);
     const ratio = (ms: number | undefined, rtts: number) => Math.round(((ms ?? 0) / (rtts * RTT_MS)) * 100) / 100;
     return {

@@ -62,15 +62,16 @@ interface LoadedTarget {
  */
 const PLANS_AHEAD = 2;
 
-/** Targets read at once while folding what was applied (a metadata-first reconciliation). */
-const TARGET_LOADS_AT_ONCE = 8;
+/** Targets read at once while folding what was applied (a metadata-first reconciliation); each is held until folded. */
+const TARGET_LOADS_AT_ONCE = 4;
 
 /**
  * Target entries plus state records kept from that fold for planning, so a run with few keys ×
  * Deployments reads each target once; past it, a target is read again when planned rather than
- * every target being held at once.
+ * every target being held at once. An entry and its record cost about 1 KB of heap (measured:
+ * 200,000 kept put a no-op of 1,000 keys × 100 Deployments at 329 MB peak RSS).
  */
-const LOADED_ENTRIES_KEPT = 200_000;
+const LOADED_ENTRIES_KEPT = 20_000;
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
