@@ -284,6 +284,38 @@ describe("SyncEngine.sync", () => {
     ]);
   });
 
+  it("streams Deployments: a Deployment's target is read only once the one three places before it is written", async () => {
+    // Holding every Deployment's plan before applying any made memory grow with keys × Deployments;
+    // the run now plans two Deployments ahead of the one it writes, and no further.
+    const events: string[] = [];
+    class RecordingTarget extends InMemoryDeploymentTarget {
+      constructor(private readonly name: string) {
+        super();
+      }
+      override async read() {
+        events.push(`read ${this.name}`);
+        return super.read();
+      }
+      override async apply(request: Parameters<InMemoryDeploymentTarget["apply"]>[0]) {
+        const outcome = await super.apply(request);
+        events.push(`applied ${this.name}`);
+        return outcome;
+      }
+    }
+    const { source, engine, binding } = setup({ id: "d0" }, new RecordingTarget("d0"));
+    source.setVariable("a", "1");
+    const bindings = [0, 1, 2, 3, 4, 5].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new RecordingTarget(`d${i}`) }));
+    const report = await engine.sync(bindings, FULL_RECONCILIATION);
+    assert.deepEqual(
+      report.deployments.map((d) => [d.id, d.status, d.writes]),
+      bindings.map((b) => [b.id, "ok", 1]),
+    );
+    for (let i = 0; i < 6; i++) assert.equal(events.filter((e) => e === `read d${i}`).length, 1, `d${i} read once`);
+    for (let i = 3; i < 6; i++) {
+      assert.ok(events.indexOf(`read d${i}`) > events.indexOf(`applied d${i - 3}`), `d${i} read after d${i - 3} was written: ${events}`);
+    }
+  });
+
   it("keeps state in the manifest of a target that holds it", async () => {
     const target = new InMemoryDeploymentTarget({ holdsState: true, readsValues: false });
     const { source, engine, binding, state } = setup({}, target);

@@ -71,6 +71,32 @@ describe("SyncEngine with overlapping claims", () => {
     assert.equal(other.applyCalls, 1);
   });
 
+  it("checks the claims before the first write, however late in the config the overlapping pair comes", async () => {
+    // Deployments are planned and applied one after another; the claims must not wait for that.
+    const { source, engine, binding, target } = setup({ id: "solo" }, new InMemoryDeploymentTarget({ claimScope: "solo" }));
+    source.setVariable("a1", "x");
+    const firstOfPair = new InMemoryDeploymentTarget({ claimScope: "pair" });
+    const secondOfPair = new InMemoryDeploymentTarget({ claimScope: "pair" });
+    const report = await engine.sync(
+      [binding, { ...binding, id: "team-a", target: firstOfPair }, { ...binding, id: "team-b", target: secondOfPair }],
+      FULL_RECONCILIATION,
+    );
+    assert.deepEqual(
+      report.deployments.map((d) => [d.id, d.status]),
+      [
+        ["solo", "ok"],
+        ["team-a", "failed"],
+        ["team-b", "failed"],
+      ],
+    );
+    assert.match(report.deployments[2]?.error ?? "", /Deployment team-a and Deployment team-b would both write var:a1/);
+    assert.equal(target.applyCalls, 1);
+    assert.equal(firstOfPair.applyCalls + secondOfPair.applyCalls, 0);
+    // The targets read for the claims are planned from, not read a second time.
+    assert.equal(firstOfPair.readCalls, 1);
+    assert.equal(secondOfPair.readCalls, 1);
+  });
+
   it("passes when the globs keep the claims apart", async () => {
     const source = new InMemorySecretSource("team", { batchSize: 10 });
     source.setVariable("a1", "x").setVariable("b1", "y");

@@ -1,0 +1,42 @@
+import type { PlannedChange } from "./RunReport.ts";
+
+/** The fields of a change that every Deployment holding a key in step reports alike. */
+const PLAIN_FIELDS = new Set(["key", "action", "source", "hash", "version"]);
+
+/**
+ * One copy per run of what a report repeats across Deployments. A reconciliation's report keeps
+ * one change per key per Deployment, and each Deployment's plan makes its own strings (from its
+ * own state records): held once each, and a plain change (key, action, source, hash prefix,
+ * version: what an unchanged key reports) held once for all the Deployments that report it
+ * alike, a no-op over 10,000 keys × 100 Deployments keeps 10,000 changes instead of a million.
+ * Changes are read-only, so sharing one between Deployments' reports is safe.
+ */
+export class ReportStrings {
+  readonly #strings = new Map<string, string>();
+  readonly #plain = new Map<string, PlannedChange>();
+
+  change(change: PlannedChange): PlannedChange {
+    const { key, hash, version, source } = change;
+    const fields = Object.keys(change);
+    const plain = fields.every((field) => PLAIN_FIELDS.has(field));
+    const id = plain ? [fields.join(","), change.action, key, source ?? "", hash ?? "", version ?? ""].join("\u0000") : undefined;
+    const held = id === undefined ? undefined : this.#plain.get(id);
+    if (held !== undefined) return held;
+    const shared: PlannedChange = {
+      ...change,
+      key: this.#one(key),
+      source: source === null ? null : this.#one(source),
+      ...(hash === undefined ? {} : { hash: this.#one(hash) }),
+      ...(version === undefined ? {} : { version: this.#one(version) }),
+    };
+    if (id !== undefined) this.#plain.set(id, shared);
+    return shared;
+  }
+
+  #one<S extends string>(text: S): S {
+    const held = this.#strings.get(text);
+    if (held !== undefined) return held as S;
+    this.#strings.set(text, text);
+    return text;
+  }
+}
