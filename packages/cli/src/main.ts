@@ -12,6 +12,7 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   sync: () => import("./commands/sync.ts"),
   explain: () => import("./commands/explain.ts"),
   history: () => import("./commands/history.ts"),
+  rollback: () => import("./commands/rollback.ts"),
   serve: () => import("./commands/serve.ts"),
   event: () => import("./commands/event.ts"),
 };

@@ -1,3 +1,4 @@
+import { ConfigError } from "../errors.ts";
 import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
 import { keyString, parseKeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
