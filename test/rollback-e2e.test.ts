@@ -321,3 +321,23 @@ describe("afsync rollback on local files", () => {
     assert.match(readFileSync(join(dir, "dev.env"), "utf8"), /local-token-5e2b/);
   });
 });
+
+describe("afsync rollback without SQLite state", () => {
+  it("refuses, since nothing would hold the rollback past this run", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "afsync-rollback-memory-"));
+    try {
+      writeFileSync(join(dir, "variables.yaml"), "api_token: memory-token-1d4c\n");
+      writeFileSync(
+        join(dir, "afsync.yaml"),
+        "sources:\n  team-files: { type: local, variables_file_path: variables.yaml }\ndeployments:\n  dev:\n    target: { type: env-file, path: dev.env }\n    sources: [team-files]\nstate: { type: memory }\n",
+      );
+      const run = await runAfsyncBinary(["rollback", "var:api_token", "--to", "1", "--json", "--config", join(dir, "afsync.yaml")]);
+      assert.equal(run.code, 1);
+      const { error } = JSON.parse(run.stdout) as { error: { command: string; code: string; message: string } };
+      assert.deepEqual([error.command, error.code], ["rollback", "INVALID_CONFIG"]);
+      assert.match(error.message, /state\.type: is memory: a rollback is held by a pin/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { AfsyncError, parseKeyString } from "@afsync/core";
+import { AfsyncError, ConfigError, parseKeyString } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
 import { DEFAULT_RUN_LOCK_WAIT_MS } from "@afsync/local/FileRunLock";
 import { createCliLogger } from "@afsync/runtime/log/RedactingLogger";
@@ -77,6 +77,14 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
   const { runtime, bindings } = opened;
   try {
+    const stateType = runtime.config.state.type;
+    // Pins kept in memory (state: memory, or state: target, whose manifests hold no pins) end
+    // with this process: the next reconciliation would silently undo the rollback.
+    if (stateType !== "sqlite" && !dryRun)
+      throw new ConfigError(
+        "state.type",
+        `is ${stateType}: a rollback is held by a pin in afsync's SQLite state, which this config does not keep, so the next sync would undo it; use state: { type: sqlite }`,
+      );
     if (release) {
       const released = await runtime.engine.releasePins(key, bindings);
       if (json) io.stdout.write(`${JSON.stringify({ released }, null, 2)}\n`);

@@ -109,8 +109,9 @@ export class SyncEngine {
     options: RunOptions & { readonly dryRun?: boolean } = {},
   ): Promise<RunReport> {
     if (options.dryRun !== true && this.deps.state.savePins === undefined)
-      throw new Error(
-        "this state store keeps no rollback pins (use state: { type: sqlite }): the next reconciliation would undo the rollback",
+      throw new ConfigError(
+        "state.type",
+        "this state keeps no rollback pins, so the next reconciliation would undo the rollback; use state: { type: sqlite }",
       );
     const selecting = bindings.filter((b) => isKeySelected(keyString(request.key), b.include, b.exclude));
     if (options.dryRun === true) return this.run("plan", selecting, ROLLBACK_SCOPE, options, request);
