@@ -62,7 +62,7 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
   }
   const { runtime, bindings } = opened;
   const json = args.values.json === true;
-  const bar = new ProgressBar(io.stdout, { enabled: !json && mode === "sync" });
+  const bar = new ProgressBar(io.stderr, { enabled: !json && mode === "sync", alsoTerminal: io.stdout });
   try {
     const options = {
       showSecrets: args.values["show-secrets"] === true,
