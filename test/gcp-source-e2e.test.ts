@@ -160,8 +160,10 @@ describe("afsync plan/sync/explain with a gcp-secret-manager source", () => {
     writeFileSync(join(dir, "inline.yaml"), config([`    gcp_keyfile_dict: { private_key: "${KEY_MATERIAL}" }`]));
     const { code, stdout, stderr } = await afsync(["plan", "--json"], "inline.yaml");
     assert.notEqual(code, 0);
-    assert.match(stderr, /gcp_keyfile_dict/);
-    assert.match(stderr, /never inline/);
+    // With --json the error is JSON on stdout (docs/cli.md, conventions).
+    const { error } = JSON.parse(stdout) as { error: { message: string } };
+    assert.match(error.message, /gcp_keyfile_dict/);
+    assert.match(error.message, /never inline/);
     assertNoSecretLeak([stdout, stderr], [KEY_MATERIAL]);
   });
 

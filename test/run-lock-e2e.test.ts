@@ -186,9 +186,11 @@ describe("the run lock (real binary)", () => {
     try {
       const run = await sync("--wait-lock", "0");
       assert.equal(run.code, 75, run.stderr);
-      assert.equal(run.stdout, "");
+      // With --json the error is one JSON object on stdout (docs/cli.md, conventions).
+      const { error } = JSON.parse(run.stdout) as { error: { code: string; message: string } };
+      assert.equal(error.code, "RUN_LOCKED");
       const message = `.afsync/state.db is locked by 'afsync serve' (pid ${process.pid} on host ${hostname()}, since `;
-      assert.ok(run.stderr.includes(message), run.stderr);
+      assert.ok(error.message.includes(message), error.message);
     } finally {
       await release();
     }
@@ -225,6 +227,9 @@ describe("the run lock (real binary)", () => {
     assert.match(plan.stderr, /--wait-lock applies to sync only/);
     const bad = await sync("--wait-lock", "soon");
     assert.equal(bad.code, 2);
-    assert.match(bad.stderr, /--wait-lock must be a number of seconds \(got 'soon'\)/);
+    assert.match(
+      (JSON.parse(bad.stdout) as { error: { message: string } }).error.message,
+      /--wait-lock must be a number of seconds \(got 'soon'\)/,
+    );
   });
 });

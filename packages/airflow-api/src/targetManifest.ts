@@ -3,7 +3,7 @@
  * cloud functions need no database: which keys afsync owns, from which source and version, and
  * the keyed HMAC of the value it wrote. No values.
  *
- * It is a log (ADR 008): a base variable (`afsync_manifest` by default) and segment variables
+ * It is a log (ADR 009): a base variable (`afsync_manifest` by default) and segment variables
  * (`afsync_manifest.<seq>.<tag>`) that each hold only the records one write changed, so a write
  * costs bytes in proportion to what it changed, not to everything afsync owns.
  *

@@ -149,6 +149,24 @@ export class SecretsManagerSource implements SecretSource {
     return out;
   }
 
+  /**
+   * `afsync rollback`: the secret exactly at an older version, current or not. A VersionId is a
+   * ClientRequestToken (32 to 64 characters); anything shorter is a staging label (AWSPREVIOUS,
+   * or one of the operator's own), which GetSecretValue resolves through `VersionStage`.
+   */
+  async readVersion(key: AirflowKey, version: string): Promise<SourceRead> {
+    const secretId = this.#naming.secretIdFor(key);
+    if (secretId === null) return { status: "missing", key, secretId: "" };
+    const which = version.length >= 32 ? { VersionId: version } : { VersionStage: version };
+    try {
+      return this.#toRead(key, secretId, await this.#client.send(new GetSecretValueCommand({ SecretId: secretId, ...which })));
+    } catch (err) {
+      const { name } = describeAwsError(err);
+      if (GONE.has(name)) return { status: "missing", key, secretId };
+      return { status: "error", key, secretId, reason: `GetSecretValue of version ${version} failed: ${name}` };
+    }
+  }
+
   async close(): Promise<void> {
     this.#client.destroy();
   }

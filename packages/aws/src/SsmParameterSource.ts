@@ -5,6 +5,7 @@ import type { BackendSecretNaming } from "@afsync/core/source/BackendSecretNamin
 import { chunk, mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import { readRawValue } from "@afsync/core/source/readRawValue";
 import {
+  GetParameterCommand,
   GetParametersCommand,
   type Parameter,
   paginateDescribeParameters,
@@ -137,6 +138,26 @@ export class SsmParameterSource implements SecretSource {
     });
     out.push(...batches.flat());
     return out;
+  }
+
+  /**
+   * `afsync rollback`: the parameter at an older version with SSM's `name:N` selector. The
+   * version may be written `N`, `name:N` or as afsync records it (`N@<modified ms>`).
+   */
+  async readVersion(key: AirflowKey, version: string): Promise<SourceRead> {
+    const name = this.#naming.secretIdFor(key);
+    if (name === null) return { status: "missing", key, secretId: "" };
+    const number = /^(?:.*:)?(\d+)(?:@\d+)?$/.exec(version)?.[1];
+    if (number === undefined)
+      return { status: "error", key, secretId: name, reason: `'${version}' is not an SSM parameter version (write N or name:N)` };
+    try {
+      const res = await this.#client.send(new GetParameterCommand({ Name: `${name}:${number}`, WithDecryption: true }));
+      return res.Parameter ? this.#toRead(key, name, res.Parameter) : { status: "missing", key, secretId: name };
+    } catch (err) {
+      const { name: code } = describeAwsError(err);
+      if (code === "ParameterNotFound" || code === "ParameterVersionNotFound") return { status: "missing", key, secretId: name };
+      return { status: "error", key, secretId: name, reason: `GetParameter of version ${number} failed: ${code}` };
+    }
   }
 
   async close(): Promise<void> {

@@ -120,6 +120,22 @@ export class AzureKeyVaultSource implements SecretSource {
     return out;
   }
 
+  /**
+   * `afsync rollback`: the secret exactly at an older version id. Unlike an event's version, a
+   * version that is gone or disabled is not replaced by the current one: it reads as missing.
+   */
+  async readVersion(key: AirflowKey, version: string): Promise<SourceRead> {
+    const name = this.#naming.secretIdFor(key);
+    if (name === null) return { status: "missing", key, secretId: "" };
+    try {
+      return this.#toRead(key, name, await this.#client.getSecret(name, { version }));
+    } catch (err) {
+      const info = describeKeyVaultError(err);
+      if (info.status === 404 || info.innerCode === "SecretDisabled") return { status: "missing", key, secretId: name };
+      return { status: "error", key, secretId: name, reason: `GetSecret ${name} version ${version}: ${describeFailure(info)}` };
+    }
+  }
+
   async #listEnabledNames(): Promise<string[]> {
     const names: string[] = [];
     try {

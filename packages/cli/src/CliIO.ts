@@ -1,7 +1,7 @@
 /** What a command may touch of the process: its streams, environment and working directory. */
 export interface CliIO {
   readonly stdout: NodeJS.WritableStream & { isTTY?: boolean };
-  readonly stderr: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
   readonly stdin: NodeJS.ReadableStream;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
@@ -22,7 +22,15 @@ export interface Command {
   readonly summary: string;
   /** The full `afsync <name> --help` text. */
   readonly help: string;
-  run(argv: readonly string[], io: CliIO): Promise<number>;
+  run(argv: readonly string[], io: CliIO, context?: CommandContext): Promise<number>;
+}
+
+/** Every top-level command and the module that implements it, loaded lazily. */
+export type CommandTable = Readonly<Record<string, () => Promise<{ command: Command }>>>;
+
+/** What `main` hands every command beside its arguments: the command table (for `afsync completion`). */
+export interface CommandContext {
+  readonly commands: CommandTable;
 }
 
 export function processIO(): CliIO {

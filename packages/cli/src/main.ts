@@ -1,10 +1,10 @@
-import { type CliIO, type Command, EXIT_USAGE, processIO } from "./CliIO.ts";
+import { type CliIO, type CommandTable, EXIT_USAGE, processIO } from "./CliIO.ts";
 
 /**
  * Top-level commands and the module that implements each. Modules are imported lazily so that
  * `afsync conn parse` does not load the AWS SDK or SQLite.
  */
-const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = {
+const COMMANDS: CommandTable = {
   conn: () => import("./commands/conn.ts"),
   name: () => import("./commands/name.ts"),
   validate: () => import("./commands/validate.ts"),
@@ -13,8 +13,10 @@ const COMMANDS: Readonly<Record<string, () => Promise<{ command: Command }>>> = 
   explain: () => import("./commands/explain.ts"),
   history: () => import("./commands/history.ts"),
   report: () => import("./commands/report.ts"),
+  rollback: () => import("./commands/rollback.ts"),
   serve: () => import("./commands/serve.ts"),
   event: () => import("./commands/event.ts"),
+  completion: () => import("./commands/completion.ts"),
 };
 
 async function topLevelHelp(): Promise<string> {
@@ -57,5 +59,5 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     io.stdout.write(command.help.endsWith("\n") ? command.help : `${command.help}\n`);
     return 0;
   }
-  return command.run(rest, io);
+  return command.run(rest, io, { commands: COMMANDS });
 }

@@ -81,6 +81,13 @@ describe("sync rendering", () => {
     bar.update(20, 40);
     bar.finish();
     assert.match(tty.text(), /\[#{15}\.{15}\] 20\/40 changes written/);
+    assert.ok(tty.text().endsWith("\x1b[1G\x1b[2K"), "the bar's line is cleared when the run ends");
+
+    const redirected = sink(true);
+    const hidden = new ProgressBar(redirected.stream, { enabled: true, alsoTerminal: sink(false).stream });
+    hidden.update(20, 40);
+    hidden.finish();
+    assert.equal(redirected.text(), "", "stdout redirected to a file: no bar on the terminal either");
 
     const pipe = sink(false);
     const quiet = new ProgressBar(pipe.stream, { enabled: true });

@@ -9,6 +9,7 @@ export * from "./model/HistoryEntry.ts";
 export * from "./model/ResolvedHint.ts";
 export * from "./model/SourceVersion.ts";
 export * from "./model/StateRecord.ts";
+export * from "./model/VersionPin.ts";
 export * from "./ports/Clock.ts";
 export * from "./ports/DeploymentTarget.ts";
 export * from "./ports/EventParser.ts";

@@ -86,6 +86,17 @@ export class GcpSecretManagerSource implements SecretSource {
     });
   }
 
+  /** `afsync rollback`: the secret exactly at version N (a disabled or destroyed one reads as invalid, never as gone). */
+  async readVersion(key: AirflowKey, version: string): Promise<SourceRead> {
+    const secretId = this.#naming.secretIdFor(key);
+    if (secretId === null) return { status: "missing", key, secretId: "" };
+    const number = versionNumberOf(version);
+    if (number === undefined)
+      return { status: "error", key, secretId, reason: `'${version}' is not a Secret Manager version number (write N)` };
+    const exact = await this.#access(key, secretId, number);
+    return exact.ok ? this.#toRead(key, secretId, exact.version, exact.data) : exact.read;
+  }
+
   async close(): Promise<void> {
     await this.#client.close();
   }

@@ -36,6 +36,8 @@ export class InMemorySecretSource implements SecretSource {
   /** The versions each pinned `read` asked for (key string → version id), in call order. */
   readonly pinnedVersions: Map<string, string>[] = [];
   private readonly store = new Map<KeyString, Stored>();
+  /** Every version each key has had, oldest first, as a versioned secrets manager keeps them. */
+  private readonly history = new Map<KeyString, Stored[]>();
   private versionCounter = 0;
   private listingFailure: string | undefined;
 
@@ -58,7 +60,9 @@ export class InMemorySecretSource implements SecretSource {
   }
 
   set(key: AirflowKey, value: AirflowValue, version?: SourceVersion): this {
-    this.store.set(keyString(key), { status: "found", value, version: version ?? this.nextVersion() });
+    const stored: Stored = { status: "found", value, version: version ?? this.nextVersion() };
+    this.store.set(keyString(key), stored);
+    this.history.set(keyString(key), [...(this.history.get(keyString(key)) ?? []), stored]);
     return this;
   }
 
@@ -112,6 +116,14 @@ export class InMemorySecretSource implements SecretSource {
     if (keys.length > this.capabilities.batchSize)
       throw new Error(`read of ${keys.length} keys exceeds batch size ${this.capabilities.batchSize}`);
     return keys.map((key) => this.answer(key));
+  }
+
+  /** The key at an older version it has held (missing once deleted, like a deleted secret's versions). */
+  async readVersion(key: AirflowKey, version: string): Promise<SourceRead> {
+    const secretId = keyString(key);
+    const held = this.store.has(secretId) ? this.history.get(secretId)?.find((s) => "version" in s && s.version.id === version) : undefined;
+    if (held === undefined || held.status !== "found") return { status: "missing", key, secretId };
+    return { status: "found", key, secretId, value: held.value, version: held.version };
   }
 
   secretIdFor(key: AirflowKey): string {

@@ -53,6 +53,28 @@ export function runStateStoreContract(name: string, makeStore: () => Promise<Sta
       assert.equal(now.get("var:x")?.hash, "dd");
     });
 
+    it("keeps rollback pins per Deployment, replaced and released in one save", async (t) => {
+      const { loadPins, savePins } = under.store;
+      if (loadPins === undefined || savePins === undefined) return t.skip("this store keeps no rollback pins");
+      const pin = {
+        key: "var:x" as const,
+        sourceId: "team",
+        secretId: "airflow/variables/x",
+        version: "v1",
+        heldOver: "v2",
+        pinnedAt: "2026-01-01T00:00:00.000Z",
+      };
+      const { heldOver: _none, ...unknownCurrent } = { ...pin, key: "conn:db" as const };
+      await savePins.call(under.store, "contract-pins", [pin, unknownCurrent], []);
+      assert.deepEqual((await loadPins.call(under.store, "contract-pins")).get("var:x"), pin);
+      assert.deepEqual((await loadPins.call(under.store, "contract-pins")).get("conn:db"), unknownCurrent);
+      assert.equal((await loadPins.call(under.store, "contract-other")).size, 0);
+      await savePins.call(under.store, "contract-pins", [{ ...pin, version: "v0" }], ["conn:db"]);
+      const now = await loadPins.call(under.store, "contract-pins");
+      assert.deepEqual([...now.keys()], ["var:x"]);
+      assert.equal(now.get("var:x")?.version, "v0");
+    });
+
     it("generates the HMAC key once and keeps it", async (t) => {
       if (under.store.hmacKey === undefined) return t.skip("this store does not provide the HMAC key");
       const key = await under.store.hmacKey();

@@ -166,6 +166,33 @@ export class VaultSource implements SubscribableSource {
     return entries.filter((e): e is VaultVersionEntry => e !== null);
   }
 
+  /**
+   * `afsync rollback` (KV v2 only; v1 keeps no versions): the secret at version N, written `N`
+   * or as afsync records it (`N@<created_time>`), at the first path of the key's lookup order
+   * that holds that version. A soft-deleted or destroyed version reads as missing (HTTP 404).
+   */
+  async readVersion(key: AirflowKey, version: string): Promise<SourceRead> {
+    if (this.#kvVersion !== 2) throw new ConfigError("kv_engine_version", "KV version 1 keeps no versions to roll back to");
+    const number = /^(\d+)(?:@.*)?$/.exec(version)?.[1];
+    const order = this.#naming.lookupOrder(key);
+    const secretId = order[0] === undefined ? "" : this.#naming.idOf(order[0]);
+    if (number === undefined) return { status: "error", key, secretId, reason: `'${version}' is not a KV version number (write N)` };
+    for (const location of order) {
+      const one = await this.#readLocation(location, number);
+      if (one.status === "missing") continue;
+      const id = this.#naming.idOf(location);
+      if (one.status === "error") return { status: "error", key, secretId: id, reason: one.reason };
+      const read = one.version !== undefined ? { version: kvVersionOf(one.version, one.createdTime) } : {};
+      try {
+        return { status: "found", key, secretId: id, value: toValue(key, one.data), ...read };
+      } catch (err) {
+        if (!(err instanceof InvalidValueError)) throw err;
+        return { status: "invalid", key, secretId: id, reason: err.message, ...read };
+      }
+    }
+    return { status: "missing", key, secretId };
+  }
+
   async #readKey(key: AirflowKey): Promise<SourceRead> {
     const order = this.#naming.lookupOrder(key);
     const [first] = order;
@@ -187,10 +214,11 @@ export class VaultSource implements SubscribableSource {
     return { status: "missing", key, secretId: this.#naming.idOf(first) };
   }
 
-  async #readLocation(location: VaultSecretId): Promise<ReadOne> {
+  async #readLocation(location: VaultSecretId, version?: string): Promise<ReadOne> {
     const mount = location.mount_point ?? "";
     const path = encodePath(location.path);
-    const apiPath = this.#kvVersion === 2 ? `${mount}/data/${path}` : `${mount}/${path}`;
+    const apiPath =
+      this.#kvVersion === 2 ? `${mount}/data/${path}${version === undefined ? "" : `?version=${version}`}` : `${mount}/${path}`;
     let response: Awaited<ReturnType<VaultTokenSession["send"]>>;
     try {
       response = await this.#session.send({ method: "GET", path: apiPath });

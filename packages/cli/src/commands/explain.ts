@@ -4,7 +4,7 @@ import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
 import { openCommandRuntime, RUNTIME_OPTIONS } from "../compose/openCommandRuntime.ts";
 import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
 import { renderExplain } from "../report/renderExplain.ts";
-import { commandError, usageError } from "../report/reportCommandError.ts";
+import { commandError, errorOutput, usageError, wantsJson } from "../report/reportCommandError.ts";
 
 export const command: Command = {
   summary: "show every layer and source that holds a key, the winner and why",
@@ -29,16 +29,17 @@ Exit status: 0 ok; 1 invalid config; 2 usage error.`,
 
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let args: ReturnType<typeof parse>;
+  const out = errorOutput(io, wantsJson(argv));
   try {
     args = parse(argv);
   } catch (error) {
-    return usageError(io.stderr, "explain", error instanceof Error ? error.message : String(error));
+    return usageError(out, "explain", error instanceof Error ? error.message : String(error));
   }
   const [text, ...extra] = args.positionals;
-  if (text === undefined) return usageError(io.stderr, "explain", "missing KEY (conn:<conn_id> or var:<key>)");
-  if (extra.length > 0) return usageError(io.stderr, "explain", `unexpected argument '${extra[0]}'`);
+  if (text === undefined) return usageError(out, "explain", "missing KEY (conn:<conn_id> or var:<key>)");
+  if (extra.length > 0) return usageError(out, "explain", `unexpected argument '${extra[0]}'`);
   const key = parseKeyString(text);
-  if (key === null) return usageError(io.stderr, "explain", `'${text}' is not a key: write conn:<conn_id> or var:<key>`);
+  if (key === null) return usageError(out, "explain", `'${text}' is not a key: write conn:<conn_id> or var:<key>`);
   try {
     const { runtime, bindings } = await openCommandRuntime({
       cwd: io.cwd,
@@ -59,7 +60,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
       await runtime.close();
     }
   } catch (error) {
-    return commandError(io.stderr, "explain", error);
+    return commandError(out, "explain", error);
   }
 }
 

@@ -6,7 +6,7 @@ import { readHistory } from "@afsync/runtime/state/readHistory";
 import { type CliIO, type Command, EXIT_OK } from "../CliIO.ts";
 import { DEFAULT_CONFIG_FILE, RUNTIME_OPTIONS } from "../compose/openCommandRuntime.ts";
 import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
-import { commandError, usageError } from "../report/reportCommandError.ts";
+import { commandError, errorOutput, usageError, wantsJson } from "../report/reportCommandError.ts";
 
 export const command: Command = {
   summary: "list every change afsync applied, per Deployment and key (no values)",
@@ -31,15 +31,16 @@ Exit status: 0 ok; 1 invalid config or no history kept; 2 usage error.`,
 
 async function run(argv: readonly string[], io: CliIO): Promise<number> {
   let args: ReturnType<typeof parse>;
+  const out = errorOutput(io, wantsJson(argv));
   try {
     args = parse(argv);
   } catch (error) {
-    return usageError(io.stderr, "history", error instanceof Error ? error.message : String(error));
+    return usageError(out, "history", error instanceof Error ? error.message : String(error));
   }
   const [text, ...extra] = args.positionals;
-  if (extra.length > 0) return usageError(io.stderr, "history", `unexpected argument '${extra[0]}'`);
+  if (extra.length > 0) return usageError(out, "history", `unexpected argument '${extra[0]}'`);
   const key = text === undefined ? undefined : parseKeyString(text);
-  if (key === null) return usageError(io.stderr, "history", `'${text}' is not a key: write conn:<conn_id> or var:<key>`);
+  if (key === null) return usageError(out, "history", `'${text}' is not a key: write conn:<conn_id> or var:<key>`);
   try {
     const configPath = resolve(io.cwd, args.values.config ?? DEFAULT_CONFIG_FILE);
     const config = await loadConfigFile(configPath, io.env);
@@ -56,7 +57,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
     io.stdout.write(args.values.json === true ? `${JSON.stringify({ entries }, null, 2)}\n` : renderHistory(entries));
     return EXIT_OK;
   } catch (error) {
-    return commandError(io.stderr, "history", error);
+    return commandError(out, "history", error);
   }
 }
 

@@ -7,7 +7,7 @@ import { type CliIO, EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { parseCommandArgs } from "../formats-cli/commandArgs.ts";
 import { ProgressBar } from "../report/ProgressBar.ts";
 import { renderRunReport } from "../report/renderRunReport.ts";
-import { commandError, usageError } from "../report/reportCommandError.ts";
+import { commandError, errorOutput, usageError, wantsJson } from "../report/reportCommandError.ts";
 import { openCommandRuntime, RUNTIME_OPTIONS } from "./openCommandRuntime.ts";
 
 export const RUN_OPTIONS_HELP = `Options:
@@ -27,17 +27,18 @@ export const WAIT_LOCK_HELP = `  --wait-lock <sec>     how long to wait for anot
  */
 export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string[], io: CliIO): Promise<number> {
   let args: ReturnType<typeof parse>;
+  // With --json, every error is JSON on stdout too (reportCommandError.ts).
+  const out = errorOutput(io, wantsJson(argv));
   try {
     args = parse(argv);
   } catch (error) {
-    return usageError(io.stderr, mode, error instanceof Error ? error.message : String(error));
+    return usageError(out, mode, error instanceof Error ? error.message : String(error));
   }
-  if (args.positionals.length > 0) return usageError(io.stderr, mode, `unexpected argument '${args.positionals[0]}'`);
+  if (args.positionals.length > 0) return usageError(out, mode, `unexpected argument '${args.positionals[0]}'`);
   const waitLock = args.values["wait-lock"];
-  if (waitLock !== undefined && mode === "plan")
-    return usageError(io.stderr, mode, "--wait-lock applies to sync only (a plan writes nothing)");
+  if (waitLock !== undefined && mode === "plan") return usageError(out, mode, "--wait-lock applies to sync only (a plan writes nothing)");
   if (waitLock !== undefined && !/^\d+(\.\d+)?$/.test(waitLock)) {
-    return usageError(io.stderr, mode, `--wait-lock must be a number of seconds (got '${waitLock}')`);
+    return usageError(out, mode, `--wait-lock must be a number of seconds (got '${waitLock}')`);
   }
   // The report already shows each Deployment's outcome; the log adds only other warnings.
   const stderrLogger = createCliLogger(io.stderr);
@@ -58,11 +59,11 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
       runLock: { command: `afsync ${mode}`, waitMs: waitLock === undefined ? DEFAULT_RUN_LOCK_WAIT_MS : Number(waitLock) * 1000 },
     });
   } catch (error) {
-    return commandError(io.stderr, mode, error);
+    return commandError(out, mode, error);
   }
   const { runtime, bindings } = opened;
   const json = args.values.json === true;
-  const bar = new ProgressBar(io.stdout, { enabled: !json && mode === "sync" });
+  const bar = new ProgressBar(io.stderr, { enabled: !json && mode === "sync", alsoTerminal: io.stdout });
   try {
     const options = {
       showSecrets: args.values["show-secrets"] === true,
@@ -82,7 +83,7 @@ export async function runPlanOrSync(mode: "plan" | "sync", argv: readonly string
     return runHasFailures(report) ? EXIT_INVALID : EXIT_OK;
   } catch (error) {
     bar.finish();
-    return commandError(io.stderr, mode, error);
+    return commandError(out, mode, error);
   } finally {
     await runtime.close();
   }

@@ -17,6 +17,8 @@ export class SourceReadSet {
   private readonly complete = new Set<string>();
   private readonly failures = new Map<string, string>();
   private readonly listed = new Map<string, Map<KeyString, ListedVersion>>();
+  /** Reads of older versions (`readVersion`, for rollbacks and the pins they leave), by source, key and version. */
+  private readonly versioned = new Map<string, SourceRead>();
 
   async readAll(source: SecretSource): Promise<void> {
     if (this.complete.has(source.id) || this.failures.has(source.id)) return;
@@ -92,6 +94,34 @@ export class SourceReadSet {
     }
   }
 
+  /**
+   * Reads a key at an older version the provider still holds, once per (source, key, version);
+   * kept apart from the current reads, which other Deployments of the run still plan from. Also
+   * filed under the version id the provider resolved (AWSPREVIOUS → its VersionId).
+   */
+  async readVersion(source: SecretSource, key: AirflowKey, version: string): Promise<SourceRead> {
+    const ks = keyString(key);
+    const known = this.versioned.get(versionedKey(source.id, ks, version));
+    if (known !== undefined) return known;
+    let read: SourceRead;
+    if (source.readVersion === undefined) throw new Error(`source ${source.id} keeps no versions`);
+    this.calls += 1;
+    try {
+      read = await source.readVersion(key, version);
+    } catch (error) {
+      read = { status: "error", key, secretId: source.secretIdFor(key) ?? ks, reason: errorMessage(error) };
+    }
+    this.versioned.set(versionedKey(source.id, ks, version), read);
+    if ((read.status === "found" || read.status === "invalid") && read.version !== undefined)
+      this.versioned.set(versionedKey(source.id, ks, read.version.id), read);
+    return read;
+  }
+
+  /** A key's read at an older version, if `readVersion` made it this run. */
+  getVersion(sourceId: string, key: KeyString, version: string): SourceRead | undefined {
+    return this.versioned.get(versionedKey(sourceId, key, version));
+  }
+
   /** The source's answer for a key; undefined when it does not hold it (or was never asked). */
   get(sourceId: string, key: KeyString): SourceRead | undefined {
     return this.reads.get(sourceId)?.get(key);
@@ -127,6 +157,10 @@ function versionsFor(batch: readonly AirflowKey[], versions: ReadonlyMap<KeyStri
     if (version !== undefined) pinned.set(keyString(key), version);
   }
   return pinned.size === 0 ? undefined : pinned;
+}
+
+function versionedKey(sourceId: string, key: KeyString, version: string): string {
+  return JSON.stringify([sourceId, key, version]);
 }
 
 function uniqueKeys(keys: readonly AirflowKey[]): AirflowKey[] {

@@ -1,7 +1,10 @@
+import { ConfigError } from "../errors.ts";
 import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
 import { keyString, parseKeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
+import type { HistoryTrigger } from "../model/HistoryEntry.ts";
 import type { StateRecord } from "../model/StateRecord.ts";
+import type { VersionPin } from "../model/VersionPin.ts";
 import type { Clock } from "../ports/Clock.ts";
 import type { TargetSnapshot } from "../ports/DeploymentTarget.ts";
 import type { Hasher } from "../ports/Hasher.ts";
@@ -30,6 +33,7 @@ import { resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
 import type { Trigger } from "./Trigger.ts";
+import { NO_PINS, type PinPlan, pinnedRead, pinsForRollback, pinsHeld, type RollbackRequest } from "./versionPins.ts";
 
 export interface EngineDeps {
   readonly clock: Clock;
@@ -81,6 +85,7 @@ type Planned =
       readonly owned: ReadonlyMap<KeyString, StateRecord>;
       /** Keys a source of the Deployment holds, or that it would delete: what it claims in its target. */
       readonly claimed: ReadonlySet<KeyString>;
+      readonly pins: PinPlan;
     }
   | { readonly binding: DeploymentBinding; readonly error: string };
 
@@ -113,6 +118,47 @@ export class SyncEngine {
     } finally {
       await release?.();
     }
+  }
+
+  /**
+   * `afsync rollback`: re-applies an older version of one key in every given Deployment that
+   * selects it, through the same plan and apply as any sync, and pins it there (see
+   * `VersionPin`) so the next reconciliation does not undo it. `dryRun` plans only. Throws when
+   * the state store cannot keep pins: a rollback the next run would silently undo is refused.
+   */
+  async rollback(
+    request: RollbackRequest,
+    bindings: readonly DeploymentBinding[],
+    options: RunOptions & { readonly dryRun?: boolean } = {},
+  ): Promise<RunReport> {
+    if (options.dryRun !== true && this.deps.state.savePins === undefined)
+      throw new ConfigError(
+        "state.type",
+        "this state keeps no rollback pins, so the next reconciliation would undo the rollback; use state: { type: sqlite }",
+      );
+    const selecting = bindings.filter((b) => isKeySelected(keyString(request.key), b.include, b.exclude));
+    if (options.dryRun === true) return this.run("plan", selecting, ROLLBACK_SCOPE, options, request);
+    const release = await this.deps.runLock?.acquire();
+    try {
+      return await this.run("sync", selecting, ROLLBACK_SCOPE, options, request);
+    } finally {
+      await release?.();
+    }
+  }
+
+  /** Ends the pins `afsync rollback` left on a key: the next run applies the provider's current value again. */
+  async releasePins(key: AirflowKey, bindings: readonly DeploymentBinding[]): Promise<{ deploymentId: string; pin: VersionPin }[]> {
+    const { loadPins, savePins } = this.deps.state;
+    if (loadPins === undefined || savePins === undefined) return [];
+    const ks = keyString(key);
+    const released: { deploymentId: string; pin: VersionPin }[] = [];
+    for (const binding of bindings) {
+      const pin = (await loadPins.call(this.deps.state, binding.id)).get(ks);
+      if (pin === undefined) continue;
+      await savePins.call(this.deps.state, binding.id, [], [ks]);
+      released.push({ deploymentId: binding.id, pin });
+    }
+    return released;
   }
 
   /**
@@ -164,13 +210,26 @@ export class SyncEngine {
     bindings: readonly DeploymentBinding[],
     trigger: Trigger,
     options: RunOptions,
+    rollback?: RollbackRequest,
   ): Promise<RunReport> {
     const reads = new SourceReadSet();
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
-    const scopes = await this.readSources(bindings, trigger, reads, loaded);
-    // planOne never throws, so a plan made ahead never rejects unobserved.
-    const planFor = (binding: DeploymentBinding): Promise<Planned> =>
-      this.planOne(binding, scopes.get(binding.id) ?? [], reads, trigger, options, loaded.get(binding.id));
+    const scopes =
+      rollback === undefined
+        ? await this.readSources(bindings, trigger, reads, loaded)
+        : await this.readForRollback(bindings, rollback, reads);
+    const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
+    // planFor never throws, so a plan made ahead never rejects unobserved.
+    const planFor = async (binding: DeploymentBinding): Promise<Planned> => {
+      const hinted = scopes.get(binding.id) ?? [];
+      let pins: PinPlan;
+      try {
+        pins = await this.pinsOf(binding, trigger, hinted, reads, rollback);
+      } catch (error) {
+        return { binding, error: errorMessage(error) };
+      }
+      return this.planOne(binding, hinted, reads, trigger, options, pins, loaded.get(binding.id));
+    };
     const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded);
 
     // Deployments stream: each plan is applied and dropped before the next ones are made, so the
@@ -197,7 +256,7 @@ export class SyncEngine {
     for (let current = ahead.shift(); current !== undefined; current = ahead.shift()) {
       const planned = await current;
       planMore();
-      reports.push(await this.applyPlanned(mode, planned, trigger, options, progress, strings));
+      reports.push(await this.applyPlanned(mode, planned, how, options, progress, strings));
     }
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
   }
@@ -234,7 +293,7 @@ export class SyncEngine {
   private async applyPlanned(
     mode: "plan" | "sync",
     p: Planned,
-    trigger: Trigger,
+    how: HistoryTrigger,
     options: RunOptions,
     progress: { done: number; total: number },
     strings: ReportStrings,
@@ -257,7 +316,8 @@ export class SyncEngine {
       // The state store failed (write-ahead records make the next run re-plan creates as ours).
       result = { errors: new Map(), writes: 0, failure: `the state store failed: ${errorMessage(error)}` };
     }
-    await this.recordHistory(p.binding, p.items, result.errors, trigger);
+    await this.recordHistory(p.binding, p.items, result.errors, how);
+    await this.recordPins(p.binding, p.pins, result.errors);
     const changes = p.items.map((i) => {
       const error = result.errors.get(i.change.key);
       return strings.change(error === undefined ? i.change : { ...i.change, error });
@@ -287,17 +347,61 @@ export class SyncEngine {
     binding: DeploymentBinding,
     items: readonly PlanItem[],
     errors: ReadonlyMap<KeyString, string>,
-    trigger: Trigger,
+    how: HistoryTrigger,
   ): Promise<void> {
     const append = this.deps.state.appendHistory?.bind(this.deps.state);
     if (append === undefined) return;
-    const entries = historyEntries(binding.id, binding.target.layer, items, errors, trigger, this.now());
+    const entries = historyEntries(binding.id, binding.target.layer, items, errors, how, this.now());
     if (entries.length === 0) return;
     try {
       await append(entries);
     } catch (error) {
       this.deps.logger.log("error", "history not recorded", { deployment: binding.id, keys: entries.length, error: errorMessage(error) });
     }
+  }
+
+  /**
+   * Keeps the pins a rollback made where its key landed, and drops those that ended. A pin that
+   * cannot be written is logged, like history: the writes happened, and an unsaved pin only means
+   * the next reconciliation applies the current value again.
+   */
+  private async recordPins(binding: DeploymentBinding, pins: PinPlan, errors: ReadonlyMap<KeyString, string>): Promise<void> {
+    const save = this.deps.state.savePins?.bind(this.deps.state);
+    const created = pins.created.filter((p) => !errors.has(p.key));
+    if (save === undefined || (created.length === 0 && pins.lapsed.length === 0)) return;
+    try {
+      await save(binding.id, created, pins.lapsed);
+      for (const key of pins.lapsed) this.deps.logger.log("info", "rollback pin ended", { deployment: binding.id, key });
+    } catch (error) {
+      this.deps.logger.log("error", "rollback pin not recorded", { deployment: binding.id, error: errorMessage(error) });
+    }
+  }
+
+  /** A Deployment's pins for this run: the one a rollback makes, or those stored that still hold. */
+  private async pinsOf(
+    binding: DeploymentBinding,
+    trigger: Trigger,
+    hinted: readonly AirflowKey[],
+    reads: SourceReadSet,
+    rollback?: RollbackRequest,
+  ): Promise<PinPlan> {
+    if (rollback !== undefined) return pinsForRollback(binding, rollback, reads, this.now());
+    const stored = await this.deps.state.loadPins?.(binding.id);
+    if (stored === undefined || stored.size === 0) return NO_PINS;
+    const scope = new Set(hinted.map(keyString));
+    return pinsHeld(binding, stored, (ks) => trigger.kind === "full" || scope.has(ks), reads);
+  }
+
+  /** A rollback reads its one key, currently, from every source of the Deployments that select it. */
+  private async readForRollback(
+    bindings: readonly DeploymentBinding[],
+    request: RollbackRequest,
+    reads: SourceReadSet,
+  ): Promise<Map<string, AirflowKey[]>> {
+    const scopes = new Map<string, AirflowKey[]>();
+    for (const binding of bindings) scopes.set(binding.id, [request.key]);
+    await Promise.all(distinctSources(bindings).map((source) => reads.read(source, [request.key])));
+    return scopes;
   }
 
   /** Reads what the trigger needs from every source involved, once each; returns each Deployment's keys. */
@@ -406,6 +510,7 @@ export class SyncEngine {
     reads: SourceReadSet,
     trigger: Trigger,
     options: RunOptions,
+    pins: PinPlan,
     loaded?: LoadedTarget | { readonly error: unknown },
   ): Promise<Planned> {
     try {
@@ -431,10 +536,10 @@ export class SyncEngine {
         }
         return scope;
       };
-      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded);
+      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded, pins.active);
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
       for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
-      return { binding, items: plan.items, owned: plan.owned, claimed };
+      return { binding, items: plan.items, owned: plan.owned, claimed, pins };
     } catch (error) {
       return { binding, error: errorMessage(error) };
     }
@@ -451,12 +556,16 @@ export class SyncEngine {
     reads: SourceReadSet,
     options: RunOptions,
     loaded?: LoadedTarget,
+    pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
     const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) =>
       resolvePrecedence(
         key,
-        binding.sources.map((s) => answerOf(s, reads, ks, owned.get(ks))),
+        binding.sources.map((s) => {
+          const pin = pins.get(ks);
+          return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
+        }),
         this.hash,
       ),
     );
@@ -507,6 +616,9 @@ async function forEachAtOnce<T>(items: readonly T[], limit: number, task: (item:
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
+
+/** A rollback's run: planned like an event run over its one key (the scope comes from `readForRollback`). */
+const ROLLBACK_SCOPE: Trigger = { kind: "hints", hints: [] };
 
 function sourcesOf(binding: DeploymentBinding): SecretSource[] {
   const backend = binding.observe?.secretsBackend;

@@ -1,7 +1,6 @@
 import type { KeyString } from "../model/AirflowKey.ts";
-import type { HistoryEntry } from "../model/HistoryEntry.ts";
+import type { HistoryEntry, HistoryTrigger } from "../model/HistoryEntry.ts";
 import type { PlanItem } from "./planDeployment.ts";
-import type { Trigger } from "./Trigger.ts";
 
 /**
  * The history of one applied plan: one entry per target write the target confirmed (`errors`
@@ -13,10 +12,9 @@ export function historyEntries(
   layer: string,
   items: readonly PlanItem[],
   errors: ReadonlyMap<KeyString, string>,
-  trigger: Trigger,
+  how: HistoryTrigger,
   appliedAt: string,
 ): HistoryEntry[] {
-  const how = trigger.kind === "full" ? "reconciliation" : "event";
   return items.flatMap((item): HistoryEntry[] => {
     const key = item.change.key;
     if (errors.has(key)) return [];

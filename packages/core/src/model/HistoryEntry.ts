@@ -15,11 +15,13 @@ export interface HistoryEntry {
   readonly secretId?: string;
   readonly version?: string;
   readonly hash?: string;
-  /** `reconciliation` (a full run) or `event` (a run over hinted keys). */
-  readonly trigger: "reconciliation" | "event";
+  /** `reconciliation` (a full run), `event` (a run over hinted keys) or `rollback` (`afsync rollback`). */
+  readonly trigger: HistoryTrigger;
   /** ISO-8601 time of the write, from the Clock port. */
   readonly appliedAt: string;
 }
+
+export type HistoryTrigger = "reconciliation" | "event" | "rollback";
 
 export interface HistoryQuery {
   readonly deploymentIds?: readonly string[];

@@ -27,6 +27,18 @@ export interface ListedVersion {
   readonly version: SourceVersion;
 }
 
+/** One version of one key as the provider lists it (no value). */
+export interface KeyVersion {
+  readonly secretId: string;
+  readonly version: string;
+  /** ISO-8601 creation time, where the provider gives one. */
+  readonly createdAt?: string;
+  /** Whether this is the version Airflow reads now. */
+  readonly current: boolean;
+  /** Provider labels (AWSCURRENT, AWSPREVIOUS…) or state (disabled, destroyed) worth showing. */
+  readonly labels?: readonly string[];
+}
+
 /** One key as a source holds it, after normalization. */
 export type SourceRead =
   | {
@@ -89,6 +101,18 @@ export interface SecretSource {
    * provider can read that version exactly.
    */
   read(keys: readonly AirflowKey[], versions?: ReadonlyMap<string, string>): Promise<SourceRead[]>;
+  /**
+   * The key exactly as it was at an older `version` the provider still holds, for `afsync
+   * rollback` (a version id, or a name the provider resolves such as AWSPREVIOUS; the read's
+   * `version.id` is the resolved id). `missing` when the provider no longer holds that version.
+   * Absent on sources that keep no versions (local files, Vault KV v1).
+   */
+  readVersion?(key: AirflowKey, version: string): Promise<SourceRead>;
+  /**
+   * The versions the provider holds for a key, newest first, with no value: what `afsync
+   * history KEY` offers to roll back to. Absent where the provider cannot list them.
+   */
+  listKeyVersions?(key: AirflowKey): Promise<KeyVersion[]>;
   /** The provider secret id this source reads for a key, or null when it never looks the key up. */
   secretIdFor(key: AirflowKey): string | null;
   /** The keys a provider secret id maps to (reverse naming), or why it is ignored. */

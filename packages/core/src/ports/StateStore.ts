@@ -1,6 +1,7 @@
 import type { KeyString } from "../model/AirflowKey.ts";
 import type { HistoryEntry, HistoryQuery } from "../model/HistoryEntry.ts";
 import type { StateRecord } from "../model/StateRecord.ts";
+import type { VersionPin } from "../model/VersionPin.ts";
 
 /**
  * What afsync last applied per Deployment and key. Local mode: SQLite; tests: in memory; cloud:
@@ -17,6 +18,14 @@ export interface StateStore {
   appendHistory?(entries: readonly HistoryEntry[]): Promise<void>;
   /** Applied changes, oldest first. Present exactly when `appendHistory` is. */
   readHistory?(query: HistoryQuery): Promise<HistoryEntry[]>;
+  /**
+   * The keys `afsync rollback` holds at an older version (see `VersionPin`). Optional: a store
+   * without pins (the targets' own manifests) cannot hold a rollback, and `afsync rollback`
+   * refuses rather than apply a rollback the next reconciliation would undo.
+   */
+  loadPins?(deploymentId: string): Promise<ReadonlyMap<KeyString, VersionPin>>;
+  /** Replace the pins of `pinned` keys and drop `released` ones, in one transaction. Present exactly when `loadPins` is. */
+  savePins?(deploymentId: string, pinned: readonly VersionPin[], released: readonly KeyString[]): Promise<void>;
   close?(): Promise<void>;
 }
 

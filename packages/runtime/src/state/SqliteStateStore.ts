@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
-import type { HistoryEntry, HistoryQuery, HmacKeyProvider, KeyString, StateRecord, StateStore } from "@afsync/core";
+import type { HistoryEntry, HistoryQuery, HmacKeyProvider, KeyString, StateRecord, StateStore, VersionPin } from "@afsync/core";
 import Database from "better-sqlite3";
 
 const SCHEMA = `
@@ -30,7 +30,26 @@ CREATE TABLE IF NOT EXISTS history (
   trigger TEXT NOT NULL,
   applied_at TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS history_by_key ON history (deployment, key);`;
+CREATE INDEX IF NOT EXISTS history_by_key ON history (deployment, key);
+CREATE TABLE IF NOT EXISTS pins (
+  deployment TEXT NOT NULL,
+  key TEXT NOT NULL,
+  source_id TEXT NOT NULL,
+  secret_id TEXT NOT NULL,
+  version TEXT NOT NULL,
+  held_over TEXT,
+  pinned_at TEXT NOT NULL,
+  PRIMARY KEY (deployment, key)
+);`;
+
+interface PinRow {
+  key: string;
+  source_id: string;
+  secret_id: string;
+  version: string;
+  held_over: string | null;
+  pinned_at: string;
+}
 
 interface HistoryRow {
   deployment: string;
@@ -60,6 +79,7 @@ interface Row {
  * HMAC key for value hashes (table `meta`, generated on first use). The file holds hashes, not
  * values, but the HMAC key makes those hashes guessable offline, so it is created 0600 and its
  * directory 0700. Table `history` keeps every applied change (hashes and versions, no values);
+ * table `pins` the keys `afsync rollback` holds at an older version (ADR 010);
  * `CREATE ... IF NOT EXISTS` on open adds it to a store made before it existed. WAL lets `afsync plan` read while `afsync serve` writes.
  *
  * `readOnly` (for `plan`): the file is opened read-only; a missing key is replaced by a
@@ -179,6 +199,40 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
       .map(toHistoryEntry);
   }
 
+  async loadPins(deploymentId: string): Promise<ReadonlyMap<KeyString, VersionPin>> {
+    // A store from before rollbacks existed, opened read-only: nothing pinned.
+    if (!this.hasTable("pins")) return new Map();
+    const rows = this.db
+      .prepare<[string], PinRow>("SELECT key, source_id, secret_id, version, held_over, pinned_at FROM pins WHERE deployment = ?")
+      .all(deploymentId);
+    return new Map(rows.map((row) => [row.key as KeyString, toPin(row)]));
+  }
+
+  async savePins(deploymentId: string, pinned: readonly VersionPin[], released: readonly KeyString[]): Promise<void> {
+    if (this.readOnly) throw new Error("the state store is open read-only");
+    const upsert = this.db.prepare(
+      `INSERT INTO pins (deployment, key, source_id, secret_id, version, held_over, pinned_at)
+       VALUES (@deployment, @key, @source_id, @secret_id, @version, @held_over, @pinned_at)
+       ON CONFLICT (deployment, key) DO UPDATE SET source_id = excluded.source_id, secret_id = excluded.secret_id,
+         version = excluded.version, held_over = excluded.held_over, pinned_at = excluded.pinned_at`,
+    );
+    const remove = this.db.prepare("DELETE FROM pins WHERE deployment = ? AND key = ?");
+    this.db.transaction(() => {
+      for (const key of released) remove.run(deploymentId, key);
+      for (const p of pinned) {
+        upsert.run({
+          deployment: deploymentId,
+          key: p.key,
+          source_id: p.sourceId,
+          secret_id: p.secretId,
+          version: p.version,
+          held_over: p.heldOver ?? null,
+          pinned_at: p.pinnedAt,
+        });
+      }
+    })();
+  }
+
   async hmacKey(): Promise<Uint8Array> {
     if (this.hasTable("meta")) {
       const row = this.db.prepare<[], { value: Buffer }>("SELECT value FROM meta WHERE key = 'hmac_key'").get();
@@ -212,6 +266,17 @@ function toRecord(row: Row): StateRecord {
     ...(row.version_order === null ? {} : { versionOrder: row.version_order }),
     hash: row.hash,
     appliedAt: row.applied_at,
+  };
+}
+
+function toPin(row: PinRow): VersionPin {
+  return {
+    key: row.key as KeyString,
+    sourceId: row.source_id,
+    secretId: row.secret_id,
+    version: row.version,
+    ...(row.held_over === null ? {} : { heldOver: row.held_over }),
+    pinnedAt: row.pinned_at,
   };
 }
 
