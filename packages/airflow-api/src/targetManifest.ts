@@ -13,6 +13,7 @@
  */
 import type { KeyString, StateRecord } from "@afsync/core";
 import { InvalidValueError, parseKeyString } from "@afsync/core";
+import { PENDING_HASH } from "@afsync/core/engine/applyPlan";
 
 export const DEFAULT_MANIFEST_VARIABLE = "afsync_manifest";
 export const MANIFEST_DESCRIPTION = "Managed by afsync: the keys it owns here, with keyed hashes only. Do not edit.";
@@ -94,22 +95,29 @@ export function encodeManifestPart(
   const sorted = [...records].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   for (const r of sorted) {
     const [kind, id] = splitKey(r.key);
+    // A create recorded ahead of its value (the engine's write-ahead) needs only its key: the
+    // next run rewrites a pending key whatever else it says, so the rest is not stored twice.
+    const pending = r.hash === PENDING_HASH;
     const prefix =
-      r.secretId !== undefined && id !== "" && r.secretId.endsWith(id) ? r.secretId.slice(0, r.secretId.length - id.length) : undefined;
+      !pending && r.secretId !== undefined && id !== "" && r.secretId.endsWith(id)
+        ? r.secretId.slice(0, r.secretId.length - id.length)
+        : undefined;
     const groupKey = JSON.stringify([r.sourceId, kind, prefix ?? null]);
     let group = groups.get(groupKey);
     if (group === undefined) {
       group = { s: r.sourceId, k: kind, ...(prefix === undefined ? {} : { p: prefix }), r: [] };
       groups.set(groupKey, group);
     }
-    const row: (string | number | null)[] = [
-      id,
-      packHash(r.hash),
-      r.version === undefined ? null : packVersion(r.version),
-      r.versionOrder ?? null,
-      r.appliedAt === at ? null : r.appliedAt,
-      prefix === undefined ? (r.secretId ?? null) : null,
-    ];
+    const row: (string | number | null)[] = pending
+      ? [id, PENDING_HASH]
+      : [
+          id,
+          packHash(r.hash),
+          r.version === undefined ? null : packVersion(r.version),
+          r.versionOrder ?? null,
+          r.appliedAt === at ? null : r.appliedAt,
+          prefix === undefined ? (r.secretId ?? null) : null,
+        ];
     while (row.length > 2 && row[row.length - 1] === null) row.pop();
     group.r.push(row);
   }

@@ -153,10 +153,19 @@ describe("the manifest log", () => {
       { ...rec("conn:a"), secretId: "airflow/connections/a", version: "0d5f2c1e-9b7a-4c3d-8e2f-1a2b3c4d5e6f" },
       { ...rec("var:b"), secretId: "elsewhere/B", version: "0123456789abcdef0123456789abcdef" },
       { ...rec("var:c"), version: "~u-not-a-packed-one", versionOrder: 3 },
-      { ...rec("var:d", "pending", "2026-02-02T00:00:00.000Z"), version: "7" },
+      { key: "var:d" as KeyString, sourceId: "aws", hash: "pending", appliedAt: "2026-01-01T00:00:00.000Z" },
       { key: "var:e" as KeyString, sourceId: "other", hash: "f".repeat(64), appliedAt: "2026-01-01T00:00:00.000Z" },
     ];
-    assert.deepEqual(decodeManifestPart(encodeManifestPart(records), BASE).records, records);
+    const byKey = (a: StateRecord, b: StateRecord) => a.key.localeCompare(b.key);
+    assert.deepEqual([...decodeManifestPart(encodeManifestPart(records), BASE).records].sort(byKey), [...records].sort(byKey));
+    // A write-ahead (pending) record is stored as its key alone: the next run rewrites it anyway.
+    const pending = { ...rec("var:p", "pending", "2026-02-02T00:00:00.000Z"), version: "7" };
+    assert.deepEqual(decodeManifestPart(encodeManifestPart([rec("var:a"), pending]), BASE).records[1], {
+      key: "var:p",
+      sourceId: "aws",
+      hash: "pending",
+      appliedAt: "2026-01-01T00:00:00.000Z",
+    });
     const many = Array.from({ length: 1000 }, (_, i) => ({
       ...rec(`conn:conn_${i}`),
       secretId: `airflow/connections/conn_${i}`,
