@@ -160,7 +160,7 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
     // alone, recording the creates as pending (a process killed between the connections and the
     // manifest must not leave keys afsync created but does not own), then the variables with it.
     assert.equal(af3.callCount("bulk_connections"), 1);
-    assert.equal(af3.callCount("bulk_variables"), 2);
+    assert.equal(af3.callCount("bulk_variables"), 1);
   });
 
   it("makes zero write calls on a second sync", async () => {

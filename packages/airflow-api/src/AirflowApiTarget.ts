@@ -131,8 +131,11 @@ export class AirflowApiTarget implements DeploymentTarget {
       // One `apply` takes a whole batch on both versions (v1 then writes it key by key), so the
       // engine sends a batch per apply and the manifest is written once per batch, not per key.
       maxBatch: this.#config.batchSize,
-      // Connections and the manifest variable go in separate calls on both API versions.
-      writeAheadManifest: this.#config.state === "manifest",
+      // Airflow 2 writes each value and then the manifest in calls of their own, so creates are
+      // recorded ahead. Airflow 3 writes the manifest's change in the variables' bulk call, made
+      // before the connections' (a record ahead of its key is repaired by the next run; a key
+      // ahead of its record would be a conflict), so it needs no extra call. Unknown version: ahead.
+      writeAheadManifest: this.#config.state === "manifest" && this.#version !== 2,
     };
   }
 
@@ -202,8 +205,23 @@ export class AirflowApiTarget implements DeploymentTarget {
       .filter((k) => k.kind === "variable" && !(manifestOn && isManifestVariable(this.#config.manifestVariable, k.id)))
       .map((k) => k.id);
 
-    if (connWrites.length > 0 || connDeletes.length > 0)
-      record("connection", await api.writeConnections(connWrites, connDeletes, known("connection")));
+    const writeConnections = async (recordedAhead: boolean) => {
+      // A connection is never written before its record: without it, the key would be a conflict.
+      const writes = recordedAhead ? connWrites : [];
+      if (!recordedAhead)
+        record(
+          "connection",
+          connWrites.map((w) => ({
+            id: w.body.connection_id,
+            ok: false,
+            error: "not written: afsync's manifest could not record it first",
+          })),
+        );
+      if (writes.length > 0 || connDeletes.length > 0)
+        record("connection", await api.writeConnections(writes, connDeletes, known("connection")));
+    };
+    // Airflow 3 with a manifest writes the connections after the variables' bulk call (below).
+    if (!(manifestOn && api.version === 2)) await writeConnections(true);
 
     if (!manifestOn) {
       if (varWrites.length > 0 || varDeletes.length > 0)
@@ -227,9 +245,14 @@ export class AirflowApiTarget implements DeploymentTarget {
       await this.#deleteFolded(api, plan);
     };
     if (api.version === 2) {
-      // v2: the manifest's change rides in the same bulk call as the variables, assuming they succeed…
-      const hoped = settleManifest(request, previous, results);
+      // v2: the manifest's change rides in the same bulk call as the variables, assuming they
+      // succeed, and lands before the connections are written; a connection being deleted keeps
+      // its record until its delete is confirmed (a record ahead of a key is repaired next run,
+      // a key without its record would be a conflict)…
+      const deletingConnections = new Set(connDeletes.map((id) => keyString({ kind: "connection", id })));
+      const hoped = [...settleManifest(request, previous, results), ...(previous ?? []).filter((r) => deletingConnections.has(r.key))];
       const optimistic = await planFor(hoped);
+      let recordedAhead = optimistic === null;
       const withManifest = optimistic === null ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
       if (withManifest.length > 0 || varDeletes.length > 0) {
         const answer = await api.writeVariables(withManifest, varDeletes);
@@ -237,8 +260,12 @@ export class AirflowApiTarget implements DeploymentTarget {
           "variable",
           answer.filter((r) => r.id !== optimistic?.variable),
         );
-        if (optimistic !== null && answer.find((r) => r.id === optimistic.variable)?.ok === true) await landed(optimistic, hoped);
+        if (optimistic !== null && answer.find((r) => r.id === optimistic.variable)?.ok === true) {
+          await landed(optimistic, hoped);
+          recordedAhead = true;
+        }
       }
+      await writeConnections(recordedAhead);
     } else if (varWrites.length > 0 || varDeletes.length > 0) {
       record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
     }
