@@ -156,9 +156,9 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
       assert.equal(af.state.variables.get("their_var")?.value, "keep me");
       assert.ok(af.state.variables.has("afsync_manifest"));
     }
-    // Airflow 3: one bulk call for the connections; two for the variables: first the manifest
-    // alone, recording the creates as pending (a process killed between the connections and the
-    // manifest must not leave keys afsync created but does not own), then the variables with it.
+    // Airflow 3: one bulk call for the variables with the manifest's change, made before the one
+    // for the connections (a record ahead of its key is repaired next run; a key ahead of its
+    // record would be a conflict), so creates need no write-ahead call.
     assert.equal(af3.callCount("bulk_connections"), 1);
     assert.equal(af3.callCount("bulk_variables"), 1);
   });

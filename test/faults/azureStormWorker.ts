@@ -50,7 +50,12 @@ const load = functionDepsFromEnv(env, {
   leaseSeconds: LEASE_SECONDS,
 });
 // Waits out a lease a killed worker left behind (it expires after LEASE_SECONDS).
-const worker = createQueueWorkerHandler(load, { leaseWaitMs: (LEASE_SECONDS + 2) * 1000, leasePollMs: 100 });
+// The drain hides what it folds for the function timeout; scaled down like the host's visibility.
+const worker = createQueueWorkerHandler(load, {
+  leaseWaitMs: (LEASE_SECONDS + 2) * 1000,
+  leasePollMs: 100,
+  drainVisibilitySeconds: VISIBILITY_S,
+});
 const tell = (message: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(message)}\n`);
 
 // Started warm, as a standby instance: it builds the runtime, says `ready`, and polls only once

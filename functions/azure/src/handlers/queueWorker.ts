@@ -12,6 +12,11 @@ export interface QueueWorkerOptions {
   readonly leasePollMs?: number;
   /** How many waiting messages the worker looks at to fold its Deployment's into the run. */
   readonly drainMaxMessages?: number;
+  /**
+   * How long drained messages stay hidden (default: host.json's functionTimeout, 300 s). A worker
+   * killed mid-run leaves them hidden this long, as the Functions host does with its own message.
+   */
+  readonly drainVisibilitySeconds?: number;
 }
 
 export interface QueueWorkerResult {
@@ -66,7 +71,7 @@ export function createQueueWorkerHandler(load: LoadFunctionDeps, options: QueueW
           deps.queueReader === undefined
             ? { records: [], held: [], requeued: 0 }
             : await drainDeploymentMessages(deps.queueReader, message.deployment, {
-                visibilitySeconds: DRAIN_VISIBILITY_SECONDS,
+                visibilitySeconds: options.drainVisibilitySeconds ?? DRAIN_VISIBILITY_SECONDS,
                 maxMessages: drainMax,
               });
         if (drained.held.length > 0 || drained.requeued > 0)
