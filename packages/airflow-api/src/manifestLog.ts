@@ -12,7 +12,8 @@
  * still applies on top of the new base.
  */
 import type { KeyString, StateRecord } from "@afsync/core";
-import { decodeManifestPart, encodeManifestPart, sameRecord } from "./targetManifest.ts";
+import { sameRecord } from "@afsync/core/model/mergeManifest";
+import { decodeManifestPart, encodeManifestPart } from "./targetManifest.ts";
 
 /**
  * Segments beyond this many (or beyond one per 100 keys owned, the size of a list page) are

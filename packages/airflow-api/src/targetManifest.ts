@@ -203,17 +203,3 @@ function decodeVersion1(records: unknown[], variable: string): StateRecord[] {
     };
   });
 }
-
-/** Whether two records say the same thing (so an unchanged record is not written again). */
-export function sameRecord(a: StateRecord | undefined, b: StateRecord): boolean {
-  return (
-    a !== undefined &&
-    a.key === b.key &&
-    a.sourceId === b.sourceId &&
-    a.hash === b.hash &&
-    a.appliedAt === b.appliedAt &&
-    a.secretId === b.secretId &&
-    a.version === b.version &&
-    a.versionOrder === b.versionOrder
-  );
-}

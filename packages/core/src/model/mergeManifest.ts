@@ -46,15 +46,18 @@ export function changedRecords(
   return out;
 }
 
-/** The changed records (see `changedRecords`) that `held` does not hold as written: what another writer overwrote. */
-export function lostRecords(changed: ReadonlyMap<KeyString, StateRecord | undefined>, held: readonly StateRecord[] | null): KeyString[] {
-  const heldBy = byKey(held ?? []);
-  return [...changed].filter(([key, record]) => !sameRecord(heldBy.get(key), record)).map(([key]) => key);
-}
-
+/** Whether two records say the same thing, field by field (no copy: it runs once per owned key per write). */
 export function sameRecord(a: StateRecord | undefined, b: StateRecord | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  return JSON.stringify(canonicalRecord(a)) === JSON.stringify(canonicalRecord(b));
+  return (
+    a.key === b.key &&
+    a.sourceId === b.sourceId &&
+    a.hash === b.hash &&
+    a.appliedAt === b.appliedAt &&
+    a.secretId === b.secretId &&
+    a.version === b.version &&
+    a.versionOrder === b.versionOrder
+  );
 }
 
 /** The record with its fields in one fixed order (and absent optional fields left out), for comparing and encoding. */
