@@ -9,8 +9,8 @@ import { readInput } from "../formats-cli/readInput.ts";
 
 const HELP = `Usage:
   afsync conn parse [VALUE|-] [--format F] [--backend-kwargs JSON] [--show-secrets] [--ndjson]
-  afsync conn uri   [JSON|-]  [--show-secrets] [--ndjson]
-  afsync conn json  [JSON|-]  [--show-secrets] [--ndjson]
+  afsync conn uri   [JSON|-]  [--show-secrets] [--ndjson] [--json]
+  afsync conn json  [JSON|-]  [--show-secrets] [--ndjson] [--json]
 
 parse  Reads a connection in any form Airflow accepts and prints it as a JSON object with
        conn_type, host, login, password, schema, port and extra (an object or null). The form is
@@ -27,6 +27,9 @@ json   Prints Airflow's as_json form (key order, pruning and spacing as Airflow 
 VALUE/JSON is the argument, or stdin when it is '-' or missing.
 Passwords and secret extras print as *** unless --show-secrets is given.
 
+--json    uri/json print {"uri": "…"} / {"json": "…"} (parse always prints JSON); with --json,
+          errors are JSON on stdout too: {"error": {"command", "code", "message"}}.
+
 --ndjson  Batch mode: each stdin line is one input, each stdout line one result, in order:
           {"ok":true,…} or {"ok":false,"error":"…"}; a bad line never stops the run.
           parse: a JSON string (the value) or {"value": string|object, "format"?, "backend_kwargs"?}
@@ -40,6 +43,7 @@ const OPTIONS = {
   "backend-kwargs": { type: "string" },
   "show-secrets": { type: "boolean" },
   ndjson: { type: "boolean" },
+  json: { type: "boolean" },
 } as const;
 
 function asFormat(text: unknown): ConnectionFormat {
@@ -100,12 +104,13 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
   const text = await readInput(input, io);
   const conn = parseConnectionValue(text, { format: sub === "parse" ? format : "auto", backendKwargs });
+  const formatted = sub === "uri" ? uriForOutput(conn, showSecrets) : sub === "json" ? jsonForOutput(conn, showSecrets) : "";
   const out =
     sub === "parse"
       ? JSON.stringify(connectionForOutput(conn, showSecrets), null, 2)
-      : sub === "uri"
-        ? uriForOutput(conn, showSecrets)
-        : jsonForOutput(conn, showSecrets);
+      : values.json === true
+        ? JSON.stringify({ [sub]: formatted }, null, 2)
+        : formatted;
   io.stdout.write(`${out}\n`);
   return EXIT_OK;
 }
@@ -113,5 +118,5 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
 export const command: Command = {
   summary: "parse a connection in any Airflow form; print its URI or JSON form",
   help: HELP,
-  run: (argv, io) => runCommand("conn", io, () => run(argv, io)),
+  run: (argv, io) => runCommand("conn", io, () => run(argv, io), argv),
 };

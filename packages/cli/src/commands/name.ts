@@ -14,8 +14,8 @@ import { parseBackendKwargs, parseCommandArgs, parseLineJson, runCommand, UsageE
 import { type NdjsonResult, ndjsonLoop } from "../formats-cli/ndjsonLoop.ts";
 
 const HELP = `Usage:
-  afsync name --backend B --kind connection|variable|config KEY [--backend-kwargs JSON]
-  afsync name --backend B --from-secret-id ID [--backend-kwargs JSON]
+  afsync name --backend B --kind connection|variable|config KEY [--backend-kwargs JSON] [--json]
+  afsync name --backend B --from-secret-id ID [--backend-kwargs JSON] [--json]
   afsync name --ndjson [--backend B] [--backend-kwargs JSON]
 
 The secret id Airflow's secrets backend B looks up for a key, or the reverse.
@@ -33,6 +33,9 @@ exits 1.
 --from-secret-id: prints {"kind","keys"[,"note"]} as JSON. Where the mapping is lossy (Key Vault
 turns '_' into '-', env var names ignore case) every candidate key is listed.
 
+--json    forward: print {"secret_id": id, "lookup_order"?, "warnings"?}, or {"secret_id": null,
+          "reason"} (exit 1) when the backend would never look the key up; errors as JSON too.
+          (--from-secret-id always prints JSON.)
 --ndjson  each stdin line {"backend","kind","key","config"} (config = backend kwargs, as in
           backend-naming.json) → {"ok":true,"secret_id": id | null[, "reason"][, "lookup_order"]};
           a line {"backend","secret_id","config"} → {"ok":true,"kind","keys"}; bad lines give
@@ -46,6 +49,7 @@ const OPTIONS = {
   "from-secret-id": { type: "string" },
   "backend-kwargs": { type: "string" },
   ndjson: { type: "boolean" },
+  json: { type: "boolean" },
 } as const;
 
 const KINDS: readonly NamingKind[] = ["connection", "variable", "config"];
@@ -103,10 +107,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   if (fromId !== undefined) {
     if (positionals.length > 0 || values.kind !== undefined) throw new UsageError("--from-secret-id takes no KEY and no --kind");
     const r = keysForSecretId(backend, fromId, kwargs);
-    if (!r.ok) {
-      io.stderr.write(`afsync name: ${r.reason}\n`);
-      return EXIT_INVALID;
-    }
+    if (!r.ok) throw new InvalidValueError(r.reason);
     io.stdout.write(`${JSON.stringify({ kind: r.kind, keys: r.keys, ...(r.note ? { note: r.note } : {}) })}\n`);
     return EXIT_OK;
   }
@@ -117,6 +118,17 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   if (!(KINDS as readonly string[]).includes(values.kind))
     throw new UsageError(`unknown kind '${values.kind}'; use connection, variable or config`);
   const r = secretIdForKey(backend, values.kind as NamingKind, key, kwargs);
+  if (values.json === true) {
+    const result = r.ok
+      ? {
+          secret_id: r.secretId,
+          ...(r.lookupOrder ? { lookup_order: r.lookupOrder } : {}),
+          ...(r.warnings ? { warnings: r.warnings } : {}),
+        }
+      : { secret_id: null, reason: r.reason };
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+    return r.ok ? EXIT_OK : EXIT_INVALID;
+  }
   if (!r.ok) {
     io.stderr.write(`afsync name: ${r.reason}\n`);
     return EXIT_INVALID;
@@ -129,5 +141,5 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
 export const command: Command = {
   summary: "the secret id a secrets backend looks up for a key, and back",
   help: HELP,
-  run: (argv, io) => runCommand("name", io, () => run(argv, io)),
+  run: (argv, io) => runCommand("name", io, () => run(argv, io), argv),
 };

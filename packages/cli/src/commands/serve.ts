@@ -1,7 +1,7 @@
 import { type CliIO, type Command, EXIT_USAGE } from "../CliIO.ts";
 import { runServe, type ServeOptions } from "../serve/runServe.ts";
 
-const HELP = `Usage: afsync serve [--config FILE] [--host HOST] [--port PORT] [--demo]
+const HELP = `Usage: afsync serve [--config FILE] [--host HOST] [--port PORT] [--demo] [--json]
 
 The long-running local service. It runs a full sync, then keeps the targets in step:
   - watches the files of local sources and syncs the keys that changed (within a second);
@@ -20,6 +20,10 @@ Options:
   --port PORT     port to listen on (default: serve.port, 8080; 0 picks a free one)
   --demo          run on a git-ignored copy of the config's directory (<dir>/.afsync/demo/),
                   falling back to a free port if the configured one is taken (npm start)
+  --json          one JSON object per line, for log shippers: the log on stderr
+                  {"time","level","message",…fields}, and on stdout each run
+                  {"time","level","message":"run finished"|"run failed","run":{…},"notes":[…]}
+                  and each notice {"time","level":"info","message"}
 `;
 
 function parseArgs(argv: readonly string[]): ServeOptions | string {
@@ -27,11 +31,13 @@ function parseArgs(argv: readonly string[]): ServeOptions | string {
   let host: string | undefined;
   let port: number | undefined;
   let demo = false;
+  let json = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     const value = () => inline ?? argv[++i];
     if (flag === "--demo") demo = true;
+    else if (flag === "--json") json = true;
     else if (flag === "--config") {
       const v = value();
       if (v === undefined || v === "") return "--config needs a file";
@@ -48,7 +54,7 @@ function parseArgs(argv: readonly string[]): ServeOptions | string {
       return "--show-secrets is not available for serve: its output, log and status page never hold values (use 'afsync explain KEY --show-secrets')";
     } else return `unknown option '${arg}'`;
   }
-  return { configPath, demo, ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) };
+  return { configPath, demo, json, ...(host === undefined ? {} : { host }), ...(port === undefined ? {} : { port }) };
 }
 
 export const command: Command = {

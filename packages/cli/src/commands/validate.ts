@@ -13,7 +13,7 @@ import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
 import { parseCommandArgs, runCommand, UsageError } from "../formats-cli/commandArgs.ts";
 import { readAll } from "../formats-cli/readInput.ts";
 
-const HELP = `Usage: afsync validate [FILE|-] [--kind connection|variable] [--type json|yaml|env]
+const HELP = `Usage: afsync validate [FILE|-] [--kind connection|variable] [--type json|yaml|env] [--json]
 
 Checks an Airflow local-filesystem secrets file (what LocalFilesystemBackend reads through
 connections_file_path / variables_file_path: JSON, YAML or .env) and prints every problem with
@@ -30,6 +30,9 @@ FILE     the file; its type comes from the extension (.json, .yaml, .yml, .env) 
          names one (variables.yaml, my_conns.json), else the content (connections when a value
          looks like one; variables when none does and some could not be one), else connection;
          a note on stderr says which was assumed and why.
+--json   print the result as one JSON object on stdout: {"input", "kind", "entries", "errors",
+         "warnings", "problems": [{"line"?, "key"?, "severity", "message"}]} for a file, or
+         {"input", "kind", "ok", "conn_type"? | "problem"?} for one value; errors are JSON too.
 
 Output never contains secret values.
 Exit status: 0 no problems; 1 problems found (or unreadable input); 2 usage error.`;
@@ -37,6 +40,7 @@ Exit status: 0 no problems; 1 problems found (or unreadable input); 2 usage erro
 const OPTIONS = {
   kind: { type: "string" },
   type: { type: "string" },
+  json: { type: "boolean" },
 } as const;
 
 const EXTENSIONS: Readonly<Record<string, LocalFileType>> = { ".json": "json", ".yaml": "yaml", ".yml": "yaml", ".env": "env" };
@@ -68,19 +72,18 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-function checkValue(text: string, kind: "connection" | "variable", io: CliIO): number {
-  if (kind === "variable") {
-    io.stdout.write("ok: a variable value (any string is one)\n");
-    return EXIT_OK;
-  }
+function checkValue(text: string, kind: "connection" | "variable", io: CliIO, json: boolean): number {
+  const report = (ok: boolean, detail: Record<string, unknown>, line: string) => {
+    io.stdout.write(json ? `${JSON.stringify({ input: "value", kind, ok, ...detail }, null, 2)}\n` : `${line}\n`);
+    return ok ? EXIT_OK : EXIT_INVALID;
+  };
+  if (kind === "variable") return report(true, {}, "ok: a variable value (any string is one)");
   try {
     const conn = parseConnectionValue(text);
-    io.stdout.write(`ok: a valid connection (conn_type ${conn.conn_type ?? "none"})\n`);
-    return EXIT_OK;
+    return report(true, { conn_type: conn.conn_type ?? null }, `ok: a valid connection (conn_type ${conn.conn_type ?? "none"})`);
   } catch (e) {
     if (!(e instanceof InvalidValueError)) throw e;
-    io.stdout.write(`problem: ${e.message}\n`);
-    return EXIT_INVALID;
+    return report(false, { problem: e.message }, `problem: ${e.message}`);
   }
 }
 
@@ -112,6 +115,7 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   const [arg, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
   const kindOption = values.kind;
+  const json = values.json === true;
   if (kindOption !== undefined && kindOption !== "connection" && kindOption !== "variable") {
     throw new UsageError(`unknown --kind '${kindOption}'; use connection or variable`);
   }
@@ -135,12 +139,12 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   } else if (values.type === undefined && !looksLikePath(arg)) {
     // A URI, JSON, or anything else that is no file name: perhaps a secret pasted as the value.
     // Checked as a value, it is never echoed (a "no such file" error would print it).
-    return checkValue(arg, kindOption ?? "connection", io);
+    return checkValue(arg, kindOption ?? "connection", io, json);
   } else {
     throw new InvalidValueError(`${arg}: no such file`);
   }
   const fileType = fileTypeOf(values.type, fileName);
-  if (fileType === null) return checkValue(text.replace(/\r?\n$/, ""), kindOption ?? "connection", io);
+  if (fileType === null) return checkValue(text.replace(/\r?\n$/, ""), kindOption ?? "connection", io, json);
   let kind: LocalFileKind;
   if (kindOption === undefined) {
     const assumed = assumedKind(text, fileType, fileName);
@@ -152,43 +156,55 @@ async function run(argv: readonly string[], io: CliIO): Promise<number> {
   }
 
   const { entries, problems } = parseLocalFilesystemFile(text, fileType, kind, { fileName: fileName ?? label });
-  const lines: { line: number; text: string }[] = [];
-  const add = (line: number | undefined, text: string) => lines.push({ line: line ?? Number.MAX_SAFE_INTEGER, text });
-  const where = (line: number | undefined, key: string | undefined) =>
-    `${label}${line === undefined ? "" : `:${line}`}${key === undefined ? "" : `: ${displayKey(key)}`}`;
-  let errorCount = problems.length;
-  for (const p of problems) add(p.line, `${where(p.line, p.key)}: ${p.message}`);
-  let warningCount = 0;
+  const problemsFound: ValidationProblem[] = [];
+  const add = (severity: "error" | "warning", message: string, line?: number, key?: string) =>
+    problemsFound.push({
+      severity,
+      message,
+      ...(line === undefined ? {} : { line }),
+      ...(key === undefined ? {} : { key: displayKey(key) }),
+    });
+  for (const p of problems) add("error", p.message, p.line, p.key);
   const keys: AirflowKey[] = [];
   for (const e of entries) {
     const key: AirflowKey = { kind, id: e.key };
     keys.push(key);
     const check = validateKey(key);
-    for (const msg of check.errors) {
-      errorCount++;
-      add(e.line, `${where(e.line, e.key)}: ${msg}`);
-    }
-    for (const msg of check.warnings) {
-      warningCount++;
-      add(e.line, `${where(e.line, e.key)}: warning: ${msg}`);
-    }
+    for (const msg of check.errors) add("error", msg, e.line, e.key);
+    for (const msg of check.warnings) add("warning", msg, e.line, e.key);
   }
   for (const c of findKeyCollisions(keys, "env")) {
-    warningCount++;
     add(
-      undefined,
-      `${label}: warning: ${c.keys.map((k) => `'${k.id}'`).join(" and ")} are the same environment variable ${envVarNameFor(c.keys[0] ?? { kind, id: "" })}; as env vars one would hide the other`,
+      "warning",
+      `${c.keys.map((k) => `'${k.id}'`).join(" and ")} are the same environment variable ${envVarNameFor(c.keys[0] ?? { kind, id: "" })}; as env vars one would hide the other`,
     );
   }
   // Problems in file order; the sort is stable, so file-wide notes stay last in their order.
-  lines.sort((a, b) => a.line - b.line);
-  const summary = `${label}: ${entries.length} ${kind}${entries.length === 1 ? "" : "s"} read, ${errorCount} problem${errorCount === 1 ? "" : "s"}, ${warningCount} warning${warningCount === 1 ? "" : "s"}`;
-  io.stdout.write(`${[...lines.map((l) => l.text), summary].join("\n")}\n`);
+  problemsFound.sort((a, b) => (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER));
+  const errorCount = problemsFound.filter((p) => p.severity === "error").length;
+  const warningCount = problemsFound.length - errorCount;
+  if (json) {
+    const result = { input: label, kind, entries: entries.length, errors: errorCount, warnings: warningCount, problems: problemsFound };
+    io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    const where = (p: ValidationProblem) =>
+      `${label}${p.line === undefined ? "" : `:${p.line}`}${p.key === undefined ? "" : `: ${p.key}`}: ${p.severity === "warning" ? "warning: " : ""}${p.message}`;
+    const summary = `${label}: ${entries.length} ${kind}${entries.length === 1 ? "" : "s"} read, ${errorCount} problem${errorCount === 1 ? "" : "s"}, ${warningCount} warning${warningCount === 1 ? "" : "s"}`;
+    io.stdout.write(`${[...problemsFound.map(where), summary].join("\n")}\n`);
+  }
   return errorCount > 0 ? EXIT_INVALID : EXIT_OK;
+}
+
+/** One problem of a file: where (line, masked key), how bad, and what Airflow would say. */
+interface ValidationProblem {
+  readonly severity: "error" | "warning";
+  readonly message: string;
+  readonly line?: number;
+  readonly key?: string;
 }
 
 export const command: Command = {
   summary: "check an Airflow secrets file (JSON, YAML, .env) or a value; list every problem",
   help: HELP,
-  run: (argv, io) => runCommand("validate", io, () => run(argv, io)),
+  run: (argv, io) => runCommand("validate", io, () => run(argv, io), argv),
 };

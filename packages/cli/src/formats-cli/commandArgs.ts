@@ -1,9 +1,9 @@
 import { type ParseArgsConfig, parseArgs } from "node:util";
-import { InvalidValueError } from "@afsync/core";
+import { AfsyncError, InvalidValueError } from "@afsync/core";
 import { parseJsonObject } from "@afsync/core/formats/connectionJson";
 import { parseJsonSafely } from "@afsync/core/formats/pythonJson";
 import type { CliIO } from "../CliIO.ts";
-import { EXIT_INVALID, EXIT_USAGE } from "../CliIO.ts";
+import { commandError, errorOutput, usageError, wantsJson } from "../report/reportCommandError.ts";
 
 /** A usage error: wrong flags or arguments (exit 2), as opposed to invalid input (exit 1). */
 export class UsageError extends Error {}
@@ -23,19 +23,19 @@ export function parseBackendKwargs(text: string | undefined): Record<string, unk
   return parseJsonObject(text, "--backend-kwargs");
 }
 
-/** Runs a command body, mapping UsageError to exit 2 and InvalidValueError (and other user errors) to exit 1. */
-export async function runCommand(name: string, io: CliIO, body: () => Promise<number>): Promise<number> {
+/**
+ * Runs a command body, mapping UsageError to exit 2 and InvalidValueError (and other user errors)
+ * to exit 1. With `--json` among the arguments the error is the one JSON shape every command
+ * prints on stdout (reportCommandError.ts), so a script reading stdout always gets JSON.
+ */
+export async function runCommand(name: string, io: CliIO, body: () => Promise<number>, argv: readonly string[] = []): Promise<number> {
+  const out = errorOutput(io, wantsJson(argv));
   try {
     return await body();
   } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`afsync ${name}: ${e.message}\nRun 'afsync ${name} --help' for usage.\n`);
-      return EXIT_USAGE;
-    }
-    if (e instanceof InvalidValueError || (e instanceof Error && "code" in e)) {
-      io.stderr.write(`afsync ${name}: ${e.message}\n`);
-      return EXIT_INVALID;
-    }
+    if (e instanceof UsageError) return usageError(out, name, e.message);
+    if (e instanceof AfsyncError) return commandError(out, name, e);
+    if (e instanceof Error && "code" in e) return commandError(out, name, new InvalidValueError(e.message, { cause: e }));
     throw e;
   }
 }

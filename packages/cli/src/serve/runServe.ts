@@ -4,7 +4,7 @@ import { buildRuntime, type Runtime } from "@afsync/runtime/compose/buildRuntime
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { createPubSubPushVerifier } from "@afsync/runtime/events/createPubSubPushVerifier";
 import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
-import { createLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import { createJsonLineLogger, createLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import type { CliIO } from "../CliIO.ts";
 import { EXIT_INVALID, EXIT_OK } from "../CliIO.ts";
@@ -28,6 +28,8 @@ export interface ServeOptions {
   readonly port?: number;
   /** Run on a git-ignored copy of the example and fall back to a free port when the configured one is taken. */
   readonly demo: boolean;
+  /** Lines as JSON objects (log on stderr, runs and notices on stdout), for log shippers. */
+  readonly json?: boolean;
 }
 
 /** A source that can tell serve when its data changes (the local files source). */
@@ -46,8 +48,18 @@ function isWatchable(source: SecretSource): source is WatchableSource {
  * taking work, lets the run in flight finish, and closes everything.
  */
 export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSignal): Promise<number> {
-  const out = (line: string) => io.stdout.write(`${line}\n`);
-  const logger: Logger = createLineLogger(io.stderr);
+  const now = () => new Date();
+  const json = options.json === true;
+  const out = json
+    ? (line: string) => {
+        if (line.trim() !== "") io.stdout.write(`${JSON.stringify({ time: now().toISOString(), level: "info", message: line.trim() })}\n`);
+      }
+    : (line: string) => io.stdout.write(`${line}\n`);
+  const logger: Logger = json ? createJsonLineLogger({ write: (line) => io.stderr.write(`${line}\n`), now }) : createLineLogger(io.stderr);
+  // What stops serve before it runs, and the exposure warning: text, or the log's JSON shape.
+  const complain = (level: "warn" | "error", message: string) =>
+    io.stderr.write(json ? `${JSON.stringify({ time: now().toISOString(), level, message })}\n` : `${message}\n`);
+  const reason = (error: unknown) => (error instanceof Error ? error.message : String(error));
   let configPath = resolve(io.cwd, options.configPath);
   if (options.demo) {
     try {
@@ -56,9 +68,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
       const where = relative(io.cwd, demo.workspace) || ".";
       out(`afsync demo: ${demo.created ? "copied the example to" : "using the copy in"} ${where} (git-ignored; edit freely)`);
     } catch (error) {
-      io.stderr.write(
-        `afsync serve: cannot prepare the demo copy of ${configPath}: ${error instanceof Error ? error.message : String(error)}\n`,
-      );
+      complain("error", `afsync serve: cannot prepare the demo copy of ${configPath}: ${reason(error)}`);
       return EXIT_INVALID;
     }
   }
@@ -71,7 +81,7 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     const runLock = { command: "afsync serve", waitMs: SERVE_RUN_LOCK_WAIT_MS };
     runtime = await buildRuntime(config, { env: io.env, configDir: dirname(configPath), logger, runLock });
   } catch (error) {
-    io.stderr.write(`afsync serve: ${error instanceof Error ? error.message : String(error)}\n`);
+    complain("error", `afsync serve: ${reason(error)}`);
     return EXIT_INVALID;
   }
   const config = runtime.config;
@@ -99,7 +109,20 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     now: () => new Date(),
     logger,
     onRun: (record, report) => {
-      for (const line of formatRunLines(record, report)) out(line);
+      const lines = formatRunLines(record, report);
+      if (!json) for (const line of lines) out(line);
+      else {
+        const failed = record.error !== undefined || report === null;
+        const notes = lines.slice(1).map((l) => l.trim());
+        const entry = {
+          time: now().toISOString(),
+          level: failed ? "error" : "info",
+          message: failed ? "run failed" : "run finished",
+          run: record,
+          notes,
+        };
+        io.stdout.write(`${JSON.stringify(entry)}\n`);
+      }
     },
   });
   const server = createServeHttpServer({
@@ -120,15 +143,13 @@ export async function runServe(options: ServeOptions, io: CliIO, stop: AbortSign
     port = listening.port;
     if (listening.fellBack) out(`Port ${options.port ?? config.serve.port} is taken; using ${port} instead.`);
   } catch (error) {
-    io.stderr.write(
-      `afsync serve: cannot listen on ${host}:${options.port ?? config.serve.port}: ${error instanceof Error ? error.message : String(error)}\n`,
-    );
+    complain("error", `afsync serve: cannot listen on ${host}:${options.port ?? config.serve.port}: ${reason(error)}`);
     await runtime.close();
     return EXIT_INVALID;
   }
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}/`;
   const warning = exposureWarning(host);
-  if (warning !== null) io.stderr.write(`${warning}\n`);
+  if (warning !== null) complain("warn", warning);
 
   // Event streams come up before the initial sync, so a change made while it runs is not missed.
   const feeds = new SourceEventFeeds(runtime.sources.values(), {

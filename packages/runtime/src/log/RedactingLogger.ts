@@ -38,10 +38,14 @@ export class RedactingLogger implements Logger {
  * One JSON object per line on stdout: what CloudWatch Logs Insights (and the other clouds' log
  * queries) read best (`fields level, message, deployment | filter level = "error"`).
  */
-export function createJsonLineLogger(options: { write?: (line: string) => void; base?: Record<string, unknown>; level?: LogLevel } = {}) {
+export function createJsonLineLogger(
+  options: { write?: (line: string) => void; base?: Record<string, unknown>; level?: LogLevel; now?: () => Date } = {},
+) {
+  // The clouds stamp each line themselves; serve --json writes its own time.
+  const time = options.now === undefined ? () => ({}) : ((now: () => Date) => () => ({ time: now().toISOString() }))(options.now);
   return new RedactingLogger({
     write: options.write ?? ((line) => process.stdout.write(`${line}\n`)),
-    format: ({ level, message, fields }) => JSON.stringify({ level, message, ...fields }, errorReplacer),
+    format: ({ level, message, fields }) => JSON.stringify({ ...time(), level, message, ...fields }, errorReplacer),
     ...(options.base === undefined ? {} : { base: options.base }),
     ...(options.level === undefined ? {} : { level: options.level }),
   });
