@@ -38,6 +38,40 @@ describe("manifest encoding", () => {
       keys.join(","),
     );
   });
+
+  it("round-trips fields holding the row separators, %, empty strings and numbers-as-text", () => {
+    const records: StateRecord[] = [
+      { ...rec("var:my key 100%", "b".repeat(64)), secretId: "odd/path\nwith space", version: "", versionOrder: 12 },
+      { ...rec("var:plain", "c".repeat(64)), version: "42", appliedAt: "2026-01-02T03:04:05.000Z" },
+      { ...rec("conn:x", "d".repeat(64)), secretId: "airflow/connections/x", version: "%%", versionOrder: 0 },
+      { ...rec("var:only", "e".repeat(64)) },
+    ];
+    const text = encodeManifestPart(records, { seq: 7, removed: ["var:gone" as KeyString] });
+    const part = decodeManifestPart(text, "afsync_manifest.7.t");
+    assert.deepEqual(
+      [...part.records].sort((a, b) => a.key.localeCompare(b.key)),
+      [...records].sort((a, b) => a.key.localeCompare(b.key)),
+    );
+    assert.deepEqual(part.removed, ["var:gone"]);
+  });
+
+  it("still reads the array rows of format 2", () => {
+    const v2 = JSON.stringify({
+      afsync: 2,
+      seq: 3,
+      at: "2026-01-01T00:00:00.000Z",
+      groups: [{ s: "s", k: "conn", p: "airflow/connections/", r: [["db", "a".repeat(64), "v1", 3]] }],
+    });
+    assert.deepEqual(decodeManifestPart(v2, "afsync_manifest.3.t").records, [
+      {
+        ...rec("conn:db", "a".repeat(64)),
+        appliedAt: "2026-01-01T00:00:00.000Z",
+        secretId: "airflow/connections/db",
+        version: "v1",
+        versionOrder: 3,
+      },
+    ]);
+  });
 });
 
 describe("serverMessage", () => {
