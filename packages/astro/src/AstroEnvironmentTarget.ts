@@ -26,10 +26,10 @@ import {
   encodeManifest,
   type ManifestOwners,
   mergeManifest,
-  sameRecord,
   withOwnerRecords,
 } from "./AstroManifest.ts";
 import { createEnvironmentObjectClient } from "./astroClient.ts";
+import { EnvironmentManifestLock } from "./EnvironmentManifestLock.ts";
 import { EnvironmentObjectApi } from "./EnvironmentObjectApi.ts";
 import {
   createBody,
@@ -56,7 +56,8 @@ export interface AstroEnvironmentTargetOptions {
   readonly manifestKey?: string;
   /** Whose records in the manifest are "owned" here: the afsync Deployment id from the config. */
   readonly owner?: string;
-  readonly maxWriteAttempts?: number;
+  /** How long the manifest lock is held at most before another writer may take it (default 30 s). */
+  readonly manifestLockTtlMs?: number;
   readonly retry?: RetryOptions;
   readonly fetch?: FetchLike;
   readonly logger?: Logger;
@@ -91,6 +92,7 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
   readonly #owner: string;
   readonly #logger: Logger;
   readonly #locks: KeyedMutex;
+  readonly #lock: EnvironmentManifestLock;
   #base: StateRecord[] | null | undefined;
 
   constructor(options: AstroEnvironmentTargetOptions) {
@@ -104,6 +106,12 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
     this.#owner = options.owner ?? DEFAULT_MANIFEST_OWNER;
     this.#logger = options.logger ?? silentLogger;
     this.#locks = options.locks ?? astroWriteLocks;
+    this.#lock = new EnvironmentManifestLock(this.#api, {
+      key: `${this.#manifestKey}_LOCK`,
+      scope: options.scope,
+      logger: this.#logger,
+      ...(options.manifestLockTtlMs === undefined ? {} : { ttlMs: options.manifestLockTtlMs }),
+    });
     const where = `${options.scope.scope === "WORKSPACE" ? "Workspace" : "Deployment"} ${options.scope.scopeEntityId}`;
     this.claimScope = `astro-environment ${hostOf(options.apiUrl)} ${options.organizationId} ${where}`;
     this.describe = `Astro Environment Manager, ${where} (organization ${options.organizationId}) at ${hostOf(options.apiUrl)}`;
@@ -191,46 +199,51 @@ export class AstroEnvironmentTarget implements DeploymentTarget {
 
   /**
    * Writes the manifest after the values, recording only what landed: a failed item keeps the
-   * record the engine planned against. Read back and merged again if another process wrote it
-   * in between.
+   * record the engine planned against. The read-merge-write runs under the scope's manifest lock
+   * (EnvironmentManifestLock): the object has no ETag, so two writers merging at once would
+   * otherwise replace each other's records.
    */
   async #writeManifest(planned: readonly StateRecord[], results: readonly ApplyItemResult[]): Promise<number> {
     const failed = new Set(results.filter((r) => !r.ok).map((r) => r.key));
     const baseBy = new Map((this.#base ?? []).map((r) => [r.key, r]));
     const ours = [...planned.filter((r) => !failed.has(r.key)), ...[...failed].flatMap((k) => baseBy.get(k) ?? [])];
-    const mustHold = changedRecords(this.#base, ours);
-    // The base of the next write is this writer's own view (what it planned and wrote), never the
-    // merge: another writer's records in it would read as this writer removing them.
     const manifestFilter = { objectKey: this.#manifestKey, objectType: "ENVIRONMENT_VARIABLE" as const };
     let calls = 0;
-    const attempts = this.#o.maxWriteAttempts ?? 3;
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      const [current] = await this.#api.list(manifestFilter);
-      calls += 1;
+    const mergedText = (current: EnvironmentObject | undefined) => {
       // Only this owner's records are merged; every other owner's are kept as they are now.
       const owners = current === undefined ? new Map() : this.#decode(current);
-      const merged = mergeManifest(this.#base, ours, owners.get(this.#owner) ?? null);
-      const text = encodeManifest(withOwnerRecords(owners, this.#owner, merged));
-      if (text === (current === undefined ? null : current.environmentVariable?.value)) {
-        this.#base = ours;
-        return calls;
-      }
+      return encodeManifest(withOwnerRecords(owners, this.#owner, mergeManifest(this.#base, ours, owners.get(this.#owner) ?? null)));
+    };
+    const unchanged = (current: EnvironmentObject | undefined, text: string | null) =>
+      text === (current === undefined ? null : current.environmentVariable?.value);
+    // Nothing of this writer's changed (a value re-written as it was recorded): one read shows
+    // whether the manifest still says so, and the lock is taken only if it does not.
+    if (changedRecords(this.#base, ours).size === 0 && (this.#base ?? []).length === ours.length) {
+      const [current] = await this.#api.list(manifestFilter);
       calls += 1;
-      if ((await this.#putManifest(current, text)) === "raced") {
-        // Another process created or removed the manifest first: merge with theirs on the next pass.
-        continue;
-      }
-      const [check] = await this.#api.list(manifestFilter);
-      calls += 1;
-      const remote = new Map(((check === undefined ? undefined : this.#decode(check).get(this.#owner)) ?? []).map((r) => [r.key, r]));
-      if ([...mustHold].every(([key, record]) => sameRecord(remote.get(key), record))) {
-        this.#base = ours;
-        return calls;
-      }
-      this.#logger.log("warn", "astro-environment: another writer replaced the manifest; merging again", { attempt });
+      if (unchanged(current, mergedText(current))) return calls;
     }
-    throw new RemoteCallError(
-      `the afsync manifest ${this.#manifestKey} kept being replaced by another writer; values were written but ownership was not recorded`,
+    await this.#lock.hold(
+      async (stillHeld) => {
+        const [current] = await this.#api.list(manifestFilter);
+        calls += 1;
+        const text = mergedText(current);
+        if (unchanged(current, text)) return;
+        if (!(await stillHeld())) throw this.#manifestRaced("the manifest lock expired before the write");
+        calls += 1;
+        if ((await this.#putManifest(current, text)) === "raced") throw this.#manifestRaced("another writer changed it outside the lock");
+      },
+      () => (calls += 1),
+    );
+    // The base of the next write is this writer's own view (what it planned and wrote), never the
+    // merge: another writer's records in it would read as this writer removing them.
+    this.#base = ours;
+    return calls;
+  }
+
+  #manifestRaced(why: string): RemoteCallError {
+    return new RemoteCallError(
+      `the afsync manifest ${this.#manifestKey} was not written (${why}); values were written, the run will be retried`,
       {
         errorClass: "transient",
       },

@@ -58,14 +58,19 @@ export class EnvironmentObjectApi {
   }
 
   /** `exists` on 409: a duplicate, or a retried create whose first attempt landed. */
-  create(body: CreateEnvironmentObjectRequest, sent: readonly string[]): Promise<"created" | "exists"> {
+  async create(body: CreateEnvironmentObjectRequest, sent: readonly string[]): Promise<"created" | "exists"> {
+    return (await this.createObject(body, sent)) === "exists" ? "exists" : "created";
+  }
+
+  /** As `create`, with the new object's id (the API answers just that). */
+  createObject(body: CreateEnvironmentObjectRequest, sent: readonly string[]): Promise<{ id: string } | "exists"> {
     const what = `CreateEnvironmentObject ${body.objectKey}`;
     return this.#call(what, async () => {
       const { data, error, response } = await this.#client.POST("/organizations/{organizationId}/environment-objects", {
         params: { path: { organizationId: this.#organizationId } },
         body,
       });
-      if (data !== undefined) return "created";
+      if (data !== undefined) return { id: data.id };
       if (response.status === 409) return "exists";
       throw astroCallError(what, response, error, sent);
     });

@@ -250,4 +250,99 @@ describe("AstroEnvironmentTarget", () => {
     assert.ok(snapshot.entries.has("var:from_a") && snapshot.entries.has("var:from_b"));
     assert.deepEqual(snapshot.manifest?.map((r) => r.key).sort(), ["var:from_a", "var:from_b"]);
   });
+
+  it("serializes manifest updates: a writer held inside its update keeps the other waiting, and neither loses a record", async () => {
+    const ws = nextWorkspace();
+    await target(astro, ws).apply({ upserts: [{ key: variableKey("first"), value: VAR("1") }], deletes: [], manifest: [rec("var:first")] });
+    // B is stopped on the manifest update itself, after its read: the moment a read-merge-write
+    // without a lock would let A's record be replaced by B's stale merge.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let heldB!: () => void;
+    const bHeld = new Promise<void>((r) => (heldB = r));
+    const holdManifestUpdate: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === "POST" && /environment-objects\/[^/]+$/.test(new URL(request.url).pathname)) {
+        if ((await request.clone().text()).includes("owners")) {
+          heldB();
+          await released;
+        }
+      }
+      return globalThis.fetch(request);
+    };
+    const b = target(astro, ws, { locks: new KeyedMutex(), fetch: holdManifestUpdate });
+    const a = target(astro, ws, { locks: new KeyedMutex() });
+    await Promise.all([a.read(), b.read()]);
+    const runB = b.apply({
+      upserts: [{ key: variableKey("from_b"), value: VAR("b") }],
+      deletes: [],
+      manifest: [rec("var:first"), rec("var:from_b")],
+    });
+    await bHeld;
+    const runA = a.apply({
+      upserts: [{ key: variableKey("from_a"), value: VAR("a") }],
+      deletes: [],
+      manifest: [rec("var:first"), rec("var:from_a")],
+    });
+    // A writes its value, then waits on the lock B holds (its create of the lock object is refused).
+    const lockKey = "AFSYNC_ENVIRONMENT_MANIFEST_LOCK";
+    while (!astro.environmentObjects().some((o) => o.scopeEntityId === ws && o.objectKey === "from_a"))
+      await new Promise((r) => setTimeout(r, 5));
+    assert.ok(
+      inWorkspace(ws).some((o) => o.objectKey === lockKey),
+      "B holds the lock",
+    );
+    release();
+    const [outA, outB] = await Promise.all([runA, runB]);
+    assert.ok([...outA.results, ...outB.results].every((r) => r.ok));
+    const snapshot = await target(astro, ws).read();
+    assert.deepEqual(snapshot.manifest?.map((r) => r.key).sort(), ["var:first", "var:from_a", "var:from_b"]);
+    assert.ok(!inWorkspace(ws).some((o) => o.objectKey === lockKey), "the lock is released");
+  });
+
+  it("takes over a lock left by a writer that died holding it, once the lock's time is past", async () => {
+    const ws = nextWorkspace();
+    astro.seedEnvironmentObject(ORG, {
+      objectKey: "AFSYNC_ENVIRONMENT_MANIFEST_LOCK",
+      objectType: "ENVIRONMENT_VARIABLE",
+      scope: "WORKSPACE",
+      scopeEntityId: ws,
+      environmentVariable: { value: JSON.stringify({ holder: "dead-writer", until: Date.now() - 1 }), isSecret: false },
+    });
+    const out = await target(astro, ws).apply({
+      upserts: [{ key: variableKey("k"), value: VAR("v") }],
+      deletes: [],
+      manifest: [rec("var:k")],
+    });
+    assert.ok(out.results.every((r) => r.ok));
+    assert.deepEqual(
+      (await target(astro, ws).read()).manifest?.map((r) => r.key),
+      ["var:k"],
+    );
+    assert.ok(!inWorkspace(ws).some((o) => o.objectKey === "AFSYNC_ENVIRONMENT_MANIFEST_LOCK"));
+  });
+
+  it("waits for a live holder, then fails transiently with the values written and the manifest untouched", async () => {
+    const ws = nextWorkspace();
+    astro.seedEnvironmentObject(ORG, {
+      objectKey: "AFSYNC_ENVIRONMENT_MANIFEST_LOCK",
+      objectType: "ENVIRONMENT_VARIABLE",
+      scope: "WORKSPACE",
+      scopeEntityId: ws,
+      environmentVariable: { value: JSON.stringify({ holder: "slow-writer", until: Date.now() + 60_000 }), isSecret: false },
+    });
+    await assert.rejects(
+      target(astro, ws, { manifestLockTtlMs: 100 }).apply({
+        upserts: [{ key: variableKey("k"), value: VAR("v") }],
+        deletes: [],
+        manifest: [rec("var:k")],
+      }),
+      (e: Error & { errorClass?: string }) => /manifest lock .* stayed held by another writer/.test(e.message),
+    );
+    assert.ok(
+      inWorkspace(ws).some((o) => o.objectKey === "k"),
+      "the value was written",
+    );
+    assert.equal((await target(astro, ws).read()).manifest, null);
+  });
 });
