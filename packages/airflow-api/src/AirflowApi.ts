@@ -54,4 +54,13 @@ export interface AirflowApi {
     deletes: readonly string[],
     known?: (id: string) => boolean | undefined,
   ): Promise<ItemResult[]>;
+  /**
+   * A connection created only when its id is free (`exists` on 409): the one conditional write
+   * both API versions have (v1's variable POST is an upsert), which the manifest's fold lock uses.
+   */
+  createConnectionIfAbsent(id: string, description: string): Promise<"created" | "exists">;
+  /** A connection's description, or null when there is no such connection. */
+  getConnectionDescription(id: string): Promise<string | null>;
+  /** Deletes a connection; one already gone counts as done. */
+  deleteConnection(id: string): Promise<void>;
 }

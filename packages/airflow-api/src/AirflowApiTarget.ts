@@ -31,6 +31,7 @@ import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
 import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
+import { foldLockId, ManifestFoldLock } from "./ManifestFoldLock.ts";
 import {
   foldManifest,
   isManifestVariable,
@@ -39,6 +40,7 @@ import {
   type ManifestLog,
   type ManifestWritePlan,
   manifestDelta,
+  planManifestSegment,
   planManifestWrite,
 } from "./manifestLog.ts";
 import { failManifest, settleManifest } from "./settleManifest.ts";
@@ -88,9 +90,14 @@ export class AirflowApiTarget implements DeploymentTarget {
   #manifest: ManifestLog | null | undefined;
   /** Keys the last read saw (kept up to date by applies): which first call an upsert makes on v1. */
   #present: Set<KeyString> | undefined;
+  readonly #foldLock: ManifestFoldLock;
 
   constructor(config: AirflowApiTargetConfig) {
     this.#config = config;
+    this.#foldLock = new ManifestFoldLock(
+      foldLockId(config.manifestVariable),
+      config.logger === undefined ? {} : { logger: config.logger },
+    );
     this.#root = rootUrl(config.apiUrl ?? config.url);
     const base = config.fetch ?? ((request: Request) => globalThis.fetch(request));
     const counted: FetchLike = (request) => {
@@ -147,7 +154,11 @@ export class AirflowApiTarget implements DeploymentTarget {
     const api = await this.#resolveApi();
     const [connectionIds, variables] = await Promise.all([api.listConnectionIds(), api.listVariables()]);
     const entries = new Map<KeyString, TargetEntry>();
-    for (const id of connectionIds) entries.set(keyString({ kind: "connection", id }), { key: { kind: "connection", id } });
+    for (const id of connectionIds) {
+      // The fold lock is afsync's bookkeeping too, present only while a writer folds.
+      if (this.#config.state === "manifest" && id === this.#foldLock.id) continue;
+      entries.set(keyString({ kind: "connection", id }), { key: { kind: "connection", id } });
+    }
     for (const v of variables) {
       // afsync's own bookkeeping is neither a conflict nor a key to sync.
       if (this.#config.state === "manifest" && isManifestVariable(this.#config.manifestVariable, v.key)) continue;
@@ -160,6 +171,15 @@ export class AirflowApiTarget implements DeploymentTarget {
   }
 
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
+    try {
+      return await this.#apply(request);
+    } finally {
+      // A fold of this apply is over, landed or not.
+      await this.#foldLock.release();
+    }
+  }
+
+  async #apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const callsBefore = this.#calls;
     const api = await this.#resolveApi();
     const manifestOn = this.#config.state === "manifest";
@@ -304,6 +324,9 @@ export class AirflowApiTarget implements DeploymentTarget {
   async #planDelta(api: AirflowApi, log: ManifestLog | null, delta: ManifestDelta): Promise<ManifestWritePlan> {
     const step = planManifestWrite(this.#config.manifestVariable, log, delta, manifestTag(), Date.now());
     if (step.kind === "segment") return step.plan;
+    // Another writer folding right now: this write appends a segment, and a later one folds.
+    if (!(await this.#foldLock.tryAcquire(api)))
+      return planManifestSegment(this.#config.manifestVariable, log, delta, manifestTag(), Date.now());
     const fresh = await this.#readManifest(api, await api.listVariables());
     return foldManifest(this.#config.manifestVariable, fresh, step.delta);
   }

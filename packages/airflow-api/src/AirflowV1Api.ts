@@ -101,6 +101,30 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
             }),
         ),
       ]),
+    async createConnectionIfAbsent(id, description) {
+      const { error, response } = await client.POST("/connections", { body: { connection_id: id, conn_type: "generic", description } });
+      if (response.ok) return "created";
+      if (response.status === 409) return "exists";
+      throw new RemoteCallError(`POST /api/v1/connections ${id} failed: ${serverMessage(response.status, error)}`, {
+        status: response.status,
+      });
+    },
+    async getConnectionDescription(id) {
+      const { data, error, response } = await client.GET("/connections/{connection_id}", { params: { path: { connection_id: id } } });
+      if (response.status === 404) return null;
+      if (data === undefined)
+        throw new RemoteCallError(`GET /api/v1/connections/${id} failed: ${serverMessage(response.status, error)}`, {
+          status: response.status,
+        });
+      return data.description ?? "";
+    },
+    async deleteConnection(id) {
+      const { error, response } = await client.DELETE("/connections/{connection_id}", { params: { path: { connection_id: id } } });
+      if (!response.ok && response.status !== 404)
+        throw new RemoteCallError(`DELETE /api/v1/connections/${id} failed: ${serverMessage(response.status, error)}`, {
+          status: response.status,
+        });
+    },
     writeVariables: (upserts, deletes, known) =>
       inParallel(concurrency, [
         ...upserts.map((write) => () => guarded(write.key, () => upsertVariable(write, known?.(write.key)))),

@@ -111,6 +111,34 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit:
         });
       return data.value;
     },
+    async createConnectionIfAbsent(id, description) {
+      const { error, response } = await client.POST("/api/v2/connections", {
+        body: { connection_id: id, conn_type: "generic", description },
+      });
+      if (response.ok) return "created";
+      if (response.status === 409) return "exists";
+      throw new RemoteCallError(`POST /api/v2/connections ${id} failed: ${serverMessage(response.status, error)}`, {
+        status: response.status,
+      });
+    },
+    async getConnectionDescription(id) {
+      const { data, error, response } = await client.GET("/api/v2/connections/{connection_id}", {
+        params: { path: { connection_id: id } },
+      });
+      if (response.status === 404) return null;
+      if (data === undefined)
+        throw new RemoteCallError(`GET /api/v2/connections/${id} failed: ${serverMessage(response.status, error)}`, {
+          status: response.status,
+        });
+      return data.description ?? "";
+    },
+    async deleteConnection(id) {
+      const { error, response } = await client.DELETE("/api/v2/connections/{connection_id}", { params: { path: { connection_id: id } } });
+      if (!response.ok && response.status !== 404)
+        throw new RemoteCallError(`DELETE /api/v2/connections/${id} failed: ${serverMessage(response.status, error)}`, {
+          status: response.status,
+        });
+    },
     writeConnections(upserts: readonly ConnectionWrite[], deletes) {
       const secrets = upserts.flatMap((w) => w.secrets);
       return bulk(

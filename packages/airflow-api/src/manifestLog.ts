@@ -130,32 +130,58 @@ export function manifestDelta(before: ReadonlyMap<KeyString, StateRecord>, next:
  * overwriting each other's segment.
  */
 export function planManifestWrite(base: string, log: ManifestLog | null, delta: ManifestDelta, tag: string, nowMs = 0): ManifestStep {
-  const before = log?.records ?? new Map<KeyString, StateRecord>();
-  const records = new Map(before);
-  for (const r of delta.changed) records.set(r.key, r);
-  for (const k of delta.removed) records.delete(k);
+  const { records, garbage } = afterDelta(log, delta);
   const segments = log?.segments ?? [];
-  // What this write makes dead: the records it supersedes and removes, and its removal entries.
-  const garbage = (log?.garbage ?? 0) + delta.changed.filter((r) => before.has(r.key)).length + 2 * delta.removed.length;
   // Folding once the dead records outnumber the live ones keeps the bytes a change costs at two
   // records amortized, and a first push (all new keys, nothing dead) is never folded.
   const tooMany = segments.length >= Math.max(MAX_MANIFEST_SEGMENTS, Math.ceil(records.size / 100));
   // A small manifest is not folded at every other write (a few KB of dead records cost nothing,
   // and every fold is a full read of the variables): folds start past MIN_FOLD_GARBAGE.
   if (log === null || !log.hasBase || garbage > Math.max(records.size, MIN_FOLD_GARBAGE) || tooMany) return { kind: "fold", delta };
+  return { kind: "segment", plan: planManifestSegment(base, log, delta, tag, nowMs) };
+}
+
+/** The records once `delta` is written, and the dead records the log then carries. */
+function afterDelta(log: ManifestLog | null, delta: ManifestDelta): { records: Map<KeyString, StateRecord>; garbage: number } {
+  const before = log?.records ?? new Map<KeyString, StateRecord>();
+  const records = new Map(before);
+  for (const r of delta.changed) records.set(r.key, r);
+  for (const k of delta.removed) records.delete(k);
+  // What this write makes dead: the records it supersedes and removes, and its removal entries.
+  const garbage = (log?.garbage ?? 0) + delta.changed.filter((r) => before.has(r.key)).length + 2 * delta.removed.length;
+  return { records, garbage };
+}
+
+/**
+ * `delta` as a new segment, whatever the log's size, with or without a base: always safe, since
+ * no writer rewrites another's segment (what a writer does when another one is folding).
+ */
+export function planManifestSegment(
+  base: string,
+  log: ManifestLog | null,
+  delta: ManifestDelta,
+  tag: string,
+  nowMs = 0,
+): ManifestWritePlan {
+  const { records, garbage } = afterDelta(log, delta);
+  const lastSeq = log?.lastSeq ?? 0;
   // Segments apply in the order of their numbers, so a number must say when it was written: two
   // writers that read the same log would otherwise pick the same next number, and the older
   // write could sort last and hide the newer record. The write time in milliseconds does (and
   // stays above every number seen, so one writer's segments never go backwards).
-  const seq = Math.max(log.lastSeq + 1, Math.floor(nowMs));
+  const seq = Math.max(lastSeq + 1, Math.floor(nowMs));
   const name = segmentVariable(base, seq, tag);
   return {
-    kind: "segment",
-    plan: {
-      variable: name,
-      text: encodeManifestPart(delta.changed, { seq, removed: delta.removed }),
-      deleteAfter: [],
-      next: { ...log, records, segments: [...segments, { name, seq }], garbage, lastSeq: seq },
+    variable: name,
+    text: encodeManifestPart(delta.changed, { seq, removed: delta.removed }),
+    deleteAfter: [],
+    next: {
+      records,
+      hasBase: log?.hasBase ?? false,
+      segments: [...(log?.segments ?? []), { name, seq }],
+      stale: log?.stale ?? [],
+      garbage,
+      lastSeq: seq,
     },
   };
 }
