@@ -53,7 +53,8 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000x1,1000x10,1000x100,10000x1,10000
 const PASSWORD = "bench-airflow-pw";
 const FIRST_MAX_DEPLOYMENTS = Number(process.env.BENCH_FIRST_MAX_DEPLOYMENTS ?? 10);
 const CHILD_SOURCE = fileURLToPath(new URL("./support/fullReconcileChild.ts", import.meta.url));
-const CHILD_BUNDLE = fileURLToPath(new URL("./out/full-reconcile-child.mjs", import.meta.url));
+// Per run (two runs may bundle at once), under the repository so the bundle finds better-sqlite3.
+const CHILD_BUNDLE = fileURLToPath(new URL(`./out/full-reconcile-child-${process.pid}.mjs`, import.meta.url));
 /**
  * `bundle` (default): the engine child runs as one esbuild bundle, as the cloud functions ship
  * the engine; `tsx`: from the TypeScript sources through tsx, as the CLI runs, whose loader thread
@@ -211,5 +212,9 @@ async function scenario(n: number, m: number) {
 
 if (CHILD_RUNTIME === "bundle") await bundleChild();
 const results = [];
-for (const [n, m] of SIZES) results.push(await scenario(n, m));
+try {
+  for (const [n, m] of SIZES) results.push(await scenario(n, m));
+} finally {
+  rmSync(CHILD_BUNDLE, { force: true });
+}
 process.stdout.write(`${JSON.stringify({ fullReconcile: results })}\n`);
