@@ -5,9 +5,11 @@
  * factory's defaults: 100 a page, 100 a bulk call), with state in the real SQLite store. Every
  * request to every emulator waits BENCH_RTT_MS (default 10 ms) before it is answered: a round trip.
  *
- * The emulators run in this process; the engine runs in a child process per phase, so its peak
- * RSS is its own: `first` (an empty Airflow, every key created) and then `noop` (nothing changed:
- * the listing floor, no value read, no write) in a fresh child that starts from the state on disk.
+ * The emulators run in this process; the engine runs in a child process per phase
+ * (`support/fullReconcileChild.ts`, bundled by esbuild unless BENCH_CHILD_RUNTIME=tsx), so its
+ * peak RSS is its own: `first` (an empty Airflow, every key created) and then `noop` (nothing
+ * changed: the listing floor, no value read, no write) in a fresh child that starts from the state
+ * on disk. BENCH_CHILD_NODE_ARGS=--max-old-space-size=96 gives the child a heap budget.
  *
  * Reported per (N, M): provider calls and the floor (ceil(N/20) BatchGetSecretValue for a first
  * read; ceil(N/100) ListSecrets pages for a no-op), target writes, bytes sent to the targets,
@@ -37,17 +39,12 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
-import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
-import { createAwsSecretsManagerSource } from "@afsync/aws/awsSourceFactory";
-import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import { SyncEngine } from "@afsync/core/engine/SyncEngine";
-import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
-import { createHmacHasher, systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
+import { build } from "esbuild";
+import type { FullReconcileChildInput } from "./support/fullReconcileChild.ts";
 
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 10);
 const SIZES = (process.env.BENCH_SIZES ?? "1000x1,1000x10,1000x100,10000x1,10000x10,10000x100")
@@ -55,66 +52,33 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000x1,1000x10,1000x100,10000x1,10000
   .map((s) => s.split("x").map(Number) as [number, number]);
 const PASSWORD = "bench-airflow-pw";
 const FIRST_MAX_DEPLOYMENTS = Number(process.env.BENCH_FIRST_MAX_DEPLOYMENTS ?? 10);
-const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+const CHILD_SOURCE = fileURLToPath(new URL("./support/fullReconcileChild.ts", import.meta.url));
+// Per run (two runs may bundle at once), under the repository so the bundle finds better-sqlite3.
+const CHILD_BUNDLE = fileURLToPath(new URL(`./out/full-reconcile-child-${process.pid}.mjs`, import.meta.url));
+/**
+ * `bundle` (default): the engine child runs as one esbuild bundle, as the cloud functions ship
+ * the engine; `tsx`: from the TypeScript sources through tsx, as the CLI runs, whose loader thread
+ * and transpiled sources add about 45 MB to the process before afsync does anything.
+ */
+const CHILD_RUNTIME = process.env.BENCH_CHILD_RUNTIME === "tsx" ? "tsx" : "bundle";
+// BENCH_CHILD_NODE_ARGS (e.g. --max-old-space-size=96) runs the engine with a heap budget, as a
+// process given a memory size would be; the result names the heap ceiling either way.
+const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
 
-/** The child: one engine run over the Deployments whose Airflow URLs the parent passed. */
-async function child(): Promise<void> {
-  const env = JSON.parse(process.env.BENCH_CHILD ?? "{}") as { awsUrl: string; airflowUrls: string[]; stateDir: string };
-  let bytesSent = 0;
-  // Bytes of every request body as sent (retries included): what the targets were sent.
-  const countingFetch = async (request: Request) => {
-    if (request.body !== null) bytesSent += (await request.clone().arrayBuffer()).byteLength;
-    return globalThis.fetch(request);
-  };
-  const source = createAwsSecretsManagerSource(
-    {},
-    {
-      id: "sm",
-      env: { AWS_ENDPOINT_URL: env.awsUrl, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" },
-    },
-  );
-  const state = SqliteStateStore.open(join(env.stateDir, "state.db"));
-  const engine = new SyncEngine({ clock: systemClock, hasher: createHmacHasher(await state.hmacKey()), logger: { log() {} }, state });
-  const bindings: DeploymentBinding[] = env.airflowUrls.map((url, i) => ({
-    id: `dep-${i}`,
-    target: new AirflowApiTarget({
-      url,
-      apiVersion: 2,
-      auth: { type: "airflow-token", username: "bench", password: PASSWORD },
-      state: "none",
-      manifestVariable: "afsync_manifest",
-      pageLimit: 100,
-      batchSize: 100,
-      concurrency: 4,
-      fetch: countingFetch,
-    }),
-    sources: [source],
-    deletion: "retain",
-    adopt: false,
-    include: ["*"],
-    exclude: [],
-  }));
-  const start = performance.now();
-  const cpuBefore = process.cpuUsage();
-  const report = await engine.sync(bindings, FULL_RECONCILIATION);
-  const ms = performance.now() - start;
-  const cpu = process.cpuUsage(cpuBefore);
-  await source.close?.();
-  await state.close();
-  const failed = report.deployments.filter((d) => d.status === "failed");
-  if (failed.length > 0) throw new Error(`${failed.length} Deployments failed: ${failed[0]?.error}`);
-  process.stdout.write(
-    `${JSON.stringify({
-      ms: Math.round(ms),
-      // The engine's own CPU (this process): on a loaded machine, what wall time holds beyond the round trips.
-      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
-      peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
-      created: report.summary.create,
-      unchanged: report.summary.unchanged,
-      writes: report.summary.writes,
-      bytesSent,
-    })}\n`,
-  );
+/** The child as one ESM file (better-sqlite3 stays outside: a native addon), written under bench/out/. */
+async function bundleChild(): Promise<void> {
+  await build({
+    entryPoints: [CHILD_SOURCE],
+    outfile: CHILD_BUNDLE,
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    format: "esm",
+    external: ["better-sqlite3"],
+    // The SDK's CommonJS modules call require(); an ESM bundle has none of its own.
+    banner: { js: 'import { createRequire as __afsyncRequire } from "node:module"; const require = __afsyncRequire(import.meta.url);' },
+    logLevel: "warning",
+  });
 }
 
 /** Copies Deployment 0's Airflow rows and state records to every other Deployment. */
@@ -138,11 +102,9 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 /** Runs one phase in a child; async, because the emulators it calls answer from this process's event loop. */
-function runChild(payload: object): Promise<Record<string, number>> {
-  // BENCH_CHILD_NODE_ARGS (e.g. --max-old-space-size=160) runs the engine with a heap budget, as a
-  // process given a memory size would be.
-  const nodeArgs = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
-  const run = spawn(process.execPath, [...nodeArgs, "--import", "tsx", fileURLToPath(import.meta.url)], {
+function runChild(payload: FullReconcileChildInput): Promise<Record<string, number>> {
+  const entry = CHILD_RUNTIME === "tsx" ? ["--import", "tsx", CHILD_SOURCE] : [CHILD_BUNDLE];
+  const run = spawn(process.execPath, [...CHILD_NODE_ARGS, ...entry], {
     env: { ...process.env, BENCH_CHILD: JSON.stringify(payload), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -174,7 +136,7 @@ async function scenario(n: number, m: number) {
   const airflows = await Promise.all(Array.from({ length: m }, () => startAirflowEmulator({ apiVersion: 2, users: { bench: PASSWORD } })));
   for (const af of airflows) af.inject({ latencyMs: RTT_MS, times: Number.POSITIVE_INFINITY });
   const stateDir = mkdtempSync(join(tmpdir(), "afsync-bench-full-"));
-  const payload = { awsUrl: aws.url, airflowUrls: airflows.map((a) => a.url), stateDir };
+  const payload = { awsUrl: aws.url, airflowUrls: airflows.map((a) => a.url), stateDir, airflowPassword: PASSWORD };
   const counts = () => {
     const target: Record<string, number> = {};
     for (const af of airflows) for (const [op, k] of Object.entries(af.callCounts())) target[op] = (target[op] ?? 0) + k;
@@ -217,6 +179,8 @@ async function scenario(n: number, m: number) {
       n,
       deployments: m,
       rttMs: RTT_MS,
+      childRuntime: CHILD_RUNTIME,
+      ...(CHILD_NODE_ARGS.length > 0 ? { childNodeArgs: CHILD_NODE_ARGS.join(" ") } : {}),
       first: {
         ...(copied ? { measuredForDeployments: 1, note: `measured for 1 Deployment and copied to ${m - 1}` } : {}),
         ...first,
@@ -246,10 +210,11 @@ async function scenario(n: number, m: number) {
   }
 }
 
-if (process.env.BENCH_CHILD !== undefined) {
-  await child();
-} else {
-  const results = [];
+if (CHILD_RUNTIME === "bundle") await bundleChild();
+const results = [];
+try {
   for (const [n, m] of SIZES) results.push(await scenario(n, m));
-  process.stdout.write(`${JSON.stringify({ fullReconcile: results })}\n`);
+} finally {
+  rmSync(CHILD_BUNDLE, { force: true });
 }
+process.stdout.write(`${JSON.stringify({ fullReconcile: results })}\n`);

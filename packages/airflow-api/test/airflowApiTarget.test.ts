@@ -120,6 +120,25 @@ for (const apiVersion of [1, 2] as const) {
       assert.equal(outcome.calls, 0);
     });
 
+    it("keeps nothing from its read once released, and an apply after that reads the manifest again", async () => {
+      const target = makeTarget(emulator, auth);
+      await target.read();
+      await target.apply({ upserts: [{ key: connectionKey("db"), value: conn() }], deletes: [], manifest: [rec("conn:db")] });
+      target.release();
+      emulator.resetCalls();
+      const outcome = await target.apply({
+        upserts: [{ key: variableKey("k"), value: { kind: "variable", value: "value-k" } }],
+        deletes: [],
+        manifest: [rec("conn:db"), rec("var:k")],
+      });
+      assert.deepEqual(
+        outcome.results.filter((r) => !r.ok),
+        [],
+      );
+      assert.ok(emulator.callCount("get_variables") >= 1, "the manifest was read again, not taken from before the release");
+      assert.deepEqual((await makeTarget(emulator, auth).read()).manifest, [rec("conn:db"), rec("var:k")]);
+    });
+
     it("retries 429 (honouring Retry-After) and 5xx answers and converges", async () => {
       const waits: number[] = [];
       const target = makeTarget(emulator, auth, waits);

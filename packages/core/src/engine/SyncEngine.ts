@@ -184,6 +184,7 @@ export class SyncEngine {
         }
       }),
     );
+    for (const binding of bindings) binding.target.release?.();
     return explainView(key, plans, reads, {
       hash: this.hash,
       showSecrets,
@@ -256,7 +257,12 @@ export class SyncEngine {
     for (let current = ahead.shift(); current !== undefined; current = ahead.shift()) {
       const planned = await current;
       planMore();
-      reports.push(await this.applyPlanned(mode, planned, how, options, progress, strings));
+      try {
+        reports.push(await this.applyPlanned(mode, planned, how, options, progress, strings));
+      } finally {
+        // Applied: what the target kept from its read must not outlive the Deployment's turn.
+        planned.binding.target.release?.();
+      }
     }
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
   }
@@ -467,6 +473,9 @@ export class SyncEngine {
       if (kept + size <= LOADED_ENTRIES_KEPT) {
         kept += size;
         loaded.set(binding.id, target);
+      } else {
+        // Dropped until planned, where it is read again: the target must not keep its read meanwhile.
+        binding.target.release?.();
       }
     });
     return applied;

@@ -104,5 +104,14 @@ export interface DeploymentTarget {
   readonly claimScope?: string;
   read(): Promise<TargetSnapshot>;
   apply(request: ApplyRequest): Promise<ApplyOutcome>;
+  /**
+   * The engine is done with this target for the run (its plan applied, or its read folded and
+   * dropped until it is planned): let go of whatever `read` kept for the applies after it (key
+   * sets, the manifest as read). A target lives as long as its binding, a whole `serve` process
+   * or worker, so what it keeps from one read to the next grows with keys × Deployments. An
+   * `apply` with no `read` since must still work (reading again what it needs); the engine reads
+   * the target again before it plans it.
+   */
+  release?(): void;
   close?(): Promise<void>;
 }

@@ -1,0 +1,88 @@
+/**
+ * The engine side of `full-reconcile`: one engine run over the Deployments whose Airflow URLs the
+ * parent passed (BENCH_CHILD, JSON), against the emulators the parent serves. It is a file of its
+ * own so that it can run as an esbuild bundle, as the cloud functions ship the engine, without the
+ * emulators or the TypeScript loader in its memory; its one output is a JSON line on stdout.
+ */
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { getHeapStatistics } from "node:v8";
+import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
+import { createAwsSecretsManagerSource } from "@afsync/aws/awsSourceFactory";
+import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
+import { SyncEngine } from "@afsync/core/engine/SyncEngine";
+import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
+import { createHmacHasher, systemClock } from "@afsync/runtime/compose/createHmacHasher";
+import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
+
+export interface FullReconcileChildInput {
+  readonly awsUrl: string;
+  readonly airflowUrls: readonly string[];
+  readonly stateDir: string;
+  readonly airflowPassword: string;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+async function main(): Promise<void> {
+  const env = JSON.parse(process.env.BENCH_CHILD ?? "{}") as FullReconcileChildInput;
+  let bytesSent = 0;
+  // Bytes of every request body as sent (retries included): what the targets were sent.
+  const countingFetch = async (request: Request) => {
+    if (request.body !== null) bytesSent += (await request.clone().arrayBuffer()).byteLength;
+    return globalThis.fetch(request);
+  };
+  const source = createAwsSecretsManagerSource(
+    {},
+    {
+      id: "sm",
+      env: { AWS_ENDPOINT_URL: env.awsUrl, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" },
+    },
+  );
+  const state = SqliteStateStore.open(join(env.stateDir, "state.db"));
+  const engine = new SyncEngine({ clock: systemClock, hasher: createHmacHasher(await state.hmacKey()), logger: { log() {} }, state });
+  const bindings: DeploymentBinding[] = env.airflowUrls.map((url, i) => ({
+    id: `dep-${i}`,
+    target: new AirflowApiTarget({
+      url,
+      apiVersion: 2,
+      auth: { type: "airflow-token", username: "bench", password: env.airflowPassword },
+      state: "none",
+      manifestVariable: "afsync_manifest",
+      pageLimit: 100,
+      batchSize: 100,
+      concurrency: 4,
+      fetch: countingFetch,
+    }),
+    sources: [source],
+    deletion: "retain",
+    adopt: false,
+    include: ["*"],
+    exclude: [],
+  }));
+  const start = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const report = await engine.sync(bindings, FULL_RECONCILIATION);
+  const ms = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  await source.close?.();
+  await state.close();
+  const failed = report.deployments.filter((d) => d.status === "failed");
+  if (failed.length > 0) throw new Error(`${failed.length} Deployments failed: ${failed[0]?.error}`);
+  process.stdout.write(
+    `${JSON.stringify({
+      ms: Math.round(ms),
+      // The engine's own CPU (this process): on a loaded machine, what wall time holds beyond the round trips.
+      cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+      // V8's heap ceiling: sized from the machine's memory unless the process is given one (--max-old-space-size).
+      heapLimitMb: mb(getHeapStatistics().heap_size_limit),
+      created: report.summary.create,
+      unchanged: report.summary.unchanged,
+      writes: report.summary.writes,
+      bytesSent,
+    })}\n`,
+  );
+}
+
+await main();
