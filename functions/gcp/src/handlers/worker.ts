@@ -48,7 +48,20 @@ async function doorbell(deps: GcpWorkerDeps, rung: Doorbell, res: Response): Pro
     const wait = rung.publishedAtMs + windowMs - deps.clock.now().getTime();
     if (wait > 0) await deps.sleep(Math.min(wait, windowMs));
   }
-  const outcome = await foldDeploymentWork(rung.deployment, deps.workSubscriptions, deps);
+  let outcome: Awaited<ReturnType<typeof foldDeploymentWork>>;
+  try {
+    outcome = await foldDeploymentWork(rung.deployment, deps.workSubscriptions, deps);
+  } catch (error) {
+    // A Pull or Acknowledge that failed (a Deployment without its subscription: NOT_FOUND). What
+    // was pulled and not acknowledged comes back when its lease runs out; the doorbell is redelivered.
+    deps.logger.log("error", "doorbell: the work subscription could not be pulled or acknowledged", {
+      deployment: rung.deployment,
+      doorbell: rung.messageId,
+      error,
+    });
+    res.status(500).json({ error: "work subscription call failed; Pub/Sub will redeliver the doorbell" });
+    return;
+  }
   deps.logger.log("info", outcome.pulled === 0 ? "doorbell: nothing waiting" : "doorbell: work folded into one run", {
     deployment: rung.deployment,
     doorbell: rung.messageId,
