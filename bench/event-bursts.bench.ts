@@ -11,6 +11,9 @@
  *
  * The pollers stand in for Lambda's: the hint queue's batch is everything waiting, up to 1,000
  * (one batching window); the FIFO batches hold at most 10.
+ *
+ * GCP's path (ADR 008: push → work topic + doorbell → worker pulls and folds) is measured the same
+ * way by `support/gcpEventBursts.ts`.
  */
 import { performance } from "node:perf_hooks";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
@@ -26,6 +29,7 @@ import { createWorkerHandler, type SqsBatchResponse } from "../functions/aws/src
 import type { LambdaDeps } from "../functions/aws/src/runtime/LambdaDeps.ts";
 import { lambdaDepsFromEnv } from "../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
 import { lambdaConfigYaml } from "../functions/aws/test/support/lambdaConfigYaml.ts";
+import { measureGcpBursts } from "./support/gcpEventBursts.ts";
 
 const REGION = "us-east-1";
 const credentials = { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" };
@@ -175,6 +179,7 @@ sm.destroy();
 sqs.destroy();
 await airflow.close();
 await aws.close();
+const gcp = await measureGcpBursts([100, 1000]);
 
 const ratio = (r: { afsync: { ms: number }; noop: { ms: number } }) => Number((r.afsync.ms / Math.max(1, r.noop.ms)).toFixed(3));
 const overheadPerEvent = (r: { afsync: { ms: number; events: number }; noop: { ms: number } }) =>
@@ -186,6 +191,11 @@ process.stdout.write(
       burst1000: { ...aws1000, engineToNoopRatio: ratio(aws1000), engineOverheadMsPerEvent: overheadPerEvent(aws1000) },
     },
     azure: "not measured here yet (see docs/development/benchmarks.md)",
-    gcp: "not measured: the GCP path does not coalesce yet (ADR 008)",
+    gcp: Object.fromEntries(
+      Object.entries(gcp).map(([burst, r]) => [
+        burst,
+        { ...r, engineToNoopRatio: ratio(r), engineOverheadMsPerEvent: overheadPerEvent(r) },
+      ]),
+    ),
   })}\n`,
 );

@@ -215,6 +215,16 @@ export async function runGcpStorm(seed: number, size: StormSize): Promise<GcpSto
   try {
     astro.seedDeployment({ id: ASTRO_DEPLOYMENT, organizationId: ORG, workspaceId: WORKSPACE });
     const syncTopic = pubsub.createTopic("afsync-sync");
+    // ADR 008's path, as Terraform declares it: the work topic and one filtered pull subscription
+    // per Deployment (ack deadline at Pub/Sub's minimum, so a killed worker's leases run out soon).
+    const workTopic = pubsub.createTopic("afsync-work");
+    for (const deployment of Object.keys(DEPLOYMENT_SOURCES))
+      pubsub.pullSubscription({
+        topic: workTopic,
+        name: `afsync-work-${deployment}`,
+        filter: `attributes.afsync-deployment = "${deployment}"`,
+        ackDeadlineSeconds: 10,
+      });
     const source = (prefixes: { connections: string; variables: string }) =>
       `{ type: gcp-secret-manager, project_id: ${PROJECT}, api_endpoint: "${gcp.endpoint}", connections_prefix: ${prefixes.connections.slice(0, -1)}, variables_prefix: ${prefixes.variables.slice(0, -1)}, config_prefix: null }`;
     const retry = "retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }";
@@ -265,6 +275,10 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     const functionEnv: NodeJS.ProcessEnv = {
       [GCP_FUNCTION_ENV.config]: join(dir, "afsync.config.yaml"),
       [GCP_FUNCTION_ENV.syncTopic]: syncTopic,
+      [GCP_FUNCTION_ENV.workTopic]: workTopic,
+      [GCP_FUNCTION_ENV.workSubscriptionPrefix]: `projects/${PROJECT}/subscriptions/afsync-work-`,
+      // The storm plays no window: each doorbell pulls what has landed by then.
+      [GCP_FUNCTION_ENV.batchingWindowSeconds]: "0",
       [GCP_FUNCTION_ENV.pubsubEndpoint]: pubsub.endpoint,
       [GCP_FUNCTION_ENV.oidcAudience]: PUSH_AUDIENCE,
       [GCP_FUNCTION_ENV.oidcServiceAccount]: PUSH_SERVICE_ACCOUNT,

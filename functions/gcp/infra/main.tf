@@ -7,13 +7,22 @@ data "google_project" "this" {}
 locals {
   project_number = data.google_project.this.number
   sync_topic     = "${var.name}-sync"
-  function_env = {
+  work_topic     = "${var.name}-work"
+  # Each Deployment's work subscription is this prefix + its id (the worker derives the name the same way).
+  work_subscription_prefix = "${var.name}-work-"
+  # The Deployments of the packaged config: one filtered pull subscription each (ADR 008).
+  deployments = var.coalescing ? keys(yamldecode(file("${var.source_dir}/afsync.config.yaml")).deployments) : []
+  function_env = merge({
     AFSYNC_CONFIG               = "afsync.config.yaml"
     AFSYNC_SYNC_TOPIC           = google_pubsub_topic.sync.id
     AFSYNC_PUBSUB_ENDPOINT      = "${var.region}-pubsub.googleapis.com:443"
     AFSYNC_OIDC_AUDIENCE        = var.oidc_audience
     AFSYNC_OIDC_SERVICE_ACCOUNT = google_service_account.invoker.email
-  }
+    }, var.coalescing ? {
+    AFSYNC_WORK_TOPIC               = google_pubsub_topic.work[0].id
+    AFSYNC_WORK_SUBSCRIPTION_PREFIX = "projects/${var.project_id}/subscriptions/${local.work_subscription_prefix}"
+    AFSYNC_BATCHING_WINDOW_SECONDS  = tostring(var.batching_window_seconds)
+  } : {})
   # IAM conditions see a secret version as projects/<number>/secrets/<id>/versions/<n>.
   prefix_condition = join(" || ", [for p in var.secret_prefixes : "resource.name.startsWith(\"projects/${local.project_number}/secrets/${p}\")"])
   pubsub_agent     = "serviceAccount:service-${local.project_number}@gcp-sa-pubsub.iam.gserviceaccount.com"
@@ -110,6 +119,65 @@ resource "google_pubsub_topic" "sync" {
     allowed_persistence_regions = [var.region]
   }
   depends_on = [google_project_service.apis]
+}
+
+# ADR 008: with coalescing, the sync messages wait here, one filtered pull subscription per
+# Deployment, and the sync topic carries only doorbells ("pull <Deployment>"), so the worker folds a
+# burst into one run instead of one run per message.
+resource "google_pubsub_topic" "work" {
+  count = var.coalescing ? 1 : 0
+  name  = local.work_topic
+  message_storage_policy {
+    allowed_persistence_regions = [var.region]
+  }
+  depends_on = [google_project_service.apis]
+}
+
+resource "google_pubsub_topic_iam_member" "producer_publishes_work" {
+  count  = var.coalescing ? 1 : 0
+  topic  = google_pubsub_topic.work[0].id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.producer.email}"
+}
+
+# A subscription only holds what is published after it exists: apply before the producers use a
+# new Deployment (a message published earlier is repaired by the next reconciliation).
+resource "google_pubsub_subscription" "work" {
+  for_each = toset(local.deployments)
+  name     = "${local.work_subscription_prefix}${each.key}"
+  topic    = google_pubsub_topic.work[0].id
+  # Pub/Sub acknowledges what does not match, so each Deployment's pull sees its own work only.
+  # A key with a hyphen may be written bare; the filter cannot be changed after creation.
+  filter = "attributes.afsync-deployment = \"${each.key}\""
+  # A pull leases the messages until the run is over: above the worker's timeout (600 s at most).
+  ack_deadline_seconds       = min(600, var.worker_timeout_seconds + 60)
+  message_retention_duration = "604800s"
+  # Never expire: a quiet Deployment's subscription must outlive Pub/Sub's 31 idle days.
+  expiration_policy {
+    ttl = ""
+  }
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.sync_dead_letter.id
+    max_delivery_attempts = 5
+  }
+  retry_policy {
+    minimum_backoff = "10s"
+    maximum_backoff = "600s"
+  }
+}
+
+resource "google_pubsub_subscription_iam_member" "worker_pulls_work" {
+  for_each     = google_pubsub_subscription.work
+  subscription = each.value.id
+  role         = "roles/pubsub.subscriber"
+  member       = "serviceAccount:${google_service_account.worker.email}"
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_acks_work" {
+  for_each     = google_pubsub_subscription.work
+  subscription = each.value.id
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_agent
 }
 
 resource "google_pubsub_topic" "sync_dead_letter" {
@@ -250,6 +318,7 @@ resource "google_cloud_run_service_iam_member" "public_http" {
 
 # ---------------------------------------------------------------- deliveries
 # The ordered worker subscription (ADR 005): ordering key = Deployment, one outstanding message per key.
+# With coalescing it carries the doorbells, so one worker at a time pulls a Deployment's work.
 resource "google_pubsub_subscription" "worker" {
   name                    = "${local.sync_topic}-worker"
   topic                   = google_pubsub_topic.sync.id

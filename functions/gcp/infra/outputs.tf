@@ -21,3 +21,8 @@ output "dead_letter_subscription" {
   description = "Messages the worker failed 5 times; the next reconciliation repairs what they missed."
   value       = google_pubsub_subscription.dead_letter_keep.id
 }
+
+output "work_subscriptions" {
+  description = "With coalescing: each Deployment's filtered pull subscription of the work topic (ADR 008); its backlog is the Deployment's work not yet applied."
+  value       = { for k, s in google_pubsub_subscription.work : k => s.id }
+}

@@ -77,3 +77,19 @@ variable "worker_timeout_seconds" {
   type        = number
   default     = 300
 }
+
+variable "coalescing" {
+  description = "ADR 008: sync messages go to a work topic with one filtered pull subscription per Deployment of afsync.config.yaml, and a doorbell per Deployment to the worker, which folds everything waiting into one run. false: one worker run per sync message (the path before issue 14)."
+  type        = bool
+  default     = true
+}
+
+variable "batching_window_seconds" {
+  description = "With coalescing: how long after a doorbell was published the worker pulls, so a burst lands in one run (AFSYNC_BATCHING_WINDOW_SECONDS). It adds to the worker's run time, so keep it well under worker_timeout_seconds."
+  type        = number
+  default     = 10
+  validation {
+    condition     = var.batching_window_seconds >= 0 && var.batching_window_seconds <= 300
+    error_message = "batching_window_seconds must be 0–300."
+  }
+}

@@ -5,7 +5,7 @@ import { type PubSubEmulator, startPubSubEmulator } from "@afsync/emulators/gcp/
 import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import type { PubSub } from "@google-cloud/pubsub";
 import { createPubSubClient } from "../src/queue/createPubSubClient.ts";
-import { DEPLOYMENT_ATTRIBUTE, ORIGIN_ATTRIBUTE, PubSubSyncQueue } from "../src/queue/PubSubSyncQueue.ts";
+import { DEPLOYMENT_ATTRIBUTE, DOORBELL_ATTRIBUTE, ORIGIN_ATTRIBUTE, PubSubSyncQueue } from "../src/queue/PubSubSyncQueue.ts";
 
 const message = (deployment: string, origin: string): SyncMessage => ({ v: 1, deployment, trigger: { kind: "full" }, origin });
 
@@ -59,5 +59,45 @@ describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
     emu.createTopic("queue-missing");
     await queue.enqueue([message("prod", "y")]);
     assert.equal(emu.published.at(-1)?.orderingKey, "prod");
+  });
+
+  it("with a work topic: the messages go there unkeyed, then ONE payload-free doorbell per Deployment on the sync topic", async () => {
+    const sync = emu.createTopic("bell-sync");
+    const work = emu.createTopic("bell-work");
+    const queue = new PubSubSyncQueue(client, sync, work);
+    const mark = emu.published.length;
+    await queue.enqueue([message("prod", "a"), message("staging", "b"), message("prod", "c")]);
+    const sent = emu.published.slice(mark);
+    const lastWork = sent.findLastIndex((m) => m.topic === work);
+    const firstBell = sent.findIndex((m) => m.topic === sync);
+    assert.ok(lastWork < firstBell, "every doorbell after the work it rings for");
+    assert.deepEqual(
+      sent
+        .filter((m) => m.topic === work)
+        .map((m) => [m.orderingKey, m.attributes[DEPLOYMENT_ATTRIBUTE], JSON.parse(m.data.toString()).origin]),
+      [
+        ["", "prod", "a"],
+        ["", "staging", "b"],
+        ["", "prod", "c"],
+      ],
+    );
+    assert.deepEqual(
+      sent
+        .filter((m) => m.topic === sync)
+        .map((m) => [m.orderingKey, m.data.length, m.attributes[DEPLOYMENT_ATTRIBUTE], m.attributes[DOORBELL_ATTRIBUTE]])
+        .sort(),
+      [
+        ["prod", 0, "prod", "1"],
+        ["staging", 0, "staging", "1"],
+      ],
+    );
+  });
+
+  it("with a work topic: a failed work publish throws before any doorbell rings", async () => {
+    const sync = emu.createTopic("bell-sync-2");
+    const queue = new PubSubSyncQueue(client, sync, `projects/${emu.projectId}/topics/bell-work-missing`);
+    const mark = emu.published.length;
+    await assert.rejects(queue.enqueue([message("prod", "z")]), RemoteCallError);
+    assert.deepEqual(emu.published.slice(mark), []);
   });
 });

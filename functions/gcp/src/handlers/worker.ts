@@ -1,43 +1,109 @@
 import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
-import type { LoadGcpWorkerDeps } from "../runtime/GcpFunctionDeps.ts";
+import { foldDeploymentWork } from "../queue/foldDeploymentWork.ts";
+import { DEPLOYMENT_ATTRIBUTE, DOORBELL_ATTRIBUTE } from "../queue/PubSubSyncQueue.ts";
+import type { GcpWorkerDeps, LoadGcpWorkerDeps } from "../runtime/GcpFunctionDeps.ts";
 import { refuseUnverifiedToken } from "./refuseUnverifiedToken.ts";
 
 /**
- * The ordered push subscription of the worker topic → the runtime's batch loop, one message per
- * request (Pub/Sub holds the Deployment's next message until this one is acknowledged). 204
- * acknowledges; 500 nacks, so Pub/Sub redelivers it, then dead-letters it after the policy's
+ * The ordered push subscription of the sync topic → the worker, one message per request (Pub/Sub
+ * holds the Deployment's next message until this one is acknowledged). Two kinds of message:
+ * - a sync message (data = the message): the runtime's batch loop runs it;
+ * - a doorbell (attribute `afsync-doorbell`, no data; ADR 008): the worker waits out the batching
+ *   window, pulls the Deployment's work subscription and folds all of it into one run
+ *   (`foldDeploymentWork`); nothing waiting → acknowledged without a run.
+ * 204 acknowledges; 500 nacks, so Pub/Sub redelivers it, then dead-letters it after the policy's
  * attempts. A body that is not a push delivery did not come from the subscription: 400.
  */
 export function createWorkerFunction(load: LoadGcpWorkerDeps): HttpFunction {
   return async (req: Request, res: Response) => {
     const deps = await load();
     if (await refuseUnverifiedToken(req, res, deps.verifyToken, deps.logger)) return;
-    const record = pushedRecordOf(req.body);
-    if (typeof record === "string") {
-      deps.logger.log("error", "worker request is not a Pub/Sub push", { reason: record });
-      res.status(400).json({ error: record });
+    const pushed = pushedMessageOf(req.body);
+    if (typeof pushed === "string") {
+      deps.logger.log("error", "worker request is not a Pub/Sub push", { reason: pushed });
+      res.status(400).json({ error: pushed });
       return;
     }
-    const failures = await runWorkerBatch([record], deps);
+    if (pushed.kind === "doorbell") return doorbell(deps, pushed, res);
+    const failures = await runWorkerBatch([pushed.record], deps);
     if (failures.length > 0) {
-      res.status(500).json({ error: "sync failed; Pub/Sub will redeliver", messageId: record.messageId });
+      res.status(500).json({ error: "sync failed; Pub/Sub will redeliver", messageId: pushed.record.messageId });
       return;
     }
     res.status(204).end();
   };
 }
 
+async function doorbell(deps: GcpWorkerDeps, rung: Doorbell, res: Response): Promise<void> {
+  if (deps.workSubscriptions === undefined) {
+    deps.logger.log("error", "a doorbell arrived but the worker has no work subscriptions (AFSYNC_WORK_SUBSCRIPTION_PREFIX)", {
+      deployment: rung.deployment,
+    });
+    res.status(500).json({ error: "work subscriptions are not configured" });
+    return;
+  }
+  const windowMs = deps.batchingWindowMs ?? 0;
+  if (windowMs > 0 && deps.clock !== undefined && deps.sleep !== undefined) {
+    const wait = rung.publishedAtMs + windowMs - deps.clock.now().getTime();
+    if (wait > 0) await deps.sleep(Math.min(wait, windowMs));
+  }
+  let outcome: Awaited<ReturnType<typeof foldDeploymentWork>>;
+  try {
+    outcome = await foldDeploymentWork(rung.deployment, deps.workSubscriptions, deps);
+  } catch (error) {
+    // A Pull or Acknowledge that failed (a Deployment without its subscription: NOT_FOUND). What
+    // was pulled and not acknowledged comes back when its lease runs out; the doorbell is redelivered.
+    deps.logger.log("error", "doorbell: the work subscription could not be pulled or acknowledged", {
+      deployment: rung.deployment,
+      doorbell: rung.messageId,
+      error,
+    });
+    res.status(500).json({ error: "work subscription call failed; Pub/Sub will redeliver the doorbell" });
+    return;
+  }
+  deps.logger.log("info", outcome.pulled === 0 ? "doorbell: nothing waiting" : "doorbell: work folded into one run", {
+    deployment: rung.deployment,
+    doorbell: rung.messageId,
+    pulled: outcome.pulled,
+    handedBack: outcome.handedBack,
+  });
+  if (outcome.handedBack > 0) {
+    res.status(500).json({ error: "sync failed; the work goes back to its subscription and the doorbell is redelivered" });
+    return;
+  }
+  res.status(204).end();
+}
+
+interface Doorbell {
+  readonly kind: "doorbell";
+  readonly deployment: string;
+  readonly messageId: string;
+  /** When Pub/Sub accepted the doorbell (its publishTime), epoch ms; NaN when absent. */
+  readonly publishedAtMs: number;
+}
+type Pushed = { readonly kind: "sync"; readonly record: { messageId: string; body: string } } | Doorbell;
+
 /**
- * The queue record inside a push body `{message: {data, messageId}, subscription}`, or what is
- * missing. The data's decoding and schema are the batch loop's (a bad message is nacked there).
+ * The message inside a push body `{message: {data, attributes, messageId, publishTime}, subscription}`,
+ * or what is missing. The data's decoding and schema are the batch loop's (a bad message is nacked there).
  */
-function pushedRecordOf(body: unknown): { messageId: string; body: string } | string {
+function pushedMessageOf(body: unknown): Pushed | string {
   if (typeof body !== "object" || body === null || !("message" in body)) return 'body: expected a push body {"message", "subscription"}';
   const message = body.message;
   if (typeof message !== "object" || message === null) return "body.message: expected an object";
+  const id = "messageId" in message ? message.messageId : "message_id" in message ? message.message_id : undefined;
+  const messageId = typeof id === "string" ? id : "";
+  const attributes =
+    "attributes" in message && typeof message.attributes === "object" && message.attributes !== null ? message.attributes : {};
+  if (DOORBELL_ATTRIBUTE in attributes) {
+    const deployment = DEPLOYMENT_ATTRIBUTE in attributes ? attributes[DEPLOYMENT_ATTRIBUTE] : undefined;
+    if (typeof deployment !== "string" || deployment === "")
+      return `body.message.attributes: a doorbell without its ${DEPLOYMENT_ATTRIBUTE} attribute`;
+    const time = "publishTime" in message ? message.publishTime : "publish_time" in message ? message.publish_time : undefined;
+    return { kind: "doorbell", deployment, messageId, publishedAtMs: typeof time === "string" ? Date.parse(time) : Number.NaN };
+  }
   const data = "data" in message ? message.data : undefined;
   if (typeof data !== "string") return "body.message.data: expected the base64 sync message";
-  const id = "messageId" in message ? message.messageId : "message_id" in message ? message.message_id : undefined;
-  return { messageId: typeof id === "string" ? id : "", body: Buffer.from(data, "base64").toString("utf8") };
+  return { kind: "sync", record: { messageId, body: Buffer.from(data, "base64").toString("utf8") } };
 }

@@ -3,58 +3,111 @@ import { encodeSyncMessage, type SyncMessage } from "@afsync/runtime/edge/SyncMe
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
 
-/** Attribute names on each sync message, so the console and a dead-letter topic show what a message is for. */
+/**
+ * Attribute names on each message, so the console and a dead-letter topic show what a message is
+ * for; the work subscriptions filter on the Deployment's (`attributes.afsync-deployment = "<id>"`).
+ */
 export const DEPLOYMENT_ATTRIBUTE = "afsync-deployment";
 export const ORIGIN_ATTRIBUTE = "afsync-origin";
+/** Marks a doorbell: "pull the Deployment's work subscription", no data (ADR 008). */
+export const DOORBELL_ATTRIBUTE = "afsync-doorbell";
+
+interface Outgoing {
+  readonly deployment: string;
+  readonly publish: () => Promise<string>;
+}
 
 /**
- * The worker topic over the official Pub/Sub client, ordering key = Deployment (ADR 005): the
+ * The sync topic over the official Pub/Sub client, ordering key = Deployment (ADR 005): the
  * ordered push subscription then hands the worker one message per Deployment at a time, as an
  * SQS FIFO group does on AWS. Pub/Sub has no publish-side dedup; a duplicate costs one no-op run.
+ *
+ * With a work topic (ADR 008, AFSYNC_WORK_TOPIC), each sync message goes to the work topic
+ * instead, where the Deployment's pull subscription keeps it, and then one payload-free doorbell
+ * per Deployment goes to the sync topic: the worker it is pushed to pulls and folds everything
+ * waiting. The doorbells are published only after their work messages were accepted, so a
+ * doorbell never rings before its work can be pulled.
  */
 export class PubSubSyncQueue implements SyncQueue {
   readonly #topic: Topic;
+  readonly #workTopic: Topic | undefined;
 
-  constructor(pubsub: PubSub, topicName: string) {
+  constructor(pubsub: PubSub, topicName: string, workTopicName?: string) {
     // messageOrdering makes the client publish one key's messages in order, one batch at a time.
     this.#topic = pubsub.topic(topicName, { messageOrdering: true });
+    this.#workTopic = workTopicName === undefined ? undefined : pubsub.topic(workTopicName);
   }
 
   async enqueue(messages: readonly SyncMessage[]): Promise<void> {
-    const outcomes = await Promise.allSettled(
-      messages.map((message) =>
-        this.#topic.publishMessage({
-          data: Buffer.from(encodeSyncMessage(message)),
-          orderingKey: message.deployment,
-          attributes: { [DEPLOYMENT_ATTRIBUTE]: message.deployment, [ORIGIN_ATTRIBUTE]: message.origin },
-        }),
-      ),
+    const workTopic = this.#workTopic;
+    if (workTopic === undefined) {
+      await this.#publishAll(
+        this.#topic,
+        messages.map((message) => ({
+          deployment: message.deployment,
+          publish: () =>
+            this.#topic.publishMessage({
+              data: Buffer.from(encodeSyncMessage(message)),
+              orderingKey: message.deployment,
+              attributes: attributesOf(message),
+            }),
+        })),
+        messages.length,
+      );
+      return;
+    }
+    // No ordering key on the work topic: the pull folds its messages whatever their order.
+    await this.#publishAll(
+      workTopic,
+      messages.map((message) => ({
+        deployment: message.deployment,
+        publish: () => workTopic.publishMessage({ data: Buffer.from(encodeSyncMessage(message)), attributes: attributesOf(message) }),
+      })),
+      messages.length,
     );
+    const deployments = [...new Set(messages.map((m) => m.deployment))];
+    await this.#publishAll(
+      this.#topic,
+      deployments.map((deployment) => ({
+        deployment,
+        publish: () =>
+          this.#topic.publishMessage({
+            orderingKey: deployment,
+            attributes: { [DEPLOYMENT_ATTRIBUTE]: deployment, [DOORBELL_ATTRIBUTE]: "1" },
+          }),
+      })),
+      deployments.length,
+    );
+  }
+
+  async #publishAll(topic: Topic, outgoing: readonly Outgoing[], total: number): Promise<void> {
+    const outcomes = await Promise.allSettled(outgoing.map((o) => o.publish()));
     const failed: string[] = [];
     let cause: unknown;
     for (const [index, outcome] of outcomes.entries()) {
       if (outcome.status === "fulfilled") continue;
-      const deployment = messages[index]?.deployment ?? "?";
+      const deployment = outgoing[index]?.deployment ?? "?";
       // After a failed publish the client pauses the key until told to resume; the caller's
       // retry (Pub/Sub or Eventarc redelivering the trigger) must be able to publish again.
-      this.#topic.resumePublishing(deployment);
+      if (topic === this.#topic) topic.resumePublishing(deployment);
       failed.push(`${deployment}: ${describe(outcome.reason)}`);
       cause ??= outcome.reason;
     }
     if (failed.length > 0)
-      throw new RemoteCallError(
-        `Pub/Sub publish to ${this.#topic.name} failed for ${failed.length} of ${messages.length} messages: ${failed.join("; ")}`,
-        {
-          cause,
-          errorClass: "transient",
-        },
-      );
+      throw new RemoteCallError(`Pub/Sub publish to ${topic.name} failed for ${failed.length} of ${total} messages: ${failed.join("; ")}`, {
+        cause,
+        errorClass: "transient",
+      });
   }
 
   /** Sends what the client still batches, so a function instance can be frozen safely. */
   async flush(): Promise<void> {
-    await this.#topic.flush();
+    await Promise.all([this.#topic.flush(), this.#workTopic?.flush()]);
   }
+}
+
+function attributesOf(message: SyncMessage): Record<string, string> {
+  return { [DEPLOYMENT_ATTRIBUTE]: message.deployment, [ORIGIN_ATTRIBUTE]: message.origin };
 }
 
 function describe(error: unknown): string {

@@ -1,5 +1,5 @@
 import { parseApiEndpoint } from "@afsync/gcp/createGcpClient";
-import { PubSub } from "@google-cloud/pubsub";
+import { PubSub, v1 } from "@google-cloud/pubsub";
 import { PassThroughClient } from "google-auth-library";
 
 /**
@@ -19,4 +19,14 @@ export function createPubSubClient(projectId: string, endpoint: string | undefin
       authClient: new PassThroughClient(),
     });
   return new PubSub({ projectId, ...(endpoint !== undefined ? { apiEndpoint: endpoint } : {}) });
+}
+
+/**
+ * The generated Subscriber client (synchronous Pull, Acknowledge, ModifyAckDeadline) on the same
+ * endpoint and transport as `createPubSubClient` gives (the handwritten `Subscription` only
+ * streams, which suits a long-lived listener, not a function that pulls a backlog once).
+ */
+export function createSubscriberClient(projectId: string, endpoint: string | undefined): v1.SubscriberClient {
+  const { port, ...options } = createPubSubClient(projectId, endpoint).options;
+  return new v1.SubscriberClient({ ...options, ...(port !== undefined ? { port: Number(port) } : {}) });
 }

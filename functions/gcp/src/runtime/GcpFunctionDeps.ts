@@ -3,6 +3,7 @@ import type { PubSubPushTokenVerdict } from "@afsync/gcp/events/verifyPubSubPush
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
+import type { DeploymentWorkSubscriptions } from "../queue/PubSubWorkSubscriptions.ts";
 
 /** Checks the OIDC token of a push or Scheduler request (`Authorization: Bearer …`). */
 export type VerifyGoogleToken = (authorization: string | undefined) => Promise<PubSubPushTokenVerdict>;
@@ -24,6 +25,19 @@ export interface GcpProducerDeps {
 /** The worker: the runtime's batch loop deps plus the token check of its push subscription. */
 export interface GcpWorkerDeps extends WorkerDeps {
   readonly verifyToken: VerifyGoogleToken;
+  /**
+   * The per-Deployment work subscriptions a doorbell makes the worker pull (ADR 008); absent when
+   * AFSYNC_WORK_SUBSCRIPTION_PREFIX is not set, and a doorbell is then refused.
+   */
+  readonly workSubscriptions?: DeploymentWorkSubscriptions;
+  /**
+   * The batching window: a doorbell's pull waits until this long after the doorbell was
+   * published, so the burst it rings for has landed and folds into one run (0: pull at once).
+   */
+  readonly batchingWindowMs?: number;
+  readonly clock?: Clock;
+  /** Waits `ms` (the window); tests pass their own so nothing depends on timing. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export type LoadGcpProducerDeps = () => Promise<GcpProducerDeps>;

@@ -9,16 +9,27 @@ import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type Certificates, OAuth2Client } from "google-auth-library";
-import { createPubSubClient } from "../queue/createPubSubClient.ts";
+import { createPubSubClient, createSubscriberClient } from "../queue/createPubSubClient.ts";
 import { PubSubSyncQueue } from "../queue/PubSubSyncQueue.ts";
+import { PubSubWorkSubscriptions } from "../queue/PubSubWorkSubscriptions.ts";
 import type { LoadGcpProducerDeps, LoadGcpWorkerDeps, VerifyGoogleToken } from "./GcpFunctionDeps.ts";
 
 /** The environment the functions read (Terraform sets each; see functions/gcp/infra). */
 export const GCP_FUNCTION_ENV = {
   /** The afsync config bundled with the source, relative to the function's working directory. */
   config: "AFSYNC_CONFIG",
-  /** The worker topic, `projects/<project>/topics/afsync-sync`. */
+  /** The worker topic, `projects/<project>/topics/afsync-sync` (ordered, pushed to the worker). */
   syncTopic: "AFSYNC_SYNC_TOPIC",
+  /**
+   * The work topic (ADR 008), `projects/<project>/topics/afsync-work`: set, the producers publish
+   * sync messages there and ring a doorbell per Deployment on the sync topic; absent, they publish
+   * the sync messages to the sync topic (one run per message).
+   */
+  workTopic: "AFSYNC_WORK_TOPIC",
+  /** The worker's per-Deployment pull subscriptions: `projects/<project>/subscriptions/afsync-work-` + Deployment id. */
+  workSubscriptionPrefix: "AFSYNC_WORK_SUBSCRIPTION_PREFIX",
+  /** How long after a doorbell was published the worker pulls (default 10, as AWS's hint batching window). */
+  batchingWindowSeconds: "AFSYNC_BATCHING_WINDOW_SECONDS",
   /** The regional Pub/Sub endpoint every producer publishes through (`<region>-pubsub.googleapis.com`). */
   pubsubEndpoint: "AFSYNC_PUBSUB_ENDPOINT",
   /** The audience the push subscriptions and the Scheduler job put in their OIDC tokens. */
@@ -29,12 +40,15 @@ export const GCP_FUNCTION_ENV = {
 
 export const DEFAULT_CONFIG_FILE = "afsync.config.yaml";
 export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
+export const DEFAULT_BATCHING_WINDOW_SECONDS = 10;
 
 export interface GcpColdStartOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   /** Signing keys for the OIDC check; absent in production (Google's, fetched and cached). Tests pass a local set. */
   readonly certs?: Certificates;
+  /** How the worker waits out the batching window; absent, a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /**
@@ -55,6 +69,7 @@ export function gcpProducerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdS
     const queue = new PubSubSyncQueue(
       createPubSubClient(projectId, env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined),
       required(env, GCP_FUNCTION_ENV.syncTopic),
+      env[GCP_FUNCTION_ENV.workTopic] || undefined,
     );
     start.logger.log("info", "cold start: producer built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
     return {
@@ -73,8 +88,25 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
   return once(async () => {
     const start = await coldStart(env, options);
     const runtime = await buildRuntime(start.config, { env, configDir: start.configDir, logger: start.logger, clock: start.clock });
-    start.logger.log("info", "cold start: worker built", { deployments: runtime.bindings.map((b) => b.id) });
-    return { bindings: runtime.bindings, engine: runtime.engine, logger: start.logger, verifyToken: start.verifyToken };
+    const prefix = env[GCP_FUNCTION_ENV.workSubscriptionPrefix] || undefined;
+    const workSubscriptions =
+      prefix === undefined
+        ? undefined
+        : new PubSubWorkSubscriptions(
+            createSubscriberClient(projectOfSubscriptionPrefix(prefix), env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined),
+            prefix,
+          );
+    start.logger.log("info", "cold start: worker built", { deployments: runtime.bindings.map((b) => b.id), pulls: prefix !== undefined });
+    return {
+      bindings: runtime.bindings,
+      engine: runtime.engine,
+      logger: start.logger,
+      verifyToken: start.verifyToken,
+      ...(workSubscriptions !== undefined ? { workSubscriptions } : {}),
+      batchingWindowMs: batchingWindowSecondsOf(env) * 1000,
+      clock: start.clock,
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    };
   });
 }
 
@@ -104,4 +136,24 @@ function projectOfTopic(topic: string): string {
   if (match?.[1] === undefined)
     throw new ConfigError(GCP_FUNCTION_ENV.syncTopic, "must be a full topic name, projects/<project>/topics/<topic>");
   return match[1];
+}
+
+function projectOfSubscriptionPrefix(prefix: string): string {
+  const match = /^projects\/([^/]+)\/subscriptions\/[A-Za-z][A-Za-z0-9._~+%-]*$/.exec(prefix);
+  if (match?.[1] === undefined)
+    throw new ConfigError(
+      GCP_FUNCTION_ENV.workSubscriptionPrefix,
+      "must be a full subscription name without the Deployment id, projects/<project>/subscriptions/<name>-work-",
+    );
+  return match[1];
+}
+
+function batchingWindowSecondsOf(env: NodeJS.ProcessEnv): number {
+  const text = env[GCP_FUNCTION_ENV.batchingWindowSeconds];
+  if (text === undefined || text === "") return DEFAULT_BATCHING_WINDOW_SECONDS;
+  const seconds = Number(text);
+  // The window must end well inside the worker's timeout (300 s by default); SQS caps its window at 300 s too.
+  if (!Number.isFinite(seconds) || seconds < 0 || seconds > 300)
+    throw new ConfigError(GCP_FUNCTION_ENV.batchingWindowSeconds, "must be a number of seconds from 0 to 300");
+  return seconds;
 }

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
-import { type PubSubEmulator, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
+import { type PubSubEmulator, type PubSubPullSubscription, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import {
@@ -24,6 +24,9 @@ export const HMAC_KEY = "gcp-fn-hmac-key-0123456789abcdef-0123456789";
 export const WEBHOOK_SECRET = "gcp-fn-whsec-3d9a";
 export const SYNC_TOPIC = "afsync-sync";
 export const NOTIFICATION_TOPIC = "airflow-secrets";
+export const WORK_TOPIC = "afsync-work";
+/** What Terraform names each Deployment's work subscription: this prefix + the Deployment id. */
+export const WORK_SUBSCRIPTION = "afsync-work-";
 
 /** Wraps the worker's deps (a spy around the real engine, say) before the function sees them. */
 export type WorkerDecorator = (deps: GcpWorkerDeps) => GcpWorkerDeps;
@@ -35,7 +38,9 @@ export interface GcpFunctionWorld {
   readonly airflow: { readonly prod: AirflowEmulator; readonly staging: AirflowEmulator };
   /** Loopback URLs of the four functions, each served by functions-framework's own test server. */
   readonly urls: Readonly<Record<keyof typeof GCP_FUNCTIONS, string>>;
-  readonly topics: { readonly sync: string; readonly notifications: string };
+  readonly topics: { readonly sync: string; readonly notifications: string; readonly work?: string };
+  /** With `coalescing`: each Deployment's filtered pull subscription of the work topic, as Terraform declares it. */
+  readonly workSubscriptions: { readonly prod?: PubSubPullSubscription; readonly staging?: PubSubPullSubscription };
   readonly logLines: string[];
   /** `Bearer <token>` as a push subscription or Scheduler sends it, signed by the local "Google" key. */
   authorization(): string;
@@ -48,7 +53,17 @@ export interface GcpFunctionWorld {
  * with functions-framework and served by its test server. Only Google's machinery between them
  * (a push subscription's POST, Eventarc) is played by the emulators' delivery.
  */
-export async function startGcpFunctionWorld(options: { readonly decorateWorker?: WorkerDecorator } = {}): Promise<GcpFunctionWorld> {
+export async function startGcpFunctionWorld(
+  options: {
+    readonly decorateWorker?: WorkerDecorator;
+    /** ADR 008's GCP path: the work topic, one pull subscription per Deployment, doorbells on the sync topic. */
+    readonly coalescing?: boolean;
+    /** Extra environment (AFSYNC_BATCHING_WINDOW_SECONDS…), over the world's own. */
+    readonly env?: NodeJS.ProcessEnv;
+    /** The worker's wait for the batching window (a test's own, so nothing depends on timing). */
+    readonly sleep?: (ms: number) => Promise<void>;
+  } = {},
+): Promise<GcpFunctionWorld> {
   const secretManager = await startGcpEmulator();
   const pubsub = await startPubSubEmulator({ projectId: secretManager.project.id });
   const airflow = {
@@ -58,7 +73,16 @@ export async function startGcpFunctionWorld(options: { readonly decorateWorker?:
   const topics = {
     sync: pubsub.createTopic(SYNC_TOPIC),
     notifications: `projects/${secretManager.project.id}/topics/${NOTIFICATION_TOPIC}`,
+    ...(options.coalescing === true ? { work: pubsub.createTopic(WORK_TOPIC) } : {}),
   };
+  const workSubscription = (deployment: string) =>
+    pubsub.pullSubscription({
+      topic: WORK_TOPIC,
+      name: `${WORK_SUBSCRIPTION}${deployment}`,
+      filter: `attributes.afsync-deployment = "${deployment}"`,
+      ackDeadlineSeconds: 360,
+    });
+  const workSubscriptions = options.coalescing === true ? { prod: workSubscription("prod"), staging: workSubscription("staging") } : {};
   const dir = mkdtempSync(join(tmpdir(), "afsync-gcp-fn-"));
   const target = (url: string) => `
     target:
@@ -96,9 +120,22 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     AIRFLOW_USERNAME: "admin",
     AIRFLOW_PASSWORD,
     AFSYNC_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    ...(topics.work !== undefined
+      ? {
+          [GCP_FUNCTION_ENV.workTopic]: topics.work,
+          [GCP_FUNCTION_ENV.workSubscriptionPrefix]: `projects/${secretManager.project.id}/subscriptions/${WORK_SUBSCRIPTION}`,
+          // The window's end is played by the test (the doorbells' push held until the burst is in).
+          [GCP_FUNCTION_ENV.batchingWindowSeconds]: "0",
+        }
+      : {}),
+    ...options.env,
   };
   const logLines: string[] = [];
-  const coldStart = { logger: createJsonLineLogger({ write: (line) => logLines.push(line) }), certs: GOOGLE_CERTS };
+  const coldStart = {
+    logger: createJsonLineLogger({ write: (line) => logLines.push(line) }),
+    certs: GOOGLE_CERTS,
+    ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
+  };
   const realWorker = gcpWorkerDepsFromEnv(env, coldStart);
   const decorate = options.decorateWorker;
   const worker: LoadGcpWorkerDeps = decorate === undefined ? realWorker : async () => decorate(await realWorker());
@@ -118,6 +155,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     airflow,
     urls,
     topics,
+    workSubscriptions,
     logLines,
     authorization: () => `Bearer ${signGoogleToken(pushTokenClaims())}`,
     async close() {

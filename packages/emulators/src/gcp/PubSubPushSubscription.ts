@@ -28,6 +28,11 @@ export interface PushSubscriptionOptions {
    * one before, from `retryDelayMs` up to this. Absent: every redelivery waits `retryDelayMs`.
    */
   readonly maxRetryDelayMs?: number;
+  /**
+   * Hold every delivery until `resume()`: plays "the burst has all been published before the
+   * first delivery", deterministically, where the real service's timing would decide.
+   */
+  readonly startPaused?: boolean;
 }
 
 export interface PushAttempt {
@@ -55,16 +60,23 @@ export class PubSubPushSubscription {
   readonly #options: PushSubscriptionOptions;
   readonly #queues = new Map<string, PublishedMessage[]>();
   readonly #running = new Set<Promise<void>>();
+  /** Messages accepted while paused, in publish order. */
+  #held: PublishedMessage[] | undefined;
   #stopped = false;
 
   constructor(projectId: string, options: PushSubscriptionOptions) {
     this.#options = options;
+    this.#held = options.startPaused === true ? [] : undefined;
     this.name = `projects/${projectId}/subscriptions/${options.name ?? `${shortName(options.topic)}-push`}`;
   }
 
   /** Called by the emulator for every message published to the subscription's topic. */
   accept(message: PublishedMessage): void {
     if (this.#stopped) return;
+    if (this.#held !== undefined) {
+      this.#held.push(message);
+      return;
+    }
     const ordered = this.#options.ordered ?? true;
     if (!ordered || message.orderingKey === "") {
       this.#track(this.#deliverUntilDone(message));
@@ -79,7 +91,14 @@ export class PubSubPushSubscription {
     this.#track(this.#drainKey(message.orderingKey));
   }
 
-  /** Resolves once every accepted message is acknowledged or dead-lettered. */
+  /** Starts delivering what was accepted while paused (in publish order), and what comes next. */
+  resume(): void {
+    const held = this.#held ?? [];
+    this.#held = undefined;
+    for (const message of held) this.accept(message);
+  }
+
+  /** Resolves once every accepted message is acknowledged or dead-lettered (held ones wait for `resume`). */
   async settled(): Promise<void> {
     while (this.#running.size > 0) await Promise.all([...this.#running]);
   }

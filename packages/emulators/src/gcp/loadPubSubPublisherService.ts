@@ -9,6 +9,15 @@ import { loadSync } from "@grpc/proto-loader";
  * google/protobuf imports resolve from the google-gax copy the client itself uses.
  */
 export function loadPubSubPublisherService(): ServiceClientConstructor["service"] {
+  return loadPubSubService("Publisher");
+}
+
+/** The Subscriber service (Pull, Acknowledge, ModifyAckDeadline…), from the same protos. */
+export function loadPubSubSubscriberService(): ServiceClientConstructor["service"] {
+  return loadPubSubService("Subscriber");
+}
+
+function loadPubSubService(name: "Publisher" | "Subscriber"): ServiceClientConstructor["service"] {
   const require = createRequire(import.meta.url);
   const pubsubPackage = dirname(require.resolve("@google-cloud/pubsub/package.json"));
   const gaxMain = require.resolve("google-gax", { paths: [pubsubPackage] });
@@ -22,5 +31,5 @@ export function loadPubSubPublisherService(): ServiceClientConstructor["service"
   });
   const root = loadPackageDefinition(definition);
   const v1 = (root.google as GrpcObject).pubsub as GrpcObject;
-  return ((v1.v1 as GrpcObject).Publisher as ServiceClientConstructor).service;
+  return ((v1.v1 as GrpcObject)[name] as ServiceClientConstructor).service;
 }

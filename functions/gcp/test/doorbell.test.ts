@@ -1,0 +1,84 @@
+/**
+ * The worker's doorbell path (ADR 008) through functions-framework's test server: the batching
+ * window is waited out from the doorbell's publishTime (through the injected sleep, so nothing
+ * here depends on timing), a doorbell with nothing waiting runs nothing, and a body that claims
+ * to be a doorbell without naming its Deployment is refused.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type GcpFunctionWorld, startGcpFunctionWorld } from "./support/gcpFunctionWorld.ts";
+
+const WINDOW_SECONDS = 60;
+const sleeps: number[] = [];
+let world: GcpFunctionWorld;
+
+before(async () => {
+  world = await startGcpFunctionWorld({
+    coalescing: true,
+    env: { AFSYNC_BATCHING_WINDOW_SECONDS: String(WINDOW_SECONDS) },
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+});
+after(async () => {
+  await world?.close();
+});
+
+const engineRuns = () => world.logLines.filter((l) => l.includes('"message":"sync done"')).length;
+
+async function postToWorker(body: unknown): Promise<number> {
+  const response = await fetch(world.urls.worker, {
+    method: "POST",
+    headers: { authorization: world.authorization(), "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe("worker: doorbells", () => {
+  it("waits out the batching window from the doorbell's publish time, then folds the Deployment's work", async () => {
+    const doorbells = world.pubsub.pushTo({ topic: world.topics.sync, url: world.urls.worker, authorization: world.authorization });
+    const response = await fetch(world.urls.reconcile, { method: "POST", headers: { authorization: world.authorization() } });
+    assert.equal(response.status, 202);
+    await response.arrayBuffer();
+    await doorbells.settled();
+    doorbells.stop();
+    assert.equal(doorbells.attempts.length, 2);
+    assert.ok(doorbells.attempts.every((a) => a.acked));
+    // One wait per doorbell, what is left of the window: more than none, at most the whole window.
+    assert.equal(sleeps.length, 2);
+    assert.ok(
+      sleeps.every((ms) => ms > 0 && ms <= WINDOW_SECONDS * 1000),
+      JSON.stringify(sleeps),
+    );
+    assert.equal(engineRuns(), 2, "one full run per Deployment");
+    assert.equal(world.workSubscriptions.prod?.backlog, 0);
+  });
+
+  it("acknowledges a doorbell whose pull finds nothing, without a run; a window long past is not waited for", async () => {
+    const runs = engineRuns();
+    const waits = sleeps.length;
+    const status = await postToWorker({
+      message: {
+        attributes: { "afsync-deployment": "prod", "afsync-doorbell": "1" },
+        messageId: "bell-1",
+        publishTime: "2020-01-01T00:00:00Z",
+        orderingKey: "prod",
+      },
+      subscription: "projects/p/subscriptions/afsync-sync-worker",
+    });
+    assert.equal(status, 204);
+    assert.equal(engineRuns(), runs);
+    assert.equal(sleeps.length, waits);
+    assert.ok(world.logLines.some((l) => l.includes("doorbell: nothing waiting") && l.includes("bell-1")));
+  });
+
+  it("refuses a doorbell that names no Deployment (400), running nothing", async () => {
+    const runs = engineRuns();
+    const status = await postToWorker({ message: { attributes: { "afsync-doorbell": "1" }, messageId: "bell-2" }, subscription: "s" });
+    assert.equal(status, 400);
+    assert.equal(engineRuns(), runs);
+  });
+});
