@@ -51,10 +51,11 @@ export interface CloudWorkerPair {
   /** Resolves once every message queued so far is handled and gone from the queue. */
   settled(timeoutMs: number): Promise<void>;
   /**
-   * What the workers did: runs the worker function finished without failing (a message Azure's
-   * worker folded into another's run counts once), and the messages it failed on or dead-lettered.
+   * What the workers did: runs of the worker function that finished without failing (a message
+   * Azure's worker folded into another's run counts once), runs that failed (the queue delivers
+   * the message again), and messages given up on (dead-lettered).
    */
-  outcome(): { readonly succeeded: number; readonly failed: number };
+  outcome(): { readonly succeeded: number; readonly failed: number; readonly deadLettered: number };
   /** Stops the workers (what is under way finishes) and what the pair started. */
   stop(): Promise<void>;
 }
@@ -153,7 +154,7 @@ export function awsWorkerPair(aws: AwsEmulator): CloudWorkerPair {
         () => `SQS: depth ${depth()}, handled ${handled} of ${fired}`,
       );
     },
-    outcome: () => ({ succeeded: handled, failed: failedItems }),
+    outcome: () => ({ succeeded: handled, failed: failedItems, deadLettered: 0 }),
     async stop() {
       stopping = true;
       await Promise.all(workers);
@@ -245,7 +246,7 @@ export function azureWorkerPair(): CloudWorkerPair {
         () => `Storage queue: ${depth} messages, ${busy} listeners busy`,
       );
     },
-    outcome: () => ({ succeeded, failed }),
+    outcome: () => ({ succeeded, failed, deadLettered: 0 }),
     async stop() {
       stopping = true;
       await Promise.all(workers);
@@ -312,7 +313,8 @@ export function gcpWorkerPair(): CloudWorkerPair {
     },
     outcome: () => ({
       succeeded: subscriptions.reduce((n, s) => n + s.attempts.filter((a) => a.acked).length, 0),
-      failed: subscriptions.reduce((n, s) => n + s.attempts.filter((a) => !a.acked).length + s.deadLettered.length, 0),
+      failed: subscriptions.reduce((n, s) => n + s.attempts.filter((a) => !a.acked).length, 0),
+      deadLettered: subscriptions.reduce((n, s) => n + s.deadLettered.length, 0),
     }),
     async stop() {
       for (const s of subscriptions) s.stop();
