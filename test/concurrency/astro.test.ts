@@ -212,3 +212,34 @@ describe("astro-env-vars without an ETag: the window that remains, and its repai
     assert.equal(envVars.unowned(id), untouched);
   });
 });
+
+describe("astro-environment without an ETag: the window that remains, and its repair", () => {
+  it("a key created while another writer's manifest update is in flight loses its record; the next reconciliation reports it a conflict, one adopt run takes it back", async () => {
+    const id = environment.seed();
+    const untouched = environment.unowned(id);
+    await syncOnce(environment.target(id), truthOf({ kb: ["pw-0", 1] }));
+    // B writes its value, re-reads the manifest, and is held just before the update that replaces it.
+    const manifestUpdate = async (r: Request) =>
+      r.method === "POST" && /\/environment-objects\/[^/?]+$/.test(new URL(r.url).pathname) && (await r.clone().text()).includes("owners");
+    const hold = holdingFetch(manifestUpdate);
+    const runB = syncOnce(environment.target(id, { fetch: hold.fetch }), truthOf({ kb: ["pw-B", 2] }));
+    await hold.held;
+    // A runs whole meanwhile: creates ka, records it, reads its record back, and is done.
+    const truth = truthOf({ ka: ["pw-A", 1], kb: ["pw-B", 2] });
+    assert.equal((await syncOnce(environment.target(id), truth)).summary.create, 1);
+    hold.release();
+    await runB;
+    // B's manifest, merged from a read made before A's write, replaced A's: ka is held, unrecorded.
+    const snapshot = await environment.target(id).read();
+    assert.deepEqual(ownershipProblems(snapshot.entries.keys(), snapshot.manifest, UNOWNED).orphanedKeys, ["var:ka"]);
+    assert.equal(environment.values(id).ka, "pw-A", "the value stays");
+    const next = await syncOnce(environment.target(id), truth);
+    assert.equal(next.summary.conflict, 1, "the next reconciliation does not take a key it has no record of");
+    const adopted = await syncOnce(environment.target(id), truth, { adopt: true });
+    assert.equal(adopted.summary.conflict, 0);
+    const repaired = await environment.target(id).read();
+    assert.deepEqual(ownershipProblems(repaired.entries.keys(), repaired.manifest, UNOWNED), NO_PROBLEMS);
+    assert.deepEqual(environment.values(id), valuesOf(truth));
+    assert.equal(environment.unowned(id), untouched);
+  });
+});

@@ -16,9 +16,12 @@ import { type ServeProcess, startServe } from "../localServeProcess.ts";
 import { nextTruth, type Truth } from "./syncTruth.ts";
 
 /**
- * `afsync serve` (a real process, reacting to the source files it watches) and several CLI
- * `afsync sync` processes at once on ONE config whose Deployments are the three local target
- * kinds (airflow_settings.yaml, .env, LocalFilesystemBackend JSON), while the sources change.
+ * Two `afsync serve` processes (real processes, each reacting to the source files it watches)
+ * and several CLI `afsync sync` processes at once on ONE config whose Deployments are the three
+ * local target kinds (airflow_settings.yaml, .env, LocalFilesystemBackend JSON), while the
+ * sources change. The two serve processes are this target family's "two workers": a cloud
+ * worker holds no file an Airflow reads, so the writers of a local target are processes on the
+ * machine that holds it.
  * The run lock (ADR 006) serializes them: whatever the interleaving, each target ends with the
  * source truth of the last change, the SQLite ownership equals what the targets hold, and the
  * entries afsync did not write stay as they were. The forced interleavings of the run lock are
@@ -53,9 +56,9 @@ function writeAtomically(path: string, text: string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-describe("serve and CLI syncs at once on one config with every local target kind", () => {
+describe("two serve processes and CLI syncs at once on one config with every local target kind", () => {
   let dir: string;
-  let serve: ServeProcess | undefined;
+  const serves: ServeProcess[] = [];
   before(() => {
     dir = mkdtempSync(join(tmpdir(), "afsync-concurrency-local-"));
     mkdirSync(join(dir, "secrets"));
@@ -70,7 +73,7 @@ describe("serve and CLI syncs at once on one config with every local target kind
     writeFileSync(join(dir, "project/variables.json"), JSON.stringify({ theirs: "their-value" }));
   });
   after(async () => {
-    await serve?.stop();
+    for (const serve of serves) await serve.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -115,10 +118,11 @@ describe("serve and CLI syncs at once on one config with every local target kind
     const rand = createSeededRandom(4242);
     let truth: Truth = nextTruth(new Map(), 12, 1, rand);
     writeAtomically(join(dir, "secrets/variables.yaml"), stringify(Object.fromEntries([...truth].map(([id, v]) => [id, v.value]))));
-    serve = await startServe(["--config", "afsync.yaml", "--port", "0"], { cwd: dir });
-    await serve.waitForOutput(/initial sync/, { timeoutMs: 60_000 });
-    // The sources change three times; a CLI sync starts after each change, and serve sees each
-    // change through its file watch: up to four runs contend for one config at once.
+    // The second serve starts while the first one's initial sync may hold the run lock: it waits for it.
+    serves.push(...(await Promise.all([0, 1].map(() => startServe(["--config", "afsync.yaml", "--port", "0"], { cwd: dir })))));
+    await Promise.all(serves.map((serve) => serve.waitForOutput(/initial sync/, { timeoutMs: 60_000 })));
+    // The sources change three times; a CLI sync starts after each change, and both serves see
+    // each change through their file watches: up to five runs contend for one config at once.
     const runs: Promise<AfsyncBinaryRun>[] = [];
     for (let wave = 0; wave < 3; wave++) {
       truth = nextTruth(truth, 12, 10 + wave, rand);
@@ -132,7 +136,7 @@ describe("serve and CLI syncs at once on one config with every local target kind
     await assertConverged(truth, "after the overlapping runs");
     const settled = report(await sync(), "final sync");
     assert.equal(settled.summary.writes, 0, "nothing left to write: no orphan, no lost key");
-    assert.equal(serve.child.exitCode, null, "serve is still running");
+    for (const serve of serves) assert.equal(serve.child.exitCode, null, "both serves are still running");
     assert.deepEqual(
       readdirSync(join(dir, "project")).filter((f) => f.includes(RUN_LOCK_SUFFIX)),
       [],

@@ -303,6 +303,16 @@ function objectAt(value: unknown, field: string): Record<string, unknown> | null
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
 }
 
+/**
+ * Ordered by `created_time`, not the number: KV v2 numbers versions from 1 again after a metadata
+ * delete, so a recreated secret's value would look older than the one afsync applied before and
+ * be kept out for ever (test/kvVersionRestart.test.ts). Two versions within one millisecond
+ * compare equal, which the engine never takes for "older".
+ */
 function kvVersionOf(number: number, createdTime: string | undefined): { id: string; order: number } {
-  return { id: createdTime === undefined ? String(number) : `${number}@${createdTime}`, order: number };
+  const created = createdTime === undefined ? Number.NaN : Date.parse(createdTime);
+  return {
+    id: createdTime === undefined ? String(number) : `${number}@${createdTime}`,
+    order: Number.isNaN(created) ? number : created,
+  };
 }

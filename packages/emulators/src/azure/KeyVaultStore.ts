@@ -45,6 +45,8 @@ export class KeyVaultStore {
   /** Adds a version and makes it current. */
   set(name: string, input: SetSecretInput): { name: string; record: SecretVersionRecord } {
     const id = name.toLowerCase();
+    // Set again after a delete: a new secret, created after the deleted one's versions were.
+    const previous = this.#secrets.get(id) ?? this.#deleted.get(id);
     this.#deleted.delete(id);
     const entry = this.#secrets.get(id) ?? { name, versions: [] };
     const now = Math.floor(this.#now() / 1000);
@@ -55,7 +57,7 @@ export class KeyVaultStore {
       ...(input.contentType === undefined ? {} : { contentType: input.contentType }),
       tags: { ...input.tags },
       enabled: input.enabled ?? true,
-      created: Math.max(now, (entry.versions.at(-1)?.created ?? 0) + 1),
+      created: Math.max(now, (previous?.versions.at(-1)?.created ?? 0) + 1),
       updated: now,
       ...(input.nbf === undefined ? {} : { nbf: input.nbf }),
       ...(input.exp === undefined ? {} : { exp: input.exp }),
