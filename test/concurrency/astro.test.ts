@@ -213,32 +213,38 @@ describe("astro-env-vars without an ETag: the window that remains, and its repai
   });
 });
 
-describe("astro-environment without an ETag: the window that remains, and its repair", () => {
-  it("a key created while another writer's manifest update is in flight loses its record; the next reconciliation reports it a conflict, one adopt run takes it back", async () => {
+describe("astro-environment without an ETag: the manifest lock closes the window", () => {
+  it("a key created while another writer's manifest update is in flight keeps its record: the creator waits for the lock, then merges", async () => {
     const id = environment.seed();
     const untouched = environment.unowned(id);
     await syncOnce(environment.target(id), truthOf({ kb: ["pw-0", 1] }));
-    // B writes its value, re-reads the manifest, and is held just before the update that replaces it.
+    // B writes its value, re-reads the manifest, and is held just before the update that replaces
+    // it: the moment a read-merge-write without the lock let B's stale merge drop A's new record.
     const manifestUpdate = async (r: Request) =>
       r.method === "POST" && /\/environment-objects\/[^/?]+$/.test(new URL(r.url).pathname) && (await r.clone().text()).includes("owners");
     const hold = holdingFetch(manifestUpdate);
     const runB = syncOnce(environment.target(id, { fetch: hold.fetch }), truthOf({ kb: ["pw-B", 2] }));
     await hold.held;
-    // A runs whole meanwhile: creates ka, records it, reads its record back, and is done.
+    // A creates ka meanwhile; its manifest write (the record ahead of the create) waits for the
+    // lock B holds: its create of the lock object answers 409.
+    let refused!: () => void;
+    const waitsForLock = new Promise<void>((r) => (refused = r));
+    const watching = async (request: Request) => {
+      const isLock = request.method === "POST" && (await request.clone().text()).includes("MANIFEST_LOCK");
+      const response = await globalThis.fetch(request);
+      if (isLock && response.status === 409) refused();
+      return response;
+    };
     const truth = truthOf({ ka: ["pw-A", 1], kb: ["pw-B", 2] });
-    assert.equal((await syncOnce(environment.target(id), truth)).summary.create, 1);
+    const runA = syncOnce(environment.target(id, { fetch: watching }), truth);
+    await waitsForLock;
     hold.release();
-    await runB;
-    // B's manifest, merged from a read made before A's write, replaced A's: ka is held, unrecorded.
+    assert.equal((await runB).summary.failed, 0, "B, holding the lock, is not disturbed");
+    assert.equal((await runA).summary.create, 1);
     const snapshot = await environment.target(id).read();
-    assert.deepEqual(ownershipProblems(snapshot.entries.keys(), snapshot.manifest, UNOWNED).orphanedKeys, ["var:ka"]);
-    assert.equal(environment.values(id).ka, "pw-A", "the value stays");
+    assert.deepEqual(ownershipProblems(snapshot.entries.keys(), snapshot.manifest, UNOWNED), NO_PROBLEMS);
     const next = await syncOnce(environment.target(id), truth);
-    assert.equal(next.summary.conflict, 1, "the next reconciliation does not take a key it has no record of");
-    const adopted = await syncOnce(environment.target(id), truth, { adopt: true });
-    assert.equal(adopted.summary.conflict, 0);
-    const repaired = await environment.target(id).read();
-    assert.deepEqual(ownershipProblems(repaired.entries.keys(), repaired.manifest, UNOWNED), NO_PROBLEMS);
+    assert.equal(next.summary.conflict, 0, "the next reconciliation finds nothing to adopt");
     assert.deepEqual(environment.values(id), valuesOf(truth));
     assert.equal(environment.unowned(id), untouched);
   });

@@ -25,12 +25,6 @@ export interface RemoteTargetWorld {
 /** A remote target kind: how to start one Deployment of it for the mixed-runners scenario. */
 export interface RemoteTargetKind {
   readonly name: string;
-  /**
-   * The window docs/concepts/concurrency.md says this target leaves open with no conditional
-   * write, if any: `created-key-unrecorded`, a key created while another writer's manifest
-   * update is in flight keeps its value but loses its record (astro.test.ts forces it).
-   */
-  readonly window?: "created-key-unrecorded";
   start(): Promise<RemoteTargetWorld>;
 }
 
@@ -97,7 +91,6 @@ const astroEnvVars: RemoteTargetKind = {
 
 const astroEnvironment: RemoteTargetKind = {
   name: "astro-environment",
-  window: "created-key-unrecorded",
   async start() {
     const astro: AstroEmulator = await startAstroEmulator({ token: TARGET_CREDENTIALS.ASTRO_API_TOKEN });
     astro.seedDeployment({ id: DEPLOYMENT, organizationId: ORG });
