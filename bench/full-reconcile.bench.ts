@@ -84,7 +84,10 @@ async function child(): Promise<void> {
   let bytesSent = 0;
   // Bytes of every request body as sent (retries included): what the targets were sent.
   const countingFetch = async (request: Request) => {
-    if (request.body !== null) bytesSent += (await request.clone().arrayBuffer()).byteLength;
+    // Measured before it is added: `bytesSent += await …` would read the total before the await
+    // and lose the bytes of the Deployments' requests that finished meanwhile.
+    const bytes = request.body === null ? 0 : (await request.clone().arrayBuffer()).byteLength;
+    bytesSent += bytes;
     return globalThis.fetch(request);
   };
   const source = createAwsSecretsManagerSource(
