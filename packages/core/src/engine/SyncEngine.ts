@@ -108,6 +108,9 @@ export class SyncEngine {
   private readonly hashes = new WeakMap<AirflowValue, string>();
 
   constructor(deps: EngineDeps) {
+    const atOnce = deps.deploymentsAtOnce;
+    if (atOnce !== undefined && !(Number.isInteger(atOnce) && atOnce >= 1))
+      throw new ConfigError("deploymentsAtOnce", "must be a whole number of 1 or more");
     this.deps = deps;
   }
 
@@ -259,7 +262,7 @@ export class SyncEngine {
     // each takes its turn when picked, before planning, so a later one cannot overtake it.
     const lastWriteTo = new Map<unknown, Promise<void>>();
     const indices = bindings.map((_, i) => i);
-    await forEachAtOnce(indices, Math.max(1, Math.floor(this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE)), async (i) => {
+    await forEachAtOnce(indices, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE, async (i) => {
       const binding = bindings[i] as DeploymentBinding;
       const store = binding.target.claimScope ?? binding.target;
       const previous = lastWriteTo.get(store);

@@ -331,6 +331,21 @@ describe("SyncEngine.sync", () => {
     assert.equal(most, 3, `at most 3 in flight, and 3 reached: ${events}`);
   });
 
+  it("refuses a deploymentsAtOnce that is not a whole number of 1 or more, naming it", () => {
+    for (const bad of [0, 1.5, Number.NaN, -2])
+      assert.throws(
+        () =>
+          new SyncEngine({
+            clock: new FixedClock(),
+            hasher: createTestHasher(),
+            logger: { log() {} },
+            state: setup().state,
+            deploymentsAtOnce: bad,
+          }),
+        /deploymentsAtOnce/,
+      );
+  });
+
   it("writes distinct Deployments at once, but one store's Deployments one after another in config order", {
     timeout: 10_000,
   }, async () => {
