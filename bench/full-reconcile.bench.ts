@@ -14,37 +14,59 @@
  * Reported per (N, M): provider calls and the floor (ceil(N/20) BatchGetSecretValue for a first
  * read; ceil(N/100) ListSecrets pages for a no-op), target writes, bytes sent to the targets,
  * values held (bytes of the JSON bodies a single write of every key would carry), wall time, the
- * critical-path bound and the ratio, and peak RSS. The bound, in round trips:
+ * critical-path bound and the ratio, the engine's CPU time, peak RSS, and the load average.
  *
- *   first = M_load · (1 + 1)  +  ceil(max(Nc, Nv) / 20)  +  M · (ceil(Nc / 100) + ceil(Nv / 100))
+ * The bound is max(round-trip chain, the engine's CPU time). The chain counts only the waits the
+ * providers impose, and each concurrency limit as a named parameter (the engine's own constants,
+ * imported, so the bound follows them):
  *
- * - M_load = ceil(M / 4): the targets are read 4 at a time before the source (what they hold
- *   decides between a whole read and a listing); each costs a token and one page when empty;
- * - the two prefixes are walked side by side, each page waiting for the previous one's NextToken;
- * - Deployments are applied one at a time and a Deployment's bulk calls one after another (the
- *   engine records each call's outcome before the next); the next Deployments' targets are read
- *   meanwhile, so those reads are off the path.
+ * - Secrets Manager: a BatchGetSecretValue or ListSecrets page waits for the previous page's
+ *   NextToken; the two prefixes (connections, variables) are independent chains.
+ * - Airflow: nothing is answered before the token (POST /auth/token, once per target); the two
+ *   lists are independent; K_read = 1 page in flight per list (offset paging would allow the rest
+ *   once page 1 gave total_entries: the target does not do that, and the bound says so rather
+ *   than hide it); K_write = 1 write in flight per Deployment, because a Deployment's writes are
+ *   ordered: each bulk call carries the manifest as the previous one left it (ADR 009: records
+ *   before or with their values), and each outcome is recorded before the next is sent.
+ * - A Deployment's plan waits for its target's read and for every value it resolves (precedence
+ *   is decided over the whole snapshot; deletions over the whole listing); which source calls are
+ *   the floor (a whole read when nothing was applied, a listing otherwise) waits for the targets'
+ *   fold, so the fold precedes the source read.
+ * - Memory limits: L = TARGET_LOADS_AT_ONCE targets read at once in the fold; D =
+ *   DEPLOYMENTS_AT_ONCE Deployments in flight (read, planned, written; each holds its plan);
+ *   E = LOADED_ENTRIES_KEPT target entries + state records kept from the fold (each target is
+ *   2·N of them here, so floor(E / 2N) targets are kept; the others are read again, without a
+ *   token). Distinct Deployments are distinct servers: nothing else orders them.
  *
- *   noop = M_load · (1 + R)  +  ceil(max(Nc, Nv) / 100)  +  ceil(M_reread / 2) · (1 + R)
+ * In round trips, with Pc = ceil(Nc/100), Pv = ceil(Nv/100), R = max(Pc, Pv):
  *
- * with R = ceil(max(Nc, Nv) / 100) pages per target read and M_reread the targets not kept from
- * the fold for planning (the engine keeps at most 20,000 entries; 2 plans are made at once).
+ *   first = ceil(M/L)·2  +  ceil(max(Nc, Nv)/20)  +  ceil(M/D)·(Pc + Pv)
+ *   noop  = ceil(M/L)·(1 + R)  +  R  +  ceil(M_reread/D)·R,   M_reread = M − min(M, floor(E / 2N))
+ *
+ * CPU: the engine is one thread; a run whose planning, hashing and parsing take longer than the
+ * chain cannot finish faster than its CPU time, so that is the other floor. It is the process's
+ * CPU (GC helper threads included), a slight over-estimate of the main thread's; `rttBoundMs` and
+ * `cpuMs` are reported apart, so a reader sees which floor binds and when a loaded machine, not
+ * the engine, explains the wall time (wall far above both while the load average is high).
  *
  * Past BENCH_FIRST_MAX_DEPLOYMENTS (default 10) Deployments, the first sync is measured for one
  * Deployment and its result copied to the others before the no-op (said so in the result).
+ * BENCH_DEPLOYMENTS_AT_ONCE sets the engine's D (and the bound's).
  *
  * Run: npm run bench -- full-reconcile   (BENCH_SIZES=1000x1,1000x10 BENCH_RTT_MS=10)
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DEPLOYMENTS_AT_ONCE, LOADED_ENTRIES_KEPT, TARGET_LOADS_AT_ONCE } from "@afsync/core/engine/SyncEngine";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
 import { build } from "esbuild";
 import type { FullReconcileChildInput } from "./support/fullReconcileChild.ts";
+import { runQueueWaitMs } from "./support/runQueueWaitMs.ts";
 
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 10);
 const SIZES = (process.env.BENCH_SIZES ?? "1000x1,1000x10,1000x100,10000x1,10000x10,10000x100")
@@ -81,6 +103,8 @@ async function bundleChild(): Promise<void> {
   });
 }
 
+const AT_ONCE = Number(process.env.BENCH_DEPLOYMENTS_AT_ONCE ?? DEPLOYMENTS_AT_ONCE);
+
 /** Copies Deployment 0's Airflow rows and state records to every other Deployment. */
 async function copyFirstDeployment(airflows: readonly AirflowEmulator[], stateDir: string): Promise<void> {
   const [source, ...others] = airflows;
@@ -93,6 +117,17 @@ async function copyFirstDeployment(airflows: readonly AirflowEmulator[], stateDi
   const records = [...(await state.load("dep-0")).values()];
   for (let i = 1; i < airflows.length; i++) await state.save(`dep-${i}`, records, []);
   await state.close();
+}
+
+/** The 1-minute load average: on a loaded machine, wall time holds the wait for a core. */
+function load(): number {
+  return Math.round((loadavg()[0] ?? 0) * 10) / 10;
+}
+
+/** The emulators' (this process's) wait for a core since `before`, as a result field. */
+function waitedSince(before: number | undefined): { emulatorRunQueueWaitMs?: number } {
+  const now = runQueueWaitMs();
+  return before === undefined || now === undefined ? {} : { emulatorRunQueueWaitMs: now - before };
 }
 
 /** CPU this process (the emulators) spent since `start`: wall time the round trips do not explain. */
@@ -136,7 +171,13 @@ async function scenario(n: number, m: number) {
   const airflows = await Promise.all(Array.from({ length: m }, () => startAirflowEmulator({ apiVersion: 2, users: { bench: PASSWORD } })));
   for (const af of airflows) af.inject({ latencyMs: RTT_MS, times: Number.POSITIVE_INFINITY });
   const stateDir = mkdtempSync(join(tmpdir(), "afsync-bench-full-"));
-  const payload = { awsUrl: aws.url, airflowUrls: airflows.map((a) => a.url), stateDir, airflowPassword: PASSWORD };
+  const payload = {
+    awsUrl: aws.url,
+    airflowUrls: airflows.map((a) => a.url),
+    stateDir,
+    airflowPassword: PASSWORD,
+    deploymentsAtOnce: AT_ONCE,
+  };
   const counts = () => {
     const target: Record<string, number> = {};
     for (const af of airflows) for (const [op, k] of Object.entries(af.callCounts())) target[op] = (target[op] ?? 0) + k;
@@ -153,8 +194,12 @@ async function scenario(n: number, m: number) {
     // can be measured at sizes whose first sync would take too long on this machine.
     const copied = m > FIRST_MAX_DEPLOYMENTS;
     let emulatorCpu = process.cpuUsage();
+    let loadBefore = load();
+    let emulatorWait = runQueueWaitMs();
     const first = await runChild(copied ? { ...payload, airflowUrls: payload.airflowUrls.slice(0, 1) } : payload);
     const firstEmulatorCpuMs = cpuMsSince(emulatorCpu);
+    const firstEmulatorWaitMs = waitedSince(emulatorWait);
+    const firstLoad = [loadBefore, load()];
     const firstCalls = counts();
     if (copied) await copyFirstDeployment(airflows, stateDir);
     // What the targets hold, as the bulk bodies of one write of every key would carry it.
@@ -163,24 +208,51 @@ async function scenario(n: number, m: number) {
       held === undefined ? 0 : JSON.stringify([...held.connections.values()]).length + JSON.stringify([...held.variables.values()]).length;
     process.stderr.write(`full-reconcile: N=${n} M=${m} no-op…\n`);
     emulatorCpu = process.cpuUsage();
+    loadBefore = load();
+    emulatorWait = runQueueWaitMs();
     const noop = await runChild(payload);
     const noopEmulatorCpuMs = cpuMsSince(emulatorCpu);
+    const noopEmulatorWaitMs = waitedSince(emulatorWait);
+    const noopLoad = [loadBefore, load()];
     const noopCalls = counts();
 
-    const loads = Math.ceil(m / 4);
+    const loads = (deployments: number) => Math.ceil(deployments / TARGET_LOADS_AT_ONCE);
+    const waves = (deployments: number) => Math.ceil(deployments / AT_ONCE);
     const pages = Math.ceil(Math.max(nConn, nVar) / 100);
     const firstM = copied ? 1 : m;
-    const firstBound =
-      Math.ceil(firstM / 4) * 2 + Math.ceil(Math.max(nConn, nVar) / 20) + firstM * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
-    const kept = Math.min(m, Math.floor(20_000 / Math.max(1, 2 * n)));
-    const noopBound = loads * (1 + pages) + pages + Math.ceil((m - kept) / 2) * (1 + pages);
-    const ratio = (ms: number | undefined, rtts: number) => Math.round(((ms ?? 0) / (rtts * RTT_MS)) * 100) / 100;
+    const firstRtts =
+      loads(firstM) * 2 + Math.ceil(Math.max(nConn, nVar) / 20) + waves(firstM) * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
+    const kept = Math.min(m, Math.floor(LOADED_ENTRIES_KEPT / Math.max(1, 2 * n)));
+    const noopRtts = loads(m) * (1 + pages) + pages + waves(m - kept) * pages;
+    const bound = (phase: Record<string, number>, rtts: number) => {
+      const rttBoundMs = rtts * RTT_MS;
+      const boundMs = Math.max(rttBoundMs, phase.cpuMs ?? 0);
+      return {
+        criticalPathRoundTrips: rtts,
+        rttBoundMs,
+        boundMs,
+        binds: rttBoundMs >= (phase.cpuMs ?? 0) ? "round trips" : "cpu",
+        wallOverBound: Math.round(((phase.ms ?? 0) / boundMs) * 100) / 100,
+        wallOverRttBound: Math.round(((phase.ms ?? 0) / rttBoundMs) * 100) / 100,
+        // What the wall time would be had the engine never waited for a core (an estimate for a
+        // loaded machine; the emulators' own waits, reported beside, still delay their answers).
+        ...(phase.runQueueWaitMs === undefined
+          ? {}
+          : { wallLessRunQueueWaitOverBound: Math.round((((phase.ms ?? 0) - phase.runQueueWaitMs) / boundMs) * 100) / 100 }),
+      };
+    };
     return {
       n,
       deployments: m,
       rttMs: RTT_MS,
       childRuntime: CHILD_RUNTIME,
       ...(CHILD_NODE_ARGS.length > 0 ? { childNodeArgs: CHILD_NODE_ARGS.join(" ") } : {}),
+      parameters: {
+        deploymentsAtOnce: AT_ONCE,
+        targetLoadsAtOnce: TARGET_LOADS_AT_ONCE,
+        entriesKept: LOADED_ENTRIES_KEPT,
+        targetsKept: kept,
+      },
       first: {
         ...(copied ? { measuredForDeployments: 1, note: `measured for 1 Deployment and copied to ${m - 1}` } : {}),
         ...first,
@@ -188,19 +260,19 @@ async function scenario(n: number, m: number) {
         batchGetSecretValueFloor: Math.ceil(n / 20),
         bytesSentPerTarget: Math.round((first.bytesSent ?? 0) / firstM),
         valueBytesPerTarget: valueBytes,
-        criticalPathRoundTrips: firstBound,
-        boundMs: firstBound * RTT_MS,
-        wallOverBound: ratio(first.ms, firstBound),
+        ...bound(first, firstRtts),
         emulatorCpuMs: firstEmulatorCpuMs,
+        ...firstEmulatorWaitMs,
+        loadAverage1mBeforeAfter: firstLoad,
       },
       noop: {
         ...noop,
         ...noopCalls,
         listSecretsFloor: Math.ceil(n / 100),
-        criticalPathRoundTrips: noopBound,
-        boundMs: noopBound * RTT_MS,
-        wallOverBound: ratio(noop.ms, noopBound),
+        ...bound(noop, noopRtts),
         emulatorCpuMs: noopEmulatorCpuMs,
+        ...noopEmulatorWaitMs,
+        loadAverage1mBeforeAfter: noopLoad,
       },
     };
   } finally {

@@ -14,12 +14,15 @@ import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
 import { createHmacHasher, systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
+import { runQueueWaitMs } from "./runQueueWaitMs.ts";
 
 export interface FullReconcileChildInput {
   readonly awsUrl: string;
   readonly airflowUrls: readonly string[];
   readonly stateDir: string;
   readonly airflowPassword: string;
+  /** The engine's `deploymentsAtOnce` (BENCH_DEPLOYMENTS_AT_ONCE in the parent). */
+  readonly deploymentsAtOnce: number;
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -29,7 +32,10 @@ async function main(): Promise<void> {
   let bytesSent = 0;
   // Bytes of every request body as sent (retries included): what the targets were sent.
   const countingFetch = async (request: Request) => {
-    if (request.body !== null) bytesSent += (await request.clone().arrayBuffer()).byteLength;
+    // Measured before it is added: `bytesSent += await …` would read the total before the await
+    // and lose the bytes of the Deployments' requests that finished meanwhile.
+    const bytes = request.body === null ? 0 : (await request.clone().arrayBuffer()).byteLength;
+    bytesSent += bytes;
     return globalThis.fetch(request);
   };
   const source = createAwsSecretsManagerSource(
@@ -40,7 +46,13 @@ async function main(): Promise<void> {
     },
   );
   const state = SqliteStateStore.open(join(env.stateDir, "state.db"));
-  const engine = new SyncEngine({ clock: systemClock, hasher: createHmacHasher(await state.hmacKey()), logger: { log() {} }, state });
+  const engine = new SyncEngine({
+    clock: systemClock,
+    hasher: createHmacHasher(await state.hmacKey()),
+    logger: { log() {} },
+    state,
+    deploymentsAtOnce: env.deploymentsAtOnce,
+  });
   const bindings: DeploymentBinding[] = env.airflowUrls.map((url, i) => ({
     id: `dep-${i}`,
     target: new AirflowApiTarget({
@@ -62,9 +74,11 @@ async function main(): Promise<void> {
   }));
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
+  const waitBefore = runQueueWaitMs();
   const report = await engine.sync(bindings, FULL_RECONCILIATION);
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpuBefore);
+  const waited = runQueueWaitMs();
   await source.close?.();
   await state.close();
   const failed = report.deployments.filter((d) => d.status === "failed");
@@ -74,6 +88,8 @@ async function main(): Promise<void> {
       ms: Math.round(ms),
       // The engine's own CPU (this process): on a loaded machine, what wall time holds beyond the round trips.
       cpuMs: Math.round((cpu.user + cpu.system) / 1000),
+      // Time the engine's thread was ready to run but waited for a core: near 0 on an idle machine.
+      ...(waitBefore === undefined || waited === undefined ? {} : { runQueueWaitMs: waited - waitBefore }),
       peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
       // V8's heap ceiling: sized from the machine's memory unless the process is given one (--max-old-space-size).
       heapLimitMb: mb(getHeapStatistics().heap_size_limit),

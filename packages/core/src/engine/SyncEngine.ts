@@ -42,6 +42,12 @@ export interface EngineDeps {
   readonly state: StateStore;
   /** Held around every sync, so two runs on one state store or target file never overlap. */
   readonly runLock?: RunLock;
+  /**
+   * Deployments planned and written at once (default DEPLOYMENTS_AT_ONCE): each holds its plan
+   * until written, so this bounds the plans in memory. Deployments that write one store (one
+   * `claimScope`, or one target object) are still written one after another, in config order.
+   */
+  readonly deploymentsAtOnce?: number;
 }
 
 export interface RunOptions {
@@ -61,13 +67,15 @@ interface LoadedTarget {
 }
 
 /**
- * Plans made while the current Deployment is written: enough to keep the next targets' reads off
- * the critical path, few enough that memory holds a handful of plans, not one per Deployment.
+ * Deployments in flight at once, each from its target read to its last write: distinct
+ * Deployments are distinct servers, so their round trips overlap (a run of M Deployments waits
+ * about ceil(M / this) Deployments' worth of round trips, not M); few enough that memory holds a
+ * handful of plans, not one per Deployment.
  */
-const PLANS_AHEAD = 2;
+export const DEPLOYMENTS_AT_ONCE = 4;
 
 /** Targets read at once while folding what was applied (a metadata-first reconciliation); each is held until folded. */
-const TARGET_LOADS_AT_ONCE = 4;
+export const TARGET_LOADS_AT_ONCE = 4;
 
 /**
  * Target entries plus state records kept from that fold for planning, so a run with few keys ×
@@ -75,7 +83,7 @@ const TARGET_LOADS_AT_ONCE = 4;
  * every target being held at once. An entry and its record cost about 1 KB of heap (measured:
  * 200,000 kept put a no-op of 1,000 keys × 100 Deployments at 329 MB peak RSS).
  */
-const LOADED_ENTRIES_KEPT = 20_000;
+export const LOADED_ENTRIES_KEPT = 20_000;
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
@@ -91,8 +99,8 @@ type Planned =
 
 /**
  * The use cases: plan, sync and explain, over the ports only. One run reads each source once
- * (batched), checks overlapping claims from key names, then plans and applies Deployment by
- * Deployment, streaming (the next Deployments' targets are read while one is written): a
+ * (batched), checks overlapping claims from key names, then plans and applies the Deployments a
+ * few at once (`deploymentsAtOnce`), each plan dropped once written: a
  * Deployment that fails is reported and the others carry on.
  */
 export class SyncEngine {
@@ -100,6 +108,9 @@ export class SyncEngine {
   private readonly hashes = new WeakMap<AirflowValue, string>();
 
   constructor(deps: EngineDeps) {
+    const atOnce = deps.deploymentsAtOnce;
+    if (atOnce !== undefined && !(Number.isInteger(atOnce) && atOnce >= 1))
+      throw new ConfigError("deploymentsAtOnce", "must be a whole number of 1 or more");
     this.deps = deps;
   }
 
@@ -233,37 +244,44 @@ export class SyncEngine {
     };
     const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded);
 
-    // Deployments stream: each plan is applied and dropped before the next ones are made, so the
-    // plans held at once are the one being written and PLANS_AHEAD made meanwhile (their targets
-    // read while it is written), however many Deployments the run has. Holding every plan before
-    // applying any made peak memory grow with keys × Deployments.
+    // Deployments stream: up to `deploymentsAtOnce` are in flight, each planned, written and
+    // dropped before its slot takes the next, so the plans held at once are bounded by that limit
+    // however many Deployments the run has (holding every plan before applying any made peak
+    // memory grow with keys × Deployments).
     const planAt = (binding: DeploymentBinding): Promise<Planned> => {
       const error = claimErrors.get(binding.id);
       if (error !== undefined) return Promise.resolve({ binding, error });
       // The target read for the claims (or the listing) is dropped once this plan holds it.
       return planFor(binding).finally(() => loaded.delete(binding.id));
     };
-    const ahead: Promise<Planned>[] = [];
-    let next = 0;
-    const planMore = () => {
-      for (; ahead.length < PLANS_AHEAD && next < bindings.length; next++) ahead.push(planAt(bindings[next] as DeploymentBinding));
-    };
-
-    const reports: DeploymentReport[] = [];
+    const reports: DeploymentReport[] = new Array(bindings.length);
     // Progress counts the changes planned so far: later Deployments are not planned yet.
     const progress = { done: 0, total: 0 };
     const strings = new ReportStrings();
-    planMore();
-    for (let current = ahead.shift(); current !== undefined; current = ahead.shift()) {
-      const planned = await current;
-      planMore();
+    // Writes to one store stay in config order and never overlap (a target object is not
+    // reentrant, and two Deployments on one Airflow share its manifest and its bulk endpoints):
+    // each takes its turn when picked, before planning, so a later one cannot overtake it.
+    const lastWriteTo = new Map<unknown, Promise<void>>();
+    const indices = bindings.map((_, i) => i);
+    await forEachAtOnce(indices, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE, async (i) => {
+      const binding = bindings[i] as DeploymentBinding;
+      const store = binding.target.claimScope ?? binding.target;
+      const previous = lastWriteTo.get(store);
+      let written = () => {};
+      lastWriteTo.set(store, new Promise<void>((resolve) => (written = resolve)));
       try {
-        reports.push(await this.applyPlanned(mode, planned, how, options, progress, strings));
+        const planned = await planAt(binding);
+        try {
+          await previous;
+          reports[i] = await this.applyPlanned(mode, planned, how, options, progress, strings);
+        } finally {
+          // Applied: what the target kept from its read must not outlive the Deployment's turn.
+          planned.binding.target.release?.();
+        }
       } finally {
-        // Applied: what the target kept from its read must not outlive the Deployment's turn.
-        planned.binding.target.release?.();
+        written();
       }
-    }
+    });
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
   }
 

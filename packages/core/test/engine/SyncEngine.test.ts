@@ -2,8 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { connectionKey, variableKey } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
+import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
-import { assertNoSecretLeak, InMemoryDeploymentTarget, InMemorySecretSource } from "@afsync/testing";
+import { assertNoSecretLeak, createTestHasher, FixedClock, InMemoryDeploymentTarget, InMemorySecretSource } from "@afsync/testing";
 import { actions, PASSWORD, pg, ROTATED, setup } from "./engineFixture.ts";
 
 describe("SyncEngine.sync", () => {
@@ -284,9 +285,9 @@ describe("SyncEngine.sync", () => {
     ]);
   });
 
-  it("streams Deployments: a Deployment's target is read only once the one three places before it is written", async () => {
+  it("streams Deployments: no more than deploymentsAtOnce are between their target read and their last write", async () => {
     // Holding every Deployment's plan before applying any made memory grow with keys × Deployments;
-    // the run now plans two Deployments ahead of the one it writes, and no further.
+    // the run now holds the plans of the Deployments in flight, and no more.
     const events: string[] = [];
     class RecordingTarget extends InMemoryDeploymentTarget {
       constructor(private readonly name: string) {
@@ -302,18 +303,118 @@ describe("SyncEngine.sync", () => {
         return outcome;
       }
     }
-    const { source, engine, binding } = setup({ id: "d0" }, new RecordingTarget("d0"));
+    const { source, binding, state } = setup({ id: "d0" }, new RecordingTarget("d0"));
+    const engine = new SyncEngine({
+      clock: new FixedClock(),
+      hasher: createTestHasher(),
+      logger: { log() {} },
+      state,
+      deploymentsAtOnce: 3,
+    });
     source.setVariable("a", "1");
-    const bindings = [0, 1, 2, 3, 4, 5].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new RecordingTarget(`d${i}`) }));
+    const bindings = [0, 1, 2, 3, 4, 5, 6, 7].map((i) =>
+      i === 0 ? binding : { ...binding, id: `d${i}`, target: new RecordingTarget(`d${i}`) },
+    );
     const report = await engine.sync(bindings, FULL_RECONCILIATION);
     assert.deepEqual(
       report.deployments.map((d) => [d.id, d.status, d.writes]),
       bindings.map((b) => [b.id, "ok", 1]),
+      "reported in config order",
     );
-    for (let i = 0; i < 6; i++) assert.equal(events.filter((e) => e === `read d${i}`).length, 1, `d${i} read once`);
-    for (let i = 3; i < 6; i++) {
-      assert.ok(events.indexOf(`read d${i}`) > events.indexOf(`applied d${i - 3}`), `d${i} read after d${i - 3} was written: ${events}`);
+    for (let i = 0; i < 8; i++) assert.equal(events.filter((e) => e === `read d${i}`).length, 1, `d${i} read once`);
+    let inFlight = 0;
+    let most = 0;
+    for (const event of events) {
+      inFlight += event.startsWith("read ") ? 1 : -1;
+      most = Math.max(most, inFlight);
     }
+    assert.equal(most, 3, `at most 3 in flight, and 3 reached: ${events}`);
+  });
+
+  it("refuses a deploymentsAtOnce that is not a whole number of 1 or more, naming it", () => {
+    for (const bad of [0, 1.5, Number.NaN, -2])
+      assert.throws(
+        () =>
+          new SyncEngine({
+            clock: new FixedClock(),
+            hasher: createTestHasher(),
+            logger: { log() {} },
+            state: setup().state,
+            deploymentsAtOnce: bad,
+          }),
+        /deploymentsAtOnce/,
+      );
+  });
+
+  it("writes distinct Deployments at once, but one store's Deployments one after another in config order", {
+    timeout: 10_000,
+  }, async () => {
+    // Each write waits until another write is in flight: a run that wrote one Deployment at a
+    // time would never get past the first (the test's timeout fails it).
+    let inFlight = 0;
+    const waiting: (() => void)[] = [];
+    const order: string[] = [];
+    class OverlappingTarget extends InMemoryDeploymentTarget {
+      constructor(
+        private readonly name: string,
+        claimScope?: string,
+      ) {
+        super(claimScope === undefined ? {} : { claimScope });
+      }
+      override async apply(request: Parameters<InMemoryDeploymentTarget["apply"]>[0]) {
+        order.push(`start ${this.name}`);
+        inFlight += 1;
+        if (this.claimScope === undefined) {
+          if (inFlight >= 2) for (const release of waiting.splice(0)) release();
+          else await new Promise<void>((resolve) => waiting.push(resolve));
+        } else {
+          // Yield to the event loop: another write to this store, if let through, would start now.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        const outcome = await super.apply(request);
+        inFlight -= 1;
+        order.push(`end ${this.name}`);
+        return outcome;
+      }
+    }
+    const { source, binding, state } = setup({ id: "a" }, new OverlappingTarget("a"));
+    const engine = new SyncEngine({
+      clock: new FixedClock(),
+      hasher: createTestHasher(),
+      logger: { log() {} },
+      state,
+      deploymentsAtOnce: 4,
+    });
+    source.setVariable("x", "1");
+    const apart = [binding, { ...binding, id: "b", target: new OverlappingTarget("b") }];
+    const first = await engine.sync(apart, FULL_RECONCILIATION);
+    assert.deepEqual(
+      first.deployments.map((d) => [d.id, d.status]),
+      [
+        ["a", "ok"],
+        ["b", "ok"],
+      ],
+    );
+    assert.deepEqual(order.slice(0, 2).sort(), ["start a", "start b"], "both writes were in flight together");
+
+    // Two Deployments of one Airflow (one claim scope, disjoint keys): never written at once.
+    order.length = 0;
+    const shared = (id: string, include: string) => ({
+      ...binding,
+      id,
+      include: [include],
+      target: new OverlappingTarget(id, "one-airflow"),
+    });
+    source.setVariable("y", "2");
+    const second = await engine.sync([shared("s1", "var:x"), shared("s2", "var:y")], FULL_RECONCILIATION);
+    assert.deepEqual(
+      second.deployments.map((d) => [d.id, d.status]),
+      [
+        ["s1", "ok"],
+        ["s2", "ok"],
+      ],
+    );
+    assert.deepEqual(order, ["start s1", "end s1", "start s2", "end s2"]);
   });
 
   it("keeps state in the manifest of a target that holds it", async () => {
