@@ -1,5 +1,6 @@
 import { ConfigError } from "@afsync/core";
 import type { OptionsRegistry } from "@afsync/core/config/parseConfig";
+import type { SourceNaming } from "@afsync/core/ports/SecretSource";
 import type { $ZodType } from "zod/v4/core";
 import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
 
@@ -69,6 +70,22 @@ export const targetFactoryLoaders: Readonly<Record<string, TargetFactoryLoader>>
       ? notBundled("target", "local-filesystem")
       : async () => (await import("@afsync/local/targets/localFilesystemTargetFactory")).localFilesystemTargetFactory,
 };
+
+/**
+ * Source types whose naming rules load without their client (`SourceNaming`): the producer
+ * functions route events with these and so never evaluate that provider's SDK. A type not listed
+ * here is routed through its full source (`buildSourceNamings`).
+ */
+export const sourceNamingLoaders: Readonly<Record<string, () => Promise<SourceNamingFactory>>> = {
+  ...(process.env.AFSYNC_BUNDLE_OMITS_SOURCE_AWS_SECRETS_MANAGER === "1"
+    ? {}
+    : { "aws-secrets-manager": async () => (await import("@afsync/aws/awsSourceNaming")).secretsManagerSourceNaming }),
+  ...(process.env.AFSYNC_BUNDLE_OMITS_SOURCE_AWS_SSM === "1"
+    ? {}
+    : { "aws-ssm": async () => (await import("@afsync/aws/awsSourceNaming")).ssmSourceNaming }),
+};
+
+export type SourceNamingFactory = (options: unknown, ctx: { readonly id: string }) => SourceNaming;
 
 type SourceFactoryLoader = (() => Promise<SourceFactory>) & { readonly notBundled?: true };
 type TargetFactoryLoader = (() => Promise<TargetFactory>) & { readonly notBundled?: true };
