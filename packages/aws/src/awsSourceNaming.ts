@@ -1,16 +1,19 @@
 import type { SecretIdMapping, SourceNaming } from "@afsync/core/ports/SecretSource";
 import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
-import { backendKwargsOf, secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "./awsSourceOptions.ts";
+import type { SecretsManagerSourceOptions, SsmSourceOptions } from "./awsSourceOptions.ts";
+import { backendKwargsOf } from "./backendKwargsOf.ts";
 import { secretNameOf } from "./secretName.ts";
 
 /**
  * The AWS sources' naming rules without their SDK clients: what the producer functions (events,
- * webhook, reconcile, coalesce) route with. This module imports no `@aws-sdk/*` package, so a
- * producer's cold start never evaluates the Secrets Manager or SSM SDK it does not call. The
- * sources themselves map ids through the same functions (`secretsManagerKeysFor`, `ssmKeysFor`).
+ * webhook, reconcile, coalesce) route with. This module imports no `@aws-sdk/*` package and no
+ * schema: it takes the options as `parseConfig` returned them (validated by the source's own
+ * schema, defaults filled in: `AfsyncConfig`'s `options`), so a producer's cold start evaluates
+ * neither the Secrets Manager or SSM SDK nor zod. The sources map ids through the same functions
+ * (`secretsManagerKeysFor`, `ssmKeysFor`).
  */
 export function secretsManagerSourceNaming(options: unknown, ctx: { readonly id: string }): SourceNaming {
-  const naming = new BackendSecretNaming("aws-secrets-manager", backendKwargsOf(secretsManagerSourceOptionsSchema.parse(options)));
+  const naming = new BackendSecretNaming("aws-secrets-manager", backendKwargsOf(options as SecretsManagerSourceOptions));
   return {
     id: ctx.id,
     provider: "aws-secrets-manager",
@@ -20,7 +23,7 @@ export function secretsManagerSourceNaming(options: unknown, ctx: { readonly id:
 }
 
 export function ssmSourceNaming(options: unknown, ctx: { readonly id: string }): SourceNaming {
-  const naming = new BackendSecretNaming("aws-ssm", backendKwargsOf(ssmSourceOptionsSchema.parse(options)));
+  const naming = new BackendSecretNaming("aws-ssm", backendKwargsOf(options as SsmSourceOptions));
   return {
     id: ctx.id,
     provider: "aws-ssm",

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
-import { backendKwargsOf, secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "@afsync/aws/awsSourceOptions";
+import { secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "@afsync/aws/awsSourceOptions";
+import { backendKwargsOf } from "@afsync/aws/backendKwargsOf";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
-import { adapterOmissionDefines } from "@afsync/runtime/compose/adapterFactoryLoaders";
+import { adapterOmissionDefines } from "@afsync/runtime/compose/bundleOmission";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import { BUNDLED_CONFIG_DEFINE, type BundledConfig } from "../runtime/bundledConfig.ts";
 import { DEFAULT_WEBHOOK_SECRET_ENV } from "../runtime/coldStart.ts";

@@ -22,9 +22,14 @@ export interface ColdStartOptions {
  */
 export async function coldStart(env: NodeJS.ProcessEnv, options: ColdStartOptions) {
   const logger = options.logger ?? defaultLogger(env);
-  const resolvedEnv = await resolveSecretEnv(env, async () =>
-    (await import("@afsync/aws/createAwsClient")).createSecretsManagerClient({}, env),
-  );
+  const resolvedEnv = await resolveSecretEnv(env, async () => {
+    // Only the Secrets Manager SDK: `createAwsClient` would load SSM's too.
+    const [{ SecretsManagerClient }, { awsClientConfig }] = await Promise.all([
+      import("@aws-sdk/client-secrets-manager"),
+      import("@afsync/aws/awsClientConfig"),
+    ]);
+    return new SecretsManagerClient(awsClientConfig({}, env, "SECRETS_MANAGER"));
+  });
   const { config, configDir } = await loadLambdaConfig(resolvedEnv);
   const queueUrls = queueUrlsFromEnv(resolvedEnv);
   const deps = {

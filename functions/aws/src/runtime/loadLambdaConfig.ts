@@ -55,7 +55,7 @@ async function parseInlineConfig(raw: string): Promise<AfsyncConfig> {
   const [{ parse: parseYaml }, { parseConfig }, { loadOptionsRegistry }] = await Promise.all([
     import("yaml"),
     import("@afsync/core/config/parseConfig"),
-    import("@afsync/runtime/compose/adapterFactoryLoaders"),
+    import("@afsync/runtime/compose/optionSchemaLoaders"),
   ]);
   let input: unknown;
   try {

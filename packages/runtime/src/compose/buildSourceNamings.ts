@@ -1,33 +1,31 @@
-import { ConfigError, type SecretSource } from "@afsync/core";
+import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { SourceNaming } from "@afsync/core/ports/SecretSource";
-import { assertBundled, loadSourceFactory, sourceNamingLoaders } from "./adapterFactoryLoaders.ts";
-import { atConfigPath, closeSources, type SourceBuildContext } from "./buildSources.ts";
+import { atConfigPath } from "./atConfigPath.ts";
+import type { SourceBuildContext } from "./buildSources.ts";
+import { assertInBundle } from "./bundleOmission.ts";
+import { sourceNamingLoaders } from "./sourceNamingLoaders.ts";
 
 /**
  * Every configured source's naming rules, `id → naming` in file order: what a producer function
- * (it routes events to Deployments and reads no secret) needs. A type with a client-free naming
- * module (`sourceNamingLoaders`: the AWS sources) is built without its SDK client, so its SDK is
- * never evaluated on that function's cold start; any other type is built in full, exactly as
- * `buildSources` builds it. Options are validated by the type's own schema either way, and a
- * failure is a ConfigError at the source's place in the config.
+ * (it routes events to Deployments and reads no secret) needs. The AWS sources' come without an
+ * SDK client, so their SDKs are neither in a producer's bundle nor evaluated on its cold start
+ * (`sourceNamingLoaders`); other types are built in full, exactly as `buildSources` builds them.
+ * The options are the config's, validated by parseConfig (at cold start, or at build time for the
+ * config embedded in a bundle); a failure is a ConfigError at the source's place in the config.
+ * On failure what was built so far is closed.
  */
 export async function buildSourceNamings(config: AfsyncConfig, ctx: SourceBuildContext): Promise<Map<string, SourceNaming>> {
   const namings = new Map<string, SourceNaming>();
-  const built: SecretSource[] = [];
   try {
     for (const s of config.sources) {
-      assertBundled("source", s.type, `sources.${s.id}.type`);
-      const loadNaming = Object.hasOwn(sourceNamingLoaders, s.type) ? sourceNamingLoaders[s.type] : undefined;
-      if (loadNaming !== undefined) {
-        const naming = await loadNaming();
-        namings.set(s.id, await atConfigPath(`sources.${s.id}`, () => naming(s.options, { id: s.id })));
-        continue;
-      }
-      const factory = await loadSourceFactory(s.type);
-      if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
-      const source = await atConfigPath(`sources.${s.id}`, () =>
-        factory.create(s.options, {
+      // A function bundle built for another config may have left the type out: say so at its place.
+      assertInBundle(sourceNamingLoaders, "source", s.type, `sources.${s.id}.type`);
+      const load = Object.hasOwn(sourceNamingLoaders, s.type) ? sourceNamingLoaders[s.type] : undefined;
+      if (load === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
+      const naming = await load();
+      const built = await atConfigPath(`sources.${s.id}`, () =>
+        naming(s.options, {
           id: s.id,
           env: ctx.env,
           configDir: ctx.configDir,
@@ -35,12 +33,12 @@ export async function buildSourceNamings(config: AfsyncConfig, ctx: SourceBuildC
           ...(ctx.clientOverrides?.azure === undefined ? {} : { azure: ctx.clientOverrides.azure }),
         }),
       );
-      built.push(source);
-      namings.set(s.id, source);
+      namings.set(s.id, built);
     }
     return namings;
   } catch (error) {
-    await closeSources(built);
+    // Full sources built for routing hold clients; the AWS namings hold nothing.
+    for (const naming of namings.values()) await (naming as { close?(): Promise<void> }).close?.().catch(() => undefined);
     throw error;
   }
 }
