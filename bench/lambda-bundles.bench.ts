@@ -10,8 +10,10 @@
  * invocations call, given the same environment:
  *   events, webhook, reconcile, coalesce → SQS (they route and send; the hint queue and the sync
  *                                          queue share one client)
- *   worker                                → Secrets Manager + SSM (the config's two sources; the
- *                                          Airflow REST target needs only Node's fetch)
+ *   worker                                → Secrets Manager + SSM (the config's two sources) and
+ *                                          Node's fetch (the Airflow REST target's client: its
+ *                                          first use loads undici, which the target does when it
+ *                                          is built)
  * The environment is the deployed one minus the remote reads: AFSYNC_ENV_FROM_SECRETS is unset and
  * the secrets it would map (the webhook's signing secret, the HMAC key, the Airflow credentials)
  * are plain variables, so neither side constructs a Secrets Manager client for them. (An earlier
@@ -35,6 +37,7 @@
  *           webhook an unsigned request, which skipped parsing and routing.)
  *   cpu   — the process's CPU time (user + system) over `ready`: less sensitive than wall time
  *           to other processes on a loaded machine, which only delay this one.
+ * stdout is opened before the clock starts in every process, as Lambda's runtime has it open.
  * Prints p50/p90 of each, the ratio of the p50s, and the bundle's bytes; the last stdout line is
  * the JSON result. `BENCH_RUNS` (default 15) sets the runs.
  *
@@ -77,12 +80,14 @@ const BARE: Record<string, { clients: string; source: string }> = {
       export const handler = async () => { clients ??= [new SQSClient({})]; return clients.length; };`,
   },
   worker: {
-    clients: "SecretsManagerClient + SSMClient",
+    clients: "SecretsManagerClient + SSMClient + fetch",
+    // Node's fetch is the Airflow REST API client: its first use loads undici, as constructing an
+    // SDK client loads the SDK's HTTP stack (node:https), so the bare bundle takes it in hand too.
     source: `
       import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
       import { SSMClient } from "@aws-sdk/client-ssm";
       let clients;
-      export const handler = async () => { clients ??= [new SecretsManagerClient({}), new SSMClient({})]; return clients.length; };`,
+      export const handler = async () => { clients ??= [new SecretsManagerClient({}), new SSMClient({}), globalThis.fetch]; return clients.length; };`,
   },
 };
 
@@ -174,7 +179,11 @@ function round(n: number, digits = 1): number {
 
 /** One fresh process: require the bundle, then (optionally) one invocation; prints both times. */
 function measure(subject: Subject, env: NodeJS.ProcessEnv): Sample {
+  // stdout is opened before the clock starts: Lambda's runtime has it open before it loads a
+  // handler, and Node opens it lazily (2–3 ms), which would charge a handler that logs on its
+  // first invocation and not one that does not.
   const script = `
+    process.stdout;
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const m = require(${JSON.stringify(subject.file)});
