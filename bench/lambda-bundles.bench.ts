@@ -10,10 +10,10 @@
  * invocations call, given the same environment:
  *   events, webhook, reconcile, coalesce → SQS (they route and send; the hint queue and the sync
  *                                          queue share one client)
- *   worker                                → Secrets Manager + SSM (the config's two sources) and
- *                                          Node's fetch (the Airflow REST target's client: its
- *                                          first use loads undici, which the target does when it
- *                                          is built)
+ *   worker                                → Secrets Manager + SSM (the config's two sources; the
+ *                                          Airflow REST target needs only Node's fetch, which
+ *                                          loads undici on its first call, on both sides after
+ *                                          `ready`)
  * The environment is the deployed one minus the remote reads: AFSYNC_ENV_FROM_SECRETS is unset and
  * the secrets it would map (the webhook's signing secret, the HMAC key, the Airflow credentials)
  * are plain variables, so neither side constructs a Secrets Manager client for them. (An earlier
@@ -80,14 +80,12 @@ const BARE: Record<string, { clients: string; source: string }> = {
       export const handler = async () => { clients ??= [new SQSClient({})]; return clients.length; };`,
   },
   worker: {
-    clients: "SecretsManagerClient + SSMClient + fetch",
-    // Node's fetch is the Airflow REST API client: its first use loads undici, as constructing an
-    // SDK client loads the SDK's HTTP stack (node:https), so the bare bundle takes it in hand too.
+    clients: "SecretsManagerClient + SSMClient",
     source: `
       import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
       import { SSMClient } from "@aws-sdk/client-ssm";
       let clients;
-      export const handler = async () => { clients ??= [new SecretsManagerClient({}), new SSMClient({}), globalThis.fetch]; return clients.length; };`,
+      export const handler = async () => { clients ??= [new SecretsManagerClient({}), new SSMClient({})]; return clients.length; };`,
   },
 };
 
