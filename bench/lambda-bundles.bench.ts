@@ -4,20 +4,40 @@
  *
  * Every bundle is built by esbuild with the options serverless.yml gives serverless-esbuild
  * (`custom.esbuild`, read from the file so the two cannot drift): minified, keepNames, node20,
- * CommonJS, and only the source and target types the bundled config names (its `define`). A "bare SDK bundle" is a handler built the same way that does nothing but construct
- * the AWS SDK clients the function calls with the bundled config:
- *   events, webhook, reconcile → SQS (the queue) + Secrets Manager (AFSYNC_ENV_FROM_SECRETS)
- *   worker                     → Secrets Manager + SSM (the config's two sources; the Airflow
- *                                REST target needs only Node's fetch)
+ * CommonJS, only the source and target types the bundled config names, and the config itself
+ * validated at build (its `define`, from iam-from-config's esbuildDefine). A "bare SDK bundle" is
+ * a handler built the same way that does nothing but construct the AWS SDK clients the function's
+ * invocations call, given the same environment:
+ *   events, webhook, reconcile, coalesce → SQS (they route and send; the hint queue and the sync
+ *                                          queue share one client)
+ *   worker                                → Secrets Manager + SSM (the config's two sources; the
+ *                                          Airflow REST target needs only Node's fetch, which
+ *                                          loads undici on its first call, on both sides after
+ *                                          `ready`)
+ * The environment is the deployed one minus the remote reads: AFSYNC_ENV_FROM_SECRETS is unset and
+ * the secrets it would map (the webhook's signing secret, the HMAC key, the Airflow credentials)
+ * are plain variables, so neither side constructs a Secrets Manager client for them. (An earlier
+ * version gave the producers' bare bundle a Secrets Manager client although no producer needs one
+ * in that environment, which flattered the producers.)
  *
  * Each run starts a fresh `node` per bundle (bundles in a shuffled order, so the machine's load
- * falls on all alike) and measures two things:
+ * falls on all alike) and measures:
  *   init  — `require()` of the bundle: what Lambda's init phase runs (parse + module scope);
- *   ready — init plus the first invocation's set-up, for an invocation that calls nothing remote:
- *           the afsync handler with the bundled config loads its deps (config, sources, targets,
- *           queue) and answers an event that needs no call (worker: an empty batch; events: an
- *           event no parser recognises; webhook: no webhook secret set, so 503); the bare bundle
- *           constructs its clients. Reconcile always enqueues, so it has no `ready` figure.
+ *   ready — init plus a first invocation that does everything a real one does up to its first
+ *           remote call: the afsync handler builds its deps (config, routing or sources and
+ *           targets, and the SQS client a producer sends with) and handles an event that takes
+ *           the real path but needs no call. events: a real Secret Label Updated event for a
+ *           secret outside every configured prefix (parsed, routed, nothing to send); webhook:
+ *           a correctly signed request for a source no Deployment reads (verified, body parsed,
+ *           routed, 404); coalesce: a batch whose one message does not decode (decoded,
+ *           returned, nothing to relay); worker: an empty batch (the batch loop and its decoder
+ *           loaded, nothing to sync). The bare bundle constructs its clients. Reconcile always
+ *           enqueues, so it has no `ready` figure (its set-up is the events function's).
+ *           (An earlier version sent the events function an event no parser recognises and the
+ *           webhook an unsigned request, which skipped parsing and routing.)
+ *   cpu   — the process's CPU time (user + system) over `ready`: less sensitive than wall time
+ *           to other processes on a loaded machine, which only delay this one.
+ * stdout is opened before the clock starts in every process, as Lambda's runtime has it open.
  * Prints p50/p90 of each, the ratio of the p50s, and the bundle's bytes; the last stdout line is
  * the JSON result. `BENCH_RUNS` (default 15) sets the runs.
  *
@@ -28,6 +48,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../functions/aws/src/deploy/awsDeployFacts.ts";
@@ -52,12 +73,11 @@ async function serverlessEsbuildOptions(): Promise<BuildOptions> {
 
 const BARE: Record<string, { clients: string; source: string }> = {
   producer: {
-    clients: "SQSClient + SecretsManagerClient",
+    clients: "SQSClient",
     source: `
-      import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
       import { SQSClient } from "@aws-sdk/client-sqs";
       let clients;
-      export const handler = async () => { clients ??= [new SQSClient({}), new SecretsManagerClient({})]; return clients.length; };`,
+      export const handler = async () => { clients ??= [new SQSClient({})]; return clients.length; };`,
   },
   worker: {
     clients: "SecretsManagerClient + SSMClient",
@@ -73,16 +93,56 @@ interface Subject {
   readonly name: string;
   readonly file: string;
   readonly bytes: number;
-  /** The event of the no-remote-call first invocation; undefined: no `ready` figure. */
-  readonly readyEvent: unknown;
+  /** The event of the no-remote-call first invocation (made per run); undefined: no `ready` figure. */
+  readonly readyEvent: (() => unknown) | undefined;
   readonly bare?: string;
+  readonly tookThePath?: (result: unknown) => boolean;
 }
 
-const HANDLERS: Record<string, { bare: string; readyEvent: unknown }> = {
-  events: { bare: "producer", readyEvent: { id: "bench-cold-start" } },
-  webhook: { bare: "producer", readyEvent: { headers: {}, body: "{}" } },
+const WEBHOOK_SECRET = "bench-webhook-secret-bench-webhook-secret";
+
+/** A real EventBridge sample from the repository, renamed to a secret no configured prefix holds. */
+function outsideEveryPrefixEvent(): unknown {
+  const sample = JSON.parse(readFileSync(join(repoRoot, "events", "aws", "aws-secretsmanager-secret-label-updated.json"), "utf8"));
+  return { ...sample, id: "bench-cold-start", detail: { ...sample.detail, name: "bench/outside-every-prefix" } };
+}
+
+/** Signed now (the verifier refuses stale timestamps), for a source id the config does not have. */
+function signedRequestForUnknownSource(): unknown {
+  const body = JSON.stringify({ source: "bench-no-such-source" });
+  return { headers: { "x-afsync-signature": signWebhookBody(WEBHOOK_SECRET, body, Math.floor(Date.now() / 1000)) }, body };
+}
+
+interface Handler {
+  readonly bare: string;
+  readonly readyEvent: (() => unknown) | undefined;
+  /** The answer that shows the invocation took the path the header describes (a run fails otherwise). */
+  readonly tookThePath?: (result: unknown) => boolean;
+}
+
+const HANDLERS: Record<string, Handler> = {
+  events: {
+    bare: "producer",
+    readyEvent: outsideEveryPrefixEvent,
+    tookThePath: (r) =>
+      JSON.stringify(r).includes('"ignored":[{"secretId":"bench/outside-every-prefix","reason":"outside every configured prefix'),
+  },
+  webhook: {
+    bare: "producer",
+    readyEvent: signedRequestForUnknownSource,
+    tookThePath: (r) => (r as { statusCode?: number }).statusCode === 404,
+  },
   reconcile: { bare: "producer", readyEvent: undefined },
-  worker: { bare: "worker", readyEvent: { Records: [] } },
+  coalesce: {
+    bare: "producer",
+    readyEvent: () => ({ Records: [{ messageId: "bench-1", body: "not a sync message" }] }),
+    tookThePath: (r) => JSON.stringify(r) === '{"batchItemFailures":[{"itemIdentifier":"bench-1"}]}',
+  },
+  worker: {
+    bare: "worker",
+    readyEvent: () => ({ Records: [] }),
+    tookThePath: (r) => JSON.stringify(r) === '{"batchItemFailures":[]}',
+  },
 };
 
 async function bundle(options: BuildOptions, outfile: string): Promise<{ bytes: number; metafile: Metafile }> {
@@ -116,24 +176,40 @@ function round(n: number, digits = 1): number {
 }
 
 /** One fresh process: require the bundle, then (optionally) one invocation; prints both times. */
-function measure(subject: Subject, env: NodeJS.ProcessEnv): { init: number; ready?: number } {
+function measure(subject: Subject, env: NodeJS.ProcessEnv): Sample {
+  // stdout is opened before the clock starts: Lambda's runtime has it open before it loads a
+  // handler, and Node opens it lazily (2–3 ms), which would charge a handler that logs on its
+  // first invocation and not one that does not.
   const script = `
+    process.stdout;
+    const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const m = require(${JSON.stringify(subject.file)});
     const init = performance.now() - t0;
     if (typeof m.handler !== "function") process.exit(3);
-    const event = ${JSON.stringify(subject.readyEvent ?? null)};
+    const event = ${JSON.stringify(subject.readyEvent?.() ?? null)};
     if (event === null) { process.stdout.write("\\n@@" + JSON.stringify({ init })); }
-    else Promise.resolve(m.handler(event)).then(() => {
+    else Promise.resolve(m.handler(event)).then((result) => {
       const ready = performance.now() - t0;
-      process.stdout.write("\\n@@" + JSON.stringify({ init, ready }));
+      const used = process.cpuUsage(cpu0);
+      process.stdout.write("\\n@@" + JSON.stringify({ init, ready, cpu: (used.user + used.system) / 1000, result }));
     }, (error) => { console.error(error); process.exit(4); });`;
   const child = spawnSync(process.execPath, ["-e", script], { encoding: "utf8", env, cwd: repoRoot });
   if (child.status !== 0) throw new Error(`${subject.name} failed (exit ${child.status}): ${child.stderr}`);
   // The handlers log JSON lines to stdout: the figures are the last line, marked.
   const line = child.stdout.split("\n").findLast((l) => l.startsWith("@@"));
   if (line === undefined) throw new Error(`${subject.name} printed no figures: ${child.stdout}`);
-  return JSON.parse(line.slice(2)) as { init: number; ready?: number };
+  const sample = JSON.parse(line.slice(2)) as Sample;
+  if (subject.tookThePath !== undefined && !subject.tookThePath(sample.result))
+    throw new Error(`${subject.name} did not take the measured path; it answered ${JSON.stringify(sample.result)}`);
+  return sample;
+}
+
+interface Sample {
+  readonly init: number;
+  readonly ready?: number;
+  readonly cpu?: number;
+  readonly result?: unknown;
 }
 
 function shuffled<T>(items: readonly T[], seed: number): T[] {
@@ -156,17 +232,25 @@ try {
       { ...options, stdin: { contents: bare.source, resolveDir: join(repoRoot, "functions", "aws"), loader: "ts" } },
       join(outDir, `bare-${name}.cjs`),
     );
-    subjects.push({ name: `bare-${name}`, file: join(outDir, `bare-${name}.cjs`), bytes: built.bytes, readyEvent: {} });
+    subjects.push({ name: `bare-${name}`, file: join(outDir, `bare-${name}.cjs`), bytes: built.bytes, readyEvent: () => ({}) });
     process.stderr.write(`bare-${name} (${bare.clients}): ${built.bytes} bytes; ${topInputs(built.metafile)}\n`);
   }
   for (const [name, h] of Object.entries(HANDLERS)) {
     const built = await bundle({ ...options, entryPoints: [join(handlersDir, `${name}.ts`)] }, join(outDir, `${name}.cjs`));
-    subjects.push({ name, file: join(outDir, `${name}.cjs`), bytes: built.bytes, readyEvent: h.readyEvent, bare: `bare-${h.bare}` });
+    subjects.push({
+      name,
+      file: join(outDir, `${name}.cjs`),
+      bytes: built.bytes,
+      readyEvent: h.readyEvent,
+      bare: `bare-${h.bare}`,
+      ...(h.tookThePath === undefined ? {} : { tookThePath: h.tookThePath }),
+    });
     process.stderr.write(`${name}: ${built.bytes} bytes; ${topInputs(built.metafile)}\n`);
   }
 
-  // What Lambda gives the function (region, role credentials), plus the bundled config; no
-  // endpoint is ever called (see the header), and AFSYNC_ENV_FROM_SECRETS is unset.
+  // What Lambda gives the function (region, role credentials), plus the bundled config and both
+  // queues as serverless.yml sets them; no endpoint is ever called (see the header), and
+  // AFSYNC_ENV_FROM_SECRETS is unset: the secrets it would map are plain variables.
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? "",
     AWS_REGION: "us-east-1",
@@ -176,27 +260,31 @@ try {
     AWS_LAMBDA_FUNCTION_NAME: "bench",
     AFSYNC_CONFIG: configPath,
     AFSYNC_QUEUE_URL: "http://127.0.0.1:9/000000000000/bench.fifo",
+    AFSYNC_HINT_QUEUE_URL: "http://127.0.0.1:9/000000000000/bench-hints",
+    AFSYNC_WEBHOOK_SECRET: WEBHOOK_SECRET,
     AFSYNC_HMAC_KEY: "bench-hmac-key-bench-hmac-key-bench-hmac-key",
     AIRFLOW_USERNAME: "bench",
     AIRFLOW_PASSWORD: "bench",
   };
-  const samples = new Map(subjects.map((s) => [s.name, { init: [] as number[], ready: [] as number[] }]));
+  const samples = new Map(subjects.map((s) => [s.name, { init: [] as number[], ready: [] as number[], cpu: [] as number[] }]));
   for (let run = 0; run < RUNS; run++) {
     for (const subject of shuffled(subjects, run + 1)) {
       const m = measure(subject, env);
       const s = samples.get(subject.name);
       s?.init.push(m.init);
       if (m.ready !== undefined) s?.ready.push(m.ready);
+      if (m.cpu !== undefined) s?.cpu.push(m.cpu);
     }
     process.stderr.write(`run ${run + 1}/${RUNS}\n`);
   }
 
   const figures = (name: string) => {
-    const s = samples.get(name) ?? { init: [], ready: [] };
+    const s = samples.get(name) ?? { init: [], ready: [], cpu: [] };
     return {
       initP50Ms: round(percentile(s.init, 50)),
       initP90Ms: round(percentile(s.init, 90)),
       ...(s.ready.length > 0 ? { readyP50Ms: round(percentile(s.ready, 50)), readyP90Ms: round(percentile(s.ready, 90)) } : {}),
+      ...(s.cpu.length > 0 ? { readyCpuP50Ms: round(percentile(s.cpu, 50)) } : {}),
     };
   };
   const bundles: Record<string, unknown> = {};
@@ -213,6 +301,9 @@ try {
             initRatio: round(own.initP50Ms / bare.initP50Ms, 2),
             ...(own.readyP50Ms !== undefined && bare.readyP50Ms !== undefined
               ? { readyRatio: round(own.readyP50Ms / bare.readyP50Ms, 2) }
+              : {}),
+            ...(own.readyCpuP50Ms !== undefined && bare.readyCpuP50Ms !== undefined
+              ? { readyCpuRatio: round(own.readyCpuP50Ms / bare.readyCpuP50Ms, 2) }
               : {}),
           }),
     };

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
-import { decodeSyncMessage, type SyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { decodeSyncMessage } from "@afsync/runtime/edge/decodeSyncMessage";
+import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { SqsSyncQueue } from "../src/queue/SqsSyncQueue.ts";
 

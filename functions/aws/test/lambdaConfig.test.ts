@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConfigError } from "@afsync/core";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
+import { BUNDLED_CONFIG_DEFINE } from "../src/runtime/bundledConfig.ts";
 import { loadLambdaConfig } from "../src/runtime/loadLambdaConfig.ts";
 import { resolveSecretEnv } from "../src/runtime/resolveSecretEnv.ts";
 
@@ -50,6 +52,68 @@ describe("loadLambdaConfig", () => {
       (e: unknown) => e instanceof ConfigError && e.message.includes("deployments.dev.target"),
     );
     await assert.rejects(loadLambdaConfig({ AFSYNC_CONFIG: "missing.yaml", LAMBDA_TASK_ROOT: dir }), /not found/);
+  });
+});
+
+describe("the config embedded in a bundle", () => {
+  // What esbuild's `define` does to the bundle, done by hand: the global holds the JSON text.
+  const global = globalThis as { AFSYNC_BUNDLED_CONFIG?: string };
+  const embed = (define: Readonly<Record<string, string>>) => {
+    const literal = define[BUNDLED_CONFIG_DEFINE];
+    assert.ok(literal, "awsDeployFacts embeds the config");
+    global.AFSYNC_BUNDLED_CONFIG = JSON.parse(literal) as string;
+  };
+  after(() => {
+    delete global.AFSYNC_BUNDLED_CONFIG;
+  });
+
+  it("is the config validated at build, used only for the file with the same bytes", async () => {
+    const file = join(dir, "embedded.yaml");
+    writeFileSync(file, yaml);
+    const facts = await awsDeployFacts(file);
+    embed(facts.esbuildDefine);
+    const strict = await (async () => {
+      const saved = global.AFSYNC_BUNDLED_CONFIG;
+      delete global.AFSYNC_BUNDLED_CONFIG;
+      try {
+        return await loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir });
+      } finally {
+        global.AFSYNC_BUNDLED_CONFIG = saved;
+      }
+    })();
+    const embedded = await loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir });
+    assert.deepEqual(embedded, strict);
+
+    // Proof that the embedded form is what is used (nothing is parsed): mark it, same hash.
+    const marked = JSON.parse(global.AFSYNC_BUNDLED_CONFIG ?? "") as { config: { deployments: { id: string }[] } };
+    for (const d of marked.config.deployments) d.id = `embedded-${d.id}`;
+    global.AFSYNC_BUNDLED_CONFIG = JSON.stringify(marked);
+    const used = await loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir });
+    assert.deepEqual(
+      used.config.deployments.map((d) => d.id),
+      ["embedded-dev"],
+    );
+
+    // Other bytes in the file: parsed and validated strictly, errors with their path.
+    writeFileSync(file, `${yaml}# edited after the build\n`);
+    const reparsed = await loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir });
+    assert.deepEqual(reparsed.config, strict.config);
+    writeFileSync(file, yaml.replace("path: .env", "pth: .env"));
+    await assert.rejects(
+      loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes("deployments.dev.target"),
+    );
+    // A config given inline in the environment is always validated.
+    await assert.rejects(
+      loadLambdaConfig({ AFSYNC_CONFIG: yaml.replace("path: .env", "pth: .env"), LAMBDA_TASK_ROOT: dir }),
+      (e: unknown) => e instanceof ConfigError && e.message.includes("deployments.dev.target"),
+    );
+  });
+
+  it("is not embedded when the config does not validate: the build fails naming the key", async () => {
+    const file = join(dir, "broken.yaml");
+    writeFileSync(file, yaml.replace("path: .env", "pth: .env"));
+    await assert.rejects(awsDeployFacts(file), (e: unknown) => e instanceof ConfigError && e.message.includes("deployments.dev.target"));
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { silentLogger as quiet } from "@afsync/core";
+import { connectionKey, silentLogger as quiet } from "@afsync/core";
 import { lambdaDepsFromEnv } from "../src/runtime/lambdaDepsFromEnv.ts";
 import { producerDepsFromEnv } from "../src/runtime/producerDepsFromEnv.ts";
 import { lambdaConfigYaml } from "./support/lambdaConfigYaml.ts";
@@ -31,6 +31,22 @@ describe("producerDepsFromEnv", () => {
       ],
     );
     assert.equal(deps.webhookSecret, undefined);
+  });
+
+  it("routes with the AWS sources' naming rules alone: no source client, so no provider SDK on its cold start", async () => {
+    const deps = await producerDepsFromEnv(env, { logger: quiet })();
+    const sources = deps.bindings.flatMap((b) => b.sources);
+    assert.deepEqual(
+      sources.map((s) => [s.id, s.provider, "readAll" in s]),
+      [
+        ["aws-sm", "aws-secrets-manager", false],
+        ["aws-ssm", "aws-ssm", false],
+        ["aws-ssm", "aws-ssm", false],
+      ],
+    );
+    assert.deepEqual(sources[0]?.keysFor("arn:aws:secretsmanager:us-east-1:123456789012:secret:airflow/connections/db-AbC123").keys, [
+      connectionKey("db"),
+    ]);
   });
 
   it("leaves the HMAC key to the worker's runtime, which fails without it", async () => {

@@ -12,13 +12,14 @@ import createClient from "openapi-fetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
 import type { ConnectionBody } from "./connectionBody.ts";
 import type { paths } from "./generated/airflowV1.ts";
+import { LazyRequest } from "./lazyRequest.ts";
 import { listAllPages } from "./listAllPages.ts";
 import { serverMessage } from "./serverMessage.ts";
 
 type V1ConnectionBody = Omit<ConnectionBody, "password"> & { password?: string };
 
 export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit: number, concurrency = 1): AirflowApi {
-  const client = createClient<paths>({ baseUrl: `${rootUrl}/api/v1`, fetch });
+  const client = createClient<paths>({ baseUrl: `${rootUrl}/api/v1`, fetch, Request: LazyRequest });
 
   async function upsertConnection({ body, secrets }: ConnectionWrite, exists: boolean | undefined): Promise<ItemResult> {
     const id = body.connection_id;

@@ -10,6 +10,7 @@ import type { FetchLike } from "@afsync/http/FetchLike";
 import createClient from "openapi-fetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
 import type { components, paths } from "./generated/airflowV2.ts";
+import { LazyRequest } from "./lazyRequest.ts";
 import { listAllPages } from "./listAllPages.ts";
 import { scrub, serverMessage } from "./serverMessage.ts";
 
@@ -17,7 +18,7 @@ type BulkResponse = components["schemas"]["BulkResponse"];
 type BulkActionResponse = components["schemas"]["BulkActionResponse"];
 
 export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit: number, batchSize: number): AirflowApi {
-  const client = createClient<paths>({ baseUrl: rootUrl, fetch });
+  const client = createClient<paths>({ baseUrl: rootUrl, fetch, Request: LazyRequest });
 
   /** Sends one bulk call per batch and turns each answer into per-key results. */
   async function bulk(

@@ -16,6 +16,7 @@ import { RemoteCallError } from "@afsync/core";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import createClient from "openapi-fetch";
 import type { paths as AuthPaths } from "./generated/airflowAuthV2.ts";
+import { LazyRequest } from "./lazyRequest.ts";
 
 export type AirflowAuth =
   | { readonly type: "basic"; readonly username: string; readonly password: string }
@@ -31,7 +32,7 @@ export function createAuthenticatingFetch(inner: FetchLike, auth: AirflowAuth, r
     const header = `Bearer ${auth.token}`;
     return (request) => inner(withAuthorization(request, header));
   }
-  const tokens = createClient<AuthPaths>({ baseUrl: rootUrl, fetch: inner });
+  const tokens = createClient<AuthPaths>({ baseUrl: rootUrl, fetch: inner, Request: LazyRequest });
   let current: Promise<string> | undefined;
   const requestToken = async (): Promise<string> => {
     const { data, response } = await tokens.POST("/auth/token", { body: { username: auth.username, password: auth.password } });

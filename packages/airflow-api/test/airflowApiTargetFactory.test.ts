@@ -20,6 +20,31 @@ describe("airflowApiTargetFactory", () => {
     assert.doesNotMatch(target.describe, /hunter2/);
   });
 
+  it("builds its clients without touching Node's fetch classes (the first read of Request loads undici)", () => {
+    const names = ["Request", "Response", "Headers"] as const;
+    const saved = names.map((name) => [name, Object.getOwnPropertyDescriptor(globalThis, name)] as const);
+    const touched: string[] = [];
+    for (const [name, descriptor] of saved)
+      Object.defineProperty(globalThis, name, {
+        configurable: true,
+        get() {
+          touched.push(name);
+          return descriptor?.get?.call(globalThis) ?? descriptor?.value;
+        },
+      });
+    try {
+      for (const version of [1, 2] as const)
+        for (const auth of [options.auth, { type: "airflow-token", username_env: "AIRFLOW_USER", password_env: "AIRFLOW_PASSWORD" }])
+          airflowApiTargetFactory.create(
+            { ...options, api_version: version, auth },
+            ctx({ AIRFLOW_USER: "svc", AIRFLOW_PASSWORD: "hunter2-secret" }),
+          );
+    } finally {
+      for (const [name, descriptor] of saved) if (descriptor !== undefined) Object.defineProperty(globalThis, name, descriptor);
+    }
+    assert.deepEqual(touched, []);
+  });
+
   it("fails with the option's path when an _env variable is unset", () => {
     assert.throws(
       () => airflowApiTargetFactory.create(options, ctx({ AIRFLOW_USER: "svc" })),

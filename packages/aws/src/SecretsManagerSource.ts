@@ -15,6 +15,7 @@ import {
   type SecretValueEntry,
 } from "@aws-sdk/client-secrets-manager";
 import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
+import { secretsManagerKeysFor } from "./awsSourceNaming.ts";
 import { secretNameOf } from "./secretName.ts";
 
 const BATCH_SIZE = 20; // BatchGetSecretValue's documented maximum
@@ -54,7 +55,7 @@ export class SecretsManagerSource implements SecretSource {
   }
 
   keysFor(secretId: string): SecretIdMapping {
-    return this.#naming.keysFor(secretNameOf(secretId));
+    return secretsManagerKeysFor(this.#naming, secretId);
   }
 
   async readAll(): Promise<SourceRead[]> {

@@ -13,11 +13,11 @@ import {
   type SSMClient,
 } from "@aws-sdk/client-ssm";
 import { awsCallError, describeAwsError } from "./awsCallFailure.ts";
+import { ssmKeysFor } from "./awsSourceNaming.ts";
 
 const NAMES_PER_CALL = 10; // GetParameters' maximum
 const DESCRIBE_PAGE = 50; // DescribeParameters' maximum
 const CONCURRENCY = 4;
-const PARAMETER_ARN = /^arn:aws[a-z-]*:ssm:[^:]*:[^:]*:parameter\//;
 
 /**
  * SSM Parameter Store read the way Airflow's `SystemsManagerParameterStoreBackend` reads it:
@@ -47,9 +47,7 @@ export class SsmParameterSource implements SecretSource {
   }
 
   keysFor(secretId: string): SecretIdMapping {
-    // Events name the parameter; an ARN folds the leading slash, which hierarchical names have.
-    const name = PARAMETER_ARN.test(secretId) ? `/${secretId.replace(PARAMETER_ARN, "")}` : secretId;
-    return this.#naming.keysFor(name);
+    return ssmKeysFor(this.#naming, secretId);
   }
 
   async readAll(): Promise<SourceRead[]> {

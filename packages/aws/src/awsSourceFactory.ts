@@ -1,6 +1,7 @@
 import type { Logger } from "@afsync/core";
 import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
-import { backendKwargsOf, secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "./awsSourceOptions.ts";
+import { secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "./awsSourceOptions.ts";
+import { backendKwargsOf } from "./backendKwargsOf.ts";
 import { createSecretsManagerClient, createSsmClient } from "./createAwsClient.ts";
 import { SecretsManagerSource } from "./SecretsManagerSource.ts";
 import { SsmParameterSource } from "./SsmParameterSource.ts";

@@ -1,46 +1,15 @@
-import { SecretsManagerClient, type SecretsManagerClientConfig } from "@aws-sdk/client-secrets-manager";
+import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { SSMClient } from "@aws-sdk/client-ssm";
+import { type AwsClientOptions, awsClientConfig } from "./awsClientConfig.ts";
 
-export interface AwsClientOptions {
-  readonly region_name?: string | undefined;
-  readonly profile_name?: string | undefined;
-  readonly endpoint_url?: string | undefined;
-}
-
-/** Retries: the SDK's standard strategy (exponential backoff with jitter, throttling-aware). */
-const DEFAULT_MAX_ATTEMPTS = 5;
-
-/**
- * Client settings from the options and the given environment. The SDK would read
- * `process.env` itself; reading `env` here instead keeps a composition root (or a test) in control
- * of which environment applies. Credentials: static keys when the env holds them, else the SDK's
- * default chain (profile, SSO, web identity, container and instance roles).
- */
-function clientConfig(options: AwsClientOptions, env: NodeJS.ProcessEnv, serviceEnvSuffix: string): SecretsManagerClientConfig {
-  const region = options.region_name ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  const endpoint = options.endpoint_url ?? env[`AWS_ENDPOINT_URL_${serviceEnvSuffix}`] ?? env.AWS_ENDPOINT_URL;
-  const maxAttempts = Number(env.AWS_MAX_ATTEMPTS ?? DEFAULT_MAX_ATTEMPTS);
-  const config: SecretsManagerClientConfig = {
-    retryMode: env.AWS_RETRY_MODE === "adaptive" ? "adaptive" : "standard",
-    maxAttempts: Number.isInteger(maxAttempts) && maxAttempts > 0 ? maxAttempts : DEFAULT_MAX_ATTEMPTS,
-  };
-  if (region) config.region = region;
-  if (endpoint) config.endpoint = endpoint;
-  if (options.profile_name) config.profile = options.profile_name;
-  const accessKeyId = env.AWS_ACCESS_KEY_ID;
-  const secretAccessKey = env.AWS_SECRET_ACCESS_KEY;
-  if (accessKeyId && secretAccessKey && !options.profile_name) {
-    config.credentials = { accessKeyId, secretAccessKey, ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}) };
-  }
-  return config;
-}
+export type { AwsClientOptions } from "./awsClientConfig.ts";
 
 /** A Secrets Manager client honouring `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL`. */
 export function createSecretsManagerClient(options: AwsClientOptions, env: NodeJS.ProcessEnv): SecretsManagerClient {
-  return new SecretsManagerClient(clientConfig(options, env, "SECRETS_MANAGER"));
+  return new SecretsManagerClient(awsClientConfig(options, env, "SECRETS_MANAGER"));
 }
 
 /** An SSM client honouring `AWS_ENDPOINT_URL_SSM` / `AWS_ENDPOINT_URL`. */
 export function createSsmClient(options: AwsClientOptions, env: NodeJS.ProcessEnv): SSMClient {
-  return new SSMClient(clientConfig(options, env, "SSM"));
+  return new SSMClient(awsClientConfig(options, env, "SSM"));
 }

@@ -2,8 +2,10 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parseConfig } from "@afsync/core/config/parseConfig";
 import { loadOptionsRegistry, sourceFactoryLoaders, targetFactoryLoaders } from "@afsync/runtime/compose/adapterFactoryLoaders";
+import { sourceOptionSchemaLoaders, targetOptionSchemaLoaders } from "@afsync/runtime/compose/optionSchemaLoaders";
 import { optionsRegistry } from "@afsync/runtime/compose/optionsRegistry";
 import { sourceFactories } from "@afsync/runtime/compose/sourceFactories";
+import { sourceNamingLoaders } from "@afsync/runtime/compose/sourceNamingLoaders";
 import { targetFactories } from "@afsync/runtime/compose/targetFactories";
 
 const config = {
@@ -20,6 +22,14 @@ describe("adapter factory loaders", () => {
     assert.deepEqual(Object.keys(targetFactoryLoaders).sort(), Object.keys(targetFactories).sort());
     for (const [type, load] of Object.entries(sourceFactoryLoaders)) assert.equal(await load(), sourceFactories[type], type);
     for (const [type, load] of Object.entries(targetFactoryLoaders)) assert.equal(await load(), targetFactories[type], type);
+  });
+
+  it("load each type's own option schema, and a naming for every source type", async () => {
+    assert.deepEqual(Object.keys(sourceOptionSchemaLoaders).sort(), Object.keys(sourceFactories).sort());
+    assert.deepEqual(Object.keys(targetOptionSchemaLoaders).sort(), Object.keys(targetFactories).sort());
+    assert.deepEqual(Object.keys(sourceNamingLoaders).sort(), Object.keys(sourceFactories).sort());
+    for (const [type, load] of Object.entries(sourceOptionSchemaLoaders)) assert.equal(await load(), sourceFactories[type]?.schema, type);
+    for (const [type, load] of Object.entries(targetOptionSchemaLoaders)) assert.equal(await load(), targetFactories[type]?.schema, type);
   });
 
   it("load only the option schemas of the types a config names", async () => {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { decodeSyncMessage, encodeSyncMessage, type SyncMessage } from "../src/edge/SyncMessage.ts";
+import { decodeSyncMessage } from "../src/edge/decodeSyncMessage.ts";
+import { encodeSyncMessage, type SyncMessage } from "../src/edge/SyncMessage.ts";
 import { toFifoEntry } from "../src/edge/SyncQueue.ts";
 import { coalesceMessages } from "../src/worker/coalesceMessages.ts";
 

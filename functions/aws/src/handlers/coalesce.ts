@@ -1,6 +1,6 @@
 import { relayCoalesced } from "@afsync/runtime/worker/relayCoalesced";
 import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
-import { producerDepsFromEnv } from "../runtime/producerDepsFromEnv.ts";
+import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
 import type { SqsBatchEvent, SqsBatchResponse } from "./worker.ts";
 
 /**
@@ -17,4 +17,4 @@ export function createCoalesceHandler(load: LoadProducerDeps) {
   };
 }
 
-export const handler = createCoalesceHandler(producerDepsFromEnv(process.env));
+export const handler = createCoalesceHandler(lazyProducerDeps(process.env));

@@ -1,5 +1,5 @@
 import { ConfigError, RemoteCallError } from "@afsync/core";
-import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
+import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 /**
  * The config never holds credentials inline: options ending in `_env` name environment
@@ -10,13 +10,19 @@ import { GetSecretValueCommand, type SecretsManagerClient } from "@aws-sdk/clien
  *   AFSYNC_ENV_FROM_SECRETS={"AFSYNC_HMAC_KEY":"afsync/hmac-key","AIRFLOW_TOKEN":"afsync/airflow-token"}
  *
  * Returns a new env object; `process.env` is left alone so nothing else can log the values.
+ * `client` is asked for only when the mapping names a secret: the Secrets Manager SDK is then
+ * loaded (a dynamic import), so a function that maps none (events, reconcile, coalesce) never
+ * evaluates it on its cold start.
  */
 export const ENV_FROM_SECRETS = "AFSYNC_ENV_FROM_SECRETS";
 
-export async function resolveSecretEnv(env: NodeJS.ProcessEnv, client: () => SecretsManagerClient): Promise<NodeJS.ProcessEnv> {
+export async function resolveSecretEnv(
+  env: NodeJS.ProcessEnv,
+  client: () => SecretsManagerClient | Promise<SecretsManagerClient>,
+): Promise<NodeJS.ProcessEnv> {
   const mapping = parseMapping(env[ENV_FROM_SECRETS]);
   if (mapping.length === 0) return { ...env };
-  const sm = client();
+  const [sm, { GetSecretValueCommand }] = await Promise.all([client(), import("@aws-sdk/client-secrets-manager")]);
   const resolved: NodeJS.ProcessEnv = { ...env };
   await Promise.all(
     mapping.map(async ([name, secretId]) => {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { decodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { decodeSyncMessage } from "@afsync/runtime/edge/decodeSyncMessage";
 import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { InvocationContext } from "@azure/functions";
 import { drainDeploymentMessages } from "../queue/drainDeploymentMessages.ts";

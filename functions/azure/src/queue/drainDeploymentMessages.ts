@@ -1,4 +1,4 @@
-import { decodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
+import { decodeSyncMessage } from "@afsync/runtime/edge/decodeSyncMessage";
 import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
 import type { ReceivedSyncMessage } from "./StorageQueueSyncQueue.ts";
 

@@ -1,6 +1,6 @@
 import type { AfsyncConfig } from "./AfsyncConfig.ts";
 import type { ConfigIssue } from "./formatConfigIssue.ts";
-import { toError } from "./parseConfig.ts";
+import { toError } from "./toError.ts";
 
 /**
  * The local files a config names, and the rule that none of them is destroyed by the config

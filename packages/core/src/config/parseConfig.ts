@@ -4,6 +4,7 @@ import { quoteReceivedName } from "../quoteReceivedName.ts";
 import type { AfsyncConfig, DeploymentConfig, SourceConfig, StateConfig } from "./AfsyncConfig.ts";
 import { configSchema, DEPLOYMENT_KEYS, parseDuration, TOP_LEVEL_KEYS } from "./configSchema.ts";
 import { type ConfigIssue, formatConfigIssue, formatPath } from "./formatConfigIssue.ts";
+import { toError } from "./toError.ts";
 import * as z from "./zodMini.ts";
 
 /** The option schemas of every source and target type, from the composition root's registries. */
@@ -163,19 +164,4 @@ const CONFIG_NAME = /^[A-Za-z0-9][\w.-]{0,63}$/;
 
 function unknownSource(ref: string, known: ReadonlySet<string>): string {
   return `unknown source ${quoteReceivedName(ref, CONFIG_NAME, "'")}; defined sources: ${[...known].join(", ")}`;
-}
-
-/**
- * One ConfigError for many issues, naming the first path. Unknown keys first: a typo (`pth:`) is
- * usually why a required key (`path:`) looks missing.
- */
-export function toError(issues: readonly ConfigIssue[]): ConfigError {
-  const ordered = [
-    ...issues.filter((i) => i.message.startsWith("unknown key")),
-    ...issues.filter((i) => !i.message.startsWith("unknown key")),
-  ];
-  const [first, ...rest] = ordered;
-  if (first === undefined) return new ConfigError("", "the config is invalid");
-  const more = rest.map((i) => `\n  ${i.path}: ${i.message}`).join("");
-  return new ConfigError(first.path, `${first.message}${more}`);
 }

@@ -1,6 +1,6 @@
 import type { ChangeHint } from "../model/ChangeHint.ts";
 import { isResolvedHint } from "../model/ResolvedHint.ts";
-import type { SecretSource } from "../ports/SecretSource.ts";
+import type { SourceNaming } from "../ports/SecretSource.ts";
 
 /**
  * The one place a hint is mapped onto sources and keys. Each hint goes to the configured sources
@@ -11,7 +11,7 @@ import type { SecretSource } from "../ports/SecretSource.ts";
  * one that names keys but no source keeps its keys for each source of its provider. A secret
  * outside every configured prefix becomes an `ignore` hint that says why.
  */
-export function resolveHints(hints: readonly ChangeHint[], sources: Iterable<SecretSource>): ChangeHint[] {
+export function resolveHints(hints: readonly ChangeHint[], sources: Iterable<SourceNaming>): ChangeHint[] {
   const all = [...sources];
   const out: ChangeHint[] = [];
   for (const hint of hints) {

@@ -80,6 +80,13 @@ export interface SecretIdMapping {
 }
 
 /**
+ * What routing an event needs of a source: which provider it reads and its naming rules, no
+ * client. A cloud's producer functions build only this (see `@afsync/runtime/compose/buildSourceNamings`),
+ * so their cold start never loads a provider SDK they do not call.
+ */
+export type SourceNaming = Pick<SecretSource, "id" | "provider" | "secretIdFor" | "keysFor">;
+
+/**
  * A secrets manager (or local files) read the way an Airflow secrets backend reads it.
  * Options are the backend's own `backend_kwargs`.
  */

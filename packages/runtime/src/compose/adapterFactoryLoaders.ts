@@ -1,7 +1,10 @@
-import { ConfigError } from "@afsync/core";
-import type { OptionsRegistry } from "@afsync/core/config/parseConfig";
-import type { $ZodType } from "zod/v4/core";
 import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
+import { assertInBundle, notBundled } from "./bundleOmission.ts";
+
+// Callers that validate a config or build a bundle use these; they live apart so that importing
+// them does not bring every factory (and so every SDK) into a bundle.
+export { adapterOmissionDefines, omissionConstant } from "./bundleOmission.ts";
+export { loadOptionsRegistry } from "./optionSchemaLoaders.ts";
 
 /**
  * The same registries as `sourceFactories` / `targetFactories`, each entry behind a dynamic
@@ -10,11 +13,7 @@ import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
  * function hosts and `buildSources` / `buildRuntime` use these; a test checks that both
  * registries hold the same types and factories.
  *
- * `process.env.AFSYNC_BUNDLE_OMITS_*` are build-time constants, not settings: a function bundle
- * built for one config has esbuild `define` them as "1" for every type that config does not name
- * (`adapterOmissionDefines`), which drops that adapter's import, and so its code and SDK, from
- * the bundle (a bundle's size is most of its cold start: V8 parses all of it). Run unbundled
- * they are unset and every adapter is there.
+ * `process.env.AFSYNC_BUNDLE_OMITS_*` leave a type out of a function bundle (`bundleOmission`).
  */
 export const sourceFactoryLoaders: Readonly<Record<string, SourceFactoryLoader>> = {
   local:
@@ -74,34 +73,11 @@ type SourceFactoryLoader = (() => Promise<SourceFactory>) & { readonly notBundle
 type TargetFactoryLoader = (() => Promise<TargetFactory>) & { readonly notBundled?: true };
 
 /**
- * The build-time constant that leaves a type out of a bundle (see above), e.g.
- * `process.env.AFSYNC_BUNDLE_OMITS_SOURCE_GCP_SECRET_MANAGER`.
- */
-export function omissionConstant(kind: "source" | "target", type: string): string {
-  return `process.env.AFSYNC_BUNDLE_OMITS_${kind.toUpperCase()}_${type.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-}
-
-/** The loader of a type the bundle was built without: it says so, and what to do. */
-function notBundled(kind: "source" | "target", type: string): (() => Promise<never>) & { readonly notBundled: true } {
-  return Object.assign(
-    async () => {
-      throw new ConfigError("", notBundledMessage(kind, type));
-    },
-    { notBundled: true as const },
-  );
-}
-
-function notBundledMessage(kind: "source" | "target", type: string): string {
-  return `${kind} type '${type}' is not in this function bundle: it was built for a config that does not name it (deploy the function with the config that does)`;
-}
-
-/**
  * A `ConfigError` at `path` (the config's `type` option) when this bundle was built without the
  * type; nothing when the type is here or unknown (the caller reports an unknown type).
  */
 export function assertBundled(kind: "source" | "target", type: string, path: string): void {
-  const loaders: Readonly<Record<string, { readonly notBundled?: true }>> = kind === "source" ? sourceFactoryLoaders : targetFactoryLoaders;
-  if (Object.hasOwn(loaders, type) && loaders[type]?.notBundled === true) throw new ConfigError(path, notBundledMessage(kind, type));
+  assertInBundle(kind === "source" ? sourceFactoryLoaders : targetFactoryLoaders, kind, type, path);
 }
 
 /** The source factory registered for `type`, loaded on first use; undefined for an unknown type. */
@@ -111,78 +87,4 @@ export async function loadSourceFactory(type: string): Promise<SourceFactory | u
 
 export async function loadTargetFactory(type: string): Promise<TargetFactory | undefined> {
   return Object.hasOwn(targetFactoryLoaders, type) ? await targetFactoryLoaders[type]?.() : undefined;
-}
-
-/**
- * The option schemas `parseConfig` needs for this (not yet validated) config: only the types it
- * names are loaded. When it names a type nobody registered, every schema is loaded, so the error
- * lists all the types there are, exactly as with the full registry.
- */
-export async function loadOptionsRegistry(input: unknown): Promise<OptionsRegistry> {
-  const named = namedTypes(input);
-  const unknown =
-    [...named.sources].some((t) => !Object.hasOwn(sourceFactoryLoaders, t)) ||
-    [...named.targets].some((t) => !Object.hasOwn(targetFactoryLoaders, t));
-  // Listing every type for an unknown one: every type this bundle holds.
-  const sourceTypes = unknown ? bundledTypes(sourceFactoryLoaders) : [...named.sources];
-  const targetTypes = unknown ? bundledTypes(targetFactoryLoaders) : [...named.targets];
-  for (const type of named.sources) assertBundled("source", type, "");
-  for (const type of named.targets) assertBundled("target", type, "");
-  const schemas = async (types: string[], load: (type: string) => Promise<SourceFactory | TargetFactory | undefined>) => {
-    const entries: [string, $ZodType][] = [];
-    const loaded = await Promise.all(types.map(load));
-    for (const [i, factory] of loaded.entries()) {
-      const type = types[i];
-      if (factory !== undefined && type !== undefined) entries.push([type, factory.schema]);
-    }
-    return Object.fromEntries(entries);
-  };
-  return { sources: await schemas(sourceTypes, loadSourceFactory), targets: await schemas(targetTypes, loadTargetFactory) };
-}
-
-function bundledTypes(loaders: Readonly<Record<string, { readonly notBundled?: true }>>): string[] {
-  return Object.entries(loaders)
-    .filter(([, load]) => load.notBundled !== true)
-    .map(([type]) => type);
-}
-
-/**
- * The esbuild `define`s that build a function bundle with only the adapters `config` names
- * (see `sourceFactoryLoaders`).
- */
-export function adapterOmissionDefines(config: {
-  readonly sources: readonly { readonly type: string }[];
-  readonly deployments: readonly { readonly target: { readonly type: string } }[];
-}): Record<string, string> {
-  const sources = new Set(config.sources.map((s) => s.type));
-  const targets = new Set(config.deployments.map((d) => d.target.type));
-  return Object.fromEntries([
-    ...Object.keys(sourceFactoryLoaders)
-      .filter((t) => !sources.has(t))
-      .map((t) => [omissionConstant("source", t), '"1"']),
-    ...Object.keys(targetFactoryLoaders)
-      .filter((t) => !targets.has(t))
-      .map((t) => [omissionConstant("target", t), '"1"']),
-  ]);
-}
-
-/** The `type` strings under `sources.*` and `deployments.*.target`, read defensively (unvalidated input). */
-function namedTypes(input: unknown): { sources: Set<string>; targets: Set<string> } {
-  const sources = new Set<string>();
-  const targets = new Set<string>();
-  const entries = (value: unknown): unknown[] =>
-    typeof value === "object" && value !== null && !Array.isArray(value) ? Object.values(value) : [];
-  const typeOf = (value: unknown): string | undefined =>
-    typeof value === "object" && value !== null && "type" in value && typeof value.type === "string" ? value.type : undefined;
-  const root = typeof input === "object" && input !== null ? (input as { sources?: unknown; deployments?: unknown }) : {};
-  for (const source of entries(root.sources)) {
-    const type = typeOf(source);
-    if (type !== undefined) sources.add(type);
-  }
-  for (const deployment of entries(root.deployments)) {
-    const target = typeof deployment === "object" && deployment !== null && "target" in deployment ? deployment.target : undefined;
-    const type = typeOf(target);
-    if (type !== undefined) targets.add(type);
-  }
-  return { sources, targets };
 }

@@ -15,7 +15,8 @@ import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
 import { assertBundled, loadTargetFactory } from "./adapterFactoryLoaders.ts";
-import { atConfigPath, buildSources, type SourceBuildContext } from "./buildSources.ts";
+import { atConfigPath } from "./atConfigPath.ts";
+import { buildSources, type SourceBuildContext } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
 
 export interface RuntimeContext {

@@ -2,6 +2,7 @@ import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClie
 import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { assertBundled, loadSourceFactory } from "./adapterFactoryLoaders.ts";
+import { atConfigPath } from "./atConfigPath.ts";
 
 export interface SourceBuildContext {
   readonly env: NodeJS.ProcessEnv;
@@ -54,14 +55,4 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
 
 export async function closeSources(sources: Iterable<SecretSource>): Promise<void> {
   for (const s of sources) await s.close?.().catch(() => undefined);
-}
-
-/** Runs a factory; what it throws becomes a ConfigError at `path` (its message never holds a secret). */
-export async function atConfigPath<T>(path: string, create: () => Promise<T> | T): Promise<T> {
-  try {
-    return await create();
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(path, error instanceof Error ? error.message : String(error), { cause: error });
-  }
 }

@@ -4,7 +4,7 @@ import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { parseConfig } from "@afsync/core/config/parseConfig";
 import { yamlErrorText } from "@afsync/core/formats/yamlErrorText";
 import { LineCounter, parseDocument } from "yaml";
-import { loadOptionsRegistry } from "../compose/adapterFactoryLoaders.ts";
+import { loadOptionsRegistry } from "../compose/optionSchemaLoaders.ts";
 
 /**
  * Reads and validates afsync.yaml. YAML syntax errors name the line and column; everything else

@@ -1,11 +1,12 @@
-import type { ChangeHint, SecretSource } from "@afsync/core";
+import type { ChangeHint } from "@afsync/core";
 import { resolveHints } from "@afsync/core/engine/resolveHints";
+import type { SourceNaming } from "@afsync/core/ports/SecretSource";
 
 /** The part of the engine's `DeploymentBinding` that routing needs (structural, so the real binding fits). */
 export interface RoutableBinding {
   readonly id: string;
-  /** First wins, as in the config. */
-  readonly sources: readonly SecretSource[];
+  /** First wins, as in the config. Routing needs only their naming rules, not their clients. */
+  readonly sources: readonly SourceNaming[];
 }
 
 export interface RoutedHints {
@@ -25,7 +26,7 @@ export interface RoutedHints {
  * routing errs on the side of waking the worker, whose plan then shows `unchanged`/`shadowed`.
  */
 export function routeHints(hints: readonly ChangeHint[], bindings: readonly RoutableBinding[]): RoutedHints {
-  const sources = new Map<string, SecretSource>();
+  const sources = new Map<string, SourceNaming>();
   for (const binding of bindings) for (const source of binding.sources) sources.set(source.id, source);
   const byDeployment = new Map<string, ChangeHint[]>();
   const ignored: { secretId: string; reason: string }[] = [];

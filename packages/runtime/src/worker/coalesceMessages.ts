@@ -1,6 +1,6 @@
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import { coalesceTriggers } from "../edge/coalesceTriggers.ts";
-import { decodeSyncMessage } from "../edge/SyncMessage.ts";
+import { decodeSyncMessage } from "../edge/decodeSyncMessage.ts";
 
 /** One queue record as the worker needs it (SQS: a subset of `SQSRecord` from aws-lambda). */
 export interface QueueRecord {
