@@ -30,6 +30,11 @@ it(`AWS storm (${sizeName}, seed ${seed}): every target ends equal to the provid
   assert.equal(report.lostUpdates, 0);
   assert.deepEqual(report.unownedChanged, []);
   assert.ok(report.truthKeys.airflowConnections > 0 && report.truthKeys.airflowVariables > 0 && report.truthKeys.astroVariables > 0);
+  for (const local of ["host-env", "host-settings", "host-backend"] as const) {
+    const keys = report.truthKeys[local];
+    assert.ok(keys.connections > 0 && keys.variables > 0, `${local} ends with keys to compare: ${JSON.stringify(keys)}`);
+  }
+  assert.deepEqual(report.tornLocalFilesAfterKills, [], "every local file is whole after every kill");
   assert.ok(report.workerKills.midApply >= Math.min(3, size.kills), `killed mid-apply ${report.workerKills.midApply} times`);
   assertNoSecretLeak(logLines, sentinels);
 });

@@ -3,7 +3,18 @@
  * the REAL events handler, the emulated SQS FIFO queue and the REAL worker handler — the worker in
  * a child process that the storm SIGKILLs in the middle of applies — to an Airflow 3 API
  * Deployment (Secrets Manager, then SSM, then Vault — whose changes come in as signed webhooks to
- * the REAL Lambda webhook handler) and an Astro env-vars Deployment (SSM only).
+ * the REAL Lambda webhook handler), an Astro env-vars Deployment (SSM only), and the three local
+ * file targets of an Airflow on the worker's host: an Astro project's `.env` (`env-file`) and
+ * `airflow_settings.yaml` (`airflow-settings`), and LocalFilesystemBackend's JSON files
+ * (`local-filesystem`), each with its own source order (DEPLOYMENTS).
+ *
+ * The local files are sound here because this worker is not a Lambda instance but the same
+ * worker handler polling SQS on a host with a disk that an Airflow reads (a Lambda's /tmp is
+ * private to one instance and gone when it scales in, so no one would read a file written there).
+ * Local files cannot hold afsync's state, and a config has one state store, so this storm keeps
+ * its state in SQLite on that disk (`state: sqlite`) instead of in the targets: the Airflow and
+ * Astro manifests kept in the targets are what the Azure and GCP storms exercise. Every kill also
+ * checks that each local file is whole (the old content or the new, never a torn write).
  *
  * Injected: provider 429/500/ThrottlingException, target 429 (with Retry-After)/500/503/504 and
  * slow answers, events duplicated, reordered and lost, and worker kills. Afterwards every target
@@ -11,6 +22,9 @@
  * (read back over the SDK) and the first-listed-source-wins rule — never through afsync's code.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
@@ -41,6 +55,18 @@ import { createReconcileHandler } from "../../functions/aws/src/handlers/reconci
 import { createWebhookHandler } from "../../functions/aws/src/handlers/webhook.ts";
 import { lambdaDepsFromEnv } from "../../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
 import { createSeededRandom, type SeededRandom } from "./createSeededRandom.ts";
+import { compareDeployment } from "./kit/compareDeployment.ts";
+import { type DeploymentTruth, mergeSources, type SourceState, truthSize } from "./kit/DeploymentTruth.ts";
+import {
+  airflowSettingsView,
+  envFileView,
+  type LocalTargetFiles,
+  localFilesystemView,
+  localUnownedSnapshot,
+  seedLocalTargetFiles,
+  tornLocalFiles,
+} from "./kit/localTargetFiles.ts";
+import { airflowView, astroEnvVarsView } from "./kit/remoteTargetViews.ts";
 
 export interface StormSize {
   readonly events: number;
@@ -53,8 +79,13 @@ export interface StormReport {
   readonly seed: number;
   readonly events: number;
   readonly keys: number;
+  /** Deployment → its target type. */
+  readonly deployments: Record<string, string>;
   readonly faultsInjected: Record<string, number>;
-  readonly workerKills: { readonly midApply: number };
+  /** Kills that landed mid-apply, and how many of those had a local-file Deployment in the batch. */
+  readonly workerKills: { readonly midApply: number; readonly localTargetsInFlight: number };
+  /** Local target files found torn (not whole) right after a kill: must stay empty. */
+  readonly tornLocalFilesAfterKills: readonly string[];
   /** Messages the queue offered again (a failed batch item, a killed worker, a lost delete). */
   readonly retries: number;
   /** Airflow writes that stored exactly what the key already held. */
@@ -67,7 +98,12 @@ export interface StormReport {
   readonly mismatchesBeforeReconciliation: number;
   readonly reconciliationRounds: number;
   /** What the truth held at the end: a storm that ended with empty targets would prove nothing. */
-  readonly truthKeys: { airflowConnections: number; airflowVariables: number; astroVariables: number; vaultOnly: number };
+  readonly truthKeys: {
+    airflowConnections: number;
+    airflowVariables: number;
+    astroVariables: number;
+    vaultOnly: number;
+  } & Record<LocalDeploymentName, { connections: number; variables: number }>;
   readonly convergenceMsAfterLastFault: number;
   readonly deadLettered: readonly { readonly body: string; readonly receiveCount: string; readonly why: string }[];
   readonly peakRssMb: { readonly runner: number; readonly worker: number };
@@ -86,10 +122,25 @@ const VAULT_TOKEN = "storm-vault-root-3c5e";
 const VISIBILITY_TIMEOUT_S = 360;
 const workerScript = fileURLToPath(new URL("./awsStormWorker.ts", import.meta.url));
 
+/** The storm's Deployments: target type, and sources in config order (first listed wins). */
+const DEPLOYMENTS = {
+  prod: { target: "airflow-api", sources: ["aws-sm", "aws-ssm", "vault-prod"] },
+  astro: { target: "astro-env-vars", sources: ["aws-ssm"] },
+  "host-env": { target: "env-file", sources: ["aws-ssm", "aws-sm"] },
+  "host-settings": { target: "airflow-settings", sources: ["aws-sm", "vault-prod"] },
+  "host-backend": { target: "local-filesystem", sources: ["vault-prod", "aws-sm", "aws-ssm"] },
+} as const satisfies Record<string, { target: string; sources: readonly SourceName[] }>;
+type DeploymentName = keyof typeof DEPLOYMENTS;
+const LOCAL_DEPLOYMENTS = ["host-env", "host-settings", "host-backend"] as const;
+type LocalDeploymentName = (typeof LOCAL_DEPLOYMENTS)[number];
+const emptySize = { connections: 0, variables: 0 };
+
 /** What the worker processes said, summed over every one the storm started and killed. */
 class WorkerStats {
   redelivered = 0;
   peakRssMb = 0;
+  localKills = 0;
+  readonly tornFiles: string[] = [];
   retire(worker: WorkerProcess): void {
     this.redelivered += worker.redelivered;
     this.peakRssMb = Math.max(this.peakRssMb, worker.peakRssMb);
@@ -101,6 +152,8 @@ class WorkerProcess {
   readonly child: ChildProcess;
   readonly applying = new Set<number>();
   readonly done = new Set<number>();
+  /** Batch → the Deployments its messages name. */
+  readonly deploymentsOf = new Map<number, readonly string[]>();
   redelivered = 0;
   peakRssMb = 0;
   #buffer = "";
@@ -116,9 +169,16 @@ class WorkerProcess {
         const line = this.#buffer.slice(0, nl);
         this.#buffer = this.#buffer.slice(nl + 1);
         logLines.push(line);
-        const message = JSON.parse(line) as { applying?: number; done?: number; redelivered?: number; rssMb?: number };
+        const message = JSON.parse(line) as {
+          applying?: number;
+          deployments?: string[];
+          done?: number;
+          redelivered?: number;
+          rssMb?: number;
+        };
         if (message.applying !== undefined) {
           this.applying.add(message.applying);
+          this.deploymentsOf.set(message.applying, message.deployments ?? []);
           this.redelivered += message.redelivered ?? 0;
         }
         if (message.done !== undefined) this.done.add(message.done);
@@ -173,6 +233,7 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
   const sm = new SecretsManagerClient(client);
   const ssm = new SSMClient(client);
   const sqs = new SQSClient(client);
+  const dir = mkdtempSync(join(tmpdir(), "afsync-aws-storm-"));
   let worker: WorkerProcess | undefined;
   try {
     astro.seedDeployment({ id: "dep-astro", organizationId: "org-1" });
@@ -205,7 +266,10 @@ export async function runAwsStorm(seed: number, size: StormSize): Promise<StormR
     astro
       .deployment("org-1", "dep-astro")
       ?.environmentVariables.push({ key: "THEIR_SETTING", value: "keep-me", isSecret: false, updatedAt: "2026-01-01T00:00:00Z" });
-    const unownedBefore = unownedSnapshot(airflow, astro);
+    const files = seedLocalTargetFiles(dir);
+    mkdirSync(join(dir, "state"));
+    const unownedBefore = unownedSnapshot(airflow, astro, files);
+    const sourcesOf = (deployment: DeploymentName) => `[${DEPLOYMENTS[deployment].sources.join(", ")}]`;
 
     // Vault is the third, lowest-precedence source of `prod`; its changes arrive as signed webhooks.
     const config = `
@@ -221,7 +285,7 @@ deployments:
       api_version: 2
       auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
       retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }
-    sources: [aws-sm, aws-ssm, vault-prod]
+    sources: ${sourcesOf("prod")}
     deletion: delete
   astro:
     target:
@@ -230,9 +294,22 @@ deployments:
       deployment_id: dep-astro
       api_url: ${astro.v1Url}
       retry: { max_attempts: 3, base_delay_ms: 1, max_delay_ms: 5 }
-    sources: [aws-ssm]
+    sources: ${sourcesOf("astro")}
     deletion: delete
-state: { type: target }
+  host-env:
+    target: { type: env-file, path: "${files.envFile}" }
+    sources: ${sourcesOf("host-env")}
+    deletion: delete
+  host-settings:
+    target: { type: airflow-settings, path: "${files.settingsFile}" }
+    sources: ${sourcesOf("host-settings")}
+    deletion: delete
+  host-backend:
+    target: { type: local-filesystem, connections_file_path: "${files.connectionsFile}", variables_file_path: "${files.variablesFile}" }
+    sources: ${sourcesOf("host-backend")}
+    deletion: delete
+# The local files cannot hold afsync's state, so it is kept on the worker host's disk (see above).
+state: { type: sqlite, path: "${join(dir, "state", "afsync.db")}" }
 serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
 `;
     const lambdaEnv: NodeJS.ProcessEnv = {
@@ -313,7 +390,8 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
         } else await deliver(event);
       }
       if (heldBack.length > 0 && random.next() < 0.3) for (const event of heldBack.splice(0).reverse()) await deliver(event);
-      if (midApplyKills < killsDueBy(n)) midApplyKills += await killMidApply(random, airflow, () => worker, startWorker, aws, count, stats);
+      if (midApplyKills < killsDueBy(n))
+        midApplyKills += await killMidApply(random, airflow, () => worker, startWorker, aws, count, stats, files);
       // Let failed and killed batches come back, and duplicates outlive SQS FIFO's 5-minute dedup window.
       if (random.next() < 0.2) aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000);
     }
@@ -322,7 +400,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     for (let tries = 0; midApplyKills < size.kills && tries < size.kills * 3; tries++) {
       aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000);
       await reconcile({ id: `storm-kill-${tries}` });
-      midApplyKills += await killMidApply(random, airflow, () => worker, startWorker, aws, count, stats);
+      midApplyKills += await killMidApply(random, airflow, () => worker, startWorker, aws, count, stats, files);
     }
 
     // The last fault: drop whatever target faults are still pending (provider faults are one-shot
@@ -330,16 +408,17 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     airflow.faults.clear();
     astro.clearFaults();
     const lastFaultAt = Date.now();
-    const truthOf = () => computeTruth(sm, ssm, vault);
     let rounds = 0;
     let mismatches: string[] = [];
-    let truth: Truth | undefined;
+    let state: Record<SourceName, SourceState> | undefined;
+    let truth: Record<DeploymentName, DeploymentTruth> | undefined;
     let mismatchesBeforeReconciliation: number | undefined;
     for (; rounds < 6; rounds++) {
       aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000);
       await waitForEmptyQueue(aws, "storm.fifo");
-      truth = await truthOf();
-      mismatches = compare(truth, airflow, astro);
+      state = await readSources(sm, ssm, vault);
+      truth = truthOf(state);
+      mismatches = compare(truth, airflow, astro, files);
       mismatchesBeforeReconciliation ??= mismatches.length;
       if (mismatches.length === 0) break;
       // Past the dedup window so the reconciliation's messages are not taken for duplicates.
@@ -362,7 +441,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
         });
       }
     }
-    const unownedAfter = unownedSnapshot(airflow, astro);
+    const unownedAfter = unownedSnapshot(airflow, astro, files);
     const unownedChanged = Object.keys(unownedBefore).filter((k) => unownedBefore[k] !== unownedAfter[k]);
     const currentWorker = worker as WorkerProcess | undefined;
     if (currentWorker) stats.retire(currentWorker);
@@ -371,7 +450,9 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       events: size.events,
       keys: size.keys * 2,
       faultsInjected: faults,
-      workerKills: { midApply: midApplyKills },
+      deployments: Object.fromEntries(Object.entries(DEPLOYMENTS).map(([id, d]) => [id, d.target])),
+      workerKills: { midApply: midApplyKills, localTargetsInFlight: stats.localKills },
+      tornLocalFilesAfterKills: stats.tornFiles,
       retries: stats.redelivered,
       duplicateWrites,
       targetWriteCalls: { airflow: airflow.writeCalls(), astro: astro.writeCalls() },
@@ -380,10 +461,13 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       unownedChanged,
       reconciliationRounds: rounds,
       truthKeys: {
-        airflowConnections: truth?.connections.size ?? 0,
-        airflowVariables: truth?.variables.size ?? 0,
-        astroVariables: truth?.astroVariables.size ?? 0,
-        vaultOnly: truth?.vaultOnly ?? 0,
+        airflowConnections: truth?.prod.connections.size ?? 0,
+        airflowVariables: truth?.prod.variables.size ?? 0,
+        astroVariables: truth?.astro.variables.size ?? 0,
+        vaultOnly: state === undefined ? 0 : vaultOnlyKeys(state),
+        "host-env": truth === undefined ? emptySize : truthSize(truth["host-env"]),
+        "host-settings": truth === undefined ? emptySize : truthSize(truth["host-settings"]),
+        "host-backend": truth === undefined ? emptySize : truthSize(truth["host-backend"]),
       },
       mismatchesBeforeReconciliation: mismatchesBeforeReconciliation ?? 0,
       convergenceMsAfterLastFault,
@@ -399,6 +483,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     await astro.close();
     await vault.close();
     await aws.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -481,6 +566,7 @@ async function killMidApply(
   aws: AwsEmulator,
   count: (kind: string) => void,
   stats: WorkerStats,
+  files: LocalTargetFiles,
 ): Promise<number> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const worker = current();
@@ -498,6 +584,9 @@ async function killMidApply(
     await worker.kill();
     count("worker-sigkill");
     stats.retire(worker);
+    // Every local file must be whole the moment after the kill: the old content or the new.
+    if (worker.deploymentsOf.get(batch)?.some((d) => (LOCAL_DEPLOYMENTS as readonly string[]).includes(d))) stats.localKills += 1;
+    stats.tornFiles.push(...tornLocalFiles(files));
     // What the dead worker held comes back after the visibility timeout.
     aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000);
     await restart();
@@ -521,23 +610,13 @@ async function waitForEmptyQueue(aws: AwsEmulator, queueName: string): Promise<v
   throw new Error(`queue ${queueName} still not empty: ${JSON.stringify(aws.sqsDepth(queueName))}`);
 }
 
-interface Truth {
-  /** Connection id → the fields the URI says, as Airflow stores them. */
-  readonly connections: Map<string, { conn_type: string; host: string; login: string; password: string; port: number; schema: string }>;
-  /** Airflow Deployment (Secrets Manager first, then SSM). */
-  readonly variables: Map<string, string>;
-  /** Astro Deployment (SSM only). */
-  readonly astroVariables: Map<string, string>;
-  /** Keys only Vault holds (so only its webhook path or a reconciliation can have put them there). */
-  readonly vaultOnly: number;
-}
+type SourceName = "aws-sm" | "aws-ssm" | "vault-prod";
 
 /**
- * The truth from the provider's final state, read back over the SDK and mapped by hand: Airflow's
- * URI form for connections, and the first listed source (aws-sm) winning over aws-ssm.
+ * The providers' final state by source, read back over the SDKs and Vault's API: Secrets Manager's
+ * `airflow/{connections,variables}/*`, SSM's `/airflow/variables/*`, Vault's KV v2.
  */
-async function computeTruth(sm: SecretsManagerClient, ssm: SSMClient, vault: VaultEmulator): Promise<Truth> {
-  const connections: Truth["connections"] = new Map();
+async function readSources(sm: SecretsManagerClient, ssm: SSMClient, vault: VaultEmulator): Promise<Record<SourceName, SourceState>> {
   const smVariables = new Map<string, string>();
   const smConnections = new Map<string, string>();
   let nextToken: string | undefined;
@@ -561,74 +640,62 @@ async function computeTruth(sm: SecretsManagerClient, ssm: SSMClient, vault: Vau
     for (const p of page.Parameters ?? []) ssmVariables.set((p.Name ?? "").slice("/airflow/variables/".length), p.Value ?? "");
     nextToken = page.NextToken;
   } while (nextToken);
-  // Lowest first, so each higher source overwrites: vault-prod < aws-ssm < aws-sm.
-  const vaultData = await readVaultKv(vault);
-  const connectionUris = new Map(vaultData.connections);
-  for (const [id, uri] of smConnections) connectionUris.set(id, uri);
-  for (const [id, uri] of connectionUris) connections.set(id, connectionFields(uri));
-  const variables = new Map(vaultData.variables);
-  for (const [k, v] of ssmVariables) variables.set(k, v);
-  for (const [k, v] of smVariables) variables.set(k, v);
-  const vaultOnly =
-    [...vaultData.connections.keys()].filter((id) => !smConnections.has(id)).length +
-    [...vaultData.variables.keys()].filter((k) => !smVariables.has(k) && !ssmVariables.has(k)).length;
-  return { connections, variables, astroVariables: ssmVariables, vaultOnly };
+  return {
+    "aws-sm": { connections: smConnections, variables: smVariables },
+    "aws-ssm": { connections: new Map(), variables: ssmVariables },
+    "vault-prod": await readVaultKv(vault),
+  };
+}
+
+/** Every Deployment's truth: its sources merged in its config order, first listed wins. */
+function truthOf(state: Record<SourceName, SourceState>): Record<DeploymentName, DeploymentTruth> {
+  const entries = Object.entries(DEPLOYMENTS).map(([id, d]) => [id, mergeSources(d.sources.map((s) => state[s]))]);
+  return Object.fromEntries(entries) as Record<DeploymentName, DeploymentTruth>;
+}
+
+/** Keys only Vault holds in `prod` (so only its webhook path or a reconciliation can have put them there). */
+function vaultOnlyKeys(state: Record<SourceName, SourceState>): number {
+  const { "aws-sm": sm, "aws-ssm": ssm, "vault-prod": vault } = state;
+  return (
+    [...vault.connections.keys()].filter((id) => !sm.connections.has(id)).length +
+    [...vault.variables.keys()].filter((k) => !sm.variables.has(k) && !ssm.variables.has(k)).length
+  );
 }
 
 /** Every difference between the truth and the targets, by key (values never named). */
-function compare(truth: Truth, airflow: AirflowEmulator, astro: AstroEmulator): string[] {
-  const out: string[] = [];
-  for (const [id, want] of truth.connections) {
-    const got = airflow.state.connections.get(id);
-    if (got === undefined) out.push(`airflow connection ${id}: missing`);
-    else
-      for (const field of Object.keys(want) as (keyof typeof want)[])
-        if (got[field] !== want[field]) out.push(`airflow connection ${id}: ${field} differs`);
-  }
-  for (const id of airflow.state.connections.keys())
-    if (id.startsWith("storm_") && !truth.connections.has(id)) out.push(`airflow connection ${id}: should be deleted`);
-  for (const [key, want] of truth.variables)
-    if (airflow.state.variables.get(key)?.value !== want) out.push(`airflow variable ${key}: missing or differs`);
-  for (const key of airflow.state.variables.keys())
-    if (key.startsWith("storm_") && !truth.variables.has(key)) out.push(`airflow variable ${key}: should be deleted`);
-  const env = new Map((astro.deployment("org-1", "dep-astro")?.environmentVariables ?? []).map((v) => [v.key, v.value]));
-  for (const [key, want] of truth.astroVariables)
-    if (env.get(`AIRFLOW_VAR_${key.toUpperCase()}`) !== want) out.push(`astro AIRFLOW_VAR_${key.toUpperCase()}: missing or differs`);
-  for (const key of env.keys())
-    if (key.startsWith("AIRFLOW_VAR_STORM_") && !truth.astroVariables.has(key.slice("AIRFLOW_VAR_".length).toLowerCase()))
-      out.push(`astro ${key}: should be deleted`);
-  return out;
+function compare(
+  truth: Record<DeploymentName, DeploymentTruth>,
+  airflow: AirflowEmulator,
+  astro: AstroEmulator,
+  files: LocalTargetFiles,
+): string[] {
+  return [
+    ...compareDeployment("prod (airflow)", truth.prod, airflowView(airflow)),
+    ...compareDeployment("astro", truth.astro, astroEnvVarsView(astro, "org-1", "dep-astro")),
+    ...compareDeployment("host-env", truth["host-env"], envFileView(files.envFile)),
+    ...compareDeployment("host-settings", truth["host-settings"], airflowSettingsView(files.settingsFile)),
+    ...compareDeployment("host-backend", truth["host-backend"], localFilesystemView(files.connectionsFile, files.variablesFile)),
+  ];
 }
 
 /**
  * The keys afsync does not own, every stored field (updatedAt included) serialized with sorted
- * field names: the emulator rebuilds its records on each update, so only the order may differ.
+ * field names: the emulator rebuilds its records on each update, so only the order may differ;
+ * and the unowned content of the local files.
  */
-function unownedSnapshot(airflow: AirflowEmulator, astro: AstroEmulator): Record<string, string> {
+function unownedSnapshot(airflow: AirflowEmulator, astro: AstroEmulator, files: LocalTargetFiles): Record<string, string> {
   const env = astro.deployment("org-1", "dep-astro")?.environmentVariables ?? [];
   const exact = (record: object | undefined) => JSON.stringify(record === undefined ? null : Object.entries(record).sort());
   return {
     "airflow connection theirs_db": exact(airflow.state.connections.get("theirs_db")),
     "airflow variable theirs_var": exact(airflow.state.variables.get("theirs_var")),
     "astro THEIR_SETTING": exact(env.find((v) => v.key === "THEIR_SETTING")),
-  };
-}
-
-/** Airflow's URI form, as the stored connection fields. */
-function connectionFields(value: string) {
-  const uri = new URL(value);
-  return {
-    conn_type: uri.protocol === "postgresql:" ? "postgres" : uri.protocol.slice(0, -1),
-    host: uri.hostname,
-    login: decodeURIComponent(uri.username),
-    password: decodeURIComponent(uri.password),
-    port: Number(uri.port),
-    schema: uri.pathname.slice(1),
+    ...localUnownedSnapshot(files),
   };
 }
 
 /** Vault's KV v2 `secret/airflow/{connections,variables}`, read back over its HTTP API. */
-async function readVaultKv(vault: VaultEmulator): Promise<{ connections: Map<string, string>; variables: Map<string, string> }> {
+async function readVaultKv(vault: VaultEmulator): Promise<SourceState> {
   const headers = { "x-vault-token": vault.rootToken };
   const read = async (folder: string, field: string) => {
     const out = new Map<string, string>();
