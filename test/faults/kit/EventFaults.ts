@@ -15,9 +15,8 @@ export class EventFaults<T> {
     private readonly count: (kind: string) => void,
   ) {}
 
-  /** One event's (or one batch's) fate. */
-  async offer(items: readonly T[]): Promise<void> {
-    const roll = this.random.next();
+  /** One event's (or one batch's) fate; `roll` when the storm drew it already. */
+  async offer(items: readonly T[], roll = this.random.next()): Promise<void> {
     if (roll < 0.05) this.count("event-lost");
     else if (roll < 0.2) {
       this.count("event-duplicated");
