@@ -56,7 +56,6 @@ import { StormWorkers } from "./kit/StormWorkers.ts";
 import { changedKeys } from "./kit/unownedRecords.ts";
 import {
   AWS_ASTRO_DEPLOYMENT,
-  AWS_DEPLOYMENTS,
   AWS_ORG,
   type AwsDeploymentName,
   compareAll,
@@ -67,6 +66,7 @@ import {
   unownedSnapshot,
   vaultOnlyKeys,
 } from "./stormAwsTruth.ts";
+import { AWS_DEPLOYMENTS, targetTypes } from "./stormDeployments.ts";
 
 export type { StormSize } from "./kit/StormReport.ts";
 
@@ -322,7 +322,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       seed,
       events: size.events,
       keys: size.keys * 2,
-      deployments: Object.fromEntries(Object.entries(AWS_DEPLOYMENTS).map(([id, d]) => [id, d.target])),
+      deployments: targetTypes(AWS_DEPLOYMENTS),
       faultsInjected: faults.byKind,
       workerKills: { midApply: midApplyKills, localTargetsInFlight: localKills },
       tornLocalFilesAfterKills: tornFiles,

@@ -13,7 +13,9 @@
  * - `astro-env`: Astro Environment Manager objects at Deployment scope, the connections of kv.
  *
  * No local-file target: the worker is a Functions app whose instances each have their own
- * scratch disk that scales in and out, so a file there is no Deployment anyone reads.
+ * scratch disk that scales in and out, so a file there is no Deployment anyone reads; and local
+ * files cannot hold afsync's state, which this storm keeps in the targets (`state: target`). The
+ * AWS storm runs the local file targets, as a worker on a host with a disk.
  *
  * Injected: Key Vault 429 (with Retry-After) and 500/503 on the worker's reads, target
  * 429/500/503/504 and slow answers, events duplicated, reordered and lost, and worker kills.
@@ -50,6 +52,8 @@ import { StormWorkerProcess } from "./kit/StormWorkerProcess.ts";
 import { StormWorkers } from "./kit/StormWorkers.ts";
 import { changedKeys, exactRecord } from "./kit/unownedRecords.ts";
 
+import { AZURE_DEPLOYMENTS, targetTypes } from "./stormDeployments.ts";
+
 export type { StormSize } from "./kit/StormReport.ts";
 
 // A webpack bundle: Node's CJS interop does not see these classes as named exports.
@@ -64,14 +68,6 @@ export interface AzureStormReport extends StormReport {
   /** Wall time: emulators, Azurite and the first worker up; the storm itself; then until every target equals the truth. */
   readonly phasesMs: { readonly setup: number; readonly storm: number; readonly convergence: number };
 }
-
-/** The storm's Deployments: target type, and sources in config order (first listed wins). */
-export const AZURE_DEPLOYMENTS = {
-  af2: { target: "airflow-api", sources: ["kv-team", "kv"] },
-  af3: { target: "airflow-api", sources: ["kv"] },
-  "astro-vars": { target: "astro-env-vars", sources: ["kv"] },
-  "astro-env": { target: "astro-environment", sources: ["kv"] },
-} as const;
 
 const AIRFLOW_PASSWORD = "storm-az-airflow-admin-51d0";
 const HMAC_KEY = "storm-az-hmac-0123456789abcdef-0123456789abcdef";
@@ -330,7 +326,7 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
       seed,
       events: size.events,
       keys: size.keys * 2,
-      deployments: Object.fromEntries(Object.entries(AZURE_DEPLOYMENTS).map(([id, d]) => [id, d.target])),
+      deployments: targetTypes(AZURE_DEPLOYMENTS),
       faultsInjected: faults.byKind,
       workerKills: { midApply: midApplyKills },
       retries: pool.redelivered,

@@ -10,7 +10,9 @@
  * an Airflow 3 API (main before team), an Airflow 2 API (team before main), Astro env vars (main)
  * and Astro Environment Manager objects (team before main). No local-file target: a Cloud
  * Function's disk is an in-memory /tmp private to one instance, gone when it scales in, that no
- * Airflow reads — an `airflow-settings` or `env-file` target there would be written to nowhere.
+ * Airflow reads — an `airflow-settings` or `env-file` target there would be written to nowhere
+ * (and it could not hold the state this storm keeps in the targets). The AWS storm runs the local
+ * file targets, as a worker on a host with a disk.
  *
  * Injected: Secret Manager RESOURCE_EXHAUSTED/UNAVAILABLE (gRPC), Pub/Sub Publish UNAVAILABLE,
  * target 429 (with Retry-After)/500/503/504 and slow answers, notifications duplicated, reordered
@@ -57,6 +59,7 @@ import { runnerPeakRssMb, type StormReport, type StormSize } from "./kit/StormRe
 import { StormWorkerProcess } from "./kit/StormWorkerProcess.ts";
 import { StormWorkers } from "./kit/StormWorkers.ts";
 import { changedKeys, exactRecord } from "./kit/unownedRecords.ts";
+import { GCP_DEPLOYMENTS, targetTypes } from "./stormDeployments.ts";
 import { readProviderState, STORM_PREFIXES, type StormSourceName } from "./stormGcpTruth.ts";
 
 export type { StormSize } from "./kit/StormReport.ts";
@@ -89,13 +92,6 @@ const WORKER_RETRY_DELAY_MS = 50;
 const WORKER_MAX_RETRY_DELAY_MS = 2_000;
 /** How often a notification the producer did not acknowledge is delivered again (Pub/Sub/Eventarc redelivery). */
 const NOTIFICATION_ATTEMPTS = 5;
-/** The storm's Deployments: target type, and sources in config order (first listed wins). */
-export const GCP_DEPLOYMENTS = {
-  af3: { target: "airflow-api", sources: ["main", "team"] },
-  af2: { target: "airflow-api", sources: ["team", "main"] },
-  "astro-vars": { target: "astro-env-vars", sources: ["main"] },
-  "astro-env": { target: "astro-environment", sources: ["team", "main"] },
-} as const satisfies Record<string, { target: string; sources: readonly StormSourceName[] }>;
 type GcpDeploymentName = keyof typeof GCP_DEPLOYMENTS;
 const workerScript = fileURLToPath(new URL("./gcpStormWorker.ts", import.meta.url));
 
@@ -343,7 +339,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       seed,
       events: size.events,
       keys: size.keys * 2,
-      deployments: Object.fromEntries(Object.entries(GCP_DEPLOYMENTS).map(([id, d]) => [id, d.target])),
+      deployments: targetTypes(GCP_DEPLOYMENTS),
       faultsInjected: faults.byKind,
       workerKills: { midApply: midApplyKills },
       retries: { workerTopic: subscription.attempts.filter((a) => a.attempt > 1).length, notifications: notificationRetries },

@@ -24,18 +24,11 @@ import {
 } from "./kit/localTargetFiles.ts";
 import { airflowView, astroEnvVarsView } from "./kit/remoteTargetViews.ts";
 import { exactRecord } from "./kit/unownedRecords.ts";
+import { AWS_DEPLOYMENTS } from "./stormDeployments.ts";
 
 export const AWS_ORG = "org-1";
 export const AWS_ASTRO_DEPLOYMENT = "dep-astro";
 
-/** The storm's Deployments: target type, and sources in config order (first listed wins). */
-export const AWS_DEPLOYMENTS = {
-  prod: { target: "airflow-api", sources: ["aws-sm", "aws-ssm", "vault-prod"] },
-  astro: { target: "astro-env-vars", sources: ["aws-ssm"] },
-  "host-env": { target: "env-file", sources: ["aws-ssm", "aws-sm"] },
-  "host-settings": { target: "airflow-settings", sources: ["aws-sm", "vault-prod"] },
-  "host-backend": { target: "local-filesystem", sources: ["vault-prod", "aws-sm", "aws-ssm"] },
-} as const satisfies Record<string, { target: string; sources: readonly SourceName[] }>;
 export type AwsDeploymentName = keyof typeof AWS_DEPLOYMENTS;
 export const LOCAL_DEPLOYMENTS: readonly AwsDeploymentName[] = ["host-env", "host-settings", "host-backend"];
 
