@@ -41,6 +41,7 @@ import { createWebhookHandler } from "../../functions/aws/src/handlers/webhook.t
 import { lambdaDepsFromEnv } from "../../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
 import { createSeededRandom, type SeededRandom } from "./createSeededRandom.ts";
 import { awaitConvergence } from "./kit/awaitConvergence.ts";
+import { backpressure } from "./kit/backpressure.ts";
 import { countDuplicateWrites } from "./kit/countDuplicateWrites.ts";
 import type { DeploymentTruth, SourceState } from "./kit/DeploymentTruth.ts";
 import { truthSize } from "./kit/DeploymentTruth.ts";
@@ -271,6 +272,11 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       if (midApplyKills < killsDueBy(n, size.kills, size.events)) midApplyKills += await kill();
       // Let failed and killed batches come back, and duplicates outlive SQS FIFO's 5-minute dedup window.
       if (random.next() < 0.2) aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000);
+      // Most changes reach four Deployments, each its own message, and the worker applies one
+      // Deployment at a time (the local files and the SQLite state share one run lock).
+      await backpressure(() => aws.sqsDepth("storm.fifo").visible, {
+        onStall: () => aws.advanceTime((VISIBILITY_TIMEOUT_S + 1) * 1000),
+      });
     }
     await eventFaults.releaseAll();
     // Kills still owed: a reconciliation gives the worker something to apply for each.
@@ -395,12 +401,17 @@ function injectProviderFault(random: SeededRandom, aws: AwsEmulator, count: (kin
   count(`provider-${status}`);
 }
 
-/** Until the FIFO queue holds nothing, visible or in flight. */
+/** Until the FIFO queue holds nothing, visible or in flight; it fails after 120 s without progress. */
 async function waitForEmptyQueue(aws: AwsEmulator, queueName: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
+  let deadline = Date.now() + 120_000;
   let empty = 0;
+  let least = Number.POSITIVE_INFINITY;
   while (Date.now() < deadline) {
     const depth = aws.sqsDepth(queueName);
+    if (depth.visible + depth.inFlight < least) {
+      least = depth.visible + depth.inFlight;
+      deadline = Date.now() + 120_000;
+    }
     // Twice in a row: a batch the worker has just received counts as in flight.
     empty = depth.visible === 0 && depth.inFlight === 0 ? empty + 1 : 0;
     if (empty >= 2) return;

@@ -38,6 +38,7 @@ import { createReconcileTimerHandler } from "../../functions/azure/src/handlers/
 import { producerDepsFromEnv } from "../../functions/azure/src/runtime/functionDepsFromEnv.ts";
 import { createSeededRandom, type SeededRandom } from "./createSeededRandom.ts";
 import { awaitConvergence } from "./kit/awaitConvergence.ts";
+import { backpressure } from "./kit/backpressure.ts";
 import { compareDeployment } from "./kit/compareDeployment.ts";
 import { countDuplicateWrites } from "./kit/countDuplicateWrites.ts";
 import { type DeploymentTruth, mergeSources, type SourceState } from "./kit/DeploymentTruth.ts";
@@ -291,7 +292,7 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
       // Kills spread over the first half of the events, so the lease the last one leaves
       // behind (15 s) runs out while events still come.
       if (midApplyKills < killsDueBy(n, size.kills, size.events, 0.5)) midApplyKills += await kill();
-      await backpressure(queue);
+      await backpressure(async () => (await queue.getProperties()).approximateMessagesCount ?? 0);
     }
     await eventFaults.releaseAll();
     // Kills still owed: a reconciliation gives the worker something to apply for each.
@@ -421,23 +422,6 @@ async function waitForIdle(queue: QueueClient, current: () => StormWorkerProcess
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error("the sync queue did not drain within 180 s");
-}
-
-/**
- * Holds the storm back while the queue holds more than a burst: the worker applies one message
- * per Deployment at a time (about one a second on a busy machine), so an unpaced storm would
- * measure a backlog rather than convergence. Events still come in bursts of up to BACKLOG_HIGH.
- */
-const BACKLOG_HIGH = 24;
-const BACKLOG_LOW = 8;
-async function backpressure(queue: QueueClient): Promise<void> {
-  const depth = async () => (await queue.getProperties()).approximateMessagesCount ?? 0;
-  if ((await depth()) <= BACKLOG_HIGH) return;
-  const deadline = Date.now() + 180_000;
-  while ((await depth()) > BACKLOG_LOW) {
-    if (Date.now() > deadline) throw new Error(`the sync queue stayed above ${BACKLOG_LOW} messages for 180 s`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** The poison queue's messages, each with the reason the worker gave when it poisoned one for that Deployment. */
