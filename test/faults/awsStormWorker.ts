@@ -50,7 +50,12 @@ while (!stopping) {
   }
   batch += 1;
   const receives = messages.map((m) => Number(m.Attributes?.ApproximateReceiveCount ?? "1"));
-  tell({ applying: batch, messages: messages.length, redelivered: receives.filter((n) => n > 1).length });
+  tell({
+    applying: batch,
+    messages: messages.length,
+    deployments: [...new Set(messages.map((m) => deploymentOf(m.Body ?? "")))],
+    redelivered: receives.filter((n) => n > 1).length,
+  });
   const response = await worker({
     Records: messages.map((m) => ({
       messageId: m.MessageId ?? "",
@@ -79,3 +84,12 @@ while (!stopping) {
   tell({ done: batch, failures: failed.size, deleted, rssMb: Math.round(process.memoryUsage().rss / 2 ** 20) });
 }
 sqs.destroy();
+
+/** The Deployment a sync message names ("" for a body that is not one: the handler reports it). */
+function deploymentOf(body: string): string {
+  try {
+    return String((JSON.parse(body) as { deployment?: unknown }).deployment ?? "");
+  } catch {
+    return "";
+  }
+}

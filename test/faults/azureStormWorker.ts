@@ -85,7 +85,7 @@ async function handle(item: DequeuedMessageItem): Promise<void> {
   } catch {
     // The handler rejects it and says why.
   }
-  tell({ applying: n, deployment, dequeueCount: item.dequeueCount });
+  tell({ applying: n, deployment, deployments: [deployment], dequeueCount: item.dequeueCount, redelivered: item.dequeueCount > 1 ? 1 : 0 });
   // Each renewal hands out a new pop receipt; they run one after another, so the last one is current.
   let receipt = item.popReceipt;
   let renewing: Promise<void> = Promise.resolve();

@@ -10,14 +10,15 @@
  * an Airflow 3 API (main before team), an Airflow 2 API (team before main), Astro env vars (main)
  * and Astro Environment Manager objects (team before main). No local-file target: a Cloud
  * Function's disk is an in-memory /tmp private to one instance, gone when it scales in, that no
- * Airflow reads — an `airflow-settings` or `env-file` target there would be written to nowhere.
+ * Airflow reads — an `airflow-settings` or `env-file` target there would be written to nowhere
+ * (and it could not hold the state this storm keeps in the targets). The AWS storm runs the local
+ * file targets, as a worker on a host with a disk.
  *
  * Injected: Secret Manager RESOURCE_EXHAUSTED/UNAVAILABLE (gRPC), Pub/Sub Publish UNAVAILABLE,
  * target 429 (with Retry-After)/500/503/504 and slow answers, notifications duplicated, reordered
  * and lost, and worker kills. Afterwards every target is compared with the truth computed in
  * stormGcpTruth.ts from the emulator's final state, never through afsync's code.
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { Server } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
@@ -44,51 +45,32 @@ import {
   signGoogleToken,
 } from "../../packages/gcp/test/localGoogleKeys.ts";
 import { createSeededRandom, type SeededRandom } from "./createSeededRandom.ts";
-import {
-  compareAirflow,
-  compareAstroEnvironment,
-  compareAstroEnvVars,
-  type DeploymentTruth,
-  exactRecord,
-  mergeSources,
-  readProviderState,
-  STORM_PREFIXES,
-  type StormSourceName,
-} from "./stormGcpTruth.ts";
+import { awaitConvergence } from "./kit/awaitConvergence.ts";
+import { compareDeployment } from "./kit/compareDeployment.ts";
+import { countDuplicateWrites } from "./kit/countDuplicateWrites.ts";
+import { type DeploymentTruth, mergeSources, truthSize } from "./kit/DeploymentTruth.ts";
+import { EventFaults } from "./kit/EventFaults.ts";
+import { emittedDuring } from "./kit/emittedDuring.ts";
+import { FaultCounter } from "./kit/FaultCounter.ts";
+import { injectTargetFault } from "./kit/injectTargetFault.ts";
+import { killMidApply, killsDueBy } from "./kit/killMidApply.ts";
+import { airflowView, astroEnvironmentView, astroEnvVarsView } from "./kit/remoteTargetViews.ts";
+import { runnerPeakRssMb, type StormReport, type StormSize } from "./kit/StormReport.ts";
+import { StormWorkerProcess } from "./kit/StormWorkerProcess.ts";
+import { StormWorkers } from "./kit/StormWorkers.ts";
+import { changedKeys, exactRecord } from "./kit/unownedRecords.ts";
+import { GCP_DEPLOYMENTS, targetTypes } from "./stormDeployments.ts";
+import { readProviderState, STORM_PREFIXES, type StormSourceName } from "./stormGcpTruth.ts";
 
-export interface StormSize {
-  readonly events: number;
-  /** Connection ids and variable names each (each may live in either source or both). */
-  readonly keys: number;
-  readonly kills: number;
-}
+export type { StormSize } from "./kit/StormReport.ts";
 
-export interface GcpStormReport {
-  readonly seed: number;
-  readonly events: number;
-  readonly keys: number;
-  readonly deployments: readonly string[];
-  readonly faultsInjected: Record<string, number>;
-  readonly workerKills: { readonly midApply: number };
+export interface GcpStormReport extends StormReport {
   /** Deliveries made again: worker-topic messages nacked or unreachable, notifications not acknowledged. */
   readonly retries: { readonly workerTopic: number; readonly notifications: number };
-  /** Airflow writes that stored exactly what the key already held. */
-  readonly duplicateWrites: number;
   readonly targetWriteCalls: { readonly airflow3: number; readonly airflow2: number; readonly astro: number };
-  readonly lostUpdates: number;
-  readonly mismatches: readonly string[];
-  readonly unownedChanged: readonly string[];
-  /** Keys the event path alone left wrong (lost events, dead letters) that a reconciliation had to repair. */
-  readonly mismatchesBeforeReconciliation: number;
-  readonly reconciliationRounds: number;
-  /** What the truth held at the end, per Deployment: a storm that ended with empty targets would prove nothing. */
+  /** Per Deployment. */
   readonly truthKeys: Record<string, { connections: number; variables: number }>;
-  readonly convergenceMsAfterLastFault: number;
   readonly deadLettered: readonly { readonly deployment: string; readonly attempts: number; readonly why: string }[];
-  readonly peakRssMb: { readonly runner: number; readonly worker: number };
-  /** Log lines of every process (for the leak check; not printed). */
-  readonly logLines: readonly string[];
-  readonly sentinels: readonly string[];
 }
 
 const PROJECT = "afsync-storm";
@@ -110,96 +92,15 @@ const WORKER_RETRY_DELAY_MS = 50;
 const WORKER_MAX_RETRY_DELAY_MS = 2_000;
 /** How often a notification the producer did not acknowledge is delivered again (Pub/Sub/Eventarc redelivery). */
 const NOTIFICATION_ATTEMPTS = 5;
-/** Which sources each Deployment reads, first listed wins. */
-const DEPLOYMENT_SOURCES: Record<string, readonly StormSourceName[]> = {
-  af3: ["main", "team"],
-  af2: ["team", "main"],
-  "astro-vars": ["main"],
-  "astro-env": ["team", "main"],
-};
+type GcpDeploymentName = keyof typeof GCP_DEPLOYMENTS;
 const workerScript = fileURLToPath(new URL("./gcpStormWorker.ts", import.meta.url));
-
-/** The worker child and what it said. */
-class WorkerProcess {
-  readonly child: ChildProcess;
-  readonly applying = new Set<number>();
-  readonly done = new Set<number>();
-  loaded = false;
-  ready = false;
-  peakRssMb = 0;
-  #buffer = "";
-  readonly #listeners = new Set<() => void>();
-
-  constructor(env: NodeJS.ProcessEnv, logLines: string[]) {
-    this.child = spawn(process.execPath, [workerScript], { env, stdio: ["pipe", "pipe", "pipe"] });
-    this.child.stderr?.setEncoding("utf8").on("data", (chunk: string) => logLines.push(chunk));
-    this.child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
-      this.#buffer += chunk;
-      let nl = this.#buffer.indexOf("\n");
-      while (nl >= 0) {
-        const line = this.#buffer.slice(0, nl);
-        this.#buffer = this.#buffer.slice(nl + 1);
-        logLines.push(line);
-        const message = JSON.parse(line) as { loaded?: boolean; ready?: boolean; applying?: number; done?: number; rssMb?: number };
-        if (message.loaded) this.loaded = true;
-        if (message.ready) this.ready = true;
-        if (message.applying !== undefined) this.applying.add(message.applying);
-        if (message.done !== undefined) this.done.add(message.done);
-        if (message.rssMb !== undefined) this.peakRssMb = Math.max(this.peakRssMb, message.rssMb);
-        for (const listener of this.#listeners) listener();
-        nl = this.#buffer.indexOf("\n");
-      }
-    });
-    this.child.once("exit", () => {
-      for (const listener of this.#listeners) listener();
-    });
-  }
-
-  get exited(): boolean {
-    return this.child.exitCode !== null || this.child.signalCode !== null;
-  }
-
-  /** Resolves when `predicate` holds after a line arrives (or at once), or rejects after `ms`. */
-  until(predicate: () => boolean, ms: number): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#listeners.delete(check);
-        reject(new Error(`worker did not get there within ${ms} ms`));
-      }, ms);
-      const check = () => {
-        if (!predicate() && !this.exited) return;
-        clearTimeout(timer);
-        this.#listeners.delete(check);
-        if (predicate()) resolve();
-        else reject(new Error(`worker exited with ${this.child.exitCode ?? this.child.signalCode}`));
-      };
-      this.#listeners.add(check);
-    });
-  }
-
-  /** Takes over the worker's port (the process may still be loading; it listens once loaded). */
-  activate(): void {
-    this.child.stdin?.write("listen\n");
-  }
-
-  kill(): Promise<void> {
-    return new Promise((resolve) => {
-      if (this.exited) return resolve();
-      this.child.once("exit", () => resolve());
-      this.child.kill("SIGKILL");
-    });
-  }
-}
 
 export async function runGcpStorm(seed: number, size: StormSize): Promise<GcpStormReport> {
   const random = createSeededRandom(seed);
   const logLines: string[] = [];
   const sentinels = [AIRFLOW_PASSWORD, HMAC_KEY, ASTRO_TOKEN, WEBHOOK_SECRET];
-  const faults: Record<string, number> = {};
-  const count = (kind: string) => {
-    faults[kind] = (faults[kind] ?? 0) + 1;
-  };
+  const faults = new FaultCounter();
+  const { count } = faults;
 
   const gcp = await startGcpEmulator({ projectId: PROJECT });
   const pubsub = await startPubSubEmulator({ projectId: PROJECT });
@@ -209,8 +110,7 @@ export async function runGcpStorm(seed: number, size: StormSize): Promise<GcpSto
   const admin = adminClient(gcp);
   const dir = mkdtempSync(join(tmpdir(), "afsync-gcp-storm-"));
   const servers: Server[] = [];
-  let worker: WorkerProcess | undefined;
-  let stopStandby = async () => {};
+  let workers: StormWorkers | undefined;
   let workerSubscription: PubSubPushSubscription | undefined;
   try {
     astro.seedDeployment({ id: ASTRO_DEPLOYMENT, organizationId: ORG, workspaceId: WORKSPACE });
@@ -235,7 +135,7 @@ export async function runGcpStorm(seed: number, size: StormSize): Promise<GcpSto
       api_version: ${apiVersion}
       auth: { type: ${apiVersion === 2 ? "airflow-token" : "basic"}, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
       ${retry}`;
-    const sourcesOf = (deployment: string) => `[${(DEPLOYMENT_SOURCES[deployment] ?? []).map((s) => `gcp-${s}`).join(", ")}]`;
+    const sourcesOf = (deployment: GcpDeploymentName) => `[${GCP_DEPLOYMENTS[deployment].sources.map((s) => `gcp-${s}`).join(", ")}]`;
     writeFileSync(
       join(dir, "afsync.config.yaml"),
       `sources:
@@ -327,23 +227,13 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       STORM_WORKER_PORT: String(workerPort),
       STORM_GOOGLE_CERTS: JSON.stringify(GOOGLE_CERTS),
     };
-    let peakWorkerRssMb = 0;
     // A restart is not waited for: the storm goes on, and the subscription keeps redelivering to
     // the dead URL (backing off) until the warm standby listens on it; then the next standby loads.
-    let standby = new WorkerProcess(workerEnv, logLines);
-    const startWorker = () => {
-      if (worker) peakWorkerRssMb = Math.max(peakWorkerRssMb, worker.peakRssMb);
-      worker = standby;
-      worker.activate();
-      standby = new WorkerProcess(workerEnv, logLines);
-    };
-    stopStandby = () => standby.kill();
-    const workerReady = () => {
-      const current = worker as WorkerProcess;
-      return current.until(() => current.ready, 60_000);
-    };
-    startWorker();
-    await workerReady();
+    // The standby takes over the worker's port (it listens once told to, after the kill).
+    workers = new StormWorkers({ spawn: () => new StormWorkerProcess(workerScript, workerEnv, logLines), activation: "listen" });
+    const pool = workers;
+    pool.start(true);
+    await pool.ready();
     // The worker topic's ordered push subscription, as Terraform declares it, to the worker's one URL.
     workerSubscription = pubsub.pushTo({
       topic: syncTopic,
@@ -355,19 +245,9 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     });
     const subscription = workerSubscription;
 
-    // Duplicate writes: a stored entry replaced by an identical one.
-    let duplicateWrites = 0;
-    const countSame = <V>(map: Map<string, V>) => {
-      const set = map.set.bind(map);
-      map.set = (key: string, value: V) => {
-        if (map.has(key) && JSON.stringify(map.get(key)) === JSON.stringify(value)) duplicateWrites += 1;
-        return set(key, value);
-      };
-    };
-    for (const airflow of [airflow3, airflow2]) {
-      countSame(airflow.state.connections);
-      countSame(airflow.state.variables);
-    }
+    const duplicateWrites = countDuplicateWrites(
+      [airflow3, airflow2].flatMap((airflow) => [airflow.state.connections, airflow.state.variables]),
+    );
 
     const connectionIds = Array.from({ length: size.keys }, (_, i) => `storm_conn_${i}`);
     const variableNames = Array.from({ length: size.keys }, (_, i) => `storm_var_${i}`);
@@ -395,38 +275,43 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
       await response.arrayBuffer();
       if (response.status !== 202) count(`reconcile-${response.status}`);
     };
-    const heldBack: SecretManagerNotification[] = [];
-    const killsDueBy = (n: number) => Math.floor(((n + 1) * size.kills) / size.events);
+    const eventFaults = new EventFaults<SecretManagerNotification>(
+      random,
+      async (notifications) => {
+        for (const notification of notifications) await deliver(notification);
+      },
+      count,
+    );
     let midApplyKills = 0;
-    const kill = async () => {
-      await workerReady();
-      return killMidApply(random, [airflow3, airflow2], astro, () => worker, startWorker, count);
-    };
+    const kill = () =>
+      killMidApply({
+        random,
+        worker: () => pool.ready(),
+        // The next target writes are slowed so the push request is in flight.
+        slowTargets: () => {
+          for (const target of [airflow3, airflow2, astro]) target.inject({ latencyMs: 150, times: 2 });
+        },
+        aim: "new",
+        count,
+        afterKill: (killed) => {
+          pool.retire(killed);
+          pool.start(true);
+        },
+      });
 
     for (let n = 0; n < size.events; n++) {
       injectProviderFault(random, gcp, pubsub, count);
-      injectTargetFault(random, [airflow3, airflow2], astro, count);
-      const emitted = await notificationsOf(gcp, () => mutate(random, admin, connectionIds, variableNames, exists, sentinels));
-      for (const notification of emitted) {
-        const roll = random.next();
-        if (roll < 0.05) count("event-lost");
-        else if (roll < 0.2) {
-          count("event-duplicated");
-          await deliver(notification);
-          await deliver(notification);
-        } else if (roll < 0.35) {
-          count("event-reordered");
-          heldBack.push(notification);
-        } else await deliver(notification);
-      }
-      if (heldBack.length > 0 && random.next() < 0.3) for (const event of heldBack.splice(0).reverse()) await deliver(event);
+      injectTargetFault(random, { airflow3, airflow2, astro }, count);
+      const emitted = await emittedDuring(gcp.onNotification, () => mutate(random, admin, connectionIds, variableNames, exists, sentinels));
+      for (const notification of emitted) await eventFaults.offer([notification]);
+      await eventFaults.maybeRelease();
       if (random.next() < 0.04) {
         count("scheduled-reconcile");
         await reconcile(`storm-${n}`);
       }
-      if (midApplyKills < killsDueBy(n)) midApplyKills += await kill();
+      if (midApplyKills < killsDueBy(n, size.kills, size.events)) midApplyKills += await kill();
     }
-    for (const notification of heldBack.splice(0)) await deliver(notification);
+    await eventFaults.releaseAll();
     // Kills still owed: a reconciliation gives the worker something to apply for each.
     for (let tries = 0; midApplyKills < size.kills && tries < size.kills * 3; tries++) {
       await reconcile(`storm-kill-${tries}`);
@@ -437,22 +322,21 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     // on read methods, and the truth's reads below go past any left over).
     for (const airflow of [airflow3, airflow2]) airflow.faults.clear();
     astro.clearFaults();
-    const lastFaultAt = Date.now();
-    let rounds = 0;
-    let mismatches: string[] = [];
-    let truths: Record<string, DeploymentTruth> = {};
-    let mismatchesBeforeReconciliation: number | undefined;
-    await workerReady();
-    for (; rounds < 6; rounds++) {
-      await subscription.settled();
-      const state = await readProviderState(admin, PROJECT);
-      truths = Object.fromEntries(Object.entries(DEPLOYMENT_SOURCES).map(([id, order]) => [id, mergeSources(state, order)]));
-      mismatches = compareAll(truths, airflow3, airflow2, astro);
-      mismatchesBeforeReconciliation ??= mismatches.length;
-      if (mismatches.length === 0) break;
-      await reconcile(`storm-final-${rounds}`);
-    }
-    const convergenceMsAfterLastFault = Date.now() - lastFaultAt;
+    let truths: Partial<Record<GcpDeploymentName, DeploymentTruth>> = {};
+    const convergence = await awaitConvergence({
+      settle: async () => {
+        await pool.ready();
+        await subscription.settled();
+      },
+      compare: async () => {
+        const state = await readProviderState(admin, PROJECT);
+        truths = Object.fromEntries(
+          Object.entries(GCP_DEPLOYMENTS).map(([id, d]) => [id, mergeSources(d.sources.map((source) => state[source]))]),
+        );
+        return compareAll(truths, airflow3, airflow2, astro);
+      },
+      reconcile: (round) => reconcile(`storm-final-${round}`),
+    });
 
     const deadLettered = subscription.deadLettered.map((message) => {
       const statuses = subscription.attempts.filter((a) => a.messageId === message.messageId).map((a) => a.status);
@@ -465,37 +349,28 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
         why: `not acknowledged in max_delivery_attempts (${WORKER_MAX_DELIVERY_ATTEMPTS}): ${tally.join(", ")}`,
       };
     });
-    const unownedAfter = unownedSnapshot(airflow3, airflow2, astro);
-    const unownedChanged = Object.keys(unownedBefore).filter((k) => unownedBefore[k] !== unownedAfter[k]);
-    peakWorkerRssMb = Math.max(peakWorkerRssMb, (worker as WorkerProcess | undefined)?.peakRssMb ?? 0);
     return {
       seed,
       events: size.events,
       keys: size.keys * 2,
-      deployments: Object.keys(DEPLOYMENT_SOURCES),
-      faultsInjected: faults,
+      deployments: targetTypes(GCP_DEPLOYMENTS),
+      faultsInjected: faults.byKind,
       workerKills: { midApply: midApplyKills },
       retries: { workerTopic: subscription.attempts.filter((a) => a.attempt > 1).length, notifications: notificationRetries },
-      duplicateWrites,
+      duplicateWrites: duplicateWrites.value,
       targetWriteCalls: { airflow3: airflow3.writeCalls(), airflow2: airflow2.writeCalls(), astro: astro.writeCalls() },
-      lostUpdates: mismatches.length,
-      mismatches,
-      unownedChanged,
-      mismatchesBeforeReconciliation: mismatchesBeforeReconciliation ?? 0,
-      reconciliationRounds: rounds,
-      truthKeys: Object.fromEntries(
-        Object.entries(truths).map(([id, t]) => [id, { connections: t.connections.size, variables: t.variables.size }]),
-      ),
-      convergenceMsAfterLastFault,
+      lostUpdates: convergence.mismatches.length,
+      ...convergence,
+      unownedChanged: changedKeys(unownedBefore, unownedSnapshot(airflow3, airflow2, astro)),
+      truthKeys: Object.fromEntries(Object.entries(truths).map(([id, t]) => [id, truthSize(t)])),
       deadLettered,
-      peakRssMb: { runner: Math.round(process.resourceUsage().maxRSS / 1024), worker: peakWorkerRssMb },
+      peakRssMb: { runner: runnerPeakRssMb(), worker: pool.peakRssMb },
       logLines,
       sentinels,
     };
   } finally {
     (workerSubscription as PubSubPushSubscription | undefined)?.stop();
-    await (worker as WorkerProcess | undefined)?.kill();
-    await stopStandby();
+    await workers?.stop();
     for (const server of servers) {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -507,30 +382,18 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
 }
 
 function compareAll(
-  truths: Record<string, DeploymentTruth>,
+  truths: Partial<Record<GcpDeploymentName, DeploymentTruth>>,
   airflow3: AirflowEmulator,
   airflow2: AirflowEmulator,
   astro: AstroEmulator,
 ): string[] {
-  const truth = (id: string) => truths[id] ?? { connections: new Map(), variables: new Map() };
+  const truth = (id: GcpDeploymentName) => truths[id] ?? mergeSources([]);
   return [
-    ...compareAirflow("af3", truth("af3"), airflow3),
-    ...compareAirflow("af2", truth("af2"), airflow2),
-    ...compareAstroEnvVars("astro-vars", truth("astro-vars"), astro, ORG, ASTRO_DEPLOYMENT),
-    ...compareAstroEnvironment("astro-env", truth("astro-env"), astro, WORKSPACE),
+    ...compareDeployment("af3", truth("af3"), airflowView(airflow3)),
+    ...compareDeployment("af2", truth("af2"), airflowView(airflow2)),
+    ...compareDeployment("astro-vars", truth("astro-vars"), astroEnvVarsView(astro, ORG, ASTRO_DEPLOYMENT)),
+    ...compareDeployment("astro-env", truth("astro-env"), astroEnvironmentView(astro, { scope: "WORKSPACE", scopeEntityId: WORKSPACE })),
   ];
-}
-
-/** The notifications a block of client calls makes the emulator publish. */
-async function notificationsOf(gcp: GcpEmulator, action: () => Promise<unknown>): Promise<SecretManagerNotification[]> {
-  const seen: SecretManagerNotification[] = [];
-  const stop = gcp.onNotification((n) => seen.push(n));
-  try {
-    await action();
-  } finally {
-    stop();
-  }
-  return seen;
 }
 
 /** One change on a random key of a random source: create, new version, or delete. */
@@ -589,61 +452,6 @@ function injectProviderFault(
   const operationId = kind % 2 === 0 ? "AccessSecretVersion" : "ListSecrets";
   gcp.inject({ status, times: 1, operationId });
   count(`provider-${status === 429 ? "RESOURCE_EXHAUSTED" : "UNAVAILABLE"}-${operationId}`);
-}
-
-/** 20% of events: the next call to one target fails or answers slowly. */
-function injectTargetFault(
-  random: SeededRandom,
-  airflows: readonly AirflowEmulator[],
-  astro: AstroEmulator,
-  count: (kind: string) => void,
-): void {
-  if (random.next() >= 0.2) return;
-  const which = random.below(3);
-  const target = which < 2 ? (airflows[which] as AirflowEmulator) : astro;
-  const name = ["airflow3", "airflow2", "astro"][which];
-  const kind = random.below(5);
-  if (kind === 0) target.inject({ status: 429, retryAfterSeconds: 0, times: 1 });
-  else if (kind === 1) target.inject({ status: 500, times: 1 });
-  else if (kind === 2) target.inject({ status: 503, times: 1 });
-  else if (kind === 3) target.inject({ status: 504, times: 1 });
-  else target.inject({ latencyMs: 200, times: 1 });
-  count(`target-${name}-${["429", "500", "503", "504", "slow"][kind]}`);
-}
-
-/**
- * Kills the worker between a push request's arrival and its answer: the next target writes are
- * slowed so the apply is in flight, then SIGKILL after a random few milliseconds. Returns 1 when
- * the kill landed mid-apply, 0 when every try came too late or nothing was being applied.
- */
-async function killMidApply(
-  random: SeededRandom,
-  airflows: readonly AirflowEmulator[],
-  astro: AstroEmulator,
-  current: () => WorkerProcess | undefined,
-  restart: () => void,
-  count: (kind: string) => void,
-): Promise<number> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const worker = current();
-    if (worker === undefined) return 0;
-    for (const airflow of airflows) airflow.inject({ latencyMs: 150, times: 2 });
-    astro.inject({ latencyMs: 150, times: 2 });
-    const seen = worker.applying.size;
-    try {
-      await worker.until(() => worker.applying.size > seen, 5_000);
-    } catch {
-      return 0; // nothing to apply right now
-    }
-    const request = Math.max(...worker.applying);
-    await new Promise((r) => setTimeout(r, random.below(60)));
-    if (worker.done.has(request)) continue;
-    await worker.kill();
-    count("worker-sigkill");
-    restart();
-    return 1;
-  }
-  return 0;
 }
 
 /**
