@@ -118,7 +118,7 @@ export async function runGcpStorm(seed: number, size: StormSize): Promise<GcpSto
     // ADR 008's path, as Terraform declares it: the work topic and one filtered pull subscription
     // per Deployment (ack deadline at Pub/Sub's minimum, so a killed worker's leases run out soon).
     const workTopic = pubsub.createTopic("afsync-work");
-    for (const deployment of Object.keys(DEPLOYMENT_SOURCES))
+    for (const deployment of Object.keys(GCP_DEPLOYMENTS))
       pubsub.pullSubscription({
         topic: workTopic,
         name: `afsync-work-${deployment}`,
