@@ -84,30 +84,47 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     const text = await readFileIfExists(this.path);
     const current = text === null ? null : this.settingsOf(text);
     const spliced = text === null || current?.layout == null ? null : spliceSettingsItems(text, current.layout, request);
-    let next: KnownSettings | null = null;
-    let out: string | undefined;
-    if (spliced?.proven != null && current !== null) {
-      out = spliced.text;
-      next = { text: out, layout: spliced.proven.layout, entries: entriesAfter(current.entries, request, spliced.proven.written) };
-    } else {
-      // Not provable from the written items alone (an anchor in the file, a layout the splice does
-      // not handle…): the whole document is edited and re-rendered, and a splice is used only
-      // if it reads back exactly as that re-render.
-      const edited = text === null ? parseDocument("airflow:\n  connections: []\n  variables: []\n", YAML_OPTIONS) : this.parse(text);
-      applyToSettingsDocument(edited, request, this.path);
-      if (spliced != null) {
-        const check = parseDocument(spliced.text, YAML_OPTIONS);
-        if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), edited.toJS())) {
-          out = spliced.text;
-          next = settingsOfDocument(out, check, this.path);
-        }
-      }
-      out ??= edited.toString({ lineWidth: 0 });
-    }
+    const { out, next } =
+      spliced?.proven != null && current !== null
+        ? {
+            out: spliced.text,
+            next: {
+              text: spliced.text,
+              layout: spliced.proven.layout,
+              entries: entriesAfter(current.entries, request, spliced.proven.written),
+            },
+          }
+        : this.rewriteWhole(text, request, spliced?.text ?? null);
     this.known = null;
     await atomicWriteFile(this.path, out, this.fileOptions);
     this.known = next;
     return { results, calls: 1 };
+  }
+
+  /**
+   * The request applied to the whole parsed document, for what a splice cannot prove from its
+   * own items (an anchor in the file, a layout the splice does not handle…): the splice is used
+   * only if it reads back exactly as the edited document, else the document is re-rendered.
+   */
+  private rewriteWhole(text: string | null, request: ApplyRequest, spliced: string | null): { out: string; next: KnownSettings | null } {
+    const edited = text === null ? parseDocument("airflow:\n  connections: []\n  variables: []\n", YAML_OPTIONS) : this.parse(text);
+    applyToSettingsDocument(edited, request, this.path);
+    try {
+      if (spliced !== null) {
+        const check = parseDocument(spliced, YAML_OPTIONS);
+        if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), edited.toJS())) {
+          return { out: spliced, next: settingsOfDocument(spliced, check, this.path) };
+        }
+      }
+      return { out: edited.toString({ lineWidth: 0 }), next: null };
+    } catch {
+      // The YAML library throws for an alias left without its anchor; its message names the
+      // anchor, never a value, but says nothing a user can act on.
+      throw new AfsyncError(
+        "INVALID_TARGET_FILE",
+        `${this.path}: an item afsync replaces or removes holds an anchor that an alias elsewhere in the file reads; replace the alias with its value by hand`,
+      );
+    }
   }
 
   /** The file's entries and layout: reused while the file holds the text last read or written. */
