@@ -97,7 +97,9 @@ export class AirflowSettingsTarget implements DeploymentTarget {
         : this.rewriteWhole(text, request, spliced?.text ?? null);
     this.known = null;
     await atomicWriteFile(this.path, out, this.fileOptions);
-    this.known = next;
+    // A re-rendered file is parsed now, not by the next run's read: serve's first edit after its
+    // initial sync (which creates the file this way) would otherwise pay for it.
+    this.known = next ?? this.settingsOfRendered(out);
     return { results, calls: 1 };
   }
 
@@ -124,6 +126,14 @@ export class AirflowSettingsTarget implements DeploymentTarget {
         "INVALID_TARGET_FILE",
         `${this.path}: an item afsync replaces or removes holds an anchor that an alias elsewhere in the file reads; replace the alias with its value by hand`,
       );
+    }
+  }
+
+  private settingsOfRendered(text: string): KnownSettings | null {
+    try {
+      return this.settingsOf(text);
+    } catch {
+      return null; // the next read reports it
     }
   }
 

@@ -129,7 +129,11 @@ export class EnvFileTarget implements DeploymentTarget {
       await atomicWriteFile(this.path, out, this.fileOptions);
       // The kept statements are the parse of the new text when each ends with its line break
       // (else rendering added one between two of them): then it is not parsed again.
-      if (kept.every((s, i) => i === kept.length - 1 || s.raw.endsWith("\n"))) this.known = { text: out, statements: kept };
+      if (kept.every((s, i) => i === kept.length - 1 || s.raw.endsWith("\n"))) {
+        this.known = { text: out, statements: kept };
+        // Read now, not by the next run: serve's first edit after its initial sync would pay for every new line.
+        this.entriesOf(this.known);
+      }
     }
     const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((key): ApplyItemResult => {
       const error = refused.get(keyString(key));
