@@ -69,7 +69,8 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
     if (text === null) return { entries: new Map() };
-    return { entries: new Map(this.settingsOf(text).entries) };
+    // Never changed once made (a write makes a new map), so it is handed out as is.
+    return { entries: this.settingsOf(text).entries };
   }
 
   async apply(input: ApplyRequest): Promise<ApplyOutcome> {

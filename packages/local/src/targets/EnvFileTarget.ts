@@ -59,7 +59,8 @@ export class EnvFileTarget implements DeploymentTarget {
     await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
     if (text === null) return { entries: new Map() };
-    return { entries: new Map(this.entriesOf(this.fileOf(text))) };
+    // Never changed once made (a write makes a new map), so it is handed out as is.
+    return { entries: this.entriesOf(this.fileOf(text)) };
   }
 
   /**
