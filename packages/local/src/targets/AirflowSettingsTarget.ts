@@ -120,7 +120,8 @@ export class AirflowSettingsTarget implements DeploymentTarget {
         }
       }
       return { out: edited.toString({ lineWidth: 0 }), next: null };
-    } catch {
+    } catch (error) {
+      if (error instanceof AfsyncError) throw error;
       // The YAML library throws for an alias left without its anchor; its message names the
       // anchor, never a value, but says nothing a user can act on.
       throw new AfsyncError(
