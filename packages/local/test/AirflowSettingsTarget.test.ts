@@ -206,6 +206,24 @@ describe("AirflowSettingsTarget", () => {
     }
   });
 
+  it("refuses, naming the file, to remove an item holding an anchor that an alias elsewhere reads", async () => {
+    const { dir, cleanup } = await makeTempDir();
+    try {
+      const path = join(dir, "airflow_settings.yaml");
+      const original =
+        "airflow:\n  variables:\n    - variable_name: a\n      variable_value: &v s3cr3t\n    - variable_name: b\n      variable_value: *v\n";
+      await writeFile(path, original);
+      await assert.rejects(
+        new AirflowSettingsTarget(path).apply({ upserts: [], deletes: [variableKey("a")], manifest: [] }),
+        (error: Error & { code?: string }) =>
+          error.code === "INVALID_TARGET_FILE" && error.message.includes(path) && !error.message.includes("s3cr3t"),
+      );
+      assert.equal(await readFile(path, "utf8"), original);
+    } finally {
+      await cleanup();
+    }
+  });
+
   it("sees edits made to the file by hand between its own writes", async () => {
     const { dir, cleanup } = await makeTempDir();
     try {
@@ -362,6 +380,70 @@ describe("AirflowSettingsTarget (batched requests)", () => {
           }
         },
       ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("AirflowSettingsTarget (what it keeps between runs)", () => {
+  // Layouts proven from the written items, and some that are not (an anchor, a flow section, no final line break).
+  const files = [
+    HAND_MADE,
+    "airflow:\n  connections:\n  - conn_id: a\n    conn_type: http\n  variables:\n  - variable_name: b\n    variable_value: x\n",
+    'airflow:\n  variables:\n    - variable_name: a\n      variable_value: "1"',
+    "airflow:\n  variables:\n    - variable_name: a\n      variable_value: &v x\n    - variable_name: hand\n      variable_value: *v\n",
+    "airflow:\n  connections: []\n  variables: []\n",
+  ];
+  const key = fc.oneof(fc.constantFrom("a", "b", "hand_made").map(variableKey), fc.constantFrom("a", "hand_made").map(connectionKey));
+  const value = fc.constantFrom("v", "yes", "line1\nline2", " lead", "");
+  const request = fc.record({
+    upserts: fc.uniqueArray(fc.record({ key, value }), { maxLength: 3, selector: (u) => `${u.key.kind}:${u.key.id}` }),
+    deletes: fc.array(key, { maxLength: 2 }),
+  });
+
+  const valueFor = (kind: "connection" | "variable", v: string): AirflowValue =>
+    kind === "variable"
+      ? { kind: "variable", value: v }
+      : {
+          kind: "connection",
+          connection: { conn_type: "http", host: "h", login: null, password: v || null, schema: null, port: 443, extra: null },
+        };
+
+  it("reads and writes after its own writes exactly as a target that parses the file afresh", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...files), fc.array(request, { minLength: 1, maxLength: 4 }), async (original, requests) => {
+        const { dir, cleanup } = await makeTempDir();
+        try {
+          const kept = join(dir, "kept.yaml");
+          const fresh = join(dir, "fresh.yaml");
+          await writeFile(kept, original);
+          await writeFile(fresh, original);
+          const target = new AirflowSettingsTarget(kept);
+          await target.read();
+          for (const r of requests) {
+            const req = {
+              upserts: r.upserts.map((u) => ({ key: u.key, value: valueFor(u.key.kind, u.value) })),
+              deletes: r.deletes,
+              manifest: [],
+            };
+            // Both write, or both refuse alike (removing the item that holds an anchor an alias reads).
+            const outcome = (apply: Promise<unknown>) =>
+              apply.then(
+                () => "ok",
+                (error: Error) => error.message.replace(dir, ""),
+              );
+            const keptOutcome = await outcome(target.apply(req));
+            assert.equal(
+              keptOutcome,
+              await outcome(new AirflowSettingsTarget(fresh).apply(req)).then((m) => m.replace("fresh.yaml", "kept.yaml")),
+            );
+            assert.equal(await readFile(kept, "utf8"), await readFile(fresh, "utf8"));
+            assert.deepEqual((await target.read()).entries, (await new AirflowSettingsTarget(fresh).read()).entries);
+          }
+        } finally {
+          await cleanup();
+        }
+      }),
       { numRuns: 40 },
     );
   });

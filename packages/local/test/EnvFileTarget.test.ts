@@ -185,3 +185,69 @@ describe("EnvFileTarget (property)", () => {
     );
   });
 });
+
+describe("EnvFileTarget (what it keeps between runs)", () => {
+  // Files a write must keep exactly: no final line break, a duplicate, a key marker left dangling
+  // above where an append lands, a marker naming another variable, a marker that names the
+  // assignment after the next one (deleting the one between makes it the marker of that one).
+  const files = [
+    "# afsync-key: var:MY_Var\nAIRFLOW_VAR_B='1'\nAIRFLOW_VAR_MY_VAR='x'\n",
+    "OTHER=1",
+    "AIRFLOW_VAR_A=x\nAIRFLOW_VAR_A=y\n# afsync-key: var:MY_Var\n",
+    "# afsync-key: var:a\nUNRELATED='q'\n\nexport AIRFLOW_VAR_B=\"b\" # c\n",
+    "",
+  ];
+  const key = fc.oneof(fc.constantFrom("a", "B", "MY_Var", "my_var").map(variableKey), fc.constantFrom("db", "Db").map(connectionKey));
+  const value = fc.constantFrom("v", "it's", "a\nb", "$x", "");
+  const request = fc.record({
+    upserts: fc.uniqueArray(fc.record({ key, value }), { maxLength: 3, selector: (u) => `${u.key.kind}:${u.key.id}` }),
+    deletes: fc.array(key, { maxLength: 2 }),
+  });
+
+  it("reads and writes after its own writes exactly as a target that parses the file afresh", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...files), fc.array(request, { minLength: 1, maxLength: 4 }), async (original, requests) => {
+        const { dir, cleanup } = await makeTempDir();
+        try {
+          const kept = join(dir, "kept.env");
+          const fresh = join(dir, "fresh.env");
+          await writeFile(kept, original);
+          await writeFile(fresh, original);
+          const target = new EnvFileTarget(kept);
+          await target.read();
+          for (const r of requests) {
+            const req = {
+              upserts: r.upserts.map((u): { key: typeof u.key; value: AirflowValue } => ({
+                key: u.key,
+                value:
+                  u.key.kind === "variable"
+                    ? { kind: "variable", value: u.value }
+                    : {
+                        kind: "connection",
+                        connection: {
+                          conn_type: "http",
+                          host: "h",
+                          login: null,
+                          password: u.value || null,
+                          schema: null,
+                          port: null,
+                          extra: null,
+                        },
+                      },
+              })),
+              deletes: r.deletes,
+              manifest: [],
+            };
+            await target.apply(req);
+            await new EnvFileTarget(fresh).apply(req);
+            assert.equal(await readFile(kept, "utf8"), await readFile(fresh, "utf8"));
+            assert.deepEqual((await target.read()).entries, (await new EnvFileTarget(fresh).read()).entries);
+          }
+        } finally {
+          await cleanup();
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

@@ -17,7 +17,8 @@ import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import { type Document, isMap, parseDocument } from "yaml";
 import { atomicWriteFile, checkTargetFile, readFileIfExists, type TargetFileOptions } from "../atomicWrite.ts";
 import { connectionFromSettingsEntry, variableValueFromSettings } from "./airflowSettingsEntry.ts";
-import { applyToSettingsDocument, listItems, YAML_OPTIONS } from "./settingsDocument.ts";
+import { applyToSettingsDocument, listItems, sectionFor, YAML_OPTIONS } from "./settingsDocument.ts";
+import { type SettingsLayout, settingsLayoutOf } from "./settingsLayout.ts";
 import { spliceSettingsItems } from "./spliceSettingsItems.ts";
 
 /**
@@ -38,11 +39,13 @@ export class AirflowSettingsTarget implements DeploymentTarget {
   };
   readonly describe: string;
   /**
-   * The parse of the bytes afsync last read or wrote. Parsing YAML is the slow part of a run
-   * (a 1,000-item file takes a few hundred ms), and the engine reads the target right before it
-   * applies, so the parse is reused while the file still holds exactly those bytes.
+   * What afsync last read or wrote: the exact text, its entries and its layout. Parsing YAML is
+   * most of a run (a 10,000-item file takes about a second), and serve reads and writes the same
+   * file on every edit, so both `read` and `apply` reuse this while the file holds exactly that
+   * text; a write whose splice is proven locally (`spliceSettingsItems`) updates it without
+   * parsing the file again.
    */
-  private cache: { readonly text: string; readonly doc: Document } | null = null;
+  private known: KnownSettings | null = null;
 
   readonly localFiles: readonly string[];
 
@@ -65,32 +68,10 @@ export class AirflowSettingsTarget implements DeploymentTarget {
   async read(): Promise<TargetSnapshot> {
     await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
-    const entries = new Map<KeyString, TargetEntry>();
-    if (text === null) return { entries };
-    if (this.lastRead?.text === text) return { entries: new Map(this.lastRead.entries) };
-    const doc = this.parse(text);
-    for (const item of listItems(doc, "connections", this.path)) {
-      const id = item.conn_id;
-      if (typeof id !== "string" || id === "") continue; // the template's empty placeholder
-      const key: AirflowKey = { kind: "connection", id };
-      if (entries.has(keyString(key))) continue; // the Astro CLI adds the first; later copies fail
-      const parsed = connectionFromSettingsEntry(item);
-      entries.set(keyString(key), "connection" in parsed ? { key, value: { kind: "connection", connection: parsed.connection } } : { key });
-    }
-    for (const item of listItems(doc, "variables", this.path)) {
-      const id = item.variable_name;
-      if (typeof id !== "string" || id === "") continue;
-      const key: AirflowKey = { kind: "variable", id };
-      if (entries.has(keyString(key))) continue;
-      const value = variableValueFromSettings(item.variable_value);
-      entries.set(keyString(key), value === null ? { key } : { key, value: { kind: "variable", value } });
-    }
-    this.lastRead = { text, entries: new Map(entries) };
-    return { entries };
+    if (text === null) return { entries: new Map() };
+    // Never changed once made (a write makes a new map), so it is handed out as is.
+    return { entries: this.settingsOf(text).entries };
   }
-
-  /** The last text read and its entries: serve reads the file it last wrote on every run. */
-  private lastRead: { readonly text: string; readonly entries: ReadonlyMap<KeyString, TargetEntry> } | undefined;
 
   async apply(input: ApplyRequest): Promise<ApplyOutcome> {
     // The engine plans with checkKeys already; a direct caller must not write such a key either.
@@ -102,27 +83,71 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     });
     if (request.upserts.length === 0 && request.deletes.length === 0) return { results, calls: 0 };
     const text = await readFileIfExists(this.path);
-    const original = text === null ? null : this.parse(text);
-    const edited = original?.clone() ?? parseDocument("airflow:\n  connections: []\n  variables: []\n", YAML_OPTIONS);
-    applyToSettingsDocument(edited, request, this.path);
-
-    // Prefer the line edit; use it only if it reads back exactly as the re-rendered document.
-    let out: { text: string; doc: Document | null } | null = null;
-    const spliced = text === null || original === null ? null : spliceSettingsItems(text, original, request);
-    if (spliced !== null) {
-      const check = parseDocument(spliced, YAML_OPTIONS);
-      if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), edited.toJS())) out = { text: spliced, doc: check };
-    }
-    out ??= { text: edited.toString({ lineWidth: 0 }), doc: null };
-    this.cache = null;
-    await atomicWriteFile(this.path, out.text, this.fileOptions);
-    if (out.doc !== null) this.cache = { text: out.text, doc: out.doc };
+    const current = text === null ? null : this.settingsOf(text);
+    const spliced = text === null || current?.layout == null ? null : spliceSettingsItems(text, current.layout, request);
+    const { out, next } =
+      spliced?.proven != null && current !== null
+        ? {
+            out: spliced.text,
+            next: {
+              text: spliced.text,
+              layout: spliced.proven.layout,
+              entries: entriesAfter(current.entries, request, spliced.proven.written),
+            },
+          }
+        : this.rewriteWhole(text, request, spliced?.text ?? null);
+    this.known = null;
+    await atomicWriteFile(this.path, out, this.fileOptions);
+    // A re-rendered file is parsed now, not by the next run's read: serve's first edit after its
+    // initial sync (which creates the file this way) would otherwise pay for it.
+    this.known = next ?? this.settingsOfRendered(out);
     return { results, calls: 1 };
   }
 
-  /** The file's document, validated; reused from the cache while the bytes are the same. */
+  /**
+   * The request applied to the whole parsed document, for what a splice cannot prove from its
+   * own items (an anchor in the file, a layout the splice does not handle…): the splice is used
+   * only if it reads back exactly as the edited document, else the document is re-rendered.
+   */
+  private rewriteWhole(text: string | null, request: ApplyRequest, spliced: string | null): { out: string; next: KnownSettings | null } {
+    const edited = text === null ? parseDocument("airflow:\n  connections: []\n  variables: []\n", YAML_OPTIONS) : this.parse(text);
+    applyToSettingsDocument(edited, request, this.path);
+    try {
+      if (spliced !== null) {
+        const check = parseDocument(spliced, YAML_OPTIONS);
+        if (check.errors.length === 0 && isDeepStrictEqual(check.toJS(), edited.toJS())) {
+          return { out: spliced, next: settingsOfDocument(spliced, check, this.path) };
+        }
+      }
+      return { out: edited.toString({ lineWidth: 0 }), next: null };
+    } catch (error) {
+      if (error instanceof AfsyncError) throw error;
+      // The YAML library throws for an alias left without its anchor; its message names the
+      // anchor, never a value, but says nothing a user can act on.
+      throw new AfsyncError(
+        "INVALID_TARGET_FILE",
+        `${this.path}: an item afsync replaces or removes holds an anchor that an alias elsewhere in the file reads; replace the alias with its value by hand`,
+      );
+    }
+  }
+
+  private settingsOfRendered(text: string): KnownSettings | null {
+    try {
+      return this.settingsOf(text);
+    } catch {
+      return null; // the next read reports it
+    }
+  }
+
+  /** The file's entries and layout: reused while the file holds the text last read or written. */
+  private settingsOf(text: string): KnownSettings {
+    if (this.known?.text === text) return this.known;
+    this.known = settingsOfDocument(text, this.parse(text), this.path);
+    return this.known;
+  }
+
+  /** The file's document, validated. */
   private parse(text: string): Document {
-    if (this.cache?.text === text) return this.cache.doc;
     const doc = parseDocument(text, YAML_OPTIONS);
     const error = doc.errors[0];
     if (error !== undefined) {
@@ -133,7 +158,58 @@ export class AirflowSettingsTarget implements DeploymentTarget {
     if (doc.contents !== null && !isMap(doc.contents)) {
       throw new AfsyncError("INVALID_TARGET_FILE", `${this.path}: the top level must be a mapping with an 'airflow' key`);
     }
-    this.cache = { text, doc };
     return doc;
   }
+}
+
+interface KnownSettings {
+  readonly text: string;
+  readonly entries: ReadonlyMap<KeyString, TargetEntry>;
+  readonly layout: SettingsLayout | null;
+}
+
+/** What `read` reports for a parsed file, and where its items lie. */
+function settingsOfDocument(text: string, doc: Document, path: string): KnownSettings {
+  const entries = new Map<KeyString, TargetEntry>();
+  for (const kind of ["connection", "variable"] as const) {
+    for (const item of listItems(doc, sectionFor(kind), path)) {
+      const entry = entryOfItem(kind, item);
+      // The Astro CLI adds the first; later copies fail.
+      if (entry !== null && !entries.has(keyString(entry.key))) entries.set(keyString(entry.key), entry);
+    }
+  }
+  return { text, entries, layout: settingsLayoutOf(text, doc) };
+}
+
+/** The entry one plain item reads as; null for the template's empty placeholder (no id). */
+function entryOfItem(kind: AirflowKey["kind"], item: Readonly<Record<string, unknown>>): TargetEntry | null {
+  const id = kind === "connection" ? item.conn_id : item.variable_name;
+  if (typeof id !== "string" || id === "") return null;
+  const key: AirflowKey = { kind, id };
+  if (kind === "connection") {
+    const parsed = connectionFromSettingsEntry(item);
+    return "connection" in parsed ? { key, value: { kind: "connection", connection: parsed.connection } } : { key };
+  }
+  const value = variableValueFromSettings(item.variable_value);
+  return value === null ? { key } : { key, value: { kind: "variable", value } };
+}
+
+/**
+ * The entries after a proven splice: each written item as `read` would take it from a full
+ * parse (the splice left it the only item of its key), deleted keys gone, all others as they were.
+ */
+function entriesAfter(
+  entries: ReadonlyMap<KeyString, TargetEntry>,
+  request: ApplyRequest,
+  written: ReadonlyMap<KeyString, Record<string, unknown>>,
+): Map<KeyString, TargetEntry> {
+  const next = new Map(entries);
+  for (const key of request.deletes) next.delete(keyString(key));
+  for (const { key } of request.upserts) {
+    const item = written.get(keyString(key));
+    const entry = item === undefined ? null : entryOfItem(key.kind, item);
+    if (entry === null) next.delete(keyString(key));
+    else next.set(keyString(key), entry);
+  }
+  return next;
 }

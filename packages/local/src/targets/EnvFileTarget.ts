@@ -56,41 +56,39 @@ export class EnvFileTarget implements DeploymentTarget {
   }
 
   async read(): Promise<TargetSnapshot> {
-    const entries = new Map<KeyString, TargetEntry>();
     await checkTargetFile(this.path, this.fileOptions);
     const text = await readFileIfExists(this.path);
-    if (text === null) return { entries };
-    const seen = new Map<string, TargetEntry>();
-    for (const statement of foldKeyMarkers(parseDotenvDocument(text))) {
-      if (statement.name === undefined) continue;
-      const key = statement.markedKey ?? keyFromEnvVarName(statement.name);
-      if (key === null) continue;
-      // Parsing a connection's value (a URI or JSON) is most of a read, and serve re-reads the
-      // file after every edit that changed a few lines: an unchanged line reuses its entry.
-      const memo = `${keyString(key)}\u0000${statement.raw}`;
-      const entry = this.lastEntries.get(memo) ?? entryFor(key, statement);
-      seen.set(memo, entry);
-      // compose-go lets a later assignment win, so the last one is what Airflow sees.
-      entries.set(keyString(key), entry);
-    }
-    this.lastEntries = seen;
-    return { entries };
+    if (text === null) return { entries: new Map() };
+    // Never changed once made (a write makes a new map), so it is handed out as is.
+    return { entries: this.entriesOf(this.fileOf(text)) };
   }
 
-  /** Each line of the last read (by key and raw text) and what it parsed to. */
-  private lastEntries: ReadonlyMap<string, TargetEntry> = new Map();
+  /**
+   * The statements of the text afsync last read or wrote, and their entries once asked for.
+   * Serve reads and rewrites the same file on every edit: while the file holds exactly this text
+   * neither `read` nor `apply` parses it again, and a write keeps the statements it did not touch.
+   */
+  private known: KnownEnvFile | null = null;
+  /** Each assignment's entry by its statement object (kept across writes) and the key it was read as. */
+  private readonly entryOfStatement = new WeakMap<EnvStatement, { readonly key: KeyString; readonly entry: TargetEntry }>();
 
   async apply(request: ApplyRequest): Promise<ApplyOutcome> {
     const text = (await readFileIfExists(this.path)) ?? "";
-    const parsed = parseDotenvDocument(text);
-    const problem = parsed.find((s) => s.problem !== undefined);
-    if (problem !== undefined) {
+    const parsed = this.fileOf(text).statements;
+    const problemAt = parsed.findIndex((s) => s.problem !== undefined);
+    if (problemAt >= 0) {
       // Rewriting around an unterminated quote could swallow the lines after it.
-      throw new AfsyncError("INVALID_TARGET_FILE", `${this.path}: line ${problem.line}: ${problem.problem}; fix the file first`);
+      throw new AfsyncError(
+        "INVALID_TARGET_FILE",
+        `${this.path}: line ${lineOf(parsed, problemAt)}: ${parsed[problemAt]?.problem}; fix the file first`,
+      );
     }
     // Statements by variable name: an upsert replaces the first assignment in place (later
     // duplicates would win in compose, so they go), a new name is appended, a delete drops all.
-    const statements: ({ raw: string; name?: string } | null)[] = foldKeyMarkers(parsed);
+    const statements: ({ parts: readonly EnvStatement[]; name?: string } | null)[] = foldKeyMarkers(parsed).map((s) => ({
+      parts: s.marker === undefined ? [s.statement] : [s.marker, s.statement],
+      ...(s.statement.name === undefined ? {} : { name: s.statement.name }),
+    }));
     const positions = new Map<string, number[]>();
     statements.forEach((s, i) => {
       if (s?.name === undefined) return;
@@ -106,12 +104,15 @@ export class EnvFileTarget implements DeploymentTarget {
         throw new AfsyncError("INVALID_APPLY", `${keyString(key)}: value kind ${value.kind} does not match the key`);
       const name = envVarNameFor(key);
       const raw = `${needsKeyMarker(key) ? `${KEY_MARKER_PREFIX}${keyString(key)}\n` : ""}${formatDotenvAssignment(name, envVarValueFor(value))}`;
+      // A statement starts at a line start and ends at its own line break, so these lines parse
+      // on their own exactly as they will in the file.
+      const written = { parts: parseDotenvDocument(raw), name };
       const [first, ...later] = positions.get(name) ?? [];
       if (first === undefined) {
         positions.set(name, [statements.length]);
-        statements.push({ raw, name });
+        statements.push(written);
       } else {
-        statements[first] = { raw, name };
+        statements[first] = written;
         for (const i of later) statements[i] = null;
         positions.set(name, [first]);
       }
@@ -121,17 +122,69 @@ export class EnvFileTarget implements DeploymentTarget {
       for (const i of positions.get(name) ?? []) statements[i] = null;
       positions.delete(name);
     }
-    if (request.upserts.length > refused.size || request.deletes.length > 0) {
-      const kept = statements.filter((s): s is { raw: string; name?: string } => s !== null);
-      await atomicWriteFile(this.path, renderDotenvDocument(kept), this.fileOptions);
+    const written = request.upserts.length > refused.size || request.deletes.length > 0;
+    if (written) {
+      const kept = statements.flatMap((s) => (s === null ? [] : s.parts));
+      const out = renderDotenvDocument(kept);
+      this.known = null;
+      await atomicWriteFile(this.path, out, this.fileOptions);
+      // The kept statements are the parse of the new text when each ends with its line break
+      // (else rendering added one between two of them): then it is not parsed again.
+      if (kept.every((s, i) => i === kept.length - 1 || s.raw.endsWith("\n"))) {
+        this.known = { text: out, statements: kept };
+        // Read now, not by the next run: serve's first edit after its initial sync would pay for every new line.
+        this.entriesOf(this.known);
+      }
     }
     const results = [...request.upserts.map((u) => u.key), ...request.deletes].map((key): ApplyItemResult => {
       const error = refused.get(keyString(key));
       return error === undefined ? { key: keyString(key), ok: true } : { key: keyString(key), ok: false, error };
     });
-    const written = request.upserts.length > refused.size || request.deletes.length > 0;
     return { results, calls: written ? 1 : 0 };
   }
+
+  /** The file's statements: those last read or written while the file holds that text, else a parse. */
+  private fileOf(text: string): KnownEnvFile {
+    if (this.known?.text !== text) this.known = { text, statements: parseDotenvDocument(text) };
+    return this.known;
+  }
+
+  /** What `read` reports for the file's statements (kept with them: a read of the same text reuses it). */
+  private entriesOf(file: KnownEnvFile): ReadonlyMap<KeyString, TargetEntry> {
+    if (file.entries !== undefined) return file.entries;
+    const entries = new Map<KeyString, TargetEntry>();
+    for (const { statement, markedKey } of foldKeyMarkers(file.statements)) {
+      if (statement.name === undefined) continue;
+      const key = markedKey ?? keyFromEnvVarName(statement.name);
+      if (key === null) continue;
+      const ks = keyString(key);
+      // Parsing a connection's value (a URI or JSON) is most of a read: a statement the last
+      // write kept reuses its entry.
+      const known = this.entryOfStatement.get(statement);
+      const entry = known?.key === ks ? known.entry : entryFor(key, statement);
+      if (known?.key !== ks) this.entryOfStatement.set(statement, { key: ks, entry });
+      // compose-go lets a later assignment win, so the last one is what Airflow sees.
+      entries.set(ks, entry);
+    }
+    file.entries = entries;
+    return entries;
+  }
+}
+
+/** A statement as kept between runs: its line number is not (a write moves the lines after it), see `lineOf`. */
+type EnvStatement = Omit<DotenvStatement, "line">;
+
+interface KnownEnvFile {
+  readonly text: string;
+  readonly statements: readonly EnvStatement[];
+  entries?: ReadonlyMap<KeyString, TargetEntry>;
+}
+
+/** The 1-based line where `statements[index]` starts: every statement before it ends with its line break. */
+function lineOf(statements: readonly EnvStatement[], index: number): number {
+  let line = 1;
+  for (const s of statements.slice(0, index)) for (let at = s.raw.indexOf("\n"); at >= 0; at = s.raw.indexOf("\n", at + 1)) line += 1;
+  return line;
 }
 
 // compose-go (Docker Compose's env_file parser, which `astro dev start` uses) reads names of
@@ -164,31 +217,37 @@ function needsKeyMarker(key: AirflowKey): boolean {
   return keyFromEnvVarName(envVarNameFor(key))?.id !== key.id;
 }
 
-type FoldedStatement = DotenvStatement & { readonly markedKey?: AirflowKey };
+/** An assignment with the key-marker comment right above it, or any other statement alone. */
+interface FoldedStatement {
+  readonly statement: EnvStatement;
+  readonly marker?: EnvStatement;
+  readonly markedKey?: AirflowKey;
+}
 
 /** Joins each key-marker comment to the assignment it names, so both move and go together. */
-function foldKeyMarkers(statements: readonly DotenvStatement[]): FoldedStatement[] {
+function foldKeyMarkers(statements: readonly EnvStatement[]): FoldedStatement[] {
   const out: FoldedStatement[] = [];
   for (const statement of statements) {
     const previous = out.at(-1);
     if (
       statement.name !== undefined &&
       previous !== undefined &&
-      previous.name === undefined &&
-      previous.raw.startsWith(KEY_MARKER_PREFIX)
+      previous.marker === undefined &&
+      previous.statement.name === undefined &&
+      previous.statement.raw.startsWith(KEY_MARKER_PREFIX)
     ) {
-      const key = parseKeyString(previous.raw.slice(KEY_MARKER_PREFIX.length).trim());
+      const key = parseKeyString(previous.statement.raw.slice(KEY_MARKER_PREFIX.length).trim());
       if (key !== null && envVarNameFor(key) === statement.name) {
-        out[out.length - 1] = { ...statement, raw: previous.raw + statement.raw, line: previous.line, markedKey: key };
+        out[out.length - 1] = { statement, marker: previous.statement, markedKey: key };
         continue;
       }
     }
-    out.push(statement);
+    out.push({ statement });
   }
   return out;
 }
 
-function entryFor(key: TargetEntry["key"], statement: DotenvStatement): TargetEntry {
+function entryFor(key: TargetEntry["key"], statement: EnvStatement): TargetEntry {
   if (statement.value === undefined) return { key };
   if (key.kind === "variable") return { key, value: { kind: "variable", value: statement.value } };
   try {

@@ -1,5 +1,5 @@
 import { AfsyncError, type AirflowKey, type AirflowValue, type ApplyRequest, keyString } from "@afsync/core";
-import { type Document, isMap, isSeq, type Node, visit, type YAMLMap, YAMLSeq } from "yaml";
+import { type Document, isMap, isScalar, isSeq, type Node, visit, type YAMLMap, YAMLSeq } from "yaml";
 import { connectionToSettingsEntry } from "./airflowSettingsEntry.ts";
 
 /**
@@ -61,7 +61,7 @@ export function applyToSettingsDocument(doc: Document, request: ApplyRequest, pa
   };
   for (const { key, value } of request.upserts) {
     const node = doc.createNode(settingsItemFor(key, value));
-    quoteMultilineStrings(node);
+    keepStringsAsWritten(node);
     // The last upsert of a key wins, at the place of its first (Map keeps first-insertion order).
     changesOf(key.kind).replacements.set(key.id, node);
   }
@@ -113,13 +113,21 @@ function isScalarNull(node: unknown): boolean {
 }
 
 /**
- * Makes every multi-line string in `node` double-quoted. YAML block scalars (`|+`) cannot hold
- * every string: a first line that starts with spaces, or a line of spaces only, is read back
- * with other indentation, so a value would change between sync and read (and be rewritten on
- * every sync). Double quotes escape everything.
+ * Makes the strings in `node` read back as written. Every multi-line string is double-quoted:
+ * YAML block scalars (`|+`) cannot hold every string (a first line that starts with spaces, or a
+ * line of spaces only, is read back with other indentation, so a value would change between sync
+ * and read and be rewritten on every sync); double quotes escape everything. A `<<` key (one in
+ * a connection's extra) is tagged a string: plain, YAML 1.1 readers (go-yaml in the Astro CLI,
+ * and this library) take it as a merge key and read the map it holds into its parent instead.
  */
-export function quoteMultilineStrings(node: unknown): void {
+export function keepStringsAsWritten(node: unknown): void {
   visit(node as Node, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.value === "<<") {
+        pair.key.tag = "tag:yaml.org,2002:str";
+        pair.key.type = "QUOTE_DOUBLE";
+      }
+    },
     Scalar(_, scalar) {
       if (typeof scalar.value === "string" && /[\n\r\u0085\u2028\u2029]/.test(scalar.value)) scalar.type = "QUOTE_DOUBLE";
     },
