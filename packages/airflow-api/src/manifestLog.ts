@@ -125,8 +125,8 @@ export function manifestDelta(before: ReadonlyMap<KeyString, StateRecord>, next:
 }
 
 /**
- * How to write `delta` into the log: a segment of it, or a fold (when there is no base yet, or
- * the log has outgrown the manifest). `tag` keeps two writers that pick the same number from
+ * How to write `delta` into the log: a segment of it, or a fold (when the log has outgrown the
+ * manifest: more dead records than live ones, or too many segments). `tag` keeps two writers that pick the same number from
  * overwriting each other's segment.
  */
 export function planManifestWrite(base: string, log: ManifestLog | null, delta: ManifestDelta, tag: string, nowMs = 0): ManifestStep {
@@ -137,7 +137,9 @@ export function planManifestWrite(base: string, log: ManifestLog | null, delta: 
   const tooMany = segments.length >= Math.max(MAX_MANIFEST_SEGMENTS, Math.ceil(records.size / 100));
   // A small manifest is not folded at every other write (a few KB of dead records cost nothing,
   // and every fold is a full read of the variables): folds start past MIN_FOLD_GARBAGE.
-  if (log === null || !log.hasBase || garbage > Math.max(records.size, MIN_FOLD_GARBAGE) || tooMany) return { kind: "fold", delta };
+  // No base yet is no reason to fold: segments read without one, and a first write that folded
+  // would cost a fresh read and the fold lock's two calls on the busiest write of all.
+  if (garbage > Math.max(records.size, MIN_FOLD_GARBAGE) || tooMany) return { kind: "fold", delta };
   return { kind: "segment", plan: planManifestSegment(base, log, delta, tag, nowMs) };
 }
 

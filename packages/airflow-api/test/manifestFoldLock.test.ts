@@ -5,6 +5,8 @@ import type { StateRecord } from "@afsync/core";
 import { variableKey } from "@afsync/core";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import type { FetchLike } from "@afsync/http/FetchLike";
+import { MAX_MANIFEST_SEGMENTS } from "../src/manifestLog.ts";
+import { encodeManifestPart } from "../src/targetManifest.ts";
 
 const BASE = "afsync_manifest";
 const LOCK = "afsync_manifest.fold-lock";
@@ -55,10 +57,22 @@ for (const apiVersion of [1, 2] as const) {
         retry: { maxAttempts: 1 },
         ...(fetch === undefined ? {} : { fetch }),
       });
+    // A log due a fold: as many segments as MAX_MANIFEST_SEGMENTS, one old record each.
+    const OLD = Array.from({ length: MAX_MANIFEST_SEGMENTS }, (_, i) => rec(`var:old${i}`));
     const reset = () => {
       airflow.state.variables.clear();
       airflow.state.connections.clear();
+      OLD.forEach((r, i) => {
+        const key = `${BASE}.${1000 + i}.seed`;
+        airflow.state.variables.set(key, { key, value: encodeManifestPart([r], { seq: 1000 + i }), description: null } as never);
+      });
     };
+    const withOld = (...records: StateRecord[]) => [...OLD, ...records];
+    const ours = (manifest: readonly StateRecord[] | null | undefined) =>
+      (manifest ?? [])
+        .map((r) => r.key)
+        .filter((k) => !k.startsWith("var:old"))
+        .sort();
 
     it("two writers that would both fold: the second appends a segment while the first folds, and no record is lost", async () => {
       reset();
@@ -68,16 +82,17 @@ for (const apiVersion of [1, 2] as const) {
       const a = target(hold.fetch);
       const b = target();
       await Promise.all([a.read(), b.read()]);
-      const runA = a.apply({ upserts: [upsert("from_a")], deletes: [], manifest: [rec("var:from_a")] });
+      const runA = a.apply({ upserts: [upsert("from_a")], deletes: [], manifest: withOld(rec("var:from_a")) });
       await hold.held;
       assert.ok(airflow.state.connections.has(LOCK), "A holds the fold lock");
-      const outB = await b.apply({ upserts: [upsert("from_b")], deletes: [], manifest: [rec("var:from_b")] });
+      const outB = await b.apply({ upserts: [upsert("from_b")], deletes: [], manifest: withOld(rec("var:from_b")) });
       assert.ok(outB.results.every((r) => r.ok));
       hold.release();
       const outA = await runA;
       assert.ok(outA.results.every((r) => r.ok));
       const snapshot = await target().read();
-      assert.deepEqual(snapshot.manifest?.map((r) => r.key).sort(), ["var:from_a", "var:from_b"]);
+      assert.deepEqual(ours(snapshot.manifest), ["var:from_a", "var:from_b"]);
+      assert.equal(snapshot.manifest?.length, OLD.length + 2, "the old records stay");
       assert.ok(!airflow.state.connections.has(LOCK), "the lock is released");
       assert.ok(!snapshot.entries.has(`conn:${LOCK}`), "the lock is never a key");
     });
@@ -87,25 +102,19 @@ for (const apiVersion of [1, 2] as const) {
       const description = (until: number) =>
         `afsync: held while a writer folds its ownership manifest; not a real connection, it expires on its own. ${JSON.stringify({ holder: "dead", until })}`;
       airflow.state.connections.set(LOCK, { connection_id: LOCK, conn_type: "generic", description: description(Date.now() - 1) } as never);
-      const out = await target().apply({ upserts: [upsert("k1")], deletes: [], manifest: [rec("var:k1")] });
+      const out = await target().apply({ upserts: [upsert("k1")], deletes: [], manifest: withOld(rec("var:k1")) });
       assert.ok(out.results.every((r) => r.ok));
-      assert.deepEqual(
-        (await target().read()).manifest?.map((r) => r.key),
-        ["var:k1"],
-      );
+      assert.deepEqual(ours((await target().read()).manifest), ["var:k1"]);
       assert.ok(!airflow.state.connections.has(LOCK));
 
       reset();
       airflow.state.connections.set(LOCK, { connection_id: LOCK, conn_type: "postgres", description: "someone's own" } as never);
-      const next = await target().apply({ upserts: [upsert("k2")], deletes: [], manifest: [rec("var:k2")] });
+      const next = await target().apply({ upserts: [upsert("k2")], deletes: [], manifest: withOld(rec("var:k2")) });
       assert.ok(
         next.results.every((r) => r.ok),
         "the write goes on as a segment",
       );
-      assert.deepEqual(
-        (await target().read()).manifest?.map((r) => r.key),
-        ["var:k2"],
-      );
+      assert.deepEqual(ours((await target().read()).manifest), ["var:k2"]);
       assert.equal((airflow.state.connections.get(LOCK) as unknown as { description: string }).description, "someone's own");
     });
   });

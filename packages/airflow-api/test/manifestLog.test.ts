@@ -47,15 +47,15 @@ function store() {
 }
 
 describe("the manifest log", () => {
-  it("writes the first records as the base and later changes as segments holding only the delta", () => {
+  it("writes the first records as a segment (no fold, no base yet) and later changes as segments holding only the delta", () => {
     const s = store();
     const first = writeFor(null, keys(100), "t1");
     assert.ok(first !== null);
-    assert.equal(first.variable, BASE);
+    assert.equal(segmentSeq(BASE, first.variable), 1, "a segment: a first write never folds");
     s.land(first);
     const second = writeFor(first.next, [...keys(100), ...keys(50, 100)], "t2");
     assert.ok(second !== null);
-    assert.equal(segmentSeq(BASE, second.variable), 1);
+    assert.equal(segmentSeq(BASE, second.variable), 2);
     assert.equal(decodeManifestPart(second.text, second.variable).records.length, 50, "only the 50 new records");
     s.land(second);
     const loaded = loadManifestLog(BASE, s.parts());
@@ -99,11 +99,11 @@ describe("the manifest log", () => {
     const fold = writeFor(loadManifestLog(BASE, s.parts()), next, "r2");
     assert.ok(fold !== null);
     assert.equal(fold.variable, BASE, "folds");
-    assert.deepEqual(fold.deleteAfter, [rotated.variable]);
+    assert.deepEqual(fold.deleteAfter, [first.variable, rotated.variable]);
     // The crash: the new base landed, the old segment was never deleted.
     s.land(fold, false);
     const afterCrash = loadManifestLog(BASE, s.parts());
-    assert.equal(afterCrash?.stale.length, 1, "the old segment is stale, not applied");
+    assert.equal(afterCrash?.stale.length, 2, "the old segments are stale, not applied");
     assert.deepEqual(
       [...(afterCrash?.records.values() ?? [])].sort((a, b) => a.key.localeCompare(b.key)),
       [...next].sort((a, b) => a.key.localeCompare(b.key)),
@@ -126,8 +126,9 @@ describe("the manifest log", () => {
 
   it("folds when there are too many segments, which each cost a GET on Airflow 2", () => {
     let next = keys(10_000);
+    // The first write is segment 1, so the write that would make the 129th folds instead.
     let log = writeFor(null, next, "b")?.next ?? null;
-    for (let i = 0; i <= MAX_MANIFEST_SEGMENTS; i++) {
+    for (let i = 1; i <= MAX_MANIFEST_SEGMENTS; i++) {
       next = next.map((r, j) => (j === i ? { ...r, hash: "d".repeat(64) } : r));
       const plan = writeFor(log, next, `s${i}`);
       assert.ok(plan !== null);
