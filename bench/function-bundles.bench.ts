@@ -26,6 +26,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import JSZip from "jszip";
+import { percentile, round, shuffled } from "./support/coldStartSamples.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -131,24 +132,6 @@ function measure(subject: Subject, env: NodeJS.ProcessEnv): { init: number; read
   const line = child.stdout.split("\n").findLast((l) => l.startsWith("@@"));
   if (line === undefined) throw new Error(`${subject.name} printed no figures: ${child.stdout}`);
   return JSON.parse(line.slice(2)) as { init: number; ready?: number };
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-}
-
-const round = (n: number) => Math.round(n * 10) / 10;
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
 }
 
 try {

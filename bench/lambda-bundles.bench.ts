@@ -52,6 +52,7 @@ import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../functions/aws/src/deploy/awsDeployFacts.ts";
+import { percentile, round, shuffled } from "./support/coldStartSamples.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -165,16 +166,6 @@ function topInputs(metafile: Metafile): string {
     .join(", ");
 }
 
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? Number.NaN;
-}
-
-function round(n: number, digits = 1): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
 /** One fresh process: require the bundle, then (optionally) one invocation; prints both times. */
 function measure(subject: Subject, env: NodeJS.ProcessEnv): Sample {
   // stdout is opened before the clock starts: Lambda's runtime has it open before it loads a
@@ -210,17 +201,6 @@ interface Sample {
   readonly ready?: number;
   readonly cpu?: number;
   readonly result?: unknown;
-}
-
-function shuffled<T>(items: readonly T[], seed: number): T[] {
-  const out = [...items];
-  let s = seed;
-  for (let i = out.length - 1; i > 0; i--) {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    const j = s % (i + 1);
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
 }
 
 const outDir = mkdtempSync(join(tmpdir(), "afsync-bench-bundles-"));
