@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DeletionPolicy } from "@afsync/core/engine/DeploymentBinding";
-import { SyncEngine } from "@afsync/core/engine/SyncEngine";
-import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
-import { createTestHasher } from "@afsync/testing/createTestHasher";
-import { FixedClock } from "@afsync/testing/FixedClock";
-import { InMemoryDeploymentTarget } from "@afsync/testing/InMemoryDeploymentTarget";
-import { InMemoryStateStore } from "@afsync/testing/InMemoryStateStore";
+import { syncOneSource } from "@afsync/testing/syncOneSource";
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 import { createAwsSsmSource } from "../src/awsSourceFactory.ts";
 
@@ -39,19 +34,9 @@ describe("SSM parameter deleted and created again with a new value", () => {
           env: { AWS_ENDPOINT_URL: emu.url, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake" },
         },
       );
-      const target = new InMemoryDeploymentTarget();
-      const engine = new SyncEngine({
-        clock: new FixedClock(),
-        hasher: createTestHasher(),
-        logger: { log() {} },
-        state: new InMemoryStateStore(),
-      });
-      const sync = () =>
-        engine.sync([{ id: "prod", target, sources: [source], deletion, adopt: false, include: ["*"], exclude: [] }], FULL_RECONCILIATION);
-      const held = () => {
-        const v = target.values.get("var:db_password");
-        return v?.kind === "variable" ? v.value : undefined;
-      };
+      const deployment = syncOneSource(source, deletion);
+      const sync = deployment.sync;
+      const held = () => deployment.held("db_password");
       const put = (value: string, overwrite: boolean) =>
         client.send(new PutParameterCommand({ Name: `${prefix}/db_password`, Value: value, Type: "SecureString", Overwrite: overwrite }));
 

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DeletionPolicy } from "@afsync/core/engine/DeploymentBinding";
-import { SyncEngine } from "@afsync/core/engine/SyncEngine";
-import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
 import { type KeyVaultEmulator, startKeyVaultEmulator } from "@afsync/emulators/azure/startKeyVaultEmulator";
-import { createTestHasher } from "@afsync/testing/createTestHasher";
-import { FixedClock } from "@afsync/testing/FixedClock";
-import { InMemoryDeploymentTarget } from "@afsync/testing/InMemoryDeploymentTarget";
-import { InMemoryStateStore } from "@afsync/testing/InMemoryStateStore";
+import { syncOneSource } from "@afsync/testing/syncOneSource";
 import { SecretClient } from "@azure/keyvault-secrets";
 import { createAzureKeyVaultSource } from "../src/azureKeyVaultSourceFactory.ts";
 
@@ -34,19 +29,9 @@ describe("Key Vault secret deleted and set again with a new value", () => {
         { vault_url: emu.url },
         { id: "kv", env: {}, azure: { credential: emu.credential, ca: emu.ca } },
       );
-      const target = new InMemoryDeploymentTarget();
-      const engine = new SyncEngine({
-        clock: new FixedClock(),
-        hasher: createTestHasher(),
-        logger: { log() {} },
-        state: new InMemoryStateStore(),
-      });
-      const sync = () =>
-        engine.sync([{ id: "prod", target, sources: [source], deletion, adopt: false, include: ["*"], exclude: [] }], FULL_RECONCILIATION);
-      const held = () => {
-        const v = target.values.get(`var:pw${deletion}`);
-        return v?.kind === "variable" ? v.value : undefined;
-      };
+      const deployment = syncOneSource(source, deletion);
+      const sync = deployment.sync;
+      const held = () => deployment.held(`pw${deletion}`);
       await writer.setSecret(name, "one");
       await writer.setSecret(name, "two");
       await sync();

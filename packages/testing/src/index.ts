@@ -14,3 +14,4 @@ export * from "./runSecretSourceContract.ts";
 export * from "./runStateStoreContract.ts";
 export * from "./runTargetIdempotencyProperty.ts";
 export * from "./startAzurite.ts";
+export * from "./syncOneSource.ts";

@@ -1,13 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { DeletionPolicy } from "@afsync/core/engine/DeploymentBinding";
-import { SyncEngine } from "@afsync/core/engine/SyncEngine";
-import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
 import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
-import { createTestHasher } from "@afsync/testing/createTestHasher";
-import { FixedClock } from "@afsync/testing/FixedClock";
-import { InMemoryDeploymentTarget } from "@afsync/testing/InMemoryDeploymentTarget";
-import { InMemoryStateStore } from "@afsync/testing/InMemoryStateStore";
+import { syncOneSource } from "@afsync/testing/syncOneSource";
 import { createVaultSource } from "../src/vaultSourceFactory.ts";
 
 /**
@@ -42,19 +37,9 @@ describe("KV v2 secret deleted with its metadata and written again with a new va
         { variables_path: base, connections_path: null },
         { id: "vault", env: { VAULT_ADDR: emu.url, VAULT_TOKEN: emu.rootToken } },
       );
-      const target = new InMemoryDeploymentTarget();
-      const engine = new SyncEngine({
-        clock: new FixedClock(),
-        hasher: createTestHasher(),
-        logger: { log() {} },
-        state: new InMemoryStateStore(),
-      });
-      const sync = () =>
-        engine.sync([{ id: "prod", target, sources: [source], deletion, adopt: false, include: ["*"], exclude: [] }], FULL_RECONCILIATION);
-      const held = () => {
-        const v = target.values.get("var:db_password");
-        return v?.kind === "variable" ? v.value : undefined;
-      };
+      const deployment = syncOneSource(source, deletion);
+      const sync = deployment.sync;
+      const held = () => deployment.held("db_password");
       const write = (value: string) => call("POST", `secret/data/${base}/db_password`, { data: { value } });
 
       await write("one");
