@@ -181,3 +181,66 @@ describe("killed between the object and the manifest: Astro Environment Manager"
     await killThenResync(make, () => astro.environmentObjects().find((o) => o.objectKey === "stormc0")?.connection);
   });
 });
+
+/**
+ * Regression found by the GCP storm (small size, seed 1657217031, on CI): Airflow 3 wrote the
+ * manifest's change in the variables' bulk call before the connections', for updates as for
+ * creates. A worker killed between the two left an updated connection at its old value under a
+ * record of the new one, and every later run, reconciliations included, called it unchanged.
+ */
+describe("killed between the manifest and a connection update: Airflow REST API v2", () => {
+  let airflow: AirflowEmulator;
+  before(async () => {
+    airflow = await startAirflowEmulator({ apiVersion: 2, users: { admin: "pw" } });
+  });
+  after(() => airflow.close());
+
+  it("the next run still writes the new value", async () => {
+    const source = new InMemorySecretSource("kv").setConnection("rotated", pg(FIRST, "h1.internal"));
+    const engine = new SyncEngine({
+      clock: new FixedClock(),
+      hasher: createTestHasher(),
+      logger: { log() {} },
+      state: new InMemoryStateStore(),
+    });
+    const make = (fetch: FetchLike) =>
+      new AirflowApiTarget({
+        url: airflow.url,
+        apiVersion: 2,
+        auth: { type: "airflow-token", username: "admin", password: "pw" },
+        state: "manifest",
+        manifestVariable: "afsync_manifest_u",
+        pageLimit: 100,
+        batchSize: 100,
+        retry: { maxAttempts: 1 },
+        fetch,
+      });
+    const binding = (target: DeploymentTarget): DeploymentBinding => ({
+      id: "dep-u",
+      target,
+      sources: [source],
+      deletion: "delete",
+      adopt: false,
+      include: ["*"],
+      exclude: [],
+    });
+    const first = await engine.sync([binding(make(globalThis.fetch))], { kind: "full" });
+    assert.equal(first.deployments[0]?.status, "ok");
+
+    source.setConnection("rotated", pg(ROTATED, "h2.internal"));
+    // The process dies once its first write to the API has landed, whichever it is.
+    const killed = await engine.sync(
+      [binding(make(dyingAfterValues((request) => request.method !== "GET" && new URL(request.url).pathname.startsWith("/api/"))))],
+      { kind: "full" },
+    );
+    assert.equal(killed.deployments[0]?.status, "failed", "the second process died before it finished");
+
+    const next = await engine.sync([binding(make(globalThis.fetch))], { kind: "full" });
+    assert.equal(next.deployments[0]?.status, "ok");
+    const stored = airflow.state.connections.get("rotated") as unknown as Record<string, unknown> | undefined;
+    assert.equal(stored?.host, "h2.internal", `the rotated value reached Airflow: ${JSON.stringify(next.deployments[0]?.changes)}`);
+    assert.equal(stored?.password, ROTATED);
+    const settled = await engine.sync([binding(make(globalThis.fetch))], { kind: "full" });
+    assert.equal(settled.deployments[0]?.changes.find((c) => c.key === "conn:rotated")?.action, "unchanged");
+  });
+});

@@ -12,6 +12,7 @@
 import { randomBytes } from "node:crypto";
 import type { AirflowKey, KeyProblem, KeyString, Logger, StateRecord } from "@afsync/core";
 import { keyString, RemoteCallError } from "@afsync/core";
+import { PENDING_HASH } from "@afsync/core/engine/applyPlan";
 import { checkTargetKeys } from "@afsync/core/formats/targetKeyRules";
 import type {
   ApplyItemResult,
@@ -228,23 +229,22 @@ export class AirflowApiTarget implements DeploymentTarget {
       .filter((k) => k.kind === "variable" && !(manifestOn && isManifestVariable(this.#config.manifestVariable, k.id)))
       .map((k) => k.id);
 
-    const writeConnections = async (recordedAhead: boolean) => {
-      // A connection is never written before its record: without it, the key would be a conflict.
-      const writes = recordedAhead ? connWrites : [];
+    const writeConnections = async (writes: readonly ConnectionWrite[], deletes: readonly string[], recordedAhead: boolean) => {
+      // A connection is never created before its record: without it, the key would be a conflict.
       if (!recordedAhead)
         record(
           "connection",
-          connWrites.map((w) => ({
+          writes.map((w) => ({
             id: w.body.connection_id,
             ok: false,
             error: "not written: afsync's manifest could not record it first",
           })),
         );
-      if (writes.length > 0 || connDeletes.length > 0)
-        record("connection", await api.writeConnections(writes, connDeletes, known("connection")));
+      const sent = recordedAhead ? writes : [];
+      if (sent.length > 0 || deletes.length > 0) record("connection", await api.writeConnections(sent, deletes, known("connection")));
     };
-    // Airflow 3 with a manifest writes the connections after the variables' bulk call (below).
-    if (!(manifestOn && api.version === 2)) await writeConnections(true);
+    // Airflow 3 with a manifest orders its connection writes around the variables' bulk call (below).
+    if (!(manifestOn && api.version === 2)) await writeConnections(connWrites, connDeletes, true);
 
     if (!manifestOn) {
       if (varWrites.length > 0 || varDeletes.length > 0)
@@ -268,12 +268,18 @@ export class AirflowApiTarget implements DeploymentTarget {
       await this.#deleteFolded(api, plan);
     };
     if (api.version === 2) {
-      // v2: the manifest's change rides in the same bulk call as the variables, assuming they
-      // succeed, and lands before the connections are written; a connection being deleted keeps
-      // its record until its delete is confirmed (a record ahead of a key is repaired next run,
-      // a key without its record would be a conflict)…
-      const deletingConnections = new Set(connDeletes.map((id) => keyString({ kind: "connection", id })));
-      const hoped = [...settleManifest(request, previous, results), ...(previous ?? []).filter((r) => deletingConnections.has(r.key))];
+      // v2: the manifest's change rides in the same bulk call as the variables. A connection
+      // afsync already owns is written (or deleted) before that call, so its record never runs
+      // ahead of its value: a process killed in between leaves the old record, which the next
+      // run rewrites, where a record of a value that never landed would be called unchanged for
+      // ever (GCP storm, seed 1657217031). A new connection is written after that call instead,
+      // as its record must come first (a key without its record would be a conflict).
+      const owned = new Set((previous ?? []).filter((r) => r.hash !== PENDING_HASH).map((r) => r.key));
+      const isUpdate = (w: ConnectionWrite) => owned.has(keyString({ kind: "connection", id: w.body.connection_id }));
+      const updates = connWrites.filter(isUpdate);
+      const creates = connWrites.filter((w) => !isUpdate(w));
+      if (updates.length > 0 || connDeletes.length > 0) await writeConnections(updates, connDeletes, true);
+      const hoped = settleManifest(request, previous, results);
       const optimistic = await planFor(hoped);
       let recordedAhead = optimistic === null;
       const withManifest = optimistic === null ? varWrites : [...varWrites, this.#manifestWrite(optimistic)];
@@ -288,7 +294,7 @@ export class AirflowApiTarget implements DeploymentTarget {
           recordedAhead = true;
         }
       }
-      await writeConnections(recordedAhead);
+      if (creates.length > 0) await writeConnections(creates, [], recordedAhead);
     } else if (varWrites.length > 0 || varDeletes.length > 0) {
       record("variable", await api.writeVariables(varWrites, varDeletes, known("variable")));
     }
