@@ -320,7 +320,7 @@ describe("queue worker under the Deployment lease (Azurite)", () => {
   it("runs the message the host hands over parsed, with the version the event pinned", async () => {
     const d = deps({ lease });
     const result = await createQueueWorkerHandler(d.load)(JSON.parse(encodeSyncMessage(hintsMessage)), context("worker", { id: "m1" }));
-    assert.deepEqual(result, { deployment: "prod", leaseWaits: 0, drained: 0 });
+    assert.deepEqual(result, { deployment: "prod", leaseWaits: 0, drained: 0, folded: [] });
     const [call] = d.engine.calls;
     assert.equal(call?.deployment, "prod");
     assert.deepEqual(call?.trigger.kind === "hints" ? call.trigger.hints.map((h) => [h.secretId, h.version]) : [], [

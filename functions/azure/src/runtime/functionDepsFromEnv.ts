@@ -7,10 +7,13 @@ import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { once } from "@afsync/runtime/compose/once";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
+import { fanoutHasherFromEnv } from "@afsync/runtime/fanout/fanoutHasherFromEnv";
+import { fingerprintBindings } from "@afsync/runtime/fanout/fingerprintBindings";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
+import { BlobFanoutLedger } from "../fanout/BlobFanoutLedger.ts";
 import { DeploymentLease } from "../lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
 import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
@@ -51,7 +54,8 @@ export function functionDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       logger: start.deps.logger,
       ...(options.azure === undefined ? {} : { clientOverrides: { azure: options.azure } }),
     });
-    const lease = new DeploymentLease(blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER), {
+    const leaseContainer = blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER);
+    const lease = new DeploymentLease(leaseContainer, {
       ...(options.leaseSeconds === undefined ? {} : { durationSeconds: options.leaseSeconds }),
     });
     start.deps.logger.log("info", "cold start: runtime built", {
@@ -65,6 +69,7 @@ export function functionDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       engine: runtime.engine,
       lease,
       queueReader: start.queue,
+      fanoutLedger: new BlobFanoutLedger(leaseContainer),
     };
   });
 }
@@ -86,7 +91,15 @@ export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       id: d.id,
       sources: d.sources.flatMap((id) => sources.get(id) ?? []),
     }));
-    return { ...start.deps, bindings };
+    // The timer's fan-out keeps its records next to the lease blobs; the key is the workers' HMAC key.
+    const hasher = fanoutHasherFromEnv(start.config, env);
+    const ledger = new BlobFanoutLedger(blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER));
+    const reconcile = {
+      bindings: fingerprintBindings(start.config, sources),
+      settings: start.config.reconcile,
+      ...(hasher === undefined ? {} : { fanout: { hasher, ledger } }),
+    };
+    return { ...start.deps, bindings, reconcile };
   });
 }
 
