@@ -5,11 +5,13 @@ import type { LoadGcpProducerDeps } from "../runtime/GcpFunctionDeps.ts";
 import { refuseUnverifiedToken } from "./refuseUnverifiedToken.ts";
 
 /**
- * Cloud Scheduler (with an OIDC token) → `full` messages on the worker topic through the one
- * fan-out every cloud shares (`fanOutReconcile`), rather than syncing here: a reconciliation then
- * never overlaps an event-driven write to the same Deployment (same ordering key), and one slow
- * Deployment cannot time this function out. GCP has no fan-out ledger yet (see
- * `GcpProducerDeps.reconcile`), so every Deployment is enqueued at every firing.
+ * Cloud Scheduler (with an OIDC token) → a `full` message (and its doorbell) on the worker topics
+ * for each Deployment whose snapshot changed, whose last fan-out the worker did not confirm, or
+ * that is due `reconcile.full_every` (`fanOutReconcile`: Secret Manager lists no versions, so each
+ * source is read once for all the Deployments and reduced to keyed hashes; the ledger is an
+ * object per Deployment in Cloud Storage), rather than syncing here: a reconciliation then never
+ * overlaps an event-driven write to the same Deployment (same ordering key), and one slow
+ * Deployment cannot time this function out.
  */
 export function createReconcileFunction(load: LoadGcpProducerDeps): HttpFunction {
   return async (req: Request, res: Response) => {

@@ -22,9 +22,8 @@ export interface GcpProducerDeps {
   /** The webhook HMAC secret (from the env var `serve.webhook_secret_env` names), if webhooks are on. */
   readonly webhookSecret: string | undefined;
   /**
-   * The reconcile's fan-out (`fanOutReconcile`). Not built on GCP yet: there is no ledger here
-   * (Pub/Sub keeps no small objects; a Cloud Storage one is the planned place), so the reconcile
-   * enqueues every Deployment at every firing, whatever `reconcile.fanout` says.
+   * The reconcile's fan-out (`fanOutReconcile`: ledger in Cloud Storage, AFSYNC_FANOUT_BUCKET);
+   * absent, every Deployment is enqueued at every firing.
    */
   readonly reconcile?: ReconcileSetup;
 }
