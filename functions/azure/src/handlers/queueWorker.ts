@@ -47,7 +47,10 @@ const DRAIN_VISIBILITY_SECONDS = 300;
 /**
  * The queue-triggered worker: one Storage Queues message, plus the Deployment's other messages
  * waiting in the queue (`drainDeploymentMessages`: a burst becomes one run), → the runtime's batch
- * loop, under the Deployment's blob lease, so two instances never apply one Deployment at once. Throwing hands the
+ * loop, under the Deployment's blob lease, so two instances never apply one Deployment at once.
+ * Other Deployments' full reconciliations met while draining (the timer's fan-out) join the run
+ * when their leases can be taken at once, so one engine run reads a vault they share once.
+ * Throwing hands the
  * message back to the queue (visible again after host.json's `visibilityTimeout`); after
  * `maxDequeueCount` deliveries the host moves it to `<queue>-poison`. That happens to a message
  * that does not decode, to a Deployment whose sync failed, and to one whose lease stayed taken.
