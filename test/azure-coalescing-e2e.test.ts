@@ -145,7 +145,17 @@ describe("Azure coalescing path (Event Grid → Storage Queues → worker under 
     // Another Deployment's work waits in the queue too, between the burst's messages.
     for (const [index, event] of events.entries()) {
       await handlers.eventGrid(event, context("keyVaultEvents"));
-      if (index === 10) await queue.enqueue([{ v: 1, deployment: "astro", trigger: { kind: "full" }, origin: "schedule:t1" }]);
+      // Hints: another Deployment's full reconciliation would join the run under its own lease
+      // (test/azure-reconcile-fanout-e2e.test.ts); its hints wait for their own run.
+      if (index === 10)
+        await queue.enqueue([
+          {
+            v: 1,
+            deployment: "astro",
+            trigger: { kind: "hints", hints: [{ provider: "azure-key-vault", secretId: "team-variables-region", action: "upsert" }] },
+            origin: "event:t1",
+          },
+        ]);
     }
 
     airflow.resetCalls();

@@ -123,14 +123,26 @@ describe("serverless package: CloudFormation template", () => {
 
   it("lets only the worker read the configured prefixes, list secrets and decrypt", () => {
     for (const fn of ["Events", "Webhook", "Reconcile", "Coalesce"] as const) {
-      const reads = actionsOf(fn).filter((a) => a.startsWith("ssm:") || a.startsWith("kms:") || a.startsWith("secretsmanager:List"));
-      assert.deepEqual(reads, [], `${fn}Role reads no source`);
+      const reads = actionsOf(fn).filter(
+        (a) => a.startsWith("ssm:Get") || a.startsWith("kms:") || a === "secretsmanager:BatchGetSecretValue",
+      );
+      // The reconcile's fan-out reads its own ledger parameters (GetParametersByPath), under the stack's path only.
+      assert.deepEqual(reads, fn === "Reconcile" ? ["ssm:GetParametersByPath"] : [], `${fn}Role reads no source`);
       for (const s of statements(fn).filter((x) => [x.Action].flat().includes("secretsmanager:GetSecretValue")))
         assert.ok(!JSON.stringify(s.Resource).includes("airflow/"), `${fn}Role reads no configured prefix`);
     }
-    // Events and reconcile read no deploy-time secret at cold start (AFSYNC_ENV_FROM_SECRETS unset).
+    // The reconcile lists versions (no value), keeps the fan-out ledger and reads the HMAC key only.
+    assert.deepEqual(bySid("ListSourceVersions", "Reconcile").Action, ["secretsmanager:ListSecrets", "ssm:DescribeParameters"]);
+    assert.deepEqual(bySid("KeepFanoutLedger", "Reconcile").Resource, [
+      sub(`${ARN}:ssm:${ACCOUNT}:parameter/afsync/\${AWS::StackName}/fanout`),
+      sub(`${ARN}:ssm:${ACCOUNT}:parameter/afsync/\${AWS::StackName}/fanout/*`),
+    ]);
+    assert.deepEqual(bySid("KeepFanoutLedger").Action, ["ssm:PutParameter"]);
+    assert.deepEqual(bySid("ReadDeploymentSecrets", "Reconcile").Resource, [
+      sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/hmac-key-??????`),
+    ]);
+    // Events read no deploy-time secret at cold start (AFSYNC_ENV_FROM_SECRETS unset).
     assert.ok(!actionsOf("Events").some((a) => a.startsWith("secretsmanager:")));
-    assert.ok(!actionsOf("Reconcile").some((a) => a.startsWith("secretsmanager:")));
     assert.ok(!actionsOf("Coalesce").some((a) => a.startsWith("secretsmanager:")));
     assert.deepEqual(bySid("ReadDeploymentSecrets", "Webhook").Resource, [
       sub(`${ARN}:secretsmanager:${ACCOUNT}:secret:afsync/webhook-secret-??????`),
@@ -162,7 +174,9 @@ describe("serverless package: CloudFormation template", () => {
     // Any statement on "*" is one of the few actions IAM cannot scope, or carries a condition.
     for (const s of allStatements().filter((x) => JSON.stringify(x.Resource).includes('"*"'))) {
       const actions = [s.Action].flat();
-      const unscopable = actions.every((a) => a === "secretsmanager:ListSecrets" || a === "secretsmanager:BatchGetSecretValue");
+      const unscopable = actions.every(
+        (a) => a === "secretsmanager:ListSecrets" || a === "secretsmanager:BatchGetSecretValue" || a === "ssm:DescribeParameters",
+      );
       assert.ok(unscopable || s.Condition !== undefined, `unscoped statement ${JSON.stringify(s)}`);
       assert.ok(!actions.some((a) => a.endsWith(":*") || a === "*"), "no wildcard actions");
     }
@@ -297,7 +311,8 @@ describe("serverless package: CloudFormation template", () => {
         AIRFLOW_PASSWORD: "afsync/airflow-password",
       },
       Webhook: { AFSYNC_WEBHOOK_SECRET: "afsync/webhook-secret" },
-      Reconcile: undefined,
+      // The fan-out's fingerprints are keyed with the HMAC key: its one secret.
+      Reconcile: { AFSYNC_HMAC_KEY: "afsync/hmac-key" },
       Coalesce: undefined,
     };
     for (const name of FUNCTIONS) {

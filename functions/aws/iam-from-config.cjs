@@ -11,15 +11,18 @@
 //   secretsManagerNamePatterns  EventBridge `detail.name` filters for Secret Label Updated
 //   ssmNamePatterns             EventBridge `detail.name` filters for Parameter Store Change
 //   reconcileSchedule           rate(...) from serve.reconcile_every (default 15 minutes)
-//   workerEnvFromSecretsJson    AFSYNC_ENV_FROM_SECRETS of the worker / the webhook: the secrets each
-//   webhookEnvFromSecretsJson   reads at cold start (events and reconcile read none)
+//   workerEnvFromSecretsJson    AFSYNC_ENV_FROM_SECRETS of the worker / the webhook / the reconcile:
+//   webhookEnvFromSecretsJson   the secrets each reads at cold start (events read none; the
+//   reconcileEnvFromSecretsJson reconcile only the HMAC key its fan-out fingerprints are keyed with)
 //   visibilityTimeout           6 × custom.afsync.workerTimeout for the FIFO queue
 //   esbuildDefine               custom.esbuild.define: leaves every source and target type the
 //                               config does not name out of the bundles (cold start)
 //
 // Who reads what: only the worker reads the configured prefixes (the engine) and the target
-// credentials and HMAC key (the targets, the state); the webhook reads its signing secret;
-// events, reconcile and coalesce only route to the queues (functions/aws/src/runtime/producerDepsFromEnv.ts).
+// credentials (the targets, the state); the webhook reads its signing secret; the reconcile lists
+// the sources' versions (ListSecrets, DescribeParameters: no value) and reads the HMAC key, and it
+// and the worker keep the fan-out ledger (SSM parameters under /afsync/<stack>/fanout/); events
+// and coalesce only route to the queues (functions/aws/src/runtime/producerDepsFromEnv.ts).
 //
 // CommonJS because the Serverless Framework `require()`s it while it reads serverless.yml. The
 // config itself is read by the functions' own TypeScript parser (src/deploy/awsDeployFacts.ts,
@@ -171,6 +174,33 @@ function deploySecretStatements(mapping) {
   ];
 }
 
+/**
+ * The reconcile fan-out's ledger: one String parameter per Deployment under the stack's own path
+ * (serverless.yml sets AFSYNC_FANOUT_PARAMETER_PATH to the same). GetParametersByPath is checked
+ * against the path itself, PutParameter against each parameter.
+ */
+function fanoutLedgerStatement(actions) {
+  const path = `arn:${PARTITION_REGION_ACCOUNT.replace("%s", "ssm")}:parameter/afsync/\${AWS::StackName}/fanout`;
+  return {
+    Sid: "KeepFanoutLedger",
+    Effect: "Allow",
+    Action: actions,
+    Resource: [{ "Fn::Sub": path }, { "Fn::Sub": `${path}/*` }],
+  };
+}
+
+/**
+ * What the reconcile's fan-out lists: each source's versions and no value. Neither call supports
+ * resource-level scoping (the IAM reference lists no resource type for ListSecrets or DescribeParameters).
+ */
+function sourceListStatements(sources) {
+  const actions = [
+    ...(sources.some((s) => s.type === "aws-secrets-manager") ? ["secretsmanager:ListSecrets"] : []),
+    ...(sources.some((s) => s.type === "aws-ssm") ? ["ssm:DescribeParameters"] : []),
+  ];
+  return actions.length === 0 ? [] : [{ Sid: "ListSourceVersions", Effect: "Allow", Action: actions, Resource: "*" }];
+}
+
 const SYNC_QUEUE_ARN = { "Fn::GetAtt": ["SyncQueue", "Arn"] };
 
 const sendToOwnQueue = {
@@ -236,10 +266,15 @@ function role(logicalName, statements) {
 async function envFromSecretsByFunction(resolveConfigurationProperty) {
   const mapping = await envFromSecrets(resolveConfigurationProperty);
   const { webhookSecretEnv } = await readFacts(resolveConfigurationProperty);
+  const { hmacKeyEnv } = await readFacts(resolveConfigurationProperty);
   const webhook = {};
   const worker = {};
-  for (const [name, id] of Object.entries(mapping)) (name === webhookSecretEnv ? webhook : worker)[name] = id;
-  return { webhook, worker };
+  const reconcile = {};
+  for (const [name, id] of Object.entries(mapping)) {
+    (name === webhookSecretEnv ? webhook : worker)[name] = id;
+    if (name === hmacKeyEnv) reconcile[name] = id;
+  }
+  return { webhook, worker, reconcile };
 }
 
 module.exports.eventsRole = async () =>
@@ -259,7 +294,12 @@ module.exports.workerRole = async ({ resolveConfigurationProperty }) => {
   const { awsSources } = await readFacts(resolveConfigurationProperty);
   const kmsKeys = kmsKeyResources(await resolveConfigurationProperty(["custom", "afsync", "kmsKeyArns"]));
   const { worker } = await envFromSecretsByFunction(resolveConfigurationProperty);
-  return role("Worker", [...sourceReadStatements(awsSources, kmsKeys), ...deploySecretStatements(worker), consume(SYNC_QUEUE_ARN)]);
+  return role("Worker", [
+    ...sourceReadStatements(awsSources, kmsKeys),
+    ...deploySecretStatements(worker),
+    consume(SYNC_QUEUE_ARN),
+    fanoutLedgerStatement(["ssm:PutParameter"]),
+  ]);
 };
 
 module.exports.webhookRole = async ({ resolveConfigurationProperty }) => {
@@ -267,7 +307,16 @@ module.exports.webhookRole = async ({ resolveConfigurationProperty }) => {
   return role("Webhook", [sendToHintQueue, ...deploySecretStatements(webhook)]);
 };
 
-module.exports.reconcileRole = async () => role("Reconcile", [sendToOwnQueue]);
+module.exports.reconcileRole = async ({ resolveConfigurationProperty }) => {
+  const { awsSources } = await readFacts(resolveConfigurationProperty);
+  const { reconcile } = await envFromSecretsByFunction(resolveConfigurationProperty);
+  return role("Reconcile", [
+    sendToOwnQueue,
+    ...sourceListStatements(awsSources),
+    ...deploySecretStatements(reconcile),
+    fanoutLedgerStatement(["ssm:GetParametersByPath", "ssm:PutParameter"]),
+  ]);
+};
 
 /** Drains the hint queue, sends one message per Deployment to the FIFO queue; reads no source. */
 module.exports.coalesceRole = async () => role("Coalesce", [consume(HINT_QUEUE_ARN), sendToOwnQueue]);
@@ -301,6 +350,9 @@ module.exports.reconcileSchedule = async ({ resolveConfigurationProperty }) => {
 
 module.exports.workerEnvFromSecretsJson = async ({ resolveConfigurationProperty }) =>
   JSON.stringify((await envFromSecretsByFunction(resolveConfigurationProperty)).worker);
+
+module.exports.reconcileEnvFromSecretsJson = async ({ resolveConfigurationProperty }) =>
+  JSON.stringify((await envFromSecretsByFunction(resolveConfigurationProperty)).reconcile);
 
 module.exports.webhookEnvFromSecretsJson = async ({ resolveConfigurationProperty }) =>
   JSON.stringify((await envFromSecretsByFunction(resolveConfigurationProperty)).webhook);

@@ -39,7 +39,7 @@ async function bundledInputs(handler: string): Promise<string[]> {
 const holds = (inputs: readonly string[], part: string) => inputs.some((i) => i.includes(part));
 
 describe("the Lambda bundles", () => {
-  for (const handler of ["events", "webhook", "reconcile", "coalesce"]) {
+  for (const handler of ["events", "webhook", "coalesce"]) {
     // The target's factory module stays (its option schema validates a config that is not the
     // embedded one; about 26 KB), but nothing builds a target here.
     it(`${handler}: SQS and the sources' naming rules; no source SDK, source client or engine`, async () => {
@@ -57,6 +57,20 @@ describe("the Lambda bundles", () => {
         assert.ok(!holds(inputs, part), `${part} is not in the ${handler} bundle`);
     });
   }
+
+  it("reconcile: SQS, the sources (to list their versions) and the SSM ledger; no engine, no target", async () => {
+    const inputs = await bundledInputs("reconcile");
+    for (const part of [
+      "@aws-sdk/client-sqs/",
+      "@aws-sdk/client-ssm/",
+      "packages/aws/src/SecretsManagerSource.ts",
+      "functions/aws/src/fanout/SsmFanoutLedger.ts",
+    ])
+      assert.ok(holds(inputs, part), part);
+    // The adapter loaders it builds the sources with also reach the target modules (bundled, never built).
+    for (const part of ["packages/core/src/engine/SyncEngine.ts", "packages/runtime/src/compose/buildRuntime.ts"])
+      assert.ok(!holds(inputs, part), `${part} is not in the reconcile bundle`);
+  });
 
   it("worker: the sources' SDKs and the target, which it calls", async () => {
     const inputs = await bundledInputs("worker");

@@ -74,7 +74,14 @@ describe("iam-from-config.cjs", () => {
     );
     assert.deepEqual(
       statements.map((s) => s.Sid),
-      ["ReadConfiguredSecrets", "ListSecretsForReconciliation", "DecryptConfiguredSecrets", "ConsumeOwnQueue", "WriteOwnLogs"],
+      [
+        "ReadConfiguredSecrets",
+        "ListSecretsForReconciliation",
+        "DecryptConfiguredSecrets",
+        "ConsumeOwnQueue",
+        "KeepFanoutLedger",
+        "WriteOwnLogs",
+      ],
     );
   });
 
@@ -82,8 +89,28 @@ describe("iam-from-config.cjs", () => {
     for (const name of ["eventsRole", "webhookRole", "reconcileRole"]) {
       const actions = (await roleStatements(name, smOnly, { envFromSecrets })).flatMap((s) => s.Action);
       assert.ok(actions.includes("sqs:SendMessage"), name);
-      assert.ok(!actions.some((a) => a.startsWith("ssm:") || a.startsWith("kms:") || a === "secretsmanager:ListSecrets"), name);
+      assert.ok(!actions.some((a) => a.startsWith("kms:") || a === "secretsmanager:BatchGetSecretValue"), name);
+      // The reconcile's fan-out lists versions (no value) and keeps its ledger; the others neither.
+      const listsOrKeeps = actions.some((a) => a.startsWith("ssm:") || a === "secretsmanager:ListSecrets");
+      assert.equal(listsOrKeeps, name === "reconcileRole", name);
     }
+  });
+
+  it("lets the reconcile list versions, read only the HMAC key and keep the fan-out ledger under the stack's path", async () => {
+    const smTarget = `${smOnly}state: { type: target }\n`;
+    const statements = await roleStatements("reconcileRole", smTarget, { envFromSecrets });
+    assert.deepEqual(
+      statements.map((s) => s.Sid),
+      ["SendToOwnQueue", "ListSourceVersions", "ReadDeploymentSecrets", "KeepFanoutLedger", "WriteOwnLogs"],
+    );
+    assert.deepEqual(statements.find((s) => s.Sid === "ListSourceVersions")?.Action, ["secretsmanager:ListSecrets"]);
+    assert.deepEqual(statements.find((s) => s.Sid === "KeepFanoutLedger")?.Resource, [
+      { "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/afsync/${AWS::StackName}/fanout" },
+      { "Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/afsync/${AWS::StackName}/fanout/*" },
+    ]);
+    assert.deepEqual(JSON.parse(String(await run("reconcileEnvFromSecretsJson", smTarget, { envFromSecrets }))), {
+      AFSYNC_HMAC_KEY: "afsync/hmac-key",
+    });
   });
 
   it("splits the deploy-time secrets: the webhook's signing secret to the webhook, the rest to the worker", async () => {
@@ -105,6 +132,7 @@ describe("iam-from-config.cjs", () => {
       "arn:aws:secretsmanager:eu-west-1:1:secret:afsync/token-AbCdEf",
     ]);
     assert.equal(await readBy("eventsRole"), undefined);
+    // State in SQLite: no HMAC key from the env, so the reconcile reads no secret (and enqueues every Deployment).
     assert.equal(await readBy("reconcileRole"), undefined);
   });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { createAzureKeyVaultSource } from "@afsync/azure/azureKeyVaultSourceFactory";
 import type { SecretSource } from "@afsync/core";
+import { DEFAULT_RECONCILE_CONFIG } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
@@ -78,7 +79,13 @@ function binding(id: string, sources: SecretSource[]): DeploymentBinding {
 
 const enabledEndpoint = (): EventGridEndpointSetup =>
   eventGridEndpoint(
-    { sources: [], deployments: [], state: { type: "memory" }, serve: { host: "", port: 0, reconcileEveryMs: 1, eventGridKeyEnv: "K" } },
+    {
+      sources: [],
+      deployments: [],
+      state: { type: "memory" },
+      serve: { host: "", port: 0, reconcileEveryMs: 1, eventGridKeyEnv: "K" },
+      reconcile: DEFAULT_RECONCILE_CONFIG,
+    },
     { K: KEY },
   );
 
@@ -313,7 +320,7 @@ describe("queue worker under the Deployment lease (Azurite)", () => {
   it("runs the message the host hands over parsed, with the version the event pinned", async () => {
     const d = deps({ lease });
     const result = await createQueueWorkerHandler(d.load)(JSON.parse(encodeSyncMessage(hintsMessage)), context("worker", { id: "m1" }));
-    assert.deepEqual(result, { deployment: "prod", leaseWaits: 0, drained: 0 });
+    assert.deepEqual(result, { deployment: "prod", leaseWaits: 0, drained: 0, folded: [] });
     const [call] = d.engine.calls;
     assert.equal(call?.deployment, "prod");
     assert.deepEqual(call?.trigger.kind === "hints" ? call.trigger.hints.map((h) => [h.secretId, h.version]) : [], [

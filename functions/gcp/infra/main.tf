@@ -18,6 +18,8 @@ locals {
     AFSYNC_PUBSUB_ENDPOINT      = "${var.region}-pubsub.googleapis.com:443"
     AFSYNC_OIDC_AUDIENCE        = var.oidc_audience
     AFSYNC_OIDC_SERVICE_ACCOUNT = google_service_account.invoker.email
+    # The reconcile fan-out's ledger (ADR 011): one object per Deployment, written by the reconcile and the worker.
+    AFSYNC_FANOUT_BUCKET = google_storage_bucket.fanout.name
     }, var.coalescing ? {
     AFSYNC_WORK_TOPIC               = google_pubsub_topic.work[0].id
     AFSYNC_WORK_SUBSCRIPTION_PREFIX = "projects/${var.project_id}/subscriptions/${local.work_subscription_prefix}"
@@ -45,7 +47,15 @@ resource "google_service_account" "worker" {
 
 resource "google_service_account" "producer" {
   account_id   = "${var.name}-producer"
-  display_name = "afsync events/push/reconcile: publishes to the worker topic, reads no synced secret"
+  display_name = "afsync events/push: publishes to the worker topic, reads no synced secret"
+}
+
+# The reconcile fans out only the Deployments whose snapshot changed (ADR 011). Secret Manager
+# lists no versions, so it reads the prefixed secrets once per firing (reduced to keyed hashes at
+# once), which the producers' account must not: it has its own.
+resource "google_service_account" "reconcile" {
+  account_id   = "${var.name}-reconcile"
+  display_name = "afsync reconcile: reads the prefixed secrets to fingerprint them, publishes, keeps the fan-out ledger"
 }
 
 resource "google_service_account" "invoker" {
@@ -58,6 +68,17 @@ resource "google_project_iam_member" "worker_reads_prefixed_secrets" {
   project = var.project_id
   role    = "roles/secretmanager.secretAccessor"
   member  = "serviceAccount:${google_service_account.worker.email}"
+  condition {
+    title       = "afsync prefixes only"
+    description = "Secrets whose id starts with one of afsync's prefixes"
+    expression  = local.prefix_condition
+  }
+}
+
+resource "google_project_iam_member" "reconcile_reads_prefixed_secrets" {
+  project = var.project_id
+  role    = "roles/secretmanager.secretAccessor"
+  member  = "serviceAccount:${google_service_account.reconcile.email}"
   condition {
     title       = "afsync prefixes only"
     description = "Secrets whose id starts with one of afsync's prefixes"
@@ -79,6 +100,12 @@ resource "google_project_iam_member" "worker_lists_secrets" {
   member  = "serviceAccount:${google_service_account.worker.email}"
 }
 
+resource "google_project_iam_member" "reconcile_lists_secrets" {
+  project = var.project_id
+  role    = google_project_iam_custom_role.secret_lister.id
+  member  = "serviceAccount:${google_service_account.reconcile.email}"
+}
+
 # The deploy-time secrets mounted as env vars: the worker gets all of them, the producers only theirs.
 resource "google_secret_manager_secret_iam_member" "worker_env" {
   for_each  = var.env_from_secrets
@@ -92,6 +119,31 @@ resource "google_secret_manager_secret_iam_member" "producer_env" {
   secret_id = var.env_from_secrets[each.value]
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${google_service_account.producer.email}"
+}
+
+resource "google_secret_manager_secret_iam_member" "reconcile_env" {
+  for_each  = toset(var.reconcile_env_from_secrets)
+  secret_id = var.env_from_secrets[each.value]
+  role      = "roles/secretmanager.secretAccessor"
+  member    = "serviceAccount:${google_service_account.reconcile.email}"
+}
+
+# ---------------------------------------------------------------- fan-out ledger
+resource "google_storage_bucket" "fanout" {
+  name                        = "${var.project_id}-${var.name}-fanout"
+  location                    = var.region
+  uniform_bucket_level_access = true
+}
+
+# Create, read, list and overwrite objects (an overwrite needs delete): the reconcile and the worker.
+resource "google_storage_bucket_iam_member" "fanout_ledger" {
+  for_each = {
+    worker    = google_service_account.worker.email
+    reconcile = google_service_account.reconcile.email
+  }
+  bucket = google_storage_bucket.fanout.name
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${each.value}"
 }
 
 # ---------------------------------------------------------------- topics
@@ -138,6 +190,13 @@ resource "google_pubsub_topic_iam_member" "producer_publishes_work" {
   topic  = google_pubsub_topic.work[0].id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.producer.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reconcile_publishes_work" {
+  count  = var.coalescing ? 1 : 0
+  topic  = google_pubsub_topic.work[0].id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reconcile.email}"
 }
 
 # A subscription only holds what is published after it exists: apply before the producers use a
@@ -188,6 +247,12 @@ resource "google_pubsub_topic_iam_member" "producer_publishes" {
   topic  = google_pubsub_topic.sync.id
   role   = "roles/pubsub.publisher"
   member = "serviceAccount:${google_service_account.producer.email}"
+}
+
+resource "google_pubsub_topic_iam_member" "reconcile_publishes" {
+  topic  = google_pubsub_topic.sync.id
+  role   = "roles/pubsub.publisher"
+  member = "serviceAccount:${google_service_account.reconcile.email}"
 }
 
 # Dead-lettering is done by the Pub/Sub service agent: it publishes to the DLQ topic and acks the source subscription.
@@ -241,7 +306,7 @@ locals {
   functions = {
     events    = { sa = google_service_account.producer.email, timeout = 60, env_secrets = var.producer_env_from_secrets, enabled = var.notification_delivery == "eventarc" }
     push      = { sa = google_service_account.producer.email, timeout = 60, env_secrets = var.producer_env_from_secrets, enabled = true }
-    reconcile = { sa = google_service_account.producer.email, timeout = 60, env_secrets = var.producer_env_from_secrets, enabled = true }
+    reconcile = { sa = google_service_account.reconcile.email, timeout = 60, env_secrets = var.reconcile_env_from_secrets, enabled = true }
     worker    = { sa = google_service_account.worker.email, timeout = var.worker_timeout_seconds, env_secrets = keys(var.env_from_secrets), enabled = true }
   }
 }
@@ -292,7 +357,10 @@ resource "google_cloudfunctions2_function" "fn" {
     }
   }
 
-  depends_on = [google_project_service.apis, google_secret_manager_secret_iam_member.worker_env, google_secret_manager_secret_iam_member.producer_env]
+  depends_on = [
+    google_project_service.apis, google_secret_manager_secret_iam_member.worker_env, google_secret_manager_secret_iam_member.producer_env,
+    google_secret_manager_secret_iam_member.reconcile_env,
+  ]
 }
 
 # Eventarc invokes the events function as the invoker account (Cloud Run IAM).

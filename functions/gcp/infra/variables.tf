@@ -60,6 +60,12 @@ variable "env_from_secrets" {
   }
 }
 
+variable "reconcile_env_from_secrets" {
+  description = "The subset of env_from_secrets the reconcile needs: the HMAC key its fan-out fingerprints are keyed with (ADR 011)."
+  type        = list(string)
+  default     = ["AFSYNC_HMAC_KEY"]
+}
+
 variable "producer_env_from_secrets" {
   description = "The subset of env_from_secrets the producers (events, push, reconcile) need: the webhook's signing secret only."
   type        = list(string)

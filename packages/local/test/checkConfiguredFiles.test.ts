@@ -3,7 +3,7 @@ import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConfigError } from "@afsync/core";
-import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { type AfsyncConfig, DEFAULT_RECONCILE_CONFIG } from "@afsync/core/config/AfsyncConfig";
 import { canonicalPath } from "../src/canonicalPath.ts";
 import { checkConfiguredFiles } from "../src/checkConfiguredFiles.ts";
 import { makeTempDir } from "./tempDir.ts";
@@ -22,6 +22,7 @@ function config(targetPaths: Record<string, string>): AfsyncConfig {
     })),
     state: { type: "memory" },
     serve: { host: "127.0.0.1", port: 0, reconcileEveryMs: 1 },
+    reconcile: DEFAULT_RECONCILE_CONFIG,
   };
 }
 

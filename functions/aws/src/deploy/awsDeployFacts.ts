@@ -26,6 +26,8 @@ export interface AwsDeployFacts {
   readonly reconcileEveryMs: number;
   /** The env var holding the webhook's signing secret: the one deploy-time secret the webhook reads. */
   readonly webhookSecretEnv: string;
+  /** The env var holding the HMAC key (`state.hmac_key_env`), when state lives in the targets: the reconcile's one secret. */
+  readonly hmacKeyEnv: string | undefined;
   /**
    * esbuild `define`s that leave out of the bundles every source and target type the config does
    * not name (`adapterOmissionDefines`): most of a bundle's bytes, and so of its cold start; and
@@ -59,6 +61,7 @@ export async function awsDeployFacts(configPath: string): Promise<AwsDeployFacts
     awsSources,
     reconcileEveryMs: config.serve.reconcileEveryMs,
     webhookSecretEnv: config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV,
+    hmacKeyEnv: config.state.type === "target" ? config.state.hmacKeyEnv : undefined,
     esbuildDefine: { ...adapterOmissionDefines(config), ...bundledConfigDefine(configPath, before, config) },
   };
 }

@@ -1,30 +1,27 @@
-import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
-import type { LoadProducerDeps } from "../runtime/LambdaDeps.ts";
-import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
+import { fanOutReconcile } from "@afsync/runtime/fanout/fanOutReconcile";
+import { enqueueEveryDeployment } from "@afsync/runtime/fanout/ReconcileSetup";
+import type { LoadReconcileDeps } from "../runtime/LambdaDeps.ts";
+import { lazyReconcileDeps } from "../runtime/lazyDeps.ts";
 
 export interface ReconcileResult {
   readonly enqueued: readonly string[];
 }
 
 /**
- * The schedule → one `full` message per Deployment on the same FIFO queue as the events, rather
- * than syncing here: a reconciliation then never overlaps an event-driven write to the same
- * Deployment, and one slow Deployment cannot time this function out for the others.
+ * The schedule → a `full` message on the same FIFO queue as the events for each Deployment whose
+ * snapshot changed, whose last fan-out a worker did not confirm, or that is due
+ * `reconcile.full_every` (`fanOutReconcile`: ListSecrets / DescribeParameters once per source,
+ * no value read), rather than syncing here: a reconciliation then never overlaps an event-driven
+ * write to the same Deployment, and one slow Deployment cannot time this function out for the others.
  */
-export function createReconcileHandler(load: LoadProducerDeps) {
+export function createReconcileHandler(load: LoadReconcileDeps) {
   return async (event: unknown): Promise<ReconcileResult> => {
     const deps = await load();
     // The scheduled event's id is unique per firing; a manual invoke without one gets the clock.
     const firing = idOf(event) ?? deps.clock.now().toISOString();
-    const messages: SyncMessage[] = deps.bindings.map((binding) => ({
-      v: 1,
-      deployment: binding.id,
-      trigger: { kind: "full" },
-      origin: `schedule:${firing}`,
-    }));
-    await deps.queue.enqueue(messages);
-    deps.logger.log("info", "reconciliation enqueued", { firing, deployments: messages.map((m) => m.deployment) });
-    return { enqueued: messages.map((m) => m.deployment) };
+    const setup = deps.reconcile ?? enqueueEveryDeployment(deps.bindings);
+    const result = await fanOutReconcile({ ...setup, queue: deps.queue, logger: deps.logger, clock: deps.clock }, firing);
+    return { enqueued: result.enqueued };
   };
 }
 
@@ -33,4 +30,4 @@ function idOf(event: unknown): string | undefined {
   return undefined;
 }
 
-export const handler = createReconcileHandler(lazyProducerDeps(process.env));
+export const handler = createReconcileHandler(lazyReconcileDeps(process.env));

@@ -4,6 +4,8 @@ import type { RunReport } from "@afsync/core/engine/RunReport";
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
+import type { FanoutLedger } from "@afsync/runtime/fanout/FanoutLedger";
+import type { ReconcileSetup } from "@afsync/runtime/fanout/ReconcileSetup";
 
 /**
  * What the producers (events, webhook, reconcile) need: which Deployments read which sources, the
@@ -35,7 +37,24 @@ export interface LambdaDeps extends ProducerDeps {
   readonly bindings: readonly DeploymentBinding[];
   readonly sources: ReadonlyMap<string, SecretSource>;
   readonly engine: { sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> };
+  /** Where a successful run confirms the reconcile's fan-out (SSM parameters); absent, nothing is confirmed. */
+  readonly fanoutLedger?: FanoutLedger;
+  /** The worker's composition root serves the reconcile handler too (tests do). */
+  readonly reconcile?: ReconcileSetup;
+}
+
+/**
+ * What the reconcile function needs: the FIFO queue, and the fan-out (sources to list, HMAC key,
+ * ledger, `reconcile:`); without `reconcile`, every Deployment is enqueued at every firing.
+ */
+export interface ReconcileDeps {
+  readonly bindings: readonly { readonly id: string }[];
+  readonly queue: SyncQueue;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly reconcile?: ReconcileSetup;
 }
 
 export type LoadProducerDeps = () => Promise<ProducerDeps>;
 export type LoadLambdaDeps = () => Promise<LambdaDeps>;
+export type LoadReconcileDeps = () => Promise<ReconcileDeps>;

@@ -1,5 +1,8 @@
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { once } from "@afsync/runtime/compose/once";
+import { fanoutHasherFromEnv } from "@afsync/runtime/fanout/fanoutHasherFromEnv";
+import { fingerprintBindings } from "@afsync/runtime/fanout/fingerprintBindings";
+import { fanoutLedgerFromEnv } from "../fanout/fanoutLedgerFromEnv.ts";
 import { type ColdStartOptions, coldStart } from "./coldStart.ts";
 import type { LoadLambdaDeps } from "./LambdaDeps.ts";
 import { lazySqsQueues } from "./lazySqsQueues.ts";
@@ -20,6 +23,8 @@ export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: ColdStartOpti
     });
     // The worker never sends (Lambda's event source mapping feeds it): no SQS client until a send.
     const { queue, hintQueue } = lazySqsQueues(start.queueUrls, env);
+    const fanoutLedger = await fanoutLedgerFromEnv(start.resolvedEnv);
+    const hasher = fanoutHasherFromEnv(start.config, start.resolvedEnv);
     return {
       ...start.deps,
       queue,
@@ -27,6 +32,12 @@ export function lambdaDepsFromEnv(env: NodeJS.ProcessEnv, options: ColdStartOpti
       bindings: runtime.bindings,
       sources: runtime.sources,
       engine: runtime.engine,
+      ...(fanoutLedger === undefined ? {} : { fanoutLedger }),
+      reconcile: {
+        bindings: fingerprintBindings(start.config, runtime.sources),
+        settings: start.config.reconcile,
+        ...(hasher === undefined || fanoutLedger === undefined ? {} : { fanout: { hasher, ledger: fanoutLedger } }),
+      },
     };
   });
 }

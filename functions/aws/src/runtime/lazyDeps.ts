@@ -1,5 +1,5 @@
 import { once } from "@afsync/runtime/compose/once";
-import type { LoadLambdaDeps, LoadProducerDeps } from "./LambdaDeps.ts";
+import type { LoadLambdaDeps, LoadProducerDeps, LoadReconcileDeps } from "./LambdaDeps.ts";
 
 /**
  * The handlers' module-level loaders. The composition roots (config parsing, the adapter
@@ -15,4 +15,8 @@ export function lazyProducerDeps(env: NodeJS.ProcessEnv): LoadProducerDeps {
 
 export function lazyLambdaDeps(env: NodeJS.ProcessEnv): LoadLambdaDeps {
   return once(async () => (await import("./lambdaDepsFromEnv.ts")).lambdaDepsFromEnv(env)());
+}
+
+export function lazyReconcileDeps(env: NodeJS.ProcessEnv): LoadReconcileDeps {
+  return once(async () => (await import("./reconcileDepsFromEnv.ts")).reconcileDepsFromEnv(env)());
 }

@@ -5,6 +5,8 @@ import type { Trigger } from "@afsync/core/engine/Trigger";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { EventGridEndpointSetup } from "@afsync/runtime/events/eventGridEndpoint";
+import type { FanoutLedger } from "@afsync/runtime/fanout/FanoutLedger";
+import type { ReconcileSetup } from "@afsync/runtime/fanout/ReconcileSetup";
 import type { DeploymentLease } from "../lease/DeploymentLease.ts";
 import type { SyncQueueReader } from "../queue/drainDeploymentMessages.ts";
 
@@ -21,6 +23,8 @@ export interface ProducerDeps {
   readonly webhookSecret: string | undefined;
   /** The Event Grid endpoint, or why it is off. */
   readonly eventGrid: EventGridEndpointSetup;
+  /** The timer's fan-out (sources to list, ledger, `reconcile:`); absent: every Deployment at every firing. */
+  readonly reconcile?: ReconcileSetup;
 }
 
 /** Everything the queue-triggered worker needs: a superset of ProducerDeps, so one loader serves all (tests do). */
@@ -32,6 +36,8 @@ export interface FunctionDeps extends ProducerDeps {
   readonly lease: DeploymentLease;
   /** The sync queue, for the worker to fold a Deployment's other waiting messages into its run; none, no folding. */
   readonly queueReader?: SyncQueueReader;
+  /** Where a successful run confirms the timer's fan-out (a blob per Deployment next to the leases). */
+  readonly fanoutLedger?: FanoutLedger;
 }
 
 export type LoadProducerDeps = () => Promise<ProducerDeps>;

@@ -1,5 +1,5 @@
 import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
-import type { Clock, Logger } from "@afsync/core";
+import type { Clock, Logger, SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
@@ -7,10 +7,14 @@ import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { once } from "@afsync/runtime/compose/once";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { eventGridEndpoint } from "@afsync/runtime/events/eventGridEndpoint";
+import { fanoutHasherFromEnv } from "@afsync/runtime/fanout/fanoutHasherFromEnv";
+import { fingerprintBindings } from "@afsync/runtime/fanout/fingerprintBindings";
+import type { ReconcileSetup } from "@afsync/runtime/fanout/ReconcileSetup";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { DefaultAzureCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
+import { BlobFanoutLedger } from "../fanout/BlobFanoutLedger.ts";
 import { DeploymentLease } from "../lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
 import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
@@ -51,20 +55,25 @@ export function functionDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       logger: start.deps.logger,
       ...(options.azure === undefined ? {} : { clientOverrides: { azure: options.azure } }),
     });
-    const lease = new DeploymentLease(blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER), {
+    const leaseContainer = blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER);
+    const lease = new DeploymentLease(leaseContainer, {
       ...(options.leaseSeconds === undefined ? {} : { durationSeconds: options.leaseSeconds }),
     });
     start.deps.logger.log("info", "cold start: runtime built", {
       deployments: runtime.bindings.map((b) => b.id),
       sources: [...runtime.sources.keys()],
     });
+    const fanoutLedger = new BlobFanoutLedger(leaseContainer);
     return {
       ...start.deps,
+      // One composition root serves every function of the app, the timer included.
+      reconcile: reconcileSetup(start.config, runtime.sources, env, fanoutLedger),
       bindings: runtime.bindings,
       sources: runtime.sources,
       engine: runtime.engine,
       lease,
       queueReader: start.queue,
+      fanoutLedger,
     };
   });
 }
@@ -86,8 +95,24 @@ export function producerDepsFromEnv(env: NodeJS.ProcessEnv, options: FunctionDep
       id: d.id,
       sources: d.sources.flatMap((id) => sources.get(id) ?? []),
     }));
-    return { ...start.deps, bindings };
+    const ledger = new BlobFanoutLedger(blobServiceFrom(env).getContainerClient(env[LEASE_CONTAINER_ENV] || DEFAULT_LEASE_CONTAINER));
+    return { ...start.deps, bindings, reconcile: reconcileSetup(start.config, sources, env, ledger) };
   });
+}
+
+/** The timer's fan-out: records next to the lease blobs, fingerprints keyed with the workers' HMAC key. */
+function reconcileSetup(
+  config: AfsyncConfig,
+  sources: ReadonlyMap<string, SecretSource>,
+  env: NodeJS.ProcessEnv,
+  ledger: BlobFanoutLedger,
+): ReconcileSetup {
+  const hasher = fanoutHasherFromEnv(config, env);
+  return {
+    bindings: fingerprintBindings(config, sources),
+    settings: config.reconcile,
+    ...(hasher === undefined ? {} : { fanout: { hasher, ledger } }),
+  };
 }
 
 async function coldStart(env: NodeJS.ProcessEnv, options: FunctionDepsOptions) {

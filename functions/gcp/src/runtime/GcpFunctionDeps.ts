@@ -2,6 +2,7 @@ import type { Clock, Logger } from "@afsync/core";
 import type { PubSubPushTokenVerdict } from "@afsync/gcp/events/verifyPubSubPushToken";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
+import type { ReconcileSetup } from "@afsync/runtime/fanout/ReconcileSetup";
 import type { WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
 import type { DeploymentWorkSubscriptions } from "../queue/PubSubWorkSubscriptions.ts";
 
@@ -20,6 +21,11 @@ export interface GcpProducerDeps {
   readonly verifyToken: VerifyGoogleToken;
   /** The webhook HMAC secret (from the env var `serve.webhook_secret_env` names), if webhooks are on. */
   readonly webhookSecret: string | undefined;
+  /**
+   * The reconcile's fan-out (`fanOutReconcile`: ledger in Cloud Storage, AFSYNC_FANOUT_BUCKET);
+   * absent, every Deployment is enqueued at every firing.
+   */
+  readonly reconcile?: ReconcileSetup;
 }
 
 /** The worker: the runtime's batch loop deps plus the token check of its push subscription. */

@@ -7,8 +7,11 @@ import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { once } from "@afsync/runtime/compose/once";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
+import { fanoutHasherFromEnv } from "@afsync/runtime/fanout/fanoutHasherFromEnv";
+import { fingerprintBindings } from "@afsync/runtime/fanout/fingerprintBindings";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type Certificates, OAuth2Client } from "google-auth-library";
+import { fanoutLedgerFromEnv } from "../fanout/fanoutLedgerFromEnv.ts";
 import { createPubSubClient, createSubscriberClient } from "../queue/createPubSubClient.ts";
 import { PubSubSyncQueue } from "../queue/PubSubSyncQueue.ts";
 import { PubSubWorkSubscriptions } from "../queue/PubSubWorkSubscriptions.ts";
@@ -72,6 +75,9 @@ export function gcpProducerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdS
       env[GCP_FUNCTION_ENV.workTopic] || undefined,
     );
     start.logger.log("info", "cold start: producer built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
+    // The reconcile's fan-out (ADR 011); only the reconcile function has the HMAC key and the bucket's grant.
+    const hasher = fanoutHasherFromEnv(start.config, env);
+    const ledger = fanoutLedgerFromEnv(env);
     return {
       bindings,
       queue,
@@ -79,6 +85,11 @@ export function gcpProducerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdS
       clock: start.clock,
       verifyToken: start.verifyToken,
       webhookSecret: env[start.config.serve.webhookSecretEnv ?? DEFAULT_WEBHOOK_SECRET_ENV],
+      reconcile: {
+        bindings: fingerprintBindings(start.config, sources),
+        settings: start.config.reconcile,
+        ...(hasher === undefined || ledger === undefined ? {} : { fanout: { hasher, ledger } }),
+      },
     };
   });
 }
@@ -97,6 +108,7 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
             prefix,
           );
     start.logger.log("info", "cold start: worker built", { deployments: runtime.bindings.map((b) => b.id), pulls: prefix !== undefined });
+    const fanoutLedger = fanoutLedgerFromEnv(env);
     return {
       bindings: runtime.bindings,
       engine: runtime.engine,
@@ -106,6 +118,7 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
       batchingWindowMs: batchingWindowSecondsOf(env) * 1000,
       clock: start.clock,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      ...(fanoutLedger === undefined ? {} : { fanoutLedger }),
     };
   });
 }

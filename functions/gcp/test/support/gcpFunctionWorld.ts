@@ -3,7 +3,9 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { Clock } from "@afsync/core";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
+import { type CloudStorageEmulator, startCloudStorageEmulator } from "@afsync/emulators/gcp/startCloudStorageEmulator";
 import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
 import { type PubSubEmulator, type PubSubPullSubscription, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
@@ -15,6 +17,7 @@ import {
   pushTokenClaims,
   signGoogleToken,
 } from "../../../../packages/gcp/test/localGoogleKeys.ts";
+import { FANOUT_BUCKET_ENV, STORAGE_ENDPOINT_ENV } from "../../src/fanout/fanoutLedgerFromEnv.ts";
 import { GCP_FUNCTIONS, registerGcpFunctions } from "../../src/registerGcpFunctions.ts";
 import type { GcpWorkerDeps, LoadGcpWorkerDeps } from "../../src/runtime/GcpFunctionDeps.ts";
 import { GCP_FUNCTION_ENV, gcpProducerDepsFromEnv, gcpWorkerDepsFromEnv } from "../../src/runtime/gcpDepsFromEnv.ts";
@@ -27,6 +30,7 @@ export const NOTIFICATION_TOPIC = "airflow-secrets";
 export const WORK_TOPIC = "afsync-work";
 /** What Terraform names each Deployment's work subscription: this prefix + the Deployment id. */
 export const WORK_SUBSCRIPTION = "afsync-work-";
+export const FANOUT_BUCKET = "afsync-test-fanout";
 
 /** Wraps the worker's deps (a spy around the real engine, say) before the function sees them. */
 export type WorkerDecorator = (deps: GcpWorkerDeps) => GcpWorkerDeps;
@@ -42,6 +46,8 @@ export interface GcpFunctionWorld {
   /** With `coalescing`: each Deployment's filtered pull subscription of the work topic, as Terraform declares it. */
   readonly workSubscriptions: { readonly prod?: PubSubPullSubscription; readonly staging?: PubSubPullSubscription };
   readonly logLines: string[];
+  /** With `fanoutLedger`: the Cloud Storage emulator holding the reconcile's ledger bucket (FANOUT_BUCKET). */
+  readonly storage?: CloudStorageEmulator;
   /** `Bearer <token>` as a push subscription or Scheduler sends it, signed by the local "Google" key. */
   authorization(): string;
   close(): Promise<void>;
@@ -62,10 +68,16 @@ export async function startGcpFunctionWorld(
     readonly env?: NodeJS.ProcessEnv;
     /** The worker's wait for the batching window (a test's own, so nothing depends on timing). */
     readonly sleep?: (ms: number) => Promise<void>;
+    /** The reconcile fan-out's ledger bucket on a Cloud Storage emulator (ADR 011), as Terraform's AFSYNC_FANOUT_BUCKET. */
+    readonly fanoutLedger?: boolean;
+    /** The functions' clock (the fan-out's full_every counts on it). */
+    readonly clock?: Clock;
   } = {},
 ): Promise<GcpFunctionWorld> {
   const secretManager = await startGcpEmulator();
   const pubsub = await startPubSubEmulator({ projectId: secretManager.project.id });
+  const storage = options.fanoutLedger === true ? await startCloudStorageEmulator() : undefined;
+  storage?.createBucket(FANOUT_BUCKET);
   const airflow = {
     prod: await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
     staging: await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
@@ -128,6 +140,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
           [GCP_FUNCTION_ENV.batchingWindowSeconds]: "0",
         }
       : {}),
+    ...(storage === undefined ? {} : { [FANOUT_BUCKET_ENV]: FANOUT_BUCKET, [STORAGE_ENDPOINT_ENV]: storage.url }),
     ...options.env,
   };
   const logLines: string[] = [];
@@ -135,6 +148,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     logger: createJsonLineLogger({ write: (line) => logLines.push(line) }),
     certs: GOOGLE_CERTS,
     ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
+    ...(options.clock !== undefined ? { clock: options.clock } : {}),
   };
   const realWorker = gcpWorkerDepsFromEnv(env, coldStart);
   const decorate = options.decorateWorker;
@@ -157,13 +171,14 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     topics,
     workSubscriptions,
     logLines,
+    ...(storage === undefined ? {} : { storage }),
     authorization: () => `Bearer ${signGoogleToken(pushTokenClaims())}`,
     async close() {
       for (const server of servers) {
         server.closeAllConnections();
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
-      await Promise.all([secretManager.close(), pubsub.close(), airflow.prod.close(), airflow.staging.close()]);
+      await Promise.all([secretManager.close(), pubsub.close(), airflow.prod.close(), airflow.staging.close(), storage?.close()]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -48,12 +48,23 @@ export interface ServeConfig {
   readonly eventGridKeyEnv?: string;
 }
 
+/** `reconcile:` — which Deployments a cloud's scheduled reconciliation enqueues. */
+export interface ReconcileConfig {
+  /** `changed`: only those whose snapshot fingerprint changed (or is unconfirmed, or due a full pass); `all`: every one. */
+  readonly fanout: "changed" | "all";
+  /** Every Deployment is enqueued at least this often, changed or not (`full_every: 24h`), in milliseconds. */
+  readonly fullEveryMs: number;
+}
+
+export const DEFAULT_RECONCILE_CONFIG: ReconcileConfig = { fanout: "changed", fullEveryMs: 24 * 3_600_000 };
+
 /** afsync.yaml once parsed: ids keep the file's order. */
 export interface AfsyncConfig {
   readonly sources: readonly SourceConfig[];
   readonly deployments: readonly DeploymentConfig[];
   readonly state: StateConfig;
   readonly serve: ServeConfig;
+  readonly reconcile: ReconcileConfig;
 }
 
 export const DEFAULT_STATE_PATH = ".afsync/state.db";

@@ -64,6 +64,21 @@ export const serveSchema = z._default(
   { host: "127.0.0.1", port: 8080, reconcile_every: "15m" },
 );
 
+/**
+ * `reconcile:` — how the cloud functions' scheduled reconciliation fans out. `changed` (default)
+ * lists the sources once (versions where the provider lists them, keyed value hashes otherwise),
+ * and enqueues only the Deployments whose snapshot fingerprint changed, whose last fan-out was not
+ * confirmed by a worker, or whose last one is older than `full_every` (drift inside a target is
+ * only found by reading the target). `all` enqueues every Deployment at every firing (the old way).
+ */
+export const reconcileSchema = z._default(
+  z.strictObject({
+    fanout: z._default(z.enum(["changed", "all"]), "changed"),
+    full_every: z._default(duration, "24h"),
+  }),
+  { fanout: "changed", full_every: "24h" },
+);
+
 const idRecord = <T extends z.ZodMiniType>(value: T) =>
   z
     .record(z.string().check(z.regex(idPattern, `ids are ${ID_HINT}`)), value)
@@ -78,7 +93,8 @@ export const configSchema = z.strictObject({
   deployments: idRecord(deploymentSchema),
   state: stateSchema,
   serve: serveSchema,
+  reconcile: reconcileSchema,
 });
 
-export const TOP_LEVEL_KEYS = ["sources", "deployments", "state", "serve"] as const;
+export const TOP_LEVEL_KEYS = ["sources", "deployments", "state", "serve", "reconcile"] as const;
 export const DEPLOYMENT_KEYS = ["target", "sources", "deletion", "adopt", "include", "exclude", "observe"] as const;

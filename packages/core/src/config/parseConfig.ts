@@ -1,7 +1,7 @@
 import type { $ZodType } from "zod/v4/core";
 import { ConfigError } from "../errors.ts";
 import { quoteReceivedName } from "../quoteReceivedName.ts";
-import type { AfsyncConfig, DeploymentConfig, SourceConfig, StateConfig } from "./AfsyncConfig.ts";
+import { type AfsyncConfig, DEFAULT_RECONCILE_CONFIG, type DeploymentConfig, type SourceConfig, type StateConfig } from "./AfsyncConfig.ts";
 import { configSchema, DEPLOYMENT_KEYS, parseDuration, TOP_LEVEL_KEYS } from "./configSchema.ts";
 import { type ConfigIssue, formatConfigIssue, formatPath } from "./formatConfigIssue.ts";
 import { toError } from "./toError.ts";
@@ -88,6 +88,10 @@ export function parseConfig(input: unknown, registry: OptionsRegistry): AfsyncCo
         : { pubsubPush: { audience: serve.pubsub_push.audience, serviceAccount: serve.pubsub_push.service_account } }),
       ...(serve.eventgrid_key_env === undefined ? {} : { eventGridKeyEnv: serve.eventgrid_key_env }),
     },
+    reconcile: {
+      fanout: doc.reconcile.fanout,
+      fullEveryMs: parseDuration(doc.reconcile.full_every) ?? DEFAULT_RECONCILE_CONFIG.fullEveryMs,
+    },
   };
 }
 
@@ -153,6 +157,7 @@ function knownKeysAt(path: readonly PropertyKey[]): readonly string[] | undefine
   if (path.length === 3 && path[0] === "deployments" && path[2] === "observe") return ["secrets_backend"];
   if (path.length === 1 && path[0] === "serve")
     return ["host", "port", "reconcile_every", "webhook_secret_env", "pubsub_push", "eventgrid_key_env"];
+  if (path.length === 1 && path[0] === "reconcile") return ["fanout", "full_every"];
   if (path.length === 2 && path[0] === "serve" && path[1] === "pubsub_push") return ["audience", "service_account"];
   if (path.length === 1 && path[0] === "state") return ["type", "path", "hmac_key_env"];
   return undefined;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { AfsyncConfig } from "../../src/config/AfsyncConfig.ts";
+import { type AfsyncConfig, DEFAULT_RECONCILE_CONFIG } from "../../src/config/AfsyncConfig.ts";
 import { assertNoFileClashes, configuredFiles } from "../../src/config/configuredFiles.ts";
 import { ConfigError } from "../../src/errors.ts";
 
@@ -19,6 +19,7 @@ function config(targets: Record<string, Record<string, unknown>>): AfsyncConfig 
     deployments: Object.entries(targets).map(([id, options]) => deployment(id, options)),
     state: { type: "sqlite", path: ".afsync/state.db" },
     serve: { host: "127.0.0.1", port: 0, reconcileEveryMs: 1 },
+    reconcile: DEFAULT_RECONCILE_CONFIG,
   };
 }
 

@@ -18,6 +18,18 @@ export interface SyncMessage {
   readonly deployment: string;
   readonly trigger: Trigger;
   readonly origin: string;
+  /**
+   * Set by a reconciliation that fanned this Deployment out because its snapshot changed (or was
+   * due): the snapshot fingerprint (a keyed hash, never a value) and when. A worker whose run of
+   * the message succeeds records it as confirmed in the fan-out ledger; until then the next
+   * reconciliation enqueues the Deployment again.
+   */
+  readonly fanout?: SyncFanout;
+}
+
+export interface SyncFanout {
+  readonly fingerprint: string;
+  readonly at: string;
 }
 
 export function encodeSyncMessage(message: SyncMessage): string {

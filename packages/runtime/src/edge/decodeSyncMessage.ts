@@ -28,6 +28,12 @@ export const syncMessageSchema = z.strictObject({
   ]),
   /** Where the message came from, for logs and the DLQ: `event:<EventBridge id>`, `webhook:<sig>`, `schedule:<id>`. */
   origin: nonEmpty(),
+  fanout: z.optional(
+    z.strictObject({
+      fingerprint: z.string().check(z.regex(/^[0-9a-f]{64}$/, "must be the 64 hex digits of a keyed hash")),
+      at: nonEmpty(),
+    }),
+  ),
 });
 
 export type DecodeResult = { readonly ok: true; readonly message: SyncMessage } | { readonly ok: false; readonly reason: string };
@@ -62,5 +68,11 @@ function stripUndefined(data: z.infer<typeof syncMessageSchema>): SyncMessage {
             return hint;
           }),
         };
-  return { v: SYNC_MESSAGE_VERSION, deployment: data.deployment, trigger, origin: data.origin };
+  return {
+    v: SYNC_MESSAGE_VERSION,
+    deployment: data.deployment,
+    trigger,
+    origin: data.origin,
+    ...(data.fanout === undefined ? {} : { fanout: { fingerprint: data.fanout.fingerprint, at: data.fanout.at } }),
+  };
 }

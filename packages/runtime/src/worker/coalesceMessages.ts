@@ -1,6 +1,7 @@
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import { coalesceTriggers } from "../edge/coalesceTriggers.ts";
 import { decodeSyncMessage } from "../edge/decodeSyncMessage.ts";
+import type { SyncFanout } from "../edge/SyncMessage.ts";
 
 /** One queue record as the worker needs it (SQS: a subset of `SQSRecord` from aws-lambda). */
 export interface QueueRecord {
@@ -15,6 +16,8 @@ export interface DeploymentWork {
   /** Every message id folded into this run: they succeed or fail together. */
   readonly messageIds: readonly string[];
   readonly origins: readonly string[];
+  /** The reconciliation fan-outs among those messages: a successful run confirms them. */
+  readonly fanouts: readonly SyncFanout[];
 }
 
 export interface CoalescedBatch {
@@ -36,8 +39,9 @@ export function coalesceMessages(records: readonly QueueRecord[]): CoalescedBatc
       malformed.push({ messageId: record.messageId, reason: decoded.reason });
       continue;
     }
-    const { deployment, trigger, origin } = decoded.message;
-    const entry: Accumulator = byDeployment.get(deployment) ?? { triggers: [], messageIds: [], origins: [] };
+    const { deployment, trigger, origin, fanout } = decoded.message;
+    const entry: Accumulator = byDeployment.get(deployment) ?? { triggers: [], messageIds: [], origins: [], fanouts: [] };
+    if (fanout !== undefined) entry.fanouts.push(fanout);
     entry.messageIds.push(record.messageId);
     entry.origins.push(origin);
     entry.triggers.push(trigger);
@@ -49,6 +53,7 @@ export function coalesceMessages(records: readonly QueueRecord[]): CoalescedBatc
       trigger: coalesceTriggers(entry.triggers),
       messageIds: entry.messageIds,
       origins: entry.origins,
+      fanouts: entry.fanouts,
     }),
   );
   return { work, malformed };
@@ -58,4 +63,5 @@ interface Accumulator {
   readonly triggers: Trigger[];
   readonly messageIds: string[];
   readonly origins: string[];
+  readonly fanouts: SyncFanout[];
 }

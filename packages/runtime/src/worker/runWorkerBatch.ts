@@ -4,6 +4,7 @@ import type { DeploymentReport, RunReport } from "@afsync/core/engine/RunReport"
 import { summarize } from "@afsync/core/engine/summarize";
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import { coalesceTriggers } from "../edge/coalesceTriggers.ts";
+import type { FanoutLedger } from "../fanout/FanoutLedger.ts";
 import { coalesceMessages, type DeploymentWork, type QueueRecord } from "./coalesceMessages.ts";
 
 /** What a cloud worker hands the batch loop: the Deployments it can sync and the engine. */
@@ -11,6 +12,12 @@ export interface WorkerDeps {
   readonly bindings: readonly DeploymentBinding[];
   readonly engine: { sync(bindings: DeploymentBinding[], trigger: Trigger): Promise<RunReport> };
   readonly logger: Logger;
+  /**
+   * Where the scheduled reconciliation keeps what it fanned out: a Deployment whose run of a
+   * fan-out message succeeded is recorded as confirmed there. Absent: nothing is confirmed, so a
+   * `changed` reconciliation keeps enqueueing every Deployment (never less than before).
+   */
+  readonly fanoutLedger?: FanoutLedger;
 }
 
 /**
@@ -49,7 +56,36 @@ export async function runWorkerBatch(records: readonly QueueRecord[], deps: Work
   // The two runs touch different Deployments (own target, own FIFO group): side by side.
   const outcomes = await Promise.all(runs.filter((run) => run.length > 0).map((run) => runTogether(run, deps)));
   for (const failed of outcomes) failures.push(...failed);
+  await confirmFanouts(
+    runnable.map((r) => r.item),
+    new Set(failures),
+    deps,
+  );
   return failures;
+}
+
+/**
+ * Records each succeeded Deployment's fan-out as confirmed (the latest, when several were folded
+ * into the run). A ledger write that fails costs one needless enqueue at the next firing, not a
+ * lost change, so it is logged and the messages still count as done.
+ */
+async function confirmFanouts(items: readonly DeploymentWork[], failed: ReadonlySet<string>, deps: WorkerDeps): Promise<void> {
+  const ledger = deps.fanoutLedger;
+  if (ledger === undefined) return;
+  await Promise.all(
+    items.map(async (item) => {
+      if (item.fanouts.length === 0 || item.messageIds.some((id) => failed.has(id))) return;
+      const latest = item.fanouts.reduce((a, b) => (Date.parse(b.at) > Date.parse(a.at) ? b : a));
+      try {
+        await ledger.write(item.deployment, { fingerprint: latest.fingerprint, at: latest.at, confirmed: true });
+      } catch (error) {
+        deps.logger.log("warn", "fan-out not confirmed; the next reconciliation enqueues the Deployment again", {
+          deployment: item.deployment,
+          error,
+        });
+      }
+    }),
+  );
 }
 
 /** One engine run over the Deployments given; returns the message ids of those that failed. */
