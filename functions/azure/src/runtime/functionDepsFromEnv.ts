@@ -13,17 +13,27 @@ import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { DeploymentLease } from "../lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
+import {
+  DEFAULT_EVENTGRID_KEY_ENV,
+  DEFAULT_LEASE_CONTAINER,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_WEBHOOK_SECRET_ENV,
+  LEASE_CONTAINER_ENV,
+  QUEUE_NAME_ENV,
+  STORAGE_CONNECTION,
+} from "./appSettings.ts";
 import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
 import { loadFunctionConfig } from "./loadFunctionConfig.ts";
 
-/** The storage connection the Functions host itself uses; the queue trigger binds to it too. */
-export const STORAGE_CONNECTION = "AzureWebJobsStorage";
-export const QUEUE_NAME_ENV = "AFSYNC_QUEUE_NAME";
-export const DEFAULT_QUEUE_NAME = "afsync-sync";
-export const LEASE_CONTAINER_ENV = "AFSYNC_LEASE_CONTAINER";
-export const DEFAULT_LEASE_CONTAINER = "afsync-leases";
-export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
-export const DEFAULT_EVENTGRID_KEY_ENV = "AFSYNC_EVENTGRID_KEY";
+export {
+  DEFAULT_EVENTGRID_KEY_ENV,
+  DEFAULT_LEASE_CONTAINER,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_WEBHOOK_SECRET_ENV,
+  LEASE_CONTAINER_ENV,
+  QUEUE_NAME_ENV,
+  STORAGE_CONNECTION,
+};
 
 export interface FunctionDepsOptions {
   readonly logger?: Logger;

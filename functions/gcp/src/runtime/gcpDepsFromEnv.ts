@@ -5,7 +5,7 @@ import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { once } from "@afsync/runtime/compose/once";
-import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import { loadBundledConfigFile } from "@afsync/runtime/config/bundledConfig";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { type Certificates, OAuth2Client } from "google-auth-library";
@@ -113,7 +113,8 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
 async function coldStart(env: NodeJS.ProcessEnv, options: GcpColdStartOptions) {
   const logger = options.logger ?? createJsonLineLogger({ base: { fn: env.K_SERVICE ?? env.FUNCTION_TARGET ?? "local" } });
   const path = resolve(process.cwd(), env[GCP_FUNCTION_ENV.config] || DEFAULT_CONFIG_FILE);
-  const config = await loadConfigFile(path, env);
+  // The file `npm run package:gcp` built the bundle with is embedded, validated; any other is parsed strictly.
+  const config = await loadBundledConfigFile(path, env);
   const expected = {
     audience: required(env, GCP_FUNCTION_ENV.oidcAudience),
     serviceAccountEmail: required(env, GCP_FUNCTION_ENV.oidcServiceAccount),
