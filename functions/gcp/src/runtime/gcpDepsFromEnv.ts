@@ -13,6 +13,7 @@ import { createPubSubClient, createSubscriberClient } from "../queue/createPubSu
 import { PubSubSyncQueue } from "../queue/PubSubSyncQueue.ts";
 import { PubSubWorkSubscriptions } from "../queue/PubSubWorkSubscriptions.ts";
 import type { LoadGcpProducerDeps, LoadGcpWorkerDeps, VerifyGoogleToken } from "./GcpFunctionDeps.ts";
+import { lazyWorkSubscriptions } from "./lazyWorkSubscriptions.ts";
 
 /** The environment the functions read (Terraform sets each; see functions/gcp/infra). */
 export const GCP_FUNCTION_ENV = {
@@ -89,12 +90,13 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
     const start = await coldStart(env, options);
     const runtime = await buildRuntime(start.config, { env, configDir: start.configDir, logger: start.logger, clock: start.clock });
     const prefix = env[GCP_FUNCTION_ENV.workSubscriptionPrefix] || undefined;
+    // The prefix is checked now (a bad one fails the cold start); the client is built on the first pull.
+    const project = prefix === undefined ? undefined : projectOfSubscriptionPrefix(prefix);
     const workSubscriptions =
-      prefix === undefined
+      prefix === undefined || project === undefined
         ? undefined
-        : new PubSubWorkSubscriptions(
-            createSubscriberClient(projectOfSubscriptionPrefix(prefix), env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined),
-            prefix,
+        : lazyWorkSubscriptions(
+            () => new PubSubWorkSubscriptions(createSubscriberClient(project, env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined), prefix),
           );
     start.logger.log("info", "cold start: worker built", { deployments: runtime.bindings.map((b) => b.id), pulls: prefix !== undefined });
     return {
