@@ -148,8 +148,18 @@ function serviceUri(env: NodeJS.ProcessEnv, service: "queue" | "blob"): string {
   );
 }
 
+// One storage credential per app's settings, shared by the queue and the lease: constructing a
+// DefaultAzureCredential builds its whole chain of credentials (a tenth of the worker's cold
+// start each), and one instance also caches the storage token for both.
+const storageCredentials = new WeakMap<NodeJS.ProcessEnv, DefaultAzureCredential>();
+
 /** A user-assigned identity is named by `AzureWebJobsStorage__clientId`, as the host expects it. */
 function storageCredential(env: NodeJS.ProcessEnv): DefaultAzureCredential {
-  const clientId = env[`${STORAGE_CONNECTION}__clientId`];
-  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  let credential = storageCredentials.get(env);
+  if (credential === undefined) {
+    const clientId = env[`${STORAGE_CONNECTION}__clientId`];
+    credential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+    storageCredentials.set(env, credential);
+  }
+  return credential;
 }
