@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConfigError } from "@afsync/core";
+import { BUNDLED_CONFIG_DEFINE } from "@afsync/runtime/config/bundledConfig";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
-import { BUNDLED_CONFIG_DEFINE } from "../src/runtime/bundledConfig.ts";
 import { loadLambdaConfig } from "../src/runtime/loadLambdaConfig.ts";
 import { resolveSecretEnv } from "../src/runtime/resolveSecretEnv.ts";
 

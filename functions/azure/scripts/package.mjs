@@ -8,7 +8,8 @@
  * providers, the targets, the Azure SDKs and @azure/functions) into one CommonJS file, so the zip
  * needs no node_modules and no remote build. Beside it: host.json, a package.json whose `main`
  * the Functions Node worker reads to find the functions, and the afsync config (AFSYNC_CONFIG's
- * default). Deploy it with `az functionapp deployment source config-zip` (docs/deploy/azure.md).
+ * default). The bundle holds only the source and target types that config names, and the config
+ * itself, validated at packaging. Deploy it with `az functionapp deployment source config-zip` (docs/deploy/azure.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -16,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
 import JSZip from "jszip";
+import { tsImport } from "tsx/esm/api";
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
@@ -24,6 +26,12 @@ const { values } = parseArgs({
     out: { type: "string", default: join(appDir, "dist", "afsync-azure-functions.zip") },
   },
 });
+
+// Only the source and target types the config names, and the config itself validated here (a
+// config the app would reject fails the package, naming the file and key): the cold start then
+// neither parses YAML nor runs the schemas for the file it ships with (see bundledConfig.ts).
+const { functionBundleDefines } = await tsImport("@afsync/runtime/config/bundledConfigDefine", import.meta.url);
+const configDefines = await functionBundleDefines(resolve(values.config));
 
 const bundled = await build({
   entryPoints: [join(appDir, "src", "index.ts")],
@@ -40,7 +48,7 @@ const bundled = await build({
   // Some dependencies ship only ESM that calls createRequire(import.meta.url); in a CJS bundle
   // import.meta is empty, so give it the bundle's own URL.
   banner: { js: 'const __afsyncImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
-  define: { "import.meta.url": "__afsyncImportMetaUrl" },
+  define: { "import.meta.url": "__afsyncImportMetaUrl", ...configDefines },
   // Provided by the Functions Node worker at run time, never installed (@azure/functions asks for it
   // lazily to register the functions). better-sqlite3 is the CLI's local state store, loaded only for
   // `state.type: sqlite`, which the function app does not use: its native module is not shipped.

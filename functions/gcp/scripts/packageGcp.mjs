@@ -5,12 +5,14 @@
 //                       its --entry-point (events, push, reconcile, worker)
 //   package.json        main: index.js; its one dependency is the Functions Framework, which the
 //                       Node.js buildpack installs and which invokes the entry point
-//   afsync.config.yaml  the config the functions run with (AFSYNC_CONFIG), no credentials
+//   afsync.config.yaml  the config the functions run with (AFSYNC_CONFIG), no credentials; the
+//                       bundle embeds it validated and holds only the types it names
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { build } from "esbuild";
+import { tsImport } from "tsx/esm/api";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const workspace = resolve(here, "..");
@@ -27,6 +29,11 @@ const FRAMEWORK = "@google-cloud/functions-framework";
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });
 const started = performance.now();
+// Only the source and target types the config names, and the config itself validated here (a
+// config the functions would reject fails the package, naming the file and key): the cold start
+// then neither parses YAML nor runs the schemas for the file it ships with (see bundledConfig.ts).
+const { functionBundleDefines } = await tsImport("@afsync/runtime/config/bundledConfigDefine", import.meta.url);
+const define = await functionBundleDefines(resolve(values.config));
 const result = await build({
   entryPoints: [join(workspace, "src", "index.ts")],
   outfile: join(out, "index.js"),
@@ -41,6 +48,7 @@ const result = await build({
   // The framework must be the instance the buildpack installs and runs, or the registrations land
   // in another copy. SQLite is only loaded for `state.type: sqlite`, which a function never uses.
   external: [FRAMEWORK, "better-sqlite3"],
+  define,
   logLevel: "warning",
   metafile: true,
 });

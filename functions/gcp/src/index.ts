@@ -1,5 +1,5 @@
 import { registerGcpFunctions } from "./registerGcpFunctions.ts";
-import { gcpProducerDepsFromEnv, gcpWorkerDepsFromEnv } from "./runtime/gcpDepsFromEnv.ts";
+import { lazyGcpProducerDeps, lazyGcpWorkerDeps } from "./runtime/lazyGcpDeps.ts";
 
-// The deployed entry: the dependencies are built on each instance's first request, from its env.
-registerGcpFunctions(gcpProducerDepsFromEnv(process.env), gcpWorkerDepsFromEnv(process.env));
+// The deployed entry: the dependencies are imported and built on each instance's first request, from its env.
+registerGcpFunctions(lazyGcpProducerDeps(process.env), lazyGcpWorkerDeps(process.env));

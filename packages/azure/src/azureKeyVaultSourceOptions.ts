@@ -1,9 +1,10 @@
-import { z } from "zod";
+// zod/mini: these options are validated on a function's cold start (see @afsync/core/config/zodMini).
+import * as z from "@afsync/core/config/zodMini";
 
 // Airflow's backends take a prefix of null to mean "never look this kind up".
-const prefix = z.string().nullable();
+const prefix = z.nullable(z.string());
 
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
 
 /**
  * `azure-key-vault` options: `AzureKeyVaultBackend`'s backend_kwargs
@@ -16,41 +17,43 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environ
  *   the Airflow id it holds, e.g. `airflow-connections-my-db: my_db`.
  */
 export const azureKeyVaultSourceOptionsSchema = z
-  .object({
-    vault_url: z.url({ protocol: /^https?$/ }).describe("https://<vault>.vault.azure.net/ (Airflow's vault_url)"),
-    connections_prefix: prefix.default("airflow-connections"),
-    variables_prefix: prefix.default("airflow-variables"),
-    config_prefix: prefix.default("airflow-config"),
-    sep: z.string().length(1, "must be a single character (Key Vault names allow 0-9, a-z, A-Z and -)").default("-"),
-    multi_team: z.boolean().default(false),
-    team_name: z.string().min(1).optional(),
-    keys: z.record(z.string().min(1), z.string().min(1)).default({}),
+  .strictObject({
+    // https://<vault>.vault.azure.net/ (Airflow's vault_url)
+    vault_url: z.url({ protocol: /^https?$/ }),
+    connections_prefix: z._default(prefix, "airflow-connections"),
+    variables_prefix: z._default(prefix, "airflow-variables"),
+    config_prefix: z._default(prefix, "airflow-config"),
+    sep: z._default(z.string().check(z.length(1, "must be a single character (Key Vault names allow 0-9, a-z, A-Z and -)")), "-"),
+    multi_team: z._default(z.boolean(), false),
+    team_name: z.optional(z.string().check(z.minLength(1))),
+    keys: z._default(z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1))), {}),
     /** Identifiers, not secrets: passed to the credential chain. */
-    tenant_id: z.string().optional(),
-    client_id: z.string().optional(),
-    managed_identity_client_id: z.string().optional(),
-    workload_identity_tenant_id: z.string().optional(),
+    tenant_id: z.optional(z.string()),
+    client_id: z.optional(z.string()),
+    managed_identity_client_id: z.optional(z.string()),
+    workload_identity_tenant_id: z.optional(z.string()),
     /** With tenant_id and client_id: the environment variable holding the client secret. */
-    client_secret_env: envName.optional(),
+    client_secret_env: z.optional(envName),
     // Declared only to refuse it with a message that says what to do instead.
-    client_secret: z.unknown().optional(),
+    client_secret: z.optional(z.unknown()),
   })
-  .strict()
-  .superRefine((o, ctx) => {
-    if (o.client_secret !== undefined)
-      ctx.addIssue({
-        code: "custom",
-        path: ["client_secret"],
-        message:
-          "credentials are never written in the config: put the secret in an environment variable and name it with client_secret_env",
-      });
-    if (o.client_secret_env !== undefined && (o.tenant_id === undefined || o.client_id === undefined)) {
-      ctx.addIssue({ code: "custom", path: ["client_secret_env"], message: "needs tenant_id and client_id" });
-    }
-    if (o.team_name !== undefined && !o.multi_team) {
-      ctx.addIssue({ code: "custom", path: ["team_name"], message: "applies only with multi_team: true" });
-    }
-  });
+  .check(
+    z.superRefine((o, ctx) => {
+      if (o.client_secret !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: ["client_secret"],
+          message:
+            "credentials are never written in the config: put the secret in an environment variable and name it with client_secret_env",
+        });
+      if (o.client_secret_env !== undefined && (o.tenant_id === undefined || o.client_id === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["client_secret_env"], message: "needs tenant_id and client_id" });
+      }
+      if (o.team_name !== undefined && !o.multi_team) {
+        ctx.addIssue({ code: "custom", path: ["team_name"], message: "applies only with multi_team: true" });
+      }
+    }),
+  );
 
 export type AzureKeyVaultSourceOptions = z.infer<typeof azureKeyVaultSourceOptionsSchema>;
 

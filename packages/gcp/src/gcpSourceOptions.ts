@@ -1,8 +1,9 @@
-import { z } from "zod";
+// zod/mini: these options are validated on a function's cold start (see @afsync/core/config/zodMini).
+import * as z from "@afsync/core/config/zodMini";
 
 // Airflow's backends take a prefix of null to mean "never look this kind up".
-const prefix = z.string().nullable();
-const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name");
+const prefix = z.nullable(z.string());
+const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
 // Secret Manager's rule for a secret id, which Airflow checks for connections_prefix + sep at start-up.
 const SECRET_ID_CHARS = /^[a-zA-Z0-9_-]*$/;
 const INLINE_CREDENTIALS =
@@ -16,50 +17,45 @@ const INLINE_CREDENTIALS =
  */
 export const gcpSourceOptionsSchema = z
   .strictObject({
-    connections_prefix: prefix.default("airflow-connections"),
-    variables_prefix: prefix.default("airflow-variables"),
-    config_prefix: prefix.default("airflow-config"),
-    sep: z.string().default("-"),
+    connections_prefix: z._default(prefix, "airflow-connections"),
+    variables_prefix: z._default(prefix, "airflow-variables"),
+    config_prefix: z._default(prefix, "airflow-config"),
+    sep: z._default(z.string(), "-"),
     /** Project to read; otherwise the key file's `project_id`, then GOOGLE_CLOUD_PROJECT / GCLOUD_PROJECT. */
-    project_id: z
-      .string()
-      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id (6–30 lower-case letters, digits, hyphens)")
-      .optional(),
+    project_id: z.optional(
+      z.string().check(z.regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a project id (6–30 lower-case letters, digits, hyphens)")),
+    ),
     /** afsync's own: the project's number, which notifications name instead of the id. */
-    project_number: z.string().regex(/^\d+$/, "must be the project number (digits only)").optional(),
+    project_number: z.optional(z.string().check(z.regex(/^\d+$/, "must be the project number (digits only)"))),
     /** A service account key file (relative to afsync.yaml). */
-    gcp_key_path: z.string().min(1).optional(),
+    gcp_key_path: z.optional(z.string().check(z.minLength(1))),
     /** afsync's own: the environment variable holding the key file's JSON (Airflow's gcp_keyfile_dict, by reference). */
-    gcp_keyfile_dict_env: envName.optional(),
-    gcp_keyfile_dict: z
-      .unknown()
-      .refine(() => false, { message: INLINE_CREDENTIALS })
-      .optional(),
+    gcp_keyfile_dict_env: z.optional(envName),
+    gcp_keyfile_dict: z.optional(z.unknown().check(z.refine(() => false, { message: INLINE_CREDENTIALS }))),
     /** Comma-separated OAuth2 scopes, as Airflow takes them. */
-    gcp_scopes: z.string().optional(),
+    gcp_scopes: z.optional(z.string()),
     /** afsync's own: `host[:port]` of the Secret Manager endpoint (a regional endpoint; a local emulator on loopback). */
-    api_endpoint: z
-      .string()
-      .regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, "must be host[:port]")
-      .optional(),
+    api_endpoint: z.optional(z.string().check(z.regex(/^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?$/, "must be host[:port]"))),
   })
-  .superRefine((o, ctx) => {
-    if (o.gcp_key_path !== undefined && o.gcp_keyfile_dict_env !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["gcp_keyfile_dict_env"],
-        message: "gcp_key_path and gcp_keyfile_dict_env are mutually exclusive",
-      });
-    }
-    // CloudSecretManagerBackend.__init__ raises on this and looks nothing up.
-    if (o.connections_prefix !== null && !SECRET_ID_CHARS.test(o.connections_prefix + o.sep)) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["sep"],
-        message: "connections_prefix + sep must match ^[a-zA-Z0-9-_]*$ (Airflow's backend refuses to start otherwise)",
-      });
-    }
-  });
+  .check(
+    z.superRefine((o, ctx) => {
+      if (o.gcp_key_path !== undefined && o.gcp_keyfile_dict_env !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["gcp_keyfile_dict_env"],
+          message: "gcp_key_path and gcp_keyfile_dict_env are mutually exclusive",
+        });
+      }
+      // CloudSecretManagerBackend.__init__ raises on this and looks nothing up.
+      if (o.connections_prefix !== null && !SECRET_ID_CHARS.test(o.connections_prefix + o.sep)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["sep"],
+          message: "connections_prefix + sep must match ^[a-zA-Z0-9-_]*$ (Airflow's backend refuses to start otherwise)",
+        });
+      }
+    }),
+  );
 
 export type GcpSourceOptions = z.infer<typeof gcpSourceOptionsSchema>;
 

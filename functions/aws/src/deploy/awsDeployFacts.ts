@@ -1,13 +1,9 @@
-import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { isDeepStrictEqual } from "node:util";
 import { secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "@afsync/aws/awsSourceOptions";
 import { backendKwargsOf } from "@afsync/aws/backendKwargsOf";
-import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
 import { adapterOmissionDefines } from "@afsync/runtime/compose/bundleOmission";
+import { bundledConfigDefine, readBytes } from "@afsync/runtime/config/bundledConfigDefine";
 import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
-import { BUNDLED_CONFIG_DEFINE, type BundledConfig } from "../runtime/bundledConfig.ts";
 import { DEFAULT_WEBHOOK_SECRET_ENV } from "../runtime/coldStart.ts";
 
 /** One AWS source as the deployment must see it: what it lists and reads, and in which region. */
@@ -64,28 +60,4 @@ export async function awsDeployFacts(configPath: string): Promise<AwsDeployFacts
     hmacKeyEnv: config.state.type === "target" ? config.state.hmacKeyEnv : undefined,
     esbuildDefine: { ...adapterOmissionDefines(config), ...bundledConfigDefine(configPath, before, config) },
   };
-}
-
-function readBytes(path: string): Buffer | undefined {
-  try {
-    return readFileSync(path);
-  } catch {
-    return undefined; // loadConfigFile reports it
-  }
-}
-
-/**
- * The validated config as an esbuild define (see `bundledConfig`), keyed by the SHA-256 of the
- * bytes it was parsed from. Nothing is embedded when the file changed while it was read, or when
- * the parsed config would not survive JSON (an adapter schema producing a Date or a RegExp): the
- * function then parses the file at cold start, as before.
- */
-function bundledConfigDefine(path: string, before: Buffer | undefined, config: AfsyncConfig): Record<string, string> {
-  const after = readBytes(path);
-  if (before === undefined || after === undefined || !before.equals(after)) return {};
-  const json = JSON.stringify(config);
-  if (!isDeepStrictEqual(JSON.parse(json), config)) return {};
-  const bundled: BundledConfig = { sha256: createHash("sha256").update(before).digest("hex"), config };
-  // A define's value is JS source: the JSON text as a string literal (see bundledConfig).
-  return { [BUNDLED_CONFIG_DEFINE]: JSON.stringify(JSON.stringify(bundled)) };
 }

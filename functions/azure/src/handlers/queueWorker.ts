@@ -1,9 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { decodeSyncMessage } from "@afsync/runtime/edge/decodeSyncMessage";
-import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { InvocationContext } from "@azure/functions";
 import type { HeldLease } from "../lease/DeploymentLease.ts";
-import { drainDeploymentMessages } from "../queue/drainDeploymentMessages.ts";
 import type { LoadFunctionDeps } from "../runtime/FunctionDeps.ts";
 
 export interface QueueWorkerOptions {
@@ -66,6 +63,13 @@ export function createQueueWorkerHandler(load: LoadFunctionDeps, options: QueueW
   const foldMax = options.foldMaxDeployments ?? DEFAULT_FOLD_MAX_DEPLOYMENTS;
   return async (queueItem: unknown, context: InvocationContext): Promise<QueueWorkerResult> => {
     const deps = await load();
+    // Imported on use, not at the top: the decoder and the batch loop are zod and the engine's
+    // callers, which the app's start (every function's, not only the worker's) need not evaluate.
+    const [{ decodeSyncMessage }, { runWorkerBatch }, { drainDeploymentMessages }] = await Promise.all([
+      import("@afsync/runtime/edge/decodeSyncMessage"),
+      import("@afsync/runtime/worker/runWorkerBatch"),
+      import("../queue/drainDeploymentMessages.ts"),
+    ]);
     const messageId = messageIdOf(context);
     // The host hands a JSON message over parsed; the runtime decodes (and validates) the text.
     const body = typeof queueItem === "string" ? queueItem : JSON.stringify(queueItem);

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { HttpRequest, HttpResponseInit } from "@azure/functions";
@@ -31,6 +30,9 @@ export function createWebhookHttpHandler(load: LoadProducerDeps) {
       deps.logger.log("warn", "webhook rejected", { status: check.status, reason: check.reason });
       return { status: check.status, jsonBody: { error: check.reason } };
     }
+    // Imported here, not at the top: the body's schema is zod, which the app's start need not
+    // evaluate (a verified request loads it once).
+    const { parseWebhookBody } = await import("@afsync/runtime/webhook/parseWebhookBody");
     const parsed = parseWebhookBody(rawBody);
     if (!parsed.ok) return { status: 400, jsonBody: { error: parsed.error } };
     const origin = `webhook:${createHash("sha256")

@@ -17,17 +17,27 @@ import { QueueServiceClient } from "@azure/storage-queue";
 import { BlobFanoutLedger } from "../fanout/BlobFanoutLedger.ts";
 import { DeploymentLease } from "../lease/DeploymentLease.ts";
 import { StorageQueueSyncQueue } from "../queue/StorageQueueSyncQueue.ts";
+import {
+  DEFAULT_EVENTGRID_KEY_ENV,
+  DEFAULT_LEASE_CONTAINER,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_WEBHOOK_SECRET_ENV,
+  LEASE_CONTAINER_ENV,
+  QUEUE_NAME_ENV,
+  STORAGE_CONNECTION,
+} from "./appSettings.ts";
 import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
 import { loadFunctionConfig } from "./loadFunctionConfig.ts";
 
-/** The storage connection the Functions host itself uses; the queue trigger binds to it too. */
-export const STORAGE_CONNECTION = "AzureWebJobsStorage";
-export const QUEUE_NAME_ENV = "AFSYNC_QUEUE_NAME";
-export const DEFAULT_QUEUE_NAME = "afsync-sync";
-export const LEASE_CONTAINER_ENV = "AFSYNC_LEASE_CONTAINER";
-export const DEFAULT_LEASE_CONTAINER = "afsync-leases";
-export const DEFAULT_WEBHOOK_SECRET_ENV = "AFSYNC_WEBHOOK_SECRET";
-export const DEFAULT_EVENTGRID_KEY_ENV = "AFSYNC_EVENTGRID_KEY";
+export {
+  DEFAULT_EVENTGRID_KEY_ENV,
+  DEFAULT_LEASE_CONTAINER,
+  DEFAULT_QUEUE_NAME,
+  DEFAULT_WEBHOOK_SECRET_ENV,
+  LEASE_CONTAINER_ENV,
+  QUEUE_NAME_ENV,
+  STORAGE_CONNECTION,
+};
 
 export interface FunctionDepsOptions {
   readonly logger?: Logger;
@@ -163,8 +173,18 @@ function serviceUri(env: NodeJS.ProcessEnv, service: "queue" | "blob"): string {
   );
 }
 
+// One storage credential per app's settings, shared by the queue and the lease: constructing a
+// DefaultAzureCredential builds its whole chain of credentials (a tenth of the worker's cold
+// start each), and one instance also caches the storage token for both.
+const storageCredentials = new WeakMap<NodeJS.ProcessEnv, DefaultAzureCredential>();
+
 /** A user-assigned identity is named by `AzureWebJobsStorage__clientId`, as the host expects it. */
 function storageCredential(env: NodeJS.ProcessEnv): DefaultAzureCredential {
-  const clientId = env[`${STORAGE_CONNECTION}__clientId`];
-  return new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+  let credential = storageCredentials.get(env);
+  if (credential === undefined) {
+    const clientId = env[`${STORAGE_CONNECTION}__clientId`];
+    credential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
+    storageCredentials.set(env, credential);
+  }
+  return credential;
 }

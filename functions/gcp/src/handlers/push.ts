@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { pubSubMessageOf } from "@afsync/gcp/events/pubSubDelivery";
 import { enqueueEvent } from "@afsync/runtime/edge/enqueueEvent";
-import { parseWebhookBody } from "@afsync/runtime/webhook/parseWebhookBody";
 import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/WebhookVerifier";
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
@@ -60,6 +59,9 @@ async function webhook(
     res.status(check.status).json({ error: check.reason });
     return;
   }
+  // Imported here, not at the top: the body's schema is zod, which the instance's start need not
+  // evaluate (a verified request loads it once).
+  const { parseWebhookBody } = await import("@afsync/runtime/webhook/parseWebhookBody");
   const parsed = parseWebhookBody(rawBody);
   if (!parsed.ok) {
     res.status(400).json({ error: parsed.error });

@@ -1,6 +1,4 @@
-import { runWorkerBatch } from "@afsync/runtime/worker/runWorkerBatch";
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
-import { foldDeploymentWork } from "../queue/foldDeploymentWork.ts";
 import { DEPLOYMENT_ATTRIBUTE, DOORBELL_ATTRIBUTE } from "../queue/PubSubSyncQueue.ts";
 import type { GcpWorkerDeps, LoadGcpWorkerDeps } from "../runtime/GcpFunctionDeps.ts";
 import { refuseUnverifiedToken } from "./refuseUnverifiedToken.ts";
@@ -26,6 +24,9 @@ export function createWorkerFunction(load: LoadGcpWorkerDeps): HttpFunction {
       return;
     }
     if (pushed.kind === "doorbell") return doorbell(deps, pushed, res);
+    // Imported on use, not at the top: the batch loop's decoder is zod, which the instance's start
+    // need not evaluate (the first run loads it once).
+    const { runWorkerBatch } = await import("@afsync/runtime/worker/runWorkerBatch");
     const failures = await runWorkerBatch([pushed.record], deps);
     if (failures.length > 0) {
       res.status(500).json({ error: "sync failed; Pub/Sub will redeliver", messageId: pushed.record.messageId });
@@ -48,6 +49,7 @@ async function doorbell(deps: GcpWorkerDeps, rung: Doorbell, res: Response): Pro
     const wait = rung.publishedAtMs + windowMs - deps.clock.now().getTime();
     if (wait > 0) await deps.sleep(Math.min(wait, windowMs));
   }
+  const { foldDeploymentWork } = await import("../queue/foldDeploymentWork.ts");
   let outcome: Awaited<ReturnType<typeof foldDeploymentWork>>;
   try {
     outcome = await foldDeploymentWork(rung.deployment, deps.workSubscriptions, deps);

@@ -5,7 +5,7 @@ import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
 import { systemClock } from "@afsync/runtime/compose/createHmacHasher";
 import { once } from "@afsync/runtime/compose/once";
-import { loadConfigFile } from "@afsync/runtime/config/loadConfigFile";
+import { loadBundledConfigFile } from "@afsync/runtime/config/bundledConfig";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import { fanoutHasherFromEnv } from "@afsync/runtime/fanout/fanoutHasherFromEnv";
 import { fingerprintBindings } from "@afsync/runtime/fanout/fingerprintBindings";
@@ -16,6 +16,7 @@ import { createPubSubClient, createSubscriberClient } from "../queue/createPubSu
 import { PubSubSyncQueue } from "../queue/PubSubSyncQueue.ts";
 import { PubSubWorkSubscriptions } from "../queue/PubSubWorkSubscriptions.ts";
 import type { LoadGcpProducerDeps, LoadGcpWorkerDeps, VerifyGoogleToken } from "./GcpFunctionDeps.ts";
+import { lazyWorkSubscriptions } from "./lazyWorkSubscriptions.ts";
 
 /** The environment the functions read (Terraform sets each; see functions/gcp/infra). */
 export const GCP_FUNCTION_ENV = {
@@ -100,12 +101,13 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
     const start = await coldStart(env, options);
     const runtime = await buildRuntime(start.config, { env, configDir: start.configDir, logger: start.logger, clock: start.clock });
     const prefix = env[GCP_FUNCTION_ENV.workSubscriptionPrefix] || undefined;
+    // The prefix is checked now (a bad one fails the cold start); the client is built on the first pull.
+    const project = prefix === undefined ? undefined : projectOfSubscriptionPrefix(prefix);
     const workSubscriptions =
-      prefix === undefined
+      prefix === undefined || project === undefined
         ? undefined
-        : new PubSubWorkSubscriptions(
-            createSubscriberClient(projectOfSubscriptionPrefix(prefix), env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined),
-            prefix,
+        : lazyWorkSubscriptions(
+            () => new PubSubWorkSubscriptions(createSubscriberClient(project, env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined), prefix),
           );
     start.logger.log("info", "cold start: worker built", { deployments: runtime.bindings.map((b) => b.id), pulls: prefix !== undefined });
     const fanoutLedger = fanoutLedgerFromEnv(env);
@@ -126,7 +128,8 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
 async function coldStart(env: NodeJS.ProcessEnv, options: GcpColdStartOptions) {
   const logger = options.logger ?? createJsonLineLogger({ base: { fn: env.K_SERVICE ?? env.FUNCTION_TARGET ?? "local" } });
   const path = resolve(process.cwd(), env[GCP_FUNCTION_ENV.config] || DEFAULT_CONFIG_FILE);
-  const config = await loadConfigFile(path, env);
+  // The file `npm run package:gcp` built the bundle with is embedded, validated; any other is parsed strictly.
+  const config = await loadBundledConfigFile(path, env);
   const expected = {
     audience: required(env, GCP_FUNCTION_ENV.oidcAudience),
     serviceAccountEmail: required(env, GCP_FUNCTION_ENV.oidcServiceAccount),
