@@ -29,7 +29,7 @@ import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
-import { resolvePrecedence } from "./resolvePrecedence.ts";
+import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
 import type { Trigger } from "./Trigger.ts";
@@ -91,8 +91,11 @@ type Planned =
       readonly binding: DeploymentBinding;
       readonly items: readonly PlanItem[];
       readonly owned: ReadonlyMap<KeyString, StateRecord>;
-      /** Keys a source of the Deployment holds, or that it would delete: what it claims in its target. */
-      readonly claimed: ReadonlySet<KeyString>;
+      /**
+       * Keys a source of the Deployment holds, or that it would delete: what it claims in its
+       * target. Only when asked for (`withClaims`): the overlapping-claims check alone reads it.
+       */
+      readonly claimed?: ReadonlySet<KeyString>;
       readonly pins: PinPlan;
     }
   | { readonly binding: DeploymentBinding; readonly error: string };
@@ -232,7 +235,7 @@ export class SyncEngine {
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
-    const planFor = async (binding: DeploymentBinding): Promise<Planned> => {
+    const planFor = async (binding: DeploymentBinding, withClaims = false): Promise<Planned> => {
       const hinted = scopes.get(binding.id) ?? [];
       let pins: PinPlan;
       try {
@@ -240,7 +243,7 @@ export class SyncEngine {
       } catch (error) {
         return { binding, error: errorMessage(error) };
       }
-      return this.planOne(binding, hinted, reads, trigger, options, pins, loaded.get(binding.id));
+      return this.planOne(binding, hinted, reads, trigger, options, pins, loaded.get(binding.id), withClaims);
     };
     const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded);
 
@@ -293,7 +296,7 @@ export class SyncEngine {
    */
   private async overlappingClaimErrors(
     bindings: readonly DeploymentBinding[],
-    planFor: (binding: DeploymentBinding) => Promise<Planned>,
+    planFor: (binding: DeploymentBinding, withClaims: boolean) => Promise<Planned>,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
   ): Promise<ReadonlyMap<string, string>> {
     const byScope = new Map<string, DeploymentBinding[]>();
@@ -306,8 +309,9 @@ export class SyncEngine {
       if (new Set(sharing.map((b) => b.id)).size < 2) continue;
       for (const binding of sharing) {
         if (!loaded.has(binding.id)) loaded.set(binding.id, await this.tryLoadTarget(binding));
-        const planned = await planFor(binding);
-        if ("claimed" in planned) claims.push({ deploymentId: binding.id, scope, target: binding.target.describe, keys: planned.claimed });
+        const planned = await planFor(binding, true);
+        if ("claimed" in planned && planned.claimed !== undefined)
+          claims.push({ deploymentId: binding.id, scope, target: binding.target.describe, keys: planned.claimed });
       }
     }
     return claims.length === 0 ? new Map() : overlappingClaims(claims);
@@ -539,6 +543,7 @@ export class SyncEngine {
     options: RunOptions,
     pins: PinPlan,
     loaded?: LoadedTarget | { readonly error: unknown },
+    withClaims = false,
   ): Promise<Planned> {
     try {
       if (loaded !== undefined && "error" in loaded) throw loaded.error;
@@ -556,14 +561,17 @@ export class SyncEngine {
         const select = (ks: KeyString, key: AirflowKey) => {
           if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
         };
-        for (const source of binding.sources) for (const key of reads.keysOf(source.id)) select(keyString(key), key);
+        for (const source of binding.sources) for (const [ks, key] of reads.keysOf(source.id)) select(ks, key);
         for (const record of owned.values()) {
+          // Most owned keys are a source's too: already in scope, not parsed again.
+          if (scope.has(record.key)) continue;
           const key = parseKeyString(record.key);
           if (key !== null) select(record.key, key);
         }
         return scope;
       };
       const plan = await this.planKeys(binding, scopeOf, reads, options, loaded, pins.active);
+      if (!withClaims) return { binding, items: plan.items, owned: plan.owned, pins };
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
       for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
       return { binding, items: plan.items, owned: plan.owned, claimed, pins };
@@ -586,16 +594,19 @@ export class SyncEngine {
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
-    const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) =>
-      resolvePrecedence(
-        key,
-        binding.sources.map((s) => {
-          const pin = pins.get(ks);
-          return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
-        }),
-        this.hash,
-      ),
-    );
+    const resolutions: Resolution[] = [];
+    for (const [ks, key] of scopeOf(owned))
+      resolutions.push(
+        resolvePrecedence(
+          key,
+          binding.sources.map((s) => {
+            const pin = pins.get(ks);
+            return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
+          }),
+          this.hash,
+          ks,
+        ),
+      );
     const items = planDeployment({
       resolutions,
       targetEntries: snapshot.entries,

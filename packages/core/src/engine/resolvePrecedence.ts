@@ -56,7 +56,13 @@ export interface SourceAnswer {
  * a lower source's value over the last good one, so the key is `invalid` instead. A source
  * that failed to answer stops the walk too: whether it holds the key is unknown.
  */
-export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswer[], hash: (value: AirflowValue) => string): Resolution {
+export function resolvePrecedence(
+  key: AirflowKey,
+  answers: readonly SourceAnswer[],
+  hash: (value: AirflowValue) => string,
+  /** The key's string when the caller holds it already (the engine does): not made again per Deployment. */
+  ks: KeyString = keyString(key),
+): Resolution {
   const candidates: Candidate[] = answers.map((answer, index) => toCandidate(answer, index + 1, hash));
   let outcome: Outcome = { kind: "absent" };
   for (const c of candidates) {
@@ -73,7 +79,7 @@ export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswe
     }
     break;
   }
-  return { key, keyString: keyString(key), candidates, outcome };
+  return { key, keyString: ks, candidates, outcome };
 }
 
 /**
