@@ -14,7 +14,10 @@
  * Reported per (N, M): provider calls and the floor (ceil(N/20) BatchGetSecretValue for a first
  * read; ceil(N/100) ListSecrets pages for a no-op), target writes, bytes sent to the targets,
  * values held (bytes of the JSON bodies a single write of every key would carry), wall time, the
- * critical-path bound and the ratio, the engine's CPU time, peak RSS, and the load average.
+ * critical-path bound and the ratio, the engine's CPU time, peak RSS with what it is made of
+ * (`peakHeapCommittedMb`: the most heap V8 held; `peakHeapAfterFullGcMb`: about the live heap at
+ * its largest, which V8's default sizing multiplies into how far the heap grows), and the load
+ * average.
  *
  * The bound is max(round-trip chain, the engine's CPU time). The chain counts only the waits the
  * providers impose, and each concurrency limit as a named parameter (the engine's own constants,

@@ -5,7 +5,7 @@
  * emulators or the TypeScript loader in its memory; its one output is a JSON line on stdout.
  */
 import { join } from "node:path";
-import { performance } from "node:perf_hooks";
+import { constants, PerformanceObserver, performance } from "node:perf_hooks";
 import { getHeapStatistics } from "node:v8";
 import { AirflowApiTarget } from "@afsync/airflow-api/AirflowApiTarget";
 import { createAwsSecretsManagerSource } from "@afsync/aws/awsSourceFactory";
@@ -26,6 +26,35 @@ export interface FullReconcileChildInput {
 }
 
 const mb = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+/**
+ * What the peak RSS is made of, sampled while the engine runs: the most heap V8 held (committed,
+ * live or not) and the most it still used right after a full (mark-compact) collection — about
+ * the live heap, which with V8's default sizing sets how far the heap may grow before the next
+ * one (a multiple of it on a machine with memory to spare). The rest of the RSS is not V8's heap:
+ * code, the SDKs', undici's and SQLite's native memory.
+ */
+function watchHeap(): () => { peakHeapCommittedMb: number; peakHeapAfterFullGcMb: number } {
+  let committed = 0;
+  let afterFullGc = 0;
+  const sample = setInterval(() => {
+    committed = Math.max(committed, getHeapStatistics().total_heap_size);
+  }, 20);
+  const gcs = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      // Read as soon as the observer runs after the collection: what survived it, plus a little allocated since.
+      if ((entry as { detail?: { kind?: number } }).detail?.kind === constants.NODE_PERFORMANCE_GC_MAJOR)
+        afterFullGc = Math.max(afterFullGc, getHeapStatistics().used_heap_size);
+    }
+  });
+  gcs.observe({ entryTypes: ["gc"] });
+  return () => {
+    clearInterval(sample);
+    gcs.disconnect();
+    committed = Math.max(committed, getHeapStatistics().total_heap_size);
+    return { peakHeapCommittedMb: mb(committed), peakHeapAfterFullGcMb: mb(afterFullGc) };
+  };
+}
 
 async function main(): Promise<void> {
   const env = JSON.parse(process.env.BENCH_CHILD ?? "{}") as FullReconcileChildInput;
@@ -72,6 +101,7 @@ async function main(): Promise<void> {
     include: ["*"],
     exclude: [],
   }));
+  const heap = watchHeap();
   const start = performance.now();
   const cpuBefore = process.cpuUsage();
   const waitBefore = runQueueWaitMs();
@@ -79,6 +109,7 @@ async function main(): Promise<void> {
   const ms = performance.now() - start;
   const cpu = process.cpuUsage(cpuBefore);
   const waited = runQueueWaitMs();
+  const heapSeen = heap();
   await source.close?.();
   await state.close();
   const failed = report.deployments.filter((d) => d.status === "failed");
@@ -91,6 +122,7 @@ async function main(): Promise<void> {
       // Time the engine's thread was ready to run but waited for a core: near 0 on an idle machine.
       ...(waitBefore === undefined || waited === undefined ? {} : { runQueueWaitMs: waited - waitBefore }),
       peakRssMb: mb(process.resourceUsage().maxRSS * 1024),
+      ...heapSeen,
       // V8's heap ceiling: sized from the machine's memory unless the process is given one (--max-old-space-size).
       heapLimitMb: mb(getHeapStatistics().heap_size_limit),
       created: report.summary.create,

@@ -36,7 +36,12 @@ export interface AirflowApi {
   /** Most entities one write call carries. */
   readonly maxBatch: number;
   listConnectionIds(): Promise<string[]>;
-  listVariables(): Promise<ListedVariable[]>;
+  /**
+   * Every variable's key; its value too where the list carries values (v2) and `keepValue` (by
+   * default every key) wants it: a target read keeps only its manifest variables' values, not
+   * every variable's, while the pages of 10,000 variables arrive.
+   */
+  listVariables(keepValue?: (key: string) => boolean): Promise<ListedVariable[]>;
   /** A variable's value, or null when it does not exist. */
   getVariable(key: string): Promise<string | null>;
   /**

@@ -156,17 +156,23 @@ export class AirflowApiTarget implements DeploymentTarget {
 
   async read(): Promise<TargetSnapshot> {
     const api = await this.#resolveApi();
-    const [connectionIds, variables] = await Promise.all([api.listConnectionIds(), api.listVariables()]);
+    const manifestOn = this.#config.state === "manifest";
+    const isManifest = (key: string) => manifestOn && isManifestVariable(this.#config.manifestVariable, key);
+    // Only the manifest's own variables keep their values from the listing: nothing else here
+    // reads a variable's value, and 10,000 of them would be held while the pages arrive.
+    const [connectionIds, variables] = await Promise.all([api.listConnectionIds(), api.listVariables(isManifest)]);
     const entries = new Map<KeyString, TargetEntry>();
     for (const id of connectionIds) {
       // The fold lock is afsync's bookkeeping too, present only while a writer folds.
-      if (this.#config.state === "manifest" && id === this.#foldLock.id) continue;
-      entries.set(keyString({ kind: "connection", id }), { key: { kind: "connection", id } });
+      if (manifestOn && id === this.#foldLock.id) continue;
+      const key: AirflowKey = { kind: "connection", id };
+      entries.set(keyString(key), { key });
     }
     for (const v of variables) {
       // afsync's own bookkeeping is neither a conflict nor a key to sync.
-      if (this.#config.state === "manifest" && isManifestVariable(this.#config.manifestVariable, v.key)) continue;
-      entries.set(keyString({ kind: "variable", id: v.key }), { key: { kind: "variable", id: v.key } });
+      if (isManifest(v.key)) continue;
+      const key: AirflowKey = { kind: "variable", id: v.key };
+      entries.set(keyString(key), { key });
     }
     this.#present = api.version === 1 ? new Set(entries.keys()) : undefined;
     if (this.#config.state !== "manifest") return { entries };

@@ -93,11 +93,11 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit:
           error,
         };
       }),
-    listVariables: () =>
+    listVariables: (keepValue = () => true) =>
       listAllPages<ListedVariable>("/api/v2/variables", async (offset) => {
         const { data, error, response } = await client.GET("/api/v2/variables", { params: { query: { limit: pageLimit, offset } } });
         return {
-          items: (data?.variables ?? []).map((v) => ({ key: v.key, value: v.value })),
+          items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: v.key, value: v.value } : { key: v.key })),
           total: data?.total_entries ?? 0,
           status: response.status,
           error,

@@ -127,11 +127,14 @@ export class SourceReadSet {
     return this.reads.get(sourceId)?.get(key);
   }
 
-  /** Every key a fully listed source holds (read or held as listed). */
-  keysOf(sourceId: string): readonly AirflowKey[] {
-    const read = [...(this.reads.get(sourceId)?.values() ?? [])].map((r) => r.key);
-    const listed = [...(this.listed.get(sourceId)?.values() ?? [])].map((l) => l.key);
-    return [...read, ...listed];
+  /**
+   * Every key a fully listed source holds (read or held as listed), with the key string it is
+   * filed under: each Deployment's plan reuses these strings and keys rather than making its
+   * own (one string and one array slot per key per Deployment, kept by every plan in flight).
+   */
+  *keysOf(sourceId: string): Generator<readonly [KeyString, AirflowKey]> {
+    for (const [ks, read] of this.reads.get(sourceId) ?? []) yield [ks, read.key];
+    for (const [ks, listed] of this.listed.get(sourceId) ?? []) yield [ks, listed.key];
   }
 
   /** Why listing a source failed, if it did. */

@@ -29,7 +29,8 @@ import { type PlanItem, planDeployment } from "./planDeployment.ts";
 import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
-import { resolvePrecedence } from "./resolvePrecedence.ts";
+import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
+import { SharedStrings } from "./SharedStrings.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
 import type { Trigger } from "./Trigger.ts";
@@ -91,8 +92,11 @@ type Planned =
       readonly binding: DeploymentBinding;
       readonly items: readonly PlanItem[];
       readonly owned: ReadonlyMap<KeyString, StateRecord>;
-      /** Keys a source of the Deployment holds, or that it would delete: what it claims in its target. */
-      readonly claimed: ReadonlySet<KeyString>;
+      /**
+       * Keys a source of the Deployment holds, or that it would delete: what it claims in its
+       * target. Only when asked for (`withClaims`): the overlapping-claims check alone reads it.
+       */
+      readonly claimed?: ReadonlySet<KeyString>;
       readonly pins: PinPlan;
     }
   | { readonly binding: DeploymentBinding; readonly error: string };
@@ -226,13 +230,14 @@ export class SyncEngine {
   ): Promise<RunReport> {
     const reads = new SourceReadSet();
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
+    const shared = new SharedStrings();
     const scopes =
       rollback === undefined
-        ? await this.readSources(bindings, trigger, reads, loaded)
+        ? await this.readSources(bindings, trigger, reads, loaded, shared)
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
-    const planFor = async (binding: DeploymentBinding): Promise<Planned> => {
+    const planFor = async (binding: DeploymentBinding, withClaims = false): Promise<Planned> => {
       const hinted = scopes.get(binding.id) ?? [];
       let pins: PinPlan;
       try {
@@ -240,9 +245,9 @@ export class SyncEngine {
       } catch (error) {
         return { binding, error: errorMessage(error) };
       }
-      return this.planOne(binding, hinted, reads, trigger, options, pins, loaded.get(binding.id));
+      return this.planOne(binding, hinted, reads, trigger, options, pins, shared, loaded.get(binding.id), withClaims);
     };
-    const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded);
+    const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded, shared);
 
     // Deployments stream: up to `deploymentsAtOnce` are in flight, each planned, written and
     // dropped before its slot takes the next, so the plans held at once are bounded by that limit
@@ -293,8 +298,9 @@ export class SyncEngine {
    */
   private async overlappingClaimErrors(
     bindings: readonly DeploymentBinding[],
-    planFor: (binding: DeploymentBinding) => Promise<Planned>,
+    planFor: (binding: DeploymentBinding, withClaims: boolean) => Promise<Planned>,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    shared: SharedStrings,
   ): Promise<ReadonlyMap<string, string>> {
     const byScope = new Map<string, DeploymentBinding[]>();
     for (const binding of bindings) {
@@ -305,9 +311,10 @@ export class SyncEngine {
     for (const [scope, sharing] of byScope) {
       if (new Set(sharing.map((b) => b.id)).size < 2) continue;
       for (const binding of sharing) {
-        if (!loaded.has(binding.id)) loaded.set(binding.id, await this.tryLoadTarget(binding));
-        const planned = await planFor(binding);
-        if ("claimed" in planned) claims.push({ deploymentId: binding.id, scope, target: binding.target.describe, keys: planned.claimed });
+        if (!loaded.has(binding.id)) loaded.set(binding.id, await this.tryLoadTarget(binding, shared));
+        const planned = await planFor(binding, true);
+        if ("claimed" in planned && planned.claimed !== undefined)
+          claims.push({ deploymentId: binding.id, scope, target: binding.target.describe, keys: planned.claimed });
       }
     }
     return claims.length === 0 ? new Map() : overlappingClaims(claims);
@@ -434,6 +441,7 @@ export class SyncEngine {
     trigger: Trigger,
     reads: SourceReadSet,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    shared: SharedStrings,
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
     if (trigger.kind === "full") {
@@ -443,7 +451,7 @@ export class SyncEngine {
       const listable = new Set(
         sources.filter((s) => s.capabilities.listsVersions === true && s.listVersions !== undefined && !observed.has(s)),
       );
-      const applied = await this.foldAppliedVersions([...listable], bindings, loaded);
+      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared);
       await Promise.all(
         sources.map((source) => {
           const versions = applied.get(source);
@@ -474,12 +482,13 @@ export class SyncEngine {
     listable: readonly SecretSource[],
     bindings: readonly DeploymentBinding[],
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    shared: SharedStrings,
   ): Promise<Map<SecretSource, AppliedVersions>> {
     const applied = new Map(listable.map((source) => [source, new AppliedVersions(source.id, this.hash)] as const));
     if (applied.size === 0) return applied;
     let kept = 0;
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
-      const target = await this.tryLoadTarget(binding);
+      const target = await this.tryLoadTarget(binding, shared);
       // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
       if ("error" in target) return void loaded.set(binding.id, target);
       for (const source of binding.sources) {
@@ -515,20 +524,21 @@ export class SyncEngine {
   }
 
   /** The target loaded, or why it could not be: the Deployment then fails on its own when planned. */
-  private async tryLoadTarget(binding: DeploymentBinding): Promise<LoadedTarget | { readonly error: unknown }> {
+  private async tryLoadTarget(binding: DeploymentBinding, shared: SharedStrings): Promise<LoadedTarget | { readonly error: unknown }> {
     try {
-      return await this.loadTarget(binding);
+      return await this.loadTarget(binding, shared);
     } catch (error) {
       return { error };
     }
   }
 
-  private async loadTarget(binding: DeploymentBinding): Promise<LoadedTarget> {
+  /** The target and what afsync owns there, its records on the run's strings (`shared`). */
+  private async loadTarget(binding: DeploymentBinding, shared = new SharedStrings()): Promise<LoadedTarget> {
     const snapshot = await binding.target.read();
-    const owned = binding.target.capabilities.holdsState
+    const records = binding.target.capabilities.holdsState
       ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
       : await this.deps.state.load(binding.id);
-    return { snapshot, owned };
+    return { snapshot, owned: shared.records(records) };
   }
 
   private async planOne(
@@ -538,7 +548,9 @@ export class SyncEngine {
     trigger: Trigger,
     options: RunOptions,
     pins: PinPlan,
+    shared: SharedStrings,
     loaded?: LoadedTarget | { readonly error: unknown },
+    withClaims = false,
   ): Promise<Planned> {
     try {
       if (loaded !== undefined && "error" in loaded) throw loaded.error;
@@ -556,14 +568,17 @@ export class SyncEngine {
         const select = (ks: KeyString, key: AirflowKey) => {
           if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
         };
-        for (const source of binding.sources) for (const key of reads.keysOf(source.id)) select(keyString(key), key);
+        for (const source of binding.sources) for (const [ks, key] of reads.keysOf(source.id)) select(ks, key);
         for (const record of owned.values()) {
+          // Most owned keys are a source's too: already in scope, not parsed again.
+          if (scope.has(record.key)) continue;
           const key = parseKeyString(record.key);
           if (key !== null) select(record.key, key);
         }
         return scope;
       };
-      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded, pins.active);
+      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded ?? (await this.loadTarget(binding, shared)), pins.active);
+      if (!withClaims) return { binding, items: plan.items, owned: plan.owned, pins };
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
       for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
       return { binding, items: plan.items, owned: plan.owned, claimed, pins };
@@ -586,16 +601,19 @@ export class SyncEngine {
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
-    const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) =>
-      resolvePrecedence(
-        key,
-        binding.sources.map((s) => {
-          const pin = pins.get(ks);
-          return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
-        }),
-        this.hash,
-      ),
-    );
+    const resolutions: Resolution[] = [];
+    for (const [ks, key] of scopeOf(owned))
+      resolutions.push(
+        resolvePrecedence(
+          key,
+          binding.sources.map((s) => {
+            const pin = pins.get(ks);
+            return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
+          }),
+          this.hash,
+          ks,
+        ),
+      );
     const items = planDeployment({
       resolutions,
       targetEntries: snapshot.entries,

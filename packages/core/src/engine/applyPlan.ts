@@ -51,6 +51,8 @@ export async function applyPlan(
     if (item.refresh !== undefined) refreshed.push(item.refresh);
     if (item.forget !== undefined) forgotten.push(item.forget);
   }
+  // Nothing to write or record (a no-op reconciliation): no copy of what the Deployment owns.
+  if (ops.length === 0 && refreshed.length === 0 && forgotten.length === 0) return { errors: new Map(), writes: 0 };
   const holdsState = target.capabilities.holdsState;
   const manifest = new Map(owned);
   for (const r of refreshed) manifest.set(r.key, r);

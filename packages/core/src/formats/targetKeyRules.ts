@@ -36,31 +36,35 @@ export function controlCharacterIn(text: string): string | undefined {
  */
 export function checkTargetKeys(keys: readonly AirflowKey[], rules: TargetKeyRules): KeyProblem[] {
   const problems: KeyProblem[] = [];
-  const byName = new Map<string, Map<KeyString, AirflowKey>>();
+  // The first key seen on each name, and only for names two keys share, all of them: a map per
+  // name cost a Map per key (10,000 a Deployment, asked at every plan) to find a few collisions.
+  const firstOn = new Map<string, KeyString>();
+  const sharing = new Map<string, Set<KeyString>>();
   for (const key of keys) {
     const ks = keyString(key);
-    const shown = displayKeyString(ks);
     const control = controlCharacterIn(key.id);
     if (control !== undefined) {
       problems.push({
         key: ks,
-        reason: `${shown}: the key contains a control or line-break character (${control}); the ${rules.target} target refuses it`,
+        reason: `${displayKeyString(ks)}: the key contains a control or line-break character (${control}); the ${rules.target} target refuses it`,
       });
       continue;
     }
     const name = rules.nameOf(key);
     const refused = rules.refuse?.(key, name);
     if (refused !== undefined) {
-      problems.push({ key: ks, reason: `${shown}: ${refused}` });
+      problems.push({ key: ks, reason: `${displayKeyString(ks)}: ${refused}` });
       continue;
     }
-    const same = byName.get(name) ?? new Map<KeyString, AirflowKey>();
-    same.set(ks, key);
-    byName.set(name, same);
+    const first = firstOn.get(name);
+    if (first === undefined) firstOn.set(name, ks);
+    else if (first !== ks) sharing.set(name, (sharing.get(name) ?? new Set([first])).add(ks));
   }
-  for (const [name, same] of byName) {
-    if (same.size < 2) continue;
-    const all = [...same.keys()].sort();
+  // In the order the names were first seen, as before.
+  for (const name of firstOn.keys()) {
+    const same = sharing.get(name);
+    if (same === undefined) continue;
+    const all = [...same].sort();
     for (const ks of all) {
       const others = all.filter((k) => k !== ks);
       problems.push({

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { KeyString, StateRecord } from "@afsync/core";
+import { SharedStrings } from "@afsync/core/engine/SharedStrings";
+
+describe("SharedStrings", () => {
+  const full: StateRecord = {
+    key: "conn:db" as KeyString,
+    sourceId: "sm",
+    secretId: "airflow/connections/db",
+    version: "v-1",
+    versionOrder: 0,
+    hash: "abc123",
+    appliedAt: "2026-01-01T00:00:00.000Z",
+  };
+  const bare: StateRecord = { key: "var:flag" as KeyString, sourceId: "vault", hash: "pending", appliedAt: "2026-01-02T00:00:00.000Z" };
+
+  // Whether two equal strings are one copy is not observable from JavaScript (the memory it saves
+  // is measured by bench/full-reconcile); what is tested is that no record changes on the way.
+  it("returns every record with the same fields and values (a version order of 0 included), adding none it lacked, in the same order", () => {
+    const owned = new Map([
+      [bare.key, bare],
+      [full.key, full],
+    ]);
+    const shared = new SharedStrings().records(owned);
+    assert.deepEqual([...shared.keys()], [bare.key, full.key]);
+    for (const [key, record] of owned) {
+      const held = shared.get(key);
+      assert.deepEqual(held, record);
+      assert.deepEqual(Object.keys(held ?? {}), Object.keys(record), "same fields, in the order the store gave them");
+      assert.notEqual(held, record, "a new object: the store's own records are left as they are");
+    }
+  });
+});
