@@ -10,7 +10,7 @@ import type { TargetSnapshot } from "../ports/DeploymentTarget.ts";
 import type { Hasher } from "../ports/Hasher.ts";
 import type { Logger } from "../ports/Logger.ts";
 import type { RunLock } from "../ports/RunLock.ts";
-import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
+import type { ListedVersion, SecretSource, SourceRead } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
 import { AppliedVersions } from "./AppliedVersions.ts";
 import { applyPlan, countOps, PENDING_HASH } from "./applyPlan.ts";
@@ -443,13 +443,23 @@ export class SyncEngine {
       const listable = new Set(
         sources.filter((s) => s.capabilities.listsVersions === true && s.listVersions !== undefined && !observed.has(s)),
       );
-      const applied = await this.foldAppliedVersions([...listable], bindings, loaded);
-      await Promise.all(
-        sources.map((source) => {
-          const versions = applied.get(source);
-          return versions === undefined ? reads.readAll(source) : this.readListed(source, versions, reads);
+      // The reads that do not depend on the targets start now, side by side with the targets'
+      // fold: a source read whole whatever was applied, and the listing of a source as soon as
+      // one Deployment is known to have applied from it (a listing is then the floor). Only the
+      // choice of a whole read for a source nothing was applied from waits for the whole fold.
+      const whole = sources.filter((source) => !listable.has(source)).map((source) => reads.readAll(source));
+      const listings = new Map<SecretSource, Promise<readonly ListedVersion[] | undefined>>();
+      const appliedFrom = (source: SecretSource) => {
+        if (!listings.has(source)) listings.set(source, reads.listVersions(source));
+      };
+      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, appliedFrom);
+      await Promise.all([
+        ...whole,
+        ...[...applied].map(([source, versions]) => {
+          const listing = listings.get(source);
+          return listing === undefined ? reads.readAll(source) : this.readListed(source, versions, listing, reads);
         }),
-      );
+      ]);
       return scopes;
     }
     // Hints from the edge arrive resolved; anything else (a file watch, a test) is resolved here, once.
@@ -474,12 +484,31 @@ export class SyncEngine {
     listable: readonly SecretSource[],
     bindings: readonly DeploymentBinding[],
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    appliedFrom: (source: SecretSource) => void,
   ): Promise<Map<SecretSource, AppliedVersions>> {
     const applied = new Map(listable.map((source) => [source, new AppliedVersions(source.id, this.hash)] as const));
     if (applied.size === 0) return applied;
+    const undecided = new Set(listable);
+    // Called as soon as a Deployment's records are known (before its target is read, when the
+    // records are in the state store): a source it applied from is listed from then on.
+    const owns = (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => {
+      const sources = binding.sources.filter((source) => undecided.has(source));
+      if (sources.length === 0) return;
+      const ids = new Set(sources.map((source) => source.id));
+      const from = new Set<string>();
+      for (const record of owned.values()) {
+        if (ids.has(record.sourceId)) from.add(record.sourceId);
+        if (from.size === ids.size) break;
+      }
+      for (const source of sources) {
+        if (!from.has(source.id)) continue;
+        undecided.delete(source);
+        appliedFrom(source);
+      }
+    };
     let kept = 0;
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
-      const target = await this.tryLoadTarget(binding);
+      const target = await this.tryLoadTarget(binding, owns);
       // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
       if ("error" in target) return void loaded.set(binding.id, target);
       for (const source of binding.sources) {
@@ -506,29 +535,45 @@ export class SyncEngine {
    * Deployment has applied anything from yet is read whole, which is cheaper than a listing
    * followed by reading everything.
    */
-  private async readListed(source: SecretSource, applied: AppliedVersions, reads: SourceReadSet): Promise<void> {
-    if (!applied.appliedBefore) return reads.readAll(source);
-    const listing = await reads.listVersions(source);
+  private async readListed(
+    source: SecretSource,
+    applied: AppliedVersions,
+    listed: Promise<readonly ListedVersion[] | undefined>,
+    reads: SourceReadSet,
+  ): Promise<void> {
+    const listing = await listed;
     if (listing === undefined) return;
     const toRead = listing.filter((entry) => applied.needsValue(entry)).map((entry) => entry.key);
     await reads.completeFromListing(source, listing, toRead);
   }
 
   /** The target loaded, or why it could not be: the Deployment then fails on its own when planned. */
-  private async tryLoadTarget(binding: DeploymentBinding): Promise<LoadedTarget | { readonly error: unknown }> {
+  private async tryLoadTarget(
+    binding: DeploymentBinding,
+    owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+  ): Promise<LoadedTarget | { readonly error: unknown }> {
     try {
-      return await this.loadTarget(binding);
+      return await this.loadTarget(binding, owns);
     } catch (error) {
       return { error };
     }
   }
 
-  private async loadTarget(binding: DeploymentBinding): Promise<LoadedTarget> {
-    const snapshot = await binding.target.read();
-    const owned = binding.target.capabilities.holdsState
-      ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
-      : await this.deps.state.load(binding.id);
-    return { snapshot, owned };
+  /** Reads the target and what afsync owns there; `owns` hears of the records as soon as they are known. */
+  private async loadTarget(
+    binding: DeploymentBinding,
+    owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+  ): Promise<LoadedTarget> {
+    if (binding.target.capabilities.holdsState) {
+      const snapshot = await binding.target.read();
+      const owned = new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const));
+      owns?.(binding, owned);
+      return { snapshot, owned };
+    }
+    // Records kept apart from the target are known before its read: the source's listing can start.
+    const owned = await this.deps.state.load(binding.id);
+    owns?.(binding, owned);
+    return { snapshot: await binding.target.read(), owned };
   }
 
   private async planOne(
