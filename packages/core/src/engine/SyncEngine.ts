@@ -25,11 +25,11 @@ import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
 import { type DeploymentClaim, overlappingClaims } from "./overlappingClaims.ts";
-import { type PlanItem, planDeployment } from "./planDeployment.ts";
+import { type PlanInput, type PlanItem, planDeployment, planKey } from "./planDeployment.ts";
 import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
-import { resolvePrecedence } from "./resolvePrecedence.ts";
+import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
 import type { Trigger } from "./Trigger.ts";
@@ -64,6 +64,18 @@ export interface RunOptions {
 interface LoadedTarget {
   readonly snapshot: TargetSnapshot;
   readonly owned: ReadonlyMap<KeyString, StateRecord>;
+}
+
+/**
+ * A Deployment's keys planned while its source's pages landed (a whole read), so that the CPU of
+ * planning overlaps the read's round trips instead of following them. Each key keeps the read it
+ * was planned from: its plan reuses the resolution and the item only while that is still the
+ * run's read for the key (and the key is not pinned, nor refused by the target).
+ */
+interface EarlyPlan {
+  /** The plan's time stamp, used for the whole Deployment so early and late keys agree. */
+  readonly now: string;
+  readonly keys: Map<KeyString, { readonly read: SourceRead; readonly resolution: Resolution; readonly item: PlanItem | null }>;
 }
 
 /**
@@ -226,9 +238,10 @@ export class SyncEngine {
   ): Promise<RunReport> {
     const reads = new SourceReadSet();
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
+    const early = new Map<string, EarlyPlan>();
     const scopes =
       rollback === undefined
-        ? await this.readSources(bindings, trigger, reads, loaded)
+        ? await this.readSources(bindings, trigger, reads, loaded, this.planningEarly(bindings, loaded, early, options))
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
@@ -240,7 +253,7 @@ export class SyncEngine {
       } catch (error) {
         return { binding, error: errorMessage(error) };
       }
-      return this.planOne(binding, hinted, reads, trigger, options, pins, loaded.get(binding.id));
+      return this.planOne(binding, hinted, reads, trigger, options, pins, loaded.get(binding.id), early.get(binding.id));
     };
     const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded);
 
@@ -252,7 +265,10 @@ export class SyncEngine {
       const error = claimErrors.get(binding.id);
       if (error !== undefined) return Promise.resolve({ binding, error });
       // The target read for the claims (or the listing) is dropped once this plan holds it.
-      return planFor(binding).finally(() => loaded.delete(binding.id));
+      return planFor(binding).finally(() => {
+        loaded.delete(binding.id);
+        early.delete(binding.id);
+      });
     };
     const reports: DeploymentReport[] = new Array(bindings.length);
     // Progress counts the changes planned so far: later Deployments are not planned yet.
@@ -434,6 +450,7 @@ export class SyncEngine {
     trigger: Trigger,
     reads: SourceReadSet,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    onPage: (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined,
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
     if (trigger.kind === "full") {
@@ -447,7 +464,7 @@ export class SyncEngine {
       // fold: a source read whole whatever was applied, and the listing of a source as soon as
       // one Deployment is known to have applied from it (a listing is then the floor). Only the
       // choice of a whole read for a source nothing was applied from waits for the whole fold.
-      const whole = sources.filter((source) => !listable.has(source)).map((source) => reads.readAll(source));
+      const whole = sources.filter((source) => !listable.has(source)).map((source) => reads.readAll(source, onPage(source)));
       const listings = new Map<SecretSource, Promise<readonly ListedVersion[] | undefined>>();
       const appliedFrom = (source: SecretSource) => {
         if (!listings.has(source)) listings.set(source, reads.listVersions(source));
@@ -457,7 +474,7 @@ export class SyncEngine {
         ...whole,
         ...[...applied].map(([source, versions]) => {
           const listing = listings.get(source);
-          return listing === undefined ? reads.readAll(source) : this.readListed(source, versions, listing, reads);
+          return listing === undefined ? reads.readAll(source, onPage(source)) : this.readListed(source, versions, listing, reads);
         }),
       ]);
       return scopes;
@@ -472,6 +489,55 @@ export class SyncEngine {
     }
     await Promise.all([...wanted].map(([source, keys]) => reads.read(source, keys, pinnedVersionsForHints(hints, source))));
     return scopes;
+  }
+
+  /**
+   * What a whole read of `source` does with each page as it lands: plans its keys for the first
+   * `deploymentsAtOnce` Deployments (the ones planned first, so no more plans are held than the
+   * stream holds anyway) whose target is already loaded and whose one source it is, so their
+   * planning overlaps the read instead of following it. A Deployment with a secrets backend
+   * observed above it is planned whole, later (its verdicts need the backend's reads).
+   */
+  private planningEarly(
+    bindings: readonly DeploymentBinding[],
+    loaded: ReadonlyMap<string, LoadedTarget | { readonly error: unknown }>,
+    early: Map<string, EarlyPlan>,
+    options: RunOptions,
+  ): (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined {
+    const first = bindings.slice(0, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE);
+    return (source) => {
+      const planned = first.filter((b) => b.sources.length === 1 && b.sources[0] === source && b.observe?.secretsBackend === undefined);
+      if (planned.length === 0) return undefined;
+      return (pageReads) => {
+        for (const binding of planned) {
+          const target = loaded.get(binding.id);
+          if (target === undefined || "error" in target) continue;
+          let plan = early.get(binding.id);
+          if (plan === undefined) {
+            plan = { now: this.now(), keys: new Map() };
+            early.set(binding.id, plan);
+          }
+          const input: PlanInput = {
+            resolutions: [],
+            targetEntries: target.snapshot.entries,
+            targetReadsValues: binding.target.capabilities.readsValues,
+            owned: target.owned,
+            deletion: binding.deletion,
+            adopt: binding.adopt,
+            hash: this.hash,
+            now: plan.now,
+            showSecrets: options.showSecrets ?? false,
+          };
+          for (const read of pageReads) {
+            const ks = keyString(read.key);
+            if (!isKeySelected(ks, binding.include, binding.exclude)) continue;
+            // As `answerOf` answers for a key the run has read (the read wins over any listing).
+            const resolution = resolvePrecedence(read.key, [{ sourceId: source.id, read: asDeclared(source, read) }], this.hash);
+            plan.keys.set(ks, { read, resolution, item: planKey(resolution, input) });
+          }
+        }
+      };
+    };
   }
 
   /**
@@ -584,6 +650,7 @@ export class SyncEngine {
     options: RunOptions,
     pins: PinPlan,
     loaded?: LoadedTarget | { readonly error: unknown },
+    early?: EarlyPlan,
   ): Promise<Planned> {
     try {
       if (loaded !== undefined && "error" in loaded) throw loaded.error;
@@ -608,7 +675,7 @@ export class SyncEngine {
         }
         return scope;
       };
-      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded, pins.active);
+      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded, pins.active, loaded === undefined ? undefined : early);
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
       for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
       return { binding, items: plan.items, owned: plan.owned, claimed, pins };
@@ -629,18 +696,28 @@ export class SyncEngine {
     options: RunOptions,
     loaded?: LoadedTarget,
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
+    early?: EarlyPlan,
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
-    const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) =>
-      resolvePrecedence(
+    // Keys planned while the pages landed, from the very read the run kept for them (`early` is
+    // only made for one-source Deployments planned from their loaded target).
+    const known = new Map<Resolution, PlanItem | null>();
+    const only = binding.sources.length === 1 ? binding.sources[0] : undefined;
+    const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) => {
+      const planned = early?.keys.get(ks);
+      if (planned !== undefined && only !== undefined && !pins.has(ks) && reads.get(only.id, ks) === planned.read) {
+        known.set(planned.resolution, planned.item);
+        return planned.resolution;
+      }
+      return resolvePrecedence(
         key,
         binding.sources.map((s) => {
           const pin = pins.get(ks);
           return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
         }),
         this.hash,
-      ),
-    );
+      );
+    });
     const items = planDeployment({
       resolutions,
       targetEntries: snapshot.entries,
@@ -656,9 +733,10 @@ export class SyncEngine {
         this.deps.logger,
       ),
       hash: this.hash,
-      now: this.now(),
+      now: early?.now ?? this.now(),
       showSecrets: options.showSecrets ?? false,
       keyProblems: checkPlannedKeys(binding.target, resolutions, snapshot.entries),
+      known,
     });
     return { binding, snapshot, owned, resolutions, items };
   }
