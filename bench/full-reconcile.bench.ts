@@ -50,7 +50,11 @@
  * Airflow list pages alike), T = 1 + ceil((R − 1)/K_read) (one target list):
  *
  *   first = max(ceil(M/L)·2, ceil(max(Nc, Nv)/20))  +  ceil(M/D)·(Pc + Pv)
- *   noop  = max(ceil(M/L)·(1 + T), R)  +  ceil(M_reread/D)·T,   M_reread = M − min(M, floor(E / 2N))
+ *   noop  = max(F, R)                                     when M_reread = 0
+ *         = max(F + T, R)  +  (ceil(M_reread/D) − 1)·T    otherwise,
+ *   F = ceil(M/L)·(1 + T) (the fold), M_reread = M − min(M, floor(E / 2N)): the first D targets
+ *   read again can be read while the listing ends, each later wave waits for a slot, and a
+ *   slot frees once its Deployment is planned, which needs the listing.
  *
  * CPU: the engine is one thread; a run whose planning, hashing and parsing take longer than the
  * chain cannot finish faster than its CPU time, so that is the other floor. It is the process's
@@ -234,7 +238,11 @@ async function scenario(n: number, m: number) {
     const firstRtts =
       Math.max(loads(firstM) * 2, Math.ceil(Math.max(nConn, nVar) / 20)) + waves(firstM) * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
     const kept = Math.min(m, Math.floor(LOADED_ENTRIES_KEPT / Math.max(1, 2 * n)));
-    const noopRtts = Math.max(loads(m) * (1 + targetListRtts), pages) + waves(m - kept) * targetListRtts;
+    // The first D targets read again can be read while the listing ends; each later wave waits
+    // for a slot, which frees once a Deployment is planned, which needs the listing.
+    const fold = loads(m) * (1 + targetListRtts);
+    const noopRtts =
+      m - kept === 0 ? Math.max(fold, pages) : Math.max(fold + targetListRtts, pages) + (waves(m - kept) - 1) * targetListRtts;
     const bound = (phase: Record<string, number>, rtts: number) => {
       const rttBoundMs = rtts * RTT_MS;
       const boundMs = Math.max(rttBoundMs, phase.cpuMs ?? 0);

@@ -263,7 +263,10 @@ export class SyncEngine {
     // memory grow with keys × Deployments).
     const planAt = (binding: DeploymentBinding): Promise<Planned> => {
       const error = claimErrors.get(binding.id);
-      if (error !== undefined) return Promise.resolve({ binding, error });
+      if (error !== undefined) {
+        early.delete(binding.id);
+        return Promise.resolve({ binding, error });
+      }
       // The target read for the claims (or the listing) is dropped once this plan holds it.
       return planFor(binding).finally(() => {
         loaded.delete(binding.id);
