@@ -600,9 +600,10 @@ export class SyncEngine {
   /**
    * Metadata-first full read of a source that lists versions: list (key, version), then read the
    * value of a key only where some Deployment could plan anything but "unchanged" from it
-   * (`AppliedVersions.needsValue`). The others are planned from what was applied. A source no
-   * Deployment has applied anything from yet is read whole, which is cheaper than a listing
-   * followed by reading everything.
+   * (`AppliedVersions.needsValue`, once every target is folded). The others are planned from
+   * what was applied. The listing was started as soon as one Deployment showed it applied from
+   * the source; a source none has applied from is read whole instead (`readSources`), which is
+   * cheaper than a listing followed by reading everything.
    */
   private async readListed(
     source: SecretSource,
