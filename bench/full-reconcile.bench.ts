@@ -61,6 +61,10 @@
  * CPU (GC helper threads included), a slight over-estimate of the main thread's; `rttBoundMs` and
  * `cpuMs` are reported apart, so a reader sees which floor binds and when a loaded machine, not
  * the engine, explains the wall time (wall far above both while the load average is high).
+ * Left out on purpose, so the bound stays a floor no engine beats: the emulators' own time to
+ * answer, and the client's CPU that must sit on the chain (signing a request, parsing page k
+ * before asking for k + 1); where the chain binds (one Deployment's first sync) they are most of
+ * the distance between the wall time and the bound.
  *
  * Past BENCH_FIRST_MAX_DEPLOYMENTS (default 10) Deployments, the first sync is measured for one
  * Deployment and its result copied to the others before the no-op (said so in the result).
