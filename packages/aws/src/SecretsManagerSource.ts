@@ -58,12 +58,12 @@ export class SecretsManagerSource implements SecretSource {
     return secretsManagerKeysFor(this.#naming, secretId);
   }
 
-  async readAll(): Promise<SourceRead[]> {
+  async readAll(onPage?: (reads: readonly SourceRead[]) => void): Promise<SourceRead[]> {
     const prefixes = this.#prefixes();
     // BatchGetSecretValue's Filters need a value: without a prefix, list then read by id.
     if (prefixes.includes(""))
       return (await this.#readBatched(this.#wanted(await this.#listEntries("")))).filter((r) => r.status !== "missing");
-    const pages = await Promise.all(prefixes.map((prefix) => this.#readFiltered(prefix)));
+    const pages = await Promise.all(prefixes.map((prefix) => this.#readFiltered(prefix, onPage)));
     const out = new Map<string, SourceRead>();
     for (const page of pages) for (const read of page) out.set(keyString(read.key), read);
     return [...out.values()];
@@ -100,8 +100,9 @@ export class SecretsManagerSource implements SecretSource {
   }
 
   /** Values under a prefix, 20 a call with the name filter: a first full read costs ceil(N/20) calls. */
-  async #readFiltered(prefix: string): Promise<SourceRead[]> {
+  async #readFiltered(prefix: string, onPage?: (reads: readonly SourceRead[]) => void): Promise<SourceRead[]> {
     const out: SourceRead[] = [];
+    const handedOver: Promise<void>[] = [];
     let token: string | undefined;
     do {
       let page: BatchGetSecretValueCommandOutput;
@@ -116,12 +117,16 @@ export class SecretsManagerSource implements SecretSource {
       // The name filter's matching is looser than Airflow's exact ids (case, word boundaries): keep exact prefixes.
       const byName = new Map<string, SecretValueEntry>();
       for (const v of page.SecretValues ?? []) if (v.Name?.startsWith(prefix)) byName.set(v.Name, v);
+      const reads: SourceRead[] = [];
       for (const { key, secretId } of this.#wanted([...byName.keys()].map((name) => ({ name })))) {
         const entry = byName.get(secretId);
-        if (entry) out.push(this.#toRead(key, secretId, entry));
+        if (entry) reads.push(this.#toRead(key, secretId, entry));
       }
+      out.push(...reads);
+      if (onPage !== undefined && reads.length > 0) handedOver.push(handOver(onPage, reads));
       token = page.NextToken;
     } while (token);
+    await Promise.all(handedOver);
     return out;
   }
 
@@ -272,4 +277,22 @@ function parseJsonKeys(text: string): Set<string> {
   } catch {
     return new Set(); // parseConnectionValue reports the JSON error
   }
+}
+
+/**
+ * Hands a page to the caller in a later turn of the event loop, once the request for the next
+ * page is on its way: the caller's work on it (hashing, planning) then overlaps that round trip
+ * instead of delaying it. A caller that throws loses only its head start: the read goes on.
+ */
+function handOver(onPage: (reads: readonly SourceRead[]) => void, reads: readonly SourceRead[]): Promise<void> {
+  return new Promise((resolve) =>
+    setImmediate(() => {
+      try {
+        onPage(reads);
+      } catch {
+        // The whole read is still returned; `onPage` is only a head start.
+      }
+      resolve();
+    }),
+  );
 }

@@ -20,11 +20,12 @@ export class SourceReadSet {
   /** Reads of older versions (`readVersion`, for rollbacks and the pins they leave), by source, key and version. */
   private readonly versioned = new Map<string, SourceRead>();
 
-  async readAll(source: SecretSource): Promise<void> {
+  /** `onPage` hears the pages as they land, where the source reads in pages (see `SecretSource.readAll`). */
+  async readAll(source: SecretSource, onPage?: (reads: readonly SourceRead[]) => void): Promise<void> {
     if (this.complete.has(source.id) || this.failures.has(source.id)) return;
     this.calls += 1;
     try {
-      const all = await source.readAll();
+      const all = await (onPage === undefined ? source.readAll() : source.readAll(onPage));
       const map = this.mapFor(source.id);
       for (const read of all) map.set(keyString(read.key), read);
       this.complete.add(source.id);

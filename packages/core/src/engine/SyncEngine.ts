@@ -10,7 +10,7 @@ import type { TargetSnapshot } from "../ports/DeploymentTarget.ts";
 import type { Hasher } from "../ports/Hasher.ts";
 import type { Logger } from "../ports/Logger.ts";
 import type { RunLock } from "../ports/RunLock.ts";
-import type { SecretSource, SourceRead } from "../ports/SecretSource.ts";
+import type { ListedVersion, SecretSource, SourceRead } from "../ports/SecretSource.ts";
 import type { StateStore } from "../ports/StateStore.ts";
 import { AppliedVersions } from "./AppliedVersions.ts";
 import { applyPlan, countOps, PENDING_HASH } from "./applyPlan.ts";
@@ -25,7 +25,7 @@ import { isKeySelected } from "./keySelection.ts";
 import { keysForHints, pinnedVersionsForHints } from "./keysForHints.ts";
 import { observedAbove } from "./observedAbove.ts";
 import { type DeploymentClaim, overlappingClaims } from "./overlappingClaims.ts";
-import { type PlanItem, planDeployment } from "./planDeployment.ts";
+import { type PlanInput, type PlanItem, planDeployment, planKey } from "./planDeployment.ts";
 import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
@@ -65,6 +65,18 @@ export interface RunOptions {
 interface LoadedTarget {
   readonly snapshot: TargetSnapshot;
   readonly owned: ReadonlyMap<KeyString, StateRecord>;
+}
+
+/**
+ * A Deployment's keys planned while its source's pages landed (a whole read), so that the CPU of
+ * planning overlaps the read's round trips instead of following them. Each key keeps the read it
+ * was planned from: its plan reuses the resolution and the item only while that is still the
+ * run's read for the key (and the key is not pinned, nor refused by the target).
+ */
+interface EarlyPlan {
+  /** The plan's time stamp, used for the whole Deployment so early and late keys agree. */
+  readonly now: string;
+  readonly keys: Map<KeyString, { readonly read: SourceRead; readonly resolution: Resolution; readonly item: PlanItem | null }>;
 }
 
 /**
@@ -231,9 +243,10 @@ export class SyncEngine {
     const reads = new SourceReadSet();
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
     const shared = new SharedStrings();
+    const early = new Map<string, EarlyPlan>();
     const scopes =
       rollback === undefined
-        ? await this.readSources(bindings, trigger, reads, loaded, shared)
+        ? await this.readSources(bindings, trigger, reads, loaded, shared, this.planningEarly(bindings, loaded, early, options))
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
@@ -245,7 +258,18 @@ export class SyncEngine {
       } catch (error) {
         return { binding, error: errorMessage(error) };
       }
-      return this.planOne(binding, hinted, reads, trigger, options, pins, shared, loaded.get(binding.id), withClaims);
+      return this.planOne(
+        binding,
+        hinted,
+        reads,
+        trigger,
+        options,
+        pins,
+        shared,
+        loaded.get(binding.id),
+        withClaims,
+        early.get(binding.id),
+      );
     };
     const claimErrors = await this.overlappingClaimErrors(bindings, planFor, loaded, shared);
 
@@ -255,9 +279,15 @@ export class SyncEngine {
     // memory grow with keys × Deployments).
     const planAt = (binding: DeploymentBinding): Promise<Planned> => {
       const error = claimErrors.get(binding.id);
-      if (error !== undefined) return Promise.resolve({ binding, error });
+      if (error !== undefined) {
+        early.delete(binding.id);
+        return Promise.resolve({ binding, error });
+      }
       // The target read for the claims (or the listing) is dropped once this plan holds it.
-      return planFor(binding).finally(() => loaded.delete(binding.id));
+      return planFor(binding).finally(() => {
+        loaded.delete(binding.id);
+        early.delete(binding.id);
+      });
     };
     const reports: DeploymentReport[] = new Array(bindings.length);
     // Progress counts the changes planned so far: later Deployments are not planned yet.
@@ -442,6 +472,7 @@ export class SyncEngine {
     reads: SourceReadSet,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
     shared: SharedStrings,
+    onPage: (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined,
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
     if (trigger.kind === "full") {
@@ -451,13 +482,23 @@ export class SyncEngine {
       const listable = new Set(
         sources.filter((s) => s.capabilities.listsVersions === true && s.listVersions !== undefined && !observed.has(s)),
       );
-      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared);
-      await Promise.all(
-        sources.map((source) => {
-          const versions = applied.get(source);
-          return versions === undefined ? reads.readAll(source) : this.readListed(source, versions, reads);
+      // The reads that do not depend on the targets start now, side by side with the targets'
+      // fold: a source read whole whatever was applied, and the listing of a source as soon as
+      // one Deployment is known to have applied from it (a listing is then the floor). Only the
+      // choice of a whole read for a source nothing was applied from waits for the whole fold.
+      const whole = sources.filter((source) => !listable.has(source)).map((source) => reads.readAll(source, onPage(source)));
+      const listings = new Map<SecretSource, Promise<readonly ListedVersion[] | undefined>>();
+      const appliedFrom = (source: SecretSource) => {
+        if (!listings.has(source)) listings.set(source, reads.listVersions(source));
+      };
+      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared, appliedFrom);
+      await Promise.all([
+        ...whole,
+        ...[...applied].map(([source, versions]) => {
+          const listing = listings.get(source);
+          return listing === undefined ? reads.readAll(source, onPage(source)) : this.readListed(source, versions, listing, reads);
         }),
-      );
+      ]);
       return scopes;
     }
     // Hints from the edge arrive resolved; anything else (a file watch, a test) is resolved here, once.
@@ -473,6 +514,55 @@ export class SyncEngine {
   }
 
   /**
+   * What a whole read of `source` does with each page as it lands: plans its keys for the first
+   * `deploymentsAtOnce` Deployments (the ones planned first, so no more plans are held than the
+   * stream holds anyway) whose target is already loaded and whose one source it is, so their
+   * planning overlaps the read instead of following it. A Deployment with a secrets backend
+   * observed above it is planned whole, later (its verdicts need the backend's reads).
+   */
+  private planningEarly(
+    bindings: readonly DeploymentBinding[],
+    loaded: ReadonlyMap<string, LoadedTarget | { readonly error: unknown }>,
+    early: Map<string, EarlyPlan>,
+    options: RunOptions,
+  ): (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined {
+    const first = bindings.slice(0, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE);
+    return (source) => {
+      const planned = first.filter((b) => b.sources.length === 1 && b.sources[0] === source && b.observe?.secretsBackend === undefined);
+      if (planned.length === 0) return undefined;
+      return (pageReads) => {
+        for (const binding of planned) {
+          const target = loaded.get(binding.id);
+          if (target === undefined || "error" in target) continue;
+          let plan = early.get(binding.id);
+          if (plan === undefined) {
+            plan = { now: this.now(), keys: new Map() };
+            early.set(binding.id, plan);
+          }
+          const input: PlanInput = {
+            resolutions: [],
+            targetEntries: target.snapshot.entries,
+            targetReadsValues: binding.target.capabilities.readsValues,
+            owned: target.owned,
+            deletion: binding.deletion,
+            adopt: binding.adopt,
+            hash: this.hash,
+            now: plan.now,
+            showSecrets: options.showSecrets ?? false,
+          };
+          for (const read of pageReads) {
+            const ks = keyString(read.key);
+            if (!isKeySelected(ks, binding.include, binding.exclude)) continue;
+            // As `answerOf` answers for a key the run has read (the read wins over any listing).
+            const resolution = resolvePrecedence(read.key, [{ sourceId: source.id, read: asDeclared(source, read) }], this.hash);
+            plan.keys.set(ks, { read, resolution, item: planKey(resolution, input) });
+          }
+        }
+      };
+    };
+  }
+
+  /**
    * Loads every Deployment's target (TARGET_LOADS_AT_ONCE at a time) and folds what each has
    * applied from each listable source into `AppliedVersions`, which decides the values to read.
    * Targets are kept in `loaded` for planning while they fit in LOADED_ENTRIES_KEPT; the rest are
@@ -483,12 +573,31 @@ export class SyncEngine {
     bindings: readonly DeploymentBinding[],
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
     shared: SharedStrings,
+    appliedFrom: (source: SecretSource) => void,
   ): Promise<Map<SecretSource, AppliedVersions>> {
     const applied = new Map(listable.map((source) => [source, new AppliedVersions(source.id, this.hash)] as const));
     if (applied.size === 0) return applied;
+    const undecided = new Set(listable);
+    // Called as soon as a Deployment's records are known (before its target is read, when the
+    // records are in the state store): a source it applied from is listed from then on.
+    const owns = (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => {
+      const sources = binding.sources.filter((source) => undecided.has(source));
+      if (sources.length === 0) return;
+      const ids = new Set(sources.map((source) => source.id));
+      const from = new Set<string>();
+      for (const record of owned.values()) {
+        if (ids.has(record.sourceId)) from.add(record.sourceId);
+        if (from.size === ids.size) break;
+      }
+      for (const source of sources) {
+        if (!from.has(source.id)) continue;
+        undecided.delete(source);
+        appliedFrom(source);
+      }
+    };
     let kept = 0;
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
-      const target = await this.tryLoadTarget(binding, shared);
+      const target = await this.tryLoadTarget(binding, shared, owns);
       // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
       if ("error" in target) return void loaded.set(binding.id, target);
       for (const source of binding.sources) {
@@ -511,34 +620,55 @@ export class SyncEngine {
   /**
    * Metadata-first full read of a source that lists versions: list (key, version), then read the
    * value of a key only where some Deployment could plan anything but "unchanged" from it
-   * (`AppliedVersions.needsValue`). The others are planned from what was applied. A source no
-   * Deployment has applied anything from yet is read whole, which is cheaper than a listing
-   * followed by reading everything.
+   * (`AppliedVersions.needsValue`, once every target is folded). The others are planned from
+   * what was applied. The listing was started as soon as one Deployment showed it applied from
+   * the source; a source none has applied from is read whole instead (`readSources`), which is
+   * cheaper than a listing followed by reading everything.
    */
-  private async readListed(source: SecretSource, applied: AppliedVersions, reads: SourceReadSet): Promise<void> {
-    if (!applied.appliedBefore) return reads.readAll(source);
-    const listing = await reads.listVersions(source);
+  private async readListed(
+    source: SecretSource,
+    applied: AppliedVersions,
+    listed: Promise<readonly ListedVersion[] | undefined>,
+    reads: SourceReadSet,
+  ): Promise<void> {
+    const listing = await listed;
     if (listing === undefined) return;
     const toRead = listing.filter((entry) => applied.needsValue(entry)).map((entry) => entry.key);
     await reads.completeFromListing(source, listing, toRead);
   }
 
   /** The target loaded, or why it could not be: the Deployment then fails on its own when planned. */
-  private async tryLoadTarget(binding: DeploymentBinding, shared: SharedStrings): Promise<LoadedTarget | { readonly error: unknown }> {
+  private async tryLoadTarget(
+    binding: DeploymentBinding,
+    shared: SharedStrings,
+    owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+  ): Promise<LoadedTarget | { readonly error: unknown }> {
     try {
-      return await this.loadTarget(binding, shared);
+      return await this.loadTarget(binding, shared, owns);
     } catch (error) {
       return { error };
     }
   }
 
-  /** The target and what afsync owns there, its records on the run's strings (`shared`). */
-  private async loadTarget(binding: DeploymentBinding, shared = new SharedStrings()): Promise<LoadedTarget> {
-    const snapshot = await binding.target.read();
-    const records = binding.target.capabilities.holdsState
-      ? new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const))
-      : await this.deps.state.load(binding.id);
-    return { snapshot, owned: shared.records(records) };
+  /**
+   * Reads the target and what afsync owns there, its records on the run's strings (`shared`);
+   * `owns` hears of the records as soon as they are known.
+   */
+  private async loadTarget(
+    binding: DeploymentBinding,
+    shared = new SharedStrings(),
+    owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+  ): Promise<LoadedTarget> {
+    if (binding.target.capabilities.holdsState) {
+      const snapshot = await binding.target.read();
+      const owned = shared.records(new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const)));
+      owns?.(binding, owned);
+      return { snapshot, owned };
+    }
+    // Records kept apart from the target are known before its read: the source's listing can start.
+    const owned = shared.records(await this.deps.state.load(binding.id));
+    owns?.(binding, owned);
+    return { snapshot: await binding.target.read(), owned };
   }
 
   private async planOne(
@@ -551,6 +681,7 @@ export class SyncEngine {
     shared: SharedStrings,
     loaded?: LoadedTarget | { readonly error: unknown },
     withClaims = false,
+    early?: EarlyPlan,
   ): Promise<Planned> {
     try {
       if (loaded !== undefined && "error" in loaded) throw loaded.error;
@@ -577,7 +708,15 @@ export class SyncEngine {
         }
         return scope;
       };
-      const plan = await this.planKeys(binding, scopeOf, reads, options, loaded ?? (await this.loadTarget(binding, shared)), pins.active);
+      const plan = await this.planKeys(
+        binding,
+        scopeOf,
+        reads,
+        options,
+        loaded ?? (await this.loadTarget(binding, shared)),
+        pins.active,
+        loaded === undefined ? undefined : early,
+      );
       if (!withClaims) return { binding, items: plan.items, owned: plan.owned, pins };
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
       for (const item of plan.items) if (item.delete !== undefined) claimed.add(item.change.key);
@@ -599,21 +738,29 @@ export class SyncEngine {
     options: RunOptions,
     loaded?: LoadedTarget,
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
+    early?: EarlyPlan,
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
-    const resolutions: Resolution[] = [];
-    for (const [ks, key] of scopeOf(owned))
-      resolutions.push(
-        resolvePrecedence(
-          key,
-          binding.sources.map((s) => {
-            const pin = pins.get(ks);
-            return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
-          }),
-          this.hash,
-          ks,
-        ),
+    // Keys planned while the pages landed, from the very read the run kept for them (`early` is
+    // only made for one-source Deployments planned from their loaded target).
+    const known = new Map<Resolution, PlanItem | null>();
+    const only = binding.sources.length === 1 ? binding.sources[0] : undefined;
+    const resolutions = [...scopeOf(owned).entries()].map(([ks, key]) => {
+      const planned = early?.keys.get(ks);
+      if (planned !== undefined && only !== undefined && !pins.has(ks) && reads.get(only.id, ks) === planned.read) {
+        known.set(planned.resolution, planned.item);
+        return planned.resolution;
+      }
+      return resolvePrecedence(
+        key,
+        binding.sources.map((s) => {
+          const pin = pins.get(ks);
+          return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
+        }),
+        this.hash,
+        ks,
       );
+    });
     const items = planDeployment({
       resolutions,
       targetEntries: snapshot.entries,
@@ -629,9 +776,10 @@ export class SyncEngine {
         this.deps.logger,
       ),
       hash: this.hash,
-      now: this.now(),
+      now: early?.now ?? this.now(),
       showSecrets: options.showSecrets ?? false,
       keyProblems: checkPlannedKeys(binding.target, resolutions, snapshot.entries),
+      known,
     });
     return { binding, snapshot, owned, resolutions, items };
   }

@@ -26,6 +26,12 @@ export interface PlanInput {
   readonly showSecrets?: boolean;
   /** What the target said it cannot hold (`DeploymentTarget.checkKeys`), by key. */
   readonly keyProblems?: ReadonlyMap<KeyString, KeyProblem>;
+  /**
+   * Items already planned from these very resolutions (by identity) with this same input but
+   * before the key problems were known (`planKey` while the source's pages landed): taken as
+   * they are unless the target has a problem with the key.
+   */
+  readonly known?: ReadonlyMap<Resolution, PlanItem | null>;
 }
 
 /** One planned key: the report line, and what applying it means for the target and the state. */
@@ -47,13 +53,15 @@ export interface PlanItem {
 export function planDeployment(input: PlanInput): PlanItem[] {
   const items: PlanItem[] = [];
   for (const res of input.resolutions) {
-    const item = planKey(res, input);
+    const known = input.known?.get(res);
+    const item = known !== undefined && input.keyProblems?.has(res.keyString) !== true ? known : planKey(res, input);
     if (item !== null) items.push(item);
   }
   return items.sort((a, b) => (a.change.key < b.change.key ? -1 : a.change.key > b.change.key ? 1 : 0));
 }
 
-function planKey(res: Resolution, input: PlanInput): PlanItem | null {
+/** One key's item (null: nothing to report), from its resolution alone: what `planDeployment` does per key. */
+export function planKey(res: Resolution, input: PlanInput): PlanItem | null {
   const key = res.keyString;
   const owned = input.owned.get(key);
   const entry = input.targetEntries.get(key);

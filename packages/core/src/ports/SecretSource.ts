@@ -95,8 +95,13 @@ export interface SecretSource {
   /** Provider name as used in hints: `aws-secrets-manager`, `aws-ssm`, `local`, … */
   readonly provider: string;
   readonly capabilities: SourceCapabilities;
-  /** Every key the source holds under its prefixes, read in batches (full reconciliation). */
-  readAll(): Promise<SourceRead[]>;
+  /**
+   * Every key the source holds under its prefixes, read in batches (full reconciliation).
+   * `onPage`, where the source reads in pages, hears each page's reads as it lands (after the
+   * next page is asked for), so the caller can work on them while the read goes on; the list
+   * returned is still the whole answer, and a source may never call it.
+   */
+  readAll(onPage?: (reads: readonly SourceRead[]) => void): Promise<SourceRead[]>;
   /**
    * Every key the source holds under its prefixes with its current version, and no value (only
    * when `capabilities.listsVersions`). Throws when the listing fails: a failed listing must
