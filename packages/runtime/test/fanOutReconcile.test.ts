@@ -163,6 +163,17 @@ describe("fanOutReconcile", () => {
     assert.equal((await fanOutReconcile(w.deps, "f3")).enqueued.length, 10);
   });
 
+  it("sees a secret deleted and created again under the same version number (Secret Manager numbers restart)", async () => {
+    const w = world({ listsVersions: false });
+    w.shared.setVariable("region", "eu-west-1", { id: "1" });
+    await fanOutReconcile(w.deps, "f1");
+    await runWorker(w.sent[0] ?? [], w.ledger);
+    // Both events were lost: the firing sees version 1 again, with another value.
+    w.shared.delete({ kind: "variable", id: "region" });
+    w.shared.setVariable("region", "ap-south-1", { id: "1" });
+    assert.equal((await fanOutReconcile(w.deps, "f2")).enqueued.length, 10);
+  });
+
   it("enqueues everything under fanout: all and lists nothing", async () => {
     const w = world();
     const result = await fanOutReconcile({ ...w.deps, settings: { fanout: "all", fullEveryMs: 1 } }, "f1");

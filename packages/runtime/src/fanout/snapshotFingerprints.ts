@@ -30,9 +30,8 @@ export interface SnapshotFingerprints {
  * would see: an HMAC over its config and the (source, key, version) triples its globs select.
  * Where the source lists versions (`listVersions`: Secrets Manager, SSM, Vault KV v2) that is the
  * listing floor and no value is read. Where it does not (Key Vault, Secret Manager, files) the
- * source is read whole, once, and a key's version id (or, without one, the HMAC of its canonical
- * value) stands in: still one read for every Deployment instead of one per Deployment, and only
- * the keyed hash leaves this function. A source that cannot be listed makes its Deployments'
+ * source is read whole, once, and the HMAC of each canonical value stands in: still one read for
+ * every Deployment instead of one per Deployment, and only the keyed hash leaves this function. A source that cannot be listed makes its Deployments'
  * fingerprints unknown (they are enqueued: a failed listing must never read as "nothing changed").
  */
 export async function snapshotFingerprints(bindings: readonly FingerprintBinding[], hasher: Hasher): Promise<SnapshotFingerprints> {
@@ -60,10 +59,12 @@ async function listSource(source: SecretSource, hasher: Hasher): Promise<SourceL
       const key = keyString(read.key);
       if (read.status === "error") return { ok: false, reason: `key ${key} could not be read: ${read.reason}` };
       if (read.status === "missing") continue;
-      if (read.version !== undefined) tokens.push([key, `v:${read.version.id}`]);
-      else if (read.status === "found") tokens.push([key, `h:${hasher.hmac(canonicalValue(read.value))}`]);
-      // An invalid value without a version: its reason never holds the value, and is all there is to compare.
-      else tokens.push([key, `i:${hasher.hmac(read.reason)}`]);
+      // The value was read anyway: its keyed hash, not the version id, which for Secret Manager is a
+      // number that starts again at 1 when a secret is deleted and created again (a firing that
+      // missed both events would see "version 1" twice and call the Deployment unchanged).
+      if (read.status === "found") tokens.push([key, `h:${hasher.hmac(canonicalValue(read.value))}`]);
+      // An invalid value: its reason never holds the value; with its version, all there is to compare.
+      else tokens.push([key, `i:${hasher.hmac(`${read.version?.id ?? ""}\n${read.reason}`)}`]);
     }
     return { ok: true, tokens };
   } catch (error) {
