@@ -38,16 +38,10 @@ export class AppliedVersions {
   readonly #keys = new Map<KeyString, InStep | "read">();
   /** Readers grouped by their globs, so a listed key is matched once per distinct selection. */
   readonly #selections = new Map<string, { include: readonly string[]; exclude: readonly string[]; readers: number }>();
-  #appliedBefore = false;
 
   constructor(sourceId: string, hash: (value: AirflowValue) => string) {
     this.#sourceId = sourceId;
     this.#hash = hash;
-  }
-
-  /** Whether any reader has applied anything from this source: if none has, a whole read is cheaper than a listing. */
-  get appliedBefore(): boolean {
-    return this.#appliedBefore;
   }
 
   add(reader: VersionReader): void {
@@ -56,7 +50,6 @@ export class AppliedVersions {
     group.readers += 1;
     this.#selections.set(selection, group);
     for (const [ks, record] of reader.owned) {
-      if (record.sourceId === this.#sourceId) this.#appliedBefore = true;
       if (!isKeySelected(ks, reader.include, reader.exclude)) continue;
       const held = reader.snapshot.entries.get(ks);
       const inStep =
