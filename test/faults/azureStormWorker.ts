@@ -21,7 +21,8 @@ import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import azureFunctions from "@azure/functions";
 import { type DequeuedMessageItem, QueueServiceClient } from "@azure/storage-queue";
 import { createQueueWorkerHandler } from "../../functions/azure/src/handlers/queueWorker.ts";
-import { functionDepsFromEnv, QUEUE_NAME_ENV, STORAGE_CONNECTION } from "../../functions/azure/src/runtime/functionDepsFromEnv.ts";
+import { QUEUE_NAME_ENV, STORAGE_CONNECTION } from "../../functions/azure/src/runtime/appSettings.ts";
+import { functionDepsFromEnv } from "../../functions/azure/src/runtime/functionDepsFromEnv.ts";
 
 // A webpack bundle: Node's CJS interop does not see the class as a named export.
 const { InvocationContext } = azureFunctions;

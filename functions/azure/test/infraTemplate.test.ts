@@ -9,7 +9,7 @@ import {
   LEASE_CONTAINER_ENV,
   QUEUE_NAME_ENV,
   STORAGE_CONNECTION,
-} from "../src/runtime/functionDepsFromEnv.ts";
+} from "../src/runtime/appSettings.ts";
 
 const appDir = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bicep = readFileSync(join(appDir, "infra", "main.bicep"), "utf8");

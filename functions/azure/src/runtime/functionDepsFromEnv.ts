@@ -29,16 +29,6 @@ import {
 import type { LoadFunctionDeps, LoadProducerDeps, ProducerDeps } from "./FunctionDeps.ts";
 import { loadFunctionConfig } from "./loadFunctionConfig.ts";
 
-export {
-  DEFAULT_EVENTGRID_KEY_ENV,
-  DEFAULT_LEASE_CONTAINER,
-  DEFAULT_QUEUE_NAME,
-  DEFAULT_WEBHOOK_SECRET_ENV,
-  LEASE_CONTAINER_ENV,
-  QUEUE_NAME_ENV,
-  STORAGE_CONNECTION,
-};
-
 export interface FunctionDepsOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
