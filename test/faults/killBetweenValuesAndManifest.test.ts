@@ -37,6 +37,16 @@ const pg = (password: string, host: string): Connection => ({
   extra: null,
 });
 
+/** An engine of its own per process, as after a restart (nothing shared but the target). */
+function freshEngine(): SyncEngine {
+  return new SyncEngine({ clock: new FixedClock(), hasher: createTestHasher(), logger: { log() {} }, state: new InMemoryStateStore() });
+}
+
+/** One Deployment syncing everything `source` holds, deleting what it drops. */
+function bindingOf(id: string, target: DeploymentTarget, source: InMemorySecretSource): DeploymentBinding {
+  return { id, target, sources: [source], deletion: "delete", adopt: false, include: ["*"], exclude: [] };
+}
+
 /** A transport that dies once a values write has landed: every later request fails, as in a killed process. */
 function dyingAfterValues(isValueWrite: (request: Request, body: string) => boolean): FetchLike {
   let dead = false;
@@ -55,21 +65,8 @@ async function killThenResync(
   killedBeforeTheValue = false,
 ) {
   const source = new InMemorySecretSource("kv").setConnection("stormc0", pg(FIRST, "h1.internal"));
-  const engine = new SyncEngine({
-    clock: new FixedClock(),
-    hasher: createTestHasher(),
-    logger: { log() {} },
-    state: new InMemoryStateStore(),
-  });
-  const binding = (target: DeploymentTarget): DeploymentBinding => ({
-    id: "dep",
-    target,
-    sources: [source],
-    deletion: "delete",
-    adopt: false,
-    include: ["*"],
-    exclude: [],
-  });
+  const engine = freshEngine();
+  const binding = (target: DeploymentTarget) => bindingOf("dep", target, source);
   const killed = await engine.sync([binding(makeTarget(undefined))], { kind: "full" });
   assert.equal(killed.deployments[0]?.status, "failed", "the first process died before it finished");
   if (killedBeforeTheValue) assert.equal(stored(), undefined, "killed after its record landed, before its value");
@@ -129,12 +126,7 @@ for (const apiVersion of [1, 2] as const) {
 
     it("sends no value when the manifest recording the creates first cannot be written", async () => {
       const source = new InMemorySecretSource("kv").setConnection("fresh", pg(FIRST, "h3.internal"));
-      const engine = new SyncEngine({
-        clock: new FixedClock(),
-        hasher: createTestHasher(),
-        logger: { log() {} },
-        state: new InMemoryStateStore(),
-      });
+      const engine = freshEngine();
       const target = new AirflowApiTarget({
         url: airflow.url,
         apiVersion,
@@ -146,10 +138,7 @@ for (const apiVersion of [1, 2] as const) {
         retry: { maxAttempts: 1 },
       });
       airflow.inject({ status: 500, times: 2, operationId: apiVersion === 1 ? "post_variables" : "bulk_variables" });
-      const report = await engine.sync(
-        [{ id: "dep2", target, sources: [source], deletion: "delete", adopt: false, include: ["*"], exclude: [] }],
-        { kind: "full" },
-      );
+      const report = await engine.sync([bindingOf("dep2", target, source)], { kind: "full" });
       airflow.faults.clear();
       assert.equal(report.deployments[0]?.status, "failed");
       if (apiVersion === 1) assert.match(report.deployments[0]?.error ?? "", /afsync_manifest_2/);
@@ -197,12 +186,7 @@ describe("killed between the manifest and a connection update: Airflow REST API 
 
   it("the next run still writes the new value", async () => {
     const source = new InMemorySecretSource("kv").setConnection("rotated", pg(FIRST, "h1.internal"));
-    const engine = new SyncEngine({
-      clock: new FixedClock(),
-      hasher: createTestHasher(),
-      logger: { log() {} },
-      state: new InMemoryStateStore(),
-    });
+    const engine = freshEngine();
     const make = (fetch: FetchLike) =>
       new AirflowApiTarget({
         url: airflow.url,
@@ -215,15 +199,7 @@ describe("killed between the manifest and a connection update: Airflow REST API 
         retry: { maxAttempts: 1 },
         fetch,
       });
-    const binding = (target: DeploymentTarget): DeploymentBinding => ({
-      id: "dep-u",
-      target,
-      sources: [source],
-      deletion: "delete",
-      adopt: false,
-      include: ["*"],
-      exclude: [],
-    });
+    const binding = (target: DeploymentTarget) => bindingOf("dep-u", target, source);
     const first = await engine.sync([binding(make(globalThis.fetch))], { kind: "full" });
     assert.equal(first.deployments[0]?.status, "ok");
 
