@@ -248,6 +248,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
         slowTargets: () => airflow.inject({ latencyMs: 150, times: 2 }),
         aim: "new",
         count,
+        targets: [airflow, astro],
         afterKill: (killed, batches) => {
           pool.retire(killed);
           // Every local file must be whole the moment after the kill: the old content or the new.

@@ -271,6 +271,7 @@ serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
         slowTargets: () => targets[random.pick(["airflow2", "airflow3", "astro"] as const)].inject({ latencyMs: 150, times: 2 }),
         aim: "any",
         count,
+        targets: Object.values(targets),
         afterKill: (killed) => {
           pool.retire(killed);
           pool.start(midApplyKills + 1 < size.kills);

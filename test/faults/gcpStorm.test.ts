@@ -16,8 +16,13 @@ import { checkStormReport, STORM_SIZES, stormRunFromEnv } from "./kit/stormTestR
  * again restarts at version 1, which the engine took for older than the applied version 5 and
  * kept the stale value through every reconciliation (packages/gcp/test/GcpSecretManagerSource.test.ts,
  * "a secret deleted and created again").
+ * Seed 1669718776 (CI, under load) — a connection left at an older value: the storm started the
+ * next worker 50 ms after a kill while a target still held the dead worker's write for 150 ms, so
+ * the late write overwrote the new one. Production's redelivery comes after at least 10 s; the
+ * kill now waits for the targets to answer what they hold (kit/killMidApply.ts, `targets`), as the
+ * clouds' delays do, and the window that remains is documented (docs/concepts/concurrency.md).
  */
-const REGRESSION_SEEDS = [3];
+const REGRESSION_SEEDS = [3, 1669718776];
 const { sizeName, size, seed } = stormRunFromEnv();
 
 it(`GCP storm (${sizeName}, seed ${seed}): every target ends equal to the provider truth, unowned keys untouched`, {

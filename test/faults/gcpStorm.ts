@@ -293,6 +293,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
         },
         aim: "new",
         count,
+        targets: [airflow3, airflow2, astro],
         afterKill: (killed) => {
           pool.retire(killed);
           pool.start(true);

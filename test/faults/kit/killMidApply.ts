@@ -1,6 +1,11 @@
 import type { SeededRandom } from "../createSeededRandom.ts";
 import type { StormWorkerProcess } from "./StormWorkerProcess.ts";
 
+/** An emulated target that can tell when the requests it received are all answered. */
+export interface HoldingTarget {
+  receivedRequestsAnswered(timeoutMs?: number): Promise<void>;
+}
+
 export interface KillMidApplyOptions {
   readonly random: SeededRandom;
   /** The worker to kill, once it can be (a storm may wait for it to be ready first). */
@@ -13,6 +18,16 @@ export interface KillMidApplyOptions {
    */
   readonly aim: "new" | "any";
   readonly count: (kind: string) => void;
+  /**
+   * Every target the worker writes to. After the kill, the next worker starts only once these have
+   * answered what the dead one sent them: in the clouds, the next worker comes after the
+   * redelivery delay (the SQS visibility timeout, the Azure lease, Pub/Sub's push backoff of at
+   * least 10 s), which a slowed request (150 ms here) does not outlast. A storm scales those
+   * delays down to milliseconds, so without this wait it would race a relation production does not
+   * have; a request held longer than the delay is the bounded window docs/concepts/concurrency.md
+   * describes.
+   */
+  readonly targets: readonly HoldingTarget[];
   /** What follows a kill landed mid-apply: checks, then the restart. */
   readonly afterKill: (killed: StormWorkerProcess, applies: readonly number[]) => Promise<void> | void;
 }
@@ -41,6 +56,7 @@ export async function killMidApply(options: KillMidApplyOptions): Promise<number
     await worker.kill();
     options.count("worker-sigkill");
     if (process.env.AFSYNC_STORM_TRACE) process.stderr.write(`TRACE ${Date.now() % 1_000_000} killed\n`);
+    await Promise.all(options.targets.map((target) => target.receivedRequestsAnswered(30_000)));
     await options.afterKill(worker, running);
     return 1;
   }

@@ -21,6 +21,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { type Fault, FaultInjector } from "../faults/FaultInjector.ts";
+import { RequestsInProgress } from "../http/RequestsInProgress.ts";
 import { createOpenApiValidator, type OpenApiValidator } from "../openapi/createOpenApiValidator.ts";
 import { AirflowState } from "./AirflowState.ts";
 import { handleV1 } from "./handleV1.ts";
@@ -60,6 +61,8 @@ export interface AirflowEmulator {
   resetCalls(): void;
   inject(fault: Fault): void;
   readonly faults: FaultInjector;
+  /** Resolves once every request received so far is answered (held ones included). */
+  receivedRequestsAnswered(timeoutMs?: number): Promise<void>;
   /** Makes the next bulk call fail one entity with this status and message (bulk partial failure). */
   failBulkItem(kind: "connection" | "variable", id: string, failure?: { status?: number; message?: string }): void;
   /** Forgets every issued token, as when JWTs expire: the next call with one gets 401. */
@@ -178,10 +181,14 @@ export async function startAirflowEmulator(options: AirflowEmulatorOptions): Pro
     send(res, answer.status, answer.body);
   }
 
+  const inProgress = new RequestsInProgress();
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (!res.headersSent) send(res, 500, { detail: `emulator error: ${error instanceof Error ? error.message : String(error)}` });
-    });
+    const done = inProgress.begin(req);
+    handle(req, res)
+      .catch((error: unknown) => {
+        if (!res.headersSent) send(res, 500, { detail: `emulator error: ${error instanceof Error ? error.message : String(error)}` });
+      })
+      .finally(done);
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -203,6 +210,7 @@ export async function startAirflowEmulator(options: AirflowEmulatorOptions): Pro
       calls.length = 0;
     },
     inject: (fault) => faults.inject(fault),
+    receivedRequestsAnswered: (timeoutMs) => inProgress.answered(timeoutMs),
     failBulkItem: (kind, id, failure) => {
       itemFaults.push({ kind, id, status: failure?.status ?? 400, message: failure?.message ?? `The ${kind} ${id} could not be written.` });
     },

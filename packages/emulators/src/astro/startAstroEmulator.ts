@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { type Fault, FaultInjector } from "../faults/FaultInjector.ts";
+import { RequestsInProgress } from "../http/RequestsInProgress.ts";
 import { AstroDeploymentStore, AstroRequestError, type EmulatedDeployment, type SeedDeployment } from "./AstroDeploymentStore.ts";
 import { AstroEnvironmentObjectStore, type EmulatedEnvironmentObject } from "./AstroEnvironmentObjectStore.ts";
 import { createAstroRequestValidator } from "./astroRequestValidator.ts";
@@ -61,6 +62,8 @@ export interface AstroEmulator {
   writeCalls(): number;
   resetCalls(): void;
   inject(fault: AstroFault): void;
+  /** Resolves once every request received so far is answered (held ones included). */
+  receivedRequestsAnswered(timeoutMs?: number): Promise<void>;
   /** Drops every pending status and latency fault (a storm's "last fault" moment). */
   clearFaults(): void;
   close(): Promise<void>;
@@ -191,13 +194,17 @@ export async function startAstroEmulator(options: AstroEmulatorOptions = {}): Pr
     });
   }
 
+  const inProgress = new RequestsInProgress();
   const server = createServer((req, res) => {
+    const done = inProgress.begin(req);
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      handle(req, res, Buffer.concat(chunks).toString("utf8")).catch((e: unknown) => {
-        if (!res.headersSent) error(res, 500, `emulator error: ${e instanceof Error ? e.message : String(e)}`);
-      });
+      handle(req, res, Buffer.concat(chunks).toString("utf8"))
+        .catch((e: unknown) => {
+          if (!res.headersSent) error(res, 500, `emulator error: ${e instanceof Error ? e.message : String(e)}`);
+        })
+        .finally(done);
     });
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
@@ -222,6 +229,7 @@ export async function startAstroEmulator(options: AstroEmulatorOptions = {}): Pr
       else faults.inject(fault);
     },
     clearFaults: () => faults.clear(),
+    receivedRequestsAnswered: (timeoutMs) => inProgress.answered(timeoutMs),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
