@@ -12,12 +12,11 @@
  * The pollers stand in for Lambda's: the hint queue's batch is everything waiting, up to 1,000
  * (one batching window); the FIFO batches hold at most 10.
  *
- * GCP's path (ADR 008: push → work topic + doorbell → worker pulls and folds) is measured the same
- * way by `support/gcpEventBursts.ts`.
+ * GCP's path (ADR 008: push → work topic + doorbell → worker pulls and folds) and Azure's (Event
+ * Grid trigger → Storage Queues on Azurite → worker folding under the blob lease) are measured the
+ * same way by `support/gcpEventBursts.ts` and `support/azureEventBursts.ts`.
  */
 import { performance } from "node:perf_hooks";
-import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import type { RunReport } from "@afsync/core/engine/RunReport";
 import { startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type EventBridgeEvent, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
@@ -29,7 +28,10 @@ import { createWorkerHandler, type SqsBatchResponse } from "../functions/aws/src
 import type { LambdaDeps } from "../functions/aws/src/runtime/LambdaDeps.ts";
 import { lambdaDepsFromEnv } from "../functions/aws/src/runtime/lambdaDepsFromEnv.ts";
 import { lambdaConfigYaml } from "../functions/aws/test/support/lambdaConfigYaml.ts";
+import { alternatedRounds } from "./support/alternatedRounds.ts";
+import { measureAzureBursts } from "./support/azureEventBursts.ts";
 import { measureGcpBursts } from "./support/gcpEventBursts.ts";
+import { noopEngine } from "./support/noopEngine.ts";
 
 const REGION = "us-east-1";
 const credentials = { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" };
@@ -65,18 +67,6 @@ function depsFor(hintQueue: boolean) {
     { logger: createJsonLineLogger({ write: (line) => lines.push(line) }) },
   );
 }
-
-/** Same handlers and queues; the engine does nothing and reports every Deployment ok. */
-const noopEngine = {
-  async sync(bindings: DeploymentBinding[]): Promise<RunReport> {
-    const counts = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, orphaned: 0, invalid: 0, shadowed: 0 };
-    return {
-      mode: "sync",
-      deployments: bindings.map((b) => ({ id: b.id, target: "noop", status: "ok" as const, changes: [], writes: 0 })),
-      summary: { ...counts, deployments: bindings.length, failed: 0, writes: 0, reads: 0 },
-    };
-  },
-};
 
 type Handler = (event: { Records: { messageId: string; body: string }[] }) => Promise<SqsBatchResponse>;
 async function pollOnce(url: string, batchSize: number, handler: Handler): Promise<number> {
@@ -152,23 +142,9 @@ async function measure(size: number, pipeline: "afsync" | "noop" | "fifo-only") 
   };
 }
 
-/** Afsync and the no-op pipeline alternated, 3 rounds each; the round with the median time is kept. */
 async function compare(size: number) {
-  const rounds: { afsync: Awaited<ReturnType<typeof measure>>; noop: Awaited<ReturnType<typeof measure>> }[] = [];
-  for (let i = 0; i < 3; i++) {
-    const noop = await measure(size, "noop");
-    const afsync = await measure(size, "afsync");
-    rounds.push({ afsync, noop });
-  }
-  const median = <T extends { ms: number }>(xs: T[]): T => {
-    const sorted = [...xs].sort((a, b) => a.ms - b.ms);
-    const mid = sorted[Math.floor(sorted.length / 2)];
-    if (mid === undefined) throw new Error("no rounds");
-    return mid;
-  };
   return {
-    afsync: median(rounds.map((r) => r.afsync)),
-    noop: median(rounds.map((r) => r.noop)),
+    ...(await alternatedRounds((pipeline) => measure(size, pipeline))),
     fifoOnly: await measure(size, "fifo-only"),
   };
 }
@@ -180,22 +156,26 @@ sqs.destroy();
 await airflow.close();
 await aws.close();
 const gcp = await measureGcpBursts([100, 1000]);
+const azure = await measureAzureBursts([100, 1000]);
 
 const ratio = (r: { afsync: { ms: number }; noop: { ms: number } }) => Number((r.afsync.ms / Math.max(1, r.noop.ms)).toFixed(3));
 const overheadPerEvent = (r: { afsync: { ms: number; events: number }; noop: { ms: number } }) =>
   Number(((r.afsync.ms - r.noop.ms) / r.afsync.events).toFixed(3));
+function withRatios<R extends { afsync: { ms: number; events: number }; noop: { ms: number } }>(bursts: Record<string, R>) {
+  return Object.fromEntries(
+    Object.entries(bursts).map(([burst, r]) => [
+      burst,
+      { ...r, engineToNoopRatio: ratio(r), engineOverheadMsPerEvent: overheadPerEvent(r) },
+    ]),
+  );
+}
 process.stdout.write(
   `${JSON.stringify({
     aws: {
       burst100: { ...aws100, engineToNoopRatio: ratio(aws100), engineOverheadMsPerEvent: overheadPerEvent(aws100) },
       burst1000: { ...aws1000, engineToNoopRatio: ratio(aws1000), engineOverheadMsPerEvent: overheadPerEvent(aws1000) },
     },
-    azure: "not measured here yet (see docs/development/benchmarks.md)",
-    gcp: Object.fromEntries(
-      Object.entries(gcp).map(([burst, r]) => [
-        burst,
-        { ...r, engineToNoopRatio: ratio(r), engineOverheadMsPerEvent: overheadPerEvent(r) },
-      ]),
-    ),
+    azure: withRatios(azure),
+    gcp: withRatios(gcp),
   })}\n`,
 );

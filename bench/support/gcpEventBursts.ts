@@ -12,26 +12,15 @@
  * nothing; afsync and no-op are alternated three rounds each and the median round kept.
  */
 import { performance } from "node:perf_hooks";
-import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
-import type { RunReport } from "@afsync/core/engine/RunReport";
 import { deliverNotification } from "@afsync/emulators/gcp/deliverNotification";
 import type { SecretManagerNotification } from "@afsync/emulators/gcp/secretManagerNotifications";
 import { startGcpFunctionWorld } from "../../functions/gcp/test/support/gcpFunctionWorld.ts";
 import { adminClient } from "../../packages/gcp/test/adminClient.ts";
+import { alternatedRounds } from "./alternatedRounds.ts";
+import { noopEngine } from "./noopEngine.ts";
 
 const SECRET = "airflow-connections-burst_db";
 const PUBSUB_METHODS = ["Publish", "Pull", "Acknowledge", "ModifyAckDeadline"] as const;
-
-const noopEngine = {
-  async sync(bindings: DeploymentBinding[]): Promise<RunReport> {
-    const counts = { create: 0, update: 0, delete: 0, unchanged: 0, conflict: 0, orphaned: 0, invalid: 0, shadowed: 0 };
-    return {
-      mode: "sync",
-      deployments: bindings.map((b) => ({ id: b.id, target: "noop", status: "ok" as const, changes: [], writes: 0 })),
-      summary: { ...counts, deployments: bindings.length, failed: 0, writes: 0, reads: 0 },
-    };
-  },
-};
 
 export interface GcpBurstRound {
   readonly events: number;
@@ -123,20 +112,10 @@ export async function measureGcpBursts(sizes: readonly number[]): Promise<Record
 
   const out: Record<string, { afsync: GcpBurstRound; noop: GcpBurstRound }> = {};
   try {
-    for (const size of sizes) {
-      const rounds: { afsync: GcpBurstRound; noop: GcpBurstRound }[] = [];
-      for (let i = 0; i < 3; i++) rounds.push({ noop: await measure(size, "noop"), afsync: await measure(size, "afsync") });
-      out[`burst${size}`] = { afsync: median(rounds.map((r) => r.afsync)), noop: median(rounds.map((r) => r.noop)) };
-    }
+    for (const size of sizes) out[`burst${size}`] = await alternatedRounds((pipeline) => measure(size, pipeline));
   } finally {
     await admin.close();
     await world.close();
   }
   return out;
-}
-
-function median<T extends { ms: number }>(rounds: readonly T[]): T {
-  const mid = [...rounds].sort((a, b) => a.ms - b.ms)[Math.floor(rounds.length / 2)];
-  if (mid === undefined) throw new Error("no rounds");
-  return mid;
 }
