@@ -23,6 +23,7 @@ import { createQueueWorkerHandler } from "../../functions/azure/src/handlers/que
 import { StorageQueueSyncQueue } from "../../functions/azure/src/queue/StorageQueueSyncQueue.ts";
 import { functionDepsFromEnv } from "../../functions/azure/src/runtime/functionDepsFromEnv.ts";
 import { alternatedRounds } from "./alternatedRounds.ts";
+import type { BurstRound } from "./BurstRound.ts";
 import { noopEngine } from "./noopEngine.ts";
 
 const { InvocationContext } = azureFunctions;
@@ -31,19 +32,11 @@ const QUEUE = "afsync-sync";
 const SECRET = "airflow-connections-burstdb";
 const KEY_VAULT_READS: readonly KeyVaultOperation[] = ["GetSecrets", "GetSecretVersions", "GetSecret"];
 
-export interface AzureBurstRound {
-  readonly events: number;
-  readonly ms: number;
-  readonly msPerEvent: number;
-  /** Queue messages the worker was called for (the host's batch size is 1). */
-  readonly workerInvocations: number;
-  /** Runs of the engine (`sync done`); 0 for the no-op pipeline. */
-  readonly engineRuns: number;
-  readonly targetWrites: number;
-  readonly targetReads: number;
-  /** Key Vault reads (GetSecrets, GetSecretVersions, GetSecret). */
-  readonly providerCalls: number;
-}
+/**
+ * `workerInvocations`: queue messages the worker was called for (the host's batch size is 1);
+ * `providerCalls`: Key Vault reads (GetSecrets, GetSecretVersions, GetSecret).
+ */
+export type AzureBurstRound = BurstRound;
 
 export async function measureAzureBursts(
   sizes: readonly number[],

@@ -17,24 +17,18 @@ import type { SecretManagerNotification } from "@afsync/emulators/gcp/secretMana
 import { startGcpFunctionWorld } from "../../functions/gcp/test/support/gcpFunctionWorld.ts";
 import { adminClient } from "../../packages/gcp/test/adminClient.ts";
 import { alternatedRounds } from "./alternatedRounds.ts";
+import type { BurstRound } from "./BurstRound.ts";
 import { noopEngine } from "./noopEngine.ts";
 
 const SECRET = "airflow-connections-burst_db";
 const PUBSUB_METHODS = ["Publish", "Pull", "Acknowledge", "ModifyAckDeadline"] as const;
 
-export interface GcpBurstRound {
-  readonly events: number;
-  readonly ms: number;
-  readonly msPerEvent: number;
-  /** Doorbells delivered to the worker (one per notification per Deployment). */
-  readonly workerInvocations: number;
-  /** Runs of the engine, both Deployments (`sync done`); 0 for the no-op pipeline. */
-  readonly engineRuns: number;
-  /** Of Deployment `prod` (Airflow 3 API); `staging` reads the same secret and gets the same. */
-  readonly targetWrites: number;
-  readonly targetReads: number;
-  /** Secret Manager calls (AccessSecretVersion, ListSecrets…). */
-  readonly providerCalls: number;
+/**
+ * `workerInvocations`: doorbells delivered (one per notification per Deployment); `engineRuns`:
+ * both Deployments; target calls: of `prod` (Airflow 3 API), `staging` reads the same secret and
+ * gets the same; `providerCalls`: Secret Manager (AccessSecretVersion, ListSecrets…).
+ */
+export interface GcpBurstRound extends BurstRound {
   readonly pubsubCalls: Record<(typeof PUBSUB_METHODS)[number], number>;
 }
 
