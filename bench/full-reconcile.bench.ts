@@ -69,6 +69,13 @@
  * before asking for k + 1); where the chain binds (one Deployment's first sync) they are most of
  * the distance between the wall time and the bound.
  *
+ * The measured bound: those left-out costs are not afsync's to cut, yet they sit on any client's
+ * chain. So each phase is also run first by a client that does nothing else
+ * (`support/bareChainChild.ts`: the same SDK, the same paging and bulk bodies, the chain above
+ * with the same L, D and K, no engine), in a child bundled the same way, against the same
+ * emulators in the same run; `measuredBoundMs` = max(its wall time, the engine's CPU time) and
+ * `wallOverMeasuredBound` is afsync's wall time over it. Both ratios are reported.
+ *
  * Past BENCH_FIRST_MAX_DEPLOYMENTS (default 10) Deployments, the first sync is measured for one
  * Deployment and its result copied to the others before the no-op (said so in the result).
  * BENCH_DEPLOYMENTS_AT_ONCE sets the engine's D (and the bound's).
@@ -86,6 +93,7 @@ import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/ai
 import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
 import { build } from "esbuild";
+import type { BareChainInput } from "./support/bareChainChild.ts";
 import type { FullReconcileChildInput } from "./support/fullReconcileChild.ts";
 import { runQueueWaitMs } from "./support/runQueueWaitMs.ts";
 
@@ -96,8 +104,10 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000x1,1000x10,1000x100,10000x1,10000
 const PASSWORD = "bench-airflow-pw";
 const FIRST_MAX_DEPLOYMENTS = Number(process.env.BENCH_FIRST_MAX_DEPLOYMENTS ?? 10);
 const CHILD_SOURCE = fileURLToPath(new URL("./support/fullReconcileChild.ts", import.meta.url));
+const BARE_SOURCE = fileURLToPath(new URL("./support/bareChainChild.ts", import.meta.url));
 // Per run (two runs may bundle at once), under the repository so the bundle finds better-sqlite3.
 const CHILD_BUNDLE = fileURLToPath(new URL(`./out/full-reconcile-child-${process.pid}.mjs`, import.meta.url));
+const BARE_BUNDLE = fileURLToPath(new URL(`./out/full-reconcile-bare-${process.pid}.mjs`, import.meta.url));
 /**
  * `bundle` (default): the engine child runs as one esbuild bundle, as the cloud functions ship
  * the engine; `tsx`: from the TypeScript sources through tsx, as the CLI runs, whose loader thread
@@ -108,11 +118,11 @@ const CHILD_RUNTIME = process.env.BENCH_CHILD_RUNTIME === "tsx" ? "tsx" : "bundl
 // process given a memory size would be; the result names the heap ceiling either way.
 const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
 
-/** The child as one ESM file (better-sqlite3 stays outside: a native addon), written under bench/out/. */
-async function bundleChild(): Promise<void> {
+/** A child as one ESM file (better-sqlite3 stays outside: a native addon), written under bench/out/. */
+async function bundleChild(source: string, outfile: string): Promise<void> {
   await build({
-    entryPoints: [CHILD_SOURCE],
-    outfile: CHILD_BUNDLE,
+    entryPoints: [source],
+    outfile,
     bundle: true,
     platform: "node",
     target: "node20",
@@ -158,8 +168,9 @@ function cpuMsSince(start: NodeJS.CpuUsage): number {
 }
 
 /** Runs one phase in a child; async, because the emulators it calls answer from this process's event loop. */
-function runChild(payload: FullReconcileChildInput): Promise<Record<string, number>> {
-  const entry = CHILD_RUNTIME === "tsx" ? ["--import", "tsx", CHILD_SOURCE] : [CHILD_BUNDLE];
+function runChild(payload: FullReconcileChildInput | BareChainInput, child: "engine" | "bare" = "engine"): Promise<Record<string, number>> {
+  const [source, bundle] = child === "engine" ? [CHILD_SOURCE, CHILD_BUNDLE] : [BARE_SOURCE, BARE_BUNDLE];
+  const entry = CHILD_RUNTIME === "tsx" ? ["--import", "tsx", source] : [bundle];
   const run = spawn(process.execPath, [...CHILD_NODE_ARGS, ...entry], {
     env: { ...process.env, BENCH_CHILD: JSON.stringify(payload), AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true" },
     stdio: ["ignore", "pipe", "inherit"],
@@ -214,10 +225,27 @@ async function scenario(n: number, m: number) {
     // others (their Airflow's rows and their state records, exactly what it wrote), so the no-op
     // can be measured at sizes whose first sync would take too long on this machine.
     const copied = m > FIRST_MAX_DEPLOYMENTS;
+    const firstUrls = copied ? payload.airflowUrls.slice(0, 1) : payload.airflowUrls;
+    const kept = Math.min(m, Math.floor(LOADED_ENTRIES_KEPT / Math.max(1, 2 * n)));
+    const bareInput = {
+      awsUrl: aws.url,
+      airflowPassword: PASSWORD,
+      targetLoadsAtOnce: TARGET_LOADS_AT_ONCE,
+      deploymentsAtOnce: AT_ONCE,
+      listPagesAtOnce: LIST_PAGES_AT_ONCE,
+      targetsKept: kept,
+    };
+    // The baseline first, then the Airflows emptied again for afsync's first sync.
+    const bareFirst = await runChild({ ...bareInput, phase: "first", airflowUrls: firstUrls }, "bare");
+    for (const af of airflows) {
+      af.state.connections.clear();
+      af.state.variables.clear();
+    }
+    counts();
     let emulatorCpu = process.cpuUsage();
     let loadBefore = load();
     let emulatorWait = runQueueWaitMs();
-    const first = await runChild(copied ? { ...payload, airflowUrls: payload.airflowUrls.slice(0, 1) } : payload);
+    const first = await runChild({ ...payload, airflowUrls: firstUrls });
     const firstEmulatorCpuMs = cpuMsSince(emulatorCpu);
     const firstEmulatorWaitMs = waitedSince(emulatorWait);
     const firstLoad = [loadBefore, load()];
@@ -228,6 +256,8 @@ async function scenario(n: number, m: number) {
     valueBytes =
       held === undefined ? 0 : JSON.stringify([...held.connections.values()]).length + JSON.stringify([...held.variables.values()]).length;
     process.stderr.write(`full-reconcile: N=${n} M=${m} no-op…\n`);
+    const bareNoop = await runChild({ ...bareInput, phase: "noop", airflowUrls: payload.airflowUrls }, "bare");
+    counts();
     emulatorCpu = process.cpuUsage();
     loadBefore = load();
     emulatorWait = runQueueWaitMs();
@@ -244,16 +274,21 @@ async function scenario(n: number, m: number) {
     const firstM = copied ? 1 : m;
     const firstRtts =
       Math.max(loads(firstM) * 2, Math.ceil(Math.max(nConn, nVar) / 20)) + waves(firstM) * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
-    const kept = Math.min(m, Math.floor(LOADED_ENTRIES_KEPT / Math.max(1, 2 * n)));
     // The first D targets read again can be read while the listing ends; each later wave waits
     // for a slot, which frees once a Deployment is planned, which needs the listing.
     const fold = loads(m) * (1 + targetListRtts);
     const noopRtts =
       m - kept === 0 ? Math.max(fold, pages) : Math.max(fold + targetListRtts, pages) + (waves(m - kept) - 1) * targetListRtts;
-    const bound = (phase: Record<string, number>, rtts: number) => {
+    const bound = (phase: Record<string, number>, rtts: number, bare: Record<string, number>) => {
       const rttBoundMs = rtts * RTT_MS;
       const boundMs = Math.max(rttBoundMs, phase.cpuMs ?? 0);
+      const measuredBoundMs = Math.max(bare.ms ?? 0, phase.cpuMs ?? 0);
       return {
+        // The same chain made by a client that does nothing else (support/bareChainChild.ts), in
+        // this run: the bound with the emulators', the transport's and the SDK's time in it.
+        bareChainMs: bare.ms ?? 0,
+        measuredBoundMs,
+        wallOverMeasuredBound: Math.round(((phase.ms ?? 0) / measuredBoundMs) * 100) / 100,
         criticalPathRoundTrips: rtts,
         rttBoundMs,
         boundMs,
@@ -287,7 +322,7 @@ async function scenario(n: number, m: number) {
         batchGetSecretValueFloor: Math.ceil(n / 20),
         bytesSentPerTarget: Math.round((first.bytesSent ?? 0) / firstM),
         valueBytesPerTarget: valueBytes,
-        ...bound(first, firstRtts),
+        ...bound(first, firstRtts, bareFirst),
         emulatorCpuMs: firstEmulatorCpuMs,
         ...firstEmulatorWaitMs,
         loadAverage1mBeforeAfter: firstLoad,
@@ -296,7 +331,7 @@ async function scenario(n: number, m: number) {
         ...noop,
         ...noopCalls,
         listSecretsFloor: Math.ceil(n / 100),
-        ...bound(noop, noopRtts),
+        ...bound(noop, noopRtts, bareNoop),
         emulatorCpuMs: noopEmulatorCpuMs,
         ...noopEmulatorWaitMs,
         loadAverage1mBeforeAfter: noopLoad,
@@ -309,11 +344,12 @@ async function scenario(n: number, m: number) {
   }
 }
 
-if (CHILD_RUNTIME === "bundle") await bundleChild();
+if (CHILD_RUNTIME === "bundle") await Promise.all([bundleChild(CHILD_SOURCE, CHILD_BUNDLE), bundleChild(BARE_SOURCE, BARE_BUNDLE)]);
 const results = [];
 try {
   for (const [n, m] of SIZES) results.push(await scenario(n, m));
 } finally {
   rmSync(CHILD_BUNDLE, { force: true });
+  rmSync(BARE_BUNDLE, { force: true });
 }
 process.stdout.write(`${JSON.stringify({ fullReconcile: results })}\n`);
