@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 
 const DB_PASSWORD = "e2e-db-Pa55word-4f1c";
 const DB_PASSWORD_ROTATED = "e2e-db-rotated-9a2b";
@@ -20,15 +21,6 @@ const THEIR_PASSWORD = "their-own-pw-1e5a";
 const AIRFLOW2_PASSWORD = "airflow2-user-pw-3c9d";
 const AIRFLOW3_PASSWORD = "airflow3-user-pw-8b2e";
 const SENTINELS = [DB_PASSWORD, DB_PASSWORD_ROTATED, API_TOKEN, THEIR_PASSWORD, AIRFLOW2_PASSWORD, AIRFLOW3_PASSWORD];
-
-interface Change {
-  key: string;
-  action: string;
-  error?: string;
-}
-interface Report {
-  deployments: { id: string; status: string; error?: string; changes: Change[]; writes: number }[];
-}
 
 let dir: string;
 let af2: AirflowEmulator;
@@ -56,8 +48,8 @@ function seedTheirKeys(af: AirflowEmulator): void {
   af.state.seedVariable("their_var", "keep me");
 }
 
-async function afsync(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
+function afsync(...args: string[]): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, "afsync.yaml"), outputs, {
     env: {
       AF2_USER: "afsync",
       AF2_PASSWORD: AIRFLOW2_PASSWORD,
@@ -66,11 +58,9 @@ async function afsync(...args: string[]): Promise<{ code: number; stdout: string
       AFSYNC_HMAC_KEY: "e2e-hmac-key-0123456789abcdef-0123456789",
     },
   });
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
 }
 
-function actions(report: Report, id: string): Record<string, string> {
+function actions(report: CliRunReport, id: string): Record<string, string> {
   const d = report.deployments.find((x) => x.id === id);
   assert.ok(d, `deployment ${id} in the report`);
   return Object.fromEntries(d.changes.map((c) => [c.key, c.action]));
@@ -129,7 +119,7 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
   it("plans creates for the source's keys and a conflict for the key it does not own, writing nothing", async () => {
     const { code, stdout, stderr } = await afsync("plan", "--json");
     assert.equal(code, 0, stderr);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     for (const id of ["airflow2", "airflow3"]) {
       const a = actions(report, id);
       assert.equal(a["conn:warehouse_db"], "create");
@@ -171,7 +161,7 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
     assert.equal(code, 0, stderr);
     assert.equal(af2.writeCalls(), 0, JSON.stringify(af2.callCounts()));
     assert.equal(af3.writeCalls(), 0, JSON.stringify(af3.callCounts()));
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     for (const id of ["airflow2", "airflow3"]) {
       const a = actions(report, id);
       assert.equal(a["conn:warehouse_db"], "unchanged");
@@ -187,7 +177,7 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
     af3.inject({ status: 429, retryAfterSeconds: 0, operationId: "bulk_variables" });
     const { code, stdout, stderr } = await afsync("sync", "--json");
     assert.equal(code, 0, stderr);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     for (const [id, af] of [
       ["airflow2", af2],
       ["airflow3", af3],
@@ -203,7 +193,7 @@ describe("afsync plan/sync into Airflow 2 (/api/v1) and Airflow 3 (/api/v2) Depl
     af3.failBulkItem("variable", "environment", { status: 400, message: "The variable environment could not be written." });
     const { code, stdout } = await afsync("sync", "--json");
     assert.equal(code, 1);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     const failed = report.deployments.find((d) => d.id === "airflow3")?.changes.find((c) => c.key === "var:environment");
     assert.match(failed?.error ?? "", /400 The variable environment could not be written/);
     assert.equal(af3.state.variables.get("environment")?.value, "production");

@@ -13,7 +13,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 
 const ORG = "org-123";
 const DEP = "dep-456";
@@ -24,15 +25,6 @@ const DB_PASSWORD_ROTATED = "astro-db-rotated-2f9a";
 const DB_PASSWORD_REJECTED = "astro-db-rejected-6c0d";
 const THEIR_SECRET = "their-secret-value-8e4b";
 const SENTINELS = [ASTRO_TOKEN, DB_PASSWORD, DB_PASSWORD_ROTATED, DB_PASSWORD_REJECTED, THEIR_SECRET];
-
-interface Change {
-  key: string;
-  action: string;
-  error?: string;
-}
-interface Report {
-  deployments: { id: string; status: string; error?: string; changes: Change[] }[];
-}
 
 let astro: AstroEmulator;
 let root: string;
@@ -90,15 +82,13 @@ function projectDir(name: string, deployments: string[], password = DB_PASSWORD,
   return dir;
 }
 
-async function afsync(dir: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
+function afsync(dir: string, ...args: string[]): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, "afsync.yaml"), outputs, {
     env: { ASTRO_API_TOKEN: ASTRO_TOKEN, AFSYNC_HMAC_KEY: "astro-e2e-hmac-key-0123456789abcdef" },
   });
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
 }
 
-function actions(report: Report, id: string): Record<string, string> {
+function actions(report: CliRunReport, id: string): Record<string, string> {
   const d = report.deployments.find((x) => x.id === id);
   assert.ok(d, `deployment ${id} in the report`);
   return Object.fromEntries(d.changes.map((c) => [c.key, c.action]));
@@ -144,7 +134,7 @@ describe("afsync plan/sync into an Astro Deployment (env vars) and the Astro Env
   it("plans creates, and a conflict for the variable it does not own, writing nothing", async () => {
     const { code, stdout, stderr } = await afsync(dir, "plan", "--json");
     assert.equal(code, 0, stderr);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     const prod = actions(report, "astro-prod");
     assert.equal(prod["conn:warehouse_db"], "create");
     assert.equal(prod["var:environment"], "create");
@@ -193,7 +183,7 @@ describe("afsync plan/sync into an Astro Deployment (env vars) and the Astro Env
     assert.equal(code, 0, stderr);
     assert.equal(astro.writeCalls(), 0, JSON.stringify(astro.calls()));
     assert.equal(astro.deployment(ORG, DEP)?.restarts, 1);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     assert.equal(actions(report, "astro-prod")["conn:warehouse_db"], "unchanged");
     assert.equal(actions(report, "astro-shared")["conn:warehouse_db"], "unchanged");
   });
@@ -205,7 +195,7 @@ describe("afsync plan/sync into an Astro Deployment (env vars) and the Astro Env
     astro.inject({ status: 503, operationId: "UpdateEnvironmentObject" });
     const { code, stdout, stderr } = await afsync(dir, "sync", "--json");
     assert.equal(code, 0, stderr);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     assert.equal(actions(report, "astro-prod")["conn:warehouse_db"], "update");
     assert.equal(JSON.parse(envVar(DEP, "AIRFLOW_CONN_WAREHOUSE_DB")?.value ?? "{}").password, DB_PASSWORD_ROTATED);
     assert.equal(astro.environmentObjects().find((o) => o.objectKey === "warehouse_db")?.connection?.password, DB_PASSWORD_ROTATED);
@@ -223,7 +213,7 @@ describe("afsync plan/sync into an Astro Deployment (env vars) and the Astro Env
     });
     const { code, stdout } = await afsync(dir, "sync", "--json");
     assert.equal(code, 1);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     const prod = report.deployments.find((d) => d.id === "astro-prod");
     const reported = JSON.stringify(prod);
     assert.match(reported, /HTTP 400/);

@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 import { DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 const DB_PASSWORD = "aws-e2e-db-Pa55-71c2";
@@ -20,21 +21,12 @@ const API_KEY = "aws-e2e-api-key-5b3a";
 const SSM_TOKEN = "aws-e2e-ssm-token-e41f";
 const SENTINELS = [DB_PASSWORD, DB_ROTATED, API_KEY, SSM_TOKEN];
 
-interface Change {
-  key: string;
-  action: string;
-  source?: string;
-}
-interface Report {
-  deployments: { id: string; status: string; error?: string; changes: Change[] }[];
-}
-
 let dir: string;
 let emu: AwsEmulator;
 const outputs: string[] = [];
 
-async function afsync(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
+function afsync(args: string[], input?: string): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, "afsync.yaml"), outputs, {
     env: {
       AWS_ENDPOINT_URL: emu.url,
       AWS_REGION: "us-east-1",
@@ -44,11 +36,9 @@ async function afsync(args: string[], input?: string): Promise<{ code: number; s
     },
     ...(input === undefined ? {} : { stdin: input }),
   });
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
 }
 
-function actions(report: Report): Record<string, string> {
+function actions(report: CliRunReport): Record<string, string> {
   const d = report.deployments.find((x) => x.id === "dev");
   assert.ok(d, "deployment dev in the report");
   assert.equal(d.status, "ok", d.error);
@@ -102,7 +92,7 @@ describe("afsync plan/sync/explain with aws-secrets-manager and aws-ssm sources"
   it("plans a create for every key under the prefixes, first source winning, writing nothing", async () => {
     const { code, stdout, stderr } = await afsync(["plan", "--json"]);
     assert.equal(code, 0, stderr);
-    const a = actions(JSON.parse(stdout) as Report);
+    const a = actions(JSON.parse(stdout) as CliRunReport);
     assert.deepEqual(Object.keys(a).sort(), ["conn:orders_api", "conn:warehouse_db", "var:environment", "var:slack_token"]);
     assert.ok(Object.values(a).every((x) => x === "create"));
     assert.throws(() => readFileSync(join(dir, "dev.env")));
@@ -125,7 +115,7 @@ describe("afsync plan/sync/explain with aws-secrets-manager and aws-ssm sources"
   it("changes nothing on a second sync", async () => {
     const { code, stdout, stderr } = await afsync(["sync", "--json"]);
     assert.equal(code, 0, stderr);
-    assert.ok(Object.values(actions(JSON.parse(stdout) as Report)).every((x) => x === "unchanged"));
+    assert.ok(Object.values(actions(JSON.parse(stdout) as CliRunReport)).every((x) => x === "unchanged"));
   });
 
   it("picks up a rotation, and event parse maps the emitted event to the key and the Deployment", async () => {
@@ -146,7 +136,7 @@ describe("afsync plan/sync/explain with aws-secrets-manager and aws-ssm sources"
     assert.deepEqual([row?.action, row?.keys, row?.deployments], ["upsert", ["conn:warehouse_db"], ["dev"]]);
     const { code, stdout, stderr } = await afsync(["sync", "--json"]);
     assert.equal(code, 0, stderr);
-    assert.equal(actions(JSON.parse(stdout) as Report)["conn:warehouse_db"], "update");
+    assert.equal(actions(JSON.parse(stdout) as CliRunReport)["conn:warehouse_db"], "update");
     assert.ok(readFileSync(join(dir, "dev.env"), "utf8").includes(DB_ROTATED));
   });
 
@@ -162,7 +152,7 @@ describe("afsync plan/sync/explain with aws-secrets-manager and aws-ssm sources"
     client.destroy();
     const { code, stdout, stderr } = await afsync(["sync", "--json"]);
     assert.equal(code, 0, stderr);
-    assert.equal(actions(JSON.parse(stdout) as Report)["conn:orders_api"], "delete");
+    assert.equal(actions(JSON.parse(stdout) as CliRunReport)["conn:orders_api"], "delete");
     assert.ok(!readFileSync(join(dir, "dev.env"), "utf8").includes("AIRFLOW_CONN_ORDERS_API"));
   });
 

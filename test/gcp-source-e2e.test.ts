@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 import { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import { credentials } from "@grpc/grpc-js";
 import { PassThroughClient } from "google-auth-library";
@@ -23,23 +24,17 @@ const API_TOKEN = "gcp-e2e-api-token-93be";
 const KEY_MATERIAL = "gcp-e2e-private-key-4e0a";
 const SENTINELS = [DB_PASSWORD, DB_ROTATED, API_TOKEN, KEY_MATERIAL];
 
-interface Report {
-  deployments: { id: string; status: string; error?: string; changes: { key: string; action: string }[] }[];
-}
-
 let dir: string;
 let emu: GcpEmulator;
 const outputs: string[] = [];
 
-async function afsync(args: string[], config = "afsync.yaml"): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, config)], {
+function afsync(args: string[], config = "afsync.yaml"): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, config), outputs, {
     env: { GOOGLE_APPLICATION_CREDENTIALS: join(dir, "service-account.json"), GOOGLE_CLOUD_PROJECT: undefined, GCLOUD_PROJECT: undefined },
   });
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
 }
 
-function actions(report: Report): Record<string, string> {
+function actions(report: CliRunReport): Record<string, string> {
   const d = report.deployments.find((x) => x.id === "dev");
   assert.ok(d, "deployment dev in the report");
   assert.equal(d.status, "ok", d.error);
@@ -109,7 +104,7 @@ describe("afsync plan/sync/explain with a gcp-secret-manager source", () => {
   it("plans a create for every key under the prefixes, the project taken from ADC's key file", async () => {
     const { code, stdout, stderr } = await afsync(["plan", "--json"]);
     assert.equal(code, 0, stderr);
-    const a = actions(JSON.parse(stdout) as Report);
+    const a = actions(JSON.parse(stdout) as CliRunReport);
     assert.deepEqual(Object.keys(a).sort(), ["conn:orders_api", "conn:warehouse_db", "var:environment"]);
     assert.ok(Object.values(a).every((x) => x === "create"));
     assert.throws(() => readFileSync(join(dir, "dev.env")));
@@ -133,7 +128,7 @@ describe("afsync plan/sync/explain with a gcp-secret-manager source", () => {
     });
     let run = await afsync(["sync", "--json"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(actions(JSON.parse(run.stdout) as Report)["conn:warehouse_db"], "update");
+    assert.equal(actions(JSON.parse(run.stdout) as CliRunReport)["conn:warehouse_db"], "update");
     assert.ok(readFileSync(join(dir, "dev.env"), "utf8").includes(DB_ROTATED));
 
     await admin.disableSecretVersion({ name: `${parent()}/secrets/airflow-connections-warehouse_db/versions/2` });
@@ -146,7 +141,7 @@ describe("afsync plan/sync/explain with a gcp-secret-manager source", () => {
     await admin.deleteSecret({ name: `${parent()}/secrets/airflow-connections-orders_api` });
     run = await afsync(["sync", "--json"]);
     assert.equal(run.code, 0, run.stderr);
-    assert.equal(actions(JSON.parse(run.stdout) as Report)["conn:orders_api"], "delete");
+    assert.equal(actions(JSON.parse(run.stdout) as CliRunReport)["conn:orders_api"], "delete");
     assert.ok(!readFileSync(join(dir, "dev.env"), "utf8").includes(API_TOKEN));
   });
 

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 
 const DB_PASSWORD = "history-e2e-db-Pa55-7c1d";
 const TOKEN = "history-e2e-token-3f9a";
@@ -58,10 +58,8 @@ function writeConfig(state: string): void {
   );
 }
 
-async function afsync(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")]);
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
+function afsync(...args: string[]): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, "afsync.yaml"), outputs);
 }
 
 async function history(...args: string[]): Promise<Entry[]> {

@@ -11,15 +11,12 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AwsEmulator, startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
 import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 import { DeleteSecretCommand, PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
 
 const N = 25;
-
-interface Report {
-  deployments: { id: string; status: string; error?: string; writes: number; changes: { key: string; action: string }[] }[];
-}
 
 function config(source: string[]): string {
   return [
@@ -35,7 +32,7 @@ function config(source: string[]): string {
 
 /** Every Deployment ok; the actions other than `unchanged`, per Deployment, and the target writes. */
 function outcome(stdout: string): { changed: Record<string, string[]>; writes: number } {
-  const report = JSON.parse(stdout) as Report;
+  const report = JSON.parse(stdout) as CliRunReport;
   const changed: Record<string, string[]> = {};
   let writes = 0;
   for (const d of report.deployments) {

@@ -11,14 +11,11 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 
 const DB_PASSWORD = "overlap-db-Pa55word-6e1f";
 const AIRFLOW_PASSWORD = "overlap-airflow-pw-2d8c";
-
-interface Report {
-  deployments: { id: string; status: string; error?: string }[];
-}
 
 let dir: string;
 let af: AirflowEmulator;
@@ -58,12 +55,10 @@ function writeConfig(teamBExclude: string): void {
   );
 }
 
-async function afsync(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, "afsync.yaml")], {
+function afsync(...args: string[]): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, "afsync.yaml"), outputs, {
     env: { AF_USER: "afsync", AF_PASSWORD: AIRFLOW_PASSWORD },
   });
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
 }
 
 describe("overlapping claims on one Airflow", () => {
@@ -87,7 +82,7 @@ describe("overlapping claims on one Airflow", () => {
     for (const command of ["plan", "sync"]) {
       const { code, stdout, stderr } = await afsync(command, "--json");
       assert.equal(code, 1, `${command}: ${stderr}`);
-      const report = JSON.parse(stdout) as Report;
+      const report = JSON.parse(stdout) as CliRunReport;
       for (const id of ["team-a", "team-b"]) {
         const d = report.deployments.find((x) => x.id === id);
         assert.equal(d?.status, "failed", `${command} ${id}`);
@@ -101,7 +96,7 @@ describe("overlapping claims on one Airflow", () => {
     writeConfig('["conn:*", "var:a_*"]');
     const { code, stdout, stderr } = await afsync("sync", "--json");
     assert.equal(code, 0, stderr);
-    const report = JSON.parse(stdout) as Report;
+    const report = JSON.parse(stdout) as CliRunReport;
     assert.deepEqual(
       report.deployments.map((d) => d.status),
       ["ok", "ok"],

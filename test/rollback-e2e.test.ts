@@ -15,6 +15,7 @@ import { type KeyVaultEmulator, startKeyVaultEmulator } from "@afsync/emulators/
 import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
 import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
 import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
 import { PutSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { PutParameterCommand, SSMClient } from "@aws-sdk/client-ssm";
@@ -28,10 +29,6 @@ interface HistoryEntry {
   version?: string;
   hash?: string;
   trigger: string;
-}
-interface Report {
-  mode: string;
-  deployments: { id: string; status: string; error?: string; changes: { key: string; action: string; version?: string }[] }[];
 }
 
 /** One provider under test: how afsync reaches it, and how the operator rotates the token there. */
@@ -108,19 +105,19 @@ function rollbackStory(name: string, start: (tokens: readonly string[]) => Promi
 
       const dry = await p.afsync("rollback", "var:api_token", "--to", to, "--dry-run", "--json");
       assert.equal(dry.code, 0, dry.stderr);
-      assert.equal((JSON.parse(dry.stdout) as Report).mode, "plan");
+      assert.equal((JSON.parse(dry.stdout) as CliRunReport).mode, "plan");
       assert.ok(envFile().includes(tokens[1] ?? ""), "a dry run writes nothing");
 
       const rolled = await p.afsync("rollback", "var:api_token", "--to", to, "--json");
       assert.equal(rolled.code, 0, rolled.stderr);
-      const change = (JSON.parse(rolled.stdout) as Report).deployments[0]?.changes[0];
+      const change = (JSON.parse(rolled.stdout) as CliRunReport).deployments[0]?.changes[0];
       assert.equal(change?.action, "update");
       assert.ok(envFile().includes(tokens[0] ?? ""), "the good value is back");
 
       const again = await p.afsync("sync", "--json");
       assert.equal(again.code, 0, again.stderr);
       assert.deepEqual(
-        (JSON.parse(again.stdout) as Report).deployments[0]?.changes.map((c) => c.action),
+        (JSON.parse(again.stdout) as CliRunReport).deployments[0]?.changes.map((c) => c.action),
         ["unchanged"],
         "the next reconciliation does not undo the rollback",
       );
@@ -316,7 +313,7 @@ describe("afsync rollback on local files", () => {
     assert.match(text.stderr, /source team-files \(local\) keeps no versions/);
     const json = await run("rollback", "var:api_token", "--to", "1", "--json");
     assert.equal(json.code, 1);
-    const report = JSON.parse(json.stdout) as Report;
+    const report = JSON.parse(json.stdout) as CliRunReport;
     assert.match(report.deployments[0]?.error ?? "", /keeps no versions/);
     assert.match(readFileSync(join(dir, "dev.env"), "utf8"), /local-token-5e2b/);
   });

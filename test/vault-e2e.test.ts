@@ -12,7 +12,8 @@ import { after, before, describe, it } from "node:test";
 import { keyString } from "@afsync/core";
 import { startVaultEmulator, type VaultEmulator } from "@afsync/emulators/vault/startVaultEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { runAfsyncBinary } from "@afsync/testing/runAfsyncBinary";
+import type { CliRunReport } from "@afsync/testing/CliRunReport";
+import { type CompletedAfsyncRun, runAfsyncRecorded } from "@afsync/testing/runAfsyncBinary";
 import { parseVaultEvent } from "@afsync/vault/events/parseVaultEvent";
 import { createVaultSource } from "@afsync/vault/vaultSourceFactory";
 
@@ -22,23 +23,17 @@ const API_TOKEN = "vault-e2e-api-token-64d0";
 const INLINE_TOKEN = "hvs.vault-e2e-inline-0f3a";
 const SENTINELS = [DB_PASSWORD, DB_ROTATED, API_TOKEN, INLINE_TOKEN];
 
-interface Report {
-  deployments: { id: string; status: string; error?: string; changes: { key: string; action: string }[] }[];
-}
-
 let dir: string;
 let emu: VaultEmulator;
 const outputs: string[] = [];
 
-async function afsync(args: string[], config = "afsync.yaml"): Promise<{ code: number; stdout: string; stderr: string }> {
-  const run = await runAfsyncBinary([...args, "--config", join(dir, config)], {
+function afsync(args: string[], config = "afsync.yaml"): Promise<CompletedAfsyncRun> {
+  return runAfsyncRecorded(args, join(dir, config), outputs, {
     env: { VAULT_ADDR: emu.url, VAULT_TOKEN: emu.rootToken, VAULT_NAMESPACE: undefined },
   });
-  outputs.push(run.stdout, run.stderr);
-  return { ...run, code: run.code ?? 1 };
 }
 
-function actions(report: Report): Record<string, string> {
+function actions(report: CliRunReport): Record<string, string> {
   const d = report.deployments.find((x) => x.id === "dev");
   assert.ok(d, "deployment dev in the report");
   assert.equal(d.status, "ok", d.error);
@@ -84,7 +79,7 @@ describe("afsync plan/sync/explain with a vault source", () => {
   it("plans a create for every key under the paths, writing nothing", async () => {
     const { code, stdout, stderr } = await afsync(["plan", "--json"]);
     assert.equal(code, 0, stderr);
-    const a = actions(JSON.parse(stdout) as Report);
+    const a = actions(JSON.parse(stdout) as CliRunReport);
     assert.deepEqual(Object.keys(a).sort(), ["conn:orders_api", "conn:warehouse_db", "var:environment"]);
     assert.ok(Object.values(a).every((x) => x === "create"));
     assert.throws(() => readFileSync(join(dir, "dev.env")));
@@ -115,7 +110,7 @@ describe("afsync plan/sync/explain with a vault source", () => {
     );
     const { code, stdout, stderr } = await afsync(["sync", "--json"]);
     assert.equal(code, 0, stderr);
-    assert.equal(actions(JSON.parse(stdout) as Report)["conn:warehouse_db"], "update");
+    assert.equal(actions(JSON.parse(stdout) as CliRunReport)["conn:warehouse_db"], "update");
     assert.ok(readFileSync(join(dir, "dev.env"), "utf8").includes(DB_ROTATED));
   });
 
@@ -131,7 +126,7 @@ describe("afsync plan/sync/explain with a vault source", () => {
     assert.equal(parseVaultEvent(emu.events[0])[0]?.action, "delete");
     const { code, stdout, stderr } = await afsync(["sync", "--json"]);
     assert.equal(code, 0, stderr);
-    assert.equal(actions(JSON.parse(stdout) as Report)["conn:orders_api"], "delete");
+    assert.equal(actions(JSON.parse(stdout) as CliRunReport)["conn:orders_api"], "delete");
     assert.ok(!readFileSync(join(dir, "dev.env"), "utf8").includes("AIRFLOW_CONN_ORDERS_API"));
   });
 

@@ -42,3 +42,25 @@ export function runAfsyncBinary(args: readonly string[], options: AfsyncBinaryOp
     child.stdin.end(options.stdin ?? "");
   });
 }
+
+/** A finished run; a run killed by a signal (no exit code) reads as code 1. */
+export interface CompletedAfsyncRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * `afsync <args> --config <configPath>`, with its stdout and stderr appended to `outputs`: an
+ * end-to-end test keeps every run's output to check, at its end, that no secret leaked into any.
+ */
+export async function runAfsyncRecorded(
+  args: readonly string[],
+  configPath: string,
+  outputs: string[],
+  options: AfsyncBinaryOptions = {},
+): Promise<CompletedAfsyncRun> {
+  const run = await runAfsyncBinary([...args, "--config", configPath], options);
+  outputs.push(run.stdout, run.stderr);
+  return { ...run, code: run.code ?? 1 };
+}
