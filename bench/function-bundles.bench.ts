@@ -39,6 +39,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { STRICT_CONFIG_SIDE_FILE } from "@afsync/runtime/config/strictConfigSideFile";
 import { type BuildOptions, build } from "esbuild";
 import JSZip from "jszip";
 import { percentile, round, shuffled } from "./support/coldStartSamples.ts";
@@ -131,6 +132,10 @@ async function azureBundle(): Promise<string> {
   if (script === undefined) throw new Error("the Azure package has no dist/index.js");
   const file = join(outDir, "azure-index.js");
   writeFileSync(file, script);
+  // Beside the bundle as in the zip: the strict config path, required only for another config.
+  const strictConfig = await zip.file(`dist/${STRICT_CONFIG_SIDE_FILE}`)?.async("nodebuffer");
+  if (strictConfig === undefined) throw new Error(`the Azure package has no dist/${STRICT_CONFIG_SIDE_FILE}`);
+  writeFileSync(join(outDir, STRICT_CONFIG_SIDE_FILE), strictConfig);
   return file;
 }
 

@@ -45,11 +45,12 @@
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
-import { type BuildOptions, build, type Metafile } from "esbuild";
+import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../functions/aws/src/deploy/awsDeployFacts.ts";
 import { percentile, round, shuffled } from "./support/coldStartSamples.ts";
@@ -65,11 +66,17 @@ const configPath = join(repoRoot, "functions", "aws", "afsync.config.yaml");
  */
 async function serverlessEsbuildOptions(): Promise<BuildOptions> {
   const doc = parseYaml(readFileSync(join(repoRoot, "serverless.yml"), "utf8")) as { custom: { esbuild: Record<string, unknown> } };
-  const { exclude, packager: _packager, outputFileExtension: _ext, define, ...options } = doc.custom.esbuild;
+  const { exclude, packager: _packager, outputFileExtension: _ext, define, plugins, ...options } = doc.custom.esbuild;
   if (typeof define !== "string" || !define.includes("iam-from-config.cjs):esbuildDefine"))
     throw new Error("serverless.yml: custom.esbuild.define is no longer iam-from-config's esbuildDefine; update this bench");
   const facts = await awsDeployFacts(configPath);
-  return { ...(options as BuildOptions), define: { ...facts.esbuildDefine }, external: [...((exclude as string[] | undefined) ?? [])] };
+  return {
+    ...(options as BuildOptions),
+    define: { ...facts.esbuildDefine },
+    external: [...((exclude as string[] | undefined) ?? [])],
+    // As serverless-esbuild loads them: the file's exported array (the strict config side file).
+    plugins: typeof plugins === "string" ? (createRequire(import.meta.url)(join(repoRoot, plugins)) as Plugin[]) : [],
+  };
 }
 
 const BARE: Record<string, { clients: string; source: string }> = {

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type BuildOptions, build } from "esbuild";
+import { STRICT_CONFIG_SIDE_FILE } from "@afsync/runtime/config/strictConfigSideFile";
+import { type BuildOptions, build, type Plugin } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
 
@@ -13,17 +17,20 @@ import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
 // 100 KB a bundle carries costs its cold start about 3 ms of parsing, run or not).
 const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
-async function bundledInputs(handler: string): Promise<string[]> {
+/** The bundle's inputs; with `outDir`, the bundle (and its side file) is written there too. */
+async function bundledInputs(handler: string, outDir?: string): Promise<string[]> {
   const doc = parseYaml(readFileSync(join(repoRoot, "serverless.yml"), "utf8")) as { custom: { esbuild: Record<string, unknown> } };
-  const { exclude, packager: _p, outputFileExtension: _o, define: _d, ...options } = doc.custom.esbuild;
+  const { exclude, packager: _p, outputFileExtension: _o, define: _d, plugins, ...options } = doc.custom.esbuild;
   const facts = await awsDeployFacts(join(repoRoot, "functions", "aws", "afsync.config.yaml"));
   const result = await build({
     ...(options as BuildOptions),
     define: { ...facts.esbuildDefine },
     external: (exclude as string[] | undefined) ?? [],
+    // As serverless-esbuild loads them: the array the plugins file exports.
+    plugins: typeof plugins === "string" ? (createRequire(import.meta.url)(join(repoRoot, plugins)) as Plugin[]) : [],
     entryPoints: [join(repoRoot, "functions", "aws", "src", "handlers", `${handler}.ts`)],
-    write: false,
-    outfile: join(repoRoot, ".esbuild", `${handler}.cjs`),
+    write: outDir !== undefined,
+    outfile: join(outDir ?? join(repoRoot, ".esbuild"), `${handler}.cjs`),
     metafile: true,
     logLevel: "silent",
   });
@@ -40,8 +47,8 @@ const holds = (inputs: readonly string[], part: string) => inputs.some((i) => i.
 
 describe("the Lambda bundles", () => {
   for (const handler of ["events", "webhook", "coalesce"]) {
-    // The target's factory module stays (its option schema validates a config that is not the
-    // embedded one; about 26 KB), but nothing builds a target here.
+    // Nothing builds a target here; the target's factory (its option schema) is in the strict
+    // config side file with the rest of the config validation.
     it(`${handler}: SQS and the sources' naming rules; no source SDK, source client or engine`, async () => {
       const inputs = await bundledInputs(handler);
       assert.ok(holds(inputs, "@aws-sdk/client-sqs/"), "the SQS client it sends with");
@@ -53,10 +60,66 @@ describe("the Lambda bundles", () => {
         "packages/aws/src/createAwsClient.ts",
         "packages/core/src/engine/SyncEngine.ts",
         "packages/runtime/src/compose/buildRuntime.ts",
+        "packages/airflow-api/src/airflowApiTargetFactory.ts",
       ])
         assert.ok(!holds(inputs, part), `${part} is not in the ${handler} bundle`);
     });
   }
+
+  for (const handler of ["events", "webhook", "coalesce", "reconcile", "worker"]) {
+    it(`${handler}: the strict config path is in the side file, not in the bundle`, async () => {
+      const inputs = await bundledInputs(handler);
+      for (const part of [
+        "node_modules/yaml/",
+        "packages/core/src/config/parseConfig.ts",
+        "packages/runtime/src/config/loadConfigFile.ts",
+        // Reconcile and worker build sources, whose factory loaders share the schema registry.
+        ...(handler === "reconcile" || handler === "worker" ? [] : ["packages/runtime/src/compose/optionSchemaLoaders.ts"]),
+      ])
+        assert.ok(!holds(inputs, part), `${part} is not in the ${handler} bundle`);
+    });
+  }
+
+  it("events: a config that is not the embedded one is validated by the side file beside the bundle", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "afsync-bundle-"));
+    try {
+      await bundledInputs("events", dir);
+      assert.ok(existsSync(join(dir, STRICT_CONFIG_SIDE_FILE)), "the side file is written beside the bundle");
+      const run = (config: string) => {
+        const result = spawnSync(
+          process.execPath,
+          [
+            "-e",
+            `require(${JSON.stringify(join(dir, "events.cjs"))}).handler({ id: "e1" }).then(
+              (r) => console.log("@@" + JSON.stringify(r)), (e) => console.log("@@error " + e.name + " " + e.code + " " + e.message))`,
+          ],
+          {
+            encoding: "utf8",
+            env: {
+              PATH: process.env.PATH ?? "",
+              AWS_REGION: "us-east-1",
+              AFSYNC_QUEUE_URL: "http://127.0.0.1:9/q.fifo",
+              AFSYNC_CONFIG: config,
+            },
+          },
+        );
+        return result.stdout.slice(Math.max(0, result.stdout.indexOf("@@")));
+      };
+      const text = readFileSync(join(repoRoot, "functions", "aws", "afsync.config.yaml"), "utf8");
+      assert.match(
+        run(text),
+        /^@@\{"eventId":"e1","enqueued":\[\],"ignored":\[/,
+        "inline YAML is parsed and validated, then the event routed",
+      );
+      // The side file's error comes back as the bundle's own ConfigError (name, code, message).
+      assert.match(
+        run("deployments:\n  - 1"),
+        /^@@error ConfigError INVALID_CONFIG sources: expected a record, found nothing\n {2}deployments: expected a record, found a list/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it("reconcile: SQS, the sources (to list their versions) and the SSM ledger; no engine, no target", async () => {
     const inputs = await bundledInputs("reconcile");

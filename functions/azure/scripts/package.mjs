@@ -7,8 +7,8 @@
  * esbuild bundles functions/azure/src/index.ts and everything it imports (the runtime, the
  * providers, the targets, the Azure SDKs and @azure/functions) into one CommonJS file, so the zip
  * needs no node_modules and no remote build. Beside it: host.json, a package.json whose `main`
- * the Functions Node worker reads to find the functions, and the afsync config (AFSYNC_CONFIG's
- * default). The bundle holds only the source and target types that config names, and the config
+ * the Functions Node worker reads to find the functions, the afsync config (AFSYNC_CONFIG's
+ * default) and, beside the bundle, the strict config path for any other config (`strictConfigSideFile`). The bundle holds only the source and target types that config names, and the config
  * itself, validated at packaging. Deploy it with `az functionapp deployment source config-zip` (docs/deploy/azure.md).
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -32,6 +32,8 @@ const { values } = parseArgs({
 // neither parses YAML nor runs the schemas for the file it ships with (see bundledConfig.ts).
 const { functionBundleDefines } = await tsImport("@afsync/runtime/config/bundledConfigDefine", import.meta.url);
 const configDefines = await functionBundleDefines(resolve(values.config));
+// The strict config path (YAML parser, schemas) for any other config, in dist/ beside the bundle.
+const { strictConfigSideFile, STRICT_CONFIG_SIDE_FILE } = await tsImport("@afsync/runtime/config/strictConfigSideFile", import.meta.url);
 
 const bundled = await build({
   entryPoints: [join(appDir, "src", "index.ts")],
@@ -53,10 +55,12 @@ const bundled = await build({
   // lazily to register the functions). better-sqlite3 is the CLI's local state store, loaded only for
   // `state.type: sqlite`, which the function app does not use: its native module is not shipped.
   external: ["@azure/functions-core", "better-sqlite3"],
+  plugins: [strictConfigSideFile()],
   logLevel: "warning",
 });
-const [script] = bundled.outputFiles;
-if (script === undefined) throw new Error("esbuild produced no output");
+const script = bundled.outputFiles.find((f) => f.path.endsWith("index.js"));
+const strictConfig = bundled.outputFiles.find((f) => f.path.endsWith(STRICT_CONFIG_SIDE_FILE));
+if (script === undefined || strictConfig === undefined) throw new Error("esbuild produced no bundle or no strict config side file");
 
 // A fixed date keeps the zip byte-identical for identical inputs.
 const date = new Date("2000-01-01T00:00:00Z");
@@ -68,6 +72,7 @@ zip.file(
   { date, createFolders: false },
 );
 zip.file("dist/index.js", script.contents, { date, createFolders: false });
+zip.file(`dist/${STRICT_CONFIG_SIDE_FILE}`, strictConfig.contents, { date, createFolders: false });
 zip.file("afsync.config.yaml", readFileSync(values.config), { date, createFolders: false });
 const out = resolve(values.out);
 mkdirSync(dirname(out), { recursive: true });

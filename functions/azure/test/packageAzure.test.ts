@@ -22,12 +22,12 @@ describe("package:azure", () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
-  it("holds host.json, a package.json pointing at the bundle, the bundle and the config, and nothing else", async () => {
+  it("holds host.json, a package.json pointing at the bundle, the bundle, its strict config side file and the config, and nothing else", async () => {
     const files = Object.values(zip.files)
       .filter((f) => !f.dir)
       .map((f) => f.name)
       .sort();
-    assert.deepEqual(files, ["afsync.config.yaml", "dist/index.js", "host.json", "package.json"]);
+    assert.deepEqual(files, ["afsync.config.yaml", "dist/afsync-strict-config.cjs", "dist/index.js", "host.json", "package.json"]);
     const pkg = JSON.parse((await zip.file("package.json")?.async("string")) ?? "{}");
     assert.equal(pkg.main, "dist/index.js");
     assert.equal(pkg.type, undefined, "the bundle is CommonJS");

@@ -7,6 +7,9 @@
 //                       Node.js buildpack installs and which invokes the entry point
 //   afsync.config.yaml  the config the functions run with (AFSYNC_CONFIG), no credentials; the
 //                       bundle embeds it validated and holds only the types it names
+//   afsync-strict-config.cjs  the YAML parser and schemas for any other config, required only
+//                       then (strictConfigSideFile: V8 pre-parses all of index.js at load)
+//   afsync-cloud-storage.cjs  the Cloud Storage SDK, required on the fan-out ledger's first use
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +37,12 @@ const started = performance.now();
 // then neither parses YAML nor runs the schemas for the file it ships with (see bundledConfig.ts).
 const { functionBundleDefines } = await tsImport("@afsync/runtime/config/bundledConfigDefine", import.meta.url);
 const define = await functionBundleDefines(resolve(values.config));
+// Beside index.js, each required only when needed (V8 pre-parses all of index.js at load): the
+// strict config path (YAML parser, schemas) for any other config, and the Cloud Storage SDK for
+// the fan-out ledger's first read or write.
+const { strictConfigSideFile } = await tsImport("@afsync/runtime/config/strictConfigSideFile", import.meta.url);
+const { bundleSideFile } = await tsImport("@afsync/runtime/bundle/bundleSideFile", import.meta.url);
+const cloudStorage = bundleSideFile({ entry: join(workspace, "src", "fanout", "cloudStorageEntry.ts"), file: "afsync-cloud-storage.cjs" });
 const result = await build({
   entryPoints: [join(workspace, "src", "index.ts")],
   outfile: join(out, "index.js"),
@@ -49,6 +58,7 @@ const result = await build({
   // in another copy. SQLite is only loaded for `state.type: sqlite`, which a function never uses.
   external: [FRAMEWORK, "better-sqlite3"],
   define,
+  plugins: [strictConfigSideFile(), cloudStorage],
   logLevel: "warning",
   metafile: true,
 });

@@ -18,7 +18,7 @@ const out = mkdtempSync(join(tmpdir(), "afsync-package-gcp-"));
 after(() => rmSync(out, { recursive: true, force: true }));
 
 describe("npm run package:gcp", () => {
-  it("builds index.js, package.json and the config, offline", () => {
+  it("builds index.js, its strict config side file, package.json and the config, offline", () => {
     const run = spawnSync("npm", ["run", "--silent", "package:gcp", "--", "--out", out], { cwd: root, encoding: "utf8", timeout: 120_000 });
     assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
     const manifest = JSON.parse(readFileSync(join(out, "package.json"), "utf8"));
@@ -26,6 +26,9 @@ describe("npm run package:gcp", () => {
     assert.equal(manifest.type, undefined, "index.js is CommonJS");
     assert.deepEqual(Object.keys(manifest.dependencies), ["@google-cloud/functions-framework"]);
     assert.ok(existsSync(join(out, "afsync.config.yaml")));
+    // Another config's YAML parser and schemas, required from beside index.js only for it.
+    assert.ok(existsSync(join(out, "afsync-strict-config.cjs")));
+    assert.doesNotMatch(readFileSync(join(out, "index.js"), "utf8"), /YAMLParseError/, "the YAML parser is not in index.js");
     assert.doesNotMatch(readFileSync(join(out, "index.js"), "utf8"), /require\("@afsync\//, "workspace packages are inside the bundle");
   });
 

@@ -1,7 +1,8 @@
 import type { PipelinePolicy } from "@azure/core-rest-pipeline";
-import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from "@azure/identity";
+import { ClientSecretCredential, type TokenCredential } from "@azure/identity";
 import { SecretClient } from "@azure/keyvault-secrets";
 import type { AzureKeyVaultSourceOptions } from "./azureKeyVaultSourceOptions.ts";
+import { sharedDefaultAzureCredential } from "./sharedDefaultAzureCredential.ts";
 
 /** What a composition root or a test may override; production passes nothing. */
 export interface AzureClientOverrides {
@@ -72,7 +73,8 @@ function credentialFor(options: AzureKeyVaultSourceOptions, env: NodeJS.ProcessE
     return new ClientSecretCredential(options.tenant_id, options.client_id, secret);
   }
   const tenantId = options.tenant_id ?? options.workload_identity_tenant_id;
-  return new DefaultAzureCredential({
+  // Shared with any other client of the process that would build the same chain (the function app's storage).
+  return sharedDefaultAzureCredential({
     ...(tenantId === undefined ? {} : { tenantId }),
     ...(options.managed_identity_client_id === undefined ? {} : { managedIdentityClientId: options.managed_identity_client_id }),
   });

@@ -30,8 +30,8 @@ export async function loadLambdaConfig(env: NodeJS.ProcessEnv): Promise<LambdaCo
   }
   const root = env.LAMBDA_TASK_ROOT ?? process.cwd();
   if (raw.includes("\n") || raw.trimStart().startsWith("{")) {
-    const { parseConfigText } = await import("@afsync/runtime/config/parseConfigText");
-    return { config: await parseConfigText(raw, CONFIG_ENV), configDir: root };
+    const { parseStrictConfigText } = await import("@afsync/runtime/config/strictConfig");
+    return { config: await parseStrictConfigText(raw, CONFIG_ENV), configDir: root };
   }
   // Lambda runs in LAMBDA_TASK_ROOT (/var/task); `serverless invoke local` sets that variable
   // but runs from the service directory, so fall back to the working directory.

@@ -1,4 +1,5 @@
 import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
+import { sharedDefaultAzureCredential } from "@afsync/azure/sharedDefaultAzureCredential";
 import type { Clock, Logger, SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
@@ -11,7 +12,7 @@ import { fanoutHasherFromEnv } from "@afsync/runtime/fanout/fanoutHasherFromEnv"
 import { fingerprintBindings } from "@afsync/runtime/fanout/fingerprintBindings";
 import type { ReconcileSetup } from "@afsync/runtime/fanout/ReconcileSetup";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
-import { DefaultAzureCredential } from "@azure/identity";
+import type { TokenCredential } from "@azure/identity";
 import { BlobServiceClient } from "@azure/storage-blob";
 import { QueueServiceClient } from "@azure/storage-queue";
 import { BlobFanoutLedger } from "../fanout/BlobFanoutLedger.ts";
@@ -163,18 +164,13 @@ function serviceUri(env: NodeJS.ProcessEnv, service: "queue" | "blob"): string {
   );
 }
 
-// One storage credential per app's settings, shared by the queue and the lease: constructing a
-// DefaultAzureCredential builds its whole chain of credentials (a tenth of the worker's cold
-// start each), and one instance also caches the storage token for both.
-const storageCredentials = new WeakMap<NodeJS.ProcessEnv, DefaultAzureCredential>();
-
-/** A user-assigned identity is named by `AzureWebJobsStorage__clientId`, as the host expects it. */
-function storageCredential(env: NodeJS.ProcessEnv): DefaultAzureCredential {
-  let credential = storageCredentials.get(env);
-  if (credential === undefined) {
-    const clientId = env[`${STORAGE_CONNECTION}__clientId`];
-    credential = new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
-    storageCredentials.set(env, credential);
-  }
-  return credential;
+/**
+ * A user-assigned identity is named by `AzureWebJobsStorage__clientId`, as the host expects it.
+ * One credential serves the queue, the lease and, when it names the same identity, the Key Vault
+ * source (`sharedDefaultAzureCredential`): each `DefaultAzureCredential` built is its whole chain
+ * of credentials, a tenth of the worker's cold start.
+ */
+function storageCredential(env: NodeJS.ProcessEnv): TokenCredential {
+  const clientId = env[`${STORAGE_CONNECTION}__clientId`];
+  return sharedDefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
 }

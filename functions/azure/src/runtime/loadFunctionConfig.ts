@@ -26,8 +26,8 @@ export interface FunctionConfig {
 export async function loadFunctionConfig(env: NodeJS.ProcessEnv, appRoot: string = process.cwd()): Promise<FunctionConfig> {
   const raw = env[CONFIG_ENV]?.trim() ? (env[CONFIG_ENV] as string) : BUNDLED_CONFIG_FILE;
   if (raw.includes("\n") || raw.trimStart().startsWith("{")) {
-    const { parseConfigText } = await import("@afsync/runtime/config/parseConfigText");
-    return { config: await parseConfigText(raw, CONFIG_ENV), configDir: appRoot };
+    const { parseStrictConfigText } = await import("@afsync/runtime/config/strictConfig");
+    return { config: await parseStrictConfigText(raw, CONFIG_ENV), configDir: appRoot };
   }
   const path = isAbsolute(raw) ? raw : resolve(appRoot, raw);
   if (!existsSync(path)) throw new ConfigError(CONFIG_ENV, `names ${path}, which does not exist (package the app with its config)`);

@@ -16,7 +16,7 @@ export function fanoutLedgerFromEnv(env: NodeJS.ProcessEnv): FanoutLedger | unde
   if (bucket === undefined || bucket === "") return undefined;
   const endpoint = env[STORAGE_ENDPOINT_ENV] || undefined;
   const ledger = once(async () => {
-    const [{ Storage }, { GcsFanoutLedger }] = await Promise.all([import("@google-cloud/storage"), import("./GcsFanoutLedger.ts")]);
+    const [{ Storage }, { GcsFanoutLedger }] = await Promise.all([import("./cloudStorageEntry.ts"), import("./GcsFanoutLedger.ts")]);
     // A custom endpoint (an emulator) gets no credentials from the client: nothing probes the metadata server.
     return new GcsFanoutLedger(new Storage(endpoint === undefined ? {} : { apiEndpoint: endpoint }).bucket(bucket));
   });

@@ -5,9 +5,10 @@ import { assertInBundle, type BundledLoader, bundledTypes, notBundled } from "./
 /**
  * The option schema of each source and target type, loaded on first use: what validating a config
  * needs, and no more. Where a package keeps its schema apart from its client (the AWS sources'
- * `awsSourceOptions`) only the schema module loads, so validating a config at a producer's cold
- * start evaluates no provider SDK; the others come from their factory module. The schemas are the
- * factories' own (a test checks each is the same object).
+ * `awsSourceOptions`, Key Vault's and Secret Manager's) only the schema module loads, so
+ * validating a config evaluates no provider SDK (and the function bundles' strict config side
+ * file carries none); the others come from their factory module. The schemas are the factories'
+ * own (a test checks each is the same object).
  */
 export const sourceOptionSchemaLoaders: Readonly<Record<string, BundledLoader<$ZodType>>> = {
   local:
@@ -25,11 +26,11 @@ export const sourceOptionSchemaLoaders: Readonly<Record<string, BundledLoader<$Z
   "azure-key-vault":
     process.env.AFSYNC_BUNDLE_OMITS_SOURCE_AZURE_KEY_VAULT === "1"
       ? notBundled("source", "azure-key-vault")
-      : async () => (await import("@afsync/azure/azureKeyVaultSourceFactory")).azureKeyVaultSourceFactory.schema,
+      : async () => (await import("@afsync/azure/azureKeyVaultSourceOptions")).azureKeyVaultSourceOptionsSchema,
   "gcp-secret-manager":
     process.env.AFSYNC_BUNDLE_OMITS_SOURCE_GCP_SECRET_MANAGER === "1"
       ? notBundled("source", "gcp-secret-manager")
-      : async () => (await import("@afsync/gcp/gcpSourceFactory")).gcpSecretManagerSourceFactory.schema,
+      : async () => (await import("@afsync/gcp/gcpSourceOptions")).gcpSourceOptionsSchema,
   vault:
     process.env.AFSYNC_BUNDLE_OMITS_SOURCE_VAULT === "1"
       ? notBundled("source", "vault")

@@ -37,14 +37,15 @@ export function configFromBundle(path: string): AfsyncConfig | undefined {
 
 /**
  * The config in the file at `path`: the embedded one when the bytes match, else read and
- * validated strictly by `loadConfigFile`, whose YAML parser and schemas are loaded only then, so
- * the usual cold start evaluates neither.
+ * validated strictly by `loadConfigFile`, whose YAML parser and schemas are loaded only then (in a
+ * function bundle from a file of their own, `strictConfig.ts`), so the usual cold start neither
+ * evaluates nor parses them.
  */
 export async function loadBundledConfigFile(path: string, env: NodeJS.ProcessEnv = {}): Promise<AfsyncConfig> {
   const embedded = configFromBundle(path);
   if (embedded !== undefined) return embedded;
-  const { loadConfigFile } = await import("./loadConfigFile.ts");
-  return loadConfigFile(path, env);
+  const { loadStrictConfigFile } = await import("./strictConfig.ts");
+  return loadStrictConfigFile(path, env);
 }
 
 /** The file's SHA-256, or undefined when it cannot be read (the strict loader then says why). */

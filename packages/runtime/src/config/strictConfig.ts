@@ -1,0 +1,45 @@
+import { ConfigError } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+
+/**
+ * The strict config path for the functions: a config file that is not the one the bundle embeds,
+ * or config text in an environment variable, read and validated as `loadConfigFile` and
+ * `parseConfigText` do.
+ *
+ * Why an entry of its own: V8 pre-parses all of a CommonJS bundle at load, run or not, and the
+ * YAML parser, the config schema and the adapters' option schemas (about 215 KB) cost a cold start
+ * about 4 ms that the usual one (the embedded config) never uses. In a function bundle the import
+ * below resolves to a file beside the bundle (`strictConfigSideFile`); unbundled it is the module.
+ */
+export async function loadStrictConfigFile(path: string, env: NodeJS.ProcessEnv = {}): Promise<AfsyncConfig> {
+  const { loadConfigFile } = await import("./strictConfigEntry.ts");
+  return asOwnConfigError(() => loadConfigFile(path, env));
+}
+
+export async function parseStrictConfigText(raw: string, envName: string): Promise<AfsyncConfig> {
+  const { parseConfigText } = await import("./strictConfigEntry.ts");
+  return asOwnConfigError(() => parseConfigText(raw, envName));
+}
+
+/**
+ * The side file is a bundle of its own, with its own copy of `ConfigError`'s class: its errors are
+ * re-raised as this module's `ConfigError` (same message, `path` and cause), so `instanceof` and
+ * `errorClass` checks downstream see the config error they expect.
+ */
+async function asOwnConfigError<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof ConfigError || !isForeignConfigError(error)) throw error;
+    const own = new ConfigError("", error.message, error.cause === undefined ? undefined : { cause: error.cause });
+    throw Object.assign(own, { path: error.path });
+  }
+}
+
+function isForeignConfigError(error: unknown): error is Error & { path: string } {
+  return (
+    error instanceof Error &&
+    (error as { code?: unknown }).code === "INVALID_CONFIG" &&
+    typeof (error as { path?: unknown }).path === "string"
+  );
+}
