@@ -365,7 +365,7 @@ export class SyncEngine {
       return { id: p.binding.id, target, status: "failed", error: p.error, changes: [], writes: 0 };
     }
     if (mode === "plan")
-      return { id: p.binding.id, target, status: "ok", changes: p.items.map((i) => strings.change(i.change)), writes: 0 };
+      return { id: p.binding.id, target, status: "ok", changes: strings.changes(p.items.map((i) => i.change)), writes: 0 };
     progress.total += countOps(p.items);
     let result: Awaited<ReturnType<typeof applyPlan>>;
     try {
@@ -379,10 +379,12 @@ export class SyncEngine {
     }
     await this.recordHistory(p.binding, p.items, result.errors, how);
     await this.recordPins(p.binding, p.pins, result.errors);
-    const changes = p.items.map((i) => {
-      const error = result.errors.get(i.change.key);
-      return strings.change(error === undefined ? i.change : { ...i.change, error });
-    });
+    const changes = strings.changes(
+      p.items.map((i) => {
+        const error = result.errors.get(i.change.key);
+        return error === undefined ? i.change : { ...i.change, error };
+      }),
+    );
     const failedKeys = changes.filter((c) => c.error !== undefined).length;
     const error = result.failure ?? (failedKeys > 0 ? `${failedKeys} of ${countOps(p.items)} writes failed` : undefined);
     this.deps.logger.log(error === undefined ? "info" : "error", "deployment synced", {
