@@ -1,5 +1,5 @@
 import type { KeyString } from "../model/AirflowKey.ts";
-import type { StateRecord } from "../model/StateRecord.ts";
+import { type StateRecord, stateRecord } from "../model/StateRecord.ts";
 
 /**
  * One copy per run of the strings that every Deployment's state records repeat. A state store
@@ -30,13 +30,14 @@ export class SharedStrings {
   }
 
   #record(r: StateRecord): StateRecord {
-    // Spelled out, not `{ ...r, key: … }`: a spread followed by new fields leaves V8 a dictionary-mode object.
-    const record: { -readonly [K in keyof StateRecord]?: StateRecord[K] } = { key: this.one(r.key), sourceId: this.one(r.sourceId) };
-    if (r.secretId !== undefined) record.secretId = this.one(r.secretId);
-    if (r.version !== undefined) record.version = this.one(r.version);
-    if (r.versionOrder !== undefined) record.versionOrder = r.versionOrder;
-    record.hash = this.one(r.hash);
-    record.appliedAt = this.one(r.appliedAt);
-    return record as StateRecord;
+    return stateRecord(
+      this.one(r.key),
+      this.one(r.sourceId),
+      r.secretId === undefined ? undefined : this.one(r.secretId),
+      r.version === undefined ? undefined : this.one(r.version),
+      r.versionOrder,
+      this.one(r.hash),
+      this.one(r.appliedAt),
+    );
   }
 }
