@@ -12,12 +12,13 @@ import { type StateRecord, stateRecord } from "../model/StateRecord.ts";
 export class SharedStrings {
   readonly #held = new Map<string, string>();
 
-  one<S extends string>(text: S): S {
+  /** The run's copy of `text` (bound: handed to a state store's `loadShared` as is). */
+  readonly one = <S extends string>(text: S): S => {
     const held = this.#held.get(text);
     if (held !== undefined) return held as S;
     this.#held.set(text, text);
     return text;
-  }
+  };
 
   /** The records again, each a new object with the same fields (in the same order) on the run's strings. */
   records(owned: ReadonlyMap<KeyString, StateRecord>): Map<KeyString, StateRecord> {

@@ -668,7 +668,9 @@ export class SyncEngine {
       return { snapshot, owned };
     }
     // Records kept apart from the target are known before its read: the source's listing can start.
-    const owned = shared.records(await this.deps.state.load(binding.id));
+    const { state } = this.deps;
+    const owned =
+      state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared.one);
     owns?.(binding, owned);
     return { snapshot: await binding.target.read(), owned };
   }

@@ -9,6 +9,14 @@ import type { VersionPin } from "../model/VersionPin.ts";
  */
 export interface StateStore {
   load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>>;
+  /**
+   * `load`, with every string of the records passed through `shared` (the run's one copy of each
+   * key, secret id, version, hash…). A store that builds its records from storage (SQLite) builds
+   * them on those strings directly, so a load holds no fresh copy of each string, nor a second
+   * record, until the engine re-makes them on its own. Optional: the engine copies what `load`
+   * returns onto its strings otherwise.
+   */
+  loadShared?(deploymentId: string, shared: (text: string) => string): Promise<ReadonlyMap<KeyString, StateRecord>>;
   /** Replace the records of `upserted` keys and drop `removed` ones, in one transaction. */
   save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void>;
   /**
