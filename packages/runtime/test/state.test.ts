@@ -54,6 +54,26 @@ describe("SqliteStateStore", () => {
     await reopened.close();
   });
 
+  it("loads the same records through loadShared, every string passed through the run's copy", async () => {
+    const store = SqliteStateStore.open(join(dir, "shared.db"));
+    const records = [
+      record("conn:db", "aa", { secretId: "airflow/connections/db", version: "v2", versionOrder: 2 }),
+      record("var:env", "bb", { secretId: "airflow/variables/env", version: "v1" }),
+      record("var:plain", "cc"),
+    ];
+    await store.save("dev", records, []);
+    const seen: string[] = [];
+    const shared = await store.loadShared("dev", (text) => {
+      seen.push(text);
+      return text;
+    });
+    assert.deepEqual(shared, await store.load("dev"));
+    assert.deepEqual([...shared.values()], records);
+    for (const r of records)
+      for (const [field, value] of Object.entries(r)) if (field !== "versionOrder") assert.ok(seen.includes(value as string), field);
+    await store.close();
+  });
+
   it("generates the HMAC key once and keeps it across opens", async () => {
     const path = join(dir, "key.db");
     const store = SqliteStateStore.open(path);
