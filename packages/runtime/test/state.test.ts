@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { StateRecord } from "@afsync/core";
+import { type StateRecord, stateRecord } from "@afsync/core";
 import { runStateStoreContract } from "@afsync/testing";
 import { MemoryStateStore } from "../src/state/MemoryStateStore.ts";
 import { SqliteStateStore } from "../src/state/SqliteStateStore.ts";
@@ -54,7 +54,7 @@ describe("SqliteStateStore", () => {
     await reopened.close();
   });
 
-  it("loads the same records through loadShared, every string passed through the run's copy", async () => {
+  it("loads the same records through loadShared, each one made by the run's records", async () => {
     const store = SqliteStateStore.open(join(dir, "shared.db"));
     const records = [
       record("conn:db", "aa", { secretId: "airflow/connections/db", version: "v2", versionOrder: 2 }),
@@ -62,15 +62,18 @@ describe("SqliteStateStore", () => {
       record("var:plain", "cc"),
     ];
     await store.save("dev", records, []);
-    const seen: string[] = [];
-    const shared = await store.loadShared("dev", (text) => {
-      seen.push(text);
-      return text;
+    const made: StateRecord[] = [];
+    const shared = await store.loadShared("dev", {
+      record: (...fields) => {
+        const made1 = stateRecord(...fields);
+        made.push(made1);
+        return made1;
+      },
     });
     assert.deepEqual(shared, await store.load("dev"));
     assert.deepEqual([...shared.values()], records);
-    for (const r of records)
-      for (const [field, value] of Object.entries(r)) if (field !== "versionOrder") assert.ok(seen.includes(value as string), field);
+    assert.deepEqual([...shared.values()], made);
+    for (const [i, r] of [...shared.values()].entries()) assert.equal(r, made[i], "the run's own object");
     await store.close();
   });
 

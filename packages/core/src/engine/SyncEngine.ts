@@ -30,6 +30,7 @@ import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
 import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
+import { SharedResolutions } from "./SharedResolutions.ts";
 import { SharedStrings } from "./SharedStrings.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
@@ -243,6 +244,7 @@ export class SyncEngine {
     const reads = new SourceReadSet();
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
     const shared = new SharedStrings();
+    const resolutions = new SharedResolutions();
     const early = new Map<string, EarlyPlan>();
     const scopes =
       rollback === undefined
@@ -266,6 +268,7 @@ export class SyncEngine {
         options,
         pins,
         shared,
+        resolutions,
         loaded.get(binding.id),
         withClaims,
         early.get(binding.id),
@@ -670,7 +673,7 @@ export class SyncEngine {
     // Records kept apart from the target are known before its read: the source's listing can start.
     const { state } = this.deps;
     const owned =
-      state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared.one);
+      state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
     owns?.(binding, owned);
     return { snapshot: await binding.target.read(), owned };
   }
@@ -683,6 +686,7 @@ export class SyncEngine {
     options: RunOptions,
     pins: PinPlan,
     shared: SharedStrings,
+    resolutions: SharedResolutions,
     loaded?: LoadedTarget | { readonly error: unknown },
     withClaims = false,
     early?: EarlyPlan,
@@ -720,6 +724,7 @@ export class SyncEngine {
         loaded ?? (await this.loadTarget(binding, shared)),
         pins.active,
         loaded === undefined ? undefined : early,
+        resolutions,
       );
       if (!withClaims) return { binding, items: plan.items, owned: plan.owned, pins };
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
@@ -743,6 +748,7 @@ export class SyncEngine {
     loaded?: LoadedTarget,
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
     early?: EarlyPlan,
+    shared?: SharedResolutions,
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
     // Keys planned while the pages landed, from the very read the run kept for them (`early` is
@@ -755,15 +761,21 @@ export class SyncEngine {
         known.set(planned.resolution, planned.item);
         return planned.resolution;
       }
-      return resolvePrecedence(
-        key,
-        binding.sources.map((s) => {
-          const pin = pins.get(ks);
-          return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
-        }),
-        this.hash,
-        ks,
-      );
+      const pin = pins.get(ks);
+      const resolve = () =>
+        resolvePrecedence(
+          key,
+          binding.sources.map((s) =>
+            pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks)),
+          ),
+          this.hash,
+          ks,
+        );
+      if (shared === undefined || pin !== undefined) return resolve();
+      // What `answerOf` answers from, per source, and the record: the same objects give the same resolution.
+      const inputs: unknown[] = [owned.get(ks)];
+      for (const s of binding.sources) inputs.push(s, reads.get(s.id, ks), reads.listedOnly(s.id, ks));
+      return shared.resolve(ks, inputs, resolve);
     });
     const items = planDeployment({
       resolutions,

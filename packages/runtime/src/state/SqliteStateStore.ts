@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryEntry, HistoryQuery, HmacKeyProvider, KeyString, StateRecord, StateStore, VersionPin } from "@afsync/core";
 import { stateRecord } from "@afsync/core";
+import type { SharedRecords } from "@afsync/core/ports/StateStore";
 import Database from "better-sqlite3";
 
 const SCHEMA = `
@@ -120,14 +121,15 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
   }
 
   load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>> {
-    return this.loadShared(deploymentId, (text) => text);
+    return this.loadShared(deploymentId, { record: stateRecord });
   }
 
-  async loadShared(deploymentId: string, shared: (text: string) => string): Promise<ReadonlyMap<KeyString, StateRecord>> {
+  async loadShared(deploymentId: string, shared: SharedRecords): Promise<ReadonlyMap<KeyString, StateRecord>> {
     if (!this.hasTable("records")) return new Map();
     // Row by row (`iterate`), as arrays (`raw`): each row's fresh strings are dropped as soon as
-    // its record holds the shared ones, where `all()` held every row, and a row object per record,
-    // until the last row was read (10,000 records: about 4 MB that outlived young collections).
+    // the run's record for it is found or made, where `all()` held every row, and a row object
+    // per record, until the last row was read (10,000 records: about 4 MB that outlived young
+    // collections).
     const rows = this.db
       .prepare<[string], RawRow>(
         "SELECT key, source_id, secret_id, version, version_order, hash, applied_at FROM records WHERE deployment = ? ORDER BY key",
@@ -136,19 +138,16 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
       .iterate(deploymentId) as unknown as IterableIterator<RawRow>;
     const records = new Map<KeyString, StateRecord>();
     for (const [key, sourceId, secretId, version, versionOrder, hash, appliedAt] of rows) {
-      const ks = shared(key) as KeyString;
-      records.set(
-        ks,
-        stateRecord(
-          ks,
-          shared(sourceId),
-          secretId === null ? undefined : shared(secretId),
-          version === null ? undefined : shared(version),
-          versionOrder ?? undefined,
-          shared(hash),
-          shared(appliedAt),
-        ),
+      const record = shared.record(
+        key as KeyString,
+        sourceId,
+        secretId ?? undefined,
+        version ?? undefined,
+        versionOrder ?? undefined,
+        hash,
+        appliedAt,
       );
+      records.set(record.key, record);
     }
     return records;
   }
