@@ -18,6 +18,7 @@ import { canonicalValue } from "./canonicalValue.ts";
 import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
+import { EntryBudget } from "./EntryBudget.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
 import { DEFAULT_RECONCILE_EVERY_MS, explainView } from "./explainView.ts";
 import { historyEntries } from "./historyEntries.ts";
@@ -98,6 +99,16 @@ export const TARGET_LOADS_AT_ONCE = 4;
  * 200,000 kept put a no-op of 1,000 keys × 100 Deployments at 329 MB peak RSS).
  */
 export const LOADED_ENTRIES_KEPT = 20_000;
+
+/**
+ * Target entries plus state records in flight at once, in the fold (TARGET_LOADS_AT_ONCE) and in
+ * the stream of Deployments (DEPLOYMENTS_AT_ONCE), each weighed by its size (`EntryBudget`): the
+ * counts bound small Deployments, this bounds large ones. At 10,000 keys a Deployment is about
+ * 20,000 (its entries and its records), so two go at once, not four: each in flight held 5–6 MB
+ * of its own, and V8's default heap grows to about four times what is live, so four at once cost
+ * about 80 MB of peak RSS more than two in a no-op of 10,000 keys × 100 Deployments.
+ */
+export const ENTRIES_IN_FLIGHT = 40_000;
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
@@ -246,9 +257,11 @@ export class SyncEngine {
     const shared = new SharedStrings();
     const resolutions = new SharedResolutions();
     const early = new Map<string, EarlyPlan>();
+    // Each Deployment's entries and records as the fold saw them: its weight in the stream.
+    const sizes = new Map<string, number>();
     const scopes =
       rollback === undefined
-        ? await this.readSources(bindings, trigger, reads, loaded, shared, this.planningEarly(bindings, loaded, early, options))
+        ? await this.readSources(bindings, trigger, reads, loaded, shared, sizes, this.planningEarly(bindings, loaded, early, options))
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
@@ -301,8 +314,11 @@ export class SyncEngine {
     // each takes its turn when picked, before planning, so a later one cannot overtake it.
     const lastWriteTo = new Map<unknown, Promise<void>>();
     const indices = bindings.map((_, i) => i);
+    const budget = new EntryBudget(ENTRIES_IN_FLIGHT);
     await forEachAtOnce(indices, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE, async (i) => {
       const binding = bindings[i] as DeploymentBinding;
+      // Weighed by what the fold saw of it (an event run folds nothing: its count alone bounds it).
+      const admitted = await budget.admit(sizes.get(binding.id) ?? 0);
       const store = binding.target.claimScope ?? binding.target;
       const previous = lastWriteTo.get(store);
       let written = () => {};
@@ -318,6 +334,7 @@ export class SyncEngine {
         }
       } finally {
         written();
+        admitted();
       }
     });
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
@@ -477,6 +494,7 @@ export class SyncEngine {
     reads: SourceReadSet,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
     shared: SharedStrings,
+    sizes: Map<string, number>,
     onPage: (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined,
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
@@ -496,7 +514,7 @@ export class SyncEngine {
       const appliedFrom = (source: SecretSource) => {
         if (!listings.has(source)) listings.set(source, reads.listVersions(source));
       };
-      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared, appliedFrom);
+      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared, sizes, appliedFrom);
       await Promise.all([
         ...whole,
         ...[...applied].map(([source, versions]) => {
@@ -578,6 +596,7 @@ export class SyncEngine {
     bindings: readonly DeploymentBinding[],
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
     shared: SharedStrings,
+    sizes: Map<string, number>,
     appliedFrom: (source: SecretSource) => void,
   ): Promise<Map<SecretSource, AppliedVersions>> {
     const applied = new Map(listable.map((source) => [source, new AppliedVersions(source.id, this.hash)] as const));
@@ -601,25 +620,53 @@ export class SyncEngine {
       }
     };
     let kept = 0;
+    const budget = new EntryBudget(ENTRIES_IN_FLIGHT);
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
-      const target = await this.tryLoadTarget(binding, shared, owns);
-      // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
-      if ("error" in target) return void loaded.set(binding.id, target);
-      for (const source of binding.sources) {
-        applied
-          .get(source)
-          ?.add({ ...target, include: binding.include, exclude: binding.exclude, readsValues: binding.target.capabilities.readsValues });
-      }
-      const size = target.snapshot.entries.size + target.owned.size;
-      if (kept + size <= LOADED_ENTRIES_KEPT) {
-        kept += size;
-        loaded.set(binding.id, target);
-      } else {
-        // Dropped until planned, where it is read again: the target must not keep its read meanwhile.
-        binding.target.release?.();
+      let admitted = () => {};
+      // Weighed, before its target is read, as its records and as many entries.
+      const admit = async (owned: ReadonlyMap<KeyString, StateRecord>) => {
+        admitted = await budget.admit(2 * owned.size);
+      };
+      try {
+        await this.foldOne(binding, applied, loaded, shared, sizes, owns, admit, (size) => {
+          if (kept + size > LOADED_ENTRIES_KEPT) return false;
+          kept += size;
+          return true;
+        });
+      } finally {
+        admitted();
       }
     });
     return applied;
+  }
+
+  /** Loads one Deployment's target, folds it into `applied`, and keeps it in `loaded` when `keep` says there is room. */
+  private async foldOne(
+    binding: DeploymentBinding,
+    applied: ReadonlyMap<SecretSource, AppliedVersions>,
+    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    shared: SharedStrings,
+    sizes: Map<string, number>,
+    owns: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+    admit: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
+    keep: (size: number) => boolean,
+  ): Promise<void> {
+    const target = await this.tryLoadTarget(binding, shared, owns, admit);
+    // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
+    if ("error" in target) return void loaded.set(binding.id, target);
+    for (const source of binding.sources) {
+      applied
+        .get(source)
+        ?.add({ ...target, include: binding.include, exclude: binding.exclude, readsValues: binding.target.capabilities.readsValues });
+    }
+    const size = target.snapshot.entries.size + target.owned.size;
+    sizes.set(binding.id, size);
+    if (keep(size)) {
+      loaded.set(binding.id, target);
+    } else {
+      // Dropped until planned, where it is read again: the target must not keep its read meanwhile.
+      binding.target.release?.();
+    }
   }
 
   /**
@@ -647,9 +694,10 @@ export class SyncEngine {
     binding: DeploymentBinding,
     shared: SharedStrings,
     owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+    admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
   ): Promise<LoadedTarget | { readonly error: unknown }> {
     try {
-      return await this.loadTarget(binding, shared, owns);
+      return await this.loadTarget(binding, shared, owns, admit);
     } catch (error) {
       return { error };
     }
@@ -657,17 +705,20 @@ export class SyncEngine {
 
   /**
    * Reads the target and what afsync owns there, its records on the run's strings (`shared`);
-   * `owns` hears of the records as soon as they are known.
+   * `owns` hears of the records as soon as they are known, and `admit` is awaited then, before
+   * the target is read where the records are known first (the fold's memory budget).
    */
   private async loadTarget(
     binding: DeploymentBinding,
     shared = new SharedStrings(),
     owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+    admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
   ): Promise<LoadedTarget> {
     if (binding.target.capabilities.holdsState) {
       const snapshot = await binding.target.read();
       const owned = shared.records(new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const)));
       owns?.(binding, owned);
+      await admit?.(owned);
       return { snapshot, owned };
     }
     // Records kept apart from the target are known before its read: the source's listing can start.
@@ -675,6 +726,7 @@ export class SyncEngine {
     const owned =
       state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
     owns?.(binding, owned);
+    await admit?.(owned);
     return { snapshot: await binding.target.read(), owned };
   }
 
