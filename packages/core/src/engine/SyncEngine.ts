@@ -814,20 +814,21 @@ export class SyncEngine {
         return planned.resolution;
       }
       const pin = pins.get(ks);
-      const resolve = () =>
-        resolvePrecedence(
-          key,
-          binding.sources.map((s) =>
-            pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks)),
-          ),
-          this.hash,
-          ks,
-        );
-      if (shared === undefined || pin !== undefined) return resolve();
-      // What `answerOf` answers from, per source, and the record: the same objects give the same resolution.
-      const inputs: unknown[] = [owned.get(ks)];
-      for (const s of binding.sources) inputs.push(s, reads.get(s.id, ks), reads.listedOnly(s.id, ks));
-      return shared.resolve(ks, inputs, resolve);
+      const record = owned.get(ks);
+      // A key pinned by a rollback answers from the pin, not the run's reads: never shared.
+      const sharing = shared !== undefined && pin === undefined;
+      const held = sharing ? shared.find(ks, record, binding.sources, reads) : undefined;
+      if (held !== undefined) return held;
+      const resolution = resolvePrecedence(
+        key,
+        binding.sources.map((s) =>
+          pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, record),
+        ),
+        this.hash,
+        ks,
+      );
+      if (sharing) shared.keep(ks, record, binding.sources, reads, resolution);
+      return resolution;
     });
     const items = planDeployment({
       resolutions,
