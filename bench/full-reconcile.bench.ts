@@ -47,7 +47,9 @@
  *   DEPLOYMENTS_AT_ONCE Deployments in flight (read, planned, written; each holds its plan);
  *   E = LOADED_ENTRIES_KEPT target entries + state records kept from the fold (each target is
  *   2·N of them here, so floor(E / 2N) targets are kept; the others are read again, without a
- *   token). Distinct Deployments are distinct servers: nothing else orders them.
+ *   token); B = ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed
+ *   by its size (2·N in a no-op, 0 in a first sync), so a no-op's L and D are at most
+ *   max(1, floor(B / 2N)). Distinct Deployments are distinct servers: nothing else orders them.
  *
  * In round trips, with Pc = ceil(Nc/100), Pv = ceil(Nv/100), R = max(Pc, Pv) (ListSecrets and
  * Airflow list pages alike), T = 1 + ceil((R − 1)/K_read) (one target list):
@@ -88,7 +90,7 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LIST_PAGES_AT_ONCE } from "@afsync/airflow-api/listAllPages";
-import { DEPLOYMENTS_AT_ONCE, LOADED_ENTRIES_KEPT, TARGET_LOADS_AT_ONCE } from "@afsync/core/engine/SyncEngine";
+import { DEPLOYMENTS_AT_ONCE, ENTRIES_IN_FLIGHT, LOADED_ENTRIES_KEPT, TARGET_LOADS_AT_ONCE } from "@afsync/core/engine/SyncEngine";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
@@ -256,7 +258,21 @@ async function scenario(n: number, m: number) {
     valueBytes =
       held === undefined ? 0 : JSON.stringify([...held.connections.values()]).length + JSON.stringify([...held.variables.values()]).length;
     process.stderr.write(`full-reconcile: N=${n} M=${m} no-op…\n`);
-    const bareNoop = await runChild({ ...bareInput, phase: "noop", airflowUrls: payload.airflowUrls }, "bare");
+    // A no-op's Deployments weigh 2N (entries and records) against ENTRIES_IN_FLIGHT, which may
+    // allow fewer at once than the counts; a first sync's weigh nothing (no records, empty targets).
+    const byBudget = Math.max(1, Math.floor(ENTRIES_IN_FLIGHT / Math.max(1, 2 * n)));
+    const noopLoadsAtOnce = Math.min(TARGET_LOADS_AT_ONCE, byBudget);
+    const noopAtOnce = Math.min(AT_ONCE, byBudget);
+    const bareNoop = await runChild(
+      {
+        ...bareInput,
+        phase: "noop",
+        airflowUrls: payload.airflowUrls,
+        targetLoadsAtOnce: noopLoadsAtOnce,
+        deploymentsAtOnce: noopAtOnce,
+      },
+      "bare",
+    );
     counts();
     emulatorCpu = process.cpuUsage();
     loadBefore = load();
@@ -267,8 +283,8 @@ async function scenario(n: number, m: number) {
     const noopLoad = [loadBefore, load()];
     const noopCalls = counts();
 
-    const loads = (deployments: number) => Math.ceil(deployments / TARGET_LOADS_AT_ONCE);
-    const waves = (deployments: number) => Math.ceil(deployments / AT_ONCE);
+    const loads = (deployments: number, atOnce = TARGET_LOADS_AT_ONCE) => Math.ceil(deployments / atOnce);
+    const waves = (deployments: number, atOnce = AT_ONCE) => Math.ceil(deployments / atOnce);
     const pages = Math.ceil(Math.max(nConn, nVar) / 100);
     const targetListRtts = 1 + Math.ceil((pages - 1) / LIST_PAGES_AT_ONCE);
     const firstM = copied ? 1 : m;
@@ -276,9 +292,9 @@ async function scenario(n: number, m: number) {
       Math.max(loads(firstM) * 2, Math.ceil(Math.max(nConn, nVar) / 20)) + waves(firstM) * (Math.ceil(nConn / 100) + Math.ceil(nVar / 100));
     // The first D targets read again can be read while the listing ends; each later wave waits
     // for a slot, which frees once a Deployment is planned, which needs the listing.
-    const fold = loads(m) * (1 + targetListRtts);
+    const fold = loads(m, noopLoadsAtOnce) * (1 + targetListRtts);
     const noopRtts =
-      m - kept === 0 ? Math.max(fold, pages) : Math.max(fold + targetListRtts, pages) + (waves(m - kept) - 1) * targetListRtts;
+      m - kept === 0 ? Math.max(fold, pages) : Math.max(fold + targetListRtts, pages) + (waves(m - kept, noopAtOnce) - 1) * targetListRtts;
     const bound = (phase: Record<string, number>, rtts: number, bare: Record<string, number>) => {
       const rttBoundMs = rtts * RTT_MS;
       const boundMs = Math.max(rttBoundMs, phase.cpuMs ?? 0);
@@ -311,6 +327,8 @@ async function scenario(n: number, m: number) {
       parameters: {
         deploymentsAtOnce: AT_ONCE,
         targetLoadsAtOnce: TARGET_LOADS_AT_ONCE,
+        entriesInFlight: ENTRIES_IN_FLIGHT,
+        noopAtOnce: { targetLoads: noopLoadsAtOnce, deployments: noopAtOnce },
         listPagesAtOnce: LIST_PAGES_AT_ONCE,
         entriesKept: LOADED_ENTRIES_KEPT,
         targetsKept: kept,

@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import type { StateRecord } from "@afsync/core";
+import { type StateRecord, stateRecord } from "@afsync/core";
 import { runStateStoreContract } from "@afsync/testing";
 import { MemoryStateStore } from "../src/state/MemoryStateStore.ts";
 import { SqliteStateStore } from "../src/state/SqliteStateStore.ts";
@@ -52,6 +52,29 @@ describe("SqliteStateStore", () => {
       record("conn:db", "ee", { secretId: "s", version: "v9", versionOrder: 9 }),
     );
     await reopened.close();
+  });
+
+  it("loads the same records through loadShared, each one made by the run's records", async () => {
+    const store = SqliteStateStore.open(join(dir, "shared.db"));
+    const records = [
+      record("conn:db", "aa", { secretId: "airflow/connections/db", version: "v2", versionOrder: 2 }),
+      record("var:env", "bb", { secretId: "airflow/variables/env", version: "v1" }),
+      record("var:plain", "cc"),
+    ];
+    await store.save("dev", records, []);
+    const made: StateRecord[] = [];
+    const shared = await store.loadShared("dev", {
+      record: (...fields) => {
+        const made1 = stateRecord(...fields);
+        made.push(made1);
+        return made1;
+      },
+    });
+    assert.deepEqual(shared, await store.load("dev"));
+    assert.deepEqual([...shared.values()], records);
+    assert.deepEqual([...shared.values()], made);
+    for (const [i, r] of [...shared.values()].entries()) assert.equal(r, made[i], "the run's own object");
+    await store.close();
   });
 
   it("generates the HMAC key once and keeps it across opens", async () => {

@@ -20,7 +20,8 @@ export interface VersionReader {
 interface InStep {
   readonly version: string;
   readonly secretId: string | undefined;
-  readonly readers: number;
+  /** Counted in place: a new object per Deployment per key would be garbage that outlives young collections. */
+  readers: number;
 }
 
 /**
@@ -64,7 +65,7 @@ export class AppliedVersions {
       } else if (seen === undefined) {
         this.#keys.set(ks, { version: record.version, secretId: record.secretId, readers: 1 });
       } else if (seen.version === record.version && seen.secretId === record.secretId) {
-        this.#keys.set(ks, { ...seen, readers: seen.readers + 1 });
+        seen.readers += 1;
       } else {
         this.#keys.set(ks, "read"); // two Deployments applied different versions: one is behind
       }

@@ -18,6 +18,7 @@ import { canonicalValue } from "./canonicalValue.ts";
 import { checkPlannedKeys } from "./checkPlannedKeys.ts";
 import type { DeploymentBinding } from "./DeploymentBinding.ts";
 import type { DeploymentPlan } from "./DeploymentPlan.ts";
+import { EntryBudget } from "./EntryBudget.ts";
 import type { ExplainReport } from "./ExplainReport.ts";
 import { DEFAULT_RECONCILE_EVERY_MS, explainView } from "./explainView.ts";
 import { historyEntries } from "./historyEntries.ts";
@@ -30,6 +31,7 @@ import { ReportStrings } from "./ReportStrings.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
 import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
+import { SharedResolutions } from "./SharedResolutions.ts";
 import { SharedStrings } from "./SharedStrings.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
@@ -97,6 +99,17 @@ export const TARGET_LOADS_AT_ONCE = 4;
  * 200,000 kept put a no-op of 1,000 keys × 100 Deployments at 329 MB peak RSS).
  */
 export const LOADED_ENTRIES_KEPT = 20_000;
+
+/**
+ * Target entries plus state records in flight at once, in the fold (TARGET_LOADS_AT_ONCE) and in
+ * the stream of Deployments (DEPLOYMENTS_AT_ONCE), each weighed by its size (`EntryBudget`): the
+ * counts bound Deployments of up to 10,000 keys (about 20,000 each: entries and records), this
+ * bounds larger ones, so that what the run holds grows with the keys of a few Deployments, not
+ * with their count times their keys. Measured at 10,000 keys × 100 (no-op): two at once instead
+ * of four saved nothing measurable once Deployments in step shared their records and
+ * resolutions (320–329 MB peak RSS either way) and cost wall time, so it does not bind there.
+ */
+export const ENTRIES_IN_FLIGHT = 80_000;
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
@@ -243,10 +256,13 @@ export class SyncEngine {
     const reads = new SourceReadSet();
     const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
     const shared = new SharedStrings();
+    const resolutions = new SharedResolutions();
     const early = new Map<string, EarlyPlan>();
+    // Each Deployment's entries and records as the fold saw them: its weight in the stream.
+    const sizes = new Map<string, number>();
     const scopes =
       rollback === undefined
-        ? await this.readSources(bindings, trigger, reads, loaded, shared, this.planningEarly(bindings, loaded, early, options))
+        ? await this.readSources(bindings, trigger, reads, loaded, shared, sizes, this.planningEarly(bindings, loaded, early, options))
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
@@ -266,6 +282,7 @@ export class SyncEngine {
         options,
         pins,
         shared,
+        resolutions,
         loaded.get(binding.id),
         withClaims,
         early.get(binding.id),
@@ -298,8 +315,11 @@ export class SyncEngine {
     // each takes its turn when picked, before planning, so a later one cannot overtake it.
     const lastWriteTo = new Map<unknown, Promise<void>>();
     const indices = bindings.map((_, i) => i);
+    const budget = new EntryBudget(ENTRIES_IN_FLIGHT);
     await forEachAtOnce(indices, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE, async (i) => {
       const binding = bindings[i] as DeploymentBinding;
+      // Weighed by what the fold saw of it (an event run folds nothing: its count alone bounds it).
+      const admitted = await budget.admit(sizes.get(binding.id) ?? 0);
       const store = binding.target.claimScope ?? binding.target;
       const previous = lastWriteTo.get(store);
       let written = () => {};
@@ -315,6 +335,7 @@ export class SyncEngine {
         }
       } finally {
         written();
+        admitted();
       }
     });
     return { mode, deployments: reports, summary: summarize(reports, reads.calls) };
@@ -365,7 +386,7 @@ export class SyncEngine {
       return { id: p.binding.id, target, status: "failed", error: p.error, changes: [], writes: 0 };
     }
     if (mode === "plan")
-      return { id: p.binding.id, target, status: "ok", changes: p.items.map((i) => strings.change(i.change)), writes: 0 };
+      return { id: p.binding.id, target, status: "ok", changes: strings.changes(p.items.map((i) => i.change)), writes: 0 };
     progress.total += countOps(p.items);
     let result: Awaited<ReturnType<typeof applyPlan>>;
     try {
@@ -379,10 +400,12 @@ export class SyncEngine {
     }
     await this.recordHistory(p.binding, p.items, result.errors, how);
     await this.recordPins(p.binding, p.pins, result.errors);
-    const changes = p.items.map((i) => {
-      const error = result.errors.get(i.change.key);
-      return strings.change(error === undefined ? i.change : { ...i.change, error });
-    });
+    const changes = strings.changes(
+      p.items.map((i) => {
+        const error = result.errors.get(i.change.key);
+        return error === undefined ? i.change : { ...i.change, error };
+      }),
+    );
     const failedKeys = changes.filter((c) => c.error !== undefined).length;
     const error = result.failure ?? (failedKeys > 0 ? `${failedKeys} of ${countOps(p.items)} writes failed` : undefined);
     this.deps.logger.log(error === undefined ? "info" : "error", "deployment synced", {
@@ -472,6 +495,7 @@ export class SyncEngine {
     reads: SourceReadSet,
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
     shared: SharedStrings,
+    sizes: Map<string, number>,
     onPage: (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined,
   ): Promise<Map<string, AirflowKey[]>> {
     const scopes = new Map<string, AirflowKey[]>();
@@ -491,7 +515,7 @@ export class SyncEngine {
       const appliedFrom = (source: SecretSource) => {
         if (!listings.has(source)) listings.set(source, reads.listVersions(source));
       };
-      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared, appliedFrom);
+      const applied = await this.foldAppliedVersions([...listable], bindings, loaded, shared, sizes, appliedFrom);
       await Promise.all([
         ...whole,
         ...[...applied].map(([source, versions]) => {
@@ -573,6 +597,7 @@ export class SyncEngine {
     bindings: readonly DeploymentBinding[],
     loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
     shared: SharedStrings,
+    sizes: Map<string, number>,
     appliedFrom: (source: SecretSource) => void,
   ): Promise<Map<SecretSource, AppliedVersions>> {
     const applied = new Map(listable.map((source) => [source, new AppliedVersions(source.id, this.hash)] as const));
@@ -596,25 +621,53 @@ export class SyncEngine {
       }
     };
     let kept = 0;
+    const budget = new EntryBudget(ENTRIES_IN_FLIGHT);
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
-      const target = await this.tryLoadTarget(binding, shared, owns);
-      // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
-      if ("error" in target) return void loaded.set(binding.id, target);
-      for (const source of binding.sources) {
-        applied
-          .get(source)
-          ?.add({ ...target, include: binding.include, exclude: binding.exclude, readsValues: binding.target.capabilities.readsValues });
-      }
-      const size = target.snapshot.entries.size + target.owned.size;
-      if (kept + size <= LOADED_ENTRIES_KEPT) {
-        kept += size;
-        loaded.set(binding.id, target);
-      } else {
-        // Dropped until planned, where it is read again: the target must not keep its read meanwhile.
-        binding.target.release?.();
+      let admitted = () => {};
+      // Weighed, before its target is read, as its records and as many entries.
+      const admit = async (owned: ReadonlyMap<KeyString, StateRecord>) => {
+        admitted = await budget.admit(2 * owned.size);
+      };
+      try {
+        await this.foldOne(binding, applied, loaded, shared, sizes, owns, admit, (size) => {
+          if (kept + size > LOADED_ENTRIES_KEPT) return false;
+          kept += size;
+          return true;
+        });
+      } finally {
+        admitted();
       }
     });
     return applied;
+  }
+
+  /** Loads one Deployment's target, folds it into `applied`, and keeps it in `loaded` when `keep` says there is room. */
+  private async foldOne(
+    binding: DeploymentBinding,
+    applied: ReadonlyMap<SecretSource, AppliedVersions>,
+    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    shared: SharedStrings,
+    sizes: Map<string, number>,
+    owns: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+    admit: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
+    keep: (size: number) => boolean,
+  ): Promise<void> {
+    const target = await this.tryLoadTarget(binding, shared, owns, admit);
+    // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
+    if ("error" in target) return void loaded.set(binding.id, target);
+    for (const source of binding.sources) {
+      applied
+        .get(source)
+        ?.add({ ...target, include: binding.include, exclude: binding.exclude, readsValues: binding.target.capabilities.readsValues });
+    }
+    const size = target.snapshot.entries.size + target.owned.size;
+    sizes.set(binding.id, size);
+    if (keep(size)) {
+      loaded.set(binding.id, target);
+    } else {
+      // Dropped until planned, where it is read again: the target must not keep its read meanwhile.
+      binding.target.release?.();
+    }
   }
 
   /**
@@ -642,9 +695,10 @@ export class SyncEngine {
     binding: DeploymentBinding,
     shared: SharedStrings,
     owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+    admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
   ): Promise<LoadedTarget | { readonly error: unknown }> {
     try {
-      return await this.loadTarget(binding, shared, owns);
+      return await this.loadTarget(binding, shared, owns, admit);
     } catch (error) {
       return { error };
     }
@@ -652,22 +706,28 @@ export class SyncEngine {
 
   /**
    * Reads the target and what afsync owns there, its records on the run's strings (`shared`);
-   * `owns` hears of the records as soon as they are known.
+   * `owns` hears of the records as soon as they are known, and `admit` is awaited then, before
+   * the target is read where the records are known first (the fold's memory budget).
    */
   private async loadTarget(
     binding: DeploymentBinding,
     shared = new SharedStrings(),
     owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
+    admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
   ): Promise<LoadedTarget> {
     if (binding.target.capabilities.holdsState) {
       const snapshot = await binding.target.read();
       const owned = shared.records(new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const)));
       owns?.(binding, owned);
+      await admit?.(owned);
       return { snapshot, owned };
     }
     // Records kept apart from the target are known before its read: the source's listing can start.
-    const owned = shared.records(await this.deps.state.load(binding.id));
+    const { state } = this.deps;
+    const owned =
+      state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
     owns?.(binding, owned);
+    await admit?.(owned);
     return { snapshot: await binding.target.read(), owned };
   }
 
@@ -679,6 +739,7 @@ export class SyncEngine {
     options: RunOptions,
     pins: PinPlan,
     shared: SharedStrings,
+    resolutions: SharedResolutions,
     loaded?: LoadedTarget | { readonly error: unknown },
     withClaims = false,
     early?: EarlyPlan,
@@ -716,6 +777,7 @@ export class SyncEngine {
         loaded ?? (await this.loadTarget(binding, shared)),
         pins.active,
         loaded === undefined ? undefined : early,
+        resolutions,
       );
       if (!withClaims) return { binding, items: plan.items, owned: plan.owned, pins };
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
@@ -739,6 +801,7 @@ export class SyncEngine {
     loaded?: LoadedTarget,
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
     early?: EarlyPlan,
+    shared?: SharedResolutions,
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
     // Keys planned while the pages landed, from the very read the run kept for them (`early` is
@@ -751,15 +814,22 @@ export class SyncEngine {
         known.set(planned.resolution, planned.item);
         return planned.resolution;
       }
-      return resolvePrecedence(
+      const pin = pins.get(ks);
+      const record = owned.get(ks);
+      // A key pinned by a rollback answers from the pin, not the run's reads: never shared.
+      const sharing = shared !== undefined && pin === undefined;
+      const held = sharing ? shared.find(ks, record, binding.sources, reads) : undefined;
+      if (held !== undefined) return held;
+      const resolution = resolvePrecedence(
         key,
-        binding.sources.map((s) => {
-          const pin = pins.get(ks);
-          return pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, owned.get(ks));
-        }),
+        binding.sources.map((s) =>
+          pin?.sourceId === s.id ? { sourceId: s.id, read: pinnedRead(pin, reads, key) } : answerOf(s, reads, ks, record),
+        ),
         this.hash,
         ks,
       );
+      if (sharing) shared.keep(ks, record, binding.sources, reads, resolution);
+      return resolution;
     });
     const items = planDeployment({
       resolutions,

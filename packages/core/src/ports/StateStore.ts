@@ -9,6 +9,14 @@ import type { VersionPin } from "../model/VersionPin.ts";
  */
 export interface StateStore {
   load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>>;
+  /**
+   * `load`, with each record made by `shared` (the run's one copy of each string and of each
+   * record: Deployments that applied the same version of a key share the record object). A store
+   * that builds its records from storage (SQLite) builds them there directly, so a load holds no
+   * fresh copy of each string, nor a second record, beside the run's. Optional: the engine copies
+   * what `load` returns onto its own otherwise.
+   */
+  loadShared?(deploymentId: string, shared: SharedRecords): Promise<ReadonlyMap<KeyString, StateRecord>>;
   /** Replace the records of `upserted` keys and drop `removed` ones, in one transaction. */
   save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void>;
   /**
@@ -32,4 +40,17 @@ export interface StateStore {
 /** Where the HMAC key for value hashes comes from: the state store locally, an env var or secret in the cloud. */
 export interface HmacKeyProvider {
   hmacKey(): Promise<Uint8Array>;
+}
+
+/** A run's records, made once: the same fields give back the record already made (see `SharedStrings`). */
+export interface SharedRecords {
+  record(
+    key: KeyString,
+    sourceId: string,
+    secretId: string | undefined,
+    version: string | undefined,
+    versionOrder: number | undefined,
+    hash: string,
+    appliedAt: string,
+  ): StateRecord;
 }

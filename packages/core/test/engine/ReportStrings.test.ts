@@ -35,4 +35,27 @@ describe("ReportStrings", () => {
       assert.deepEqual(Object.keys(held).sort(), Object.keys(change).sort());
     }
   });
+
+  it("shares one list of changes between Deployments that report exactly the same changes, and no other", () => {
+    const strings = new ReportStrings();
+    const change = (key: string, version = "v1"): PlannedChange => ({
+      key: key as KeyString,
+      action: "unchanged",
+      source: "sm",
+      hash: "abc123",
+      version,
+    });
+    const first = strings.changes([change("var:a"), change("var:b")]);
+    assert.equal(strings.changes([change("var:a"), change("var:b")]), first);
+    const shorter = strings.changes([change("var:a")]);
+    assert.notEqual(shorter, first);
+    assert.deepEqual(shorter, [change("var:a")]);
+    const otherVersion = strings.changes([change("var:a"), change("var:b", "v2")]);
+    assert.notEqual(otherVersion, first);
+    assert.deepEqual(otherVersion, [change("var:a"), change("var:b", "v2")]);
+    const failed = strings.changes([change("var:a"), { ...change("var:b"), error: "refused" }]);
+    assert.notEqual(failed, first);
+    assert.equal(failed[1]?.error, "refused");
+    assert.equal(strings.changes([]), strings.changes([]));
+  });
 });

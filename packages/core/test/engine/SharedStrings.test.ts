@@ -31,4 +31,18 @@ describe("SharedStrings", () => {
       assert.notEqual(held, record, "a new object: the store's own records are left as they are");
     }
   });
+
+  it("gives Deployments that hold a key at the same fields one record, and a new one when any field differs", () => {
+    const shared = new SharedStrings();
+    const first = shared.records(new Map([[full.key, full]])).get(full.key);
+    assert.equal(shared.records(new Map([[full.key, { ...full }]])).get(full.key), first);
+    for (const change of [{ version: "v-2" }, { versionOrder: 1 }, { hash: "def456" }, { appliedAt: "2026-02-01T00:00:00.000Z" }]) {
+      const other = { ...full, ...change };
+      const held = shared.records(new Map([[full.key, other]])).get(full.key);
+      assert.notEqual(held, first);
+      assert.deepEqual(held, other);
+    }
+    const { secretId: _secretId, ...withoutSecretId } = full;
+    assert.deepEqual(shared.records(new Map([[full.key, withoutSecretId]])).get(full.key), withoutSecretId);
+  });
 });

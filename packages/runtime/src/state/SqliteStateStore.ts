@@ -2,6 +2,8 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryEntry, HistoryQuery, HmacKeyProvider, KeyString, StateRecord, StateStore, VersionPin } from "@afsync/core";
+import { stateRecord } from "@afsync/core";
+import type { SharedRecords } from "@afsync/core/ports/StateStore";
 import Database from "better-sqlite3";
 
 const SCHEMA = `
@@ -64,15 +66,8 @@ interface HistoryRow {
   applied_at: string;
 }
 
-interface Row {
-  key: string;
-  source_id: string;
-  secret_id: string | null;
-  version: string | null;
-  version_order: number | null;
-  hash: string;
-  applied_at: string;
-}
+/** A `records` row as `raw` gives it: key, source_id, secret_id, version, version_order, hash, applied_at. */
+type RawRow = [string, string, string | null, string | null, number | null, string, string];
 
 /**
  * The embedded state store of local mode: what afsync applied per Deployment and key, plus the
@@ -125,14 +120,36 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
     return new SqliteStateStore(db, true);
   }
 
-  async load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>> {
+  load(deploymentId: string): Promise<ReadonlyMap<KeyString, StateRecord>> {
+    return this.loadShared(deploymentId, { record: stateRecord });
+  }
+
+  async loadShared(deploymentId: string, shared: SharedRecords): Promise<ReadonlyMap<KeyString, StateRecord>> {
     if (!this.hasTable("records")) return new Map();
+    // Row by row (`iterate`), as arrays (`raw`): each row's fresh strings are dropped as soon as
+    // the run's record for it is found or made, where `all()` held every row, and a row object
+    // per record, until the last row was read (10,000 records: about 4 MB that outlived young
+    // collections).
     const rows = this.db
-      .prepare<[string], Row>(
+      .prepare<[string], RawRow>(
         "SELECT key, source_id, secret_id, version, version_order, hash, applied_at FROM records WHERE deployment = ? ORDER BY key",
       )
-      .all(deploymentId);
-    return new Map(rows.map((row) => [row.key as KeyString, toRecord(row)]));
+      .raw(true)
+      .iterate(deploymentId) as unknown as IterableIterator<RawRow>;
+    const records = new Map<KeyString, StateRecord>();
+    for (const [key, sourceId, secretId, version, versionOrder, hash, appliedAt] of rows) {
+      const record = shared.record(
+        key as KeyString,
+        sourceId,
+        secretId ?? undefined,
+        version ?? undefined,
+        versionOrder ?? undefined,
+        hash,
+        appliedAt,
+      );
+      records.set(record.key, record);
+    }
+    return records;
   }
 
   async save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void> {
@@ -255,18 +272,6 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
   private hasTable(name: string): boolean {
     return this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
   }
-}
-
-function toRecord(row: Row): StateRecord {
-  return {
-    key: row.key as KeyString,
-    sourceId: row.source_id,
-    ...(row.secret_id === null ? {} : { secretId: row.secret_id }),
-    ...(row.version === null ? {} : { version: row.version }),
-    ...(row.version_order === null ? {} : { versionOrder: row.version_order }),
-    hash: row.hash,
-    appliedAt: row.applied_at,
-  };
 }
 
 function toPin(row: PinRow): VersionPin {
