@@ -1,6 +1,6 @@
 import type { KeyString } from "../model/AirflowKey.ts";
 import type { HistoryEntry, HistoryQuery } from "../model/HistoryEntry.ts";
-import type { StateRecord } from "../model/StateRecord.ts";
+import type { StateRecord, stateRecord } from "../model/StateRecord.ts";
 import type { VersionPin } from "../model/VersionPin.ts";
 
 /**
@@ -44,13 +44,5 @@ export interface HmacKeyProvider {
 
 /** A run's records, made once: the same fields give back the record already made (see `SharedStrings`). */
 export interface SharedRecords {
-  record(
-    key: KeyString,
-    sourceId: string,
-    secretId: string | undefined,
-    version: string | undefined,
-    versionOrder: number | undefined,
-    hash: string,
-    appliedAt: string,
-  ): StateRecord;
+  readonly record: typeof stateRecord;
 }
