@@ -16,23 +16,16 @@ import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import type { Trigger } from "@afsync/core/engine/Trigger";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
-import { type KeyVaultChangeEvent, type KeyVaultEmulator, startKeyVaultEmulator } from "@afsync/emulators/azure/startKeyVaultEmulator";
-import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
+import type { KeyVaultChangeEvent } from "@afsync/emulators/azure/startKeyVaultEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
-import { type Azurite, startAzurite } from "@afsync/testing/startAzurite";
 import azureFunctions from "@azure/functions";
-import { SecretClient } from "@azure/keyvault-secrets";
-import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
-import { createEventGridHttpHandler } from "../functions/azure/src/handlers/eventGridHttp.ts";
-import { createEventGridTriggerHandler } from "../functions/azure/src/handlers/eventGridTrigger.ts";
 import { createQueueWorkerHandler } from "../functions/azure/src/handlers/queueWorker.ts";
-import { createReconcileTimerHandler } from "../functions/azure/src/handlers/reconcileTimer.ts";
-import { StorageQueueSyncQueue } from "../functions/azure/src/queue/StorageQueueSyncQueue.ts";
 import type { LoadFunctionDeps } from "../functions/azure/src/runtime/FunctionDeps.ts";
 import { functionDepsFromEnv } from "../functions/azure/src/runtime/functionDepsFromEnv.ts";
+import { type AzureFunctionApp, deliverQueue, startAzureFunctionApp } from "../functions/azure/test/support/azureFunctionApp.ts";
 
-// A webpack bundle: Node's CJS interop does not see these classes as named exports.
-const { HttpRequest, InvocationContext } = azureFunctions;
+// A webpack bundle: Node's CJS interop does not see this class as a named export.
+const { HttpRequest } = azureFunctions;
 
 // Sentinels: none may appear in a log line or a handler's answer.
 const DB_PASSWORD_1 = "kv-pw-one-41c9e2";
@@ -42,43 +35,22 @@ const AIRFLOW_PASSWORD = "airflow-admin-azure-5e21";
 const ASTRO_TOKEN = "astro-token-azure-2b9c";
 const HMAC_KEY = "hmac-key-azure-0123456789abcdef-0123456789";
 const EVENTGRID_KEY = "eventgrid-key-e2e-6a4f0d";
-const QUEUE = "afsync-sync";
 
-let azurite: Azurite;
-let kv: KeyVaultEmulator;
+let app: AzureFunctionApp;
 let airflow: AirflowEmulator;
 let astro: AstroEmulator;
-let writer: SecretClient;
-let queueClient: QueueClient;
-let queue: StorageQueueSyncQueue;
-let load: LoadFunctionDeps;
-let env: NodeJS.ProcessEnv;
-const logLines: string[] = [];
 const answers: string[] = [];
-let handlers: {
-  eventGrid: ReturnType<typeof createEventGridTriggerHandler>;
-  http: ReturnType<typeof createEventGridHttpHandler>;
-  reconcile: ReturnType<typeof createReconcileTimerHandler>;
-  worker: ReturnType<typeof createQueueWorkerHandler>;
-};
 
 const uri = (password: string, host = "db.internal") => `postgresql://app:${encodeURIComponent(password)}@${host}:5432/sales`;
 
 before(async () => {
-  [azurite, kv, airflow, astro] = await Promise.all([
-    startAzurite(),
-    startKeyVaultEmulator(),
+  [airflow, astro] = await Promise.all([
     startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
     startAstroEmulator({ token: ASTRO_TOKEN }),
   ]);
   astro.seedDeployment({ id: "dep-astro", organizationId: "org-1" });
-  writer = new SecretClient(kv.url, kv.credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.ca } });
-  // What the Bicep template creates next to the app: the sync queue.
-  queueClient = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(QUEUE);
-  await queueClient.create();
-  queue = new StorageQueueSyncQueue(queueClient);
-
-  const config = `
+  app = await startAzureFunctionApp({
+    config: (kv) => `
 sources:
   kv: { type: azure-key-vault, vault_url: "${kv.url}" }
 deployments:
@@ -102,54 +74,29 @@ deployments:
     deletion: delete
 state: { type: target }
 serve: { eventgrid_key_env: AFSYNC_EVENTGRID_KEY }
-`;
-  // The app settings the Bicep template sets (secrets as Key Vault references, resolved by the platform).
-  env = {
-    AFSYNC_CONFIG: config,
-    AzureWebJobsStorage: azurite.connectionString,
-    AFSYNC_QUEUE_NAME: QUEUE,
-    AFSYNC_LEASE_CONTAINER: "afsync-leases",
-    AFSYNC_HMAC_KEY: HMAC_KEY,
-    AFSYNC_EVENTGRID_KEY: EVENTGRID_KEY,
-    AIRFLOW_USERNAME: "admin",
-    AIRFLOW_PASSWORD,
-    ASTRO_API_TOKEN: ASTRO_TOKEN,
-  };
-  // One instance serving every function here; in Azure each instance builds the same way.
-  load = functionDepsFromEnv(env, {
-    logger: createJsonLineLogger({ write: (line) => logLines.push(line) }),
-    azure: { credential: kv.credential, ca: kv.ca },
-    leaseSeconds: 15,
+`,
+    hmacKey: HMAC_KEY,
+    // The app settings the Bicep template sets (secrets as Key Vault references, resolved by the platform).
+    env: { AFSYNC_EVENTGRID_KEY: EVENTGRID_KEY, AIRFLOW_USERNAME: "admin", AIRFLOW_PASSWORD, ASTRO_API_TOKEN: ASTRO_TOKEN },
   });
-  handlers = {
-    eventGrid: createEventGridTriggerHandler(load),
-    http: createEventGridHttpHandler(load),
-    reconcile: createReconcileTimerHandler(load),
-    worker: createQueueWorkerHandler(load, { leaseWaitMs: 30_000, leasePollMs: 100 }),
-  };
 });
 
 after(async () => {
   await airflow?.close();
   await astro?.close();
-  await kv?.close();
-  await azurite?.stop();
+  await app?.close();
 });
 
 /** The events the Key Vault emulator emitted since the last call. */
 function takeEvents(): KeyVaultChangeEvent[] {
-  const events = [...kv.events];
-  kv.clearEvents();
+  const events = [...app.kv.events];
+  app.kv.clearEvents();
   return events;
 }
 
-let invocations = 0;
-const context = (functionName: string, triggerMetadata?: Record<string, unknown>) =>
-  new InvocationContext({ invocationId: `inv-${++invocations}`, functionName, ...(triggerMetadata ? { triggerMetadata } : {}) });
-
 /** Event Grid → the Event Grid trigger, one event per invocation (the Event Grid schema, as the binding receives it). */
 async function deliverToTrigger(events: readonly unknown[]): Promise<void> {
-  for (const event of events) answers.push(JSON.stringify(await handlers.eventGrid(event, context("keyVaultEvents"))));
+  for (const event of events) answers.push(JSON.stringify(await app.handlers.eventGrid(event, app.context("keyVaultEvents"))));
 }
 
 /** Event Grid → the HTTP trigger (a webhook subscription to /api/eventgrid?code=…). */
@@ -160,34 +107,19 @@ async function deliverOverHttp(body: unknown, options: { query?: string; headers
     headers: { "content-type": "application/json", "aeg-event-type": "Notification", ...options.headers },
     ...(body === undefined ? {} : { body: { string: JSON.stringify(body) } }),
   });
-  const response = await handlers.http(request, context("eventGridWebhook"));
+  const response = await app.handlers.http(request, app.context("eventGridWebhook"));
   answers.push(JSON.stringify(response));
   return response;
 }
 
-/** The Functions host's queue listener: each message to the worker; deleted unless the worker threw. */
-async function drainQueue(worker = handlers.worker): Promise<{ runs: number; failures: number }> {
-  let runs = 0;
-  let failures = 0;
-  for (;;) {
-    const received = await queue.receive(16, 60);
-    if (received.length === 0) return { runs, failures };
-    for (const message of received) {
-      runs += 1;
-      try {
-        // The host hands a JSON message over parsed.
-        await worker(JSON.parse(message.body), context("worker", { id: `m-${runs}`, dequeueCount: message.dequeueCount }));
-        await message.complete();
-      } catch {
-        failures += 1;
-      }
-    }
-    if (failures > 0) return { runs, failures };
-  }
+/** The Functions host's queue listener (batches of 16): each message to the worker, deleted unless it threw; stops after a failure. */
+async function drainQueue(): Promise<{ runs: number; failures: number }> {
+  const deliveries = await deliverQueue(app, { batchSize: 16, stopOnFailure: true });
+  return { runs: deliveries.length, failures: deliveries.filter((d) => d.outcome === "failed").length };
 }
 
 const astroVar = (key: string) => astro.deployment("org-1", "dep-astro")?.environmentVariables.find((v) => v.key === key);
-const queueDepth = async () => (await queueClient.getProperties()).approximateMessagesCount ?? 0;
+const queueDepth = async () => (await app.queueClient.getProperties()).approximateMessagesCount ?? 0;
 
 describe("Azure function app chain on Azurite and the emulators", () => {
   it("answers Event Grid's subscription validation handshake on the HTTP trigger, queueing nothing", async () => {
@@ -195,7 +127,7 @@ describe("Azure function app chain on Azurite and the emulators", () => {
       [
         {
           id: "2d1781af-3a4c-4d7c-bd0c-e34b19da4e66",
-          topic: kv.resourceId,
+          topic: app.kv.resourceId,
           subject: "",
           data: { validationCode: "512d38b6-c7b8-40c8-89fe-f46f9e9622b6", validationUrl: "https://rp-eastus2.eventgrid.azure.net/..." },
           eventType: "Microsoft.EventGrid.SubscriptionValidationEvent",
@@ -215,7 +147,7 @@ describe("Azure function app chain on Azurite and the emulators", () => {
   });
 
   it("creates the connection in Airflow and Astro from a new secret, then applies its new version", async () => {
-    await writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_1));
+    await app.writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_1));
     await deliverToTrigger(takeEvents().map((e) => e.eventGrid));
     assert.equal(await queueDepth(), 2, "one message per Deployment reading the vault");
     assert.deepEqual(await drainQueue(), { runs: 2, failures: 0 });
@@ -223,7 +155,7 @@ describe("Azure function app chain on Azurite and the emulators", () => {
     assert.equal(JSON.parse(astroVar("AIRFLOW_CONN_WAREHOUSE")?.value ?? "{}").password, DB_PASSWORD_1);
 
     // The new version arrives over HTTP, in the CloudEvents schema this time.
-    await writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_2, "db2.internal"));
+    await app.writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_2, "db2.internal"));
     const response = await deliverOverHttp(
       takeEvents().map((e) => e.cloudEvent),
       { headers: { "content-type": "application/cloudevents-batch+json" } },
@@ -236,8 +168,8 @@ describe("Azure function app chain on Azurite and the emulators", () => {
   });
 
   it("writes a burst with duplicates and reordering once: the newest version, the late older one kept out", async () => {
-    await writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_2, "db3.internal"));
-    await writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_3, "db3.internal"));
+    await app.writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_2, "db3.internal"));
+    await app.writer.setSecret("airflow-connections-warehouse", uri(DB_PASSWORD_3, "db3.internal"));
     const [older, newer] = takeEvents().map((e) => e.eventGrid);
     airflow.resetCalls();
     astro.resetCalls();
@@ -253,7 +185,7 @@ describe("Azure function app chain on Azurite and the emulators", () => {
   });
 
   it("refuses a forged or keyless delivery over HTTP: 401, nothing queued, nothing written", async () => {
-    await writer.setSecret("airflow-variables-region", "forged-value");
+    await app.writer.setSecret("airflow-variables-region", "forged-value");
     const events = takeEvents().map((e) => e.eventGrid);
     airflow.resetCalls();
     for (const query of ["?code=not-the-key", ""]) {
@@ -267,11 +199,11 @@ describe("Azure function app chain on Azurite and the emulators", () => {
   });
 
   it("finds a deletion through the timer's reconciliation: Key Vault sends no delete event", async () => {
-    const poller = await writer.beginDeleteSecret("airflow-connections-warehouse", { intervalInMs: 1 });
+    const poller = await app.writer.beginDeleteSecret("airflow-connections-warehouse", { intervalInMs: 1 });
     await poller.pollUntilDone();
     assert.deepEqual(takeEvents(), [], "no event for a delete");
     const timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
-    const result = await handlers.reconcile(timer, context("reconcile"));
+    const result = await app.handlers.reconcile(timer, app.context("reconcile"));
     assert.deepEqual(result.enqueued, ["prod", "astro"]);
     assert.deepEqual(await drainQueue(), { runs: 2, failures: 0 });
     assert.equal(airflow.state.connections.has("warehouse"), false);
@@ -280,7 +212,7 @@ describe("Azure function app chain on Azurite and the emulators", () => {
   });
 
   it("never lets two workers apply one Deployment at once: the second waits for the first's lease", async () => {
-    await writer.setSecret("airflow-variables-region", "eu-west-1");
+    await app.writer.setSecret("airflow-variables-region", "eu-west-1");
     // Two worker instances (each its own composition root, as two hosts would have) share a tracker.
     const runs: { start: number; end: number }[] = [];
     const tracked =
@@ -302,8 +234,12 @@ describe("Azure function app chain on Azurite and the emulators", () => {
           },
         };
       };
-    const second = functionDepsFromEnv(env, { logger: { log() {} }, azure: { credential: kv.credential, ca: kv.ca }, leaseSeconds: 15 });
-    const workerA = createQueueWorkerHandler(tracked(load), { leaseWaitMs: 30_000, leasePollMs: 50 });
+    const second = functionDepsFromEnv(app.env, {
+      logger: { log() {} },
+      azure: { credential: app.kv.credential, ca: app.kv.ca },
+      leaseSeconds: 15,
+    });
+    const workerA = createQueueWorkerHandler(tracked(app.load), { leaseWaitMs: 30_000, leasePollMs: 50 });
     const workerB = createQueueWorkerHandler(tracked(second), { leaseWaitMs: 30_000, leasePollMs: 50 });
     // A slow target makes the runs long enough to overlap if nothing kept them apart.
     airflow.inject({ latencyMs: 400, times: 6 });
@@ -311,13 +247,13 @@ describe("Azure function app chain on Azurite and the emulators", () => {
       { v: 1 as const, deployment: "prod", trigger: { kind: "full" as const }, origin: "schedule:a" },
       { v: 1 as const, deployment: "prod", trigger: { kind: "full" as const }, origin: "schedule:b" },
     ];
-    await queue.enqueue(messages);
-    const received = await queue.receive(2, 60);
+    await app.queue.enqueue(messages);
+    const received = await app.queue.receive(2, 60);
     assert.equal(received.length, 2);
     const [a, b] = received;
     const results = await Promise.all([
-      workerA(JSON.parse(a?.body ?? ""), context("worker", { id: "lease-a" })),
-      workerB(JSON.parse(b?.body ?? ""), context("worker", { id: "lease-b" })),
+      workerA(JSON.parse(a?.body ?? ""), app.context("worker", { id: "lease-a" })),
+      workerB(JSON.parse(b?.body ?? ""), app.context("worker", { id: "lease-b" })),
     ]);
     for (const m of received) await m.complete();
     assert.equal(runs.length, 2, "both messages were applied");
@@ -331,9 +267,9 @@ describe("Azure function app chain on Azurite and the emulators", () => {
   });
 
   it("leaks no secret value into logs or answers", () => {
-    assert.ok(logLines.length > 0);
+    assert.ok(app.logLines.length > 0);
     assertNoSecretLeak(
-      [...logLines, ...answers],
+      [...app.logLines, ...answers],
       [DB_PASSWORD_1, DB_PASSWORD_2, DB_PASSWORD_3, AIRFLOW_PASSWORD, ASTRO_TOKEN, HMAC_KEY, EVENTGRID_KEY],
     );
   });

@@ -11,21 +11,16 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { type AstroEmulator, startAstroEmulator } from "@afsync/emulators/astro/startAstroEmulator";
-import { type KeyVaultEmulator, startKeyVaultEmulator } from "@afsync/emulators/azure/startKeyVaultEmulator";
-import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import { FixedClock } from "@afsync/testing/FixedClock";
-import { type Azurite, startAzurite } from "@afsync/testing/startAzurite";
-import azureFunctions from "@azure/functions";
-import { SecretClient } from "@azure/keyvault-secrets";
 import { BlobServiceClient } from "@azure/storage-blob";
-import { type QueueClient, QueueServiceClient } from "@azure/storage-queue";
-import { createQueueWorkerHandler, type QueueWorkerResult } from "../functions/azure/src/handlers/queueWorker.ts";
-import { createReconcileTimerHandler } from "../functions/azure/src/handlers/reconcileTimer.ts";
-import { StorageQueueSyncQueue } from "../functions/azure/src/queue/StorageQueueSyncQueue.ts";
-import { functionDepsFromEnv } from "../functions/azure/src/runtime/functionDepsFromEnv.ts";
-
-const { InvocationContext } = azureFunctions;
+import type { QueueWorkerResult } from "../functions/azure/src/handlers/queueWorker.ts";
+import {
+  type AzureFunctionApp,
+  deliverQueue,
+  LEASE_CONTAINER,
+  startAzureFunctionApp,
+} from "../functions/azure/test/support/azureFunctionApp.ts";
 
 const DB_PASSWORD_1 = "kv-fanout-pw-one-3a91";
 const DB_PASSWORD_2 = "kv-fanout-pw-two-77c0";
@@ -33,32 +28,18 @@ const REGION_1 = "kv-fanout-region-eu-5d2";
 const REGION_2 = "kv-fanout-region-us-0b8";
 const ASTRO_TOKEN = "astro-token-azure-fanout-91fe";
 const HMAC_KEY = "hmac-key-azure-fanout-0123456789abcdef";
-const QUEUE = "afsync-sync";
-const LEASES = "afsync-leases";
 const DEPLOYMENTS = Array.from({ length: 10 }, (_, i) => `d${i}`);
 const uri = (password: string) => `postgresql://app:${encodeURIComponent(password)}@db.internal:5432/app`;
 
-let azurite: Azurite;
-let kv: KeyVaultEmulator;
+let app: AzureFunctionApp;
 let astro: AstroEmulator;
-let writer: SecretClient;
-let queue: StorageQueueSyncQueue;
-let queueClient: QueueClient;
 const clock = new FixedClock("2026-11-30T00:00:00Z");
-const logLines: string[] = [];
 const bodies: string[] = [];
-let handlers: { reconcile: ReturnType<typeof createReconcileTimerHandler>; worker: ReturnType<typeof createQueueWorkerHandler> };
 
 before(async () => {
-  [azurite, kv, astro] = await Promise.all([startAzurite(), startKeyVaultEmulator(), startAstroEmulator({ token: ASTRO_TOKEN })]);
+  astro = await startAstroEmulator({ token: ASTRO_TOKEN });
   // d3's Astro Deployment does not exist yet: its runs fail until it is seeded.
   for (const id of DEPLOYMENTS) if (id !== "d3") astro.seedDeployment({ id: `astro-${id}`, organizationId: "org-1" });
-  writer = new SecretClient(kv.url, kv.credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.ca } });
-  await writer.setSecret("airflow-connections-db", uri(DB_PASSWORD_1));
-  await writer.setSecret("airflow-variables-region", REGION_1);
-  queueClient = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(QUEUE);
-  await queueClient.create();
-  queue = new StorageQueueSyncQueue(queueClient);
   // Ten Deployments on one vault; d1 takes only variables, so a connection's rotation is not its business.
   const deployments = DEPLOYMENTS.map(
     (id) => `
@@ -66,62 +47,40 @@ before(async () => {
     target: { type: astro-env-vars, organization_id: org-1, deployment_id: astro-${id}, api_url: "${astro.v1Url}", retry: { max_attempts: 1 } }
     sources: [kv]${id === "d1" ? '\n    include: ["var:*"]' : ""}`,
   ).join("");
-  const env: NodeJS.ProcessEnv = {
-    AFSYNC_CONFIG: `sources:\n  kv: { type: azure-key-vault, vault_url: "${kv.url}" }\ndeployments:${deployments}\nstate: { type: target }\n`,
-    AzureWebJobsStorage: azurite.connectionString,
-    AFSYNC_QUEUE_NAME: QUEUE,
-    AFSYNC_LEASE_CONTAINER: LEASES,
-    AFSYNC_HMAC_KEY: HMAC_KEY,
-    ASTRO_API_TOKEN: ASTRO_TOKEN,
-  };
-  const load = functionDepsFromEnv(env, {
-    logger: createJsonLineLogger({ write: (line) => logLines.push(line) }),
-    azure: { credential: kv.credential, ca: kv.ca },
-    leaseSeconds: 15,
+  app = await startAzureFunctionApp({
+    config: (kv) =>
+      `sources:\n  kv: { type: azure-key-vault, vault_url: "${kv.url}" }\ndeployments:${deployments}\nstate: { type: target }\n`,
+    hmacKey: HMAC_KEY,
+    env: { ASTRO_API_TOKEN: ASTRO_TOKEN },
     clock,
   });
-  handlers = {
-    reconcile: createReconcileTimerHandler(load),
-    worker: createQueueWorkerHandler(load, { leaseWaitMs: 30_000, leasePollMs: 100 }),
-  };
+  await app.writer.setSecret("airflow-connections-db", uri(DB_PASSWORD_1));
+  await app.writer.setSecret("airflow-variables-region", REGION_1);
 });
 
 after(async () => {
   await astro?.close();
-  await kv?.close();
-  await azurite?.stop();
+  await app?.close();
 });
 
-let invocations = 0;
-const context = (functionName: string, triggerMetadata?: Record<string, unknown>) =>
-  new InvocationContext({ invocationId: `inv-${++invocations}`, functionName, ...(triggerMetadata ? { triggerMetadata } : {}) });
 const timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: "", next: "", lastUpdated: "" } };
 
-const reconcile = async () => (await handlers.reconcile(timer, context("reconcile"))).enqueued;
+const reconcile = async () => (await app.handlers.reconcile(timer, app.context("reconcile"))).enqueued;
 
 /** The host's queue listener with batchSize 1 until the queue shows nothing: the worker's answers (a throw counts as failed). */
 async function hostDelivers(): Promise<(QueueWorkerResult | "failed")[]> {
-  const out: (QueueWorkerResult | "failed")[] = [];
-  for (;;) {
-    const [message] = await queue.receive(1, 60);
-    if (message === undefined) return out;
-    bodies.push(message.body);
-    try {
-      out.push(await handlers.worker(JSON.parse(message.body), context("worker", { id: `m-${out.length}` })));
-      await message.complete();
-    } catch {
-      out.push("failed"); // hidden for 60 s, far beyond this test: the host would retry it later
-    }
-  }
+  const deliveries = await deliverQueue(app);
+  bodies.push(...deliveries.map((d) => d.body));
+  return deliveries.map((d) => d.outcome);
 }
 
 const astroVar = (id: string, key: string) => astro.deployment("org-1", `astro-${id}`)?.environmentVariables.find((v) => v.key === key);
-const vaultCalls = () => ({ list: kv.calls("GetSecrets"), get: kv.calls("GetSecret") });
+const vaultCalls = () => ({ list: app.kv.calls("GetSecrets"), get: app.kv.calls("GetSecret") });
 
 describe("Azure reconcile fan-out (timer → Storage Queues → worker, ledger on Azurite)", () => {
   it("fans every Deployment out the first time, and one worker run takes them all: the vault is listed once", async () => {
     assert.deepEqual(await reconcile(), DEPLOYMENTS);
-    kv.resetCalls();
+    app.kv.resetCalls();
     const answers = await hostDelivers();
     // The first message's run took the other nine full reconciliations along under their leases.
     assert.equal(answers.length, 1);
@@ -137,7 +96,7 @@ describe("Azure reconcile fan-out (timer → Storage Queues → worker, ledger o
   it("enqueues only the Deployment whose fan-out was not confirmed (its run failed) when nothing changed", async () => {
     astro.seedDeployment({ id: "astro-d3", organizationId: "org-1" });
     clock.advance(15 * 60_000);
-    kv.resetCalls();
+    app.kv.resetCalls();
     assert.deepEqual(await reconcile(), ["d3"]);
     // Key Vault lists no versions: the floor is one list page and one get per secret, once for all ten Deployments.
     assert.deepEqual(vaultCalls(), { list: 1, get: 2 });
@@ -150,17 +109,17 @@ describe("Azure reconcile fan-out (timer → Storage Queues → worker, ledger o
 
   it("enqueues nothing when nothing changed and every fan-out was confirmed", async () => {
     clock.advance(15 * 60_000);
-    const depth = async () => (await queueClient.getProperties()).approximateMessagesCount ?? 0;
+    const depth = async () => (await app.queueClient.getProperties()).approximateMessagesCount ?? 0;
     // The count includes hidden messages (d3's failed one, hidden for the drain's 300 s): compare before and after.
     const before = await depth();
-    kv.resetCalls();
+    app.kv.resetCalls();
     assert.deepEqual(await reconcile(), []);
     assert.equal(await depth(), before, "no message sent");
     assert.deepEqual(vaultCalls(), { list: 1, get: 2 });
   });
 
   it("enqueues only the Deployments that select a changed key", async () => {
-    await writer.setSecret("airflow-connections-db", uri(DB_PASSWORD_2));
+    await app.writer.setSecret("airflow-connections-db", uri(DB_PASSWORD_2));
     clock.advance(15 * 60_000);
     const enqueued = await reconcile();
     assert.deepEqual(
@@ -172,7 +131,7 @@ describe("Azure reconcile fan-out (timer → Storage Queues → worker, ledger o
     assert.ok(astroVar("d9", "AIRFLOW_CONN_DB")?.isSecret);
     clock.advance(15 * 60_000);
     assert.deepEqual(await reconcile(), [], "the worker confirmed every fan-out");
-    await writer.setSecret("airflow-variables-region", REGION_2);
+    await app.writer.setSecret("airflow-variables-region", REGION_2);
     clock.advance(15 * 60_000);
     assert.deepEqual(await reconcile(), DEPLOYMENTS, "a variable every Deployment selects");
     await hostDelivers();
@@ -190,13 +149,13 @@ describe("Azure reconcile fan-out (timer → Storage Queues → worker, ledger o
   });
 
   it("keeps no value in any queue message or ledger record: keyed hashes only", async () => {
-    const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(LEASES);
+    const container = BlobServiceClient.fromConnectionString(app.azurite.connectionString).getContainerClient(LEASE_CONTAINER);
     const stored: string[] = [];
     for await (const blob of container.listBlobsFlat({ prefix: "fanout/", includeMetadata: true })) {
       stored.push(JSON.stringify(blob.metadata), (await container.getBlobClient(blob.name).downloadToBuffer()).toString("utf8"));
     }
     assert.equal(stored.length, 2 * DEPLOYMENTS.length);
     assert.ok(bodies.some((b) => b.includes('"fanout"')));
-    assertNoSecretLeak([...bodies, ...stored, ...logLines], [DB_PASSWORD_1, DB_PASSWORD_2, REGION_1, REGION_2, HMAC_KEY, ASTRO_TOKEN]);
+    assertNoSecretLeak([...bodies, ...stored, ...app.logLines], [DB_PASSWORD_1, DB_PASSWORD_2, REGION_1, REGION_2, HMAC_KEY, ASTRO_TOKEN]);
   });
 });

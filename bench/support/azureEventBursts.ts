@@ -12,23 +12,13 @@
  */
 import { performance } from "node:perf_hooks";
 import { startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
-import { type KeyVaultOperation, startKeyVaultEmulator } from "@afsync/emulators/azure/startKeyVaultEmulator";
-import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
-import { startAzurite } from "@afsync/testing/startAzurite";
-import azureFunctions from "@azure/functions";
-import { SecretClient } from "@azure/keyvault-secrets";
-import { QueueServiceClient } from "@azure/storage-queue";
-import { createEventGridTriggerHandler } from "../../functions/azure/src/handlers/eventGridTrigger.ts";
-import { createQueueWorkerHandler } from "../../functions/azure/src/handlers/queueWorker.ts";
-import { StorageQueueSyncQueue } from "../../functions/azure/src/queue/StorageQueueSyncQueue.ts";
-import { functionDepsFromEnv } from "../../functions/azure/src/runtime/functionDepsFromEnv.ts";
+import type { KeyVaultOperation } from "@afsync/emulators/azure/startKeyVaultEmulator";
+import { deliverQueue, startAzureFunctionApp } from "../../functions/azure/test/support/azureFunctionApp.ts";
 import { alternatedRounds } from "./alternatedRounds.ts";
 import type { BurstRound } from "./BurstRound.ts";
 import { noopEngine } from "./noopEngine.ts";
 
-const { InvocationContext } = azureFunctions;
 const AIRFLOW_PASSWORD = "airflow-admin-azure-bench";
-const QUEUE = "afsync-sync";
 const SECRET = "airflow-connections-burstdb";
 const KEY_VAULT_READS: readonly KeyVaultOperation[] = ["GetSecrets", "GetSecretVersions", "GetSecret"];
 
@@ -41,18 +31,10 @@ export type AzureBurstRound = BurstRound;
 export async function measureAzureBursts(
   sizes: readonly number[],
 ): Promise<Record<string, { afsync: AzureBurstRound; noop: AzureBurstRound }>> {
-  const [azurite, kv, airflow] = await Promise.all([
-    startAzurite(),
-    startKeyVaultEmulator(),
-    startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
-  ]);
-  const queueClient = QueueServiceClient.fromConnectionString(azurite.connectionString).getQueueClient(QUEUE);
-  await queueClient.create();
-  const queue = new StorageQueueSyncQueue(queueClient);
-  const logLines: string[] = [];
-  const load = functionDepsFromEnv(
-    {
-      AFSYNC_CONFIG: `
+  const airflow = await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } });
+  let engine: "real" | "noop" = "real";
+  const app = await startAzureFunctionApp({
+    config: (kv) => `
 sources:
   kv: { type: azure-key-vault, vault_url: "${kv.url}" }
 deployments:
@@ -65,25 +47,12 @@ deployments:
     sources: [kv]
 state: { type: target }
 `,
-      AzureWebJobsStorage: azurite.connectionString,
-      AFSYNC_QUEUE_NAME: QUEUE,
-      AFSYNC_LEASE_CONTAINER: "afsync-leases",
-      AFSYNC_HMAC_KEY: "hmac-key-azure-bench-0123456789abcdef",
-      AIRFLOW_USERNAME: "admin",
-      AIRFLOW_PASSWORD,
-    },
-    { logger: createJsonLineLogger({ write: (line) => logLines.push(line) }), azure: { credential: kv.credential, ca: kv.ca } },
-  );
-  let engine: "real" | "noop" = "real";
-  const worker = createQueueWorkerHandler(async () => {
-    const deps = await load();
-    return engine === "noop" ? { ...deps, engine: noopEngine } : deps;
+    hmacKey: "hmac-key-azure-bench-0123456789abcdef",
+    env: { AIRFLOW_USERNAME: "admin", AIRFLOW_PASSWORD },
+    deployedTimings: true,
+    decorateWorker: (deps) => (engine === "noop" ? { ...deps, engine: noopEngine } : deps),
   });
-  const eventGrid = createEventGridTriggerHandler(load);
-  const writer = new SecretClient(kv.url, kv.credential, { disableChallengeResourceVerification: true, tlsOptions: { ca: kv.ca } });
-  let invocations = 0;
-  const context = (functionName: string, triggerMetadata?: Record<string, unknown>) =>
-    new InvocationContext({ invocationId: `inv-${++invocations}`, functionName, ...(triggerMetadata ? { triggerMetadata } : {}) });
+  const { kv, writer } = app;
   let versions = 0;
 
   const measure = async (size: number, pipeline: "afsync" | "noop"): Promise<AzureBurstRound> => {
@@ -92,27 +61,23 @@ state: { type: target }
     for (let i = 0; i < size; i++) await writer.setSecret(SECRET, `postgresql://app:v${++versions}@db.internal:5432/app`);
     const events = kv.events.map((e) => e.eventGrid);
     kv.clearEvents();
-    await load(); // cold start outside the timing
+    await app.load(); // cold start outside the timing
     airflow.resetCalls();
     kv.resetCalls();
-    const runsBefore = logLines.filter((l) => l.includes('"message":"sync done"')).length;
+    const runsBefore = app.engineRuns();
     const start = performance.now();
-    for (const event of events) await eventGrid(event, context("keyVaultEvents"));
-    let workerInvocations = 0;
-    for (;;) {
-      const [message] = await queue.receive(1, 60);
-      if (message === undefined) break;
-      await worker(JSON.parse(message.body), context("worker", { id: `m-${invocations}`, dequeueCount: message.dequeueCount }));
-      await message.complete();
-      workerInvocations += 1;
-    }
+    for (const event of events) await app.handlers.eventGrid(event, app.context("keyVaultEvents"));
+    const deliveries = await deliverQueue(app);
     const ms = performance.now() - start;
+    const failed = deliveries.filter((d) => d.outcome === "failed").length;
+    if (failed > 0) throw new Error(`Azure burst of ${size} (${pipeline}): the worker threw on ${failed} queue messages`);
+    const workerInvocations = deliveries.length;
     return {
       events: size,
       ms: Math.round(ms),
       msPerEvent: Number((ms / size).toFixed(3)),
       workerInvocations,
-      engineRuns: pipeline === "noop" ? 0 : logLines.filter((l) => l.includes('"message":"sync done"')).length - runsBefore,
+      engineRuns: pipeline === "noop" ? 0 : app.engineRuns() - runsBefore,
       targetWrites: airflow.writeCalls(),
       targetReads: airflow.callCount("get_connections"),
       providerCalls: KEY_VAULT_READS.reduce((n, op) => n + kv.calls(op), 0),
@@ -124,8 +89,7 @@ state: { type: target }
     for (const size of sizes) out[`burst${size}`] = await alternatedRounds((pipeline) => measure(size, pipeline));
   } finally {
     await airflow.close();
-    await kv.close();
-    await azurite.stop();
+    await app.close();
   }
   return out;
 }
