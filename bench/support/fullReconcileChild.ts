@@ -58,15 +58,6 @@ function watchHeap(): () => { peakHeapCommittedMb: number; peakHeapAfterFullGcMb
 
 async function main(): Promise<void> {
   const env = JSON.parse(process.env.BENCH_CHILD ?? "{}") as FullReconcileChildInput;
-  let bytesSent = 0;
-  // Bytes of every request body as sent (retries included): what the targets were sent.
-  const countingFetch = async (request: Request) => {
-    // Measured before it is added: `bytesSent += await …` would read the total before the await
-    // and lose the bytes of the Deployments' requests that finished meanwhile.
-    const bytes = request.body === null ? 0 : (await request.clone().arrayBuffer()).byteLength;
-    bytesSent += bytes;
-    return globalThis.fetch(request);
-  };
   const source = createAwsSecretsManagerSource(
     {},
     {
@@ -93,7 +84,6 @@ async function main(): Promise<void> {
       pageLimit: 100,
       batchSize: 100,
       concurrency: 4,
-      fetch: countingFetch,
     }),
     sources: [source],
     deletion: "retain",
@@ -128,7 +118,6 @@ async function main(): Promise<void> {
       created: report.summary.create,
       unchanged: report.summary.unchanged,
       writes: report.summary.writes,
-      bytesSent,
     })}\n`,
   );
 }
