@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type StateRecord, stateRecord } from "@afsync/core";
 import { runStateStoreContract } from "@afsync/testing";
+import Database from "better-sqlite3";
 import { MemoryStateStore } from "../src/state/MemoryStateStore.ts";
 import { SqliteStateStore } from "../src/state/SqliteStateStore.ts";
 
@@ -87,6 +88,79 @@ describe("SqliteStateStore", () => {
     const reopened = SqliteStateStore.open(path);
     assert.deepEqual(await reopened.hmacKey(), key);
     await reopened.close();
+  });
+
+  it("keeps working on a store made with the earlier tables (records with a rowid, history with AUTOINCREMENT)", async () => {
+    const path = join(dir, "earlier.db");
+    const earlier = new Database(path);
+    earlier.exec(`
+CREATE TABLE records (deployment TEXT NOT NULL, key TEXT NOT NULL, source_id TEXT NOT NULL, secret_id TEXT, version TEXT,
+  version_order REAL, hash TEXT NOT NULL, applied_at TEXT NOT NULL, PRIMARY KEY (deployment, key));
+CREATE TABLE history (id INTEGER PRIMARY KEY AUTOINCREMENT, deployment TEXT NOT NULL, key TEXT NOT NULL, action TEXT NOT NULL,
+  layer TEXT NOT NULL, source_id TEXT, secret_id TEXT, version TEXT, hash TEXT, trigger TEXT NOT NULL, applied_at TEXT NOT NULL);
+INSERT INTO records VALUES ('dev', 'conn:old', 'team', NULL, NULL, NULL, 'aa', '2026-01-01T00:00:00.000Z');`);
+    earlier.close();
+    const store = SqliteStateStore.open(path);
+    await store.save("dev", [record("conn:db", "bb", { secretId: "db", version: "v2", versionOrder: 2 })], ["conn:old"]);
+    await store.appendHistory([
+      {
+        deploymentId: "dev",
+        key: "conn:db",
+        action: "create",
+        layer: "backend",
+        sourceId: "team",
+        hash: "bb",
+        trigger: "reconciliation",
+        appliedAt: "2026-01-02T00:00:00.000Z",
+      },
+      {
+        deploymentId: "dev",
+        key: "conn:db",
+        action: "update",
+        layer: "backend",
+        sourceId: "team",
+        hash: "cc",
+        trigger: "event",
+        appliedAt: "2026-01-03T00:00:00.000Z",
+      },
+    ]);
+    assert.deepEqual(
+      [...(await store.load("dev")).values()],
+      [record("conn:db", "bb", { secretId: "db", version: "v2", versionOrder: 2 })],
+    );
+    assert.deepEqual(
+      (await store.readHistory({ key: "conn:db" })).map((e) => e.action),
+      ["create", "update"],
+    );
+    await store.close();
+  });
+
+  it("makes new stores with records keyed by (deployment, key) alone and history numbered in write order", async () => {
+    const path = join(dir, "fresh.db");
+    const store = SqliteStateStore.open(path);
+    const actions = ["create", "update", "delete"] as const;
+    for (const [i, action] of actions.entries())
+      await store.appendHistory([
+        {
+          deploymentId: "dev",
+          key: "conn:db",
+          action,
+          layer: "backend",
+          sourceId: "team",
+          trigger: "reconciliation",
+          appliedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
+        },
+      ]);
+    assert.deepEqual(
+      (await store.readHistory({})).map((e) => e.action),
+      actions,
+    );
+    await store.close();
+    const db = new Database(path, { readonly: true });
+    const sql = (name: string) => (db.prepare("SELECT sql FROM sqlite_master WHERE name = ?").get(name) as { sql: string }).sql;
+    assert.match(sql("records"), /WITHOUT ROWID/);
+    assert.doesNotMatch(sql("history"), /AUTOINCREMENT/);
+    db.close();
   });
 
   it("opens read-only without creating or changing anything", async () => {

