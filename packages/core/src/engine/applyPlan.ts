@@ -54,9 +54,11 @@ export async function applyPlan(
   // Nothing to write or record (a no-op reconciliation): no copy of what the Deployment owns.
   if (ops.length === 0 && refreshed.length === 0 && forgotten.length === 0) return { errors: new Map(), writes: 0 };
   const holdsState = target.capabilities.holdsState;
-  const manifest = new Map(owned);
-  for (const r of refreshed) manifest.set(r.key, r);
-  for (const k of forgotten) manifest.delete(k);
+  // What afsync owns as the calls land, kept only for a target that holds its state (the only
+  // reader of a manifest): for the others it was a copy of every owned record and a set per key.
+  const manifest = holdsState ? new Map(owned) : undefined;
+  for (const r of refreshed) manifest?.set(r.key, r);
+  for (const k of forgotten) manifest?.delete(k);
   const saved: StateRecord[] = [...refreshed];
   const removed: KeyString[] = [...forgotten];
   const errors = new Map<KeyString, string>();
@@ -75,11 +77,11 @@ export async function applyPlan(
     // The same write-ahead in a target that keeps its manifest apart from the values: a manifest
     // holding the pending records, alone, before any value is sent.
     for (const r of creates) {
-      manifest.set(r.key, r);
+      manifest?.set(r.key, r);
       pending.add(r.key);
     }
     try {
-      const outcome = await target.apply({ upserts: [], deletes: [], manifest: [...manifest.values()] });
+      const outcome = await target.apply({ upserts: [], deletes: [], manifest: [...(manifest?.values() ?? [])] });
       writes += outcome.calls ?? 1;
     } catch (error) {
       const reason = errorMessage(error);
@@ -99,7 +101,7 @@ export async function applyPlan(
         deletes: chunk.flatMap((op) => (op.kind === "delete" ? [op.key] : [])),
         // Only a target that holds its state reads the manifest: copying every record per chunk
         // for the others cost O(records) a call, O(records²/maxBatch) a plan, for nothing.
-        manifest: holdsState ? intendedManifest(manifest, chunk) : [],
+        manifest: manifest === undefined ? [] : intendedManifest(manifest, chunk),
       });
       writes += outcome.calls ?? 1;
       const failed = new Map(outcome.results.filter((r) => !r.ok).map((r) => [r.key, r.error ?? "the target refused it"]));
@@ -111,13 +113,13 @@ export async function applyPlan(
           if (pending.has(k)) {
             // Refused: it did not land, so it is not ours.
             removed.push(k);
-            manifest.delete(k);
+            manifest?.delete(k);
           }
         } else if (op.kind === "upsert") {
-          manifest.set(k, op.record);
+          manifest?.set(k, op.record);
           saved.push(op.record);
         } else {
-          manifest.delete(k);
+          manifest?.delete(k);
           removed.push(k);
         }
       }
