@@ -103,6 +103,17 @@ describe("worker: doorbells", () => {
     assert.ok(world.logLines.some((l) => l.includes("doorbell: nothing waiting") && l.includes("bell-1")));
   });
 
+  it("answers 500 to a doorbell for a Deployment the config does not know (no work subscription), running nothing", async () => {
+    const runs = engineRuns();
+    const status = await postToWorker({
+      message: { attributes: { "afsync-deployment": "ghost", "afsync-group": "ghost", "afsync-doorbell": "1" }, messageId: "bell-ghost" },
+      subscription: "projects/p/subscriptions/afsync-sync-worker",
+    });
+    assert.equal(status, 500, "redelivered, then dead-lettered where it stays visible");
+    assert.equal(engineRuns(), runs);
+    assert.ok(world.logLines.some((l) => l.includes("could not be pulled or acknowledged") && l.includes('"deployment":"ghost"')));
+  });
+
   it("refuses a doorbell that names no Deployment (400), running nothing", async () => {
     const runs = engineRuns();
     const status = await postToWorker({ message: { attributes: { "afsync-doorbell": "1" }, messageId: "bell-2" }, subscription: "s" });
