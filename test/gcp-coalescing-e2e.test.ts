@@ -3,10 +3,11 @@
  * functions-framework's test server) and the official clients over gRPC against the emulators:
  * a burst of 1,000 Secret Manager versions on one secret → 1,000 notifications pushed to `push` →
  * per affected Deployment, a work message on the work topic (kept by the Deployment's filtered
- * pull subscription) and a doorbell on the ordered sync topic → the doorbells pushed to `worker`
- * one per Deployment at a time → the first doorbell's worker pulls the whole backlog (Pull, pages
- * of 1,000), runs the engine ONCE, acknowledges; the other 999 doorbells find nothing and are
- * acknowledged without a run → one read of the target, at most 2 writes, per Deployment.
+ * pull subscription) and a doorbell on the ordered sync topic, keyed by the Deployment's sharing
+ * group (prod and staging read one source: ADR 012) → the doorbells pushed to `worker` one per
+ * group at a time → the first doorbell's worker pulls the whole backlog of both Deployments (Pull,
+ * pages of 1,000), runs the engine ONCE, acknowledges; the other 1,999 doorbells find nothing and
+ * are acknowledged without a run → one read of the target, at most 2 writes, per Deployment.
  *
  * The batching window's end is played deterministically, as the AWS and Azure proofs do: the
  * doorbells' push subscription holds its deliveries until the whole burst is published
@@ -113,18 +114,19 @@ describe("GCP coalescing path (push → work topic + doorbell → worker pulls a
     assert.equal(work.length, 2 * BURST, "a work message per notification per Deployment (prod and staging read the secret)");
     assert.equal(rung.length, 2 * BURST, "a doorbell after each");
     assert.ok(
-      rung.every((m) => m.data.length === 0 && m.orderingKey === m.attributes["afsync-deployment"]),
-      "doorbells carry no data, keyed by Deployment",
+      rung.every((m) => m.data.length === 0 && m.orderingKey === "prod" && m.attributes["afsync-group"] === "prod"),
+      "doorbells carry no data, keyed by the sharing group (prod and staging read one source: ADR 012)",
     );
 
     assert.ok(
       doorbells.attempts.every((a) => a.acked) && doorbells.attempts.length === 2 * BURST,
       "each doorbell is delivered once and acked",
     );
+    const lines = (message: string) => world.logLines.filter((l) => (JSON.parse(l) as { message?: string }).message === message).length;
+    assert.equal(lines("doorbell: work folded into one run"), 1, "the first doorbell folds both Deployments' work into one run");
+    assert.equal(lines("doorbell: nothing waiting"), 2 * BURST - 1, "the later doorbells find their work folded already");
     for (const deployment of ["prod", "staging"] as const) {
       assert.equal(logged("sync done", deployment), 1, `one engine run for ${deployment}'s burst`);
-      assert.equal(logged("doorbell: work folded into one run", deployment), 1);
-      assert.equal(logged("doorbell: nothing waiting", deployment), BURST - 1, "the later doorbells find their work folded already");
       assert.equal(world.workSubscriptions[deployment]?.backlog, 0, "every work message acknowledged");
       assert.equal(world.workSubscriptions[deployment]?.acknowledged, BURST);
     }
@@ -143,9 +145,10 @@ describe("GCP coalescing path (push → work topic + doorbell → worker pulls a
     // The target refuses the run's first write; the run fails, the work is handed back (ModifyAckDeadline 0).
     world.airflow.prod.inject({ status: 500, times: 1, operationId: "bulk_connections" });
     const doorbells = await doorbellsAfterTheWindow(() => pushAll(notifications));
-    const prod = doorbells.attempts.filter((a) => a.orderingKey === "prod");
-    assert.equal(prod[0]?.status, 500, "the first doorbell's run failed and it is nacked");
-    assert.ok(prod.slice(1).every((a) => a.acked));
+    // The first doorbell is prod's (each push rings prod, then staging, under the group's key).
+    const [first, ...rest] = doorbells.attempts;
+    assert.equal(first?.status, 500, "the first doorbell's run failed for prod and it is nacked");
+    assert.ok(rest.every((a) => a.acked));
     assert.equal(world.pubsub.calls("ModifyAckDeadline") > 0, true, "the failed run's work was handed back");
     assert.equal(world.workSubscriptions.prod?.backlog, 0, "and applied by the redelivered doorbell's run");
     assert.equal(world.airflow.prod.state.connections.get("burst_db")?.password, value(versions));
@@ -159,7 +162,7 @@ describe("GCP coalescing path (push → work topic + doorbell → worker pulls a
     });
     assert.deepEqual(doorbells.attempts.map((a) => [a.orderingKey, a.acked]).sort(), [
       ["prod", true],
-      ["staging", true],
+      ["prod", true],
     ]);
     assert.equal(world.workSubscriptions.prod?.backlog, 0);
     assert.equal(world.workSubscriptions.staging?.backlog, 0);

@@ -385,8 +385,9 @@ resource "google_cloud_run_service_iam_member" "public_http" {
 }
 
 # ---------------------------------------------------------------- deliveries
-# The ordered worker subscription (ADR 005): ordering key = Deployment, one outstanding message per key.
-# With coalescing it carries the doorbells, so one worker at a time pulls a Deployment's work.
+# The ordered worker subscription (ADR 005): one outstanding message per ordering key.
+# With coalescing it carries the doorbells, keyed by sharing group (ADR 012), so one worker at a
+# time pulls a group's work; without, the sync messages, keyed by Deployment.
 resource "google_pubsub_subscription" "worker" {
   name                    = "${local.sync_topic}-worker"
   topic                   = google_pubsub_topic.sync.id

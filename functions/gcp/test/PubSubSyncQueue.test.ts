@@ -1,11 +1,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { RemoteCallError } from "@afsync/core";
+import { sharingGroups } from "@afsync/core/config/sharingGroups";
 import { type PubSubEmulator, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
 import type { SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import type { PubSub } from "@google-cloud/pubsub";
 import { createPubSubClient } from "../src/queue/createPubSubClient.ts";
-import { DEPLOYMENT_ATTRIBUTE, DOORBELL_ATTRIBUTE, ORIGIN_ATTRIBUTE, PubSubSyncQueue } from "../src/queue/PubSubSyncQueue.ts";
+import {
+  DEPLOYMENT_ATTRIBUTE,
+  DOORBELL_ATTRIBUTE,
+  GROUP_ATTRIBUTE,
+  ORIGIN_ATTRIBUTE,
+  PubSubSyncQueue,
+} from "../src/queue/PubSubSyncQueue.ts";
 
 const message = (deployment: string, origin: string): SyncMessage => ({ v: 1, deployment, trigger: { kind: "full" }, origin });
 
@@ -89,6 +96,39 @@ describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
       [
         ["prod", 0, "prod", "1"],
         ["staging", 0, "staging", "1"],
+      ],
+    );
+  });
+
+  it("with sharing groups: each Deployment's doorbell is keyed by its group and names both; the work is unchanged", async () => {
+    const sync = emu.createTopic("group-sync");
+    const work = emu.createTopic("group-work");
+    const groups = sharingGroups([
+      { id: "staging", sources: ["gcp"] },
+      { id: "prod", sources: ["gcp"] },
+      { id: "dev", sources: ["team"] },
+    ]);
+    const queue = new PubSubSyncQueue(client, sync, work, groups);
+    const mark = emu.published.length;
+    await queue.enqueue([message("prod", "a"), message("staging", "b"), message("dev", "c")]);
+    const sent = emu.published.slice(mark);
+    assert.deepEqual(
+      sent
+        .filter((m) => m.topic === sync)
+        .map((m) => [m.orderingKey, m.attributes[DEPLOYMENT_ATTRIBUTE], m.attributes[GROUP_ATTRIBUTE]])
+        .sort(),
+      [
+        ["dev", "dev", "dev"],
+        ["prod", "prod", "prod"],
+        ["prod", "staging", "prod"],
+      ],
+    );
+    assert.deepEqual(
+      sent.filter((m) => m.topic === work).map((m) => [m.orderingKey, m.attributes[DEPLOYMENT_ATTRIBUTE]]),
+      [
+        ["", "prod"],
+        ["", "staging"],
+        ["", "dev"],
       ],
     );
   });

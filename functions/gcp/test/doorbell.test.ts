@@ -53,7 +53,35 @@ describe("worker: doorbells", () => {
       sleeps.every((ms) => ms > 0 && ms <= WINDOW_SECONDS * 1000),
       JSON.stringify(sleeps),
     );
-    assert.equal(engineRuns(), 2, "one full run per Deployment");
+    assert.equal(engineRuns(), 2, "one full sync per Deployment");
+    const folds = world.logLines.filter((l) => l.includes("doorbell: work folded into one run"));
+    assert.equal(folds.length, 1, "prod and staging share a source: the first doorbell folds both into one run (ADR 012)");
+    assert.match(folds[0] ?? "", /"group":"prod".*"pulled":2/);
+    assert.equal(world.workSubscriptions.prod?.backlog, 0);
+    assert.equal(world.workSubscriptions.staging?.backlog, 0);
+  });
+
+  it("a doorbell ordered under another key than this config's group (an older producer's) folds its own Deployment only", async () => {
+    const response = await fetch(world.urls.reconcile, { method: "POST", headers: { authorization: world.authorization() } });
+    assert.equal(response.status, 202);
+    await response.arrayBuffer();
+    const runs = engineRuns();
+    // Keyed by its Deployment, as before sharing groups: serialized with staging's old key only.
+    const bell = (deployment: string, group?: string) => ({
+      message: {
+        attributes: { "afsync-deployment": deployment, "afsync-doorbell": "1", ...(group === undefined ? {} : { "afsync-group": group }) },
+        messageId: `bell-${deployment}-${group ?? "none"}`,
+        publishTime: "2020-01-01T00:00:00Z",
+        orderingKey: group ?? deployment,
+      },
+      subscription: "projects/p/subscriptions/afsync-sync-worker",
+    });
+    assert.equal(await postToWorker(bell("staging")), 204);
+    assert.equal(engineRuns(), runs + 1, "staging alone");
+    assert.equal(world.workSubscriptions.staging?.backlog, 0);
+    assert.equal(world.workSubscriptions.prod?.backlog, 1, "prod's work is left to a doorbell under the group's key");
+    assert.ok(world.logLines.some((l) => l.includes("ordered under another key") && l.includes('"configGroup":"prod"')));
+    assert.equal(await postToWorker(bell("prod", "prod")), 204);
     assert.equal(world.workSubscriptions.prod?.backlog, 0);
   });
 
@@ -73,6 +101,17 @@ describe("worker: doorbells", () => {
     assert.equal(engineRuns(), runs);
     assert.equal(sleeps.length, waits);
     assert.ok(world.logLines.some((l) => l.includes("doorbell: nothing waiting") && l.includes("bell-1")));
+  });
+
+  it("answers 500 to a doorbell for a Deployment the config does not know (no work subscription), running nothing", async () => {
+    const runs = engineRuns();
+    const status = await postToWorker({
+      message: { attributes: { "afsync-deployment": "ghost", "afsync-group": "ghost", "afsync-doorbell": "1" }, messageId: "bell-ghost" },
+      subscription: "projects/p/subscriptions/afsync-sync-worker",
+    });
+    assert.equal(status, 500, "redelivered, then dead-lettered where it stays visible");
+    assert.equal(engineRuns(), runs);
+    assert.ok(world.logLines.some((l) => l.includes("could not be pulled or acknowledged") && l.includes('"deployment":"ghost"')));
   });
 
   it("refuses a doorbell that names no Deployment (400), running nothing", async () => {

@@ -1,5 +1,5 @@
 import type { HttpFunction, Request, Response } from "@google-cloud/functions-framework";
-import { DEPLOYMENT_ATTRIBUTE, DOORBELL_ATTRIBUTE } from "../queue/PubSubSyncQueue.ts";
+import { DEPLOYMENT_ATTRIBUTE, DOORBELL_ATTRIBUTE, GROUP_ATTRIBUTE } from "../queue/PubSubSyncQueue.ts";
 import type { GcpWorkerDeps, LoadGcpWorkerDeps } from "../runtime/GcpFunctionDeps.ts";
 import { refuseUnverifiedToken } from "./refuseUnverifiedToken.ts";
 
@@ -8,8 +8,9 @@ import { refuseUnverifiedToken } from "./refuseUnverifiedToken.ts";
  * holds the Deployment's next message until this one is acknowledged). Two kinds of message:
  * - a sync message (data = the message): the runtime's batch loop runs it;
  * - a doorbell (attribute `afsync-doorbell`, no data; ADR 008): the worker waits out the batching
- *   window, pulls the Deployment's work subscription and folds all of it into one run
- *   (`foldDeploymentWork`); nothing waiting → acknowledged without a run.
+ *   window, pulls the Deployment's work subscription and, if anything waits there, the other
+ *   subscriptions of its sharing group, and folds all of it into one run (`foldGroupWork`,
+ *   ADR 012); nothing waiting for the Deployment → acknowledged without a run.
  * 204 acknowledges; 500 nacks, so Pub/Sub redelivers it, then dead-letters it after the policy's
  * attempts. A body that is not a push delivery did not come from the subscription: 400.
  */
@@ -49,15 +50,18 @@ async function doorbell(deps: GcpWorkerDeps, rung: Doorbell, res: Response): Pro
     const wait = rung.publishedAtMs + windowMs - deps.clock.now().getTime();
     if (wait > 0) await deps.sleep(Math.min(wait, windowMs));
   }
-  const { foldDeploymentWork } = await import("../queue/foldDeploymentWork.ts");
-  let outcome: Awaited<ReturnType<typeof foldDeploymentWork>>;
+  const members = groupToFold(deps, rung);
+  const { foldGroupWork } = await import("../queue/foldGroupWork.ts");
+  let outcome: Awaited<ReturnType<typeof foldGroupWork>>;
   try {
-    outcome = await foldDeploymentWork(rung.deployment, deps.workSubscriptions, deps);
+    outcome = await foldGroupWork(rung.deployment, members, deps.workSubscriptions, deps);
   } catch (error) {
-    // A Pull or Acknowledge that failed (a Deployment without its subscription: NOT_FOUND). What
-    // was pulled and not acknowledged comes back when its lease runs out; the doorbell is redelivered.
-    deps.logger.log("error", "doorbell: the work subscription could not be pulled or acknowledged", {
+    // The rung Deployment's Pull, or an Acknowledge, that failed (a Deployment without its
+    // subscription: NOT_FOUND). What was pulled and not acknowledged comes back when its lease
+    // runs out; the doorbell is redelivered.
+    deps.logger.log("error", "doorbell: a work subscription could not be pulled or acknowledged", {
       deployment: rung.deployment,
+      group: rung.group,
       doorbell: rung.messageId,
       error,
     });
@@ -66,20 +70,49 @@ async function doorbell(deps: GcpWorkerDeps, rung: Doorbell, res: Response): Pro
   }
   deps.logger.log("info", outcome.pulled === 0 ? "doorbell: nothing waiting" : "doorbell: work folded into one run", {
     deployment: rung.deployment,
+    group: rung.group,
     doorbell: rung.messageId,
     pulled: outcome.pulled,
     handedBack: outcome.handedBack,
+    ...(outcome.pulled === 0 ? {} : { folded: outcome.folded }),
+    ...(outcome.unpulled.length === 0 ? {} : { unpulled: outcome.unpulled }),
   });
-  if (outcome.handedBack > 0) {
+  // Only the rung Deployment's failure fails the doorbell: another member's work handed back is
+  // taken by that member's own doorbell, queued behind this one under the group's key, while a
+  // redelivery of this one would find its own subscription empty and do nothing.
+  if (outcome.rungHandedBack > 0) {
     res.status(500).json({ error: "sync failed; the work goes back to its subscription and the doorbell is redelivered" });
     return;
   }
   res.status(204).end();
 }
 
+/**
+ * The Deployments a doorbell folds: its sharing group in this worker's config when the doorbell
+ * was ordered under that group's key (ADR 012). A doorbell ordered under another key — published
+ * by a producer still on an older config, or before group keys (keyed by its Deployment) — is
+ * serialized with that key's doorbells only, so folding this config's group could overlap a run
+ * under the group's own key: it folds its own Deployment alone. A Deployment the config does not
+ * know is folded alone too; the batch loop refuses its messages.
+ */
+function groupToFold(deps: GcpWorkerDeps, rung: Doorbell): readonly string[] {
+  const group = deps.sharingGroups?.get(rung.deployment);
+  if (group === undefined || group.members.length === 1) return [rung.deployment];
+  if (group.id === rung.group) return group.members;
+  deps.logger.log("warn", "doorbell: ordered under another key than this config's sharing group; folding its own Deployment only", {
+    deployment: rung.deployment,
+    group: rung.group,
+    configGroup: group.id,
+    doorbell: rung.messageId,
+  });
+  return [rung.deployment];
+}
+
 interface Doorbell {
   readonly kind: "doorbell";
   readonly deployment: string;
+  /** The ordering key it was published under: its `afsync-group` attribute, else (a doorbell keyed by Deployment) the Deployment. */
+  readonly group: string;
   readonly messageId: string;
   /** When Pub/Sub accepted the doorbell (its publishTime), epoch ms; NaN when absent. */
   readonly publishedAtMs: number;
@@ -102,8 +135,15 @@ function pushedMessageOf(body: unknown): Pushed | string {
     const deployment = DEPLOYMENT_ATTRIBUTE in attributes ? attributes[DEPLOYMENT_ATTRIBUTE] : undefined;
     if (typeof deployment !== "string" || deployment === "")
       return `body.message.attributes: a doorbell without its ${DEPLOYMENT_ATTRIBUTE} attribute`;
+    const group = GROUP_ATTRIBUTE in attributes ? attributes[GROUP_ATTRIBUTE] : undefined;
     const time = "publishTime" in message ? message.publishTime : "publish_time" in message ? message.publish_time : undefined;
-    return { kind: "doorbell", deployment, messageId, publishedAtMs: typeof time === "string" ? Date.parse(time) : Number.NaN };
+    return {
+      kind: "doorbell",
+      deployment,
+      group: typeof group === "string" && group !== "" ? group : deployment,
+      messageId,
+      publishedAtMs: typeof time === "string" ? Date.parse(time) : Number.NaN,
+    };
   }
   const data = "data" in message ? message.data : undefined;
   if (typeof data !== "string") return "body.message.data: expected the base64 sync message";

@@ -1,4 +1,5 @@
 import { RemoteCallError } from "@afsync/core";
+import type { SharingGroup } from "@afsync/core/config/sharingGroups";
 import { encodeSyncMessage, type SyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
@@ -11,9 +12,13 @@ export const DEPLOYMENT_ATTRIBUTE = "afsync-deployment";
 export const ORIGIN_ATTRIBUTE = "afsync-origin";
 /** Marks a doorbell: "pull the Deployment's work subscription", no data (ADR 008). */
 export const DOORBELL_ATTRIBUTE = "afsync-doorbell";
+/** On a doorbell: the sharing group whose id is its ordering key (ADR 012); absent on doorbells keyed by Deployment. */
+export const GROUP_ATTRIBUTE = "afsync-group";
 
 interface Outgoing {
   readonly deployment: string;
+  /** The ordering key it is published under, if any: the client pauses that key after a failed publish. */
+  readonly orderingKey?: string;
   readonly publish: () => Promise<string>;
 }
 
@@ -26,16 +31,21 @@ interface Outgoing {
  * instead, where the Deployment's pull subscription keeps it, and then one payload-free doorbell
  * per Deployment goes to the sync topic: the worker it is pushed to pulls and folds everything
  * waiting. The doorbells are published only after their work messages were accepted, so a
- * doorbell never rings before its work can be pulled.
+ * doorbell never rings before its work can be pulled. A doorbell's ordering key is the
+ * Deployment's sharing group (ADR 012), so no two doorbells of Deployments that share a source
+ * are handled at once and the worker may fold the whole group into one run; `groups` absent (or
+ * a Deployment it does not name), the Deployment's own id.
  */
 export class PubSubSyncQueue implements SyncQueue {
   readonly #topic: Topic;
   readonly #workTopic: Topic | undefined;
+  readonly #groups: ReadonlyMap<string, SharingGroup>;
 
-  constructor(pubsub: PubSub, topicName: string, workTopicName?: string) {
+  constructor(pubsub: PubSub, topicName: string, workTopicName?: string, groups: ReadonlyMap<string, SharingGroup> = new Map()) {
     // messageOrdering makes the client publish one key's messages in order, one batch at a time.
     this.#topic = pubsub.topic(topicName, { messageOrdering: true });
     this.#workTopic = workTopicName === undefined ? undefined : pubsub.topic(workTopicName);
+    this.#groups = groups;
   }
 
   async enqueue(messages: readonly SyncMessage[]): Promise<void> {
@@ -45,6 +55,8 @@ export class PubSubSyncQueue implements SyncQueue {
         this.#topic,
         messages.map((message) => ({
           deployment: message.deployment,
+          // Without a work topic each message is one run of its Deployment alone: keyed by the Deployment (ADR 005).
+          orderingKey: message.deployment,
           publish: () =>
             this.#topic.publishMessage({
               data: Buffer.from(encodeSyncMessage(message)),
@@ -68,14 +80,18 @@ export class PubSubSyncQueue implements SyncQueue {
     const deployments = [...new Set(messages.map((m) => m.deployment))];
     await this.#publishAll(
       this.#topic,
-      deployments.map((deployment) => ({
-        deployment,
-        publish: () =>
-          this.#topic.publishMessage({
-            orderingKey: deployment,
-            attributes: { [DEPLOYMENT_ATTRIBUTE]: deployment, [DOORBELL_ATTRIBUTE]: "1" },
-          }),
-      })),
+      deployments.map((deployment) => {
+        const group = this.#groups.get(deployment)?.id ?? deployment;
+        return {
+          deployment,
+          orderingKey: group,
+          publish: () =>
+            this.#topic.publishMessage({
+              orderingKey: group,
+              attributes: { [DEPLOYMENT_ATTRIBUTE]: deployment, [GROUP_ATTRIBUTE]: group, [DOORBELL_ATTRIBUTE]: "1" },
+            }),
+        };
+      }),
       deployments.length,
     );
   }
@@ -87,9 +103,10 @@ export class PubSubSyncQueue implements SyncQueue {
     for (const [index, outcome] of outcomes.entries()) {
       if (outcome.status === "fulfilled") continue;
       const deployment = outgoing[index]?.deployment ?? "?";
+      const key = outgoing[index]?.orderingKey;
       // After a failed publish the client pauses the key until told to resume; the caller's
       // retry (Pub/Sub or Eventarc redelivering the trigger) must be able to publish again.
-      if (topic === this.#topic) topic.resumePublishing(deployment);
+      if (key !== undefined) topic.resumePublishing(key);
       failed.push(`${deployment}: ${describe(outcome.reason)}`);
       cause ??= outcome.reason;
     }

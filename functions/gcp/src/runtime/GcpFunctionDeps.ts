@@ -1,4 +1,5 @@
 import type { Clock, Logger } from "@afsync/core";
+import type { SharingGroup } from "@afsync/core/config/sharingGroups";
 import type { PubSubPushTokenVerdict } from "@afsync/gcp/events/verifyPubSubPushToken";
 import type { RoutableBinding } from "@afsync/runtime/edge/routeHints";
 import type { SyncQueue } from "@afsync/runtime/edge/SyncQueue";
@@ -36,6 +37,11 @@ export interface GcpWorkerDeps extends WorkerDeps {
    * AFSYNC_WORK_SUBSCRIPTION_PREFIX is not set, and a doorbell is then refused.
    */
   readonly workSubscriptions?: DeploymentWorkSubscriptions;
+  /**
+   * Each Deployment's sharing group in the bundled config (ADR 012): a doorbell ordered under its
+   * group's key folds the group's work into one run. Absent: each Deployment is folded alone.
+   */
+  readonly sharingGroups?: ReadonlyMap<string, SharingGroup>;
   /**
    * The batching window: a doorbell's pull waits until this long after the doorbell was
    * published, so the burst it rings for has landed and folds into one run (0: pull at once).

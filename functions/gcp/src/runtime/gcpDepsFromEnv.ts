@@ -1,5 +1,7 @@
 import { resolve } from "node:path";
 import { type Clock, ConfigError, type Logger } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { type SharingGroup, sharingGroups } from "@afsync/core/config/sharingGroups";
 import { verifyPubSubPushToken } from "@afsync/gcp/events/verifyPubSubPushToken";
 import { buildRuntime } from "@afsync/runtime/compose/buildRuntime";
 import { buildSources } from "@afsync/runtime/compose/buildSources";
@@ -53,6 +55,11 @@ export interface GcpColdStartOptions {
   readonly certs?: Certificates;
   /** How the worker waits out the batching window; absent, a timer. */
   readonly sleep?: (ms: number) => Promise<void>;
+  /**
+   * false: doorbells keyed and folded per Deployment, as before ADR 012, for the benchmark that
+   * measures what the sharing groups save; absent or true, by sharing group.
+   */
+  readonly sharingGroups?: boolean;
 }
 
 /**
@@ -74,6 +81,7 @@ export function gcpProducerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdS
       createPubSubClient(projectId, env[GCP_FUNCTION_ENV.pubsubEndpoint] || undefined),
       required(env, GCP_FUNCTION_ENV.syncTopic),
       env[GCP_FUNCTION_ENV.workTopic] || undefined,
+      groupsOf(start.config, options),
     );
     start.logger.log("info", "cold start: producer built", { deployments: bindings.map((b) => b.id), sources: [...sources.keys()] });
     // The reconcile's fan-out (ADR 011); only the reconcile function has the HMAC key and the bucket's grant.
@@ -116,7 +124,7 @@ export function gcpWorkerDepsFromEnv(env: NodeJS.ProcessEnv, options: GcpColdSta
       engine: runtime.engine,
       logger: start.logger,
       verifyToken: start.verifyToken,
-      ...(workSubscriptions !== undefined ? { workSubscriptions } : {}),
+      ...(workSubscriptions !== undefined ? { workSubscriptions, sharingGroups: groupsOf(start.config, options) } : {}),
       batchingWindowMs: batchingWindowSecondsOf(env) * 1000,
       clock: start.clock,
       sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
@@ -139,6 +147,11 @@ async function coldStart(env: NodeJS.ProcessEnv, options: GcpColdStartOptions) {
   };
   const verifyToken: VerifyGoogleToken = (authorization) => verifyPubSubPushToken(authorization, expected);
   return { logger, clock: options.clock ?? systemClock, config, configDir: resolve(path, ".."), verifyToken };
+}
+
+/** The config's sharing groups (ADR 012), the same at every producer and the worker that bundle it. */
+function groupsOf(config: AfsyncConfig, options: GcpColdStartOptions): ReadonlyMap<string, SharingGroup> {
+  return options.sharingGroups === false ? new Map() : sharingGroups(config.deployments);
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {

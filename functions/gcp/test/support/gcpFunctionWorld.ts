@@ -31,6 +31,8 @@ export const WORK_TOPIC = "afsync-work";
 /** What Terraform names each Deployment's work subscription: this prefix + the Deployment id. */
 export const WORK_SUBSCRIPTION = "afsync-work-";
 export const FANOUT_BUCKET = "afsync-test-fanout";
+/** The second Secret Manager source's prefixes (source `team`), for Deployments that do not share `gcp`. */
+export const TEAM_PREFIXES = { connections: "airflow-team-connections", variables: "airflow-team-variables" } as const;
 
 /** Wraps the worker's deps (a spy around the real engine, say) before the function sees them. */
 export type WorkerDecorator = (deps: GcpWorkerDeps) => GcpWorkerDeps;
@@ -40,11 +42,13 @@ export interface GcpFunctionWorld {
   readonly pubsub: PubSubEmulator;
   /** Deployment `prod` (Airflow 3 API, deletion: delete) and `staging` (same sources). */
   readonly airflow: { readonly prod: AirflowEmulator; readonly staging: AirflowEmulator };
+  /** The `deployments` option's Deployments, each its own Airflow 3 API. */
+  readonly more: Readonly<Record<string, AirflowEmulator>>;
   /** Loopback URLs of the four functions, each served by functions-framework's own test server. */
   readonly urls: Readonly<Record<keyof typeof GCP_FUNCTIONS, string>>;
   readonly topics: { readonly sync: string; readonly notifications: string; readonly work?: string };
   /** With `coalescing`: each Deployment's filtered pull subscription of the work topic, as Terraform declares it. */
-  readonly workSubscriptions: { readonly prod?: PubSubPullSubscription; readonly staging?: PubSubPullSubscription };
+  readonly workSubscriptions: Readonly<Record<string, PubSubPullSubscription>>;
   readonly logLines: string[];
   /** With `fanoutLedger`: the Cloud Storage emulator holding the reconcile's ledger bucket (FANOUT_BUCKET). */
   readonly storage?: CloudStorageEmulator;
@@ -72,6 +76,13 @@ export async function startGcpFunctionWorld(
     readonly fanoutLedger?: boolean;
     /** The functions' clock (the fan-out's full_every counts on it). */
     readonly clock?: Clock;
+    /**
+     * More Deployments after prod and staging: id → the sources they read, `gcp` (prod's) and/or
+     * `team` (prefixes TEAM_PREFIXES), each with its own Airflow 3 API emulator (`more`).
+     */
+    readonly deployments?: Readonly<Record<string, readonly ("gcp" | "team")[]>>;
+    /** false: doorbells keyed and folded per Deployment, as before ADR 012. */
+    readonly sharingGroups?: boolean;
   } = {},
 ): Promise<GcpFunctionWorld> {
   const secretManager = await startGcpEmulator();
@@ -82,6 +93,9 @@ export async function startGcpFunctionWorld(
     prod: await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
     staging: await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } }),
   };
+  const more: Record<string, AirflowEmulator> = {};
+  for (const id of Object.keys(options.deployments ?? {}))
+    more[id] = await startAirflowEmulator({ apiVersion: 2, users: { admin: AIRFLOW_PASSWORD } });
   const topics = {
     sync: pubsub.createTopic(SYNC_TOPIC),
     notifications: `projects/${secretManager.project.id}/topics/${NOTIFICATION_TOPIC}`,
@@ -94,17 +108,31 @@ export async function startGcpFunctionWorld(
       filter: `attributes.afsync-deployment = "${deployment}"`,
       ackDeadlineSeconds: 360,
     });
-  const workSubscriptions = options.coalescing === true ? { prod: workSubscription("prod"), staging: workSubscription("staging") } : {};
+  const workSubscriptions: Record<string, PubSubPullSubscription> = {};
+  if (options.coalescing === true) for (const id of ["prod", "staging", ...Object.keys(more)]) workSubscriptions[id] = workSubscription(id);
   const dir = mkdtempSync(join(tmpdir(), "afsync-gcp-fn-"));
-  const target = (url: string) => `
+  const target = (url: string, sources: readonly string[] = ["gcp"]) => `
     target:
       type: airflow-api
       url: ${url}
       api_version: 2
       auth: { type: airflow-token, username_env: AIRFLOW_USERNAME, password_env: AIRFLOW_PASSWORD }
       retry: { max_attempts: 1, base_delay_ms: 0, max_delay_ms: 0 }
-    sources: [gcp]
+    sources: [${sources.join(", ")}]
     deletion: delete`;
+  const moreYaml = Object.entries(options.deployments ?? {})
+    .map(([id, sources]) => `  ${id}:${target(more[id]?.url ?? "", sources)}\n`)
+    .join("");
+  const readsTeam = Object.values(options.deployments ?? {}).some((sources) => sources.includes("team"));
+  const teamYaml = !readsTeam
+    ? ""
+    : `  team:
+    type: gcp-secret-manager
+    project_id: ${secretManager.project.id}
+    api_endpoint: "${secretManager.endpoint}"
+    connections_prefix: ${TEAM_PREFIXES.connections}
+    variables_prefix: ${TEAM_PREFIXES.variables}
+`;
   writeFileSync(
     join(dir, "afsync.config.yaml"),
     `sources:
@@ -114,10 +142,10 @@ export async function startGcpFunctionWorld(
     api_endpoint: "${secretManager.endpoint}"
     connections_prefix: airflow-connections
     variables_prefix: airflow-variables
-deployments:
+${teamYaml}deployments:
   prod:${target(airflow.prod.url)}
   staging:${target(airflow.staging.url)}
-state: { type: target }
+${moreYaml}state: { type: target }
 serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
 `,
   );
@@ -149,6 +177,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     certs: GOOGLE_CERTS,
     ...(options.sleep !== undefined ? { sleep: options.sleep } : {}),
     ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    ...(options.sharingGroups === false ? { sharingGroups: false } : {}),
   };
   const realWorker = gcpWorkerDepsFromEnv(env, coldStart);
   const decorate = options.decorateWorker;
@@ -167,6 +196,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     secretManager,
     pubsub,
     airflow,
+    more,
     urls,
     topics,
     workSubscriptions,
@@ -179,6 +209,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
         await new Promise<void>((resolve) => server.close(() => resolve()));
       }
       await Promise.all([secretManager.close(), pubsub.close(), airflow.prod.close(), airflow.staging.close(), storage?.close()]);
+      await Promise.all(Object.values(more).map((emulator) => emulator.close()));
       rmSync(dir, { recursive: true, force: true });
     },
   };

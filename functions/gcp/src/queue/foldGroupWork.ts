@@ -1,0 +1,131 @@
+import type { Logger } from "@afsync/core";
+import { runWorkerBatch, type WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
+import type { DeploymentWorkSubscriptions, PulledWorkMessage } from "./PubSubWorkSubscriptions.ts";
+
+export interface FoldOptions {
+  /** Messages asked for a Pull (1,000: one page; a full page means more may be waiting). */
+  readonly pullSize: number;
+  /** Messages folded into one run, at most, over the whole group: the rest wait for the next doorbell. */
+  readonly maxMessages: number;
+}
+
+export const DEFAULT_FOLD_OPTIONS: FoldOptions = { pullSize: 1000, maxMessages: 10_000 };
+
+export interface FoldOutcome {
+  /** Work messages pulled and folded into the run, the group's (0: nothing was waiting for the rung Deployment, no run). */
+  readonly pulled: number;
+  /** Of those, handed back to their subscriptions because their Deployment's run failed. */
+  readonly handedBack: number;
+  /** Of those handed back, the rung Deployment's own: its doorbell must be answered with a failure, so it comes again. */
+  readonly rungHandedBack: number;
+  /** The Deployments whose work was folded into the run (the rung one first). */
+  readonly folded: readonly string[];
+  /** Deployments of the group whose Pull failed (all or part of their work left for their own doorbells). */
+  readonly unpulled: readonly string[];
+}
+
+/**
+ * What a doorbell makes the worker do (ADR 008, ADR 012): pull everything waiting on the rung
+ * Deployment's work subscription (pages of `pullSize` while they come back full); nothing there →
+ * no run (the work was folded into an earlier run of the group). Otherwise also pull the other
+ * `members` of its sharing group, run the engine ONCE for all of it through the runtime's batch
+ * loop (which reads each shared source once for all of them), then acknowledge on each
+ * Deployment's own subscription what succeeded and hand back what failed (its lease ends now).
+ *
+ * Nothing is acknowledged before the run, so a worker killed mid-run loses nothing: its leases run
+ * out and the messages come back. The doorbells' ordering key is the group, so no other fold
+ * touches these Deployments meanwhile. A failed Pull of another member folds the rest without it:
+ * what that Pull may have leased comes back when the lease runs out, and the member's own doorbell
+ * (published after its work, under the same key) is still queued behind this one.
+ */
+export async function foldGroupWork(
+  rung: string,
+  members: readonly string[],
+  subscriptions: DeploymentWorkSubscriptions,
+  deps: WorkerDeps,
+  options: FoldOptions = DEFAULT_FOLD_OPTIONS,
+): Promise<FoldOutcome> {
+  const { messages: own, error } = await pullWaiting(rung, options.maxMessages, subscriptions, options);
+  // The rung Deployment's Pull failing before anything came back: the doorbell is answered 500 and comes again.
+  if (error !== undefined && own.length === 0) throw error;
+  if (own.length === 0) return { pulled: 0, handedBack: 0, rungHandedBack: 0, folded: [], unpulled: [] };
+  const unpulled: string[] = [];
+  if (error !== undefined) {
+    unpulled.push(rung);
+    logPullFailed(deps.logger, rung, rung, error);
+  }
+  const pulled = new Map<string, PulledWorkMessage[]>([[rung, own]]);
+  let total = own.length;
+  for (const member of members) {
+    if (member === rung || total >= options.maxMessages) continue;
+    const { messages, error } = await pullWaiting(member, options.maxMessages - total, subscriptions, options);
+    if (error !== undefined) {
+      unpulled.push(member);
+      logPullFailed(deps.logger, rung, member, error);
+    }
+    if (messages.length === 0) continue;
+    pulled.set(member, messages);
+    total += messages.length;
+  }
+  const all = [...pulled.values()].flat();
+  const failed = new Set(
+    await runWorkerBatch(
+      all.map((m) => ({ messageId: m.messageId, body: m.body })),
+      deps,
+    ),
+  );
+  let handedBack = 0;
+  let rungHandedBack = 0;
+  // Each Deployment's messages are settled on its own subscription (an ackId is valid only there);
+  // every settlement is tried before a failure is reported, so one failed call holds back no other.
+  const settled = await Promise.allSettled(
+    [...pulled].map(async ([deployment, messages]) => {
+      const done = messages.filter((m) => !failed.has(m.messageId)).map((m) => m.ackId);
+      const again = messages.filter((m) => failed.has(m.messageId)).map((m) => m.ackId);
+      handedBack += again.length;
+      if (deployment === rung) rungHandedBack = again.length;
+      if (done.length > 0) await subscriptions.acknowledge(deployment, done);
+      if (again.length > 0) await subscriptions.handBack(deployment, again);
+    }),
+  );
+  const refused = settled.find((s) => s.status === "rejected");
+  // What was not acknowledged comes back when its lease runs out and is applied again (a no-op).
+  if (refused !== undefined) throw refused.reason;
+  return { pulled: all.length, handedBack, rungHandedBack, folded: [...pulled.keys()], unpulled };
+}
+
+/**
+ * Up to `max` of a Deployment's waiting work, page after full page. A Pull that fails ends it with
+ * the pages already leased, which are then folded rather than left leased until their deadline.
+ */
+async function pullWaiting(
+  deployment: string,
+  max: number,
+  subscriptions: DeploymentWorkSubscriptions,
+  options: FoldOptions,
+): Promise<{ messages: PulledWorkMessage[]; error?: unknown }> {
+  const messages: PulledWorkMessage[] = [];
+  while (messages.length < max) {
+    const asked = Math.min(options.pullSize, max - messages.length);
+    let page: PulledWorkMessage[];
+    try {
+      page = await subscriptions.pull(deployment, asked);
+    } catch (error) {
+      return { messages, error };
+    }
+    messages.push(...page);
+    // Pull may return fewer than are waiting; a short page ends the pull, and whatever it left
+    // is bounded by the next doorbell (each work message has one after it) or reconciliation.
+    if (page.length < asked) break;
+  }
+  return { messages };
+}
+
+/** What the failed Pull left (or leased) waits for the Deployment's next doorbell: one is queued behind each work message. */
+function logPullFailed(logger: Logger, rung: string, pulledFor: string, error: unknown): void {
+  logger.log("warn", "doorbell: a Pull failed; the run folds what came back, the rest waits for the Deployment's next doorbell", {
+    deployment: rung,
+    pulledFor,
+    error,
+  });
+}
