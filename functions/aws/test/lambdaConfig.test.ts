@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { ConfigError } from "@afsync/core";
-import { BUNDLED_CONFIG_DEFINE } from "@afsync/runtime/config/bundledConfig";
+import { BUNDLED_CONFIG_DEFINE, isEmbeddedConfig } from "@afsync/runtime/config/bundledConfig";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
 import { loadLambdaConfig } from "../src/runtime/loadLambdaConfig.ts";
@@ -83,6 +83,10 @@ describe("the config embedded in a bundle", () => {
     })();
     const embedded = await loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir });
     assert.deepEqual(embedded, strict);
+    // Only the embedded object builds its adapters without parsing their options again.
+    assert.equal(isEmbeddedConfig(embedded.config), true);
+    assert.equal(isEmbeddedConfig(strict.config), false);
+    assert.equal(isEmbeddedConfig(structuredClone(embedded.config)), false);
 
     // Proof that the embedded form is what is used (nothing is parsed): mark it, same hash.
     const marked = JSON.parse(global.AFSYNC_BUNDLED_CONFIG ?? "") as { config: { deployments: { id: string }[] } };
@@ -98,6 +102,7 @@ describe("the config embedded in a bundle", () => {
     writeFileSync(file, `${yaml}# edited after the build\n`);
     const reparsed = await loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir });
     assert.deepEqual(reparsed.config, strict.config);
+    assert.equal(isEmbeddedConfig(reparsed.config), false);
     writeFileSync(file, yaml.replace("path: .env", "pth: .env"));
     await assert.rejects(
       loadLambdaConfig({ AFSYNC_CONFIG: "embedded.yaml", LAMBDA_TASK_ROOT: dir }),

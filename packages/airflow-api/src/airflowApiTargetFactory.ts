@@ -12,12 +12,10 @@
  * Credentials are never inline: `*_env` options name the environment variables that hold them,
  * read once here; an unset one is a `ConfigError` naming the option's path.
  */
-import type { Logger } from "@afsync/core";
-import { ConfigError } from "@afsync/core";
 // zod/mini: validated on a Lambda worker's cold start (see @afsync/core/config/zodMini).
 import * as z from "@afsync/core/config/zodMini";
-import { AIRFLOW_API_RETRY, AirflowApiTarget } from "./AirflowApiTarget.ts";
-import type { AirflowAuth } from "./authenticatingFetch.ts";
+import { AIRFLOW_API_RETRY, type AirflowApiTarget } from "./AirflowApiTarget.ts";
+import { type AirflowApiFactoryContext, airflowApiTargetFromOptions } from "./airflowApiTargetFromOptions.ts";
 import { DEFAULT_MANIFEST_VARIABLE } from "./targetManifest.ts";
 
 const envName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "must be an environment variable name"));
@@ -57,48 +55,9 @@ function intBetween(min: number, max: number) {
   return z.int().check(z.gte(min), z.lte(max));
 }
 
-/** The part of the CLI's `FactoryContext` this factory uses (targets do not import the CLI). */
-interface FactoryContextLike {
-  readonly id: string;
-  readonly env: NodeJS.ProcessEnv;
-  readonly logger?: Logger;
-}
-
 export const airflowApiTargetFactory = {
   schema: airflowApiTargetOptions,
-  create(raw: unknown, ctx: FactoryContextLike): AirflowApiTarget {
-    const options = airflowApiTargetOptions.parse(raw);
-    const path = `deployments.${ctx.id}.target.auth`;
-    const fromEnv = (option: string, name: string): string => {
-      const value = ctx.env[name];
-      if (value === undefined || value === "") throw new ConfigError(`${path}.${option}`, `environment variable ${name} is not set`);
-      return value;
-    };
-    const a = options.auth;
-    const auth: AirflowAuth =
-      a.type === "bearer"
-        ? { type: "bearer", token: fromEnv("token_env", a.token_env) }
-        : { type: a.type, username: fromEnv("username_env", a.username_env), password: fromEnv("password_env", a.password_env) };
-    return new AirflowApiTarget({
-      url: options.url,
-      ...(options.api_url === undefined ? {} : { apiUrl: options.api_url }),
-      apiVersion: options.api_version,
-      auth,
-      state: options.state,
-      manifestVariable: options.manifest_variable,
-      pageLimit: options.page_limit,
-      batchSize: options.batch_size,
-      concurrency: options.concurrency,
-      ...(options.retry === undefined
-        ? {}
-        : {
-            retry: {
-              maxAttempts: options.retry.max_attempts,
-              baseDelayMs: options.retry.base_delay_ms,
-              maxDelayMs: options.retry.max_delay_ms,
-            },
-          }),
-      ...(ctx.logger === undefined ? {} : { logger: ctx.logger }),
-    });
+  create(raw: unknown, ctx: AirflowApiFactoryContext): AirflowApiTarget {
+    return airflowApiTargetFromOptions(airflowApiTargetOptions.parse(raw), ctx);
   },
 };

@@ -1,10 +1,8 @@
 import type { Logger } from "@afsync/core";
-import { BackendSecretNaming } from "@afsync/core/source/BackendSecretNaming";
 import { secretsManagerSourceOptionsSchema, ssmSourceOptionsSchema } from "./awsSourceOptions.ts";
-import { backendKwargsOf } from "./backendKwargsOf.ts";
-import { createSecretsManagerClient, createSsmClient } from "./createAwsClient.ts";
-import { SecretsManagerSource } from "./SecretsManagerSource.ts";
-import { SsmParameterSource } from "./SsmParameterSource.ts";
+import { secretsManagerSourceFromOptions, ssmSourceFromOptions } from "./awsSourcesFromOptions.ts";
+import type { SecretsManagerSource } from "./SecretsManagerSource.ts";
+import type { SsmParameterSource } from "./SsmParameterSource.ts";
 
 /** What the composition root hands a factory (a structural subset of the CLI's FactoryContext). */
 export interface AwsFactoryContext {
@@ -14,19 +12,11 @@ export interface AwsFactoryContext {
 }
 
 export function createAwsSecretsManagerSource(options: unknown, ctx: AwsFactoryContext): SecretsManagerSource {
-  const o = secretsManagerSourceOptionsSchema.parse(options);
-  const kwargs = backendKwargsOf(o);
-  return new SecretsManagerSource(
-    ctx.id,
-    createSecretsManagerClient(o, ctx.env),
-    new BackendSecretNaming("aws-secrets-manager", kwargs),
-    kwargs,
-  );
+  return secretsManagerSourceFromOptions(secretsManagerSourceOptionsSchema.parse(options), ctx);
 }
 
 export function createAwsSsmSource(options: unknown, ctx: AwsFactoryContext): SsmParameterSource {
-  const o = ssmSourceOptionsSchema.parse(options);
-  return new SsmParameterSource(ctx.id, createSsmClient(o, ctx.env), new BackendSecretNaming("aws-ssm", backendKwargsOf(o)));
+  return ssmSourceFromOptions(ssmSourceOptionsSchema.parse(options), ctx);
 }
 
 /** Registry entries for `packages/runtime/src/compose/sourceFactories.ts`. */

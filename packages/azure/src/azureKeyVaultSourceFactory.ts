@@ -1,8 +1,8 @@
 import type { Logger } from "@afsync/core";
-import { AzureKeyVaultSource, type KnownKeys } from "./AzureKeyVaultSource.ts";
-import { AzureSecretNaming } from "./AzureSecretNaming.ts";
-import { azureKeyVaultSourceOptionsSchema, backendKwargsOf } from "./azureKeyVaultSourceOptions.ts";
-import { type AzureClientOverrides, createAzureKeyVaultClient } from "./createAzureKeyVaultClient.ts";
+import type { AzureKeyVaultSource, KnownKeys } from "./AzureKeyVaultSource.ts";
+import { azureKeyVaultSourceFromOptions } from "./azureKeyVaultSourceFromOptions.ts";
+import { azureKeyVaultSourceOptionsSchema } from "./azureKeyVaultSourceOptions.ts";
+import type { AzureClientOverrides } from "./createAzureKeyVaultClient.ts";
 
 /** What the composition root hands a factory (a structural subset of the CLI's FactoryContext). */
 export interface AzureFactoryContext {
@@ -16,17 +16,7 @@ export interface AzureFactoryContext {
 }
 
 export function createAzureKeyVaultSource(options: unknown, ctx: AzureFactoryContext): AzureKeyVaultSource {
-  const o = azureKeyVaultSourceOptionsSchema.parse(options);
-  const kwargs = backendKwargsOf(o);
-  const naming = new AzureSecretNaming(kwargs, o.keys);
-  const { client, throttle } = createAzureKeyVaultClient(o, ctx.env, ctx.azure);
-  return new AzureKeyVaultSource(ctx.id, {
-    client,
-    naming,
-    throttle,
-    ...(ctx.knownKeys === undefined ? {} : { knownKeys: ctx.knownKeys }),
-    ...(ctx.logger === undefined ? {} : { logger: ctx.logger }),
-  });
+  return azureKeyVaultSourceFromOptions(azureKeyVaultSourceOptionsSchema.parse(options), ctx);
 }
 
 /** Registry entry for `packages/cli/src/compose/sourceFactories.ts`. */

@@ -57,8 +57,5 @@ export const azureKeyVaultSourceOptionsSchema = z
 
 export type AzureKeyVaultSourceOptions = z.infer<typeof azureKeyVaultSourceOptionsSchema>;
 
-/** The naming kwargs only, as `backendNaming` takes them. */
-export function backendKwargsOf(options: AzureKeyVaultSourceOptions): Record<string, unknown> {
-  const { connections_prefix, variables_prefix, config_prefix, sep, multi_team, team_name } = options;
-  return { connections_prefix, variables_prefix, config_prefix, sep, multi_team, ...(team_name === undefined ? {} : { team_name }) };
-}
+// In a module of its own, so the source can be built without evaluating the schema above.
+export { backendKwargsOf } from "./backendKwargsOf.ts";

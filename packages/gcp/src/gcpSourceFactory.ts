@@ -1,9 +1,7 @@
 import type { Logger } from "@afsync/core";
-import { createSecretManagerClient } from "./createGcpClient.ts";
-import { GcpSecretManagerSource, type GcpSourceTuning } from "./GcpSecretManagerSource.ts";
-import { GcpSecretNaming } from "./GcpSecretNaming.ts";
-import { gcpBackendKwargsOf, gcpSourceOptionsSchema } from "./gcpSourceOptions.ts";
-import { resolveGcpCredentials } from "./resolveGcpCredentials.ts";
+import type { GcpSecretManagerSource, GcpSourceTuning } from "./GcpSecretManagerSource.ts";
+import { gcpSecretManagerSourceFromOptions } from "./gcpSecretManagerSourceFromOptions.ts";
+import { gcpSourceOptionsSchema } from "./gcpSourceOptions.ts";
 
 /** What the composition root hands a factory (a structural subset of the CLI's FactoryContext). */
 export interface GcpFactoryContext {
@@ -17,13 +15,7 @@ export interface GcpFactoryContext {
 }
 
 export async function createGcpSecretManagerSource(options: unknown, ctx: GcpFactoryContext): Promise<GcpSecretManagerSource> {
-  const o = gcpSourceOptionsSchema.parse(options);
-  const settings = await resolveGcpCredentials(o, ctx.env, ctx.configDir ?? process.cwd());
-  const naming = new GcpSecretNaming(gcpBackendKwargsOf(o), {
-    id: settings.projectId,
-    ...(o.project_number !== undefined ? { number: o.project_number } : {}),
-  });
-  return new GcpSecretManagerSource(ctx.id, createSecretManagerClient(settings), naming, ctx.tuning);
+  return gcpSecretManagerSourceFromOptions(gcpSourceOptionsSchema.parse(options), ctx);
 }
 
 /** Registry entry for `packages/cli/src/compose/sourceFactories.ts`. */

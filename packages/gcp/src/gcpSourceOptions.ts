@@ -59,12 +59,5 @@ export const gcpSourceOptionsSchema = z
 
 export type GcpSourceOptions = z.infer<typeof gcpSourceOptionsSchema>;
 
-/** The naming kwargs only, as `backendNaming` takes them. */
-export function gcpBackendKwargsOf(options: GcpSourceOptions): Record<string, unknown> {
-  return {
-    connections_prefix: options.connections_prefix,
-    variables_prefix: options.variables_prefix,
-    config_prefix: options.config_prefix,
-    sep: options.sep,
-  };
-}
+// In a module of its own, so the source can be built without evaluating the schema above.
+export { gcpBackendKwargsOf } from "./gcpBackendKwargsOf.ts";

@@ -1,5 +1,6 @@
 import type { SourceFactory, TargetFactory } from "./AdapterFactory.ts";
 import { assertInBundle, notBundled } from "./bundleOmission.ts";
+import { sourceBuilderLoaders, targetBuilderLoaders } from "./optionBuilderLoaders.ts";
 
 // Callers that validate a config or build a bundle use these; they live apart so that importing
 // them does not bring every factory (and so every SDK) into a bundle.
@@ -87,4 +88,22 @@ export async function loadSourceFactory(type: string): Promise<SourceFactory | u
 
 export async function loadTargetFactory(type: string): Promise<TargetFactory | undefined> {
   return Object.hasOwn(targetFactoryLoaders, type) ? await targetFactoryLoaders[type]?.() : undefined;
+}
+
+/**
+ * How to build a source of `type`: when `optionsParsed` (the config embedded in a function bundle,
+ * whose options its schemas already parsed at packaging) and the type has one, the builder that
+ * skips the schema (`optionBuilderLoaders`); otherwise the factory, which parses the options
+ * first. Undefined for an unknown type.
+ */
+export async function loadSourceCreate(type: string, optionsParsed: boolean): Promise<SourceFactory["create"] | undefined> {
+  if (optionsParsed && Object.hasOwn(sourceBuilderLoaders, type)) return sourceBuilderLoaders[type]?.();
+  const factory = await loadSourceFactory(type);
+  return factory === undefined ? undefined : (options, ctx) => factory.create(options, ctx);
+}
+
+export async function loadTargetCreate(type: string, optionsParsed: boolean): Promise<TargetFactory["create"] | undefined> {
+  if (optionsParsed && Object.hasOwn(targetBuilderLoaders, type)) return targetBuilderLoaders[type]?.();
+  const factory = await loadTargetFactory(type);
+  return factory === undefined ? undefined : (options, ctx) => factory.create(options, ctx);
 }

@@ -13,8 +13,9 @@ import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
+import { isEmbeddedConfig } from "../config/bundledConfig.ts";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
-import { assertBundled, loadTargetFactory } from "./adapterFactoryLoaders.ts";
+import { assertBundled, loadTargetCreate } from "./adapterFactoryLoaders.ts";
 import { atConfigPath } from "./atConfigPath.ts";
 import { buildSources, type SourceBuildContext } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
@@ -69,10 +70,10 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
 
     for (const d of config.deployments) {
       assertBundled("target", d.target.type, `deployments.${d.id}.target.type`);
-      const factory = await loadTargetFactory(d.target.type);
-      if (factory === undefined) throw new ConfigError(`deployments.${d.id}.target.type`, `unknown target type '${d.target.type}'`);
+      const create = await loadTargetCreate(d.target.type, isEmbeddedConfig(config));
+      if (create === undefined) throw new ConfigError(`deployments.${d.id}.target.type`, `unknown target type '${d.target.type}'`);
       const target = await atConfigPath(`deployments.${d.id}.target`, () =>
-        factory.create(d.target.options, { id: d.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),
+        create(d.target.options, { id: d.id, env: ctx.env, configDir: ctx.configDir, logger: ctx.logger }),
       );
       opened.push(target);
       if (config.state.type === "target" && !target.capabilities.holdsState) {

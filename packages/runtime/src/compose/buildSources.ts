@@ -1,7 +1,8 @@
 import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClient";
 import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
-import { assertBundled, loadSourceFactory } from "./adapterFactoryLoaders.ts";
+import { isEmbeddedConfig } from "../config/bundledConfig.ts";
+import { assertBundled, loadSourceCreate } from "./adapterFactoryLoaders.ts";
 import { atConfigPath } from "./atConfigPath.ts";
 
 export interface SourceBuildContext {
@@ -32,10 +33,10 @@ export async function buildSources(config: AfsyncConfig, ctx: SourceBuildContext
     for (const s of config.sources) {
       // A function bundle built for another config may have left the type out: say so at its place.
       assertBundled("source", s.type, `sources.${s.id}.type`);
-      const factory = await loadSourceFactory(s.type);
-      if (factory === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
+      const create = await loadSourceCreate(s.type, isEmbeddedConfig(config));
+      if (create === undefined) throw new ConfigError(`sources.${s.id}.type`, `unknown source type '${s.type}'`);
       const source = await atConfigPath(`sources.${s.id}`, () =>
-        factory.create(s.options, {
+        create(s.options, {
           id: s.id,
           env: ctx.env,
           configDir: ctx.configDir,

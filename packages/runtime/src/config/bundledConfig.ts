@@ -22,10 +22,26 @@ export interface BundledConfig {
 
 export const BUNDLED_CONFIG_DEFINE = "globalThis.AFSYNC_BUNDLED_CONFIG";
 
+// The configs bundledConfig() handed out: objects made here from the build-time text only, so no
+// input (a file, an environment variable) can produce one.
+const embedded = new WeakSet<AfsyncConfig>();
+
 export function bundledConfig(): BundledConfig | undefined {
   // esbuild replaces this exact member expression (BUNDLED_CONFIG_DEFINE) with the JSON text.
   const json = (globalThis as { AFSYNC_BUNDLED_CONFIG?: string }).AFSYNC_BUNDLED_CONFIG;
-  return typeof json === "string" ? (JSON.parse(json) as BundledConfig) : undefined;
+  if (typeof json !== "string") return undefined;
+  const bundled = JSON.parse(json) as BundledConfig;
+  embedded.add(bundled.config);
+  return bundled;
+}
+
+/**
+ * Whether `config` is the one embedded in this bundle: `parseConfig`'s output at packaging, so
+ * each adapter's options are already what its schema returns (defaults applied), and the adapters
+ * can be built without parsing them again (`loadSourceCreate`).
+ */
+export function isEmbeddedConfig(config: AfsyncConfig): boolean {
+  return embedded.has(config);
 }
 
 /** The embedded config when the file at `path` holds the very bytes it was built from; else undefined. */
