@@ -35,13 +35,14 @@ export interface AirflowApi {
   readonly version: 1 | 2;
   /** Most entities one write call carries. */
   readonly maxBatch: number;
-  listConnectionIds(): Promise<string[]>;
+  /** Every connection id, each passed through `intern` (the run's copy of the string) as its page lands. */
+  listConnectionIds(intern?: (id: string) => string): Promise<string[]>;
   /**
    * Every variable's key; its value too where the list carries values (v2) and `keepValue` (by
    * default every key) wants it: a target read keeps only its manifest variables' values, not
-   * every variable's, while the pages of 10,000 variables arrive.
+   * every variable's, while the pages of 10,000 variables arrive. Each key goes through `intern`.
    */
-  listVariables(keepValue?: (key: string) => boolean): Promise<ListedVariable[]>;
+  listVariables(keepValue?: (key: string) => boolean, intern?: (key: string) => string): Promise<ListedVariable[]>;
   /** A variable's value, or null when it does not exist. */
   getVariable(key: string): Promise<string | null>;
   /**

@@ -19,10 +19,11 @@ import type {
   ApplyOutcome,
   ApplyRequest,
   DeploymentTarget,
+  StringPool,
   TargetCapabilities,
-  TargetEntry,
   TargetSnapshot,
 } from "@afsync/core/ports/DeploymentTarget";
+import { PresentKeys } from "@afsync/core/ports/PresentKeys";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
 import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
@@ -154,26 +155,21 @@ export class AirflowApiTarget implements DeploymentTarget {
     return checkTargetKeys(keys, airflowApiKeyRules(this.#config.state === "manifest" ? this.#config.manifestVariable : null));
   }
 
-  async read(): Promise<TargetSnapshot> {
+  async read(strings?: StringPool): Promise<TargetSnapshot> {
     const api = await this.#resolveApi();
     const manifestOn = this.#config.state === "manifest";
     const isManifest = (key: string) => manifestOn && isManifestVariable(this.#config.manifestVariable, key);
+    // The ids are kept as the run's copies (`strings`): the parser's fresh ones die with their page.
+    const intern = strings === undefined ? undefined : (text: string) => strings.one(text);
     // Only the manifest's own variables keep their values from the listing: nothing else here
     // reads a variable's value, and 10,000 of them would be held while the pages arrive.
-    const [connectionIds, variables] = await Promise.all([api.listConnectionIds(), api.listVariables(isManifest)]);
-    const entries = new Map<KeyString, TargetEntry>();
-    for (const id of connectionIds) {
-      // The fold lock is afsync's bookkeeping too, present only while a writer folds.
-      if (manifestOn && id === this.#foldLock.id) continue;
-      const key: AirflowKey = { kind: "connection", id };
-      entries.set(keyString(key), { key });
-    }
-    for (const v of variables) {
-      // afsync's own bookkeeping is neither a conflict nor a key to sync.
-      if (isManifest(v.key)) continue;
-      const key: AirflowKey = { kind: "variable", id: v.key };
-      entries.set(keyString(key), { key });
-    }
+    const [listedIds, variables] = await Promise.all([api.listConnectionIds(intern), api.listVariables(isManifest, intern)]);
+    // The fold lock is afsync's bookkeeping too, present only while a writer folds.
+    const connectionIds = manifestOn ? listedIds.filter((id) => id !== this.#foldLock.id) : listedIds;
+    // afsync's own bookkeeping is neither a conflict nor a key to sync.
+    const variableKeys: string[] = [];
+    for (const v of variables) if (!isManifest(v.key)) variableKeys.push(v.key);
+    const entries = new PresentKeys(connectionIds, variableKeys);
     this.#present = api.version === 1 ? new Set(entries.keys()) : undefined;
     if (this.#config.state !== "manifest") return { entries };
     this.#manifest = await this.#readManifest(api, variables);

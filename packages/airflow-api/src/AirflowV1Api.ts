@@ -67,16 +67,16 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
   return {
     version: 1,
     maxBatch: 1,
-    listConnectionIds: () =>
+    listConnectionIds: (intern = asIs) =>
       listAllPages("/api/v1/connections", async (offset) => {
         const { data, error, response } = await client.GET("/connections", { params: { query: { limit: pageLimit, offset } } });
-        const items = (data?.connections ?? []).flatMap((c) => (typeof c.connection_id === "string" ? [c.connection_id] : []));
+        const items = (data?.connections ?? []).flatMap((c) => (typeof c.connection_id === "string" ? [intern(c.connection_id)] : []));
         return { items, total: data?.total_entries ?? 0, status: response.status, error };
       }),
-    listVariables: () =>
+    listVariables: (_keepValue, intern = asIs) =>
       listAllPages<ListedVariable>("/api/v1/variables", async (offset) => {
         const { data, error, response } = await client.GET("/variables", { params: { query: { limit: pageLimit, offset } } });
-        const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [{ key: v.key }] : []));
+        const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [{ key: intern(v.key) }] : []));
         return { items, total: data?.total_entries ?? 0, status: response.status, error };
       }),
     async getVariable(key) {
@@ -170,3 +170,5 @@ export async function guarded(id: string, run: () => Promise<ItemResult>): Promi
     return { id, ok: false, error: `request failed: ${error instanceof Error ? error.message : String(error)}` };
   }
 }
+
+const asIs = (text: string) => text;

@@ -83,21 +83,21 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit:
   return {
     version: 2,
     maxBatch: batchSize,
-    listConnectionIds: () =>
+    listConnectionIds: (intern = asIs) =>
       listAllPages("/api/v2/connections", async (offset) => {
         const { data, error, response } = await client.GET("/api/v2/connections", { params: { query: { limit: pageLimit, offset } } });
         return {
-          items: (data?.connections ?? []).map((c) => c.connection_id),
+          items: (data?.connections ?? []).map((c) => intern(c.connection_id)),
           total: data?.total_entries ?? 0,
           status: response.status,
           error,
         };
       }),
-    listVariables: (keepValue = () => true) =>
+    listVariables: (keepValue = () => true, intern = asIs) =>
       listAllPages<ListedVariable>("/api/v2/variables", async (offset) => {
         const { data, error, response } = await client.GET("/api/v2/variables", { params: { query: { limit: pageLimit, offset } } });
         return {
-          items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: v.key, value: v.value } : { key: v.key })),
+          items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: intern(v.key), value: v.value } : { key: intern(v.key) })),
           total: data?.total_entries ?? 0,
           status: response.status,
           error,
@@ -202,3 +202,5 @@ function mentions(text: string, id: string): boolean {
   const escaped = id.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return new RegExp(`(^|[^\\w.-])${escaped}($|[^\\w.-])`).test(text);
 }
+
+const asIs = (text: string) => text;

@@ -53,7 +53,8 @@ export function createAuthenticatingFetch(inner: FetchLike, auth: AirflowAuth, r
       current = undefined;
       throw error;
     });
-    const response = await inner(withAuthorization(request.clone(), `Bearer ${token}`));
+    // A body can be read once: a request with one is copied, so it can be sent again after a 401.
+    const response = await inner(withAuthorization(request.body === null ? request : request.clone(), `Bearer ${token}`));
     if (response.status !== 401 || before === undefined) return response;
     // The token we had was stale: get a new one (unless a concurrent request already did) and retry once.
     await response.body?.cancel().catch(() => undefined);

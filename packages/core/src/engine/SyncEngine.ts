@@ -716,7 +716,7 @@ export class SyncEngine {
     admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
   ): Promise<LoadedTarget> {
     if (binding.target.capabilities.holdsState) {
-      const snapshot = await binding.target.read();
+      const snapshot = await binding.target.read(shared);
       const owned = shared.records(new Map((snapshot.manifest ?? []).map((r) => [r.key, r] as const)));
       owns?.(binding, owned);
       await admit?.(owned);
@@ -728,7 +728,7 @@ export class SyncEngine {
       state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
     owns?.(binding, owned);
     await admit?.(owned);
-    return { snapshot: await binding.target.read(), owned };
+    return { snapshot: await binding.target.read(shared), owned };
   }
 
   private async planOne(

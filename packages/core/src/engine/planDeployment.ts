@@ -106,15 +106,9 @@ export function planKey(res: Resolution, input: PlanInput): PlanItem | null {
       ? { change: { key, action: "invalid", source: winner.sourceId, reason } }
       : { change: { key, action: "conflict", source: winner.sourceId, reason, collidesWith: problem.collidesWith } };
   }
-  const common = {
-    key,
-    source: winner.sourceId,
-    hash: hashPrefix(winner.hash),
-    ...(winner.version === undefined ? {} : { version: winner.version.id }),
-    ...shadowedSources(res.candidates, winner),
-  };
   const before = entryValue(entry, input);
-  if (outcome.kind === "applied") return markShadowed(planApplied(common, owned, entry, before, outcome.winner, input), input, winner.hash);
+  if (outcome.kind === "applied") return markShadowed(planApplied(res, owned, entry, before, outcome.winner, input), input, winner.hash);
+  const common = commonOf(res, winner);
   const valued = outcome.winner;
   const record: StateRecord = {
     key,
@@ -153,11 +147,10 @@ export function planKey(res: Resolution, input: PlanInput): PlanItem | null {
         upsert,
       };
     } else if (owned.hash === winner.hash && entry !== undefined) {
-      const refresh =
+      base =
         owned.version !== record.version || owned.sourceId !== record.sourceId
-          ? { refresh: { ...record, appliedAt: owned.appliedAt } }
-          : {};
-      base = { change: changeOf(common, { action: "unchanged" }), ...refresh };
+          ? { change: changeOf(common, { action: "unchanged" }), refresh: { ...record, appliedAt: owned.appliedAt } }
+          : unchangedItem(res, winner);
     } else if (entry === undefined) {
       base = {
         change: changeOf(common, {
@@ -195,6 +188,35 @@ export function planKey(res: Resolution, input: PlanInput): PlanItem | null {
 
 type ChangeCommon = Omit<PlannedChange, "action">;
 
+/** What every item of a key with a winning value says: the key, the winner's source, hash prefix and version, the sources it shadows. */
+function commonOf(res: Resolution, winner: Candidate & { hash: string }): ChangeCommon {
+  return {
+    key: res.keyString,
+    source: winner.sourceId,
+    hash: hashPrefix(winner.hash),
+    ...(winner.version === undefined ? {} : { version: winner.version.id }),
+    ...shadowedSources(res.candidates, winner),
+  };
+}
+
+/**
+ * An "unchanged" item without a state refresh says nothing its resolution does not, so it is
+ * made once per resolution, and Deployments in step, which share their keys' resolutions
+ * (`SharedResolutions`), share their items: a no-op of 10,000 keys × 100 Deployments made a
+ * million of them (three objects and a string each), each living until its Deployment's turn
+ * ended. Items are never changed once made; a resolution's entry goes with the resolution.
+ */
+const UNCHANGED_ITEMS = new WeakMap<Resolution, PlanItem>();
+
+function unchangedItem(res: Resolution, winner: Candidate & { hash: string }): PlanItem {
+  let item = UNCHANGED_ITEMS.get(res);
+  if (item === undefined) {
+    item = { change: changeOf(commonOf(res, winner), { action: "unchanged" }) };
+    UNCHANGED_ITEMS.set(res, item);
+  }
+  return item;
+}
+
 /**
  * `{ ...common, ...fields }`, built by `Object.assign` on a fresh object: an object spread
  * followed by new properties (`{ ...common, action }`) leaves V8 a dictionary-mode object of
@@ -212,7 +234,7 @@ function changeOf(common: ChangeCommon, fields: Pick<PlannedChange, "action"> & 
  * invariant broken, reported rather than guessed at.
  */
 function planApplied(
-  common: ChangeCommon,
+  res: Resolution,
   owned: StateRecord | undefined,
   entry: TargetEntry | undefined,
   before: AirflowValue | "unknown" | undefined,
@@ -227,10 +249,10 @@ function planApplied(
     entry !== undefined &&
     !drifted
   )
-    return { change: changeOf(common, { action: "unchanged" }) };
+    return unchangedItem(res, winner);
   return {
     change: {
-      key: common.key,
+      key: res.keyString,
       action: "invalid",
       source: winner.sourceId,
       reason: "its value was not read (listed at the applied version) but the plan needs it; the next reconciliation reads it",

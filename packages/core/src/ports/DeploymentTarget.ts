@@ -27,6 +27,11 @@ export interface TargetCapabilities {
   readonly writeAheadManifest?: boolean;
 }
 
+/** One copy per run of equal strings: `one` gives back the copy held for `text`'s content. */
+export interface StringPool {
+  one<S extends string>(text: S): S;
+}
+
 /** One key as the target holds it now. */
 export interface TargetEntry {
   readonly key: AirflowKey;
@@ -102,7 +107,12 @@ export interface DeploymentTarget {
    * files, which the config check already refuses to share between Deployments.
    */
   readonly claimScope?: string;
-  read(): Promise<TargetSnapshot>;
+  /**
+   * `strings`, when given, is the run's copy of each string (`SharedStrings`): a target that
+   * keeps ids from its read may keep the run's copy instead of the fresh one its parser made, so
+   * Deployments read in one run hold each id once, not once per read.
+   */
+  read(strings?: StringPool): Promise<TargetSnapshot>;
   apply(request: ApplyRequest): Promise<ApplyOutcome>;
   /**
    * The engine is done with this target for the run (its plan applied, or its read folded and

@@ -45,4 +45,16 @@ export interface HmacKeyProvider {
 /** A run's records, made once: the same fields give back the record already made (see `SharedStrings`). */
 export interface SharedRecords {
   readonly record: typeof stateRecord;
+  /**
+   * Where a load puts its records, in the order it reads them; `done` gives the map. Optional:
+   * a run gives back a map it already holds when the load read exactly its records (see
+   * `SharedStrings.collect`); without it, the load builds a Map of its own.
+   */
+  readonly collect?: () => RecordCollector;
+}
+
+/** One load's records, added in order, then the map of them (`done`, once). */
+export interface RecordCollector {
+  add(record: StateRecord): void;
+  done(): ReadonlyMap<KeyString, StateRecord>;
 }

@@ -45,4 +45,34 @@ describe("SharedStrings", () => {
     const { secretId: _secretId, ...withoutSecretId } = full;
     assert.deepEqual(shared.records(new Map([[full.key, withoutSecretId]])).get(full.key), withoutSecretId);
   });
+
+  it("gives a load that reads exactly the last map's records that map, and a map of its own when any record differs, is missing or is added", () => {
+    const shared = new SharedStrings();
+    const owned = new Map([
+      [bare.key, bare],
+      [full.key, full],
+    ]);
+    const first = shared.records(owned);
+    assert.equal(shared.records(new Map(owned)), first, "the same records in the same order: one map");
+    const other = { ...full, hash: "def456" };
+    const changed = shared.records(
+      new Map([
+        [bare.key, bare],
+        [full.key, other],
+      ]),
+    );
+    assert.notEqual(changed, first);
+    assert.deepEqual([...changed.values()], [bare, other]);
+    const shorter = shared.records(new Map([[bare.key, bare]]));
+    assert.deepEqual([...shorter.values()], [bare], "a prefix of the last map is a map of its own");
+    const longer = shared.records(
+      new Map([
+        [bare.key, bare],
+        [full.key, full],
+      ]),
+    );
+    assert.deepEqual([...longer.values()], [bare, full]);
+    assert.deepEqual([...first.values()], [bare, full], "a map given out is never changed");
+    assert.deepEqual([...new SharedStrings().records(new Map()).values()], []);
+  });
 });

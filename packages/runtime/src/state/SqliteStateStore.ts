@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { dirname } from "node:path";
 import type { HistoryEntry, HistoryQuery, HmacKeyProvider, KeyString, StateRecord, StateStore, VersionPin } from "@afsync/core";
 import { stateRecord } from "@afsync/core";
-import type { SharedRecords } from "@afsync/core/ports/StateStore";
+import type { RecordCollector, SharedRecords } from "@afsync/core/ports/StateStore";
 import Database from "better-sqlite3";
 
 // Written for speed where a first sync writes every key three times (its write-ahead record, its
@@ -143,7 +143,8 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
       )
       .raw(true)
       .iterate(deploymentId) as unknown as IterableIterator<RawRow>;
-    const records = new Map<KeyString, StateRecord>();
+    // The run may give back a map it holds already (Deployments in step load the same records).
+    const records = shared.collect?.() ?? collectIntoMap();
     for (const [key, sourceId, secretId, version, versionOrder, hash, appliedAt] of rows) {
       const record = shared.record(
         key as KeyString,
@@ -154,9 +155,9 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
         hash,
         appliedAt,
       );
-      records.set(record.key, record);
+      records.add(record);
     }
-    return records;
+    return records.done();
   }
 
   async save(deploymentId: string, upserted: readonly StateRecord[], removed: readonly KeyString[]): Promise<void> {
@@ -297,4 +298,10 @@ function toHistoryEntry(row: HistoryRow): HistoryEntry {
     trigger: row.trigger,
     appliedAt: row.applied_at,
   };
+}
+
+/** A load's records in a Map of their own (a caller whose run shares no maps). */
+function collectIntoMap(): RecordCollector {
+  const records = new Map<KeyString, StateRecord>();
+  return { add: (record) => void records.set(record.key, record), done: () => records };
 }
