@@ -2,9 +2,9 @@
  * ADR 012 on GCP: 10 Deployments reading one Secret Manager source (30 secrets), through the REAL
  * function app (functions-framework's test server; the official clients over gRPC against the
  * Secret Manager and Pub/Sub emulators; 10 Airflow 3 API emulators), with the doorbells keyed and
- * folded by sharing group (after) and by Deployment (before: the cold-start option that turns the
- * groups off). Per case: a reconciliation firing (`fanout: all`'s path: every Deployment a `full`
- * message and a doorbell) and a burst of 100 notifications on one secret, each counted from the
+ * folded by sharing group, one per group per producer call (after), and by Deployment (before: the
+ * cold-start option that turns the groups off). Per case: a reconciliation firing (`fanout: all`'s
+ * path: every Deployment a `full` message, then the doorbells) and a burst of 100 notifications on one secret, each counted from the
  * emulators: engine runs, `ListSecrets`, `AccessSecretVersion`, doorbells, `Pull`, target calls.
  *
  * The two cases run one after the other in one process (a world registers the functions under

@@ -3,9 +3,9 @@
  * every path. Through the function app's real handlers (functions-framework's test server) and
  * the official clients over gRPC against the emulators: 10 Deployments read the Secret Manager
  * source `gcp` (one sharing group, key `prod`, its smallest id), 2 more read `team` (group
- * `team-a`). The producers key each Deployment's doorbell by its group; the ordered push
- * subscription hands a group's doorbells to the worker one at a time; the first doorbell of a
- * group with work pulls every subscription of the group and runs the engine ONCE for all of it.
+ * `team-a`). A producer call rings each group it enqueued work for once, keyed by the group; the
+ * ordered push subscription hands a group's doorbells to the worker one at a time; a doorbell
+ * pulls every subscription of the group and runs the engine ONCE for all of it.
  * Counts come from the emulators (Secret Manager's calls per method, Pub/Sub's publishes) and a
  * spy around the real engine; the targets are the Airflow 3 API emulators.
  */
@@ -13,8 +13,10 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { deliverNotification } from "@afsync/emulators/gcp/deliverNotification";
 import type { PubSubPushSubscription } from "@afsync/emulators/gcp/startPubSubEmulator";
+import { encodeSyncMessage } from "@afsync/runtime/edge/SyncMessage";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
+import { createPubSubClient } from "../functions/gcp/src/queue/createPubSubClient.ts";
 import {
   AIRFLOW_PASSWORD,
   type GcpFunctionWorld,
@@ -154,11 +156,14 @@ describe("GCP sharing groups (doorbells keyed by group → one engine run per gr
 
     const rung = world.pubsub.published.slice(mark).filter((m) => m.topic === world.topics.sync);
     assert.deepEqual(
-      rung.map((m) => [m.attributes["afsync-deployment"], m.orderingKey, m.attributes["afsync-group"]]).sort(),
-      [...SHARED.map((d) => [d, "prod", "prod"]), ...TEAM.map((d) => [d, "team-a", "team-a"])].sort(),
-      "each Deployment's doorbell, keyed by its sharing group",
+      rung.map((m) => [m.orderingKey, m.attributes["afsync-group"], (m.attributes["afsync-deployments"] ?? "").split(",").sort()]).sort(),
+      [
+        ["prod", "prod", [...SHARED].sort()],
+        ["team-a", "team-a", TEAM],
+      ],
+      "one doorbell per sharing group, keyed by it, naming the Deployments it rang for",
     );
-    assert.equal(doorbells.attempts.length, 12);
+    assert.equal(doorbells.attempts.length, 2);
     assert.ok(doorbells.attempts.every((a) => a.acked));
 
     assert.deepEqual(
@@ -183,8 +188,8 @@ describe("GCP sharing groups (doorbells keyed by group → one engine run per gr
 
     const folded = world.logLines
       .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .filter((l) => l.message === "doorbell: work folded into one run");
-    assert.equal(folded.length, 2, "the first doorbell of each group folds; the other 10 find nothing");
+      .filter((l) => l.message === "group doorbell: work folded into one run");
+    assert.equal(folded.length, 2, "each group's doorbell folds its group");
     assert.ok(folded.some((l) => l.group === "prod" && l.pulled === 10 && Array.isArray(l.folded) && l.folded.length === 10));
   });
 
@@ -210,10 +215,16 @@ describe("GCP sharing groups (doorbells keyed by group → one engine run per gr
       });
     const notifications = [...world.secretManager.notifications];
     world.secretManager.clearNotifications();
-    await doorbellsAfter(async () => {
+    const mark = world.pubsub.published.length;
+    const doorbells = await doorbellsAfter(async () => {
       for (const n of notifications)
         assert.ok((await deliverNotification(n, { url: world.urls.push, shape: "push", authorization: world.authorization })).acked);
     });
+    const rung = world.pubsub.published.slice(mark).filter((m) => m.topic === world.topics.sync);
+    assert.equal(notifications.length, 20);
+    assert.equal(rung.length, 20, "one doorbell per producer call, not one per Deployment (200)");
+    assert.ok(rung.every((m) => m.orderingKey === "prod" && m.attributes["afsync-deployments"]?.split(",").length === 10));
+    assert.equal(doorbells.attempts.length, 20);
     assert.deepEqual(
       runsOf("prod").map((r) => r.deployments.length),
       [10],
@@ -226,7 +237,7 @@ describe("GCP sharing groups (doorbells keyed by group → one engine run per gr
     for (const id of SHARED) assert.equal(airflowOf(id)?.state.variables.get("tier")?.value, "tier-20-c3d8");
   });
 
-  it("a failing Deployment hands back only its own work; its own doorbell applies it, nothing is lost", async () => {
+  it("a failing member hands back its own work and the group doorbell is redelivered; the member converges, nothing is lost", async () => {
     resetWatch();
     await admin.addSecretVersion({
       parent: `projects/${world.secretManager.project.id}/secrets/airflow-variables-region`,
@@ -238,20 +249,59 @@ describe("GCP sharing groups (doorbells keyed by group → one engine run per gr
     const shared = runsOf("prod")
       .concat(runsOf("shared-03"))
       .filter((r, i, all) => all.indexOf(r) === i);
-    assert.equal(shared.length, 2, "the group's run, then shared-03's own doorbell's run");
+    assert.equal(shared.length, 2, "the group's run, then the redelivered doorbell's run");
     assert.equal(shared[0]?.deployments.length, 10);
-    assert.ok(
-      doorbells.attempts.filter((a) => a.orderingKey === "prod").every((a) => a.acked),
-      "the failure was the member's, not the rung's",
+    assert.deepEqual(shared[1]?.deployments, ["shared-03"], "the redelivery finds only the failed member's work");
+    assert.deepEqual(
+      doorbells.attempts.filter((a) => a.orderingKey === "prod").map((a) => a.acked),
+      [false, true],
+      "the group doorbell answered 500 once, then acknowledged",
     );
     for (const id of [...SHARED, ...TEAM]) assert.equal(world.workSubscriptions[id]?.backlog, 0, `${id}'s work all acknowledged`);
     for (const id of SHARED) assert.equal(airflowOf(id)?.state.variables.get("region")?.value, "us-77b0", `${id} converged`);
   });
 
+  it("a doorbell in the old per-Deployment shape (a producer deployed before group doorbells) is still folded", async () => {
+    resetWatch();
+    await admin.addSecretVersion({
+      parent: `projects/${world.secretManager.project.id}/secrets/airflow-variables-region`,
+      payload: { data: Buffer.from("eu-0ld5") },
+    });
+    // What a producer deployed before group doorbells publishes: the work, then one doorbell per
+    // Deployment with no afsync-deployments (the official client, as that producer used it).
+    const client = createPubSubClient(world.pubsub.projectId, world.pubsub.endpoint);
+    try {
+      const doorbells = await doorbellsAfter(async () => {
+        const work = client.topic(world.topics.work ?? assert.fail("coalescing world has a work topic"));
+        for (const deployment of SHARED)
+          await work.publishMessage({
+            data: Buffer.from(encodeSyncMessage({ v: 1, deployment, trigger: { kind: "full" }, origin: "old-producer" })),
+            attributes: { "afsync-deployment": deployment, "afsync-origin": "old-producer" },
+          });
+        const sync = client.topic(world.topics.sync, { messageOrdering: true });
+        for (const deployment of SHARED)
+          await sync.publishMessage({
+            orderingKey: "prod",
+            attributes: { "afsync-deployment": deployment, "afsync-group": "prod", "afsync-doorbell": "1" },
+          });
+      });
+      assert.equal(doorbells.attempts.length, 10);
+      assert.ok(doorbells.attempts.every((a) => a.acked));
+    } finally {
+      await client.close();
+    }
+    assert.deepEqual(
+      runsOf("prod").map((r) => r.deployments.length),
+      [10],
+      "the first old doorbell folds the group, the other 9 find nothing",
+    );
+    for (const id of SHARED) assert.equal(airflowOf(id)?.state.variables.get("region")?.value, "eu-0ld5", `${id} converged`);
+  });
+
   it("no secret value reached a log line or a published message", () => {
     assertNoSecretLeak(
       [...world.logLines, ...world.pubsub.published.map((m) => m.data.toString("utf8"))],
-      [AIRFLOW_PASSWORD, HMAC_KEY, TEAM_VALUE, "orders-pw-81c2", "eu-5d1e", "gold-0a7b", "tier-20-c3d8", "us-77b0"],
+      [AIRFLOW_PASSWORD, HMAC_KEY, TEAM_VALUE, "orders-pw-81c2", "eu-5d1e", "gold-0a7b", "tier-20-c3d8", "us-77b0", "eu-0ld5"],
     );
   });
 });

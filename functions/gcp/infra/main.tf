@@ -174,7 +174,7 @@ resource "google_pubsub_topic" "sync" {
 }
 
 # ADR 008: with coalescing, the sync messages wait here, one filtered pull subscription per
-# Deployment, and the sync topic carries only doorbells ("pull <Deployment>"), so the worker folds a
+# Deployment, and the sync topic carries only doorbells ("pull <the group's Deployments>"), so the worker folds a
 # burst into one run instead of one run per message.
 resource "google_pubsub_topic" "work" {
   count = var.coalescing ? 1 : 0
@@ -386,8 +386,8 @@ resource "google_cloud_run_service_iam_member" "public_http" {
 
 # ---------------------------------------------------------------- deliveries
 # The ordered worker subscription (ADR 005): one outstanding message per ordering key.
-# With coalescing it carries the doorbells, keyed by sharing group (ADR 012), so one worker at a
-# time pulls a group's work; without, the sync messages, keyed by Deployment.
+# With coalescing it carries the doorbells, one per sharing group per producer call and keyed by
+# the group (ADR 012), so one worker at a time pulls a group's work; without, the sync messages, keyed by Deployment.
 resource "google_pubsub_subscription" "worker" {
   name                    = "${local.sync_topic}-worker"
   topic                   = google_pubsub_topic.sync.id

@@ -8,6 +8,7 @@ import type { PubSub } from "@google-cloud/pubsub";
 import { createPubSubClient } from "../src/queue/createPubSubClient.ts";
 import {
   DEPLOYMENT_ATTRIBUTE,
+  DEPLOYMENTS_ATTRIBUTE,
   DOORBELL_ATTRIBUTE,
   GROUP_ATTRIBUTE,
   ORIGIN_ATTRIBUTE,
@@ -68,7 +69,7 @@ describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
     assert.equal(emu.published.at(-1)?.orderingKey, "prod");
   });
 
-  it("with a work topic: the messages go there unkeyed, then ONE payload-free doorbell per Deployment on the sync topic", async () => {
+  it("with a work topic but no groups: the messages go there unkeyed, then ONE payload-free doorbell per Deployment on the sync topic", async () => {
     const sync = emu.createTopic("bell-sync");
     const work = emu.createTopic("bell-work");
     const queue = new PubSubSyncQueue(client, sync, work);
@@ -100,7 +101,7 @@ describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
     );
   });
 
-  it("with sharing groups: each Deployment's doorbell is keyed by its group and names both; the work is unchanged", async () => {
+  it("with sharing groups: ONE doorbell per group, keyed by it and naming the Deployments it rang for; the work is unchanged", async () => {
     const sync = emu.createTopic("group-sync");
     const work = emu.createTopic("group-work");
     const groups = sharingGroups([
@@ -115,12 +116,12 @@ describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
     assert.deepEqual(
       sent
         .filter((m) => m.topic === sync)
-        .map((m) => [m.orderingKey, m.attributes[DEPLOYMENT_ATTRIBUTE], m.attributes[GROUP_ATTRIBUTE]])
+        .map((m) => [m.orderingKey, m.attributes[DEPLOYMENT_ATTRIBUTE], m.attributes[GROUP_ATTRIBUTE], m.attributes[DEPLOYMENTS_ATTRIBUTE]])
         .sort(),
       [
-        ["dev", "dev", "dev"],
-        ["prod", "prod", "prod"],
-        ["prod", "staging", "prod"],
+        ["dev", "dev", "dev", "dev"],
+        // afsync-deployment names the first one, for a worker deployed before group doorbells.
+        ["prod", "prod", "prod", "prod,staging"],
       ],
     );
     assert.deepEqual(
@@ -131,6 +132,19 @@ describe("PubSubSyncQueue (official client → Pub/Sub emulator)", () => {
         ["", "dev"],
       ],
     );
+  });
+
+  it("with sharing groups: a group whose ids overflow one attribute value (1,024 bytes) gets one doorbell per list that fits", async () => {
+    const sync = emu.createTopic("group-sync-long");
+    const work = emu.createTopic("group-work-long");
+    const ids = Array.from({ length: 30 }, (_, i) => `deployment-with-a-long-id-${String(i).padStart(2, "0")}-${"x".repeat(40)}`);
+    const queue = new PubSubSyncQueue(client, sync, work, sharingGroups(ids.map((id) => ({ id, sources: ["gcp"] }))));
+    const mark = emu.published.length;
+    await queue.enqueue(ids.map((id) => message(id, "a")));
+    const bells = emu.published.slice(mark).filter((m) => m.topic === sync);
+    assert.equal(bells.length, 3, "30 ids of 69 bytes: 14 + 14 + 2");
+    assert.ok(bells.every((m) => m.orderingKey === ids[0] && Buffer.byteLength(m.attributes[DEPLOYMENTS_ATTRIBUTE] ?? "") <= 1024));
+    assert.deepEqual(bells.flatMap((m) => (m.attributes[DEPLOYMENTS_ATTRIBUTE] ?? "").split(",")).sort(), ids);
   });
 
   it("with a work topic: a failed work publish throws before any doorbell rings", async () => {

@@ -45,18 +45,18 @@ describe("worker: doorbells", () => {
     await response.arrayBuffer();
     await doorbells.settled();
     doorbells.stop();
-    assert.equal(doorbells.attempts.length, 2);
+    assert.equal(doorbells.attempts.length, 1, "prod and staging share a source: one doorbell for their group (ADR 012)");
     assert.ok(doorbells.attempts.every((a) => a.acked));
     // One wait per doorbell, what is left of the window: more than none, at most the whole window.
-    assert.equal(sleeps.length, 2);
+    assert.equal(sleeps.length, 1);
     assert.ok(
       sleeps.every((ms) => ms > 0 && ms <= WINDOW_SECONDS * 1000),
       JSON.stringify(sleeps),
     );
     assert.equal(engineRuns(), 2, "one full sync per Deployment");
-    const folds = world.logLines.filter((l) => l.includes("doorbell: work folded into one run"));
-    assert.equal(folds.length, 1, "prod and staging share a source: the first doorbell folds both into one run (ADR 012)");
-    assert.match(folds[0] ?? "", /"group":"prod".*"pulled":2/);
+    const folds = world.logLines.filter((l) => l.includes("group doorbell: work folded into one run"));
+    assert.equal(folds.length, 1, "the group's doorbell folds both into one run");
+    assert.match(folds[0] ?? "", /"group":"prod","deployments":\["prod","staging"\].*"pulled":2/);
     assert.equal(world.workSubscriptions.prod?.backlog, 0);
     assert.equal(world.workSubscriptions.staging?.backlog, 0);
   });
@@ -112,6 +112,70 @@ describe("worker: doorbells", () => {
     assert.equal(status, 500, "redelivered, then dead-lettered where it stays visible");
     assert.equal(engineRuns(), runs);
     assert.ok(world.logLines.some((l) => l.includes("could not be pulled or acknowledged") && l.includes('"deployment":"ghost"')));
+  });
+
+  const groupBell = (group: string, deployments: string, id: string) => ({
+    message: {
+      attributes: {
+        "afsync-deployment": deployments.split(",")[0] ?? "",
+        "afsync-deployments": deployments,
+        "afsync-group": group,
+        "afsync-doorbell": "1",
+      },
+      messageId: id,
+      publishTime: "2020-01-01T00:00:00Z",
+      orderingKey: group,
+    },
+    subscription: "projects/p/subscriptions/afsync-sync-worker",
+  });
+
+  it("a group doorbell folds every member this config computes for its group, even one the doorbell does not name", async () => {
+    const response = await fetch(world.urls.reconcile, { method: "POST", headers: { authorization: world.authorization() } });
+    assert.equal(response.status, 202);
+    await response.arrayBuffer();
+    const runs = engineRuns();
+    // An older producer config rang prod alone; this config's group prod also holds staging.
+    assert.equal(await postToWorker(groupBell("prod", "prod", "gbell-config-change")), 204);
+    assert.equal(engineRuns(), runs + 2, "a sync of each, prod and staging");
+    assert.equal(world.workSubscriptions.prod?.backlog, 0);
+    assert.equal(world.workSubscriptions.staging?.backlog, 0, "staging folded as this config's member");
+  });
+
+  it("a group doorbell under a group id this config does not know folds the Deployments it names", async () => {
+    const response = await fetch(world.urls.reconcile, { method: "POST", headers: { authorization: world.authorization() } });
+    assert.equal(response.status, 202);
+    await response.arrayBuffer();
+    const runs = engineRuns();
+    // A newer producer config whose group is keyed "a-new-first" (a Deployment this worker's config lacks yet).
+    assert.equal(await postToWorker(groupBell("a-new-first", "staging", "gbell-unknown-group")), 204);
+    assert.equal(engineRuns(), runs + 1);
+    assert.equal(world.workSubscriptions.staging?.backlog, 0);
+    assert.equal(world.workSubscriptions.prod?.backlog, 1, "prod is not named and not in that group here: left to its own doorbell");
+    assert.ok(world.logLines.some((l) => l.includes("names Deployments outside") && l.includes("gbell-unknown-group")));
+    assert.equal(await postToWorker(groupBell("prod", "prod", "gbell-prod")), 204);
+    assert.equal(world.workSubscriptions.prod?.backlog, 0);
+  });
+
+  it("a group doorbell whose named Deployment has no work subscription here: 500, the members' work folded all the same", async () => {
+    const response = await fetch(world.urls.reconcile, { method: "POST", headers: { authorization: world.authorization() } });
+    assert.equal(response.status, 202);
+    await response.arrayBuffer();
+    const runs = engineRuns();
+    assert.equal(await postToWorker(groupBell("prod", "prod,ghost", "gbell-ghost")), 500, "redelivered, then dead-lettered: never dropped");
+    assert.equal(engineRuns(), runs + 2);
+    assert.equal(world.workSubscriptions.prod?.backlog, 0);
+    assert.equal(world.workSubscriptions.staging?.backlog, 0);
+    assert.ok(world.logLines.some((l) => l.includes("group doorbell: work folded") && l.includes('"unpulled":["ghost"]')));
+    const ghostOnly = await postToWorker(groupBell("ghost", "ghost", "gbell-ghost-only"));
+    assert.equal(ghostOnly, 500, "no member known: nothing to run, redelivered");
+    assert.equal(engineRuns(), runs + 2);
+  });
+
+  it("a group doorbell with nothing waiting anywhere: 204 without a run", async () => {
+    const runs = engineRuns();
+    assert.equal(await postToWorker(groupBell("prod", "prod,staging", "gbell-empty")), 204);
+    assert.equal(engineRuns(), runs);
+    assert.ok(world.logLines.some((l) => l.includes("group doorbell: nothing waiting") && l.includes("gbell-empty")));
   });
 
   it("refuses a doorbell that names no Deployment (400), running nothing", async () => {

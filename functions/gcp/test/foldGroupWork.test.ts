@@ -15,7 +15,7 @@ import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import type { WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
 import type { PubSub, v1 } from "@google-cloud/pubsub";
 import { createPubSubClient, createSubscriberClient } from "../src/queue/createPubSubClient.ts";
-import { foldGroupWork } from "../src/queue/foldGroupWork.ts";
+import { foldEveryMember, foldGroupWork } from "../src/queue/foldGroupWork.ts";
 import { PubSubSyncQueue } from "../src/queue/PubSubSyncQueue.ts";
 import { PubSubWorkSubscriptions } from "../src/queue/PubSubWorkSubscriptions.ts";
 
@@ -172,5 +172,66 @@ describe("foldGroupWork (Pub/Sub emulator, official Subscriber client)", () => {
     const outcome = await foldGroupWork("prod", ["missing", "prod", "staging"], subscriptions, recordingDeps(runs));
     assert.deepEqual(outcome, { pulled: 1, handedBack: 0, rungHandedBack: 0, folded: ["prod"], unpulled: ["missing"] });
     assert.equal(runs.length, 1);
+  });
+});
+
+describe("foldEveryMember: a group doorbell (Pub/Sub emulator, official Subscriber client)", () => {
+  const group = ["prod", "staging"];
+
+  it("pulls every member even when the first has nothing, and runs the engine once for all of it", async () => {
+    await queue.enqueue([{ ...hint(10), deployment: "staging" }]);
+    const runs: Trigger[] = [];
+    const ran: string[][] = [];
+    assert.deepEqual(await foldEveryMember(group, subscriptions, recordingDeps(runs, false, ran)), {
+      pulled: 1,
+      handedBack: 0,
+      folded: ["staging"],
+      unpulled: [],
+      capped: false,
+    });
+    assert.deepEqual(ran, [["staging"]]);
+    assert.equal(prod.backlog + staging.backlog, 0);
+  });
+
+  it("nothing waiting anywhere: no run, one Pull per member", async () => {
+    const runs: Trigger[] = [];
+    const pullsBefore = emu.calls("Pull");
+    assert.deepEqual(await foldEveryMember(group, subscriptions, recordingDeps(runs)), {
+      pulled: 0,
+      handedBack: 0,
+      folded: [],
+      unpulled: [],
+      capped: false,
+    });
+    assert.equal(emu.calls("Pull") - pullsBefore, 2);
+    assert.equal(runs.length, 0);
+  });
+
+  it("a failing member's work is handed back and the outcome says so; the others' is acknowledged", async () => {
+    await queue.enqueue([hint(11), { ...hint(12), deployment: "staging" }]);
+    const runs: Trigger[] = [];
+    const outcome = await foldEveryMember(group, subscriptions, recordingDeps(runs, ["staging"]));
+    assert.deepEqual(outcome, { pulled: 2, handedBack: 1, folded: ["prod", "staging"], unpulled: [], capped: false });
+    assert.equal(prod.backlog, 0);
+    assert.equal(staging.backlog, 1, "back at once: the redelivered doorbell finds only it");
+    assert.equal((await foldEveryMember(group, subscriptions, recordingDeps(runs))).pulled, 1);
+    assert.equal(staging.backlog, 0);
+  });
+
+  it("a member whose Pull fails is named in unpulled; the others still run", async () => {
+    await queue.enqueue([hint(13)]);
+    const runs: Trigger[] = [];
+    const outcome = await foldEveryMember(["missing", ...group], subscriptions, recordingDeps(runs));
+    assert.deepEqual(outcome, { pulled: 1, handedBack: 0, folded: ["prod"], unpulled: ["missing"], capped: false });
+    assert.equal(runs.length, 1);
+  });
+
+  it("the cap ends the fold and says so: the members not reached wait for the doorbell's redelivery", async () => {
+    await queue.enqueue([hint(14), hint(15), { ...hint(16), deployment: "staging" }]);
+    const runs: Trigger[] = [];
+    const outcome = await foldEveryMember(group, subscriptions, recordingDeps(runs), { pullSize: 5, maxMessages: 2 });
+    assert.deepEqual(outcome, { pulled: 2, handedBack: 0, folded: ["prod"], unpulled: [], capped: true });
+    assert.equal(staging.backlog, 1);
+    assert.equal((await foldEveryMember(group, subscriptions, recordingDeps(runs))).pulled, 1);
   });
 });

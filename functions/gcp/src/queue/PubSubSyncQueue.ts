@@ -14,6 +14,14 @@ export const ORIGIN_ATTRIBUTE = "afsync-origin";
 export const DOORBELL_ATTRIBUTE = "afsync-doorbell";
 /** On a doorbell: the sharing group whose id is its ordering key (ADR 012); absent on doorbells keyed by Deployment. */
 export const GROUP_ATTRIBUTE = "afsync-group";
+/**
+ * On a group doorbell (ADR 012, one per group per producer call): the Deployments it rang for,
+ * comma-separated (an id has no comma). Its presence is what tells the worker to fold the whole
+ * group; a doorbell without it is one Deployment's, as published before group doorbells.
+ */
+export const DEPLOYMENTS_ATTRIBUTE = "afsync-deployments";
+/** Pub/Sub's limit on an attribute value, in bytes: a longer list is split over several doorbells of the group. */
+const ATTRIBUTE_VALUE_MAX_BYTES = 1024;
 
 interface Outgoing {
   readonly deployment: string;
@@ -31,10 +39,11 @@ interface Outgoing {
  * instead, where the Deployment's pull subscription keeps it, and then one payload-free doorbell
  * per Deployment goes to the sync topic: the worker it is pushed to pulls and folds everything
  * waiting. The doorbells are published only after their work messages were accepted, so a
- * doorbell never rings before its work can be pulled. A doorbell's ordering key is the
- * Deployment's sharing group (ADR 012), so no two doorbells of Deployments that share a source
- * are handled at once and the worker may fold the whole group into one run; `groups` absent (or
- * a Deployment it does not name), the Deployment's own id.
+ * doorbell never rings before its work can be pulled. One doorbell per sharing group the call
+ * enqueued work for (ADR 012), keyed by the group's id, so no two doorbells of Deployments that
+ * share a source are handled at once and the worker folds the whole group into one run; a burst
+ * of calls then queues one doorbell per call on the group's key, not one per Deployment. `groups`
+ * absent (or a Deployment it does not name): the Deployment is a group of its own.
  */
 export class PubSubSyncQueue implements SyncQueue {
   readonly #topic: Topic;
@@ -77,22 +86,31 @@ export class PubSubSyncQueue implements SyncQueue {
       })),
       messages.length,
     );
-    const deployments = [...new Set(messages.map((m) => m.deployment))];
+    const rung = new Map<string, string[]>();
+    for (const deployment of new Set(messages.map((m) => m.deployment))) {
+      const group = this.#groups.get(deployment)?.id ?? deployment;
+      rung.set(group, [...(rung.get(group) ?? []), deployment]);
+    }
+    const doorbells = [...rung].flatMap(([group, deployments]) => attributeSizedLists(deployments).map((named) => ({ group, named })));
     await this.#publishAll(
       this.#topic,
-      deployments.map((deployment) => {
-        const group = this.#groups.get(deployment)?.id ?? deployment;
-        return {
-          deployment,
-          orderingKey: group,
-          publish: () =>
-            this.#topic.publishMessage({
-              orderingKey: group,
-              attributes: { [DEPLOYMENT_ATTRIBUTE]: deployment, [GROUP_ATTRIBUTE]: group, [DOORBELL_ATTRIBUTE]: "1" },
-            }),
-        };
-      }),
-      deployments.length,
+      doorbells.map(({ group, named }) => ({
+        deployment: named.join(","),
+        orderingKey: group,
+        publish: () =>
+          this.#topic.publishMessage({
+            orderingKey: group,
+            attributes: {
+              // The first Deployment named, for a worker deployed before group doorbells: it reads this
+              // attribute only, and folds the group when that Deployment's own work is waiting.
+              [DEPLOYMENT_ATTRIBUTE]: named[0] ?? group,
+              [DEPLOYMENTS_ATTRIBUTE]: named.join(","),
+              [GROUP_ATTRIBUTE]: group,
+              [DOORBELL_ATTRIBUTE]: "1",
+            },
+          }),
+      })),
+      doorbells.length,
     );
   }
 
@@ -121,6 +139,25 @@ export class PubSubSyncQueue implements SyncQueue {
   async flush(): Promise<void> {
     await Promise.all([this.#topic.flush(), this.#workTopic?.flush()]);
   }
+}
+
+/** The Deployments split into comma-joined lists that each fit one attribute value (one list for any usual group). */
+function attributeSizedLists(deployments: readonly string[]): string[][] {
+  const lists: string[][] = [];
+  let current: string[] = [];
+  let bytes = 0;
+  for (const deployment of deployments) {
+    const size = Buffer.byteLength(deployment) + (current.length === 0 ? 0 : 1);
+    if (current.length > 0 && bytes + size > ATTRIBUTE_VALUE_MAX_BYTES) {
+      lists.push(current);
+      current = [];
+      bytes = 0;
+    }
+    bytes += current.length === 0 ? Buffer.byteLength(deployment) : size;
+    current.push(deployment);
+  }
+  if (current.length > 0) lists.push(current);
+  return lists;
 }
 
 function attributesOf(message: SyncMessage): Record<string, string> {

@@ -67,6 +67,79 @@ export async function foldGroupWork(
     pulled.set(member, messages);
     total += messages.length;
   }
+  const { handedBackBy } = await runAndSettle(pulled, subscriptions, deps);
+  const handedBack = [...handedBackBy.values()].reduce((sum, n) => sum + n, 0);
+  const rungHandedBack = handedBackBy.get(rung) ?? 0;
+  return { pulled: total, handedBack, rungHandedBack, folded: [...pulled.keys()], unpulled };
+}
+
+/** What a group doorbell's fold did; the doorbell succeeded only if nothing was handed back and every Pull succeeded. */
+export interface GroupFoldOutcome {
+  /** Work messages pulled and folded into the run (0: nothing waiting anywhere, or every Pull failed; no run). */
+  readonly pulled: number;
+  /** Of those, handed back to their subscriptions because their Deployment's run failed. */
+  readonly handedBack: number;
+  /** The Deployments whose work was folded into the run. */
+  readonly folded: readonly string[];
+  /** Deployments whose Pull failed (all or part of their work left on their subscription). */
+  readonly unpulled: readonly string[];
+  /** The fold reached `maxMessages`: work may still wait, which only this doorbell's redelivery is sure to take. */
+  readonly capped: boolean;
+}
+
+/**
+ * What a group doorbell makes the worker do (ADR 012, one doorbell per group per producer call):
+ * pull every member's work subscription (pages of `pullSize` while they come back full, at most
+ * `maxMessages` over the group); nothing anywhere → no run. Otherwise ONE run for all of it
+ * through the runtime's batch loop, then acknowledge on each Deployment's subscription what
+ * succeeded and hand back what failed.
+ *
+ * The group's other doorbells carry no promise to come after this one (a burst rings the group
+ * once per producer call, not once per Deployment), so a failure is the doorbell's: the caller
+ * answers 500 when anything was handed back, a Pull failed or the cap was reached, and the
+ * redelivery finds exactly the work left (what succeeded was acknowledged). An empty doorbell
+ * costs one Pull per member.
+ */
+export async function foldEveryMember(
+  members: readonly string[],
+  subscriptions: DeploymentWorkSubscriptions,
+  deps: WorkerDeps,
+  options: FoldOptions = DEFAULT_FOLD_OPTIONS,
+): Promise<GroupFoldOutcome> {
+  const pulled = new Map<string, PulledWorkMessage[]>();
+  const unpulled: string[] = [];
+  let total = 0;
+  for (const member of members) {
+    if (total >= options.maxMessages) break;
+    const { messages, error } = await pullWaiting(member, options.maxMessages - total, subscriptions, options);
+    if (error !== undefined) {
+      unpulled.push(member);
+      deps.logger.log("warn", "group doorbell: a Pull failed; the run folds what came back and the doorbell is redelivered", {
+        pulledFor: member,
+        error,
+      });
+    }
+    if (messages.length === 0) continue;
+    pulled.set(member, messages);
+    total += messages.length;
+  }
+  if (total === 0) return { pulled: 0, handedBack: 0, folded: [], unpulled, capped: false };
+  const { handedBackBy } = await runAndSettle(pulled, subscriptions, deps);
+  const handedBack = [...handedBackBy.values()].reduce((sum, n) => sum + n, 0);
+  return { pulled: total, handedBack, folded: [...pulled.keys()], unpulled, capped: total >= options.maxMessages };
+}
+
+/**
+ * One run of the batch loop over everything pulled, then each Deployment's messages settled on its
+ * own subscription (an ackId is valid only there): acknowledged, or handed back if its run failed.
+ * Every settlement is tried before a failure is reported, so one failed call holds back no other;
+ * what was not acknowledged comes back when its lease runs out and is applied again (a no-op).
+ */
+async function runAndSettle(
+  pulled: ReadonlyMap<string, readonly PulledWorkMessage[]>,
+  subscriptions: DeploymentWorkSubscriptions,
+  deps: WorkerDeps,
+): Promise<{ handedBackBy: ReadonlyMap<string, number> }> {
   const all = [...pulled.values()].flat();
   const failed = new Set(
     await runWorkerBatch(
@@ -74,24 +147,19 @@ export async function foldGroupWork(
       deps,
     ),
   );
-  let handedBack = 0;
-  let rungHandedBack = 0;
-  // Each Deployment's messages are settled on its own subscription (an ackId is valid only there);
-  // every settlement is tried before a failure is reported, so one failed call holds back no other.
+  const handedBackBy = new Map<string, number>();
   const settled = await Promise.allSettled(
     [...pulled].map(async ([deployment, messages]) => {
       const done = messages.filter((m) => !failed.has(m.messageId)).map((m) => m.ackId);
       const again = messages.filter((m) => failed.has(m.messageId)).map((m) => m.ackId);
-      handedBack += again.length;
-      if (deployment === rung) rungHandedBack = again.length;
+      handedBackBy.set(deployment, again.length);
       if (done.length > 0) await subscriptions.acknowledge(deployment, done);
       if (again.length > 0) await subscriptions.handBack(deployment, again);
     }),
   );
   const refused = settled.find((s) => s.status === "rejected");
-  // What was not acknowledged comes back when its lease runs out and is applied again (a no-op).
   if (refused !== undefined) throw refused.reason;
-  return { pulled: all.length, handedBack, rungHandedBack, folded: [...pulled.keys()], unpulled };
+  return { handedBackBy };
 }
 
 /**
