@@ -24,8 +24,9 @@ const SECRET = "airflow-connections-burst_db";
 const PUBSUB_METHODS = ["Publish", "Pull", "Acknowledge", "ModifyAckDeadline"] as const;
 
 /**
- * `workerInvocations`: doorbells delivered (one per notification per Deployment); `engineRuns`:
- * both Deployments; target calls: of `prod` (Airflow 3 API), `staging` reads the same secret and
+ * `workerInvocations`: doorbells delivered (one per notification per sharing group: `prod` and
+ * `staging` read one source, so one; ADR 012); `engineRuns`: "sync done" lines, one per Deployment
+ * of a fold; target calls: of `prod` (Airflow 3 API), `staging` reads the same secret and
  * gets the same; `providerCalls`: Secret Manager (AccessSecretVersion, ListSecrets…).
  */
 export interface GcpBurstRound extends BurstRound {
