@@ -63,22 +63,17 @@ async function measureCase(sharingGroups: boolean) {
     }
     let versions = 0;
     const measure = async (publish: () => Promise<void>): Promise<Round> => {
-      const doorbells = world.pubsub.pushTo({
-        topic: world.topics.sync,
-        url: world.urls.worker,
-        authorization: world.authorization,
-        startPaused: true,
+      let pulls = 0;
+      let runs = 0;
+      let start = 0;
+      const doorbells = await world.drainDoorbellsAfter(publish, () => {
+        world.secretManager.resetCalls();
+        for (const airflow of airflows) airflow.resetCalls();
+        pulls = world.pubsub.calls("Pull");
+        runs = engineRuns;
+        start = performance.now();
       });
-      await publish();
-      world.secretManager.resetCalls();
-      for (const airflow of airflows) airflow.resetCalls();
-      const pulls = world.pubsub.calls("Pull");
-      const runs = engineRuns;
-      const start = performance.now();
-      doorbells.resume();
-      await doorbells.settled();
       const ms = performance.now() - start;
-      doorbells.stop();
       if (doorbells.attempts.some((a) => !a.acked)) throw new Error("a doorbell was not acknowledged");
       return {
         ms: Math.round(ms),

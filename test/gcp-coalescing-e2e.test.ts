@@ -17,7 +17,6 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { deliverNotification } from "@afsync/emulators/gcp/deliverNotification";
 import type { SecretManagerNotification } from "@afsync/emulators/gcp/secretManagerNotifications";
-import type { PubSubPushSubscription } from "@afsync/emulators/gcp/startPubSubEmulator";
 import { assertNoSecretLeak } from "@afsync/testing/assertNoSecretLeak";
 import type { SecretManagerServiceClient } from "@google-cloud/secret-manager";
 import {
@@ -79,21 +78,6 @@ async function pushAll(notifications: readonly SecretManagerNotification[]): Pro
   assert.deepEqual(new Set(statuses), new Set([204]), "every notification is acknowledged by push");
 }
 
-/** The sync topic's ordered push subscription to `worker`, held until the burst is in (the window's end), then drained. */
-async function doorbellsAfterTheWindow(burst: () => Promise<void>): Promise<PubSubPushSubscription> {
-  const doorbells = world.pubsub.pushTo({
-    topic: world.topics.sync,
-    url: world.urls.worker,
-    authorization: world.authorization,
-    startPaused: true,
-  });
-  await burst();
-  doorbells.resume();
-  await doorbells.settled();
-  doorbells.stop();
-  return doorbells;
-}
-
 const logged = (message: string, deployment: string) =>
   world.logLines.filter((l) => {
     const line = JSON.parse(l) as { message?: string; deployment?: string };
@@ -106,7 +90,7 @@ describe("GCP coalescing path (push → work topic + doorbell → worker pulls a
     assert.equal(notifications.length, BURST);
     world.airflow.prod.resetCalls();
     const publishedBefore = world.pubsub.published.length;
-    const doorbells = await doorbellsAfterTheWindow(() => pushAll(notifications));
+    const doorbells = await world.drainDoorbellsAfter(() => pushAll(notifications));
 
     const published = world.pubsub.published.slice(publishedBefore);
     const work = published.filter((m) => m.topic === world.topics.work);
@@ -147,7 +131,7 @@ describe("GCP coalescing path (push → work topic + doorbell → worker pulls a
     world.airflow.prod.resetCalls();
     // The target refuses the run's first write; the run fails, the work is handed back (ModifyAckDeadline 0).
     world.airflow.prod.inject({ status: 500, times: 1, operationId: "bulk_connections" });
-    const doorbells = await doorbellsAfterTheWindow(() => pushAll(notifications));
+    const doorbells = await world.drainDoorbellsAfter(() => pushAll(notifications));
     // Each push rings the group once; the first doorbell's run failed for prod and it is nacked.
     const [first, ...rest] = doorbells.attempts;
     assert.equal(first?.status, 500, "the first doorbell's run failed for prod and it is nacked");
@@ -158,7 +142,7 @@ describe("GCP coalescing path (push → work topic + doorbell → worker pulls a
   });
 
   it("a reconciliation rings every Deployment and runs one full sync each", async () => {
-    const doorbells = await doorbellsAfterTheWindow(async () => {
+    const doorbells = await world.drainDoorbellsAfter(async () => {
       const response = await fetch(world.urls.reconcile, { method: "POST", headers: { authorization: world.authorization() } });
       assert.equal(response.status, 202);
       await response.arrayBuffer();

@@ -125,17 +125,7 @@ function resetWatch(): void {
 
 /** The sync topic's ordered push subscription to `worker`, held until `publish` is done (the window's end), then drained. */
 async function doorbellsAfter(publish: () => Promise<void>): Promise<PubSubPushSubscription> {
-  const doorbells = world.pubsub.pushTo({
-    topic: world.topics.sync,
-    url: world.urls.worker,
-    authorization: world.authorization,
-    startPaused: true,
-  });
-  await publish();
-  world.secretManager.resetCalls();
-  doorbells.resume();
-  await doorbells.settled();
-  doorbells.stop();
+  const doorbells = await world.drainDoorbellsAfter(publish, () => world.secretManager.resetCalls());
   assert.deepEqual(doorbells.deadLettered, []);
   return doorbells;
 }

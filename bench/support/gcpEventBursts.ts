@@ -69,26 +69,19 @@ export async function measureGcpBursts(sizes: readonly number[]): Promise<Record
     world.secretManager.resetCalls();
     const pubsubBefore = Object.fromEntries(PUBSUB_METHODS.map((m) => [m, world.pubsub.calls(m)]));
     const runsBefore = world.logLines.filter((l) => l.includes('"message":"sync done"')).length;
-    const doorbells = world.pubsub.pushTo({
-      topic: world.topics.sync,
-      url: world.urls.worker,
-      authorization: world.authorization,
-      startPaused: true,
-    });
     const start = performance.now();
     const queue = [...notifications];
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
-        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-          const result = await deliverNotification(n, { url: world.urls.push, shape: "push", authorization: world.authorization });
-          if (!result.acked) throw new Error(`push answered ${result.status}`);
-        }
-      }),
-    );
-    doorbells.resume();
-    await doorbells.settled();
+    const doorbells = await world.drainDoorbellsAfter(async () => {
+      await Promise.all(
+        Array.from({ length: 8 }, async () => {
+          for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+            const result = await deliverNotification(n, { url: world.urls.push, shape: "push", authorization: world.authorization });
+            if (!result.acked) throw new Error(`push answered ${result.status}`);
+          }
+        }),
+      );
+    });
     const ms = performance.now() - start;
-    doorbells.stop();
     if (doorbells.attempts.some((a) => !a.acked)) throw new Error("a doorbell was not acknowledged");
     return {
       events: size,

@@ -7,7 +7,12 @@ import type { Clock } from "@afsync/core";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { type CloudStorageEmulator, startCloudStorageEmulator } from "@afsync/emulators/gcp/startCloudStorageEmulator";
 import { type GcpEmulator, startGcpEmulator } from "@afsync/emulators/gcp/startGcpEmulator";
-import { type PubSubEmulator, type PubSubPullSubscription, startPubSubEmulator } from "@afsync/emulators/gcp/startPubSubEmulator";
+import {
+  type PubSubEmulator,
+  type PubSubPullSubscription,
+  type PubSubPushSubscription,
+  startPubSubEmulator,
+} from "@afsync/emulators/gcp/startPubSubEmulator";
 import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import { getTestServer } from "@google-cloud/functions-framework/testing";
 import {
@@ -54,6 +59,13 @@ export interface GcpFunctionWorld {
   readonly storage?: CloudStorageEmulator;
   /** `Bearer <token>` as a push subscription or Scheduler sends it, signed by the local "Google" key. */
   authorization(): string;
+  /**
+   * The sync topic's ordered push subscription to `worker`, held while `publish` runs (as the
+   * batching window holds the doorbells until a burst is in), then resumed and drained until every
+   * doorbell is settled, and stopped. `beforeDrain` runs once the publishing is done, just before
+   * the doorbells go (a benchmark resets its counters and starts its clock there).
+   */
+  drainDoorbellsAfter(publish: () => Promise<void>, beforeDrain?: () => void): Promise<PubSubPushSubscription>;
   close(): Promise<void>;
 }
 
@@ -192,6 +204,7 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     servers.push(server);
     urls[key] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
+  const authorization = () => `Bearer ${signGoogleToken(pushTokenClaims())}`;
   return {
     secretManager,
     pubsub,
@@ -202,7 +215,16 @@ serve: { webhook_secret_env: AFSYNC_WEBHOOK_SECRET }
     workSubscriptions,
     logLines,
     ...(storage === undefined ? {} : { storage }),
-    authorization: () => `Bearer ${signGoogleToken(pushTokenClaims())}`,
+    authorization,
+    async drainDoorbellsAfter(publish, beforeDrain) {
+      const doorbells = pubsub.pushTo({ topic: topics.sync, url: urls.worker, authorization, startPaused: true });
+      await publish();
+      beforeDrain?.();
+      doorbells.resume();
+      await doorbells.settled();
+      doorbells.stop();
+      return doorbells;
+    },
     async close() {
       for (const server of servers) {
         server.closeAllConnections();
