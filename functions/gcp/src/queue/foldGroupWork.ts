@@ -55,18 +55,10 @@ export async function foldGroupWork(
     logPullFailed(deps.logger, rung, rung, error);
   }
   const pulled = new Map<string, PulledWorkMessage[]>([[rung, own]]);
-  let total = own.length;
-  for (const member of members) {
-    if (member === rung || total >= options.maxMessages) continue;
-    const { messages, error } = await pullWaiting(member, options.maxMessages - total, subscriptions, options);
-    if (error !== undefined) {
-      unpulled.push(member);
-      logPullFailed(deps.logger, rung, member, error);
-    }
-    if (messages.length === 0) continue;
-    pulled.set(member, messages);
-    total += messages.length;
-  }
+  const others = members.filter((member) => member !== rung);
+  const total = await pullMembers(others, pulled, unpulled, subscriptions, options, (member, failure) =>
+    logPullFailed(deps.logger, rung, member, failure),
+  );
   const { handedBackBy } = await runAndSettle(pulled, subscriptions, deps);
   const handedBack = [...handedBackBy.values()].reduce((sum, n) => sum + n, 0);
   const rungHandedBack = handedBackBy.get(rung) ?? 0;
@@ -108,21 +100,12 @@ export async function foldEveryMember(
 ): Promise<GroupFoldOutcome> {
   const pulled = new Map<string, PulledWorkMessage[]>();
   const unpulled: string[] = [];
-  let total = 0;
-  for (const member of members) {
-    if (total >= options.maxMessages) break;
-    const { messages, error } = await pullWaiting(member, options.maxMessages - total, subscriptions, options);
-    if (error !== undefined) {
-      unpulled.push(member);
-      deps.logger.log("warn", "group doorbell: a Pull failed; the run folds what came back and the doorbell is redelivered", {
-        pulledFor: member,
-        error,
-      });
-    }
-    if (messages.length === 0) continue;
-    pulled.set(member, messages);
-    total += messages.length;
-  }
+  const total = await pullMembers(members, pulled, unpulled, subscriptions, options, (member, error) =>
+    deps.logger.log("warn", "group doorbell: a Pull failed; the run folds what came back and the doorbell is redelivered", {
+      pulledFor: member,
+      error,
+    }),
+  );
   if (total === 0) return { pulled: 0, handedBack: 0, folded: [], unpulled, capped: false };
   const { handedBackBy } = await runAndSettle(pulled, subscriptions, deps);
   const handedBack = [...handedBackBy.values()].reduce((sum, n) => sum + n, 0);
@@ -160,6 +143,35 @@ async function runAndSettle(
   const refused = settled.find((s) => s.status === "rejected");
   if (refused !== undefined) throw refused.reason;
   return { handedBackBy };
+}
+
+/**
+ * Pulls `members` one after another into `pulled` (a member with nothing waiting gets no entry)
+ * until the group's `maxMessages` is reached, counting what `pulled` held already; a member whose
+ * Pull failed goes to `unpulled`, with what it leased before failing kept in `pulled`. Returns the
+ * messages `pulled` now holds.
+ */
+async function pullMembers(
+  members: readonly string[],
+  pulled: Map<string, PulledWorkMessage[]>,
+  unpulled: string[],
+  subscriptions: DeploymentWorkSubscriptions,
+  options: FoldOptions,
+  onPullFailed: (member: string, error: unknown) => void,
+): Promise<number> {
+  let total = [...pulled.values()].reduce((sum, messages) => sum + messages.length, 0);
+  for (const member of members) {
+    if (total >= options.maxMessages) break;
+    const { messages, error } = await pullWaiting(member, options.maxMessages - total, subscriptions, options);
+    if (error !== undefined) {
+      unpulled.push(member);
+      onPullFailed(member, error);
+    }
+    if (messages.length === 0) continue;
+    pulled.set(member, messages);
+    total += messages.length;
+  }
+  return total;
 }
 
 /**
