@@ -100,6 +100,43 @@ const MARK = "\u0000";
 // Beyond 2^8 spellings the candidates are not listed: callers test their known keys instead.
 const MAX_SPELLED_OUT = 8;
 
+/** Where a kind's ids sit: the text before and after the key; null: never looked up; "per-mount": it depends on the id's mount. */
+type IdTemplate = { readonly prefix: string; readonly suffix: string } | null | "per-mount";
+
+interface IdTemplates {
+  /** The kwargs of the global (team-less) lookup, without the patterns that would refuse the marker. */
+  readonly withoutPatterns: Kwargs;
+  readonly templates: readonly { readonly kind: NamingKind; readonly template: IdTemplate }[];
+}
+
+// keysForSecretId runs once per secret of a listing (10,000 in a listing of 10,000, again at each
+// reconciliation), and its templates depend only on the backend and its kwargs, which a source
+// fixes when it is built: made once per kwargs object, not three rule lookups per secret.
+const templatesByKwargs = new WeakMap<Kwargs, Map<BackendName, IdTemplates>>();
+
+function idTemplates(backend: BackendName, kwargs: Kwargs): IdTemplates {
+  let byBackend = templatesByKwargs.get(kwargs);
+  if (byBackend === undefined) {
+    byBackend = new Map();
+    templatesByKwargs.set(kwargs, byBackend);
+  }
+  const known = byBackend.get(backend);
+  if (known !== undefined) return known;
+  const withoutPatterns = Object.fromEntries(
+    Object.entries(kwargs).filter(([k]) => !k.endsWith("_lookup_pattern") && k !== "multi_team" && k !== "team_name"),
+  );
+  const templates = (["connection", "variable", "config"] as const).map((kind) => {
+    if (backend === "vault" && !opt(kwargs, "mount_point", "secret")) return { kind, template: "per-mount" as const };
+    const t = secretIdForKey(backend, kind, MARK, withoutPatterns);
+    if (!t.ok) return { kind, template: null };
+    const [prefix, suffix] = secretIdText(t.secretId).split(MARK) as [string, string];
+    return { kind, template: { prefix, suffix } };
+  });
+  const made = { withoutPatterns, templates };
+  byBackend.set(backend, made);
+  return made;
+}
+
 function candidatesFor(backend: BackendName, rest: string, kwargs: Kwargs): string[] {
   if (backend === "env") return [rest.toLowerCase()];
   if (backend === "azure-key-vault") {
@@ -132,32 +169,25 @@ export function keysForSecretId(backend: BackendName, secretId: string, backendK
   const id = normalizeVaultId(backend, secretId, backendKwargs);
   if (backend === "local")
     return { ok: false, reason: "a local-filesystem entry's kind is given by the file that holds it, not by its name" };
-  // The id template comes from the global (team-less) lookup, without patterns that would refuse the marker.
-  const withoutPatterns = Object.fromEntries(
-    Object.entries(backendKwargs).filter(([k]) => !k.endsWith("_lookup_pattern") && k !== "multi_team" && k !== "team_name"),
-  );
+  const { withoutPatterns, templates } = idTemplates(backend, backendKwargs);
   const matches: { kind: NamingKind; keys: string[]; prefixLength: number; team?: string }[] = [];
   const refusals: string[] = [];
-  for (const kind of ["connection", "variable", "config"] as const) {
-    const template =
-      backend === "vault" && !opt(backendKwargs, "mount_point", "secret") ? null : secretIdForKey(backend, kind, MARK, withoutPatterns);
-    let prefix: string;
-    let suffix: string;
-    if (template === null) {
+  for (const { kind, template } of templates) {
+    if (template === "per-mount") {
       // mount_point null: the key's first segment is the mount (`airflow/conn` → mount airflow).
       const slash = id.indexOf("/");
       if (slash < 0) continue;
       const mount = id.slice(0, slash);
       const t = secretIdForKey(backend, kind, `${mount}/${MARK}`, withoutPatterns);
       if (!t.ok) continue;
-      [prefix, suffix] = secretIdText(t.secretId).split(MARK) as [string, string];
+      const [prefix, suffix] = secretIdText(t.secretId).split(MARK) as [string, string];
       if (!id.startsWith(prefix)) continue;
       const rest = id.slice(prefix.length, id.length - suffix.length);
       if (rest !== "") matches.push({ kind, keys: [`${mount}/${rest}`], prefixLength: prefix.length });
       continue;
     }
-    if (!template.ok) continue;
-    [prefix, suffix] = secretIdText(template.secretId).split(MARK) as [string, string];
+    if (template === null) continue;
+    const { prefix, suffix } = template;
     if (!id.startsWith(prefix) || !id.endsWith(suffix) || id.length <= prefix.length + suffix.length) continue;
     const rest = id.slice(prefix.length, id.length - suffix.length);
     const scoped = teamScoped(backend, rest, backendKwargs);

@@ -11,10 +11,16 @@ import type { SecretIdMapping } from "../ports/SecretSource.ts";
 export class BackendSecretNaming {
   readonly #backend: BackendName;
   readonly #kwargs: Record<string, unknown>;
+  // Made once: a listing tests every secret's keys against them (10,000 a listing).
+  readonly #lookupPatterns: { readonly connection: RegExp | null; readonly variable: RegExp | null };
 
   constructor(backend: BackendName, kwargs: Record<string, unknown>) {
     this.#backend = backend;
     this.#kwargs = kwargs;
+    this.#lookupPatterns = {
+      connection: lookupPattern(kwargs.connections_lookup_pattern),
+      variable: lookupPattern(kwargs.variables_lookup_pattern),
+    };
   }
 
   secretIdFor(key: AirflowKey): string | null {
@@ -51,9 +57,11 @@ export class BackendSecretNaming {
   }
 
   #matchesPattern(key: AirflowKey): boolean {
-    const pattern = this.#kwargs[key.kind === "connection" ? "connections_lookup_pattern" : "variables_lookup_pattern"];
-    if (typeof pattern !== "string") return true;
-    // Airflow: re.match(pattern, key, re.IGNORECASE): anchored at the start only.
-    return new RegExp(`^(?:${pattern})`, "i").test(key.id);
+    return this.#lookupPatterns[key.kind]?.test(key.id) ?? true;
   }
+}
+
+/** Airflow's `re.match(pattern, key, re.IGNORECASE)`: anchored at the start only; null when no pattern is set. */
+function lookupPattern(pattern: unknown): RegExp | null {
+  return typeof pattern === "string" ? new RegExp(`^(?:${pattern})`, "i") : null;
 }
