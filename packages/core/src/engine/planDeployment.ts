@@ -2,7 +2,7 @@ import { validateKey } from "../formats/keyValidation.ts";
 import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import { isOlderVersion } from "../model/SourceVersion.ts";
-import type { StateRecord } from "../model/StateRecord.ts";
+import { type StateRecord, stateRecord } from "../model/StateRecord.ts";
 import type { KeyProblem, TargetEntry } from "../ports/DeploymentTarget.ts";
 import type { DeletionPolicy } from "./DeploymentBinding.ts";
 import { hashPrefix, maskedDiff } from "./maskedDiff.ts";
@@ -110,15 +110,7 @@ export function planKey(res: Resolution, input: PlanInput): PlanItem | null {
   if (outcome.kind === "applied") return markShadowed(planApplied(res, owned, entry, before, outcome.winner, input), input, winner.hash);
   const common = commonOf(res, winner);
   const valued = outcome.winner;
-  const record: StateRecord = {
-    key,
-    sourceId: winner.sourceId,
-    ...(winner.secretId === undefined ? {} : { secretId: winner.secretId }),
-    ...(winner.version === undefined ? {} : { version: winner.version.id }),
-    ...(winner.version?.order === undefined ? {} : { versionOrder: winner.version.order }),
-    hash: winner.hash,
-    appliedAt: input.now,
-  };
+  const record = stateRecord(key, winner.sourceId, winner.secretId, winner.version?.id, winner.version?.order, winner.hash, input.now);
   const upsert = { key: res.key, value: valued.value, record };
 
   let base: PlanItem;
@@ -190,13 +182,16 @@ type ChangeCommon = Omit<PlannedChange, "action">;
 
 /** What every item of a key with a winning value says: the key, the winner's source, hash prefix and version, the sources it shadows. */
 function commonOf(res: Resolution, winner: Candidate & { hash: string }): ChangeCommon {
-  return {
+  // Fields added in order to one literal, not spread in: see `changeOf`.
+  const common: { -readonly [K in keyof ChangeCommon]: ChangeCommon[K] } = {
     key: res.keyString,
     source: winner.sourceId,
     hash: hashPrefix(winner.hash),
-    ...(winner.version === undefined ? {} : { version: winner.version.id }),
-    ...shadowedSources(res.candidates, winner),
   };
+  if (winner.version !== undefined) common.version = winner.version.id;
+  const shadowed = shadowedSources(res.candidates, winner);
+  if (shadowed !== undefined) common.shadowedSources = shadowed;
+  return common;
 }
 
 /**
@@ -274,14 +269,15 @@ function markShadowed(item: PlanItem, input: PlanInput, winnerHash: string): Pla
   };
 }
 
-function shadowedSources(
-  candidates: readonly Candidate[],
-  winner: Candidate & { hash: string },
-): { shadowedSources?: ShadowedCandidate[] } {
-  const lower = candidates
-    .filter((c) => c.rank > winner.rank && c.status === "found")
-    .map((c) => ({ source: c.sourceId, same: c.hash === winner.hash }));
-  return lower.length === 0 ? {} : { shadowedSources: lower };
+/** The lower sources that also hold the key, or undefined when none does (most keys: no arrays made for them). */
+function shadowedSources(candidates: readonly Candidate[], winner: Candidate & { hash: string }): ShadowedCandidate[] | undefined {
+  let lower: ShadowedCandidate[] | undefined;
+  for (const c of candidates) {
+    if (c.rank <= winner.rank || c.status !== "found") continue;
+    lower ??= [];
+    lower.push({ source: c.sourceId, same: c.hash === winner.hash });
+  }
+  return lower;
 }
 
 function entryValue(entry: TargetEntry | undefined, input: PlanInput): AirflowValue | "unknown" | undefined {
