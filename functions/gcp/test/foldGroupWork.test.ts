@@ -15,9 +15,9 @@ import { createJsonLineLogger } from "@afsync/runtime/log/RedactingLogger";
 import type { WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
 import type { PubSub, v1 } from "@google-cloud/pubsub";
 import { createPubSubClient, createSubscriberClient } from "../src/queue/createPubSubClient.ts";
-import { foldEveryMember, foldGroupWork } from "../src/queue/foldGroupWork.ts";
+import { foldEveryMember, foldGroupWork, MEMBER_PULLS_AT_ONCE } from "../src/queue/foldGroupWork.ts";
 import { PubSubSyncQueue } from "../src/queue/PubSubSyncQueue.ts";
-import { PubSubWorkSubscriptions } from "../src/queue/PubSubWorkSubscriptions.ts";
+import { type DeploymentWorkSubscriptions, PubSubWorkSubscriptions } from "../src/queue/PubSubWorkSubscriptions.ts";
 
 let emu: PubSubEmulator;
 let publisher: PubSub;
@@ -233,5 +233,34 @@ describe("foldEveryMember: a group doorbell (Pub/Sub emulator, official Subscrib
     assert.deepEqual(outcome, { pulled: 2, handedBack: 0, folded: ["prod"], unpulled: [], capped: true });
     assert.equal(staging.backlog, 1);
     assert.equal((await foldEveryMember(group, subscriptions, recordingDeps(runs))).pulled, 1);
+  });
+
+  it("members pulled at once share the cap: together they lease no more than it, and what a short page leaves goes to the others", async () => {
+    await queue.enqueue([hint(17), hint(18), hint(19), { ...hint(20), deployment: "staging" }, { ...hint(21), deployment: "staging" }]);
+    const runs: Trigger[] = [];
+    const outcome = await foldEveryMember(group, subscriptions, recordingDeps(runs), { pullSize: 2, maxMessages: 4 });
+    assert.equal(outcome.pulled, 4);
+    assert.equal(outcome.capped, true);
+    assert.equal(prod.backlog + staging.backlog, 1, "exactly one left: never more leased than the cap");
+    assert.equal((await foldEveryMember(group, subscriptions, recordingDeps(runs))).pulled, 1);
+  });
+
+  it(`pulls up to ${MEMBER_PULLS_AT_ONCE} members at once, not one after another`, async () => {
+    let inFlight = 0;
+    let most = 0;
+    const members = Array.from({ length: 20 }, (_, i) => `dep-${i}`);
+    const slow: DeploymentWorkSubscriptions = {
+      async pull() {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return [];
+      },
+      async acknowledge() {},
+      async handBack() {},
+    };
+    const outcome = await foldEveryMember(members, slow, recordingDeps([]));
+    assert.equal(outcome.pulled, 0);
+    assert.equal(most, MEMBER_PULLS_AT_ONCE);
   });
 });

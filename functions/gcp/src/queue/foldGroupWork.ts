@@ -1,6 +1,8 @@
 import type { Logger } from "@afsync/core";
+import { mapWithConcurrency } from "@afsync/core/source/mapWithConcurrency";
 import { runWorkerBatch, type WorkerDeps } from "@afsync/runtime/worker/runWorkerBatch";
 import type { DeploymentWorkSubscriptions, PulledWorkMessage } from "./PubSubWorkSubscriptions.ts";
+import { PullBudget } from "./PullBudget.ts";
 
 export interface FoldOptions {
   /** Messages asked for a Pull (1,000: one page; a full page means more may be waiting). */
@@ -10,6 +12,13 @@ export interface FoldOptions {
 }
 
 export const DEFAULT_FOLD_OPTIONS: FoldOptions = { pullSize: 1000, maxMessages: 10_000 };
+
+/**
+ * Members pulled at once. A doorbell with nothing waiting costs one Pull per member, and one
+ * after another they made a group of 20 wait 20 round trips before its run could start; bounded
+ * so a large group does not open a connection per member.
+ */
+export const MEMBER_PULLS_AT_ONCE = 8;
 
 export interface FoldOutcome {
   /** Work messages pulled and folded into the run, the group's (0: nothing was waiting for the rung Deployment, no run). */
@@ -45,7 +54,7 @@ export async function foldGroupWork(
   deps: WorkerDeps,
   options: FoldOptions = DEFAULT_FOLD_OPTIONS,
 ): Promise<FoldOutcome> {
-  const { messages: own, error } = await pullWaiting(rung, options.maxMessages, subscriptions, options);
+  const { messages: own, error } = await pullWaiting(rung, new PullBudget(options.maxMessages), subscriptions, options);
   // The rung Deployment's Pull failing before anything came back: the doorbell is answered 500 and comes again.
   if (error !== undefined && own.length === 0) throw error;
   if (own.length === 0) return { pulled: 0, handedBack: 0, rungHandedBack: 0, folded: [], unpulled: [] };
@@ -146,10 +155,11 @@ async function runAndSettle(
 }
 
 /**
- * Pulls `members` one after another into `pulled` (a member with nothing waiting gets no entry)
- * until the group's `maxMessages` is reached, counting what `pulled` held already; a member whose
- * Pull failed goes to `unpulled`, with what it leased before failing kept in `pulled`. Returns the
- * messages `pulled` now holds.
+ * Pulls `members` into `pulled`, up to MEMBER_PULLS_AT_ONCE at once (a member with nothing
+ * waiting gets no entry), until the group's `maxMessages` is reached, counting what `pulled` held
+ * already; a member whose Pull failed goes to `unpulled`, with what it leased before failing kept
+ * in `pulled`. Each page reserves its share of the cap before it is asked for, in member order,
+ * so the cap reaches the members in the order given. Returns the messages `pulled` now holds.
  */
 async function pullMembers(
   members: readonly string[],
@@ -159,40 +169,44 @@ async function pullMembers(
   options: FoldOptions,
   onPullFailed: (member: string, error: unknown) => void,
 ): Promise<number> {
-  let total = [...pulled.values()].reduce((sum, messages) => sum + messages.length, 0);
-  for (const member of members) {
-    if (total >= options.maxMessages) break;
-    const { messages, error } = await pullWaiting(member, options.maxMessages - total, subscriptions, options);
+  const held = () => [...pulled.values()].reduce((sum, messages) => sum + messages.length, 0);
+  const budget = new PullBudget(options.maxMessages - held());
+  const results = await mapWithConcurrency(members, MEMBER_PULLS_AT_ONCE, (member) => pullWaiting(member, budget, subscriptions, options));
+  // Recorded in member order, whatever order the Pulls came back in.
+  for (const [i, member] of members.entries()) {
+    const { messages, error } = results[i] ?? { messages: [] };
     if (error !== undefined) {
       unpulled.push(member);
       onPullFailed(member, error);
     }
-    if (messages.length === 0) continue;
-    pulled.set(member, messages);
-    total += messages.length;
+    if (messages.length > 0) pulled.set(member, messages);
   }
-  return total;
+  return held();
 }
 
 /**
- * Up to `max` of a Deployment's waiting work, page after full page. A Pull that fails ends it with
- * the pages already leased, which are then folded rather than left leased until their deadline.
+ * What is waiting for a Deployment, page after full page, as far as `budget` allows. A Pull that
+ * fails ends it with the pages already leased, which are then folded rather than left leased
+ * until their deadline.
  */
 async function pullWaiting(
   deployment: string,
-  max: number,
+  budget: PullBudget,
   subscriptions: DeploymentWorkSubscriptions,
   options: FoldOptions,
 ): Promise<{ messages: PulledWorkMessage[]; error?: unknown }> {
   const messages: PulledWorkMessage[] = [];
-  while (messages.length < max) {
-    const asked = Math.min(options.pullSize, max - messages.length);
+  for (;;) {
+    const asked = budget.reserve(options.pullSize);
+    if (asked === 0) break;
     let page: PulledWorkMessage[];
     try {
       page = await subscriptions.pull(deployment, asked);
     } catch (error) {
+      budget.release(asked);
       return { messages, error };
     }
+    budget.release(asked - page.length);
     messages.push(...page);
     // Pull may return fewer than are waiting; a short page ends the pull, and whatever it left
     // is bounded by the next doorbell (each work message has one after it) or reconciliation.
