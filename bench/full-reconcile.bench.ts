@@ -46,8 +46,9 @@
  * - Memory limits: L = TARGET_LOADS_AT_ONCE targets read at once in the fold; D =
  *   DEPLOYMENTS_AT_ONCE Deployments in flight (read, planned, written; each holds its plan);
  *   E = LOADED_ENTRIES_KEPT target entries + state records kept from the fold (each target is
- *   2·N of them here, so floor(E / 2N) targets are kept; the others are read again, without a
- *   token); B = ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed
+ *   2·N of them here, but the Deployments are in step, as copies of the first, and share their
+ *   key set and records map, which count once: every target is kept when 2N ≤ E, none
+ *   otherwise; a target not kept is read again, without a token); B = ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed
  *   by its size (2·N in a no-op, 0 in a first sync), so a no-op's L and D are at most
  *   max(1, floor(B / 2N)). Distinct Deployments are distinct servers: nothing else orders them.
  *
@@ -57,7 +58,7 @@
  *   first = max(ceil(M/L)·2, ceil(max(Nc, Nv)/20))  +  ceil(M/D)·(Pc + Pv)
  *   noop  = max(F, R)                                     when M_reread = 0
  *         = max(F + T, R)  +  (ceil(M_reread/D) − 1)·T    otherwise,
- *   F = ceil(M/L)·(1 + T) (the fold), M_reread = M − min(M, floor(E / 2N)): the first D targets
+ *   F = ceil(M/L)·(1 + T) (the fold), M_reread = M − (2N ≤ E ? M : 0): the first D targets
  *   read again can be read while the listing ends, each later wave waits for a slot, and a
  *   slot frees once its Deployment is planned, which needs the listing.
  *
@@ -232,7 +233,8 @@ async function scenario(n: number, m: number) {
     // can be measured at sizes whose first sync would take too long on this machine.
     const copied = m > FIRST_MAX_DEPLOYMENTS;
     const firstUrls = copied ? payload.airflowUrls.slice(0, 1) : payload.airflowUrls;
-    const kept = Math.min(m, Math.floor(LOADED_ENTRIES_KEPT / Math.max(1, 2 * n)));
+    // Deployments in step share their key set and records map, which the engine counts once.
+    const kept = 2 * n <= LOADED_ENTRIES_KEPT ? m : 0;
     const bareInput = {
       awsUrl: aws.url,
       airflowPassword: PASSWORD,

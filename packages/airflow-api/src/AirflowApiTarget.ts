@@ -183,7 +183,8 @@ export class AirflowApiTarget implements DeploymentTarget {
     // afsync's own bookkeeping is neither a conflict nor a key to sync.
     const variableKeys: string[] = [];
     for (const v of variables) if (!isManifest(v.key)) variableKeys.push(v.key);
-    const entries = new PresentKeys(connectionIds, variableKeys);
+    // Targets that list the same ids share one key set (the run's), so the engine can keep them all.
+    const entries = strings?.presentKeys?.(connectionIds, variableKeys) ?? new PresentKeys(connectionIds, variableKeys);
     this.#present = api.version === 1 ? new Set(entries.keys()) : undefined;
     if (this.#config.state !== "manifest") return { entries };
     this.#manifest = await this.#readManifest(api, variables);

@@ -75,4 +75,13 @@ describe("SharedStrings", () => {
     assert.deepEqual([...first.values()], [bare, full], "a map given out is never changed");
     assert.deepEqual([...new SharedStrings().records(new Map()).values()], []);
   });
+
+  it("gives target reads that list exactly the last key set's ids that set, and a set of their own otherwise", () => {
+    const shared = new SharedStrings();
+    const first = shared.presentKeys(["c1", "c2"], ["v1"]);
+    assert.equal(shared.presentKeys(["c2", "c1"], ["v1"]), first);
+    const other = shared.presentKeys(["c1"], ["v1"]);
+    assert.notEqual(other, first);
+    assert.equal(shared.presentKeys(["c1"], ["v1"]), other, "the last set made is the one shared next");
+  });
 });
