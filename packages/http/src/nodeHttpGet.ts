@@ -11,27 +11,33 @@
  *   (which headers survive a change of origin, how many hops): rare for a REST list, so not
  *   worth a second implementation of those rules.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from "node:http";
-import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
+import type { Agent, IncomingMessage } from "node:http";
 import type { GetText, TextAnswer } from "./GetText.ts";
 
 /** undici's default `headersTimeout` and `bodyTimeout`, the limits `fetch` applies. */
 export const SILENT_SOCKET_TIMEOUT_MS = 300_000;
 
 export function createNodeHttpGet(): GetText {
-  // One pool per client (a target talks to one server); idle sockets do not hold the process open.
-  const agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
-  return (url, headers) =>
-    new Promise<TextAnswer>((resolve, reject) => {
+  // One pool per client and scheme (a target talks to one server); idle sockets do not hold the
+  // process open. Node's modules are loaded on the first call, not with the client: a function's
+  // cold start builds its targets before it knows it will read one.
+  const agents = new Map<"http" | "https", Agent>();
+  return async (url, headers) => {
+    const scheme = url.startsWith("https:") ? "https" : url.startsWith("http:") ? "http" : undefined;
+    if (scheme === undefined) throw new TypeError("fetch failed", { cause: new Error(`unsupported protocol in ${url}`) });
+    const transport = scheme === "https" ? await import("node:https") : await import("node:http");
+    let agent = agents.get(scheme);
+    if (agent === undefined) {
+      agent = new transport.Agent({ keepAlive: true });
+      agents.set(scheme, agent);
+    }
+    const pooled = agent;
+    return new Promise<TextAnswer>((resolve, reject) => {
       const failed = (cause: unknown) => reject(new TypeError("fetch failed", { cause }));
-      const secure = url.startsWith("https:");
-      if (!secure && !url.startsWith("http:")) return failed(new Error(`unsupported protocol in ${url}`));
-      const send = secure ? httpsRequest : httpRequest;
-      const request = send(url, {
+      const request = transport.request(url, {
         method: "GET",
-        agent: secure ? agents.https : agents.http,
-        headers: { "accept-encoding": secure ? "br, gzip, deflate" : "gzip, deflate", ...headers },
+        agent: pooled,
+        headers: { "accept-encoding": scheme === "https" ? "br, gzip, deflate" : "gzip, deflate", ...headers },
       });
       request.setTimeout(SILENT_SOCKET_TIMEOUT_MS, () => request.destroy(new Error(`no answer within ${SILENT_SOCKET_TIMEOUT_MS} ms`)));
       request.on("error", failed);
@@ -47,19 +53,22 @@ export function createNodeHttpGet(): GetText {
       });
       request.end();
     });
+  };
 }
 
 /** The body, decoded as its `content-encoding` says, as UTF-8 text. */
-function readText(response: IncomingMessage): Promise<string> {
+async function readText(response: IncomingMessage): Promise<string> {
   const encoding = response.headers["content-encoding"]?.trim().toLowerCase();
+  const decoding = encoding === "gzip" || encoding === "x-gzip" || encoding === "deflate" || encoding === "br";
+  const zlib = decoding ? await import("node:zlib") : undefined;
   const decoder =
-    encoding === "gzip" || encoding === "x-gzip"
-      ? createGunzip()
+    zlib === undefined
+      ? undefined
       : encoding === "deflate"
-        ? createInflate()
+        ? zlib.createInflate()
         : encoding === "br"
-          ? createBrotliDecompress()
-          : undefined;
+          ? zlib.createBrotliDecompress()
+          : zlib.createGunzip();
   const body = decoder === undefined ? response : response.pipe(decoder);
   if (decoder !== undefined) response.on("error", (error) => decoder.destroy(error));
   return new Promise((resolve, reject) => {
