@@ -103,14 +103,19 @@ export class SharedStrings implements SharedRecords, StringPool {
       held.appliedAt === appliedAt
     )
       return held;
+    // A key held already at another version or moment (Deployments applied by plans of their own
+    // differ in `appliedAt` alone): its fields that are equal are the run's copies already, so only
+    // the others are looked up, where each lookup hashes the store's fresh string.
+    const same = <T extends string | undefined>(heldText: T | undefined, text: T): T =>
+      heldText === text ? (heldText as T) : text === undefined ? text : (this.one(text as string) as T);
     const record = stateRecord(
-      this.one(key),
-      this.one(sourceId),
-      secretId === undefined ? undefined : this.one(secretId),
-      version === undefined ? undefined : this.one(version),
+      held?.key ?? this.one(key),
+      same(held?.sourceId, sourceId),
+      same(held?.secretId, secretId),
+      same(held?.version, version),
       versionOrder,
-      this.one(hash),
-      this.one(appliedAt),
+      same(held?.hash, hash),
+      same(held?.appliedAt, appliedAt),
     );
     this.#records.set(record.key, record);
     return record;

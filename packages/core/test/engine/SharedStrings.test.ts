@@ -36,7 +36,14 @@ describe("SharedStrings", () => {
     const shared = new SharedStrings();
     const first = shared.records(new Map([[full.key, full]])).get(full.key);
     assert.equal(shared.records(new Map([[full.key, { ...full }]])).get(full.key), first);
-    for (const change of [{ version: "v-2" }, { versionOrder: 1 }, { hash: "def456" }, { appliedAt: "2026-02-01T00:00:00.000Z" }]) {
+    for (const change of [
+      { version: "v-2" },
+      { versionOrder: 1 },
+      { hash: "def456" },
+      { appliedAt: "2026-02-01T00:00:00.000Z" },
+      { sourceId: "other" },
+      { secretId: "airflow/connections/db2" },
+    ]) {
       const other = { ...full, ...change };
       const held = shared.records(new Map([[full.key, other]])).get(full.key);
       assert.notEqual(held, first);
