@@ -106,16 +106,14 @@ export class SharedStrings implements SharedRecords, StringPool {
     // A key held already at another version or moment (Deployments applied by plans of their own
     // differ in `appliedAt` alone): its fields that are equal are the run's copies already, so only
     // the others are looked up, where each lookup hashes the store's fresh string.
-    const same = <T extends string | undefined>(heldText: T | undefined, text: T): T =>
-      heldText === text ? (heldText as T) : text === undefined ? text : (this.one(text as string) as T);
     const record = stateRecord(
       held?.key ?? this.one(key),
-      same(held?.sourceId, sourceId),
-      same(held?.secretId, secretId),
-      same(held?.version, version),
+      held?.sourceId === sourceId ? held.sourceId : this.one(sourceId),
+      secretId === undefined ? undefined : held?.secretId === secretId ? held.secretId : this.one(secretId),
+      version === undefined ? undefined : held?.version === version ? held.version : this.one(version),
       versionOrder,
-      same(held?.hash, hash),
-      same(held?.appliedAt, appliedAt),
+      held?.hash === hash ? held.hash : this.one(hash),
+      held?.appliedAt === appliedAt ? held.appliedAt : this.one(appliedAt),
     );
     this.#records.set(record.key, record);
     return record;
