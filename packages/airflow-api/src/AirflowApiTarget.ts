@@ -29,7 +29,7 @@ import type { GetText } from "@afsync/http/GetText";
 import { getTextOverFetch } from "@afsync/http/getTextOverFetch";
 import { createNodeHttpGet } from "@afsync/http/nodeHttpGet";
 import { type RetryOptions, retryingFetch, retryingGet } from "@afsync/http/retryingFetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariables, VariableWrite } from "./AirflowApi.ts";
 import { createAirflowV1Api } from "./AirflowV1Api.ts";
 import { createAirflowV2Api } from "./AirflowV2Api.ts";
 import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
@@ -182,7 +182,7 @@ export class AirflowApiTarget implements DeploymentTarget {
     const connectionIds = manifestOn ? listedIds.filter((id) => id !== this.#foldLock.id) : listedIds;
     // afsync's own bookkeeping is neither a conflict nor a key to sync.
     const variableKeys: string[] = [];
-    for (const v of variables) if (!isManifest(v.key)) variableKeys.push(v.key);
+    for (const key of variables.keys) if (!isManifest(key)) variableKeys.push(key);
     // Targets that list the same ids share one key set (the run's), so the engine can keep them all.
     const entries = strings?.presentKeys?.(connectionIds, variableKeys) ?? new PresentKeys(connectionIds, variableKeys);
     this.#present = api.version === 1 ? new Set(entries.keys()) : undefined;
@@ -368,13 +368,13 @@ export class AirflowApiTarget implements DeploymentTarget {
     if (plan.deleteAfter.length > 0) await api.writeVariables([], plan.deleteAfter, () => true);
   }
 
-  async #readManifest(api: AirflowApi, listed: readonly ListedVariable[]): Promise<ManifestLog | null> {
+  async #readManifest(api: AirflowApi, listed: ListedVariables): Promise<ManifestLog | null> {
     const base = this.#config.manifestVariable;
     // v2 lists carry values; v1 lists do not, so v1 costs one GET per manifest variable.
     const parts = await Promise.all(
-      listed
-        .filter((v) => isManifestVariable(base, v.key))
-        .map(async (v) => ({ variable: v.key, text: v.value ?? (await api.getVariable(v.key)) })),
+      listed.keys
+        .filter((key) => isManifestVariable(base, key))
+        .map(async (key) => ({ variable: key, text: listed.values.get(key) ?? (await api.getVariable(key)) })),
     );
     return loadManifestLog(
       base,

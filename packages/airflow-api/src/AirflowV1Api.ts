@@ -10,7 +10,7 @@ import { RemoteCallError } from "@afsync/core";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { GetText } from "@afsync/http/GetText";
 import createClient from "openapi-fetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import { type AirflowApi, type ConnectionWrite, type ItemResult, listedVariables, type VariableWrite } from "./AirflowApi.ts";
 import type { ConnectionBody } from "./connectionBody.ts";
 import type { components, paths } from "./generated/airflowV1.ts";
 import { LazyRequest } from "./lazyRequest.ts";
@@ -77,12 +77,14 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, get: GetTe
         const items = (data?.connections ?? []).flatMap((c) => (typeof c.connection_id === "string" ? [intern(c.connection_id)] : []));
         return { items, total: data?.total_entries ?? 0, status, error };
       }),
-    listVariables: (_keepValue, intern = asIs) =>
-      listAllPages<ListedVariable>("/api/v1/variables", async (offset) => {
-        const { data, error, status } = await listPage<components["schemas"]["VariableCollection"]>("/api/v1/variables", offset);
-        const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [{ key: intern(v.key) }] : []));
-        return { items, total: data?.total_entries ?? 0, status, error };
-      }),
+    listVariables: async (_keepValue, intern = asIs) =>
+      listedVariables(
+        await listAllPages("/api/v1/variables", async (offset) => {
+          const { data, error, status } = await listPage<components["schemas"]["VariableCollection"]>("/api/v1/variables", offset);
+          const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [intern(v.key)] : []));
+          return { items, total: data?.total_entries ?? 0, status, error };
+        }),
+      ),
     async getVariable(key) {
       const { data, error, response } = await client.GET("/variables/{variable_key}", { params: { path: { variable_key: key } } });
       if (response.status === 404) return null;

@@ -9,7 +9,7 @@ import { RemoteCallError } from "@afsync/core";
 import type { FetchLike } from "@afsync/http/FetchLike";
 import type { GetText } from "@afsync/http/GetText";
 import createClient from "openapi-fetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import { type AirflowApi, type ConnectionWrite, type ItemResult, listedVariables, type VariableWrite } from "./AirflowApi.ts";
 import type { components, paths } from "./generated/airflowV2.ts";
 import { LazyRequest } from "./lazyRequest.ts";
 import { listAllPages } from "./listAllPages.ts";
@@ -94,16 +94,18 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, get: GetTe
         const { data, error, status } = await listPage<ConnectionCollectionResponse>("/api/v2/connections", offset);
         return { items: (data?.connections ?? []).map((c) => intern(c.connection_id)), total: data?.total_entries ?? 0, status, error };
       }),
-    listVariables: (keepValue = () => true, intern = asIs) =>
-      listAllPages<ListedVariable>("/api/v2/variables", async (offset) => {
-        const { data, error, status } = await listPage<VariableCollectionResponse>("/api/v2/variables", offset);
-        return {
-          items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: intern(v.key), value: v.value } : { key: intern(v.key) })),
-          total: data?.total_entries ?? 0,
-          status,
-          error,
-        };
-      }),
+    listVariables: async (keepValue = () => true, intern = asIs) =>
+      listedVariables(
+        await listAllPages<string | { key: string; value: string }>("/api/v2/variables", async (offset) => {
+          const { data, error, status } = await listPage<VariableCollectionResponse>("/api/v2/variables", offset);
+          return {
+            items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: intern(v.key), value: v.value } : intern(v.key))),
+            total: data?.total_entries ?? 0,
+            status,
+            error,
+          };
+        }),
+      ),
     async getVariable(key) {
       const { data, error, response } = await client.GET("/api/v2/variables/{variable_key}", { params: { path: { variable_key: key } } });
       if (response.status === 404) return null;
