@@ -46,8 +46,9 @@
  * - Memory limits: L = TARGET_LOADS_AT_ONCE targets read at once in the fold; D =
  *   DEPLOYMENTS_AT_ONCE Deployments in flight (read, planned, written; each holds its plan);
  *   E = LOADED_ENTRIES_KEPT target entries + state records kept from the fold (each target is
- *   2·N of them here, so floor(E / 2N) targets are kept; the others are read again, without a
- *   token); B = ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed
+ *   2·N of them here, but the Deployments are in step, as copies of the first, and share their
+ *   key set and records map, which count once: every target is kept when 2N ≤ E, none
+ *   otherwise; a target not kept is read again, without a token); B = ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed
  *   by its size (2·N in a no-op, 0 in a first sync), so a no-op's L and D are at most
  *   max(1, floor(B / 2N)). Distinct Deployments are distinct servers: nothing else orders them.
  *
@@ -57,7 +58,7 @@
  *   first = max(ceil(M/L)·2, ceil(max(Nc, Nv)/20))  +  ceil(M/D)·(Pc + Pv)
  *   noop  = max(F, R)                                     when M_reread = 0
  *         = max(F + T, R)  +  (ceil(M_reread/D) − 1)·T    otherwise,
- *   F = ceil(M/L)·(1 + T) (the fold), M_reread = M − min(M, floor(E / 2N)): the first D targets
+ *   F = ceil(M/L)·(1 + T) (the fold), M_reread = M − (2N ≤ E ? M : 0): the first D targets
  *   read again can be read while the listing ends, each later wave waits for a slot, and a
  *   slot frees once its Deployment is planned, which needs the listing.
  *
@@ -79,7 +80,8 @@
  * `wallOverMeasuredBound` is afsync's wall time over it. Both ratios are reported.
  *
  * Past BENCH_FIRST_MAX_DEPLOYMENTS (default 10) Deployments, the first sync is measured for one
- * Deployment and its result copied to the others before the no-op (said so in the result).
+ * Deployment and its result copied to the others before the no-op (said so in the result), in
+ * step (equal records) unless BENCH_COPIES_IN_STEP=0 (each copy's records a millisecond apart).
  * BENCH_DEPLOYMENTS_AT_ONCE sets the engine's D (and the bound's).
  *
  * Run: npm run bench -- full-reconcile   (BENCH_SIZES=1000x1,1000x10 BENCH_RTT_MS=10)
@@ -105,6 +107,7 @@ const SIZES = (process.env.BENCH_SIZES ?? "1000x1,1000x10,1000x100,10000x1,10000
   .map((s) => s.split("x").map(Number) as [number, number]);
 const PASSWORD = "bench-airflow-pw";
 const FIRST_MAX_DEPLOYMENTS = Number(process.env.BENCH_FIRST_MAX_DEPLOYMENTS ?? 10);
+const COPIES_IN_STEP = process.env.BENCH_COPIES_IN_STEP !== "0";
 const CHILD_SOURCE = fileURLToPath(new URL("./support/fullReconcileChild.ts", import.meta.url));
 const BARE_SOURCE = fileURLToPath(new URL("./support/bareChainChild.ts", import.meta.url));
 // Per run (two runs may bundle at once), under the repository so the bundle finds better-sqlite3.
@@ -138,7 +141,12 @@ async function bundleChild(source: string, outfile: string): Promise<void> {
 
 const AT_ONCE = Number(process.env.BENCH_DEPLOYMENTS_AT_ONCE ?? DEPLOYMENTS_AT_ONCE);
 
-/** Copies Deployment 0's Airflow rows and state records to every other Deployment. */
+/**
+ * Copies Deployment 0's Airflow rows and state records to every other Deployment: in step, as
+ * Deployments that applied the same versions at the same moment (their records are equal), or,
+ * with BENCH_COPIES_IN_STEP=0, each copy's records stamped a millisecond apart, as Deployments
+ * applied by plans of their own, whose records the engine cannot share.
+ */
 async function copyFirstDeployment(airflows: readonly AirflowEmulator[], stateDir: string): Promise<void> {
   const [source, ...others] = airflows;
   if (source === undefined) return;
@@ -148,7 +156,12 @@ async function copyFirstDeployment(airflows: readonly AirflowEmulator[], stateDi
   }
   const state = SqliteStateStore.open(join(stateDir, "state.db"));
   const records = [...(await state.load("dep-0")).values()];
-  for (let i = 1; i < airflows.length; i++) await state.save(`dep-${i}`, records, []);
+  for (let i = 1; i < airflows.length; i++) {
+    const stamped = COPIES_IN_STEP
+      ? records
+      : records.map((r) => ({ ...r, appliedAt: new Date(Date.parse(r.appliedAt) + i).toISOString() }));
+    await state.save(`dep-${i}`, stamped, []);
+  }
   await state.close();
 }
 
@@ -232,7 +245,10 @@ async function scenario(n: number, m: number) {
     // can be measured at sizes whose first sync would take too long on this machine.
     const copied = m > FIRST_MAX_DEPLOYMENTS;
     const firstUrls = copied ? payload.airflowUrls.slice(0, 1) : payload.airflowUrls;
-    const kept = Math.min(m, Math.floor(LOADED_ENTRIES_KEPT / Math.max(1, 2 * n)));
+    // Deployments in step share their key set and records map, which the engine counts once: the
+    // most it can keep, so the bound stays a floor where records differ (BENCH_COPIES_IN_STEP=0, or
+    // first syncs planned at different moments) and the engine reads more targets again.
+    const kept = 2 * n <= LOADED_ENTRIES_KEPT ? m : 0;
     const bareInput = {
       awsUrl: aws.url,
       airflowPassword: PASSWORD,
@@ -328,6 +344,7 @@ async function scenario(n: number, m: number) {
       rttMs: RTT_MS,
       childRuntime: CHILD_RUNTIME,
       ...(CHILD_NODE_ARGS.length > 0 ? { childNodeArgs: CHILD_NODE_ARGS.join(" ") } : {}),
+      ...(COPIES_IN_STEP ? {} : { copiesInStep: false }),
       parameters: {
         deploymentsAtOnce: AT_ONCE,
         targetLoadsAtOnce: TARGET_LOADS_AT_ONCE,

@@ -1,6 +1,7 @@
 /**
  * The baseline of `full-reconcile`: the critical path's calls, made by a client that does nothing
- * else. The same SDK client for Secrets Manager and plain `fetch` for Airflow, the same requests
+ * else. The same SDK client for Secrets Manager, and for Airflow plain `fetch` and, for list
+ * pages, the transport afsync reads them with (`createNodeHttpGet`, ADR 013), the same requests
  * (same paging, same bulk bodies) in the order and with the concurrency the bench's bound counts
  * (see the header of full-reconcile.bench.ts), and no engine: no planning, no hashing, no state.
  * Its wall time is what any engine would pay on this machine for the round trips plus what the
@@ -9,6 +10,7 @@
  * for the same reason (the emulators answer from the parent's event loop). One JSON line out.
  */
 import { performance } from "node:perf_hooks";
+import { createNodeHttpGet } from "@afsync/http/nodeHttpGet";
 import { BatchGetSecretValueCommand, ListSecretsCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 
 export interface BareChainInput {
@@ -126,8 +128,13 @@ async function readTarget(url: string, token: string, pagesAtOnce: number): Prom
   );
 }
 
-function getPage(url: string, token: string, list: string, offset: number): Promise<unknown> {
-  return call(url, "GET", `/api/v2/${list}?limit=100&offset=${offset}`, token);
+const get = createNodeHttpGet();
+
+async function getPage(url: string, token: string, list: string, offset: number): Promise<unknown> {
+  const path = `/api/v2/${list}?limit=100&offset=${offset}`;
+  const answer = await get(`${url}${path}`, { authorization: `Bearer ${token}`, accept: "application/json" });
+  if (answer.status !== 200) throw new Error(`GET ${path} answered ${answer.status}`);
+  return JSON.parse(answer.text);
 }
 
 function bulk(url: string, token: string, list: string, entities: readonly unknown[]): Promise<unknown> {

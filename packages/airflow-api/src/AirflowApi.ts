@@ -25,10 +25,29 @@ export interface ItemResult {
   readonly error?: string;
 }
 
-export interface ListedVariable {
-  readonly key: string;
-  /** Present when the list carries values (v2, redacted where sensitive); v1 lists omit them. */
-  readonly value?: string;
+/** A variables listing: every key, and the values it kept. */
+export interface ListedVariables {
+  readonly keys: readonly string[];
+  /** By key, where the list carries values (v2, redacted where sensitive) and `keepValue` kept them; v1 lists omit them. */
+  readonly values: ReadonlyMap<string, string>;
+}
+
+/**
+ * A listing's items as `ListedVariables`: a key whose value is kept comes with it, any other as
+ * its bare string, so a walk of 10,000 variables (held until its last page) holds no object per key.
+ */
+export function listedVariables(items: readonly (string | { readonly key: string; readonly value: string })[]): ListedVariables {
+  const keys: string[] = [];
+  const values = new Map<string, string>();
+  for (const item of items) {
+    if (typeof item === "string") {
+      keys.push(item);
+    } else {
+      keys.push(item.key);
+      values.set(item.key, item.value);
+    }
+  }
+  return { keys, values };
 }
 
 export interface AirflowApi {
@@ -42,7 +61,7 @@ export interface AirflowApi {
    * default every key) wants it: a target read keeps only its manifest variables' values, not
    * every variable's, while the pages of 10,000 variables arrive. Each key goes through `intern`.
    */
-  listVariables(keepValue?: (key: string) => boolean, intern?: (key: string) => string): Promise<ListedVariable[]>;
+  listVariables(keepValue?: (key: string) => boolean, intern?: (key: string) => string): Promise<ListedVariables>;
   /** A variable's value, or null when it does not exist. */
   getVariable(key: string): Promise<string | null>;
   /**

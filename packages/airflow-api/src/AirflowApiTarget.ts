@@ -25,12 +25,15 @@ import type {
 } from "@afsync/core/ports/DeploymentTarget";
 import { PresentKeys } from "@afsync/core/ports/PresentKeys";
 import type { FetchLike } from "@afsync/http/FetchLike";
-import { type RetryOptions, retryingFetch } from "@afsync/http/retryingFetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import type { GetText } from "@afsync/http/GetText";
+import { getTextOverFetch } from "@afsync/http/getTextOverFetch";
+import { createNodeHttpGet } from "@afsync/http/nodeHttpGet";
+import { type RetryOptions, retryingFetch, retryingGet } from "@afsync/http/retryingFetch";
+import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariables, VariableWrite } from "./AirflowApi.ts";
 import { createAirflowV1Api } from "./AirflowV1Api.ts";
 import { createAirflowV2Api } from "./AirflowV2Api.ts";
 import { airflowApiKeyRules } from "./airflowApiKeyRules.ts";
-import { type AirflowAuth, createAuthenticatingFetch } from "./authenticatingFetch.ts";
+import { type AirflowAuth, createAirflowAuthorization } from "./authenticatingFetch.ts";
 import { connectionBody, connectionSecrets } from "./connectionBody.ts";
 import { detectApiVersion } from "./detectApiVersion.ts";
 import { foldLockId, ManifestFoldLock } from "./ManifestFoldLock.ts";
@@ -74,7 +77,7 @@ export interface AirflowApiTargetConfig {
   /** v1 calls in flight at once within a batch (default 1). */
   readonly concurrency?: number;
   readonly retry?: RetryOptions;
-  /** The transport under retries and auth; `globalThis.fetch` by default. */
+  /** The transport under retries and auth, list pages included; by default `globalThis.fetch`, and node:http for list pages. */
   readonly fetch?: FetchLike;
   readonly logger?: Logger;
 }
@@ -84,6 +87,8 @@ export class AirflowApiTarget implements DeploymentTarget {
   readonly layer = "metadata-db" as const;
   readonly #config: AirflowApiTargetConfig;
   readonly #fetch: FetchLike;
+  /** The list GETs: the same retries and credentials as `#fetch`, without a `Request` per page. */
+  readonly #get: GetText;
   readonly #root: string;
   #api: Promise<AirflowApi> | undefined;
   #version: 1 | 2 | undefined;
@@ -110,7 +115,7 @@ export class AirflowApiTarget implements DeploymentTarget {
       return base(request);
     };
     const logger = config.logger;
-    const retrying = retryingFetch(counted, {
+    const retry: RetryOptions = {
       ...AIRFLOW_API_RETRY,
       ...config.retry,
       onRetry: (info) => {
@@ -122,8 +127,17 @@ export class AirflowApiTarget implements DeploymentTarget {
           delayMs: info.delayMs,
         });
       },
-    });
-    this.#fetch = createAuthenticatingFetch(retrying, config.auth, this.#root);
+    };
+    const authorization = createAirflowAuthorization(retryingFetch(counted, retry), config.auth, this.#root);
+    this.#fetch = authorization.fetch;
+    // List pages, thousands a run, skip `fetch`'s per-call objects (node:http, `createNodeHttpGet`)
+    // unless a transport was given, which then carries them too; same retries, token and count.
+    const baseGet = config.fetch === undefined ? createNodeHttpGet() : getTextOverFetch(config.fetch);
+    const countedGet: GetText = (url, headers) => {
+      this.#calls += 1;
+      return baseGet(url, headers);
+    };
+    this.#get = authorization.get(retryingGet(countedGet, retry));
     if (config.apiVersion !== "auto") this.#version = config.apiVersion;
   }
 
@@ -168,8 +182,9 @@ export class AirflowApiTarget implements DeploymentTarget {
     const connectionIds = manifestOn ? listedIds.filter((id) => id !== this.#foldLock.id) : listedIds;
     // afsync's own bookkeeping is neither a conflict nor a key to sync.
     const variableKeys: string[] = [];
-    for (const v of variables) if (!isManifest(v.key)) variableKeys.push(v.key);
-    const entries = new PresentKeys(connectionIds, variableKeys);
+    for (const key of variables.keys) if (!isManifest(key)) variableKeys.push(key);
+    // Targets that list the same ids share one key set (the run's), so the engine can keep them all.
+    const entries = strings?.presentKeys?.(connectionIds, variableKeys) ?? new PresentKeys(connectionIds, variableKeys);
     this.#present = api.version === 1 ? new Set(entries.keys()) : undefined;
     if (this.#config.state !== "manifest") return { entries };
     this.#manifest = await this.#readManifest(api, variables);
@@ -353,13 +368,13 @@ export class AirflowApiTarget implements DeploymentTarget {
     if (plan.deleteAfter.length > 0) await api.writeVariables([], plan.deleteAfter, () => true);
   }
 
-  async #readManifest(api: AirflowApi, listed: readonly ListedVariable[]): Promise<ManifestLog | null> {
+  async #readManifest(api: AirflowApi, listed: ListedVariables): Promise<ManifestLog | null> {
     const base = this.#config.manifestVariable;
     // v2 lists carry values; v1 lists do not, so v1 costs one GET per manifest variable.
     const parts = await Promise.all(
-      listed
-        .filter((v) => isManifestVariable(base, v.key))
-        .map(async (v) => ({ variable: v.key, text: v.value ?? (await api.getVariable(v.key)) })),
+      listed.keys
+        .filter((key) => isManifestVariable(base, key))
+        .map(async (key) => ({ variable: key, text: listed.values.get(key) ?? (await api.getVariable(key)) })),
     );
     return loadManifestLog(
       base,
@@ -372,8 +387,8 @@ export class AirflowApiTarget implements DeploymentTarget {
       const version = this.#version ?? (this.#config.auth.type === "airflow-token" ? 2 : await detectApiVersion(this.#root, this.#fetch));
       this.#version = version;
       return version === 1
-        ? createAirflowV1Api(this.#root, this.#fetch, this.#config.pageLimit, this.#config.concurrency ?? 1)
-        : createAirflowV2Api(this.#root, this.#fetch, this.#config.pageLimit, this.#config.batchSize);
+        ? createAirflowV1Api(this.#root, this.#fetch, this.#get, this.#config.pageLimit, this.#config.concurrency ?? 1)
+        : createAirflowV2Api(this.#root, this.#fetch, this.#get, this.#config.pageLimit, this.#config.batchSize);
     })().catch((error: unknown) => {
       this.#api = undefined;
       throw error instanceof RemoteCallError

@@ -8,18 +8,22 @@
  */
 import { RemoteCallError } from "@afsync/core";
 import type { FetchLike } from "@afsync/http/FetchLike";
+import type { GetText } from "@afsync/http/GetText";
 import createClient from "openapi-fetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import { type AirflowApi, type ConnectionWrite, type ItemResult, listedVariables, type VariableWrite } from "./AirflowApi.ts";
 import type { ConnectionBody } from "./connectionBody.ts";
-import type { paths } from "./generated/airflowV1.ts";
+import type { components, paths } from "./generated/airflowV1.ts";
 import { LazyRequest } from "./lazyRequest.ts";
 import { listAllPages } from "./listAllPages.ts";
+import { listPageGet } from "./listPageGet.ts";
 import { serverMessage } from "./serverMessage.ts";
 
 type V1ConnectionBody = Omit<ConnectionBody, "password"> & { password?: string };
 
-export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit: number, concurrency = 1): AirflowApi {
+/** `get` reads the list pages (see `listPageGet`); everything else goes through `fetch`. */
+export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, get: GetText, pageLimit: number, concurrency = 1): AirflowApi {
   const client = createClient<paths>({ baseUrl: `${rootUrl}/api/v1`, fetch, Request: LazyRequest });
+  const listPage = listPageGet(get, rootUrl, pageLimit);
 
   async function upsertConnection({ body, secrets }: ConnectionWrite, exists: boolean | undefined): Promise<ItemResult> {
     const id = body.connection_id;
@@ -69,16 +73,18 @@ export function createAirflowV1Api(rootUrl: string, fetch: FetchLike, pageLimit:
     maxBatch: 1,
     listConnectionIds: (intern = asIs) =>
       listAllPages("/api/v1/connections", async (offset) => {
-        const { data, error, response } = await client.GET("/connections", { params: { query: { limit: pageLimit, offset } } });
+        const { data, error, status } = await listPage<components["schemas"]["ConnectionCollection"]>("/api/v1/connections", offset);
         const items = (data?.connections ?? []).flatMap((c) => (typeof c.connection_id === "string" ? [intern(c.connection_id)] : []));
-        return { items, total: data?.total_entries ?? 0, status: response.status, error };
+        return { items, total: data?.total_entries ?? 0, status, error };
       }),
-    listVariables: (_keepValue, intern = asIs) =>
-      listAllPages<ListedVariable>("/api/v1/variables", async (offset) => {
-        const { data, error, response } = await client.GET("/variables", { params: { query: { limit: pageLimit, offset } } });
-        const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [{ key: intern(v.key) }] : []));
-        return { items, total: data?.total_entries ?? 0, status: response.status, error };
-      }),
+    listVariables: async (_keepValue, intern = asIs) =>
+      listedVariables(
+        await listAllPages("/api/v1/variables", async (offset) => {
+          const { data, error, status } = await listPage<components["schemas"]["VariableCollection"]>("/api/v1/variables", offset);
+          const items = (data?.variables ?? []).flatMap((v) => (typeof v.key === "string" ? [intern(v.key)] : []));
+          return { items, total: data?.total_entries ?? 0, status, error };
+        }),
+      ),
     async getVariable(key) {
       const { data, error, response } = await client.GET("/variables/{variable_key}", { params: { path: { variable_key: key } } });
       if (response.status === 404) return null;

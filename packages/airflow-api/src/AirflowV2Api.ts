@@ -7,18 +7,24 @@
  */
 import { RemoteCallError } from "@afsync/core";
 import type { FetchLike } from "@afsync/http/FetchLike";
+import type { GetText } from "@afsync/http/GetText";
 import createClient from "openapi-fetch";
-import type { AirflowApi, ConnectionWrite, ItemResult, ListedVariable, VariableWrite } from "./AirflowApi.ts";
+import { type AirflowApi, type ConnectionWrite, type ItemResult, listedVariables, type VariableWrite } from "./AirflowApi.ts";
 import type { components, paths } from "./generated/airflowV2.ts";
 import { LazyRequest } from "./lazyRequest.ts";
 import { listAllPages } from "./listAllPages.ts";
+import { listPageGet } from "./listPageGet.ts";
 import { scrub, serverMessage } from "./serverMessage.ts";
 
 type BulkResponse = components["schemas"]["BulkResponse"];
 type BulkActionResponse = components["schemas"]["BulkActionResponse"];
+type ConnectionCollectionResponse = components["schemas"]["ConnectionCollectionResponse"];
+type VariableCollectionResponse = components["schemas"]["VariableCollectionResponse"];
 
-export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit: number, batchSize: number): AirflowApi {
+/** `get` reads the list pages (see `listPageGet`); everything else goes through `fetch`. */
+export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, get: GetText, pageLimit: number, batchSize: number): AirflowApi {
   const client = createClient<paths>({ baseUrl: rootUrl, fetch, Request: LazyRequest });
+  const listPage = listPageGet(get, rootUrl, pageLimit);
 
   /** Sends one bulk call per batch and turns each answer into per-key results. */
   async function bulk(
@@ -85,24 +91,21 @@ export function createAirflowV2Api(rootUrl: string, fetch: FetchLike, pageLimit:
     maxBatch: batchSize,
     listConnectionIds: (intern = asIs) =>
       listAllPages("/api/v2/connections", async (offset) => {
-        const { data, error, response } = await client.GET("/api/v2/connections", { params: { query: { limit: pageLimit, offset } } });
-        return {
-          items: (data?.connections ?? []).map((c) => intern(c.connection_id)),
-          total: data?.total_entries ?? 0,
-          status: response.status,
-          error,
-        };
+        const { data, error, status } = await listPage<ConnectionCollectionResponse>("/api/v2/connections", offset);
+        return { items: (data?.connections ?? []).map((c) => intern(c.connection_id)), total: data?.total_entries ?? 0, status, error };
       }),
-    listVariables: (keepValue = () => true, intern = asIs) =>
-      listAllPages<ListedVariable>("/api/v2/variables", async (offset) => {
-        const { data, error, response } = await client.GET("/api/v2/variables", { params: { query: { limit: pageLimit, offset } } });
-        return {
-          items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: intern(v.key), value: v.value } : { key: intern(v.key) })),
-          total: data?.total_entries ?? 0,
-          status: response.status,
-          error,
-        };
-      }),
+    listVariables: async (keepValue = () => true, intern = asIs) =>
+      listedVariables(
+        await listAllPages<string | { key: string; value: string }>("/api/v2/variables", async (offset) => {
+          const { data, error, status } = await listPage<VariableCollectionResponse>("/api/v2/variables", offset);
+          return {
+            items: (data?.variables ?? []).map((v) => (keepValue(v.key) ? { key: intern(v.key), value: v.value } : intern(v.key))),
+            total: data?.total_entries ?? 0,
+            status,
+            error,
+          };
+        }),
+      ),
     async getVariable(key) {
       const { data, error, response } = await client.GET("/api/v2/variables/{variable_key}", { params: { path: { variable_key: key } } });
       if (response.status === 404) return null;

@@ -1,3 +1,6 @@
 // HTTP plumbing shared by the targets that call REST APIs. Import by subpath where possible.
 export type { FetchLike } from "./FetchLike.ts";
-export { DEFAULT_RETRY, type RetryInfo, type RetryOptions, retryingFetch } from "./retryingFetch.ts";
+export type { GetText, TextAnswer } from "./GetText.ts";
+export { getTextOverFetch } from "./getTextOverFetch.ts";
+export { createNodeHttpGet } from "./nodeHttpGet.ts";
+export { DEFAULT_RETRY, type RetryInfo, type RetryOptions, retryingFetch, retryingGet } from "./retryingFetch.ts";

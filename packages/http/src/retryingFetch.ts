@@ -1,5 +1,5 @@
 /**
- * A `fetch` that retries what a retry can fix: 429 (throttled), 5xx and network failures (a
+ * A `fetch` (or a `GetText`: `retryingGet`, the same policy) that retries what a retry can fix: 429 (throttled), 5xx and network failures (a
  * thrown fetch). Any other status (4xx) comes back at once, and after the last attempt the
  * final answer is returned (or the last error rethrown) as is, so the caller reports the
  * server's own message.
@@ -13,6 +13,7 @@
  * `sleep`, `random` and `now` are injectable so tests run without real waits.
  */
 import type { FetchLike } from "./FetchLike.ts";
+import type { GetText } from "./GetText.ts";
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */
@@ -50,6 +51,40 @@ export function isRetryableStatus(status: number): boolean {
 }
 
 export function retryingFetch(inner: FetchLike, options: RetryOptions = {}): FetchLike {
+  const retrying = retryLoop(options);
+  return (request) =>
+    retrying(
+      // A Request body can be read once: every attempt sends a fresh copy, and the caller's
+      // own request stays readable (the auth wrapper re-sends it after a 401). A request
+      // without a body (a list page) is sent as it is: each copy is a Request and an
+      // AbortSignal chained to the original's, kept until collected (40,000 list pages in a
+      // no-op of 10,000 keys × 100 Deployments).
+      () => inner(request.body === null ? request : request.clone()),
+      (response) => response.headers.get("retry-after"),
+      // Free the connection before waiting.
+      async (response) => void (await response.body?.cancel().catch(() => undefined)),
+      request.url,
+    );
+}
+
+/** The same retries for a `GetText` (a list page read whole): its answer holds no connection to free. */
+export function retryingGet(inner: GetText, options: RetryOptions = {}): GetText {
+  const retrying = retryLoop(options);
+  return (url, headers) =>
+    retrying(
+      () => inner(url, headers),
+      (answer) => answer.header("retry-after"),
+      async () => {},
+      url,
+    );
+}
+
+/**
+ * The retry policy over any transport: `attempt` is called until an answer is final (a status
+ * that is not retryable, the last attempt, or a `Retry-After` too long to wait for with
+ * `return`); `discard` lets go of an answer that is retried.
+ */
+function retryLoop(options: RetryOptions) {
   const maxAttempts = options.maxAttempts ?? DEFAULT_RETRY.maxAttempts;
   const baseDelayMs = options.baseDelayMs ?? DEFAULT_RETRY.baseDelayMs;
   const maxDelayMs = options.maxDelayMs ?? DEFAULT_RETRY.maxDelayMs;
@@ -59,32 +94,31 @@ export function retryingFetch(inner: FetchLike, options: RetryOptions = {}): Fet
   const random = options.random ?? Math.random;
   const now = options.now ?? Date.now;
 
-  return async (request) => {
-    for (let attempt = 1; ; attempt++) {
-      const last = attempt >= maxAttempts;
-      let response: Response;
+  return async <A extends { readonly status: number }>(
+    attempt: () => Promise<A>,
+    retryAfterOf: (answer: A) => string | null,
+    discard: (answer: A) => Promise<void>,
+    url: string,
+  ): Promise<A> => {
+    for (let n = 1; ; n++) {
+      const last = n >= maxAttempts;
+      let answer: A;
       try {
-        // A Request body can be read once: every attempt sends a fresh copy, and the caller's
-        // own request stays readable (the auth wrapper re-sends it after a 401). A request
-        // without a body (a list page) is sent as it is: each copy is a Request and an
-        // AbortSignal chained to the original's, kept until collected (40,000 list pages in a
-        // no-op of 10,000 keys × 100 Deployments).
-        response = await inner(request.body === null ? request : request.clone());
+        answer = await attempt();
       } catch (error) {
         if (last) throw error;
-        const delayMs = backoff(attempt, baseDelayMs, maxDelayMs, random);
+        const delayMs = backoff(n, baseDelayMs, maxDelayMs, random);
         const reason = error instanceof Error ? error.message : "network error";
-        options.onRetry?.({ attempt, delayMs, status: "network", reason, url: request.url });
+        options.onRetry?.({ attempt: n, delayMs, status: "network", reason, url });
         await sleep(delayMs);
         continue;
       }
-      if (last || !isRetryableStatus(response.status)) return response;
-      const retryAfter = retryAfterMs(response.headers.get("retry-after"), now());
-      if (retryAfter !== undefined && retryAfter > maxRetryAfterMs && longRetryAfter === "return") return response;
-      const delayMs = retryAfter === undefined ? backoff(attempt, baseDelayMs, maxDelayMs, random) : Math.min(retryAfter, maxRetryAfterMs);
-      // Free the connection before waiting.
-      await response.body?.cancel().catch(() => undefined);
-      options.onRetry?.({ attempt, delayMs, status: response.status, reason: `HTTP ${response.status}`, url: request.url });
+      if (last || !isRetryableStatus(answer.status)) return answer;
+      const retryAfter = retryAfterMs(retryAfterOf(answer), now());
+      if (retryAfter !== undefined && retryAfter > maxRetryAfterMs && longRetryAfter === "return") return answer;
+      const delayMs = retryAfter === undefined ? backoff(n, baseDelayMs, maxDelayMs, random) : Math.min(retryAfter, maxRetryAfterMs);
+      await discard(answer);
+      options.onRetry?.({ attempt: n, delayMs, status: answer.status, reason: `HTTP ${answer.status}`, url });
       await sleep(delayMs);
     }
   };

@@ -1,6 +1,7 @@
 import type { KeyString } from "../model/AirflowKey.ts";
 import { type StateRecord, stateRecord } from "../model/StateRecord.ts";
 import type { StringPool } from "../ports/DeploymentTarget.ts";
+import { PresentKeys } from "../ports/PresentKeys.ts";
 import type { RecordCollector, SharedRecords } from "../ports/StateStore.ts";
 
 /**
@@ -10,7 +11,8 @@ import type { RecordCollector, SharedRecords } from "../ports/StateStore.ts";
  * several Deployments at once, each holding its records from its target read to its last write.
  * Records are read-only, so Deployments that applied the same version of a key share one record
  * (the last made for the key): a reconciliation of Deployments in step makes each record once,
- * not once per Deployment and load. Dropped with the run.
+ * not once per Deployment and load; so do the key sets of presence-only targets that list the
+ * same ids (`presentKeys`). Dropped with the run.
  */
 export class SharedStrings implements SharedRecords, StringPool {
   readonly #held = new Map<string, string>();
@@ -18,6 +20,8 @@ export class SharedStrings implements SharedRecords, StringPool {
   readonly #records = new Map<KeyString, StateRecord>();
   /** The last map of records `collect` made: the next load that reads exactly its records shares it. */
   #lastMap: ReadonlyMap<KeyString, StateRecord> | undefined;
+  /** The last key set `presentKeys` gave: the next target read that lists exactly its ids shares it. */
+  #lastKeys: PresentKeys | undefined;
 
   /** The run's copy of `text`. */
   one<S extends string>(text: S): S {
@@ -25,6 +29,12 @@ export class SharedStrings implements SharedRecords, StringPool {
     if (held !== undefined) return held as S;
     this.#held.set(text, text);
     return text;
+  }
+
+  /** A target's key set, given back as the one given last when it lists exactly the same ids. */
+  presentKeys(connectionIds: string[], variableKeys: string[]): PresentKeys {
+    this.#lastKeys = PresentKeys.sharing(this.#lastKeys, connectionIds, variableKeys);
+    return this.#lastKeys;
   }
 
   /** The records again, on the run's strings and records (never the store's own objects). */
@@ -93,14 +103,17 @@ export class SharedStrings implements SharedRecords, StringPool {
       held.appliedAt === appliedAt
     )
       return held;
+    // A key held already at another version or moment (Deployments applied by plans of their own
+    // differ in `appliedAt` alone): its fields that are equal are the run's copies already, so only
+    // the others are looked up, where each lookup hashes the store's fresh string.
     const record = stateRecord(
-      this.one(key),
-      this.one(sourceId),
-      secretId === undefined ? undefined : this.one(secretId),
-      version === undefined ? undefined : this.one(version),
+      held?.key ?? this.one(key),
+      held?.sourceId === sourceId ? held.sourceId : this.one(sourceId),
+      secretId === undefined ? undefined : held?.secretId === secretId ? held.secretId : this.one(secretId),
+      version === undefined ? undefined : held?.version === version ? held.version : this.one(version),
       versionOrder,
-      this.one(hash),
-      this.one(appliedAt),
+      held?.hash === hash ? held.hash : this.one(hash),
+      held?.appliedAt === appliedAt ? held.appliedAt : this.one(appliedAt),
     );
     this.#records.set(record.key, record);
     return record;

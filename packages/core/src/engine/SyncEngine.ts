@@ -96,7 +96,9 @@ export const TARGET_LOADS_AT_ONCE = 4;
  * Target entries plus state records kept from that fold for planning, so a run with few keys ×
  * Deployments reads each target once; past it, a target is read again when planned rather than
  * every target being held at once. An entry and its record cost about 1 KB of heap (measured:
- * 200,000 kept put a no-op of 1,000 keys × 100 Deployments at 329 MB peak RSS).
+ * 200,000 kept put a no-op of 1,000 keys × 100 Deployments at 329 MB peak RSS). A key set or a
+ * records map that Deployments in step share is counted once: keeping the next such target
+ * holds nothing new, so a run of Deployments in step reads each target once at any count.
  */
 export const LOADED_ENTRIES_KEPT = 20_000;
 
@@ -621,6 +623,10 @@ export class SyncEngine {
       }
     };
     let kept = 0;
+    // What keeping a target adds is what no target kept already holds: Deployments in step share
+    // their key set (`StringPool.presentKeys`) and their records map (`SharedStrings.collect`).
+    const keptEntries = new Set<ReadonlyMap<KeyString, unknown>>();
+    const keptRecords = new Set<ReadonlyMap<KeyString, StateRecord>>();
     const budget = new EntryBudget(ENTRIES_IN_FLIGHT);
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
       let admitted = () => {};
@@ -629,9 +635,13 @@ export class SyncEngine {
         admitted = await budget.admit(2 * owned.size);
       };
       try {
-        await this.foldOne(binding, applied, loaded, shared, sizes, owns, admit, (size) => {
-          if (kept + size > LOADED_ENTRIES_KEPT) return false;
-          kept += size;
+        await this.foldOne(binding, applied, loaded, shared, sizes, owns, admit, ({ snapshot, owned }) => {
+          const entries = keptEntries.has(snapshot.entries) ? 0 : snapshot.entries.size;
+          const records = keptRecords.has(owned) ? 0 : owned.size;
+          if (kept + entries + records > LOADED_ENTRIES_KEPT) return false;
+          kept += entries + records;
+          keptEntries.add(snapshot.entries);
+          keptRecords.add(owned);
           return true;
         });
       } finally {
@@ -650,7 +660,7 @@ export class SyncEngine {
     sizes: Map<string, number>,
     owns: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
     admit: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
-    keep: (size: number) => boolean,
+    keep: (target: LoadedTarget) => boolean,
   ): Promise<void> {
     const target = await this.tryLoadTarget(binding, shared, owns, admit);
     // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
@@ -662,7 +672,7 @@ export class SyncEngine {
     }
     const size = target.snapshot.entries.size + target.owned.size;
     sizes.set(binding.id, size);
-    if (keep(size)) {
+    if (keep(target)) {
       loaded.set(binding.id, target);
     } else {
       // Dropped until planned, where it is read again: the target must not keep its read meanwhile.

@@ -1,6 +1,7 @@
 import type { AirflowKey, KeyString } from "../model/AirflowKey.ts";
 import type { AirflowValue } from "../model/AirflowValue.ts";
 import type { StateRecord } from "../model/StateRecord.ts";
+import type { PresentKeys } from "./PresentKeys.ts";
 
 /**
  * The precedence layers of a Deployment, highest first (Astro's "Configure a secrets backend"):
@@ -30,6 +31,8 @@ export interface TargetCapabilities {
 /** One copy per run of equal strings: `one` gives back the copy held for `text`'s content. */
 export interface StringPool {
   one<S extends string>(text: S): S;
+  /** One copy per run of equal key sets of a presence-only target (`PresentKeys.sharing`); takes the arrays over. */
+  presentKeys?(connectionIds: string[], variableKeys: string[]): PresentKeys;
 }
 
 /** One key as the target holds it now. */

@@ -20,6 +20,20 @@ export class PresentKeys implements ReadonlyMap<KeyString, TargetEntry> {
     this.#variables = sortedUnique(variableKeys);
   }
 
+  /**
+   * `last` itself when the ids listed are exactly its ids, else a new set over them: Deployments
+   * in step (the same keys in each target) then hold one set between them, which is what lets
+   * the engine keep every target it read while folding instead of reading each one again to plan
+   * it (`LOADED_ENTRIES_KEPT`). Compared id by id, each a pointer comparison when the ids are the
+   * run's copies (`StringPool.one`).
+   */
+  static sharing(last: PresentKeys | undefined, connectionIds: string[], variableKeys: string[]): PresentKeys {
+    const connections = sortedUnique(connectionIds);
+    const variables = sortedUnique(variableKeys);
+    if (last !== undefined && sameIds(last.#connections, connections) && sameIds(last.#variables, variables)) return last;
+    return new PresentKeys(connections, variables);
+  }
+
   get size(): number {
     return this.#connections.length + this.#variables.length;
   }
@@ -73,6 +87,12 @@ function sortedUnique(ids: string[]): string[] {
   }
   ids.length = kept;
   return ids;
+}
+
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function includesSorted(ids: readonly string[], id: string): boolean {

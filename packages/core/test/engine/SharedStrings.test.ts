@@ -36,7 +36,14 @@ describe("SharedStrings", () => {
     const shared = new SharedStrings();
     const first = shared.records(new Map([[full.key, full]])).get(full.key);
     assert.equal(shared.records(new Map([[full.key, { ...full }]])).get(full.key), first);
-    for (const change of [{ version: "v-2" }, { versionOrder: 1 }, { hash: "def456" }, { appliedAt: "2026-02-01T00:00:00.000Z" }]) {
+    for (const change of [
+      { version: "v-2" },
+      { versionOrder: 1 },
+      { hash: "def456" },
+      { appliedAt: "2026-02-01T00:00:00.000Z" },
+      { sourceId: "other" },
+      { secretId: "airflow/connections/db2" },
+    ]) {
       const other = { ...full, ...change };
       const held = shared.records(new Map([[full.key, other]])).get(full.key);
       assert.notEqual(held, first);
@@ -74,5 +81,14 @@ describe("SharedStrings", () => {
     assert.deepEqual([...longer.values()], [bare, full]);
     assert.deepEqual([...first.values()], [bare, full], "a map given out is never changed");
     assert.deepEqual([...new SharedStrings().records(new Map()).values()], []);
+  });
+
+  it("gives target reads that list exactly the last key set's ids that set, and a set of their own otherwise", () => {
+    const shared = new SharedStrings();
+    const first = shared.presentKeys(["c1", "c2"], ["v1"]);
+    assert.equal(shared.presentKeys(["c2", "c1"], ["v1"]), first);
+    const other = shared.presentKeys(["c1"], ["v1"]);
+    assert.notEqual(other, first);
+    assert.equal(shared.presentKeys(["c1"], ["v1"]), other, "the last set made is the one shared next");
   });
 });

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { AirflowKey } from "@afsync/core";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
-import type { ApplyOutcome, ApplyRequest, TargetSnapshot } from "@afsync/core/ports/DeploymentTarget";
+import type { ApplyOutcome, ApplyRequest, StringPool, TargetSnapshot } from "@afsync/core/ports/DeploymentTarget";
 import { InMemoryDeploymentTarget, InMemorySecretSource } from "@afsync/testing";
 import { setup } from "./engineFixture.ts";
 
@@ -20,6 +20,17 @@ class LoggingTarget extends InMemoryDeploymentTarget {
   }
   release(): void {
     this.calls.push("release");
+  }
+}
+
+/** A presence-only target, as the Airflow REST API is: its key set comes from the run's pool (`StringPool.presentKeys`). */
+class PresenceTarget extends LoggingTarget {
+  override async read(strings?: StringPool): Promise<TargetSnapshot> {
+    const { entries, ...rest } = await super.read();
+    const ids = (kind: string) => [...entries.values()].filter((e) => e.key.kind === kind).map((e) => e.key.id);
+    const present = strings?.presentKeys?.(ids("connection"), ids("variable"));
+    assert.ok(present !== undefined, "the engine reads with the run's pool");
+    return { ...rest, entries: present };
   }
 }
 
@@ -61,5 +72,40 @@ describe("the engine releases each target once it is done with it", () => {
     const noop = await engine.sync([binding], FULL_RECONCILIATION);
     assert.equal(noop.summary.unchanged, 10_001);
     assert.deepEqual(target.calls, ["read", "release", "read", "release"]);
+  });
+
+  it("keeps every target of Deployments in step from the fold: their shared key set and records count once", async () => {
+    // 6,000 keys: one target's entries plus records (12,000) fit in the 20,000 the fold keeps,
+    // two would not (24,000) were the second's not the very key set and records of the first.
+    const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
+    variables(source, 6_000);
+    const { engine, binding } = setup({ sources: [source] }, new PresenceTarget());
+    const others = [1, 2].map((i): DeploymentBinding => ({ ...binding, id: `dep-${i}`, target: new PresenceTarget() }));
+    const all = [binding, ...others];
+    await engine.sync(all, FULL_RECONCILIATION);
+    for (const b of all) (b.target as LoggingTarget).calls.length = 0;
+    const noop = await engine.sync(all, FULL_RECONCILIATION);
+    assert.equal(noop.summary.unchanged, 18_000);
+    for (const b of all) assert.deepEqual((b.target as LoggingTarget).calls, ["read", "release"], b.id);
+  });
+
+  it("reads a target again when its own key set does not fit beside the ones kept (Deployments not in step)", async () => {
+    // 8,000 keys: the first target kept is 16,000 entries and records; the second's records are
+    // the first's, but its key set is its own (8,001 entries), which passes the 20,000.
+    const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
+    variables(source, 8_000);
+    const { engine, binding } = setup({ sources: [source] }, new PresenceTarget());
+    const other: DeploymentBinding = { ...binding, id: "dep-1", target: new PresenceTarget() };
+    await engine.sync([binding, other], FULL_RECONCILIATION);
+    // Drift in the second Deployment's Airflow: one key more there than in the first's.
+    await other.target.apply({
+      upserts: [{ key: { kind: "variable", id: "extra" }, value: { kind: "variable", value: "x" } }],
+      deletes: [],
+      manifest: [],
+    });
+    for (const b of [binding, other]) (b.target as LoggingTarget).calls.length = 0;
+    await engine.sync([binding, other], FULL_RECONCILIATION);
+    assert.deepEqual((binding.target as LoggingTarget).calls, ["read", "release"]);
+    assert.deepEqual((other.target as LoggingTarget).calls, ["read", "release", "read", "release"]);
   });
 });

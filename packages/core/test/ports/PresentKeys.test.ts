@@ -46,4 +46,15 @@ describe("PresentKeys", () => {
       ),
     );
   });
+
+  it("is shared by a listing of exactly the same ids, in any order and with repeats, and not by any other", () => {
+    const first = PresentKeys.sharing(undefined, ["b", "a"], ["x"]);
+    assert.equal(PresentKeys.sharing(first, ["a", "b", "a"], ["x"]), first);
+    const more = PresentKeys.sharing(first, ["a", "b", "c"], ["x"]);
+    assert.notEqual(more, first);
+    assert.equal(more.has("conn:c" as KeyString), true);
+    assert.notEqual(PresentKeys.sharing(first, ["a", "b"], ["y"]), first, "a variable differs");
+    assert.notEqual(PresentKeys.sharing(first, ["a", "b"], []), first);
+    assert.equal(first.has("conn:c" as KeyString), false, "the set shared is never changed");
+  });
 });
