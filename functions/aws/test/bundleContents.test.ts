@@ -73,8 +73,12 @@ describe("the Lambda bundles", () => {
         "node_modules/yaml/",
         "packages/core/src/config/parseConfig.ts",
         "packages/runtime/src/config/loadConfigFile.ts",
-        // Reconcile and worker build sources, whose factory loaders share the schema registry.
-        ...(handler === "reconcile" || handler === "worker" ? [] : ["packages/runtime/src/compose/optionSchemaLoaders.ts"]),
+        // Reconcile and worker build sources and a target from options parsed at packaging; the
+        // schemas (and zod) that parse any other config's options are in the side file too.
+        "packages/runtime/src/compose/optionSchemaLoaders.ts",
+        "packages/aws/src/awsSourceOptions.ts",
+        "packages/airflow-api/src/airflowApiTargetFactory.ts",
+        "node_modules/zod/",
       ])
         assert.ok(!holds(inputs, part), `${part} is not in the ${handler} bundle`);
     });

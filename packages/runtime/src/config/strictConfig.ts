@@ -22,6 +22,19 @@ export async function parseStrictConfigText(raw: string, envName: string): Promi
 }
 
 /**
+ * The parse an adapter's factory runs on its options, for a config that is not the embedded one
+ * (`adapterCreateLoaders`): the schemas stay on this path, out of the bundle. Its errors are zod's
+ * (the side file's copy), which `atConfigPath` turns into this module's `ConfigError`.
+ */
+export async function loadStrictOptionsParser(
+  kind: "source" | "target",
+  type: string,
+): Promise<((options: unknown) => unknown) | undefined> {
+  const { adapterOptionsParser } = await import("./strictConfigEntry.ts");
+  return adapterOptionsParser(kind, type);
+}
+
+/**
  * The side file is a bundle of its own, with its own copy of `ConfigError`'s class: its errors are
  * re-raised as this module's `ConfigError` (same message, `path` and cause), so `instanceof` and
  * `errorClass` checks downstream see the config error they expect.
