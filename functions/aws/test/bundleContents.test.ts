@@ -6,10 +6,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { STRICT_CONFIG_SIDE_FILE } from "@afsync/runtime/config/strictConfigSideFile";
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
+import { SQS_SENDER_SIDE_FILE } from "../src/deploy/sqsSenderSideFile.ts";
 
 // What each function's bundle holds, built as `serverless package` builds it (serverless.yml's
 // custom.esbuild, its define from the bundled config): the producers route with the sources'
@@ -139,9 +142,40 @@ describe("the Lambda bundles", () => {
       assert.ok(!holds(inputs, part), `${part} is not in the reconcile bundle`);
   });
 
-  it("worker: the sources' SDKs and the target, which it calls", async () => {
+  it("worker: the sources' SDKs and the target, which it calls; the SQS sender, which it never calls, beside it", async () => {
     const inputs = await bundledInputs("worker");
     for (const part of ["@aws-sdk/client-ssm/", "@aws-sdk/client-secrets-manager/", "packages/airflow-api/src/AirflowApiTarget.ts"])
       assert.ok(holds(inputs, part), part);
+    for (const part of ["@aws-sdk/client-sqs/", "functions/aws/src/queue/SqsSyncQueue.ts"])
+      assert.ok(!holds(inputs, part), `${part} is not in the worker bundle`);
+  });
+
+  it("worker: the SQS sender beside the bundle sends on its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "afsync-bundle-"));
+    const aws = await startAwsEmulator();
+    const env = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake", AWS_ENDPOINT_URL: aws.url };
+    const sqs = new SQSClient({
+      endpoint: aws.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+    });
+    try {
+      await bundledInputs("worker", dir);
+      const sideFile = join(dir, SQS_SENDER_SIDE_FILE);
+      assert.ok(existsSync(sideFile), "the side file is written beside the bundle");
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "q" }))).QueueUrl ?? "";
+      const { sqsQueuesFor } = createRequire(import.meta.url)(sideFile) as typeof import("../src/runtime/sqsSenderEntry.ts");
+      const { hintQueue } = sqsQueuesFor({ queueUrl: `${queueUrl}.fifo`, hintQueueUrl: queueUrl }, env);
+      await hintQueue?.enqueue([{ v: 1, deployment: "prod", trigger: { kind: "full" }, origin: "test" }]);
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      assert.deepEqual(
+        received.Messages?.map((m) => JSON.parse(m.Body ?? "").deployment),
+        ["prod"],
+      );
+    } finally {
+      sqs.destroy();
+      await aws.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
