@@ -7,7 +7,8 @@ const { pathToFileURL } = require("node:url");
 
 module.exports = [
   {
-    // The side files beside each bundle: the strict config path, the worker's SQS sender
+    // The side files beside each bundle: the strict config path, the worker's SQS sender, the
+    // events and coalesce functions' Secrets Manager reader
     // (functions/aws/src/deploy/lambdaSideFiles.ts).
     name: "afsync-lambda-side-files",
     async setup(build) {

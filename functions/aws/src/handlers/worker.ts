@@ -1,6 +1,7 @@
 import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
 import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
 import { lazyLambdaDeps } from "../runtime/lazyDeps.ts";
+import { secretEnvReaderInTheBundle } from "../runtime/secretEnvReaderInTheBundle.ts";
 
 /** The parts of Lambda's SQS event and partial-batch response this handler reads and writes. */
 export interface SqsBatchEvent {
@@ -25,4 +26,4 @@ export function createWorkerHandler(load: LoadLambdaDeps) {
   };
 }
 
-export const handler = createWorkerHandler(lazyLambdaDeps(process.env));
+export const handler = createWorkerHandler(lazyLambdaDeps(process.env, { loadSecretEnvReader: secretEnvReaderInTheBundle }));
