@@ -7,12 +7,14 @@ const { pathToFileURL } = require("node:url");
 
 module.exports = [
   {
-    // The strict config path in a file beside each bundle (packages/runtime/src/config/strictConfigSideFile.ts).
-    name: "afsync-strict-config-side-file",
+    // The side files beside each bundle: the strict config path, the worker's SQS sender, the
+    // events and coalesce functions' Secrets Manager reader
+    // (functions/aws/src/deploy/lambdaSideFiles.ts).
+    name: "afsync-lambda-side-files",
     async setup(build) {
       const { tsImport } = await import("tsx/esm/api");
-      const { strictConfigSideFile } = await tsImport("@afsync/runtime/config/strictConfigSideFile", pathToFileURL(__filename).href);
-      return strictConfigSideFile().setup(build);
+      const { lambdaSideFiles } = await tsImport("./src/deploy/lambdaSideFiles.ts", pathToFileURL(__filename).href);
+      return lambdaSideFiles().setup(build);
     },
   },
 ];

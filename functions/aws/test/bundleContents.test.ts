@@ -6,10 +6,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { STRICT_CONFIG_SIDE_FILE } from "@afsync/runtime/config/strictConfigSideFile";
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { type BuildOptions, build, type Plugin } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../src/deploy/awsDeployFacts.ts";
+import { SECRET_ENV_READER_SIDE_FILE } from "../src/deploy/secretEnvReaderSideFile.ts";
+import { SQS_SENDER_SIDE_FILE } from "../src/deploy/sqsSenderSideFile.ts";
 
 // What each function's bundle holds, built as `serverless package` builds it (serverless.yml's
 // custom.esbuild, its define from the bundled config): the producers route with the sources'
@@ -66,6 +70,22 @@ describe("the Lambda bundles", () => {
     });
   }
 
+  for (const [handler, mapsSecrets] of [
+    ["events", false],
+    ["coalesce", false],
+    ["webhook", true],
+    ["worker", true],
+    ["reconcile", true],
+  ] as const) {
+    // serverless.yml's AFSYNC_ENV_FROM_SECRETS: the functions that read secrets on every cold start
+    // keep the Secrets Manager reader in their bundle; the others have it beside theirs.
+    it(`${handler}: the Secrets Manager reader of AFSYNC_ENV_FROM_SECRETS is ${mapsSecrets ? "in the bundle" : "beside it"}`, async () => {
+      const inputs = await bundledInputs(handler);
+      assert.equal(holds(inputs, "functions/aws/src/runtime/secretEnvFromSecretsManager.ts"), mapsSecrets);
+      assert.equal(holds(inputs, "@aws-sdk/client-secrets-manager/"), mapsSecrets);
+    });
+  }
+
   for (const handler of ["events", "webhook", "coalesce", "reconcile", "worker"]) {
     it(`${handler}: the strict config path is in the side file, not in the bundle`, async () => {
       const inputs = await bundledInputs(handler);
@@ -73,8 +93,12 @@ describe("the Lambda bundles", () => {
         "node_modules/yaml/",
         "packages/core/src/config/parseConfig.ts",
         "packages/runtime/src/config/loadConfigFile.ts",
-        // Reconcile and worker build sources, whose factory loaders share the schema registry.
-        ...(handler === "reconcile" || handler === "worker" ? [] : ["packages/runtime/src/compose/optionSchemaLoaders.ts"]),
+        // Reconcile and worker build sources and a target from options parsed at packaging; the
+        // schemas (and zod) that parse any other config's options are in the side file too.
+        "packages/runtime/src/compose/optionSchemaLoaders.ts",
+        "packages/aws/src/awsSourceOptions.ts",
+        "packages/airflow-api/src/airflowApiTargetFactory.ts",
+        "node_modules/zod/",
       ])
         assert.ok(!holds(inputs, part), `${part} is not in the ${handler} bundle`);
     });
@@ -85,7 +109,7 @@ describe("the Lambda bundles", () => {
     try {
       await bundledInputs("events", dir);
       assert.ok(existsSync(join(dir, STRICT_CONFIG_SIDE_FILE)), "the side file is written beside the bundle");
-      const run = (config: string) => {
+      const run = (config: string, extraEnv: NodeJS.ProcessEnv = {}) => {
         const result = spawnSync(
           process.execPath,
           [
@@ -100,6 +124,7 @@ describe("the Lambda bundles", () => {
               AWS_REGION: "us-east-1",
               AFSYNC_QUEUE_URL: "http://127.0.0.1:9/q.fifo",
               AFSYNC_CONFIG: config,
+              ...extraEnv,
             },
           },
         );
@@ -115,6 +140,19 @@ describe("the Lambda bundles", () => {
       assert.match(
         run("deployments:\n  - 1"),
         /^@@error ConfigError INVALID_CONFIG sources: expected a record, found nothing\n {2}deployments: expected a record, found a list/,
+      );
+      // serverless.yml maps no secret for events, so its Secrets Manager reader is a side file too;
+      // a mapping set anyway is read through it, and its error comes back as the bundle's own.
+      assert.ok(existsSync(join(dir, SECRET_ENV_READER_SIDE_FILE)), "the reader is written beside the bundle");
+      assert.match(
+        run(text, {
+          AFSYNC_ENV_FROM_SECRETS: '{"AFSYNC_HMAC_KEY":"afsync/hmac-key"}',
+          AWS_ENDPOINT_URL: "http://127.0.0.1:9",
+          AWS_ACCESS_KEY_ID: "AKIDFAKE",
+          AWS_SECRET_ACCESS_KEY: "fake",
+          AWS_MAX_ATTEMPTS: "1",
+        }),
+        /^@@error RemoteCallError REMOTE_CALL_FAILED AFSYNC_ENV_FROM_SECRETS: reading secret afsync\/hmac-key for AFSYNC_HMAC_KEY failed/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -135,9 +173,79 @@ describe("the Lambda bundles", () => {
       assert.ok(!holds(inputs, part), `${part} is not in the reconcile bundle`);
   });
 
-  it("worker: the sources' SDKs and the target, which it calls", async () => {
+  it("worker: the sources' SDKs and the target, which it calls; the SQS sender, which it never calls, beside it", async () => {
     const inputs = await bundledInputs("worker");
     for (const part of ["@aws-sdk/client-ssm/", "@aws-sdk/client-secrets-manager/", "packages/airflow-api/src/AirflowApiTarget.ts"])
       assert.ok(holds(inputs, part), part);
+    for (const part of ["@aws-sdk/client-sqs/", "functions/aws/src/queue/SqsSyncQueue.ts"])
+      assert.ok(!holds(inputs, part), `${part} is not in the worker bundle`);
+  });
+
+  it("worker: a config that is not the embedded one builds its sources and target from the options the side file parsed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "afsync-bundle-"));
+    try {
+      await bundledInputs("worker", dir);
+      const text = readFileSync(join(repoRoot, "functions", "aws", "afsync.config.yaml"), "utf8");
+      const run = (config: string) => {
+        const result = spawnSync(
+          process.execPath,
+          [
+            "-e",
+            `require(${JSON.stringify(join(dir, "worker.cjs"))}).handler({ Records: [] }).then(
+              (r) => console.log("@@" + JSON.stringify(r)), (e) => console.log("@@error " + e.name + " " + e.code + " " + e.message))`,
+          ],
+          {
+            encoding: "utf8",
+            env: {
+              PATH: process.env.PATH ?? "",
+              AWS_REGION: "us-east-1",
+              AFSYNC_QUEUE_URL: "http://127.0.0.1:9/q.fifo",
+              AFSYNC_HMAC_KEY: "k".repeat(32),
+              AIRFLOW_USERNAME: "u",
+              AIRFLOW_PASSWORD: "p",
+              AFSYNC_CONFIG: config,
+            },
+          },
+        );
+        return result.stdout.slice(Math.max(0, result.stdout.indexOf("@@")));
+      };
+      assert.equal(run(text).trim(), '@@{"batchItemFailures":[]}', "inline YAML: parsed, then the adapters built");
+      // A bad option is the schema's error, at its place in the config, as the bundle's ConfigError.
+      assert.match(
+        run(text.replace("api_version: 2", "api_version: 3")),
+        /^@@error ConfigError INVALID_CONFIG deployments\.prod\.target\.api_version: /,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("worker: the SQS sender beside the bundle sends on its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "afsync-bundle-"));
+    const aws = await startAwsEmulator();
+    const env = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDFAKE", AWS_SECRET_ACCESS_KEY: "fake", AWS_ENDPOINT_URL: aws.url };
+    const sqs = new SQSClient({
+      endpoint: aws.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDFAKE", secretAccessKey: "fake" },
+    });
+    try {
+      await bundledInputs("worker", dir);
+      const sideFile = join(dir, SQS_SENDER_SIDE_FILE);
+      assert.ok(existsSync(sideFile), "the side file is written beside the bundle");
+      const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: "q" }))).QueueUrl ?? "";
+      const { sqsQueuesFor } = createRequire(import.meta.url)(sideFile) as typeof import("../src/runtime/sqsSenderEntry.ts");
+      const { hintQueue } = sqsQueuesFor({ queueUrl: `${queueUrl}.fifo`, hintQueueUrl: queueUrl }, env);
+      await hintQueue?.enqueue([{ v: 1, deployment: "prod", trigger: { kind: "full" }, origin: "test" }]);
+      const received = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+      assert.deepEqual(
+        received.Messages?.map((m) => JSON.parse(m.Body ?? "").deployment),
+        ["prod"],
+      );
+    } finally {
+      sqs.destroy();
+      await aws.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -2,6 +2,7 @@ import { fanOutReconcile } from "@afsync/runtime/fanout/fanOutReconcile";
 import { enqueueEveryDeployment } from "@afsync/runtime/fanout/ReconcileSetup";
 import type { LoadReconcileDeps } from "../runtime/LambdaDeps.ts";
 import { lazyReconcileDeps } from "../runtime/lazyDeps.ts";
+import { secretEnvReaderInTheBundle } from "../runtime/secretEnvReaderInTheBundle.ts";
 
 export interface ReconcileResult {
   readonly enqueued: readonly string[];
@@ -30,4 +31,4 @@ function idOf(event: unknown): string | undefined {
   return undefined;
 }
 
-export const handler = createReconcileHandler(lazyReconcileDeps(process.env));
+export const handler = createReconcileHandler(lazyReconcileDeps(process.env, { loadSecretEnvReader: secretEnvReaderInTheBundle }));

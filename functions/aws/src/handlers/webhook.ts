@@ -4,6 +4,7 @@ import { SIGNATURE_HEADER, WebhookVerifier } from "@afsync/runtime/webhook/Webho
 import { webhookMessages } from "@afsync/runtime/webhook/webhookMessages";
 import type { LoadProducerDeps, ProducerDeps } from "../runtime/LambdaDeps.ts";
 import { lazyProducerDeps } from "../runtime/lazyDeps.ts";
+import { secretEnvReaderInTheBundle } from "../runtime/secretEnvReaderInTheBundle.ts";
 
 /** The parts of an HTTP API (payload v2) request and response this handler uses. */
 export interface HttpApiRequest {
@@ -88,4 +89,4 @@ function reply(statusCode: number, body: unknown): HttpApiResponse {
   return { statusCode, headers: { "content-type": "application/json" }, body: JSON.stringify(body) };
 }
 
-export const handler = createWebhookHandler(lazyProducerDeps(process.env));
+export const handler = createWebhookHandler(lazyProducerDeps(process.env, { loadSecretEnvReader: secretEnvReaderInTheBundle }));

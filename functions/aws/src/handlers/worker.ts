@@ -1,6 +1,7 @@
 import type { QueueRecord } from "@afsync/runtime/worker/coalesceMessages";
 import type { LoadLambdaDeps } from "../runtime/LambdaDeps.ts";
 import { lazyLambdaDeps } from "../runtime/lazyDeps.ts";
+import { secretEnvReaderInTheBundle } from "../runtime/secretEnvReaderInTheBundle.ts";
 
 /** The parts of Lambda's SQS event and partial-batch response this handler reads and writes. */
 export interface SqsBatchEvent {
@@ -17,12 +18,12 @@ export interface SqsBatchResponse {
 export function createWorkerHandler(load: LoadLambdaDeps) {
   return async (event: SqsBatchEvent): Promise<SqsBatchResponse> => {
     const deps = await load();
-    // Imported here, not at the top: the queue message decoder is a zod schema, and zod is
-    // loaded by the first invocation's config parsing anyway (see lazyDeps.ts).
+    // Imported here, not at the top: Lambda's init phase then evaluates only this module, and the
+    // batch loop with its decoder loads with the rest of the first invocation (see lazyDeps.ts).
     const { runWorkerBatch } = await import("@afsync/runtime/worker/runWorkerBatch");
     const failures = await runWorkerBatch(event.Records, deps);
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
   };
 }
 
-export const handler = createWorkerHandler(lazyLambdaDeps(process.env));
+export const handler = createWorkerHandler(lazyLambdaDeps(process.env, { loadSecretEnvReader: secretEnvReaderInTheBundle }));

@@ -1,4 +1,5 @@
 import { once } from "@afsync/runtime/compose/once";
+import type { ColdStartOptions } from "./coldStart.ts";
 import type { LoadLambdaDeps, LoadProducerDeps, LoadReconcileDeps } from "./LambdaDeps.ts";
 
 /**
@@ -9,14 +10,14 @@ import type { LoadLambdaDeps, LoadProducerDeps, LoadReconcileDeps } from "./Lamb
  * `adapterFactoryLoaders`). In the CommonJS bundle esbuild keeps these modules in the same file,
  * wrapped so their top level runs on the import.
  */
-export function lazyProducerDeps(env: NodeJS.ProcessEnv): LoadProducerDeps {
-  return once(async () => (await import("./producerDepsFromEnv.ts")).producerDepsFromEnv(env)());
+export function lazyProducerDeps(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadProducerDeps {
+  return once(async () => (await import("./producerDepsFromEnv.ts")).producerDepsFromEnv(env, options)());
 }
 
-export function lazyLambdaDeps(env: NodeJS.ProcessEnv): LoadLambdaDeps {
-  return once(async () => (await import("./lambdaDepsFromEnv.ts")).lambdaDepsFromEnv(env)());
+export function lazyLambdaDeps(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadLambdaDeps {
+  return once(async () => (await import("./lambdaDepsFromEnv.ts")).lambdaDepsFromEnv(env, options)());
 }
 
-export function lazyReconcileDeps(env: NodeJS.ProcessEnv): LoadReconcileDeps {
-  return once(async () => (await import("./reconcileDepsFromEnv.ts")).reconcileDepsFromEnv(env)());
+export function lazyReconcileDeps(env: NodeJS.ProcessEnv, options: ColdStartOptions = {}): LoadReconcileDeps {
+  return once(async () => (await import("./reconcileDepsFromEnv.ts")).reconcileDepsFromEnv(env, options)());
 }

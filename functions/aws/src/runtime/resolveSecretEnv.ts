@@ -11,8 +11,8 @@ import type { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
  *
  * Returns a new env object; `process.env` is left alone so nothing else can log the values.
  * `client` is asked for only when the mapping names a secret: the Secrets Manager SDK is then
- * loaded (a dynamic import), so a function that maps none (events, reconcile, coalesce) never
- * evaluates it on its cold start.
+ * loaded (a dynamic import), so a function that maps none (events, coalesce) never evaluates it
+ * on its cold start (`mapsSecrets` tells, and `coldStart` loads the reader only then).
  */
 export const ENV_FROM_SECRETS = "AFSYNC_ENV_FROM_SECRETS";
 
@@ -44,6 +44,11 @@ export async function resolveSecretEnv(
     }),
   );
   return resolved;
+}
+
+/** Whether `AFSYNC_ENV_FROM_SECRETS` names a secret to read; a malformed mapping is a `ConfigError`. */
+export function mapsSecrets(env: NodeJS.ProcessEnv): boolean {
+  return parseMapping(env[ENV_FROM_SECRETS]).length > 0;
 }
 
 function parseMapping(raw: string | undefined): [string, string][] {

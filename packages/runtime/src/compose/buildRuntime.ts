@@ -15,7 +15,7 @@ import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
 import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { isEmbeddedConfig } from "../config/bundledConfig.ts";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
-import { assertBundled, loadTargetCreate } from "./adapterFactoryLoaders.ts";
+import { assertBundled, loadTargetCreate } from "./adapterCreateLoaders.ts";
 import { atConfigPath } from "./atConfigPath.ts";
 import { buildSources, type SourceBuildContext } from "./buildSources.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";

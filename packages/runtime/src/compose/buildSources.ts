@@ -2,7 +2,7 @@ import type { AzureClientOverrides } from "@afsync/azure/createAzureKeyVaultClie
 import { ConfigError, type KeyString, type Logger, type SecretSource } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { isEmbeddedConfig } from "../config/bundledConfig.ts";
-import { assertBundled, loadSourceCreate } from "./adapterFactoryLoaders.ts";
+import { assertBundled, loadSourceCreate } from "./adapterCreateLoaders.ts";
 import { atConfigPath } from "./atConfigPath.ts";
 
 export interface SourceBuildContext {

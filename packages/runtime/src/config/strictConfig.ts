@@ -1,5 +1,5 @@
-import { ConfigError } from "@afsync/core";
 import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
+import { ownSideFileError } from "../bundle/ownSideFileError.ts";
 
 /**
  * The strict config path for the functions: a config file that is not the one the bundle embeds,
@@ -22,24 +22,23 @@ export async function parseStrictConfigText(raw: string, envName: string): Promi
 }
 
 /**
- * The side file is a bundle of its own, with its own copy of `ConfigError`'s class: its errors are
- * re-raised as this module's `ConfigError` (same message, `path` and cause), so `instanceof` and
- * `errorClass` checks downstream see the config error they expect.
+ * The parse an adapter's factory runs on its options, for a config that is not the embedded one
+ * (`adapterCreateLoaders`): the schemas stay on this path, out of the bundle. Its errors are zod's
+ * (the side file's copy), which `atConfigPath` turns into this module's `ConfigError`.
  */
+export async function loadStrictOptionsParser(
+  kind: "source" | "target",
+  type: string,
+): Promise<((options: unknown) => unknown) | undefined> {
+  const { adapterOptionsParser } = await import("./strictConfigEntry.ts");
+  return adapterOptionsParser(kind, type);
+}
+
+/** The side file's errors as this module's own (`ownSideFileError`): `instanceof ConfigError` holds downstream. */
 async function asOwnConfigError<T>(run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (error) {
-    if (error instanceof ConfigError || !isForeignConfigError(error)) throw error;
-    const own = new ConfigError("", error.message, error.cause === undefined ? undefined : { cause: error.cause });
-    throw Object.assign(own, { path: error.path });
+    throw ownSideFileError(error);
   }
-}
-
-function isForeignConfigError(error: unknown): error is Error & { path: string } {
-  return (
-    error instanceof Error &&
-    (error as { code?: unknown }).code === "INVALID_CONFIG" &&
-    typeof (error as { path?: unknown }).path === "string"
-  );
 }
