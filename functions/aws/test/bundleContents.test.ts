@@ -109,27 +109,8 @@ describe("the Lambda bundles", () => {
     try {
       await bundledInputs("events", dir);
       assert.ok(existsSync(join(dir, STRICT_CONFIG_SIDE_FILE)), "the side file is written beside the bundle");
-      const run = (config: string, extraEnv: NodeJS.ProcessEnv = {}) => {
-        const result = spawnSync(
-          process.execPath,
-          [
-            "-e",
-            `require(${JSON.stringify(join(dir, "events.cjs"))}).handler({ id: "e1" }).then(
-              (r) => console.log("@@" + JSON.stringify(r)), (e) => console.log("@@error " + e.name + " " + e.code + " " + e.message))`,
-          ],
-          {
-            encoding: "utf8",
-            env: {
-              PATH: process.env.PATH ?? "",
-              AWS_REGION: "us-east-1",
-              AFSYNC_QUEUE_URL: "http://127.0.0.1:9/q.fifo",
-              AFSYNC_CONFIG: config,
-              ...extraEnv,
-            },
-          },
-        );
-        return result.stdout.slice(Math.max(0, result.stdout.indexOf("@@")));
-      };
+      const run = (config: string, extraEnv: NodeJS.ProcessEnv = {}) =>
+        invokeBundle(join(dir, "events.cjs"), { id: "e1" }, { AFSYNC_CONFIG: config, ...extraEnv });
       const text = readFileSync(join(repoRoot, "functions", "aws", "afsync.config.yaml"), "utf8");
       assert.match(
         run(text),
@@ -186,29 +167,12 @@ describe("the Lambda bundles", () => {
     try {
       await bundledInputs("worker", dir);
       const text = readFileSync(join(repoRoot, "functions", "aws", "afsync.config.yaml"), "utf8");
-      const run = (config: string) => {
-        const result = spawnSync(
-          process.execPath,
-          [
-            "-e",
-            `require(${JSON.stringify(join(dir, "worker.cjs"))}).handler({ Records: [] }).then(
-              (r) => console.log("@@" + JSON.stringify(r)), (e) => console.log("@@error " + e.name + " " + e.code + " " + e.message))`,
-          ],
-          {
-            encoding: "utf8",
-            env: {
-              PATH: process.env.PATH ?? "",
-              AWS_REGION: "us-east-1",
-              AFSYNC_QUEUE_URL: "http://127.0.0.1:9/q.fifo",
-              AFSYNC_HMAC_KEY: "k".repeat(32),
-              AIRFLOW_USERNAME: "u",
-              AIRFLOW_PASSWORD: "p",
-              AFSYNC_CONFIG: config,
-            },
-          },
+      const run = (config: string) =>
+        invokeBundle(
+          join(dir, "worker.cjs"),
+          { Records: [] },
+          { AFSYNC_HMAC_KEY: "k".repeat(32), AIRFLOW_USERNAME: "u", AIRFLOW_PASSWORD: "p", AFSYNC_CONFIG: config },
         );
-        return result.stdout.slice(Math.max(0, result.stdout.indexOf("@@")));
-      };
       assert.equal(run(text).trim(), '@@{"batchItemFailures":[]}', "inline YAML: parsed, then the adapters built");
       // A bad option is the schema's error, at its place in the config, as the bundle's ConfigError.
       assert.match(
@@ -249,3 +213,24 @@ describe("the Lambda bundles", () => {
     }
   });
 });
+
+/**
+ * A fresh node that requires a built bundle and invokes its handler once with `event`, in a
+ * Lambda-like environment plus `env`: what it printed from its marker on (`@@<result JSON>` or
+ * `@@error <name> <code> <message>`), the handlers' own log lines cut off.
+ */
+function invokeBundle(bundle: string, event: unknown, env: NodeJS.ProcessEnv): string {
+  const result = spawnSync(
+    process.execPath,
+    [
+      "-e",
+      `require(${JSON.stringify(bundle)}).handler(${JSON.stringify(event)}).then(
+        (r) => console.log("@@" + JSON.stringify(r)), (e) => console.log("@@error " + e.name + " " + e.code + " " + e.message))`,
+    ],
+    {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", AWS_REGION: "us-east-1", AFSYNC_QUEUE_URL: "http://127.0.0.1:9/q.fifo", ...env },
+    },
+  );
+  return result.stdout.slice(Math.max(0, result.stdout.indexOf("@@")));
+}
