@@ -143,9 +143,9 @@ const AT_ONCE = Number(process.env.BENCH_DEPLOYMENTS_AT_ONCE ?? DEPLOYMENTS_AT_O
 
 /**
  * Copies Deployment 0's Airflow rows and state records to every other Deployment: in step, as
- * Deployments that applied the same versions at the same moment (their records are equal), or,
+ * Deployments applied by one run (one `appliedAt` per run, ADR 014: their records are equal), or,
  * with BENCH_COPIES_IN_STEP=0, each copy's records stamped a millisecond apart, as Deployments
- * applied by plans of their own, whose records the engine cannot share.
+ * applied by runs of their own, whose records the engine cannot share.
  */
 async function copyFirstDeployment(airflows: readonly AirflowEmulator[], stateDir: string): Promise<void> {
   const [source, ...others] = airflows;

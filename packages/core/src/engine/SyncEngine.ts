@@ -76,7 +76,7 @@ interface LoadedTarget {
  * run's read for the key (and the key is not pinned, nor refused by the target).
  */
 interface EarlyPlan {
-  /** The plan's time stamp, used for the whole Deployment so early and late keys agree. */
+  /** The run's time stamp (see `run`), used for the whole Deployment so early and late keys agree. */
   readonly now: string;
   readonly keys: Map<KeyString, { readonly read: SourceRead; readonly resolution: Resolution; readonly item: PlanItem | null }>;
 }
@@ -260,11 +260,29 @@ export class SyncEngine {
     const shared = new SharedStrings();
     const resolutions = new SharedResolutions();
     const early = new Map<string, EarlyPlan>();
+    // One stamp for the records of every Deployment this run applies (taken when the first is
+    // planned): Deployments applied by one run then hold equal records, which the runs after it
+    // share between them (`SharedStrings`) instead of loading, resolving and planning each
+    // Deployment's copy (a no-op of 10,000 keys × 100 Deployments: 346 MB with a stamp per
+    // plan, 201 MB in step). The history keeps each write's own time.
+    let stamp: string | undefined;
+    const runTime = (): string => {
+      stamp ??= this.now();
+      return stamp;
+    };
     // Each Deployment's entries and records as the fold saw them: its weight in the stream.
     const sizes = new Map<string, number>();
     const scopes =
       rollback === undefined
-        ? await this.readSources(bindings, trigger, reads, loaded, shared, sizes, this.planningEarly(bindings, loaded, early, options))
+        ? await this.readSources(
+            bindings,
+            trigger,
+            reads,
+            loaded,
+            shared,
+            sizes,
+            this.planningEarly(bindings, loaded, early, options, runTime),
+          )
         : await this.readForRollback(bindings, rollback, reads);
     const how: HistoryTrigger = rollback !== undefined ? "rollback" : trigger.kind === "full" ? "reconciliation" : "event";
     // planFor never throws, so a plan made ahead never rejects unobserved.
@@ -287,6 +305,7 @@ export class SyncEngine {
         resolutions,
         loaded.get(binding.id),
         withClaims,
+        runTime,
         early.get(binding.id),
       );
     };
@@ -551,6 +570,7 @@ export class SyncEngine {
     loaded: ReadonlyMap<string, LoadedTarget | { readonly error: unknown }>,
     early: Map<string, EarlyPlan>,
     options: RunOptions,
+    runTime: () => string,
   ): (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined {
     const first = bindings.slice(0, this.deps.deploymentsAtOnce ?? DEPLOYMENTS_AT_ONCE);
     return (source) => {
@@ -562,7 +582,7 @@ export class SyncEngine {
           if (target === undefined || "error" in target) continue;
           let plan = early.get(binding.id);
           if (plan === undefined) {
-            plan = { now: this.now(), keys: new Map() };
+            plan = { now: runTime(), keys: new Map() };
             early.set(binding.id, plan);
           }
           const input: PlanInput = {
@@ -750,8 +770,9 @@ export class SyncEngine {
     pins: PinPlan,
     shared: SharedStrings,
     resolutions: SharedResolutions,
-    loaded?: LoadedTarget | { readonly error: unknown },
-    withClaims = false,
+    loaded: LoadedTarget | { readonly error: unknown } | undefined,
+    withClaims: boolean,
+    runTime: () => string,
     early?: EarlyPlan,
   ): Promise<Planned> {
     try {
@@ -788,6 +809,7 @@ export class SyncEngine {
         pins.active,
         loaded === undefined ? undefined : early,
         resolutions,
+        runTime,
       );
       if (!withClaims) return { binding, items: plan.items, owned: plan.owned, pins };
       const claimed = new Set<KeyString>(plan.resolutions.filter((r) => r.outcome.kind !== "absent").map((r) => r.keyString));
@@ -812,6 +834,8 @@ export class SyncEngine {
     pins: ReadonlyMap<KeyString, VersionPin> = new Map(),
     early?: EarlyPlan,
     shared?: SharedResolutions,
+    /** The run's stamp for new records (see `run`); a plan made alone (explain) takes the time now. */
+    runTime: () => string = () => this.now(),
   ): Promise<DeploymentPlan> {
     const { snapshot, owned } = loaded ?? (await this.loadTarget(binding));
     // Keys planned while the pages landed, from the very read the run kept for them (`early` is
@@ -856,7 +880,7 @@ export class SyncEngine {
         this.deps.logger,
       ),
       hash: this.hash,
-      now: early?.now ?? this.now(),
+      now: early?.now ?? runTime(),
       showSecrets: options.showSecrets ?? false,
       keyProblems: checkPlannedKeys(binding.target, resolutions, snapshot.entries),
       known,

@@ -12,7 +12,11 @@ export interface StateRecord {
   readonly version?: string;
   readonly versionOrder?: number;
   readonly hash: string;
-  /** ISO-8601 time of the write, from the Clock port. */
+  /**
+   * ISO-8601 time, from the Clock port, of the run that applied it: one stamp for every record a
+   * run applies, taken when it plans its first Deployment (so Deployments applied by one run hold
+   * equal records, which later runs share). The history keeps each write's own time.
+   */
   readonly appliedAt: string;
 }
 

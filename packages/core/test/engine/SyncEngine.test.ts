@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { connectionKey, variableKey } from "@afsync/core";
+import { connectionKey, keyString, variableKey } from "@afsync/core";
 import { runHasFailures } from "@afsync/core/engine/RunReport";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { FULL_RECONCILIATION } from "@afsync/core/engine/Trigger";
@@ -498,6 +498,34 @@ describe("SyncEngine.sync", () => {
     assert.match(byKey.get("var:env")?.reason ?? "", /with the same value/);
     assert.equal(byKey.get("var:solo")?.action, "create");
     assert.ok(target.values.has("conn:db"));
+  });
+});
+
+describe("SyncEngine: one appliedAt per run (ADR 014)", () => {
+  it("stamps every record a run applies with one time, whatever the clock says between its plans", async () => {
+    const { source, binding, state } = setup({ id: "d0" });
+    // A clock that moves on each reading: a stamp per plan would differ between the Deployments.
+    const clock = new FixedClock();
+    const ticking = {
+      now: () => {
+        clock.advance(1000);
+        return clock.now();
+      },
+    };
+    const engine = new SyncEngine({ clock: ticking, hasher: createTestHasher(), logger: { log() {} }, state, deploymentsAtOnce: 1 });
+    source.setVariable("a", "1");
+    source.setConnection("db", pg());
+    const bindings = [0, 1, 2].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new InMemoryDeploymentTarget() }));
+    await engine.sync(bindings, FULL_RECONCILIATION);
+    const stamps = new Set<string>();
+    for (const b of bindings) for (const record of (await state.load(b.id)).values()) stamps.add(record.appliedAt);
+    assert.equal(stamps.size, 1, `one stamp: ${[...stamps]}`);
+    const next = new Set<string>();
+    source.setVariable("a", "2");
+    await engine.sync(bindings, FULL_RECONCILIATION);
+    for (const b of bindings) next.add((await state.load(b.id)).get(keyString(variableKey("a")))?.appliedAt ?? "");
+    assert.equal(next.size, 1, "the next run's records share its own stamp");
+    assert.ok(([...next][0] ?? "") > ([...stamps][0] ?? ""), "and it is a later one");
   });
 });
 
