@@ -4,6 +4,9 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { STRICT_CONFIG_SIDE_FILE } from "@afsync/runtime/config/strictConfigSideFile";
+import { SECRET_ENV_READER_SIDE_FILE } from "../functions/aws/src/deploy/secretEnvReaderSideFile.ts";
+import { SQS_SENDER_SIDE_FILE } from "../functions/aws/src/deploy/sqsSenderSideFile.ts";
 import { type CfnResource, type CfnTemplate, packageServerless, readTemplate, zipEntries } from "./support/packageServerless.ts";
 
 // One `serverless package` (~5–10 s, offline, under the loopback-only guard) for the whole file;
@@ -340,6 +343,10 @@ describe("serverless package: function zips", () => {
       assert.ok(names.includes(handler), `${zip} holds ${handler}: ${names.join(", ")}`);
       assert.ok(names.includes("functions/aws/afsync.config.yaml"), `${zip} holds the config`);
       assert.ok(!names.some((n) => n.includes("better-sqlite3") || n.endsWith(".node")), `${zip} has no native module`);
+      // A bundle requires its side files by a path beside itself, on the paths that need them
+      // (a config that is not the embedded one, a send, a secret mapping): each must be in the zip.
+      for (const side of [STRICT_CONFIG_SIDE_FILE, SQS_SENDER_SIDE_FILE, SECRET_ENV_READER_SIDE_FILE])
+        assert.ok(names.includes(`functions/aws/src/handlers/${side}`), `${zip} holds ${side} beside its handler`);
     }
   });
 });
