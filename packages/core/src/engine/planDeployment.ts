@@ -141,7 +141,19 @@ export function planKey(res: Resolution, input: PlanInput): PlanItem | null {
     } else if (owned.hash === winner.hash && entry !== undefined) {
       base =
         owned.version !== record.version || owned.sourceId !== record.sourceId
-          ? { change: changeOf(common, { action: "unchanged" }), refresh: { ...record, appliedAt: owned.appliedAt } }
+          ? {
+              change: changeOf(common, { action: "unchanged" }),
+              // The new version's record under the time the value was applied (a literal, as `record` is: see `stateRecord`).
+              refresh: stateRecord(
+                key,
+                record.sourceId,
+                record.secretId,
+                record.version,
+                record.versionOrder,
+                record.hash,
+                owned.appliedAt,
+              ),
+            }
           : unchangedItem(res, winner);
     } else if (entry === undefined) {
       base = {
