@@ -24,12 +24,25 @@ describe("SharedResolutions", () => {
     shared.keep(ks, record, [sm], reads, resolution);
     assert.equal(shared.find(ks, record, [sm], reads), resolution);
     assert.equal(shared.find(ks, record, [sm], readsOf({ sm: { listed } })), resolution, "the same objects read again");
-    assert.equal(shared.find(ks, { ...record }, [sm], reads), undefined, "an equal record that is another object");
+    assert.equal(shared.find(ks, { ...record }, [sm], reads), resolution, "an equal record that is another object");
     assert.equal(shared.find(ks, undefined, [sm], reads), undefined);
     assert.equal(shared.find(ks, record, [sm, vault], reads), undefined, "another list of sources");
     assert.equal(shared.find(ks, record, [vault], reads), undefined);
     assert.equal(shared.find(ks, record, [sm], readsOf({ sm: { listed: { version: "v1" } } })), undefined, "another listing");
     assert.equal(shared.find(ks, record, [sm], readsOf({ sm: { read: {}, listed } })), undefined, "a read where there was none");
     assert.equal(shared.find("var:b" as KeyString, record, [sm], reads), undefined);
+  });
+
+  it("shares a resolution between records that differ only where a resolution never looks (when, secret id, order)", () => {
+    const shared = new SharedResolutions();
+    const reads = readsOf({ sm: { listed: { version: "v1" } } });
+    const applied: StateRecord = { ...record, version: "v1" };
+    shared.keep(ks, applied, [sm], reads, resolution);
+    const elsewhere: StateRecord = { ...applied, appliedAt: "2026-02-02T00:00:00.000Z", secretId: "other/id", versionOrder: 7 };
+    assert.equal(shared.find(ks, elsewhere, [sm], reads), resolution);
+    assert.equal(shared.find(ks, { ...applied, version: "v0" }, [sm], reads), undefined, "another version applied");
+    assert.equal(shared.find(ks, { ...applied, hash: "h2" }, [sm], reads), undefined, "another value applied");
+    assert.equal(shared.find(ks, { ...applied, hash: "pending" }, [sm], reads), undefined, "a create not yet confirmed");
+    assert.equal(shared.find(ks, { ...applied, sourceId: "vault" }, [sm], reads), undefined, "applied from another source");
   });
 });
