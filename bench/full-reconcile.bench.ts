@@ -9,7 +9,10 @@
  * (`support/fullReconcileChild.ts`, bundled by esbuild unless BENCH_CHILD_RUNTIME=tsx), so its
  * peak RSS is its own: `first` (an empty Airflow, every key created) and then `noop` (nothing
  * changed: the listing floor, no value read, no write) in a fresh child that starts from the state
- * on disk. BENCH_CHILD_NODE_ARGS=--max-old-space-size=96 gives the child a heap budget.
+ * on disk. BENCH_CHILD_NODE_ARGS=--max-old-space-size=96 gives the child a heap budget;
+ * BENCH_FUNCTION_MEMORY_MB=256 gives it the heap flags AWS Lambda's Node.js runtime starts a
+ * function of that memory size with (`support/lambdaHeapFlags.ts`), and the result says whether
+ * the peak RSS fits that size.
  *
  * Reported per (N, M): provider calls and the floor (ceil(N/20) BatchGetSecretValue for a first
  * read; ceil(N/100) ListSecrets pages for a no-op), target writes, bytes sent to the targets,
@@ -99,6 +102,7 @@ import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
 import { build } from "esbuild";
 import type { BareChainInput } from "./support/bareChainChild.ts";
 import type { FullReconcileChildInput } from "./support/fullReconcileChild.ts";
+import { lambdaHeapFlags } from "./support/lambdaHeapFlags.ts";
 import { runQueueWaitMs } from "./support/runQueueWaitMs.ts";
 
 const RTT_MS = Number(process.env.BENCH_RTT_MS ?? 10);
@@ -121,7 +125,15 @@ const BARE_BUNDLE = fileURLToPath(new URL(`./out/full-reconcile-bare-${process.p
 const CHILD_RUNTIME = process.env.BENCH_CHILD_RUNTIME === "tsx" ? "tsx" : "bundle";
 // BENCH_CHILD_NODE_ARGS (e.g. --max-old-space-size=96) runs the engine with a heap budget, as a
 // process given a memory size would be; the result names the heap ceiling either way.
-const CHILD_NODE_ARGS = (process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== "");
+const FUNCTION_MEMORY_MB = process.env.BENCH_FUNCTION_MEMORY_MB === undefined ? undefined : Number(process.env.BENCH_FUNCTION_MEMORY_MB);
+const CHILD_NODE_ARGS = [
+  ...(FUNCTION_MEMORY_MB === undefined ? [] : lambdaHeapFlags(FUNCTION_MEMORY_MB)),
+  ...(process.env.BENCH_CHILD_NODE_ARGS ?? "").split(" ").filter((a) => a !== ""),
+];
+/** With BENCH_FUNCTION_MEMORY_MB: whether a phase's peak RSS fits the function's memory size. */
+function fitsFunction(phase: Record<string, number>): { fitsFunctionMemory?: boolean } {
+  return FUNCTION_MEMORY_MB === undefined ? {} : { fitsFunctionMemory: (phase.peakRssMb ?? Infinity) < FUNCTION_MEMORY_MB };
+}
 
 /** A child as one ESM file (better-sqlite3 stays outside: a native addon), written under bench/out/. */
 async function bundleChild(source: string, outfile: string): Promise<void> {
@@ -343,6 +355,7 @@ async function scenario(n: number, m: number) {
       deployments: m,
       rttMs: RTT_MS,
       childRuntime: CHILD_RUNTIME,
+      ...(FUNCTION_MEMORY_MB === undefined ? {} : { functionMemoryMb: FUNCTION_MEMORY_MB }),
       ...(CHILD_NODE_ARGS.length > 0 ? { childNodeArgs: CHILD_NODE_ARGS.join(" ") } : {}),
       ...(COPIES_IN_STEP ? {} : { copiesInStep: false }),
       parameters: {
@@ -357,6 +370,7 @@ async function scenario(n: number, m: number) {
       first: {
         ...(copied ? { measuredForDeployments: 1, note: `measured for 1 Deployment and copied to ${m - 1}` } : {}),
         ...first,
+        ...fitsFunction(first),
         ...firstCalls,
         batchGetSecretValueFloor: Math.ceil(n / 20),
         bytesSentPerTarget: Math.round(firstCalls.bytesSent / firstM),
@@ -368,6 +382,7 @@ async function scenario(n: number, m: number) {
       },
       noop: {
         ...noop,
+        ...fitsFunction(noop),
         ...noopCalls,
         listSecretsFloor: Math.ceil(n / 100),
         ...bound(noop, noopRtts, bareNoop),
