@@ -70,6 +70,21 @@ interface LoadedTarget {
 }
 
 /**
+ * A target the fold read and kept without its records (`recordsDropped`): its key set is one that
+ * a target kept already holds, so keeping it costs nothing, while its records, which differ from
+ * every other Deployment's (applied by runs of their own), would count in full. Its records are
+ * in the state store, apart from the target, so planning loads them again there instead of
+ * reading the whole target again from the network.
+ */
+interface KeptSnapshot {
+  readonly snapshot: TargetSnapshot;
+  readonly recordsDropped: true;
+}
+
+/** What the fold left of a Deployment's target for its plan: all of it, its key set alone, or why it could not be read. */
+type FoldedTarget = LoadedTarget | KeptSnapshot | { readonly error: unknown };
+
+/**
  * A Deployment's keys planned while its source's pages landed (a whole read), so that the CPU of
  * planning overlaps the read's round trips instead of following them. Each key keeps the read it
  * was planned from: its plan reuses the resolution and the item only while that is still the
@@ -89,8 +104,15 @@ interface EarlyPlan {
  */
 export const DEPLOYMENTS_AT_ONCE = 4;
 
-/** Targets read at once while folding what was applied (a metadata-first reconciliation); each is held until folded. */
-export const TARGET_LOADS_AT_ONCE = 4;
+/**
+ * Targets read at once while folding what was applied (a metadata-first reconciliation); each is
+ * held until folded. The fold is the part of a no-op that waits on the network (every target's
+ * pages, paced by their round trips) before any Deployment can be planned, so it takes more at
+ * once than the stream does: at 10,000 keys × 100 Deployments (10 ms RTT), 8 instead of 4 took
+ * the no-op's wall time from 1.16–1.24× to 1.10–1.12× the measured bound, for 15–20 MB more peak
+ * RSS (`docs/development/benchmarks.md`).
+ */
+export const TARGET_LOADS_AT_ONCE = 8;
 
 /**
  * Target entries plus state records kept from that fold for planning, so a run with few keys ×
@@ -103,15 +125,18 @@ export const TARGET_LOADS_AT_ONCE = 4;
 export const LOADED_ENTRIES_KEPT = 20_000;
 
 /**
- * Target entries plus state records in flight at once, in the fold (TARGET_LOADS_AT_ONCE) and in
- * the stream of Deployments (DEPLOYMENTS_AT_ONCE), each weighed by its size (`EntryBudget`): the
- * counts bound Deployments of up to 10,000 keys (about 20,000 each: entries and records), this
- * bounds larger ones, so that what the run holds grows with the keys of a few Deployments, not
- * with their count times their keys. Measured at 10,000 keys × 100 (no-op): two at once instead
- * of four saved nothing measurable once Deployments in step shared their records and
- * resolutions (320–329 MB peak RSS either way) and cost wall time, so it does not bind there.
+ * Target entries plus state records in flight at once in the stream of Deployments
+ * (DEPLOYMENTS_AT_ONCE), each weighed by its size (`EntryBudget`): the count bounds Deployments
+ * of up to 10,000 keys (about 20,000 each: entries and records), this bounds larger ones, so
+ * that what the run holds grows with the keys of a few Deployments, not with their count times
+ * their keys. Measured at 10,000 keys × 100 (no-op): two at once instead of four saved nothing
+ * measurable once Deployments in step shared their records and resolutions (320–329 MB peak RSS
+ * either way) and cost wall time, so it does not bind there.
  */
 export const ENTRIES_IN_FLIGHT = 80_000;
+
+/** The same bound for the fold (TARGET_LOADS_AT_ONCE targets of up to 10,000 keys), which runs before the stream, not beside it. */
+export const FOLD_ENTRIES_IN_FLIGHT = 160_000;
 
 /** A Deployment planned, before (or instead of) applying. */
 type Planned =
@@ -256,7 +281,7 @@ export class SyncEngine {
     rollback?: RollbackRequest,
   ): Promise<RunReport> {
     const reads = new SourceReadSet();
-    const loaded = new Map<string, LoadedTarget | { readonly error: unknown }>();
+    const loaded = new Map<string, FoldedTarget>();
     const shared = new SharedStrings();
     const resolutions = new SharedResolutions();
     const early = new Map<string, EarlyPlan>();
@@ -371,7 +396,7 @@ export class SyncEngine {
   private async overlappingClaimErrors(
     bindings: readonly DeploymentBinding[],
     planFor: (binding: DeploymentBinding, withClaims: boolean) => Promise<Planned>,
-    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    loaded: Map<string, FoldedTarget>,
     shared: SharedStrings,
   ): Promise<ReadonlyMap<string, string>> {
     const byScope = new Map<string, DeploymentBinding[]>();
@@ -514,7 +539,7 @@ export class SyncEngine {
     bindings: readonly DeploymentBinding[],
     trigger: Trigger,
     reads: SourceReadSet,
-    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    loaded: Map<string, FoldedTarget>,
     shared: SharedStrings,
     sizes: Map<string, number>,
     onPage: (source: SecretSource) => ((reads: readonly SourceRead[]) => void) | undefined,
@@ -567,7 +592,7 @@ export class SyncEngine {
    */
   private planningEarly(
     bindings: readonly DeploymentBinding[],
-    loaded: ReadonlyMap<string, LoadedTarget | { readonly error: unknown }>,
+    loaded: ReadonlyMap<string, FoldedTarget>,
     early: Map<string, EarlyPlan>,
     options: RunOptions,
     runTime: () => string,
@@ -579,7 +604,7 @@ export class SyncEngine {
       return (pageReads) => {
         for (const binding of planned) {
           const target = loaded.get(binding.id);
-          if (target === undefined || "error" in target) continue;
+          if (target === undefined || "error" in target || "recordsDropped" in target) continue;
           let plan = early.get(binding.id);
           if (plan === undefined) {
             plan = { now: runTime(), keys: new Map() };
@@ -611,13 +636,15 @@ export class SyncEngine {
   /**
    * Loads every Deployment's target (TARGET_LOADS_AT_ONCE at a time) and folds what each has
    * applied from each listable source into `AppliedVersions`, which decides the values to read.
-   * Targets are kept in `loaded` for planning while they fit in LOADED_ENTRIES_KEPT; the rest are
-   * dropped and read again when planned, so memory does not grow with keys × Deployments.
+   * Targets are kept in `loaded` for planning while they fit in LOADED_ENTRIES_KEPT, whole or,
+   * where only their records would not fit and those live in the state store, as their key set
+   * alone (`KeptSnapshot`); the rest are dropped and read again when planned, so memory does not
+   * grow with keys × Deployments.
    */
   private async foldAppliedVersions(
     listable: readonly SecretSource[],
     bindings: readonly DeploymentBinding[],
-    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    loaded: Map<string, FoldedTarget>,
     shared: SharedStrings,
     sizes: Map<string, number>,
     appliedFrom: (source: SecretSource) => void,
@@ -647,7 +674,7 @@ export class SyncEngine {
     // their key set (`StringPool.presentKeys`) and their records map (`SharedStrings.collect`).
     const keptEntries = new Set<ReadonlyMap<KeyString, unknown>>();
     const keptRecords = new Set<ReadonlyMap<KeyString, StateRecord>>();
-    const budget = new EntryBudget(ENTRIES_IN_FLIGHT);
+    const budget = new EntryBudget(FOLD_ENTRIES_IN_FLIGHT);
     await forEachAtOnce(bindings, TARGET_LOADS_AT_ONCE, async (binding) => {
       let admitted = () => {};
       // Weighed, before its target is read, as its records and as many entries.
@@ -658,11 +685,18 @@ export class SyncEngine {
         await this.foldOne(binding, applied, loaded, shared, sizes, owns, admit, ({ snapshot, owned }) => {
           const entries = keptEntries.has(snapshot.entries) ? 0 : snapshot.entries.size;
           const records = keptRecords.has(owned) ? 0 : owned.size;
-          if (kept + entries + records > LOADED_ENTRIES_KEPT) return false;
-          kept += entries + records;
+          if (kept + entries + records <= LOADED_ENTRIES_KEPT) {
+            kept += entries + records;
+            keptEntries.add(snapshot.entries);
+            keptRecords.add(owned);
+            return "whole";
+          }
+          // Records out of step with every kept map, where the state store holds them apart from
+          // the target: reloading them there when planned is cheaper than reading the target again.
+          if (binding.target.capabilities.holdsState || kept + entries > LOADED_ENTRIES_KEPT) return "none";
+          kept += entries;
           keptEntries.add(snapshot.entries);
-          keptRecords.add(owned);
-          return true;
+          return "keys";
         });
       } finally {
         admitted();
@@ -675,12 +709,12 @@ export class SyncEngine {
   private async foldOne(
     binding: DeploymentBinding,
     applied: ReadonlyMap<SecretSource, AppliedVersions>,
-    loaded: Map<string, LoadedTarget | { readonly error: unknown }>,
+    loaded: Map<string, FoldedTarget>,
     shared: SharedStrings,
     sizes: Map<string, number>,
     owns: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
     admit: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
-    keep: (target: LoadedTarget) => boolean,
+    keep: (target: LoadedTarget) => "whole" | "keys" | "none",
   ): Promise<void> {
     const target = await this.tryLoadTarget(binding, shared, owns, admit);
     // A Deployment whose target could not be read fails on its own (kept: it is not read twice).
@@ -692,8 +726,12 @@ export class SyncEngine {
     }
     const size = target.snapshot.entries.size + target.owned.size;
     sizes.set(binding.id, size);
-    if (keep(target)) {
+    const keeping = keep(target);
+    if (keeping === "whole") {
       loaded.set(binding.id, target);
+    } else if (keeping === "keys") {
+      // The target keeps what it learnt from this read (as for a whole one): it is not read again.
+      loaded.set(binding.id, { snapshot: target.snapshot, recordsDropped: true });
     } else {
       // Dropped until planned, where it is read again: the target must not keep its read meanwhile.
       binding.target.release?.();
@@ -744,6 +782,8 @@ export class SyncEngine {
     shared = new SharedStrings(),
     owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
     admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
+    /** The fold's read of a target whose records live apart from it (`KeptSnapshot`): not read again. */
+    kept?: TargetSnapshot,
   ): Promise<LoadedTarget> {
     if (binding.target.capabilities.holdsState) {
       const snapshot = await binding.target.read(shared);
@@ -758,7 +798,7 @@ export class SyncEngine {
       state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
     owns?.(binding, owned);
     await admit?.(owned);
-    return { snapshot: await binding.target.read(shared), owned };
+    return { snapshot: kept ?? (await binding.target.read(shared)), owned };
   }
 
   private async planOne(
@@ -770,7 +810,7 @@ export class SyncEngine {
     pins: PinPlan,
     shared: SharedStrings,
     resolutions: SharedResolutions,
-    loaded: LoadedTarget | { readonly error: unknown } | undefined,
+    loaded: FoldedTarget | undefined,
     withClaims: boolean,
     runTime: () => string,
     early?: EarlyPlan,
@@ -800,14 +840,15 @@ export class SyncEngine {
         }
         return scope;
       };
+      const whole = loaded === undefined || "recordsDropped" in loaded ? undefined : loaded;
       const plan = await this.planKeys(
         binding,
         scopeOf,
         reads,
         options,
-        loaded ?? (await this.loadTarget(binding, shared)),
+        whole ?? (await this.loadTarget(binding, shared, undefined, undefined, loaded?.snapshot)),
         pins.active,
-        loaded === undefined ? undefined : early,
+        whole === undefined ? undefined : early,
         resolutions,
         runTime,
       );

@@ -60,9 +60,9 @@ describe("the engine releases each target once it is done with it", () => {
     assert.deepEqual((binding.target as LoggingTarget).calls, ["read", "release"]);
   });
 
-  it("when a metadata-first fold drops a target it does not keep for planning, before reading it again", async () => {
-    // 10,001 keys: a target's entries plus records pass the 20,000 the fold keeps, so it is read
-    // for the fold, dropped, and read again when planned.
+  it("keeps a target's key set alone when its records do not fit beside it, and loads the records again from the state store", async () => {
+    // 10,001 keys: entries plus records pass the 20,000 the fold keeps, the entries alone do not;
+    // the records live in the state store, apart from the target, so the target is read once.
     const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
     variables(source, 10_001);
     const { engine, binding } = setup({ sources: [source] }, new LoggingTarget());
@@ -71,7 +71,41 @@ describe("the engine releases each target once it is done with it", () => {
     target.calls.length = 0;
     const noop = await engine.sync([binding], FULL_RECONCILIATION);
     assert.equal(noop.summary.unchanged, 10_001);
+    assert.deepEqual(target.calls, ["read", "release"]);
+  });
+
+  it("when a metadata-first fold drops a target it does not keep for planning, before reading it again", async () => {
+    // 20,001 keys: even the target's entries alone pass the 20,000 the fold keeps, so it is read
+    // for the fold, dropped, and read again when planned.
+    const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
+    variables(source, 20_001);
+    const { engine, binding } = setup({ sources: [source] }, new LoggingTarget());
+    await engine.sync([binding], FULL_RECONCILIATION);
+    const target = binding.target as LoggingTarget;
+    target.calls.length = 0;
+    const noop = await engine.sync([binding], FULL_RECONCILIATION);
+    assert.equal(noop.summary.unchanged, 20_001);
     assert.deepEqual(target.calls, ["read", "release", "read", "release"]);
+  });
+
+  it("reads each target once for Deployments applied by runs of their own: their shared key set is kept, their records loaded again", async () => {
+    // 8,000 keys: the first target kept whole is 16,000 entries and records; the others' records
+    // differ from it (applied at other times), so they would pass the 20,000, while their key set
+    // is the first's and costs nothing more to keep.
+    const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
+    variables(source, 8_000);
+    const { engine, binding, clock } = setup({ sources: [source] }, new PresenceTarget());
+    const others = [1, 2].map((i): DeploymentBinding => ({ ...binding, id: `dep-${i}`, target: new PresenceTarget() }));
+    const all = [binding, ...others];
+    for (const b of all) {
+      await engine.sync([b], FULL_RECONCILIATION);
+      clock.advance(60_000);
+    }
+    for (const b of all) (b.target as LoggingTarget).calls.length = 0;
+    const noop = await engine.sync(all, FULL_RECONCILIATION);
+    assert.equal(noop.summary.unchanged, 24_000);
+    assert.equal(noop.summary.writes, 0);
+    for (const b of all) assert.deepEqual((b.target as LoggingTarget).calls, ["read", "release"], b.id);
   });
 
   it("keeps every target of Deployments in step from the fold: their shared key set and records count once", async () => {
