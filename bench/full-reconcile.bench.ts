@@ -49,11 +49,14 @@
  * - Memory limits: L = TARGET_LOADS_AT_ONCE targets read at once in the fold; D =
  *   DEPLOYMENTS_AT_ONCE Deployments in flight (read, planned, written; each holds its plan);
  *   E = LOADED_ENTRIES_KEPT target entries + state records kept from the fold (each target is
- *   2·N of them here, but the Deployments are in step, as copies of the first, and share their
- *   key set and records map, which count once: every target is kept when 2N ≤ E, none
- *   otherwise; a target not kept is read again, without a token); B = ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed
- *   by its size (2·N in a no-op, 0 in a first sync), so a no-op's L and D are at most
- *   max(1, floor(B / 2N)). Distinct Deployments are distinct servers: nothing else orders them.
+ *   2·N of them here, but the Deployments' key sets are equal, as copies of the first, and count
+ *   once, as do their records maps when in step; records out of step are loaded again from the
+ *   state store, not kept: every target is kept when N ≤ E, none otherwise; a target not kept is
+ *   read again, without a token); B = ENTRIES_IN_FLIGHT (the stream) and B_fold =
+ *   FOLD_ENTRIES_IN_FLIGHT entries + records in flight at once, each Deployment weighed by its
+ *   size (2·N in a no-op, 0 in a first sync), so a no-op's D is at most max(1, floor(B / 2N)) and
+ *   its L at most max(1, floor(B_fold / 2N)). Distinct Deployments are distinct servers: nothing
+ *   else orders them.
  *
  * In round trips, with Pc = ceil(Nc/100), Pv = ceil(Nv/100), R = max(Pc, Pv) (ListSecrets and
  * Airflow list pages alike), T = 1 + ceil((R − 1)/K_read) (one target list):
@@ -95,7 +98,13 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { LIST_PAGES_AT_ONCE } from "@afsync/airflow-api/listAllPages";
-import { DEPLOYMENTS_AT_ONCE, ENTRIES_IN_FLIGHT, LOADED_ENTRIES_KEPT, TARGET_LOADS_AT_ONCE } from "@afsync/core/engine/SyncEngine";
+import {
+  DEPLOYMENTS_AT_ONCE,
+  ENTRIES_IN_FLIGHT,
+  FOLD_ENTRIES_IN_FLIGHT,
+  LOADED_ENTRIES_KEPT,
+  TARGET_LOADS_AT_ONCE,
+} from "@afsync/core/engine/SyncEngine";
 import { type AirflowEmulator, startAirflowEmulator } from "@afsync/emulators/airflow/startAirflowEmulator";
 import { startAwsEmulator } from "@afsync/emulators/aws/startAwsEmulator";
 import { SqliteStateStore } from "@afsync/runtime/state/SqliteStateStore";
@@ -257,10 +266,9 @@ async function scenario(n: number, m: number) {
     // can be measured at sizes whose first sync would take too long on this machine.
     const copied = m > FIRST_MAX_DEPLOYMENTS;
     const firstUrls = copied ? payload.airflowUrls.slice(0, 1) : payload.airflowUrls;
-    // Deployments in step share their key set and records map, which the engine counts once: the
-    // most it can keep, so the bound stays a floor where records differ (BENCH_COPIES_IN_STEP=0, or
-    // first syncs planned at different moments) and the engine reads more targets again.
-    const kept = 2 * n <= LOADED_ENTRIES_KEPT ? m : 0;
+    // Equal key sets count once, and records out of step are loaded again from the state store
+    // rather than kept: the most the engine can keep, so the bound stays a floor.
+    const kept = n <= LOADED_ENTRIES_KEPT ? m : 0;
     const bareInput = {
       awsUrl: aws.url,
       airflowPassword: PASSWORD,
@@ -290,11 +298,12 @@ async function scenario(n: number, m: number) {
     valueBytes =
       held === undefined ? 0 : JSON.stringify([...held.connections.values()]).length + JSON.stringify([...held.variables.values()]).length;
     process.stderr.write(`full-reconcile: N=${n} M=${m} no-op…\n`);
-    // A no-op's Deployments weigh 2N (entries and records) against ENTRIES_IN_FLIGHT, which may
-    // allow fewer at once than the counts; a first sync's weigh nothing (no records, empty targets).
-    const byBudget = Math.max(1, Math.floor(ENTRIES_IN_FLIGHT / Math.max(1, 2 * n)));
-    const noopLoadsAtOnce = Math.min(TARGET_LOADS_AT_ONCE, byBudget);
-    const noopAtOnce = Math.min(AT_ONCE, byBudget);
+    // A no-op's Deployments weigh 2N (entries and records) against the fold's and the stream's
+    // budgets, which may allow fewer at once than the counts; a first sync's weigh nothing (no
+    // records, empty targets).
+    const byBudget = (budget: number) => Math.max(1, Math.floor(budget / Math.max(1, 2 * n)));
+    const noopLoadsAtOnce = Math.min(TARGET_LOADS_AT_ONCE, byBudget(FOLD_ENTRIES_IN_FLIGHT));
+    const noopAtOnce = Math.min(AT_ONCE, byBudget(ENTRIES_IN_FLIGHT));
     const bareNoop = await runChild(
       {
         ...bareInput,
@@ -362,6 +371,7 @@ async function scenario(n: number, m: number) {
         deploymentsAtOnce: AT_ONCE,
         targetLoadsAtOnce: TARGET_LOADS_AT_ONCE,
         entriesInFlight: ENTRIES_IN_FLIGHT,
+        foldEntriesInFlight: FOLD_ENTRIES_IN_FLIGHT,
         noopAtOnce: { targetLoads: noopLoadsAtOnce, deployments: noopAtOnce },
         listPagesAtOnce: LIST_PAGES_AT_ONCE,
         entriesKept: LOADED_ENTRIES_KEPT,
