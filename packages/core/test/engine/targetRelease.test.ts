@@ -60,32 +60,29 @@ describe("the engine releases each target once it is done with it", () => {
     assert.deepEqual((binding.target as LoggingTarget).calls, ["read", "release"]);
   });
 
-  it("keeps a target's key set alone when its records do not fit beside it, and loads the records again from the state store", async () => {
-    // 10,001 keys: entries plus records pass the 20,000 the fold keeps, the entries alone do not;
-    // the records live in the state store, apart from the target, so the target is read once.
+  /** A one-Deployment no-op over `keys` variables, after the sync that created them: the target's calls in it. */
+  async function noopCalls(keys: number): Promise<string[]> {
     const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
-    variables(source, 10_001);
+    variables(source, keys);
     const { engine, binding } = setup({ sources: [source] }, new LoggingTarget());
     await engine.sync([binding], FULL_RECONCILIATION);
     const target = binding.target as LoggingTarget;
     target.calls.length = 0;
     const noop = await engine.sync([binding], FULL_RECONCILIATION);
-    assert.equal(noop.summary.unchanged, 10_001);
-    assert.deepEqual(target.calls, ["read", "release"]);
+    assert.equal(noop.summary.unchanged, keys);
+    return target.calls;
+  }
+
+  it("keeps a target's key set alone when its records do not fit beside it, and loads the records again from the state store", async () => {
+    // 10,001 keys: entries plus records pass the 20,000 the fold keeps, the entries alone do not;
+    // the records live in the state store, apart from the target, so the target is read once.
+    assert.deepEqual(await noopCalls(10_001), ["read", "release"]);
   });
 
   it("when a metadata-first fold drops a target it does not keep for planning, before reading it again", async () => {
     // 20,001 keys: even the target's entries alone pass the 20,000 the fold keeps, so it is read
     // for the fold, dropped, and read again when planned.
-    const source = new InMemorySecretSource("team", { batchSize: 1000, listsVersions: true });
-    variables(source, 20_001);
-    const { engine, binding } = setup({ sources: [source] }, new LoggingTarget());
-    await engine.sync([binding], FULL_RECONCILIATION);
-    const target = binding.target as LoggingTarget;
-    target.calls.length = 0;
-    const noop = await engine.sync([binding], FULL_RECONCILIATION);
-    assert.equal(noop.summary.unchanged, 20_001);
-    assert.deepEqual(target.calls, ["read", "release", "read", "release"]);
+    assert.deepEqual(await noopCalls(20_001), ["read", "release", "read", "release"]);
   });
 
   it("reads each target once for Deployments applied by runs of their own: their shared key set is kept, their records loaded again", async () => {
