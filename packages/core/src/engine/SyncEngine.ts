@@ -70,11 +70,11 @@ interface LoadedTarget {
 }
 
 /**
- * A target the fold read and kept without its records (`recordsDropped`): its key set is one that
- * a target kept already holds, so keeping it costs nothing, while its records, which differ from
- * every other Deployment's (applied by runs of their own), would count in full. Its records are
- * in the state store, apart from the target, so planning loads them again there instead of
- * reading the whole target again from the network.
+ * A target the fold read and kept without its records (`recordsDropped`): its key set still fits
+ * in LOADED_ENTRIES_KEPT (one equal to a key set kept already counts nothing), its records do not
+ * (they differ from every records map kept, as for Deployments applied by runs of their own).
+ * Its records are in the state store, apart from the target, so planning loads them again there
+ * instead of reading the whole target again from the network.
  */
 interface KeptSnapshot {
   readonly snapshot: TargetSnapshot;
