@@ -20,9 +20,10 @@ interface Held {
  * and hash of its record, never when), so a Deployment whose reads are the very objects the last
  * resolution of the key came from, and whose record says the same of those three, takes that
  * resolution instead of making its own. Records that differ in `appliedAt` alone (Deployments
- * applied by runs of their own) share it too, and with it their unchanged plan items. A reconciliation of 100 Deployments in step makes each
- * key's resolution once, not once per Deployment, where each lived from the Deployment's
- * planning to its last write, long enough to outlive young collections. `find` allocates
+ * applied by runs of their own) share it too, and with it their unchanged plan items. A
+ * reconciliation of 100 Deployments in step makes each key's resolution once, not once per
+ * Deployment, where each lived from the Deployment's planning to its last write, long enough to
+ * outlive young collections. `find` allocates
  * nothing: what a key's check allocates per Deployment is promoted too once V8 sees that the
  * first Deployment's (all kept) survived. Read-only, like the records. Dropped with the run.
  */

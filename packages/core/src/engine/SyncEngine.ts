@@ -782,8 +782,6 @@ export class SyncEngine {
     shared = new SharedStrings(),
     owns?: (binding: DeploymentBinding, owned: ReadonlyMap<KeyString, StateRecord>) => void,
     admit?: (owned: ReadonlyMap<KeyString, StateRecord>) => Promise<void>,
-    /** The fold's read of a target whose records live apart from it (`KeptSnapshot`): not read again. */
-    kept?: TargetSnapshot,
   ): Promise<LoadedTarget> {
     if (binding.target.capabilities.holdsState) {
       const snapshot = await binding.target.read(shared);
@@ -793,12 +791,16 @@ export class SyncEngine {
       return { snapshot, owned };
     }
     // Records kept apart from the target are known before its read: the source's listing can start.
-    const { state } = this.deps;
-    const owned =
-      state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
+    const owned = await this.storedRecords(binding, shared);
     owns?.(binding, owned);
     await admit?.(owned);
-    return { snapshot: kept ?? (await binding.target.read(shared)), owned };
+    return { snapshot: await binding.target.read(shared), owned };
+  }
+
+  /** A Deployment's records from the state store (a target without `holdsState`), on the run's strings. */
+  private async storedRecords(binding: DeploymentBinding, shared: SharedStrings): Promise<ReadonlyMap<KeyString, StateRecord>> {
+    const { state } = this.deps;
+    return state.loadShared === undefined ? shared.records(await state.load(binding.id)) : await state.loadShared(binding.id, shared);
   }
 
   private async planOne(
@@ -840,15 +842,21 @@ export class SyncEngine {
         }
         return scope;
       };
-      const whole = loaded === undefined || "recordsDropped" in loaded ? undefined : loaded;
+      // A key set the fold kept alone gets its records from the store again, not from a new read.
+      const target =
+        loaded === undefined
+          ? await this.loadTarget(binding, shared)
+          : "recordsDropped" in loaded
+            ? { snapshot: loaded.snapshot, owned: await this.storedRecords(binding, shared) }
+            : loaded;
       const plan = await this.planKeys(
         binding,
         scopeOf,
         reads,
         options,
-        whole ?? (await this.loadTarget(binding, shared, undefined, undefined, loaded?.snapshot)),
+        target,
         pins.active,
-        whole === undefined ? undefined : early,
+        target === loaded ? early : undefined,
         resolutions,
         runTime,
       );
