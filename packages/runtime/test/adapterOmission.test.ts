@@ -5,10 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
+import { silentLogger } from "@afsync/core";
+import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import { adapterOmissionDefines, omissionConstant } from "@afsync/runtime/compose/adapterFactoryLoaders";
+import { eventParsers } from "@afsync/runtime/events/eventParsers";
+import { loadEventSamples } from "@afsync/testing/loadEventSamples";
 import { build } from "esbuild";
 
 const loadersFile = fileURLToPath(new URL("../src/compose/adapterFactoryLoaders.ts", import.meta.url));
+const eventParsersFile = fileURLToPath(new URL("../src/events/eventParsers.ts", import.meta.url));
+const buildRuntimeFile = fileURLToPath(new URL("../src/compose/buildRuntime.ts", import.meta.url));
 const config = {
   sources: [{ type: "aws-secrets-manager" }],
   deployments: [{ target: { type: "airflow-api" } }],
@@ -16,11 +22,14 @@ const config = {
 const outDir = mkdtempSync(join(tmpdir(), "afsync-omission-"));
 after(() => rmSync(outDir, { recursive: true, force: true }));
 
-/** The loaders bundled the way the function bundles are (CommonJS, esbuild), with `define`. */
-async function bundleLoaders(define: Record<string, string>) {
-  const outfile = join(outDir, "loaders.cjs");
+let builds = 0;
+
+/** A runtime module bundled the way the function bundles are (CommonJS, esbuild), with `define`. */
+async function bundleModule<T>(entry: string, define: Record<string, string>): Promise<{ inputs: string[]; loaded: T }> {
+  // A file per build: require() caches by path.
+  const outfile = join(outDir, `bundle-${++builds}.cjs`);
   const result = await build({
-    entryPoints: [loadersFile],
+    entryPoints: [entry],
     bundle: true,
     platform: "node",
     target: "node20",
@@ -31,9 +40,18 @@ async function bundleLoaders(define: Record<string, string>) {
     metafile: true,
     logLevel: "silent",
   });
-  const inputs = Object.keys(result.metafile.inputs);
-  const loaders = createRequire(import.meta.url)(outfile) as typeof import("../src/compose/adapterFactoryLoaders.ts");
-  return { inputs, loaders };
+  // What the bundle's code came from: a module imported but shaken out entirely contributes nothing.
+  const inputs = Object.values(result.metafile.outputs).flatMap((output) =>
+    Object.entries(output.inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([path]) => path),
+  );
+  return { inputs, loaded: createRequire(import.meta.url)(outfile) as T };
+}
+
+async function bundleLoaders(define: Record<string, string>) {
+  const { inputs, loaded } = await bundleModule<typeof import("../src/compose/adapterFactoryLoaders.ts")>(loadersFile, define);
+  return { inputs, loaders: loaded };
 }
 
 const bundled = (inputs: readonly string[], dir: string) => inputs.some((i) => i.includes(dir));
@@ -75,5 +93,55 @@ describe("a function bundle built for one config", () => {
     const registry = await loaders.loadOptionsRegistry({ sources: { s: { type: "nope" } } });
     assert.deepEqual(Object.keys(registry.sources), ["aws-secrets-manager"]);
     assert.deepEqual(Object.keys(registry.targets), ["airflow-api"]);
+  });
+
+  it("holds the event parsers of the providers whose sources it names, and refuses another provider's event as unrecognised", async () => {
+    const { inputs, loaded } = await bundleModule<typeof import("../src/events/eventParsers.ts")>(
+      eventParsersFile,
+      adapterOmissionDefines({ sources: [{ type: "azure-key-vault" }], deployments: [] }),
+    );
+    for (const dir of ["packages/aws/src/events/", "packages/gcp/src/events/", "packages/vault/src/events/"])
+      assert.ok(!bundled(inputs, dir), `${dir} is left out`);
+    assert.deepEqual(loaded.eventParsers.providers, ["azure"]);
+    const aws = loadEventSamples("aws")[0];
+    assert.ok(aws !== undefined);
+    assert.throws(() => loaded.eventParsers.parse(aws.event), {
+      name: "UnrecognizedEventError",
+      message: /^event: not an event any provider afsync knows sends \(expected azure: an Event Grid event/,
+    });
+    // Either AWS source type keeps the AWS parser; unbundled, every provider's is there.
+    const ssm = await bundleModule<typeof import("../src/events/eventParsers.ts")>(
+      eventParsersFile,
+      adapterOmissionDefines({ sources: [{ type: "aws-ssm" }], deployments: [] }),
+    );
+    assert.deepEqual(ssm.loaded.eventParsers.providers, ["aws"]);
+    assert.deepEqual(eventParsers.providers, ["aws", "azure", "gcp", "vault"]);
+  });
+
+  it("holds the SQLite state store and the run lock only for a config that can need them", async () => {
+    const runtime = (state: string, target: string) =>
+      bundleModule<unknown>(
+        buildRuntimeFile,
+        adapterOmissionDefines({ sources: [], deployments: [{ target: { type: target } }], state: { type: state } }),
+      );
+    const held = await runtime("target", "airflow-api");
+    for (const file of ["SqliteStateStore.ts", "FileRunLock.ts"]) assert.ok(!bundled(held.inputs, file), `${file} is left out`);
+    const local = await runtime("target", "env-file");
+    assert.ok(bundled(local.inputs, "FileRunLock.ts"), "a local target file is locked");
+    assert.ok(!bundled(local.inputs, "SqliteStateStore.ts"));
+    const sqlite = await runtime("sqlite", "airflow-api");
+    for (const file of ["SqliteStateStore.ts", "FileRunLock.ts"]) assert.ok(bundled(sqlite.inputs, file), `${file} is bundled`);
+  });
+
+  it("refuses a SQLite state it was built without, naming the config's place", async () => {
+    const { loaded } = await bundleModule<typeof import("../src/compose/buildRuntime.ts")>(
+      buildRuntimeFile,
+      adapterOmissionDefines({ sources: [], deployments: [], state: { type: "target" } }),
+    );
+    const config = { sources: [], deployments: [], state: { type: "sqlite", path: join(outDir, "state.db") } } as unknown as AfsyncConfig;
+    await assert.rejects(loaded.buildRuntime(config, { env: {}, configDir: outDir, logger: silentLogger }), {
+      name: "ConfigError",
+      message: /^state\.type: state type 'sqlite' is not in this function bundle/,
+    });
   });
 });

@@ -113,10 +113,16 @@ export function isGcpEvent(event: unknown): boolean {
   return typeof e.message === "object" && e.message !== null && e.specversion === undefined;
 }
 
-/** The GCP entry of the runtime's event parser registry (Secret Manager notifications via Pub/Sub). */
+/**
+ * The GCP entry of the runtime's event parser registry (Secret Manager notifications via Pub/Sub).
+ * `expects` is a getter: a template built from an import at module scope is a statement esbuild
+ * must keep, which would keep this parser in bundles built without it (`eventParsers`).
+ */
 export const gcpEventParser: EventParser = {
   provider: "gcp",
-  expects: `a Pub/Sub push body {"message", "subscription"} or a ${MESSAGE_PUBLISHED} CloudEvent`,
+  get expects() {
+    return `a Pub/Sub push body {"message", "subscription"} or a ${MESSAGE_PUBLISHED} CloudEvent`;
+  },
   detect: isGcpEvent,
   parse: (event) => parseGcpEvent(event),
 };

@@ -5,6 +5,7 @@ import {
   type HmacKeyProvider,
   type KeyString,
   type Logger,
+  type RunLock,
   type SecretSource,
   type StateStore,
 } from "@afsync/core";
@@ -12,12 +13,12 @@ import type { AfsyncConfig } from "@afsync/core/config/AfsyncConfig";
 import type { DeploymentBinding } from "@afsync/core/engine/DeploymentBinding";
 import { SyncEngine } from "@afsync/core/engine/SyncEngine";
 import { checkConfiguredFiles } from "@afsync/local/checkConfiguredFiles";
-import { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } from "@afsync/local/FileRunLock";
 import { isEmbeddedConfig } from "../config/bundledConfig.ts";
 import { MemoryStateStore } from "../state/MemoryStateStore.ts";
 import { assertBundled, loadTargetCreate } from "./adapterCreateLoaders.ts";
 import { atConfigPath } from "./atConfigPath.ts";
 import { buildSources, type SourceBuildContext } from "./buildSources.ts";
+import { notBundledMessage } from "./bundleOmission.ts";
 import { createHmacHasher, systemClock } from "./createHmacHasher.ts";
 
 export interface RuntimeContext {
@@ -95,24 +96,19 @@ export async function buildRuntime(config: AfsyncConfig, ctx: RuntimeContext): P
       });
     }
 
-    // Every sync holds a lock on the SQLite state store and each local target file (ADR 006).
+    // Every sync holds a lock on the SQLite state store and each local target file (ADR 006);
+    // with no such file there is nothing to lock.
     const lockedFiles = [
       ...(config.state.type === "sqlite" && ctx.state === undefined ? [resolve(ctx.configDir, config.state.path)] : []),
       ...bindings.flatMap((b) => b.target.localFiles ?? []),
     ];
-    const runLock = new FileRunLock({
-      resources: lockedFiles,
-      command: "afsync",
-      waitMs: DEFAULT_RUN_LOCK_WAIT_MS,
-      ...ctx.runLock,
-      logger: ctx.logger,
-    });
+    const runLock = lockedFiles.length === 0 ? undefined : await fileRunLock(lockedFiles, ctx);
     const engine = new SyncEngine({
       clock: ctx.clock ?? systemClock,
       hasher: createHmacHasher(hmacKey),
       logger: ctx.logger,
       state,
-      runLock,
+      ...(runLock === undefined ? {} : { runLock }),
     });
     return { engine, bindings, sources, config, close: closeAll };
   } catch (error) {
@@ -145,10 +141,33 @@ async function keysHeldBy(bindings: readonly DeploymentBinding[], state: StateSt
   return held;
 }
 
+/**
+ * The SQLite state store's module and the run lock's, imported only when used. A function bundle
+ * built for a config whose state is not SQLite and whose targets keep no local file holds neither
+ * (`bundleOmission`): the constants are written out literally so esbuild folds them. Such a bundle
+ * given a config that needs one says so; its local targets are refused earlier, as not bundled.
+ */
+const loadSqliteStateStore =
+  process.env.AFSYNC_BUNDLE_OMITS_STATE_SQLITE === "1" ? undefined : () => import("../state/SqliteStateStore.ts");
+const loadFileRunLock =
+  process.env.AFSYNC_BUNDLE_OMITS_STATE_SQLITE === "1" &&
+  process.env.AFSYNC_BUNDLE_OMITS_TARGET_AIRFLOW_SETTINGS === "1" &&
+  process.env.AFSYNC_BUNDLE_OMITS_TARGET_ENV_FILE === "1" &&
+  process.env.AFSYNC_BUNDLE_OMITS_TARGET_LOCAL_FILESYSTEM === "1"
+    ? undefined
+    : () => import("@afsync/local/FileRunLock");
+
+async function fileRunLock(resources: readonly string[], ctx: RuntimeContext): Promise<RunLock> {
+  if (loadFileRunLock === undefined) throw new ConfigError("state.type", notBundledMessage("state", "sqlite"));
+  const { DEFAULT_RUN_LOCK_WAIT_MS, FileRunLock } = await loadFileRunLock();
+  return new FileRunLock({ resources, command: "afsync", waitMs: DEFAULT_RUN_LOCK_WAIT_MS, ...ctx.runLock, logger: ctx.logger });
+}
+
 async function openState(config: AfsyncConfig, ctx: RuntimeContext): Promise<StateStore & HmacKeyProvider> {
   if (config.state.type !== "sqlite") return new MemoryStateStore();
+  if (loadSqliteStateStore === undefined) throw new ConfigError("state.type", notBundledMessage("state", "sqlite"));
   const path = resolve(ctx.configDir, config.state.path);
-  const { SqliteStateStore } = await import("../state/SqliteStateStore.ts");
+  const { SqliteStateStore } = await loadSqliteStateStore();
   if (ctx.readOnly) return SqliteStateStore.openReadOnly(path) ?? new MemoryStateStore();
   return SqliteStateStore.open(path);
 }

@@ -23,10 +23,19 @@ export const TARGET_TYPES = [
 ] as const;
 
 /**
+ * The state store types a bundle may leave out: the SQLite store (and the run lock over its file)
+ * is the CLI's; the in-memory and target-held stores are always there.
+ */
+export const OMISSIBLE_STATE_TYPES = ["sqlite"] as const;
+
+/** What a bundle leaves out by type. */
+export type OmissibleKind = "source" | "target" | "state";
+
+/**
  * The build-time constant that leaves a type out of a bundle (see above), e.g.
  * `process.env.AFSYNC_BUNDLE_OMITS_SOURCE_GCP_SECRET_MANAGER`.
  */
-export function omissionConstant(kind: "source" | "target", type: string): string {
+export function omissionConstant(kind: OmissibleKind, type: string): string {
   return `process.env.AFSYNC_BUNDLE_OMITS_${kind.toUpperCase()}_${type.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
 }
 
@@ -34,7 +43,7 @@ export function omissionConstant(kind: "source" | "target", type: string): strin
 export type BundledLoader<T> = (() => Promise<T>) & { readonly notBundled?: true };
 
 /** The loader of a type the bundle was built without: it says so, and what to do. */
-export function notBundled(kind: "source" | "target", type: string): (() => Promise<never>) & { readonly notBundled: true } {
+export function notBundled(kind: OmissibleKind, type: string): (() => Promise<never>) & { readonly notBundled: true } {
   return Object.assign(
     async () => {
       throw new ConfigError("", notBundledMessage(kind, type));
@@ -43,7 +52,7 @@ export function notBundled(kind: "source" | "target", type: string): (() => Prom
   );
 }
 
-export function notBundledMessage(kind: "source" | "target", type: string): string {
+export function notBundledMessage(kind: OmissibleKind, type: string): string {
   return `${kind} type '${type}' is not in this function bundle: it was built for a config that does not name it (deploy the function with the config that does)`;
 }
 
@@ -70,16 +79,20 @@ export function bundledTypes(loaders: Readonly<Record<string, { readonly notBund
 
 /**
  * The esbuild `define`s that build a function bundle with only the adapters `config` names
- * (see above).
+ * (see above), and without the SQLite state store unless it is the config's. A config without a
+ * `state` (a partial one) keeps every state store.
  */
 export function adapterOmissionDefines(config: {
   readonly sources: readonly { readonly type: string }[];
   readonly deployments: readonly { readonly target: { readonly type: string } }[];
+  readonly state?: { readonly type: string };
 }): Record<string, string> {
   const sources = new Set(config.sources.map((s) => s.type));
   const targets = new Set(config.deployments.map((d) => d.target.type));
+  const state = config.state?.type;
   return Object.fromEntries([
     ...SOURCE_TYPES.filter((t) => !sources.has(t)).map((t) => [omissionConstant("source", t), '"1"']),
     ...TARGET_TYPES.filter((t) => !targets.has(t)).map((t) => [omissionConstant("target", t), '"1"']),
+    ...OMISSIBLE_STATE_TYPES.filter((t) => state !== undefined && state !== t).map((t) => [omissionConstant("state", t), '"1"']),
   ]);
 }
