@@ -32,6 +32,8 @@
  *           for Azure, flattering afsync.)
  *   cpu   — the process's CPU time over ready: less sensitive than wall time to other processes
  *           on a loaded machine.
+ * The ready ratio comes with its 90% interval (`readyRatioP50Interval90`, a paired bootstrap over
+ * the runs: `medianRatioInterval`), which says whether it is over or under a line or only near it.
  *
  *   npm run bench -- function-bundles   (BENCH_RUNS, default 15)
  */
@@ -42,7 +44,7 @@ import { fileURLToPath } from "node:url";
 import { STRICT_CONFIG_SIDE_FILE } from "@afsync/runtime/config/strictConfigSideFile";
 import { type BuildOptions, build } from "esbuild";
 import JSZip from "jszip";
-import { percentile, round, shuffled } from "./support/coldStartSamples.ts";
+import { medianRatioInterval, percentile, round, shuffled } from "./support/coldStartSamples.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -280,8 +282,9 @@ try {
     }
     process.stderr.write(`run ${run + 1}/${RUNS}\n`);
   }
+  const sampled = (name: string) => samples.get(name) ?? { init: [], ready: [], cpu: [] };
   const figures = (name: string) => {
-    const s = samples.get(name) ?? { init: [], ready: [], cpu: [] };
+    const s = sampled(name);
     return {
       initP50Ms: round(percentile(s.init, 50)),
       initP90Ms: round(percentile(s.init, 90)),
@@ -300,6 +303,7 @@ try {
       bare: { name: s.bare, bytes: subjects.find((x) => x.name === s.bare)?.bytes, ...bare },
       initRatioP50: round(own.initP50Ms / bare.initP50Ms, 2),
       readyRatioP50: round(own.readyP50Ms / bare.readyP50Ms, 2),
+      readyRatioP50Interval90: medianRatioInterval(sampled(s.name).ready, sampled(s.bare ?? "").ready),
       readyCpuRatioP50: round(own.readyCpuP50Ms / bare.readyCpuP50Ms, 2),
     };
   }

@@ -38,8 +38,9 @@
  *   cpu   — the process's CPU time (user + system) over `ready`: less sensitive than wall time
  *           to other processes on a loaded machine, which only delay this one.
  * stdout is opened before the clock starts in every process, as Lambda's runtime has it open.
- * Prints p50/p90 of each, the ratio of the p50s, and the bundle's bytes; the last stdout line is
- * the JSON result. `BENCH_RUNS` (default 15) sets the runs.
+ * Prints p50/p90 of each, the ratio of the p50s with its 90% interval (`readyRatioInterval90`, a
+ * paired bootstrap over the runs: `medianRatioInterval`), and the bundle's bytes; the last stdout
+ * line is the JSON result. `BENCH_RUNS` (default 15) sets the runs.
  *
  *   npm run bench -- lambda-bundles
  */
@@ -53,7 +54,7 @@ import { signWebhookBody } from "@afsync/runtime/webhook/WebhookVerifier";
 import { type BuildOptions, build, type Metafile, type Plugin } from "esbuild";
 import { parse as parseYaml } from "yaml";
 import { awsDeployFacts } from "../functions/aws/src/deploy/awsDeployFacts.ts";
-import { percentile, round, shuffled } from "./support/coldStartSamples.ts";
+import { medianRatioInterval, percentile, round, shuffled } from "./support/coldStartSamples.ts";
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
@@ -265,8 +266,9 @@ try {
     process.stderr.write(`run ${run + 1}/${RUNS}\n`);
   }
 
+  const sampled = (name: string) => samples.get(name) ?? { init: [], ready: [], cpu: [] };
   const figures = (name: string) => {
-    const s = samples.get(name) ?? { init: [], ready: [], cpu: [] };
+    const s = sampled(name);
     return {
       initP50Ms: round(percentile(s.init, 50)),
       initP90Ms: round(percentile(s.init, 90)),
@@ -287,7 +289,10 @@ try {
             bare: subject.bare,
             initRatio: round(own.initP50Ms / bare.initP50Ms, 2),
             ...(own.readyP50Ms !== undefined && bare.readyP50Ms !== undefined
-              ? { readyRatio: round(own.readyP50Ms / bare.readyP50Ms, 2) }
+              ? {
+                  readyRatio: round(own.readyP50Ms / bare.readyP50Ms, 2),
+                  readyRatioInterval90: medianRatioInterval(sampled(subject.name).ready, sampled(subject.bare ?? "").ready),
+                }
               : {}),
             ...(own.readyCpuP50Ms !== undefined && bare.readyCpuP50Ms !== undefined
               ? { readyCpuRatio: round(own.readyCpuP50Ms / bare.readyCpuP50Ms, 2) }
