@@ -25,7 +25,5 @@ const parsers: readonly (EventParser | undefined)[] = [
   process.env.AFSYNC_BUNDLE_OMITS_SOURCE_VAULT === "1" ? undefined : vaultEventParser,
 ];
 
-export const eventParsers = parsers.reduce(
-  (registry, parser) => (parser === undefined ? registry : registry.register(parser)),
-  new EventParserRegistry(),
-);
+export const eventParsers = new EventParserRegistry();
+for (const parser of parsers) if (parser !== undefined) eventParsers.register(parser);
