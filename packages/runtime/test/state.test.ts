@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { type StateRecord, stateRecord } from "@afsync/core";
+import { RestampedRecords } from "@afsync/core/engine/RestampedRecords";
+import { SharedStrings } from "@afsync/core/engine/SharedStrings";
 import { runStateStoreContract } from "@afsync/testing";
 import Database from "better-sqlite3";
 import { MemoryStateStore } from "../src/state/MemoryStateStore.ts";
@@ -75,6 +77,37 @@ describe("SqliteStateStore", () => {
     assert.deepEqual([...shared.values()], records);
     assert.deepEqual([...shared.values()], made);
     for (const [i, r] of [...shared.values()].entries()) assert.equal(r, made[i], "the run's own object");
+    await store.close();
+  });
+
+  it("loads Deployments whose records differ in when they were applied through one run as the same records, each at its own time", async () => {
+    const store = SqliteStateStore.open(join(dir, "restamped.db"));
+    const records = [
+      record("conn:db", "aa", { secretId: "airflow/connections/db", version: "v2", versionOrder: 2 }),
+      record("var:env", "bb", { secretId: "airflow/variables/env", version: "v1" }),
+      record("var:plain", "cc"),
+    ];
+    const at = (i: number) => ({ appliedAt: `2026-01-0${i + 1}T00:00:00.000Z` });
+    await store.save("dev", records, []);
+    await store.save(
+      "prod",
+      records.map((r) => ({ ...r, ...at(1) })),
+      [],
+    );
+    const rotated = records.map((r) => (r.key === "var:env" ? { ...r, hash: "dd", version: "v2", ...at(3) } : { ...r, ...at(2) }));
+    await store.save("qa", rotated, []);
+    const run = new SharedStrings();
+    const dev = await store.loadShared("dev", run);
+    const prod = await store.loadShared("prod", run);
+    const qa = await store.loadShared("qa", run);
+    assert.deepEqual([...dev.values()], records);
+    assert.deepEqual(
+      [...prod.values()],
+      records.map((r) => ({ ...r, ...at(1) })),
+    );
+    assert.deepEqual([...qa.values()], rotated);
+    assert.ok(prod instanceof RestampedRecords && prod.differing.size === 0, "no record of its own");
+    assert.ok(qa instanceof RestampedRecords && qa.differing.size === 1, "the rotated record alone");
     await store.close();
   });
 

@@ -3,6 +3,7 @@ import { type StateRecord, stateRecord } from "../model/StateRecord.ts";
 import type { StringPool } from "../ports/DeploymentTarget.ts";
 import { PresentKeys } from "../ports/PresentKeys.ts";
 import type { RecordCollector, SharedRecords } from "../ports/StateStore.ts";
+import { RestampedRecords } from "./RestampedRecords.ts";
 
 /**
  * One copy per run of the strings that every Deployment's state records repeat, and of the
@@ -18,7 +19,7 @@ export class SharedStrings implements SharedRecords, StringPool {
   readonly #held = new Map<string, string>();
   /** The last record made for each key. */
   readonly #records = new Map<KeyString, StateRecord>();
-  /** The last map of records `collect` made: the next load that reads exactly its records shares it. */
+  /** The last map of records `collect` made (never a view): the base of the next load (see `collect`). */
   #lastMap: ReadonlyMap<KeyString, StateRecord> | undefined;
   /** The last key set `presentKeys` gave: the next target read that lists exactly its ids shares it. */
   #lastKeys: PresentKeys | undefined;
@@ -40,45 +41,100 @@ export class SharedStrings implements SharedRecords, StringPool {
   /** The records again, on the run's strings and records (never the store's own objects). */
   records(owned: ReadonlyMap<KeyString, StateRecord>): ReadonlyMap<KeyString, StateRecord> {
     const shared = this.collect();
-    for (const r of owned.values()) shared.add(this.record(r.key, r.sourceId, r.secretId, r.version, r.versionOrder, r.hash, r.appliedAt));
+    for (const r of owned.values()) shared.add(r.key, r.sourceId, r.secretId, r.version, r.versionOrder, r.hash, r.appliedAt);
     return shared.done();
   }
 
   /**
-   * A Deployment's records as a map, given back as the map made last when they are exactly its
-   * records (the same objects, as `record` shares them, in the same order): Deployments in step
-   * then hold one map between them, where each load made a Map of 10,000 records of its own
-   * (about 0.7 MB with its growth, allocated straight into V8's old generation at that size).
-   * Nothing is built while the records match; the first that differs copies the matched ones.
+   * A Deployment's records as a map, made from the map made last (`base`) where they are its
+   * records, key for key in the same order:
+   * - exactly its records: that very map. Deployments in step then hold one map between them,
+   *   where each load made a Map of 10,000 records of its own (about 0.7 MB with its growth,
+   *   allocated straight into V8's old generation at that size);
+   * - its records applied at another time, but for a few: a `RestampedRecords` view of it, which
+   *   holds only those few. Deployments applied by runs of their own (ADR 014) differ so;
+   * - other keys, or most records differing: a map of its own, the base of the loads after it.
+   * Nothing is made while the records match; the first that differs makes only what it must.
    */
   collect(): RecordCollector {
-    const last = this.#lastMap;
-    const expected = last?.values();
-    let matched = 0;
+    const base = this.#lastMap;
+    const expected = base?.values();
+    /** Records read so far that are `base`'s keys, in its order. */
+    let aligned = 0;
+    /** Whether each of those is exactly `base`'s record. */
+    let exact = true;
+    /** The stamp of the first record: what a view restamps `base` with. */
+    let at = "";
+    /** Aligned records other than `base`'s restamped at `at` (made once `exact` fails). */
+    let differing: Map<KeyString, StateRecord> | undefined;
+    /** Every record, once the keys part from `base`'s. */
     let own: Map<KeyString, StateRecord> | undefined;
-    const ownMap = () => {
-      own = new Map();
-      if (last !== undefined && matched > 0) {
-        for (const record of last.values()) {
-          own.set(record.key, record);
-          if (own.size === matched) break;
-        }
+
+    // The aligned records as they would be in a view, as a map of their own.
+    const ownMap = (): Map<KeyString, StateRecord> => {
+      const made = new Map<KeyString, StateRecord>();
+      if (base === undefined || aligned === 0) return made;
+      for (const r of base.values()) {
+        const record =
+          differing?.get(r.key) ??
+          (exact || r.appliedAt === at ? r : this.record(r.key, r.sourceId, r.secretId, r.version, r.versionOrder, r.hash, at));
+        made.set(r.key, record);
+        if (made.size === aligned) break;
       }
-      return own;
+      return made;
     };
+    // The aligned records read before the first that is not `base`'s: those `at` does not restamp to themselves.
+    const differingSoFar = (): Map<KeyString, StateRecord> => {
+      const made = new Map<KeyString, StateRecord>();
+      if (base === undefined) return made;
+      let seen = 0;
+      for (const r of base.values()) {
+        if (seen++ === aligned) break;
+        if (r.appliedAt !== at) made.set(r.key, r);
+      }
+      return made;
+    };
+    const keep = (made: Map<KeyString, StateRecord>) => {
+      this.#lastMap = made;
+      return made;
+    };
+
     return {
-      add: (record) => {
-        if (own === undefined && expected?.next().value === record) {
-          matched += 1;
-          return;
+      add: (key, sourceId, secretId, version, versionOrder, hash, appliedAt) => {
+        if (own === undefined) {
+          const next = expected?.next().value;
+          if (next !== undefined && next.key === key) {
+            if (aligned === 0) at = appliedAt;
+            const sameFields =
+              next.sourceId === sourceId &&
+              next.secretId === secretId &&
+              next.version === version &&
+              next.versionOrder === versionOrder &&
+              next.hash === hash;
+            if (exact && sameFields && next.appliedAt === appliedAt) {
+              aligned += 1;
+              return;
+            }
+            if (exact) {
+              differing = differingSoFar();
+              exact = false;
+            }
+            aligned += 1;
+            if (!sameFields || appliedAt !== at)
+              differing?.set(key, this.record(key, sourceId, secretId, version, versionOrder, hash, appliedAt));
+            return;
+          }
+          own = ownMap();
         }
-        (own ?? ownMap()).set(record.key, record);
+        own.set(key, this.record(key, sourceId, secretId, version, versionOrder, hash, appliedAt));
       },
       done: () => {
-        if (own === undefined && last !== undefined && matched === last.size) return last;
-        const made = own ?? ownMap();
-        this.#lastMap = made;
-        return made;
+        if (own !== undefined) return keep(own);
+        if (base === undefined || aligned < base.size) return keep(ownMap());
+        if (exact) return base;
+        // Mostly records of its own: a map, the better base for the loads after it.
+        if ((differing?.size ?? 0) * 2 > aligned) return keep(ownMap());
+        return new RestampedRecords(base, at, differing ?? new Map());
       },
     };
   }

@@ -28,6 +28,7 @@ import { observedAbove } from "./observedAbove.ts";
 import { type DeploymentClaim, overlappingClaims } from "./overlappingClaims.ts";
 import { type PlanInput, type PlanItem, planDeployment, planKey } from "./planDeployment.ts";
 import { ReportStrings } from "./ReportStrings.ts";
+import { RestampedRecords } from "./RestampedRecords.ts";
 import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
 import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
@@ -671,7 +672,9 @@ export class SyncEngine {
     };
     let kept = 0;
     // What keeping a target adds is what no target kept already holds: Deployments in step share
-    // their key set (`StringPool.presentKeys`) and their records map (`SharedStrings.collect`).
+    // their key set (`StringPool.presentKeys`) and their records map (`SharedStrings.collect`), and
+    // a view of a kept map (`RestampedRecords`, records applied at another time) holds only the
+    // records that differ from it.
     const keptEntries = new Set<ReadonlyMap<KeyString, unknown>>();
     const keptRecords = new Set<ReadonlyMap<KeyString, StateRecord>>();
     const budget = new EntryBudget(FOLD_ENTRIES_IN_FLIGHT);
@@ -684,7 +687,11 @@ export class SyncEngine {
       try {
         await this.foldOne(binding, applied, loaded, shared, sizes, owns, admit, ({ snapshot, owned }) => {
           const entries = keptEntries.has(snapshot.entries) ? 0 : snapshot.entries.size;
-          const records = keptRecords.has(owned) ? 0 : owned.size;
+          const records = keptRecords.has(owned)
+            ? 0
+            : owned instanceof RestampedRecords && keptRecords.has(owned.base)
+              ? owned.differing.size
+              : owned.size;
           if (kept + entries + records <= LOADED_ENTRIES_KEPT) {
             kept += entries + records;
             keptEntries.add(snapshot.entries);

@@ -53,8 +53,11 @@ export interface SharedRecords {
   readonly collect?: () => RecordCollector;
 }
 
-/** One load's records, added in order, then the map of them (`done`, once). */
+/**
+ * One load's records, added in order as their fields (the collector makes a record only where
+ * the run holds none it can tell this one by), then the map of them (`done`, once).
+ */
 export interface RecordCollector {
-  add(record: StateRecord): void;
+  add(...fields: Parameters<typeof stateRecord>): void;
   done(): ReadonlyMap<KeyString, StateRecord>;
 }

@@ -529,6 +529,38 @@ describe("SyncEngine: one appliedAt per run (ADR 014)", () => {
   });
 });
 
+describe("SyncEngine: Deployments applied by runs of their own", () => {
+  it("keeps each Deployment's own time for what it applied, when a new version of the same value is recorded for all", async () => {
+    const { source, binding, state } = setup({ id: "d0" });
+    const clock = new FixedClock();
+    const ticking = {
+      now: () => {
+        clock.advance(1000);
+        return clock.now();
+      },
+    };
+    const engine = new SyncEngine({ clock: ticking, hasher: createTestHasher(), logger: { log() {} }, state, deploymentsAtOnce: 2 });
+    source.setVariable("a", "1").setVariable("b", "2").setVariable("c", "3").setConnection("db", pg());
+    const bindings = [0, 1, 2].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new InMemoryDeploymentTarget() }));
+    // One run per Deployment: each holds the same records but for when they were applied.
+    for (const b of bindings) await engine.sync([b], FULL_RECONCILIATION);
+    const before = await Promise.all(bindings.map(async (b) => new Map(await state.load(b.id))));
+    assert.equal(new Set(before.map((records) => records.get(keyString(variableKey("b")))?.appliedAt)).size, 3, "three runs, three times");
+
+    source.setVariable("a", "1"); // a new version of the same value: each record follows it, keeping its time
+    const report = await engine.sync(bindings, FULL_RECONCILIATION);
+    assert.equal(report.summary.writes, 0);
+    for (const [i, b] of bindings.entries()) {
+      const after = await state.load(b.id);
+      const was = before[i] ?? new Map();
+      const a = keyString(variableKey("a"));
+      assert.notEqual(after.get(a)?.version, was.get(a)?.version, `${b.id}: the new version is recorded`);
+      assert.equal(after.get(a)?.appliedAt, was.get(a)?.appliedAt, `${b.id}: at the time its value was applied`);
+      for (const [ks, record] of was) if (ks !== a) assert.deepEqual(after.get(ks), record, `${b.id} ${ks}: unchanged`);
+    }
+  });
+});
+
 describe("SyncEngine.plan", () => {
   it("writes nothing: no target call, no state record", async () => {
     const { source, target, engine, binding, state } = setup();

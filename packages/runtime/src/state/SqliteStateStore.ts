@@ -143,20 +143,11 @@ export class SqliteStateStore implements StateStore, HmacKeyProvider {
       )
       .raw(true)
       .iterate(deploymentId) as unknown as IterableIterator<RawRow>;
-    // The run may give back a map it holds already (Deployments in step load the same records).
-    const records = shared.collect?.() ?? collectIntoMap();
-    for (const [key, sourceId, secretId, version, versionOrder, hash, appliedAt] of rows) {
-      const record = shared.record(
-        key as KeyString,
-        sourceId,
-        secretId ?? undefined,
-        version ?? undefined,
-        versionOrder ?? undefined,
-        hash,
-        appliedAt,
-      );
-      records.add(record);
-    }
+    // The run may give back a map it holds already (Deployments in step load the same records), or
+    // a view of one (Deployments whose records differ in when they were applied).
+    const records = shared.collect?.() ?? collectIntoMap(shared);
+    for (const [key, sourceId, secretId, version, versionOrder, hash, appliedAt] of rows)
+      records.add(key as KeyString, sourceId, secretId ?? undefined, version ?? undefined, versionOrder ?? undefined, hash, appliedAt);
     return records.done();
   }
 
@@ -300,8 +291,11 @@ function toHistoryEntry(row: HistoryRow): HistoryEntry {
   };
 }
 
-/** A load's records in a Map of their own (a caller whose run shares no maps). */
-function collectIntoMap(): RecordCollector {
+/** A load's records in a Map of their own (a caller whose run shares no maps), each made by `shared`. */
+function collectIntoMap(shared: SharedRecords): RecordCollector {
   const records = new Map<KeyString, StateRecord>();
-  return { add: (record) => void records.set(record.key, record), done: () => records };
+  return {
+    add: (...fields) => void records.set(fields[0], shared.record(...fields)),
+    done: () => records,
+  };
 }
