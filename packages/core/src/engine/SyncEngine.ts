@@ -33,6 +33,7 @@ import type { DeploymentReport, RunReport } from "./RunReport.ts";
 import { resolveHints } from "./resolveHints.ts";
 import { type Resolution, resolvePrecedence } from "./resolvePrecedence.ts";
 import { SharedResolutions } from "./SharedResolutions.ts";
+import { SharedScope } from "./SharedScope.ts";
 import { SharedStrings } from "./SharedStrings.ts";
 import { errorMessage, SourceReadSet } from "./SourceReadSet.ts";
 import { summarize } from "./summarize.ts";
@@ -285,6 +286,7 @@ export class SyncEngine {
     const loaded = new Map<string, FoldedTarget>();
     const shared = new SharedStrings();
     const resolutions = new SharedResolutions();
+    const sharedScope = new SharedScope();
     const early = new Map<string, EarlyPlan>();
     // One stamp for the records of every Deployment this run applies (taken when the first is
     // planned): Deployments applied by one run then hold equal records, which the runs after it
@@ -329,6 +331,7 @@ export class SyncEngine {
         pins,
         shared,
         resolutions,
+        sharedScope,
         loaded.get(binding.id),
         withClaims,
         runTime,
@@ -819,6 +822,7 @@ export class SyncEngine {
     pins: PinPlan,
     shared: SharedStrings,
     resolutions: SharedResolutions,
+    scopes: SharedScope,
     loaded: FoldedTarget | undefined,
     withClaims: boolean,
     runTime: () => string,
@@ -830,24 +834,25 @@ export class SyncEngine {
         const failure = reads.failure(source.id);
         if (failure !== undefined) return { binding, error: `source ${source.id} could not be listed: ${failure}` };
       }
-      const scopeOf = (owned: ReadonlyMap<KeyString, StateRecord>) => {
-        const scope = new Map<KeyString, AirflowKey>();
+      const scopeOf = (owned: ReadonlyMap<KeyString, StateRecord>): ReadonlyMap<KeyString, AirflowKey> => {
         if (trigger.kind === "hints") {
           // Hinted keys were selected by the Deployment's include/exclude globs when they were read.
-          for (const key of hinted) scope.set(keyString(key), key);
+          return new Map(hinted.map((key) => [keyString(key), key] as const));
+        }
+        return scopes.scopeOf(binding, owned, () => {
+          const scope = new Map<KeyString, AirflowKey>();
+          const select = (ks: KeyString, key: AirflowKey) => {
+            if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
+          };
+          for (const source of binding.sources) for (const [ks, key] of reads.keysOf(source.id)) select(ks, key);
+          for (const ks of owned.keys()) {
+            // Most owned keys are a source's too: already in scope, not parsed again.
+            if (scope.has(ks)) continue;
+            const key = parseKeyString(ks);
+            if (key !== null) select(ks, key);
+          }
           return scope;
-        }
-        const select = (ks: KeyString, key: AirflowKey) => {
-          if (isKeySelected(ks, binding.include, binding.exclude)) scope.set(ks, key);
-        };
-        for (const source of binding.sources) for (const [ks, key] of reads.keysOf(source.id)) select(ks, key);
-        for (const record of owned.values()) {
-          // Most owned keys are a source's too: already in scope, not parsed again.
-          if (scope.has(record.key)) continue;
-          const key = parseKeyString(record.key);
-          if (key !== null) select(record.key, key);
-        }
-        return scope;
+        });
       };
       // A key set the fold kept alone gets its records from the store again, not from a new read.
       const target =
