@@ -74,7 +74,8 @@ interface LoadedTarget {
 /**
  * A target the fold read and kept without its records (`recordsDropped`): its key set still fits
  * in LOADED_ENTRIES_KEPT (one equal to a key set kept already counts nothing), its records do not
- * (they differ from every records map kept, as for Deployments applied by runs of their own).
+ * (most of them differ from every records map kept, not only in when they were applied, which a
+ * view of a kept map tells at the cost of the few that differ: `RestampedRecords`).
  * Its records are in the state store, apart from the target, so planning loads them again there
  * instead of reading the whole target again from the network.
  */
