@@ -501,21 +501,29 @@ describe("SyncEngine.sync", () => {
   });
 });
 
+/**
+ * Three Deployments d0–d2 of one source, each with a target of its own, and an engine whose clock
+ * moves on each reading: a stamp taken per plan would differ between the Deployments.
+ */
+function threeDeploymentsTicking(deploymentsAtOnce: number) {
+  const { source, binding, state } = setup({ id: "d0" });
+  const clock = new FixedClock();
+  const ticking = {
+    now: () => {
+      clock.advance(1000);
+      return clock.now();
+    },
+  };
+  const engine = new SyncEngine({ clock: ticking, hasher: createTestHasher(), logger: { log() {} }, state, deploymentsAtOnce });
+  const bindings = [0, 1, 2].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new InMemoryDeploymentTarget() }));
+  return { source, state, engine, bindings };
+}
+
 describe("SyncEngine: one appliedAt per run (ADR 014)", () => {
   it("stamps every record a run applies with one time, whatever the clock says between its plans", async () => {
-    const { source, binding, state } = setup({ id: "d0" });
-    // A clock that moves on each reading: a stamp per plan would differ between the Deployments.
-    const clock = new FixedClock();
-    const ticking = {
-      now: () => {
-        clock.advance(1000);
-        return clock.now();
-      },
-    };
-    const engine = new SyncEngine({ clock: ticking, hasher: createTestHasher(), logger: { log() {} }, state, deploymentsAtOnce: 1 });
+    const { source, state, engine, bindings } = threeDeploymentsTicking(1);
     source.setVariable("a", "1");
     source.setConnection("db", pg());
-    const bindings = [0, 1, 2].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new InMemoryDeploymentTarget() }));
     await engine.sync(bindings, FULL_RECONCILIATION);
     const stamps = new Set<string>();
     for (const b of bindings) for (const record of (await state.load(b.id)).values()) stamps.add(record.appliedAt);
@@ -531,17 +539,8 @@ describe("SyncEngine: one appliedAt per run (ADR 014)", () => {
 
 describe("SyncEngine: Deployments applied by runs of their own", () => {
   it("keeps each Deployment's own time for what it applied, when a new version of the same value is recorded for all", async () => {
-    const { source, binding, state } = setup({ id: "d0" });
-    const clock = new FixedClock();
-    const ticking = {
-      now: () => {
-        clock.advance(1000);
-        return clock.now();
-      },
-    };
-    const engine = new SyncEngine({ clock: ticking, hasher: createTestHasher(), logger: { log() {} }, state, deploymentsAtOnce: 2 });
+    const { source, state, engine, bindings } = threeDeploymentsTicking(2);
     source.setVariable("a", "1").setVariable("b", "2").setVariable("c", "3").setConnection("db", pg());
-    const bindings = [0, 1, 2].map((i) => (i === 0 ? binding : { ...binding, id: `d${i}`, target: new InMemoryDeploymentTarget() }));
     // One run per Deployment: each holds the same records but for when they were applied.
     for (const b of bindings) await engine.sync([b], FULL_RECONCILIATION);
     const before = await Promise.all(bindings.map(async (b) => new Map(await state.load(b.id))));
